@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, skipping what is already there, so that a second
+# run takes seconds and a fresh machine (only Rust, Node and apt) gets everything.
+# See ../shared/TOOLCHAIN.md for why each step looks the way it does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# The wasm-bindgen CLI must equal the crate version pinned in Cargo.toml ("=0.2.x").
+WB_VERSION=$(sed -n 's/^wasm-bindgen = { *version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml | head -n1)
+[ -n "$WB_VERSION" ] || { echo "setup: cannot read the pinned wasm-bindgen version from Cargo.toml" >&2; exit 1; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown
+fi
+if ! rustup target list --installed | grep -qx wasm32-wasip2; then
+  log "adding the wasm32-wasip2 target"; rustup target add wasm32-wasip2
+fi
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+# No --locked: the registry mirror lacks one pinned dependency of the CLI (TOOLCHAIN.md).
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WB_VERSION"; cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
+fi
+command -v wasm-pack >/dev/null || { log "installing wasm-pack"; cargo install wasm-pack; }
+command -v wasm-tools >/dev/null || { log "installing wasm-tools"; cargo install wasm-tools; }
+
+need_apt=()
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+python3 -c 'import websockify' 2>/dev/null || { log "installing websockify"; python3 -m pip install -q websockify==0.13.0; }
+
+if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm devDependencies"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+fi
+log "ready"

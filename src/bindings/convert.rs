@@ -1,0 +1,103 @@
+//! JS <-> engine value conversions for the bindings.
+
+use std::net::{IpAddr, SocketAddr};
+
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::engine::{Action, Event, PortArg};
+
+/// A script's port argument: numbers and strings as they are; `undefined` takes `default`.
+pub fn port_arg(value: &JsValue, default: Option<u16>) -> PortArg {
+    if let Some(n) = value.as_f64() {
+        PortArg::Number(n)
+    } else if let Some(s) = value.as_string() {
+        PortArg::Text(s)
+    } else if value.is_undefined() {
+        default.map_or(PortArg::Other, PortArg::from)
+    } else {
+        PortArg::Other
+    }
+}
+
+/// An address as hosts print it: IPv4, IPv6 (a `%zone` suffix is dropped), bracketed or not.
+pub fn parse_ip(text: &str) -> Option<IpAddr> {
+    let text = text.split('%').next().unwrap_or(text);
+    crate::engine::address::parse_ip(text)
+}
+
+pub fn parse_addr(ip: &str, port: u16) -> Result<SocketAddr, JsError> {
+    parse_ip(ip).map(|ip| SocketAddr::new(ip, port)).ok_or_else(|| JsError::new(&format!("host reported a bad address {ip:?}")))
+}
+
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let obj = Object::new();
+    for (key, value) in fields {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&obj, &JsValue::from_str(key), value);
+    }
+    obj.into()
+}
+
+fn s(text: &str) -> JsValue {
+    JsValue::from_str(text)
+}
+
+fn n(value: impl Into<f64>) -> JsValue {
+    JsValue::from_f64(value.into())
+}
+
+pub fn action_to_js(action: Action) -> JsValue {
+    let id = n(action.id());
+    match action {
+        Action::Resolve { host, .. } => object(&[("type", s("resolve")), ("id", id), ("host", s(&host))]),
+        Action::Connect { addr, protocol, .. } => object(&[
+            ("type", s("connect")),
+            ("id", id),
+            ("ip", s(&addr.ip().to_string())),
+            ("port", n(addr.port())),
+            ("protocol", s(protocol.name())),
+        ]),
+        Action::Send { data, to, .. } => {
+            let bytes = Uint8Array::from(data.as_slice());
+            let mut fields = vec![("type", s("send")), ("id", id), ("data", bytes.into())];
+            if let Some(to) = to {
+                fields.push(("ip", s(&to.ip().to_string())));
+                fields.push(("port", n(to.port())));
+            }
+            object(&fields)
+        }
+        Action::Shutdown { .. } => object(&[("type", s("shutdown")), ("id", id)]),
+        Action::Abort { .. } => object(&[("type", s("abort")), ("id", id)]),
+        Action::PauseReading { .. } => object(&[("type", s("pause")), ("id", id)]),
+        Action::ResumeReading { .. } => object(&[("type", s("resume")), ("id", id)]),
+        Action::Listen { addr, ipv6_only, protocol, .. } => object(&[
+            ("type", s("listen")),
+            ("id", id),
+            ("ip", s(&addr.ip().to_string())),
+            ("port", n(addr.port())),
+            ("ipv6Only", JsValue::from_bool(ipv6_only)),
+            ("protocol", s(protocol.name())),
+        ]),
+    }
+}
+
+pub fn event_to_js(event: Event) -> JsValue {
+    match event {
+        Event::StateChanged(status) => {
+            object(&[("type", s("stateChanged")), ("status", n(status.number())), ("name", s(status.name()))])
+        }
+        Event::HostFound => object(&[("type", s("hostFound"))]),
+        Event::Connected => object(&[("type", s("connected"))]),
+        Event::ConnectFailed { code, reason } => {
+            object(&[("type", s("connectFailed")), ("code", s(code.name())), ("reason", s(&reason))])
+        }
+        Event::Error { code, message } => {
+            object(&[("type", s("error")), ("code", s(code.name())), ("message", s(&message))])
+        }
+        Event::DataAvailable(length) => object(&[("type", s("dataAvailable")), ("length", n(length as f64))]),
+        Event::Disconnected(error) => object(&[("type", s("disconnected")), ("error", s(&error))]),
+        Event::IncomingConnection => object(&[("type", s("incomingConnection"))]),
+        Event::Drain => object(&[("type", s("drain"))]),
+    }
+}

@@ -1,0 +1,275 @@
+//! The wasm-bindgen surface: the engine as a JS class `Engine`. It converts JS values to engine
+//! types and back and decides nothing; it never calls into JS, so no script callback can run
+//! while an engine is borrowed (the facade drains events, then dispatches).
+
+mod convert;
+
+use std::net::SocketAddr;
+
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+
+use crate::engine::recv::{decode_hex, length_arg};
+use crate::engine::{Engine as Core, Input};
+use convert::{action_to_js, event_to_js, parse_addr, port_arg};
+
+/// One socket's engine, driven by the JS facade.
+#[wasm_bindgen]
+pub struct Engine {
+    core: Core,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+#[wasm_bindgen]
+impl Engine {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Engine {
+        Engine { core: Core::new() }
+    }
+
+    // ----- commands -----
+
+    /// `connect(host, port)`; `now` is the host's monotonic clock in ms.
+    pub fn connect(&mut self, host: JsValue, port: JsValue, now: f64) -> bool {
+        let host = host.as_string();
+        self.core.connect(host.as_deref(), &port_arg(&port, None), now as u64).is_ok()
+    }
+
+    /// `listen(port = 0, iface = '', forceIpv6 = false)`.
+    pub fn listen(&mut self, port: JsValue, iface: JsValue, force_ipv6: bool) -> bool {
+        let iface = if iface.is_undefined() || iface.is_null() { Some(String::new()) } else { iface.as_string() };
+        self.core.listen(&port_arg(&port, Some(0)), iface.as_deref(), force_ipv6).is_ok()
+    }
+
+    /// Queues bytes; returns how many were taken (0 when the status takes no writes).
+    pub fn write(&mut self, data: Vec<u8>) -> u32 {
+        self.core.write(data) as u32
+    }
+
+    /// `writeHex(hex)`: throws TypeError for an odd length or a non-hex digit.
+    #[wasm_bindgen(js_name = writeHex)]
+    pub fn write_hex(&mut self, hex: &str) -> Result<u32, JsValue> {
+        match decode_hex(hex) {
+            Some(bytes) => Ok(self.write(bytes)),
+            None => Err(js_sys::TypeError::new("writeHex: expected an even number of hex digits").into()),
+        }
+    }
+
+    pub fn read(&mut self, length: JsValue) -> String {
+        self.core.read_text(length_arg(length.as_f64()))
+    }
+
+    #[wasm_bindgen(js_name = readBytes)]
+    pub fn read_bytes(&mut self, length: JsValue) -> Vec<u8> {
+        self.core.read_bytes(length_arg(length.as_f64()))
+    }
+
+    #[wasm_bindgen(js_name = readHex)]
+    pub fn read_hex(&mut self, length: JsValue) -> String {
+        self.core.read_hex(length_arg(length.as_f64()))
+    }
+
+    pub fn close(&mut self) {
+        self.core.close()
+    }
+
+    pub fn destroy(&mut self) {
+        self.core.destroy()
+    }
+
+    #[wasm_bindgen(js_name = setProtocol)]
+    pub fn set_protocol(&mut self, name: JsValue) -> bool {
+        let name = name.as_string().unwrap_or_default();
+        self.core.set_protocol(&name).is_ok()
+    }
+
+    #[wasm_bindgen(js_name = setConnectTimeout)]
+    pub fn set_connect_timeout(&mut self, ms: JsValue) -> Result<(), JsValue> {
+        let ms = ms.as_f64().unwrap_or(f64::NAN);
+        self.core.set_connect_timeout(ms).map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
+    }
+
+    #[wasm_bindgen(js_name = setHighWaterMark)]
+    pub fn set_high_water_mark(&mut self, bytes: JsValue) -> Result<(), JsValue> {
+        let bytes = bytes.as_f64().unwrap_or(f64::NAN);
+        self.core.set_high_water_mark(bytes).map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
+    }
+
+    #[wasm_bindgen(js_name = setReceiveHighWaterMark)]
+    pub fn set_receive_high_water_mark(&mut self, bytes: JsValue) -> Result<(), JsValue> {
+        let bytes = bytes.as_f64().unwrap_or(f64::NAN);
+        self.core.set_receive_high_water_mark(bytes).map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
+    }
+
+    /// `accept(other)`: this (Unconnected) socket takes over `incoming`'s connection.
+    pub fn adopt(&mut self, incoming: &mut Engine) -> bool {
+        self.core.adopt(&mut incoming.core).is_ok()
+    }
+
+    /// Records a failure decided outside the engine's commands (a wrong JS argument type, a
+    /// missing proxy URL) so that `lastError()` tells it.
+    #[wasm_bindgen(js_name = setLastError)]
+    pub fn set_last_error(&mut self, message: &str) {
+        self.core.set_last_error(message)
+    }
+
+    // ----- queries -----
+
+    pub fn status(&self) -> u8 {
+        self.core.status().number()
+    }
+
+    #[wasm_bindgen(js_name = statusName)]
+    pub fn status_name(&self) -> String {
+        self.core.status().name().to_string()
+    }
+
+    pub fn protocol(&self) -> String {
+        self.core.protocol().name().to_string()
+    }
+
+    #[wasm_bindgen(js_name = connectTimeout)]
+    pub fn connect_timeout(&self) -> f64 {
+        self.core.connect_timeout() as f64
+    }
+
+    #[wasm_bindgen(js_name = lastError)]
+    pub fn last_error(&self) -> String {
+        self.core.last_error().to_string()
+    }
+
+    #[wasm_bindgen(js_name = bytesAvailable)]
+    pub fn bytes_available(&self) -> f64 {
+        self.core.bytes_available() as f64
+    }
+
+    #[wasm_bindgen(js_name = bufferedAmount)]
+    pub fn buffered_amount(&self) -> f64 {
+        self.core.buffered_amount() as f64
+    }
+
+    #[wasm_bindgen(js_name = isDestroyed)]
+    pub fn is_destroyed(&self) -> bool {
+        self.core.is_destroyed()
+    }
+
+    /// The transport id the host routes inputs for, or 0.
+    #[wasm_bindgen(js_name = currentId)]
+    pub fn current_id(&self) -> u32 {
+        self.core.current_id().unwrap_or(0)
+    }
+
+    #[wasm_bindgen(js_name = remoteIp)]
+    pub fn remote_ip(&self) -> String {
+        self.core.remote().map(|a| a.ip().to_string()).unwrap_or_default()
+    }
+
+    #[wasm_bindgen(js_name = remotePort)]
+    pub fn remote_port(&self) -> u16 {
+        self.core.remote().map_or(0, |a| a.port())
+    }
+
+    #[wasm_bindgen(js_name = localIp)]
+    pub fn local_ip(&self) -> String {
+        self.core.local().map(|a| a.ip().to_string()).unwrap_or_default()
+    }
+
+    #[wasm_bindgen(js_name = localPort)]
+    pub fn local_port(&self) -> u16 {
+        self.core.local().map_or(0, |a| a.port())
+    }
+
+    // ----- host inputs (names follow engine::Input) -----
+
+    pub fn resolved(&mut self, id: u32, addrs: Array) {
+        let addrs = addrs.iter().filter_map(|a| a.as_string()).filter_map(|a| convert::parse_ip(&a)).collect();
+        self.core.handle(Input::Resolved { id, addrs });
+    }
+
+    #[wasm_bindgen(js_name = connectFailed)]
+    pub fn connect_failed(&mut self, id: u32, error: &str) {
+        self.core.handle(Input::ConnectFailed { id, error: error.to_string() });
+    }
+
+    pub fn connected(&mut self, id: u32, local_ip: &str, local_port: u16, remote_ip: &str, remote_port: u16) -> Result<(), JsError> {
+        let local = parse_addr(local_ip, local_port)?;
+        let remote = parse_addr(remote_ip, remote_port)?;
+        self.core.handle(Input::Connected { id, local, remote });
+        Ok(())
+    }
+
+    /// Bytes arrived. `from_ip`/`from_port` name a UDP datagram's sender ('' / 0 for TCP).
+    pub fn received(&mut self, id: u32, data: Vec<u8>, from_ip: Option<String>, from_port: Option<u16>) -> Result<(), JsError> {
+        let from: Option<SocketAddr> = match from_ip {
+            Some(ip) if !ip.is_empty() => Some(parse_addr(&ip, from_port.unwrap_or(0))?),
+            _ => None,
+        };
+        self.core.handle(Input::Received { id, data, from });
+        Ok(())
+    }
+
+    pub fn sent(&mut self, id: u32, len: f64) {
+        self.core.handle(Input::Sent { id, len: len.max(0.0) as usize });
+    }
+
+    #[wasm_bindgen(js_name = peerClosed)]
+    pub fn peer_closed(&mut self, id: u32) {
+        self.core.handle(Input::PeerClosed { id });
+    }
+
+    pub fn closed(&mut self, id: u32) {
+        self.core.handle(Input::Closed { id });
+    }
+
+    pub fn failed(&mut self, id: u32, error: &str) {
+        self.core.handle(Input::Failed { id, error: error.to_string() });
+    }
+
+    pub fn listening(&mut self, id: u32, ip: &str, port: u16) -> Result<(), JsError> {
+        let local = parse_addr(ip, port)?;
+        self.core.handle(Input::Listening { id, local });
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = listenFailed)]
+    pub fn listen_failed(&mut self, id: u32, error: &str) {
+        self.core.handle(Input::ListenFailed { id, error: error.to_string() });
+    }
+
+    /// A listening socket got a connection: the new Connected engine, or undefined when this
+    /// socket is not listening on `id` (then drop the connection).
+    pub fn incoming(&mut self, id: u32, local_ip: &str, local_port: u16, remote_ip: &str, remote_port: u16) -> Result<Option<Engine>, JsError> {
+        let local = parse_addr(local_ip, local_port)?;
+        let remote = parse_addr(remote_ip, remote_port)?;
+        Ok(self.core.handle_incoming(id, local, remote).map(|core| Engine { core }))
+    }
+
+    pub fn timeout(&mut self, now: f64) {
+        self.core.handle_timeout(now as u64);
+    }
+
+    // ----- outputs -----
+
+    /// The next action as a plain object (`{type, id, …}`), or undefined.
+    #[wasm_bindgen(js_name = pollAction)]
+    pub fn poll_action(&mut self) -> JsValue {
+        self.core.poll_action().map_or(JsValue::UNDEFINED, action_to_js)
+    }
+
+    /// The next event as a plain object (`{type, …}`), or undefined.
+    #[wasm_bindgen(js_name = pollEvent)]
+    pub fn poll_event(&mut self) -> JsValue {
+        self.core.poll_event().map_or(JsValue::UNDEFINED, event_to_js)
+    }
+
+    /// The next deadline in ms on the host's clock, or -1.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    pub fn poll_timeout(&self) -> f64 {
+        self.core.poll_timeout().map_or(-1.0, |t| t as f64)
+    }
+}

@@ -1,0 +1,162 @@
+//! What crosses the engine's boundary: the host's inputs, the actions it must perform, the events
+//! the script is told, and the status the script sees.
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::error::ErrorCode;
+
+/// Names one transport of the host (a TCP connection, a resolver query, a server, a UDP socket).
+/// Every action carries one and every input names one; an input whose id is not the socket's
+/// current one is stale (a late answer for an abandoned attempt) and is ignored.
+pub type ConnId = u32;
+
+/// Milliseconds on the host's monotonic clock. The engine never reads a clock.
+pub type Millis = u64;
+
+/// The seven statuses of SPEC.md, with the seed's numbering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Unconnected = 0,
+    HostLookUp = 1,
+    Connecting = 2,
+    Connected = 3,
+    Bound = 4,
+    Closing = 5,
+    Listening = 6,
+}
+
+impl Status {
+    /// Every status in numeric order.
+    pub const ALL: [Status; 7] = [
+        Status::Unconnected,
+        Status::HostLookUp,
+        Status::Connecting,
+        Status::Connected,
+        Status::Bound,
+        Status::Closing,
+        Status::Listening,
+    ];
+
+    /// The name `status(true)` returns.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Unconnected => "Unconnected",
+            Status::HostLookUp => "HostLookUp",
+            Status::Connecting => "Connecting",
+            Status::Connected => "Connected",
+            Status::Bound => "Bound",
+            Status::Closing => "Closing",
+            Status::Listening => "Listening",
+        }
+    }
+
+    /// The number `status()` returns.
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+}
+
+/// TCP (a byte stream) or UDP (datagrams).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    /// `'tcp'` or `'udp'`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+}
+
+/// What the host reports. Failures carry the host's own error name (`ECONNREFUSED`, or one of
+/// our code names); the engine classifies it with [`ErrorCode::from_host`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// The name of a `Resolve` action resolved to these addresses, in the resolver's order.
+    Resolved { id: ConnId, addrs: Vec<IpAddr> },
+    /// The transport of a `Connect` action is up (for UDP: the default peer is set).
+    Connected { id: ConnId, local: SocketAddr, remote: SocketAddr },
+    /// A `Resolve` or `Connect` failed.
+    ConnectFailed { id: ConnId, error: String },
+    /// Bytes arrived (for UDP: one datagram, with its sender).
+    Received { id: ConnId, data: Vec<u8>, from: Option<SocketAddr> },
+    /// The host handed `len` bytes of earlier `Send` actions to the network.
+    Sent { id: ConnId, len: usize },
+    /// The peer ended its side of the connection (TCP FIN, or the proxy's WebSocket close).
+    PeerClosed { id: ConnId },
+    /// The transport is gone entirely (Node's `close`).
+    Closed { id: ConnId },
+    /// The transport broke after it was up.
+    Failed { id: ConnId, error: String },
+    /// A `Listen` action bound this address.
+    Listening { id: ConnId, local: SocketAddr },
+    /// A `Listen` action could not bind.
+    ListenFailed { id: ConnId, error: String },
+}
+
+/// What the host must do. Drained with `poll_action`, performed in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Look up a host name (both IPv4 and IPv6); answer with `Resolved` or `ConnectFailed`.
+    Resolve { id: ConnId, host: String },
+    /// Open a connection (TCP), or a UDP socket whose default peer is `addr`.
+    Connect { id: ConnId, addr: SocketAddr, protocol: Protocol },
+    /// Send these bytes (for UDP: one datagram, to `to` when given, else to the default peer).
+    /// Answer with `Sent` once they are handed to the network.
+    Send { id: ConnId, data: Vec<u8>, to: Option<SocketAddr> },
+    /// Send what is still pending, then end the connection (TCP FIN) and release it.
+    Shutdown { id: ConnId },
+    /// Drop the transport now, without flushing (also cancels a lookup or a connect).
+    Abort { id: ConnId },
+    /// Stop reading from the network: the receive buffer is over its high-water mark.
+    PauseReading { id: ConnId },
+    /// Read again.
+    ResumeReading { id: ConnId },
+    /// Bind `addr` and accept connections (TCP) or datagrams (UDP); answer with `Listening`
+    /// or `ListenFailed`.
+    Listen { id: ConnId, addr: SocketAddr, ipv6_only: bool, protocol: Protocol },
+}
+
+impl Action {
+    /// The transport the action is about.
+    pub fn id(&self) -> ConnId {
+        match self {
+            Action::Resolve { id, .. }
+            | Action::Connect { id, .. }
+            | Action::Send { id, .. }
+            | Action::Shutdown { id }
+            | Action::Abort { id }
+            | Action::PauseReading { id }
+            | Action::ResumeReading { id }
+            | Action::Listen { id, .. } => *id,
+        }
+    }
+}
+
+/// What the script must be told, in order. The facade delivers each one asynchronously.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// `stateChangedEvent(name)`.
+    StateChanged(Status),
+    /// `hostFoundEvent()`: a host name resolved.
+    HostFound,
+    /// `connectedEvent()`.
+    Connected,
+    /// `connectFailedEvent(reason)`.
+    ConnectFailed { code: ErrorCode, reason: String },
+    /// `errorEvent(code, message)`.
+    Error { code: ErrorCode, message: String },
+    /// `dataAvailableEvent(length)`: `length` bytes are now buffered.
+    DataAvailable(usize),
+    /// `disconnectEvent(error)`: '' for a clean end.
+    Disconnected(String),
+    /// `incomingConnectionEvent(socket)`: the new socket is what `handle_incoming` returned.
+    IncomingConnection,
+    /// `drainEvent()`.
+    Drain,
+}

@@ -1,0 +1,14 @@
+//! The sans-IO socket engine: no I/O, no clock, no JS. The host feeds [`Input`]s and performs the
+//! [`Action`]s it drains; the script is told the [`Event`]s. See DESIGN.md.
+
+pub mod address;
+pub mod error;
+pub mod io;
+pub mod recv;
+pub mod socket;
+pub mod state;
+
+pub use address::{Host, PortArg};
+pub use error::{CommandError, ErrorCode};
+pub use io::{Action, ConnId, Event, Input, Millis, Protocol, Status};
+pub use socket::Engine;

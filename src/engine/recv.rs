@@ -1,0 +1,217 @@
+//! The receive side: what `read`, `readBytes` and `readHex` take, and how bytes become text.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+/// Bytes received and not yet read. A stream is one run of bytes; datagrams stay separate so a
+/// read never mixes two of them.
+#[derive(Debug, Default)]
+pub struct RecvBuffer {
+    /// Stream bytes live in `bytes[start..]`; reads advance `start` and the vector is compacted
+    /// when the dead prefix grows, so neither appends nor reads shift the whole buffer.
+    bytes: Vec<u8>,
+    start: usize,
+    datagrams: VecDeque<(Vec<u8>, Option<SocketAddr>)>,
+    datagram_bytes: usize,
+}
+
+impl RecvBuffer {
+    /// Bytes buffered (stream bytes plus every pending datagram's bytes).
+    pub fn len(&self) -> usize {
+        self.bytes.len() - self.start + self.datagram_bytes
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends stream bytes.
+    pub fn push_stream(&mut self, data: &[u8]) {
+        if self.start == self.bytes.len() {
+            self.bytes.clear();
+            self.start = 0;
+        }
+        self.bytes.extend_from_slice(data);
+    }
+
+    /// Appends one datagram.
+    pub fn push_datagram(&mut self, data: Vec<u8>, from: Option<SocketAddr>) {
+        self.datagram_bytes += data.len();
+        self.datagrams.push_back((data, from));
+    }
+
+    /// Takes stream bytes per SPEC.md's length rule. With `keep_partial_char`, a read of
+    /// everything leaves an incomplete UTF-8 sequence at the end for the next read.
+    pub fn take_stream(&mut self, length: Option<usize>, keep_partial_char: bool) -> Vec<u8> {
+        let available = self.bytes.len() - self.start;
+        let n = match length {
+            Some(n) if n < available => n,
+            _ if keep_partial_char => {
+                available - incomplete_utf8_tail(&self.bytes[self.start..])
+            }
+            _ => available,
+        };
+        let out = self.bytes[self.start..self.start + n].to_vec();
+        self.start += n;
+        if self.start == self.bytes.len() {
+            self.bytes.clear();
+            self.start = 0;
+        } else if self.start > 64 * 1024 && self.start * 2 > self.bytes.len() {
+            self.bytes.drain(..self.start);
+            self.start = 0;
+        }
+        out
+    }
+
+    /// Takes from the oldest datagram only: at most `length` bytes of it; the rest of that
+    /// datagram is discarded (SPEC.md's UDP rule). Returns the bytes and the sender.
+    pub fn take_datagram(&mut self, length: Option<usize>) -> Option<(Vec<u8>, Option<SocketAddr>)> {
+        let (mut data, from) = self.datagrams.pop_front()?;
+        self.datagram_bytes -= data.len();
+        if let Some(n) = length {
+            data.truncate(n);
+        }
+        Some((data, from))
+    }
+}
+
+/// SPEC.md's length rule: omitted, 0, negative or not a number means "everything". Hosts pass
+/// what the script gave; the rule lives here.
+pub fn length_arg(length: Option<f64>) -> Option<usize> {
+    match length {
+        Some(n) if n.is_finite() && n >= 1.0 => Some(n.floor().min(usize::MAX as f64) as usize),
+        _ => None,
+    }
+}
+
+/// How many bytes at the end of `bytes` are the start of a UTF-8 character whose remaining
+/// bytes have not arrived yet (0 to 3).
+pub fn incomplete_utf8_tail(bytes: &[u8]) -> usize {
+    for k in 1..=bytes.len().min(3) {
+        let tail = &bytes[bytes.len() - k..];
+        if tail[0] & 0xC0 == 0x80 {
+            continue; // a continuation byte: look one further back for the lead byte
+        }
+        return match std::str::from_utf8(tail) {
+            Err(e) if e.valid_up_to() == 0 && e.error_len().is_none() => k,
+            _ => 0,
+        };
+    }
+    0
+}
+
+/// Decodes bytes as SPEC.md says: UTF-8 with U+FFFD for invalid sequences, and every NUL byte
+/// as U+00FF ('ÿ'), the seed's documented rule. NUL is mapped after decoding, since mapping it to
+/// byte 0xFF first (KVIrc's Qt build) yields U+FFFD.
+pub fn decode_text(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    if bytes.contains(&0) {
+        text.replace('\0', "\u{ff}")
+    } else {
+        text.into_owned()
+    }
+}
+
+/// Lowercase hex, two digits a byte.
+pub fn encode_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+/// Parses hex (either case). `None` for an odd length or a non-hex digit.
+pub fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    let digits = hex.as_bytes();
+    if digits.len() % 2 != 0 {
+        return None;
+    }
+    let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    digits
+        .chunks(2)
+        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_rule() {
+        assert_eq!(length_arg(None), None);
+        assert_eq!(length_arg(Some(0.0)), None);
+        assert_eq!(length_arg(Some(-3.0)), None);
+        assert_eq!(length_arg(Some(f64::NAN)), None);
+        assert_eq!(length_arg(Some(2.0)), Some(2));
+        assert_eq!(length_arg(Some(2.7)), Some(2));
+    }
+
+    #[test]
+    fn stream_reads_take_length_or_everything() {
+        let mut b = RecvBuffer::default();
+        b.push_stream(b"hello world");
+        assert_eq!(b.take_stream(Some(5), true), b"hello");
+        assert_eq!(b.len(), 6);
+        assert_eq!(b.take_stream(Some(100), true), b" world");
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn read_of_everything_keeps_an_incomplete_character() {
+        let mut b = RecvBuffer::default();
+        let euro = "€".as_bytes(); // e2 82 ac
+        b.push_stream(b"ab");
+        b.push_stream(&euro[..2]);
+        assert_eq!(b.take_stream(None, true), b"ab");
+        assert_eq!(b.len(), 2);
+        b.push_stream(&euro[2..]);
+        assert_eq!(decode_text(&b.take_stream(None, true)), "€");
+        // When the connection is over the tail is handed out anyway.
+        b.push_stream(&euro[..1]);
+        assert_eq!(decode_text(&b.take_stream(None, false)), "\u{fffd}");
+    }
+
+    #[test]
+    fn incomplete_tail_detection() {
+        assert_eq!(incomplete_utf8_tail(b""), 0);
+        assert_eq!(incomplete_utf8_tail(b"abc"), 0);
+        assert_eq!(incomplete_utf8_tail(&[0xe2]), 1);
+        assert_eq!(incomplete_utf8_tail(&[b'a', 0xe2, 0x82]), 2);
+        assert_eq!(incomplete_utf8_tail(&[0xf0, 0x9f, 0x98]), 3);
+        assert_eq!(incomplete_utf8_tail(&[0xe2, 0x82, 0xac]), 0);
+        assert_eq!(incomplete_utf8_tail(&[0xff]), 0, "an invalid byte is not held back");
+        assert_eq!(incomplete_utf8_tail(&[0x80, 0x80, 0x80]), 0);
+    }
+
+    #[test]
+    fn text_decoding() {
+        assert_eq!(decode_text(b"a\0b"), "a\u{ff}b");
+        assert_eq!(decode_text(&[0x61, 0xff, 0x62]), "a\u{fffd}b");
+        assert_eq!(decode_text("ÿ€".as_bytes()), "ÿ€");
+    }
+
+    #[test]
+    fn hex() {
+        assert_eq!(encode_hex(&[0, 0xab, 0xff]), "00abff");
+        assert_eq!(decode_hex("00ABff"), Some(vec![0, 0xab, 0xff]));
+        assert_eq!(decode_hex("abc"), None);
+        assert_eq!(decode_hex("zz"), None);
+        assert_eq!(decode_hex(""), Some(vec![]));
+    }
+
+    #[test]
+    fn datagrams_stay_separate() {
+        let mut b = RecvBuffer::default();
+        b.push_datagram(b"first".to_vec(), None);
+        b.push_datagram(b"second".to_vec(), None);
+        assert_eq!(b.len(), 11);
+        assert_eq!(b.take_datagram(Some(3)).unwrap().0, b"fir");
+        assert_eq!(b.len(), 6, "the rest of the first datagram is discarded");
+        assert_eq!(b.take_datagram(None).unwrap().0, b"second");
+        assert!(b.take_datagram(None).is_none());
+    }
+}

@@ -27,7 +27,9 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
 }
 
 pub fn parse_addr(ip: &str, port: u16) -> Result<SocketAddr, JsError> {
-    parse_ip(ip).map(|ip| SocketAddr::new(ip, port)).ok_or_else(|| JsError::new(&format!("host reported a bad address {ip:?}")))
+    parse_ip(ip)
+        .map(|ip| SocketAddr::new(ip, port))
+        .ok_or_else(|| JsError::new(&format!("host reported a bad address {ip:?}")))
 }
 
 fn object(fields: &[(&str, JsValue)]) -> JsValue {
@@ -50,7 +52,9 @@ fn n(value: impl Into<f64>) -> JsValue {
 pub fn action_to_js(action: Action) -> JsValue {
     let id = n(action.id());
     match action {
-        Action::Resolve { host, .. } => object(&[("type", s("resolve")), ("id", id), ("host", s(&host))]),
+        Action::Resolve { host, .. } => {
+            object(&[("type", s("resolve")), ("id", id), ("host", s(&host))])
+        }
         Action::Connect { addr, protocol, .. } => object(&[
             ("type", s("connect")),
             ("id", id),
@@ -71,7 +75,12 @@ pub fn action_to_js(action: Action) -> JsValue {
         Action::Abort { .. } => object(&[("type", s("abort")), ("id", id)]),
         Action::PauseReading { .. } => object(&[("type", s("pause")), ("id", id)]),
         Action::ResumeReading { .. } => object(&[("type", s("resume")), ("id", id)]),
-        Action::Listen { addr, ipv6_only, protocol, .. } => object(&[
+        Action::Listen {
+            addr,
+            ipv6_only,
+            protocol,
+            ..
+        } => object(&[
             ("type", s("listen")),
             ("id", id),
             ("ip", s(&addr.ip().to_string())),
@@ -84,18 +93,26 @@ pub fn action_to_js(action: Action) -> JsValue {
 
 pub fn event_to_js(event: Event) -> JsValue {
     match event {
-        Event::StateChanged(status) => {
-            object(&[("type", s("stateChanged")), ("status", n(status.number())), ("name", s(status.name()))])
-        }
+        Event::StateChanged(status) => object(&[
+            ("type", s("stateChanged")),
+            ("status", n(status.number())),
+            ("name", s(status.name())),
+        ]),
         Event::HostFound => object(&[("type", s("hostFound"))]),
         Event::Connected => object(&[("type", s("connected"))]),
-        Event::ConnectFailed { code, reason } => {
-            object(&[("type", s("connectFailed")), ("code", s(code.name())), ("reason", s(&reason))])
+        Event::ConnectFailed { code, reason } => object(&[
+            ("type", s("connectFailed")),
+            ("code", s(code.name())),
+            ("reason", s(&reason)),
+        ]),
+        Event::Error { code, message } => object(&[
+            ("type", s("error")),
+            ("code", s(code.name())),
+            ("message", s(&message)),
+        ]),
+        Event::DataAvailable(length) => {
+            object(&[("type", s("dataAvailable")), ("length", n(length as f64))])
         }
-        Event::Error { code, message } => {
-            object(&[("type", s("error")), ("code", s(code.name())), ("message", s(&message))])
-        }
-        Event::DataAvailable(length) => object(&[("type", s("dataAvailable")), ("length", n(length as f64))]),
         Event::Disconnected(error) => object(&[("type", s("disconnected")), ("error", s(&error))]),
         Event::IncomingConnection => object(&[("type", s("incomingConnection"))]),
         Event::Drain => object(&[("type", s("drain"))]),

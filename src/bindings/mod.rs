@@ -13,6 +13,14 @@ use crate::engine::recv::{decode_hex, length_arg};
 use crate::engine::{Engine as Core, Input};
 use convert::{action_to_js, event_to_js, parse_addr, port_arg};
 
+/// The bytes of `writeHex(hex)`'s argument; throws TypeError for an odd length or a non-hex digit.
+#[wasm_bindgen(js_name = hexToBytes)]
+pub fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, JsValue> {
+    decode_hex(hex).ok_or_else(|| {
+        js_sys::TypeError::new("writeHex: expected an even number of hex digits (0-9, a-f)").into()
+    })
+}
+
 /// One socket's engine, driven by the JS facade.
 #[wasm_bindgen]
 pub struct Engine {
@@ -37,27 +45,26 @@ impl Engine {
     /// `connect(host, port)`; `now` is the host's monotonic clock in ms.
     pub fn connect(&mut self, host: JsValue, port: JsValue, now: f64) -> bool {
         let host = host.as_string();
-        self.core.connect(host.as_deref(), &port_arg(&port, None), now as u64).is_ok()
+        self.core
+            .connect(host.as_deref(), &port_arg(&port, None), now as u64)
+            .is_ok()
     }
 
     /// `listen(port = 0, iface = '', forceIpv6 = false)`.
     pub fn listen(&mut self, port: JsValue, iface: JsValue, force_ipv6: bool) -> bool {
-        let iface = if iface.is_undefined() || iface.is_null() { Some(String::new()) } else { iface.as_string() };
-        self.core.listen(&port_arg(&port, Some(0)), iface.as_deref(), force_ipv6).is_ok()
+        let iface = if iface.is_undefined() || iface.is_null() {
+            Some(String::new())
+        } else {
+            iface.as_string()
+        };
+        self.core
+            .listen(&port_arg(&port, Some(0)), iface.as_deref(), force_ipv6)
+            .is_ok()
     }
 
     /// Queues bytes; returns how many were taken (0 when the status takes no writes).
     pub fn write(&mut self, data: Vec<u8>) -> u32 {
         self.core.write(data) as u32
-    }
-
-    /// `writeHex(hex)`: throws TypeError for an odd length or a non-hex digit.
-    #[wasm_bindgen(js_name = writeHex)]
-    pub fn write_hex(&mut self, hex: &str) -> Result<u32, JsValue> {
-        match decode_hex(hex) {
-            Some(bytes) => Ok(self.write(bytes)),
-            None => Err(js_sys::TypeError::new("writeHex: expected an even number of hex digits").into()),
-        }
     }
 
     pub fn read(&mut self, length: JsValue) -> String {
@@ -91,19 +98,25 @@ impl Engine {
     #[wasm_bindgen(js_name = setConnectTimeout)]
     pub fn set_connect_timeout(&mut self, ms: JsValue) -> Result<(), JsValue> {
         let ms = ms.as_f64().unwrap_or(f64::NAN);
-        self.core.set_connect_timeout(ms).map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
+        self.core
+            .set_connect_timeout(ms)
+            .map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
     }
 
     #[wasm_bindgen(js_name = setHighWaterMark)]
     pub fn set_high_water_mark(&mut self, bytes: JsValue) -> Result<(), JsValue> {
         let bytes = bytes.as_f64().unwrap_or(f64::NAN);
-        self.core.set_high_water_mark(bytes).map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
+        self.core
+            .set_high_water_mark(bytes)
+            .map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
     }
 
     #[wasm_bindgen(js_name = setReceiveHighWaterMark)]
     pub fn set_receive_high_water_mark(&mut self, bytes: JsValue) -> Result<(), JsValue> {
         let bytes = bytes.as_f64().unwrap_or(f64::NAN);
-        self.core.set_receive_high_water_mark(bytes).map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
+        self.core
+            .set_receive_high_water_mark(bytes)
+            .map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
     }
 
     /// `accept(other)`: this (Unconnected) socket takes over `incoming`'s connection.
@@ -166,7 +179,10 @@ impl Engine {
 
     #[wasm_bindgen(js_name = remoteIp)]
     pub fn remote_ip(&self) -> String {
-        self.core.remote().map(|a| a.ip().to_string()).unwrap_or_default()
+        self.core
+            .remote()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default()
     }
 
     #[wasm_bindgen(js_name = remotePort)]
@@ -176,7 +192,10 @@ impl Engine {
 
     #[wasm_bindgen(js_name = localIp)]
     pub fn local_ip(&self) -> String {
-        self.core.local().map(|a| a.ip().to_string()).unwrap_or_default()
+        self.core
+            .local()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default()
     }
 
     #[wasm_bindgen(js_name = localPort)]
@@ -187,16 +206,30 @@ impl Engine {
     // ----- host inputs (names follow engine::Input) -----
 
     pub fn resolved(&mut self, id: u32, addrs: Array) {
-        let addrs = addrs.iter().filter_map(|a| a.as_string()).filter_map(|a| convert::parse_ip(&a)).collect();
+        let addrs = addrs
+            .iter()
+            .filter_map(|a| a.as_string())
+            .filter_map(|a| convert::parse_ip(&a))
+            .collect();
         self.core.handle(Input::Resolved { id, addrs });
     }
 
     #[wasm_bindgen(js_name = connectFailed)]
     pub fn connect_failed(&mut self, id: u32, error: &str) {
-        self.core.handle(Input::ConnectFailed { id, error: error.to_string() });
+        self.core.handle(Input::ConnectFailed {
+            id,
+            error: error.to_string(),
+        });
     }
 
-    pub fn connected(&mut self, id: u32, local_ip: &str, local_port: u16, remote_ip: &str, remote_port: u16) -> Result<(), JsError> {
+    pub fn connected(
+        &mut self,
+        id: u32,
+        local_ip: &str,
+        local_port: u16,
+        remote_ip: &str,
+        remote_port: u16,
+    ) -> Result<(), JsError> {
         let local = parse_addr(local_ip, local_port)?;
         let remote = parse_addr(remote_ip, remote_port)?;
         self.core.handle(Input::Connected { id, local, remote });
@@ -204,7 +237,13 @@ impl Engine {
     }
 
     /// Bytes arrived. `from_ip`/`from_port` name a UDP datagram's sender ('' / 0 for TCP).
-    pub fn received(&mut self, id: u32, data: Vec<u8>, from_ip: Option<String>, from_port: Option<u16>) -> Result<(), JsError> {
+    pub fn received(
+        &mut self,
+        id: u32,
+        data: Vec<u8>,
+        from_ip: Option<String>,
+        from_port: Option<u16>,
+    ) -> Result<(), JsError> {
         let from: Option<SocketAddr> = match from_ip {
             Some(ip) if !ip.is_empty() => Some(parse_addr(&ip, from_port.unwrap_or(0))?),
             _ => None,
@@ -214,7 +253,10 @@ impl Engine {
     }
 
     pub fn sent(&mut self, id: u32, len: f64) {
-        self.core.handle(Input::Sent { id, len: len.max(0.0) as usize });
+        self.core.handle(Input::Sent {
+            id,
+            len: len.max(0.0) as usize,
+        });
     }
 
     #[wasm_bindgen(js_name = peerClosed)]
@@ -227,7 +269,10 @@ impl Engine {
     }
 
     pub fn failed(&mut self, id: u32, error: &str) {
-        self.core.handle(Input::Failed { id, error: error.to_string() });
+        self.core.handle(Input::Failed {
+            id,
+            error: error.to_string(),
+        });
     }
 
     pub fn listening(&mut self, id: u32, ip: &str, port: u16) -> Result<(), JsError> {
@@ -238,15 +283,28 @@ impl Engine {
 
     #[wasm_bindgen(js_name = listenFailed)]
     pub fn listen_failed(&mut self, id: u32, error: &str) {
-        self.core.handle(Input::ListenFailed { id, error: error.to_string() });
+        self.core.handle(Input::ListenFailed {
+            id,
+            error: error.to_string(),
+        });
     }
 
     /// A listening socket got a connection: the new Connected engine, or undefined when this
     /// socket is not listening on `id` (then drop the connection).
-    pub fn incoming(&mut self, id: u32, local_ip: &str, local_port: u16, remote_ip: &str, remote_port: u16) -> Result<Option<Engine>, JsError> {
+    pub fn incoming(
+        &mut self,
+        id: u32,
+        local_ip: &str,
+        local_port: u16,
+        remote_ip: &str,
+        remote_port: u16,
+    ) -> Result<Option<Engine>, JsError> {
         let local = parse_addr(local_ip, local_port)?;
         let remote = parse_addr(remote_ip, remote_port)?;
-        Ok(self.core.handle_incoming(id, local, remote).map(|core| Engine { core }))
+        Ok(self
+            .core
+            .handle_incoming(id, local, remote)
+            .map(|core| Engine { core }))
     }
 
     pub fn timeout(&mut self, now: f64) {
@@ -258,13 +316,17 @@ impl Engine {
     /// The next action as a plain object (`{type, id, …}`), or undefined.
     #[wasm_bindgen(js_name = pollAction)]
     pub fn poll_action(&mut self) -> JsValue {
-        self.core.poll_action().map_or(JsValue::UNDEFINED, action_to_js)
+        self.core
+            .poll_action()
+            .map_or(JsValue::UNDEFINED, action_to_js)
     }
 
     /// The next event as a plain object (`{type, …}`), or undefined.
     #[wasm_bindgen(js_name = pollEvent)]
     pub fn poll_event(&mut self) -> JsValue {
-        self.core.poll_event().map_or(JsValue::UNDEFINED, event_to_js)
+        self.core
+            .poll_event()
+            .map_or(JsValue::UNDEFINED, event_to_js)
     }
 
     /// The next deadline in ms on the host's clock, or -1.

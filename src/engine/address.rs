@@ -25,7 +25,9 @@ pub fn parse_port(arg: &PortArg, min: u16) -> Result<u16, CommandError> {
     let bad = CommandError::InvalidPort { min };
     let value: u64 = match arg {
         PortArg::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n <= 65535.0 => *n as u64,
-        PortArg::Text(s) if !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit()) => {
+        PortArg::Text(s)
+            if !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit()) =>
+        {
             s.parse().map_err(|_| bad.clone())?
         }
         _ => return Err(bad),
@@ -79,7 +81,10 @@ pub fn parse_host(text: &str) -> Result<Host, CommandError> {
     if !labels.iter().all(label_ok) {
         return Err(bad());
     }
-    if labels.last().is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit())) {
+    if labels
+        .last()
+        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(bad());
     }
     Ok(Host::Name(name.to_string()))
@@ -111,7 +116,10 @@ mod tests {
             assert!(parse_port(&PortArg::Number(bad), 1).is_err(), "{bad}");
         }
         for bad in ["", "abc", "80a", " 80", "-1", "65536", "123456", "1e3"] {
-            assert!(parse_port(&PortArg::Text(bad.into()), 1).is_err(), "{bad:?}");
+            assert!(
+                parse_port(&PortArg::Text(bad.into()), 1).is_err(),
+                "{bad:?}"
+            );
         }
         assert!(parse_port(&PortArg::Other, 0).is_err());
         assert!(parse_port(&PortArg::Number(65536.0), 0).is_err());
@@ -119,15 +127,36 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(parse_host("127.0.0.1"), Ok(Host::Ip("127.0.0.1".parse().unwrap())));
+        assert_eq!(
+            parse_host("127.0.0.1"),
+            Ok(Host::Ip("127.0.0.1".parse().unwrap()))
+        );
         assert_eq!(parse_host("::1"), Ok(Host::Ip("::1".parse().unwrap())));
         assert_eq!(parse_host("[::1]"), Ok(Host::Ip("::1".parse().unwrap())));
         assert_eq!(parse_host("localhost"), Ok(Host::Name("localhost".into())));
-        assert_eq!(parse_host("irc.libera.chat."), Ok(Host::Name("irc.libera.chat".into())));
-        assert_eq!(parse_host("3com.example"), Ok(Host::Name("3com.example".into())));
+        assert_eq!(
+            parse_host("irc.libera.chat."),
+            Ok(Host::Name("irc.libera.chat".into()))
+        );
+        assert_eq!(
+            parse_host("3com.example"),
+            Ok(Host::Name("3com.example".into()))
+        );
         for bad in [
-            "", ".", "a..b", "-x", "x-", "a_b", "1.2.3.4.5", "256.1.1.1", "[::1", "::1]",
-            "[127.0.0.1]", "host name", "ex%ample", "123",
+            "",
+            ".",
+            "a..b",
+            "-x",
+            "x-",
+            "a_b",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "[::1",
+            "::1]",
+            "[127.0.0.1]",
+            "host name",
+            "ex%ample",
+            "123",
         ] {
             assert!(parse_host(bad).is_err(), "{bad:?}");
         }

@@ -138,7 +138,10 @@ pub enum CommandError {
     /// The interface given to `listen` is not an IP literal.
     InvalidInterface(String),
     /// The command needs another status (h11-style: the message names the status).
-    WrongStatus { command: &'static str, status: &'static str },
+    WrongStatus {
+        command: &'static str,
+        status: &'static str,
+    },
     /// The socket was destroyed.
     Destroyed,
     /// `setProtocol` with a name other than tcp or udp.
@@ -165,7 +168,10 @@ impl fmt::Display for CommandError {
                 write!(f, "invalid interface {i:?}: expected '' or an IP literal")
             }
             CommandError::WrongStatus { command, status } => {
-                write!(f, "{command} needs status Unconnected, the socket is {status}")
+                write!(
+                    f,
+                    "{command} needs status Unconnected, the socket is {status}"
+                )
             }
             CommandError::Destroyed => f.write_str("the socket was destroyed"),
             CommandError::UnknownProtocol(p) => {

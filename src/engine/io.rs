@@ -80,11 +80,19 @@ pub enum Input {
     /// The name of a `Resolve` action resolved to these addresses, in the resolver's order.
     Resolved { id: ConnId, addrs: Vec<IpAddr> },
     /// The transport of a `Connect` action is up (for UDP: the default peer is set).
-    Connected { id: ConnId, local: SocketAddr, remote: SocketAddr },
+    Connected {
+        id: ConnId,
+        local: SocketAddr,
+        remote: SocketAddr,
+    },
     /// A `Resolve` or `Connect` failed.
     ConnectFailed { id: ConnId, error: String },
     /// Bytes arrived (for UDP: one datagram, with its sender).
-    Received { id: ConnId, data: Vec<u8>, from: Option<SocketAddr> },
+    Received {
+        id: ConnId,
+        data: Vec<u8>,
+        from: Option<SocketAddr>,
+    },
     /// The host handed `len` bytes of earlier `Send` actions to the network.
     Sent { id: ConnId, len: usize },
     /// The peer ended its side of the connection (TCP FIN, or the proxy's WebSocket close).
@@ -105,10 +113,18 @@ pub enum Action {
     /// Look up a host name (both IPv4 and IPv6); answer with `Resolved` or `ConnectFailed`.
     Resolve { id: ConnId, host: String },
     /// Open a connection (TCP), or a UDP socket whose default peer is `addr`.
-    Connect { id: ConnId, addr: SocketAddr, protocol: Protocol },
+    Connect {
+        id: ConnId,
+        addr: SocketAddr,
+        protocol: Protocol,
+    },
     /// Send these bytes (for UDP: one datagram, to `to` when given, else to the default peer).
     /// Answer with `Sent` once they are handed to the network.
-    Send { id: ConnId, data: Vec<u8>, to: Option<SocketAddr> },
+    Send {
+        id: ConnId,
+        data: Vec<u8>,
+        to: Option<SocketAddr>,
+    },
     /// Send what is still pending, then end the connection (TCP FIN) and release it.
     Shutdown { id: ConnId },
     /// Drop the transport now, without flushing (also cancels a lookup or a connect).
@@ -119,7 +135,12 @@ pub enum Action {
     ResumeReading { id: ConnId },
     /// Bind `addr` and accept connections (TCP) or datagrams (UDP); answer with `Listening`
     /// or `ListenFailed`.
-    Listen { id: ConnId, addr: SocketAddr, ipv6_only: bool, protocol: Protocol },
+    Listen {
+        id: ConnId,
+        addr: SocketAddr,
+        ipv6_only: bool,
+        protocol: Protocol,
+    },
 }
 
 impl Action {

@@ -46,9 +46,7 @@ impl RecvBuffer {
         let available = self.bytes.len() - self.start;
         let n = match length {
             Some(n) if n < available => n,
-            _ if keep_partial_char => {
-                available - incomplete_utf8_tail(&self.bytes[self.start..])
-            }
+            _ if keep_partial_char => available - incomplete_utf8_tail(&self.bytes[self.start..]),
             _ => available,
         };
         let out = self.bytes[self.start..self.start + n].to_vec();
@@ -65,7 +63,10 @@ impl RecvBuffer {
 
     /// Takes from the oldest datagram only: at most `length` bytes of it; the rest of that
     /// datagram is discarded (SPEC.md's UDP rule). Returns the bytes and the sender.
-    pub fn take_datagram(&mut self, length: Option<usize>) -> Option<(Vec<u8>, Option<SocketAddr>)> {
+    pub fn take_datagram(
+        &mut self,
+        length: Option<usize>,
+    ) -> Option<(Vec<u8>, Option<SocketAddr>)> {
         let (mut data, from) = self.datagrams.pop_front()?;
         self.datagram_bytes -= data.len();
         if let Some(n) = length {
@@ -183,7 +184,11 @@ mod tests {
         assert_eq!(incomplete_utf8_tail(&[b'a', 0xe2, 0x82]), 2);
         assert_eq!(incomplete_utf8_tail(&[0xf0, 0x9f, 0x98]), 3);
         assert_eq!(incomplete_utf8_tail(&[0xe2, 0x82, 0xac]), 0);
-        assert_eq!(incomplete_utf8_tail(&[0xff]), 0, "an invalid byte is not held back");
+        assert_eq!(
+            incomplete_utf8_tail(&[0xff]),
+            0,
+            "an invalid byte is not held back"
+        );
         assert_eq!(incomplete_utf8_tail(&[0x80, 0x80, 0x80]), 0);
     }
 

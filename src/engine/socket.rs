@@ -76,20 +76,33 @@ impl Engine {
     /// `connect(host, port)`. Starts a lookup (host names) or a connect (IP literals); the
     /// outcome arrives as events.
     /// `host` is `None` when the script passed something that is not a string.
-    pub fn connect(&mut self, host: Option<&str>, port: &PortArg, now: Millis) -> Result<(), CommandError> {
+    pub fn connect(
+        &mut self,
+        host: Option<&str>,
+        port: &PortArg,
+        now: Millis,
+    ) -> Result<(), CommandError> {
         let result = self.try_connect(host, port, now);
         self.note(result)
     }
 
-    fn try_connect(&mut self, host: Option<&str>, port: &PortArg, now: Millis) -> Result<(), CommandError> {
+    fn try_connect(
+        &mut self,
+        host: Option<&str>,
+        port: &PortArg,
+        now: Millis,
+    ) -> Result<(), CommandError> {
         self.require_unconnected("connect")?;
         let port = parse_port(port, 1)?;
-        let host = parse_host(host.ok_or_else(|| CommandError::InvalidHost("(not a string)".into()))?)?;
+        let host =
+            parse_host(host.ok_or_else(|| CommandError::InvalidHost("(not a string)".into()))?)?;
         self.reset_buffers();
         let id = self.new_id();
         let deadline = now.saturating_add(self.connect_timeout);
         match host {
-            Host::Ip(ip) => self.start_attempt(id, SocketAddr::new(ip, port), VecDeque::new(), deadline),
+            Host::Ip(ip) => {
+                self.start_attempt(id, SocketAddr::new(ip, port), VecDeque::new(), deadline)
+            }
             Host::Name(name) => {
                 self.set_state(State::HostLookUp { id, port, deadline });
                 self.actions.push_back(Action::Resolve { id, host: name });
@@ -101,18 +114,30 @@ impl Engine {
     /// `listen(port, iface, forceIpv6)`. TCP: Listening; UDP: Bound. A bind failure known only
     /// later arrives as `errorEvent('AddressInUse', …)`.
     /// `iface` is `None` when the script passed something that is not a string.
-    pub fn listen(&mut self, port: &PortArg, iface: Option<&str>, force_ipv6: bool) -> Result<(), CommandError> {
+    pub fn listen(
+        &mut self,
+        port: &PortArg,
+        iface: Option<&str>,
+        force_ipv6: bool,
+    ) -> Result<(), CommandError> {
         let result = self.try_listen(port, iface, force_ipv6);
         self.note(result)
     }
 
-    fn try_listen(&mut self, port: &PortArg, iface: Option<&str>, force_ipv6: bool) -> Result<(), CommandError> {
+    fn try_listen(
+        &mut self,
+        port: &PortArg,
+        iface: Option<&str>,
+        force_ipv6: bool,
+    ) -> Result<(), CommandError> {
         self.require_unconnected("listen")?;
         let port = parse_port(port, 0)?;
         let iface = iface.ok_or_else(|| CommandError::InvalidInterface("(not a string)".into()))?;
         let ip = parse_interface(iface, force_ipv6)?;
         if force_ipv6 && ip.is_ipv4() {
-            return Err(CommandError::InvalidInterface(format!("{iface} (forceIpv6 with an IPv4 interface)")));
+            return Err(CommandError::InvalidInterface(format!(
+                "{iface} (forceIpv6 with an IPv4 interface)"
+            )));
         }
         self.reset_buffers();
         let id = self.new_id();
@@ -122,7 +147,12 @@ impl Engine {
             Protocol::Udp => State::Bound { id, local: None },
         });
         let ipv6_only = force_ipv6;
-        self.actions.push_back(Action::Listen { id, addr: SocketAddr::new(ip, port), ipv6_only, protocol });
+        self.actions.push_back(Action::Listen {
+            id,
+            addr: SocketAddr::new(ip, port),
+            ipv6_only,
+            protocol,
+        });
         Ok(())
     }
 
@@ -147,10 +177,17 @@ impl Engine {
                     return 0;
                 };
                 let id = *id;
-                self.actions.push_back(Action::Send { id, data, to: Some(to) });
+                self.actions.push_back(Action::Send {
+                    id,
+                    data,
+                    to: Some(to),
+                });
             }
             other => {
-                self.last_error = format!("write needs status Connecting or Connected, the socket is {}", other.status().name());
+                self.last_error = format!(
+                    "write needs status Connecting or Connected, the socket is {}",
+                    other.status().name()
+                );
                 return 0;
             }
         }
@@ -203,7 +240,10 @@ impl Engine {
         }
         match self.state.clone() {
             State::Unconnected | State::Closing(_) => {}
-            State::HostLookUp { id, .. } | State::Connecting { id, .. } | State::Listening { id, .. } | State::Bound { id, .. } => {
+            State::HostLookUp { id, .. }
+            | State::Connecting { id, .. }
+            | State::Listening { id, .. }
+            | State::Bound { id, .. } => {
                 self.actions.push_back(Action::Abort { id });
                 self.pending.clear();
                 self.buffered = 0;
@@ -249,19 +289,22 @@ impl Engine {
 
     /// `setConnectTimeout(ms)`: a positive integer.
     pub fn set_connect_timeout(&mut self, ms: f64) -> Result<(), CommandError> {
-        let result = positive_integer(ms, "connect timeout").map(|v| self.connect_timeout = v as Millis);
+        let result =
+            positive_integer(ms, "connect timeout").map(|v| self.connect_timeout = v as Millis);
         self.note(result)
     }
 
     /// `setHighWaterMark(bytes)`: a positive integer.
     pub fn set_high_water_mark(&mut self, bytes: f64) -> Result<(), CommandError> {
-        let result = positive_integer(bytes, "high-water mark").map(|v| self.send_high_water = v as usize);
+        let result =
+            positive_integer(bytes, "high-water mark").map(|v| self.send_high_water = v as usize);
         self.note(result)
     }
 
     /// The receive high-water mark past which the host stops reading.
     pub fn set_receive_high_water_mark(&mut self, bytes: f64) -> Result<(), CommandError> {
-        let result = positive_integer(bytes, "receive high-water mark").map(|v| self.recv_high_water = v as usize);
+        let result = positive_integer(bytes, "receive high-water mark")
+            .map(|v| self.recv_high_water = v as usize);
         self.note(result)
     }
 
@@ -270,7 +313,12 @@ impl Engine {
     /// A listening socket's host accepted a TCP connection. Returns the new socket (Connected,
     /// addresses set) and queues `IncomingConnection`; `None` when this socket is not listening
     /// on `id`, and the host should drop the connection.
-    pub fn handle_incoming(&mut self, id: ConnId, local: SocketAddr, remote: SocketAddr) -> Option<Engine> {
+    pub fn handle_incoming(
+        &mut self,
+        id: ConnId,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> Option<Engine> {
         match self.state {
             State::Listening { id: current, .. } if current == id && !self.destroyed => {}
             _ => return None,
@@ -280,7 +328,11 @@ impl Engine {
         child.send_high_water = self.send_high_water;
         child.recv_high_water = self.recv_high_water;
         let child_id = child.new_id();
-        child.state = State::Connected(Link { id: child_id, local, remote });
+        child.state = State::Connected(Link {
+            id: child_id,
+            local,
+            remote,
+        });
         self.events.push_back(Event::IncomingConnection);
         Some(child)
     }
@@ -296,10 +348,14 @@ impl Engine {
     fn try_adopt(&mut self, incoming: &mut Engine) -> Result<(), CommandError> {
         self.require_unconnected("accept")?;
         if self.protocol != Protocol::Tcp {
-            return Err(CommandError::CannotAccept("the accepting socket is set to UDP"));
+            return Err(CommandError::CannotAccept(
+                "the accepting socket is set to UDP",
+            ));
         }
         if incoming.destroyed || !matches!(incoming.state, State::Connected(_)) {
-            return Err(CommandError::CannotAccept("the incoming connection is no longer open"));
+            return Err(CommandError::CannotAccept(
+                "the incoming connection is no longer open",
+            ));
         }
         let link = match std::mem::replace(&mut incoming.state, State::Unconnected) {
             State::Connected(link) => link,
@@ -337,7 +393,15 @@ impl Engine {
             Input::Closed { id } => self.on_peer_closed(id, true),
             Input::Failed { id, error } => self.on_failed(id, &error),
             Input::Listening { id, local } => {
-                if let State::Listening { id: current, local: l } | State::Bound { id: current, local: l } = &mut self.state {
+                if let State::Listening {
+                    id: current,
+                    local: l,
+                }
+                | State::Bound {
+                    id: current,
+                    local: l,
+                } = &mut self.state
+                {
                     if *current == id {
                         *l = Some(local);
                     }
@@ -361,7 +425,14 @@ impl Engine {
     }
 
     fn on_resolved(&mut self, id: ConnId, addrs: Vec<IpAddr>) {
-        let State::HostLookUp { id: current, port, deadline } = self.state else { return };
+        let State::HostLookUp {
+            id: current,
+            port,
+            deadline,
+        } = self.state
+        else {
+            return;
+        };
         if current != id {
             return;
         }
@@ -374,9 +445,24 @@ impl Engine {
         self.start_attempt(attempt, SocketAddr::new(first, port), next, deadline);
     }
 
-    fn start_attempt(&mut self, id: ConnId, remote: SocketAddr, next: VecDeque<IpAddr>, deadline: Millis) {
-        self.set_state(State::Connecting { id, remote, next, deadline });
-        self.actions.push_back(Action::Connect { id, addr: remote, protocol: self.protocol });
+    fn start_attempt(
+        &mut self,
+        id: ConnId,
+        remote: SocketAddr,
+        next: VecDeque<IpAddr>,
+        deadline: Millis,
+    ) {
+        self.set_state(State::Connecting {
+            id,
+            remote,
+            next,
+            deadline,
+        });
+        self.actions.push_back(Action::Connect {
+            id,
+            addr: remote,
+            protocol: self.protocol,
+        });
     }
 
     fn on_connect_failed(&mut self, id: ConnId, error: &str) {
@@ -384,17 +470,39 @@ impl Engine {
         match &mut self.state {
             State::HostLookUp { id: current, .. } if *current == id => {
                 // Whatever the resolver said, a name that did not resolve is HostNotFound.
-                let code = if code == ErrorCode::UnknownSocket { ErrorCode::HostNotFound } else { code };
+                let code = if code == ErrorCode::UnknownSocket {
+                    ErrorCode::HostNotFound
+                } else {
+                    code
+                };
                 self.fail_connect(code);
             }
-            State::Connecting { id: current, remote, next, deadline } if *current == id => {
+            State::Connecting {
+                id: current,
+                remote,
+                next,
+                deadline,
+            } if *current == id => {
                 // A name with several addresses: try the next one within the same deadline.
                 match next.pop_front() {
                     Some(ip) => {
-                        let (remote, next, deadline) = (SocketAddr::new(ip, remote.port()), std::mem::take(next), *deadline);
+                        let (remote, next, deadline) = (
+                            SocketAddr::new(ip, remote.port()),
+                            std::mem::take(next),
+                            *deadline,
+                        );
                         let attempt = self.new_id();
-                        self.state = State::Connecting { id: attempt, remote, next, deadline };
-                        self.actions.push_back(Action::Connect { id: attempt, addr: remote, protocol: self.protocol });
+                        self.state = State::Connecting {
+                            id: attempt,
+                            remote,
+                            next,
+                            deadline,
+                        };
+                        self.actions.push_back(Action::Connect {
+                            id: attempt,
+                            addr: remote,
+                            protocol: self.protocol,
+                        });
                     }
                     None => self.fail_connect(code),
                 }
@@ -420,7 +528,9 @@ impl Engine {
             return;
         }
         match (&self.state, self.protocol) {
-            (State::Connected(_) | State::Closing(_), Protocol::Tcp) => self.recv.push_stream(&data),
+            (State::Connected(_) | State::Closing(_), Protocol::Tcp) => {
+                self.recv.push_stream(&data)
+            }
             (State::Connected(link), Protocol::Udp) => {
                 let from = from.or(Some(link.remote));
                 self.recv.push_datagram(data, from);
@@ -429,7 +539,10 @@ impl Engine {
             _ => return,
         }
         self.events.push_back(Event::DataAvailable(self.recv.len()));
-        if !self.reading_paused && self.protocol == Protocol::Tcp && self.recv.len() > self.recv_high_water {
+        if !self.reading_paused
+            && self.protocol == Protocol::Tcp
+            && self.recv.len() > self.recv_high_water
+        {
             self.reading_paused = true;
             self.actions.push_back(Action::PauseReading { id });
         }
@@ -477,7 +590,9 @@ impl Engine {
         }
         let code = ErrorCode::from_host(error);
         match self.state {
-            State::HostLookUp { .. } | State::Connecting { .. } => self.on_connect_failed(id, error),
+            State::HostLookUp { .. } | State::Connecting { .. } => {
+                self.on_connect_failed(id, error)
+            }
             State::Connected(_) | State::Closing(_) => self.fail_connection(code),
             State::Listening { .. } | State::Bound { .. } => {
                 self.actions.push_back(Action::Abort { id });
@@ -577,7 +692,10 @@ impl Engine {
 
     fn set_state(&mut self, next: State) {
         let (from, to) = (self.state.status(), next.status());
-        debug_assert!(from == to || is_legal_transition(from, to), "illegal transition {from:?} -> {to:?}");
+        debug_assert!(
+            from == to || is_legal_transition(from, to),
+            "illegal transition {from:?} -> {to:?}"
+        );
         self.state = next;
         if from != to {
             self.events.push_back(Event::StateChanged(to));
@@ -591,7 +709,10 @@ impl Engine {
                 self.actions.push_back(Action::Abort { id });
             }
         }
-        self.events.push_back(Event::ConnectFailed { code, reason: code.message().to_string() });
+        self.events.push_back(Event::ConnectFailed {
+            code,
+            reason: code.message().to_string(),
+        });
         self.report_error(code);
         self.pending.clear();
         self.buffered = 0;
@@ -619,7 +740,10 @@ impl Engine {
 
     fn report_error(&mut self, code: ErrorCode) {
         self.last_error = code.message().to_string();
-        self.events.push_back(Event::Error { code, message: code.message().to_string() });
+        self.events.push_back(Event::Error {
+            code,
+            message: code.message().to_string(),
+        });
     }
 
     fn maybe_resume_reading(&mut self) {
@@ -646,7 +770,10 @@ impl Engine {
         }
         match self.state.status() {
             Status::Unconnected => Ok(()),
-            status => Err(CommandError::WrongStatus { command, status: status.name() }),
+            status => Err(CommandError::WrongStatus {
+                command,
+                status: status.name(),
+            }),
         }
     }
 
@@ -666,7 +793,8 @@ impl Engine {
 }
 
 fn positive_integer(value: f64, what: &'static str) -> Result<u64, CommandError> {
-    if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0 {
+    if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0
+    {
         Ok(value as u64)
     } else {
         Err(CommandError::NotPositive(what))

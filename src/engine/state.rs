@@ -86,8 +86,10 @@ pub fn is_legal_transition(from: Status, to: Status) -> bool {
     use Status::*;
     matches!(
         (from, to),
-        (Unconnected, HostLookUp | Connecting | Connected | Listening | Bound)
-            | (HostLookUp, Connecting | Unconnected)
+        (
+            Unconnected,
+            HostLookUp | Connecting | Connected | Listening | Bound
+        ) | (HostLookUp, Connecting | Unconnected)
             | (Connecting, Connected | Unconnected)
             | (Connected, Closing | Unconnected)
             | (Closing, Unconnected)

@@ -1,0 +1,63 @@
+// What `write` accepts, turned into bytes. Type checks live here so that a bad argument throws
+// before anything is queued (SPEC.md: atomic writes).
+
+const encoder = new TextEncoder();
+
+function viewBytes(data) {
+  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer)) {
+    return new Uint8Array(data);
+  }
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return null;
+}
+
+/** True for a Blob (or a File): its bytes are read asynchronously. */
+export function isBlob(data) {
+  return typeof Blob !== 'undefined' && data instanceof Blob;
+}
+
+/**
+ * The bytes of `data`: a string (UTF-8), an ArrayBuffer or any ArrayBufferView (Buffer too), or
+ * an Array of integers 0-255, strings and byte views (the seed's `$array(...)`). Throws TypeError
+ * for anything else, naming the first bad array item.
+ */
+export function toBytes(data) {
+  if (typeof data === 'string') return encoder.encode(data);
+  const view = viewBytes(data);
+  if (view) return view;
+  if (Array.isArray(data)) {
+    const parts = data.map((item, i) => {
+      if (typeof item === 'number') {
+        if (Number.isInteger(item) && item >= 0 && item <= 255) return item;
+        throw new TypeError(`write: array item ${i} is ${item}, not an integer from 0 to 255`);
+      }
+      if (typeof item === 'string') return encoder.encode(item);
+      const bytes = viewBytes(item);
+      if (bytes) return bytes;
+      throw new TypeError(`write: array item ${i} is ${describe(item)}; expected a byte (0-255), a string or bytes`);
+    });
+    const total = parts.reduce((n, p) => n + (typeof p === 'number' ? 1 : p.length), 0);
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      if (typeof p === 'number') out[at++] = p;
+      else { out.set(p, at); at += p.length; }
+    }
+    return out;
+  }
+  throw new TypeError(`write: cannot write ${describe(data)}; expected a string, bytes, an Array or a Blob`);
+}
+
+/** `length` of `write(data, length)`: undefined for everything, else a non-negative integer cap. */
+export function lengthCap(length) {
+  if (length === undefined) return Infinity;
+  if (typeof length === 'number' && Number.isFinite(length) && length >= 0) return Math.floor(length);
+  throw new TypeError(`write: length must be a non-negative number, got ${describe(length)}`);
+}
+
+export function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an Array';
+  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,147 @@
+// The Node host: performs the engine's actions with node:net, node:dns and node:dgram and feeds
+// back what happened. It decides nothing: every "what now" is the engine's (DESIGN.md).
+
+import net from 'node:net';
+import dns from 'node:dns';
+import dgram from 'node:dgram';
+
+const errorName = (err) => err?.code ?? 'UnknownSocket';
+
+// Feeds through the transport's current link, which changes when accept(other) moves it.
+const feed = (t, method, ...args) => t.link.feed(method, t.id, ...args);
+
+function resolve({ id, host }, link) {
+  const t = link.open(id, { kind: 'lookup' });
+  dns.lookup(host, { all: true, verbatim: true }, (err, addrs) => {
+    t.link.drop(t.id, t);
+    if (t.aborted) return;
+    if (err) feed(t, 'connectFailed', errorName(err));
+    else feed(t, 'resolved', addrs.map((a) => a.address));
+  });
+}
+
+// A TCP connection's events, for outgoing and incoming connections alike.
+function attachTcp(t, sock) {
+  t.kind = 'tcp';
+  t.sock = sock;
+  sock.setNoDelay(true);
+  sock.on('data', (buf) => feed(t, 'received', buf));
+  sock.on('end', () => feed(t, 'peerClosed'));
+  sock.on('error', (err) => feed(t, t.up ? 'failed' : 'connectFailed', errorName(err)));
+  sock.on('close', () => {
+    t.link.drop(t.id, t);
+    if (t.up) feed(t, 'closed');
+  });
+}
+
+function connectTcp({ id, ip, port }, link) {
+  const t = link.open(id, { up: false });
+  const sock = net.connect({ host: ip, port });
+  attachTcp(t, sock);
+  sock.once('connect', () => {
+    t.up = true;
+    feed(t, 'connected', sock.localAddress, sock.localPort, sock.remoteAddress, sock.remotePort);
+  });
+}
+
+function listenTcp({ id, ip, port, ipv6Only }, link) {
+  const t = link.open(id, { kind: 'server' });
+  const server = net.createServer({ noDelay: true });
+  t.server = server;
+  server.on('connection', (sock) => {
+    const child = t.link.incoming(t.id, sock.localAddress, sock.localPort, sock.remoteAddress, sock.remotePort);
+    if (!child) return sock.destroy();
+    const ct = child.link.open(child.id, { up: true });
+    attachTcp(ct, sock);
+  });
+  server.on('error', (err) => feed(t, 'listenFailed', errorName(err)));
+  server.on('listening', () => {
+    const a = server.address();
+    feed(t, 'listening', a.address, a.port);
+  });
+  server.listen({ host: ip, port, ipv6Only });
+  // Node binds synchronously; telling the engine now lets localPort() answer right after listen().
+  const a = server.address();
+  if (a) feed(t, 'listening', a.address, a.port);
+}
+
+function udpSocket(t, ip, ipv6Only) {
+  const sock = dgram.createSocket({ type: net.isIPv6(ip) ? 'udp6' : 'udp4', ipv6Only });
+  t.kind = 'udp';
+  t.sock = sock;
+  sock.on('message', (msg, rinfo) => feed(t, 'received', msg, rinfo.address, rinfo.port));
+  sock.on('error', (err) => feed(t, t.up ? 'failed' : (t.listening ? 'listenFailed' : 'connectFailed'), errorName(err)));
+  sock.on('close', () => t.link.drop(t.id, t));
+  return sock;
+}
+
+function connectUdp({ id, ip, port }, link) {
+  const t = link.open(id, { up: false });
+  const sock = udpSocket(t, ip, false);
+  sock.connect(port, ip, () => {
+    t.up = true;
+    const local = sock.address();
+    const remote = sock.remoteAddress();
+    feed(t, 'connected', local.address, local.port, remote.address, remote.port);
+  });
+}
+
+function listenUdp({ id, ip, port, ipv6Only }, link) {
+  const t = link.open(id, { up: false, listening: true });
+  const sock = udpSocket(t, ip, ipv6Only);
+  sock.bind({ address: ip, port }, () => {
+    t.up = true;
+    const a = sock.address();
+    feed(t, 'listening', a.address, a.port);
+  });
+}
+
+function send({ id, data, ip, port }, link) {
+  const t = link.get(id);
+  if (!t?.sock) return;
+  const done = (err) => {
+    if (!err) feed(t, 'sent', data.length);
+    else if (t.kind === 'udp') feed(t, 'failed', errorName(err));
+  };
+  if (t.kind === 'udp') {
+    if (ip !== undefined) t.sock.send(data, port, ip, done);
+    else t.sock.send(data, done);
+  } else {
+    t.sock.write(data, done);
+  }
+}
+
+function release(t, graceful) {
+  t.aborted = true;
+  if (t.server) t.server.close();
+  if (!t.sock) return;
+  if (t.kind === 'udp') {
+    try { t.sock.close(); } catch { /* already closed */ }
+  } else if (graceful) {
+    t.sock.end(); // flushes what was written, then FIN
+  } else {
+    t.sock.destroy();
+  }
+}
+
+const actions = {
+  resolve,
+  connect: (a, link) => (a.protocol === 'udp' ? connectUdp(a, link) : connectTcp(a, link)),
+  listen: (a, link) => (a.protocol === 'udp' ? listenUdp(a, link) : listenTcp(a, link)),
+  send,
+  shutdown: ({ id }, link) => { const t = link.get(id); if (t) release(t, true); },
+  abort: ({ id }, link) => {
+    const t = link.get(id);
+    if (!t) return;
+    link.drop(id, t);
+    release(t, false);
+  },
+  pause: ({ id }, link) => link.get(id)?.sock?.pause?.(),
+  resume: ({ id }, link) => link.get(id)?.sock?.resume?.(),
+};
+
+export const nodeHost = {
+  perform(action, link) {
+    actions[action.type](action, link);
+  },
+};

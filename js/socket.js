@@ -1,0 +1,329 @@
+// The public Socket class (SPEC.md). It forwards calls to the wasm engine, has the host perform
+// the engine's actions, and delivers the engine's events. Every rule about states, addresses,
+// buffers and event order is the engine's; what is here is JS-only: argument types, Blobs,
+// timers, and dispatch.
+
+import { toBytes, lengthCap, isBlob, describe } from './bytes.js';
+import { EVENTS, enqueue } from './dispatch.js';
+import { Link } from './link.js';
+
+const DESTROYED = 'the socket was destroyed';
+const now = () => performance.now();
+
+/**
+ * Makes the Socket class for one host. `Engine` is the wasm engine class; `host.perform(action,
+ * link)` performs an engine action; `host.refuse?.(command, options)` returns a reason when the
+ * host cannot do a command at all (a browser without a proxy URL), else ''.
+ */
+export function createSocketClass({ Engine, hexToBytes, host }) {
+  class Socket extends EventTarget {
+    #engine;
+    #link;
+    #timer = null;
+    #timerAt = -1;
+    #destroyed = false;
+    #lastError = '';
+    // Incoming connection handling: the socket offered to incomingConnectionEvent right now,
+    // whether the script accepted it, and where an accept(other) moved it.
+    #offering = null;
+    #accepted = false;
+    #movedTo = null;
+    // Writes waiting behind a Blob that is still being read, in order.
+    #blobChain = null;
+    #deferredBytes = 0;
+
+    /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
+    constructor(options = {}, engine = undefined) {
+      super();
+      if (options === null || typeof options !== 'object') {
+        throw new TypeError(`Socket options must be an object, got ${describe(options)}`);
+      }
+      this.#engine = engine instanceof Engine ? engine : new Engine();
+      this.#link = new Link(
+        { input: (method, args) => this.#input(method, args), incoming: (...a) => this.#incoming(...a) },
+        { proxy: options.proxy },
+      );
+      if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
+      if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
+        throw new TypeError(`Socket: unknown protocol ${describe(options.protocol)}; expected 'tcp' or 'udp'`);
+      }
+    }
+
+    // ----- overridable event methods (no-ops until a script overrides them) -----
+    stateChangedEvent() {}
+    hostFoundEvent() {}
+    connectedEvent() {}
+    connectFailedEvent() {}
+    errorEvent() {}
+    dataAvailableEvent() {}
+    disconnectEvent() {}
+    incomingConnectionEvent() {}
+    drainEvent() {}
+
+    /** Shorthand for addEventListener; returns the socket. */
+    on(type, listener) {
+      this.addEventListener(type, listener);
+      return this;
+    }
+
+    // ----- commands -----
+
+    connect(host, port) {
+      if (this.#destroyed) return false;
+      const refusal = this.#engine.status() === 0 ? this.#refusal('connect') : '';
+      if (refusal) return this.#fail(refusal);
+      const ok = this.#engine.connect(host, port, now());
+      this.#pump();
+      return ok;
+    }
+
+    listen(port = 0, iface = '', forceIpv6 = false) {
+      if (this.#destroyed) return false;
+      const refusal = this.#engine.status() === 0 ? this.#refusal('listen') : '';
+      if (refusal) return this.#fail(refusal);
+      const ok = this.#engine.listen(port, iface, Boolean(forceIpv6));
+      this.#pump();
+      return ok;
+    }
+
+    accept(socket) {
+      if (!(socket instanceof Socket)) throw new TypeError(`accept: expected a Socket, got ${describe(socket)}`);
+      if (this.#destroyed) return false;
+      const offered = this.#offering;
+      if (!offered) return this.#fail('accept is only valid inside incomingConnectionEvent');
+      if (socket === offered) {
+        offered.#accepted = true;
+        return true;
+      }
+      if (socket.#destroyed) return this.#fail('accept: the accepting socket was destroyed');
+      if (!socket.#engine.adopt(offered.#engine)) return this.#fail(socket.#engine.lastError());
+      socket.#link.adoptFrom(offered.#link);
+      offered.#accepted = true;
+      offered.#movedTo = socket;
+      socket.#pump();
+      return true;
+    }
+
+    write(data, length) {
+      const cap = lengthCap(length);
+      if (isBlob(data)) return this.#writeBlob(data, cap);
+      let bytes = toBytes(data);
+      if (this.#destroyed) return 0;
+      if (bytes.length > cap) bytes = bytes.subarray(0, cap);
+      if (this.#blobChain) return this.#defer(() => bytes, bytes.length);
+      const n = this.#engine.write(bytes);
+      this.#pump();
+      return n;
+    }
+
+    writeHex(hex) {
+      if (typeof hex !== 'string') throw new TypeError(`writeHex: expected a string, got ${describe(hex)}`);
+      return this.write(hexToBytes(hex)); // hexToBytes throws TypeError for bad hex
+    }
+
+    read(length) {
+      return this.#take('read', length, '');
+    }
+
+    readBytes(length) {
+      return this.#take('readBytes', length, new Uint8Array(0));
+    }
+
+    readHex(length) {
+      return this.#take('readHex', length, '');
+    }
+
+    close() {
+      if (this.#destroyed) return;
+      this.#engine.close();
+      this.#pump();
+    }
+
+    destroy() {
+      if (this.#destroyed) return;
+      this.#engine.destroy();
+      this.#pump(); // performs the abort actions
+      this.#destroyed = true;
+      this.#lastError = DESTROYED;
+      this.#clearTimer();
+      this.#blobChain = null;
+      this.#engine.free();
+    }
+
+    // ----- queries and settings -----
+
+    status(asName = false) {
+      if (this.#destroyed) return asName ? 'Unconnected' : 0;
+      return asName ? this.#engine.statusName() : this.#engine.status();
+    }
+
+    remoteIp() { return this.#destroyed ? '' : this.#engine.remoteIp(); }
+    remotePort() { return this.#destroyed ? 0 : this.#engine.remotePort(); }
+    localIp() { return this.#destroyed ? '' : this.#engine.localIp(); }
+    localPort() { return this.#destroyed ? 0 : this.#engine.localPort(); }
+    bytesAvailable() { return this.#destroyed ? 0 : this.#engine.bytesAvailable(); }
+    bufferedAmount() { return this.#destroyed ? 0 : this.#engine.bufferedAmount() + this.#deferredBytes; }
+    lastError() { return this.#destroyed ? this.#lastError : this.#engine.lastError(); }
+    protocol() { return this.#destroyed ? 'tcp' : this.#engine.protocol(); }
+    connectTimeout() { return this.#destroyed ? 0 : this.#engine.connectTimeout(); }
+
+    setProtocol(name) {
+      if (this.#destroyed) return false;
+      return this.#engine.setProtocol(name);
+    }
+
+    setConnectTimeout(ms) {
+      if (this.#destroyed) return;
+      this.#engine.setConnectTimeout(ms); // throws TypeError unless a positive integer
+      this.#armTimer();
+    }
+
+    setHighWaterMark(bytes) {
+      if (this.#destroyed) return;
+      this.#engine.setHighWaterMark(bytes); // throws TypeError unless a positive integer
+    }
+
+    [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
+      this.destroy();
+    }
+
+    // ----- internals -----
+
+    #fail(message) {
+      if (this.#destroyed) this.#lastError = message;
+      else this.#engine.setLastError(message);
+      return false;
+    }
+
+    #refusal(command) {
+      return host.refuse ? host.refuse(command, this.#link.options, this.#engine.protocol()) : '';
+    }
+
+    #take(method, length, empty) {
+      if (this.#destroyed) return empty;
+      const out = this.#engine[method](length);
+      this.#pump(); // reading may resume a paused receive
+      return out;
+    }
+
+    #writeBlob(blob, cap) {
+      if (this.#destroyed) return 0;
+      const status = this.#engine.status();
+      if (!(status >= 1 && status <= 4)) {
+        this.#fail(`write needs status Connecting or Connected, the socket is ${this.#engine.statusName()}`);
+        return 0;
+      }
+      const size = Math.min(blob.size, cap);
+      const part = size < blob.size ? blob.slice(0, size) : blob;
+      const read = part.arrayBuffer();
+      return this.#defer(async () => new Uint8Array(await read), size);
+    }
+
+    // Keeps a write behind the Blobs before it: `produce` yields its bytes once they are due.
+    #defer(produce, size) {
+      this.#deferredBytes += size;
+      const previous = this.#blobChain ?? Promise.resolve();
+      const chain = previous.then(async () => {
+        const bytes = await produce();
+        this.#deferredBytes -= size;
+        if (this.#destroyed || this.#blobChain === null) return;
+        this.#engine.write(bytes);
+        this.#pump();
+      }).catch((err) => {
+        this.#deferredBytes -= size;
+        if (!this.#destroyed) this.#engine.setLastError(`write: could not read the Blob: ${err?.message ?? err}`);
+      });
+      this.#blobChain = chain;
+      chain.then(() => { if (this.#blobChain === chain) this.#blobChain = null; });
+      return size;
+    }
+
+    // An input from the host: hand it to the engine, then act on what follows.
+    #input(method, args) {
+      if (this.#destroyed) return;
+      this.#engine[method](...args);
+      this.#pump();
+    }
+
+    #incoming(id, localIp, localPort, remoteIp, remotePort) {
+      if (this.#destroyed) return null;
+      const engine = this.#engine.incoming(id, localIp, localPort, remoteIp, remotePort);
+      if (!engine) return null;
+      const child = new Socket({ proxy: this.#link.options.proxy }, engine);
+      this.#pendingChildren.push(child);
+      this.#pump();
+      return { link: child.#link, id: engine.currentId() };
+    }
+
+    #pendingChildren = [];
+
+    // Performs the engine's actions, queues its events, and re-arms the connect timer. Hosts may
+    // feed inputs back synchronously while performing; that re-enters here, which is safe since
+    // no engine borrow is held across host calls.
+    #pump() {
+      if (this.#destroyed) return;
+      let action;
+      while ((action = this.#engine.pollAction()) !== undefined) {
+        host.perform(action, this.#link);
+        if (this.#destroyed) return;
+      }
+      let event;
+      while ((event = this.#engine.pollEvent()) !== undefined) {
+        if (event.type === 'incomingConnection') event.socket = this.#pendingChildren.shift();
+        enqueue((e) => this.#deliver(e), event);
+      }
+      this.#armTimer();
+    }
+
+    #deliver(event) {
+      const target = this.#movedTo ?? this;
+      if (target !== this) return target.#deliver(event);
+      if (this.#destroyed) return;
+      if (event.type === 'incomingConnection') return this.#offer(event);
+      this.#callHandlers(event);
+    }
+
+    #callHandlers(event) {
+      const spec = EVENTS[event.type];
+      const args = spec.args(event);
+      if (typeof this[spec.method] === 'function') this[spec.method](...args);
+      if (this.#destroyed) return;
+      if (spec.older && typeof this[spec.older] === 'function') this[spec.older](...args);
+      if (this.#destroyed) return;
+      this.dispatchEvent(new CustomEvent(event.type, { detail: spec.detail(event) }));
+    }
+
+    // incomingConnectionEvent: the script may accept the socket (or move it to another) while
+    // the handler runs; otherwise it is closed gracefully, flushing what the handler wrote.
+    #offer(event) {
+      const child = event.socket;
+      this.#offering = child;
+      try {
+        this.#callHandlers(event);
+      } finally {
+        this.#offering = null;
+        if (!child.#accepted && !child.#destroyed) child.close();
+      }
+    }
+
+    #armTimer() {
+      const at = this.#engine.pollTimeout();
+      if (at === this.#timerAt) return;
+      this.#clearTimer();
+      if (at < 0) return;
+      this.#timerAt = at;
+      this.#timer = setTimeout(() => {
+        this.#timer = null;
+        this.#timerAt = -1;
+        this.#input('timeout', [now()]);
+      }, Math.max(0, at - now()));
+    }
+
+    #clearTimer() {
+      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#timerAt = -1;
+    }
+  }
+  return Socket;
+}

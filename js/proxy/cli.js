@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// The kvsocket-proxy command: parse the arguments, start the proxy, stop on SIGINT/SIGTERM.
+
+import { parseCli, USAGE } from './args.js';
+import { startProxy } from './server.js';
+
+let options;
+try {
+  options = parseCli(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`kvsocket-proxy: ${err.message}\n(kvsocket-proxy --help shows the options)\n`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (options.allow.length === 0 && options.allowListen.length === 0) {
+  process.stderr.write('kvsocket-proxy: no --allow rule given: every target will be refused\n');
+}
+
+try {
+  const proxy = await startProxy(options);
+  process.stderr.write(`kvsocket-proxy: listening on ${proxy.url}\n`);
+  const stop = async () => {
+    await proxy.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  process.stderr.write(`kvsocket-proxy: ${err.code === 'EADDRINUSE' ? `${options.listen} is already in use` : err.message}\n`);
+  process.exit(1);
+}

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  Socket, T, cleanup, connectedPair, freePort, once, pseudoRandomBytes, record, sha256, sleep, tcpServer,
+  Socket, T, cleanup, connectedPair, freePort, listenPort, once, pseudoRandomBytes, record, sha256, sleep, tcpServer,
 } from './helpers.js';
 
 test('close() flushes 8 MiB before closing; the peer gets every byte (sha256)', T, async (t) => {
@@ -86,8 +86,7 @@ test('close() on an Unconnected socket does nothing', T, async (t) => {
 test('close() stops a listener: the port refuses connections afterwards', T, async (t) => {
   const sock = cleanup(t)(new Socket());
   assert.equal(sock.listen(0, '127.0.0.1'), true);
-  const port = sock.localPort();
-  assert.ok(port > 0);
+  const port = await listenPort(sock);
   sock.close();
   assert.equal(sock.status(), 0);
   await sleep(50);

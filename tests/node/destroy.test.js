@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Socket, T, cleanup, connectedPair, record, sleep, tcpServer, waitUntil, withTimeout } from './helpers.js';
+import { Socket, T, cleanup, connectedPair, listenPort, record, sleep, tcpServer, waitUntil, withTimeout } from './helpers.js';
 
 /** Asserts every method returns its failure value, as SPEC.md says for a destroyed socket. */
 function assertInert(sock) {
@@ -76,7 +76,7 @@ test('destroy() on a connected socket aborts without flushing and without events
 test('destroy() while Connecting: no event at all', T, async (t) => {
   const track = cleanup(t);
   const server = track(await tcpServer());
-  const sock = new Socket();
+  const sock = track(new Socket());
   const log = record(sock);
   sock.connect('127.0.0.1', server.port);
   sock.destroy();
@@ -85,10 +85,10 @@ test('destroy() while Connecting: no event at all', T, async (t) => {
   assertInert(sock);
 });
 
-test('destroy() stops listening: the port refuses connections', T, async () => {
-  const sock = new Socket();
+test('destroy() stops listening: the port refuses connections', T, async (t) => {
+  const sock = cleanup(t)(new Socket());
   assert.equal(sock.listen(0, '127.0.0.1'), true);
-  const port = sock.localPort();
+  const port = await listenPort(sock);
   sock.destroy();
   assertInert(sock);
   await sleep(50);
@@ -101,12 +101,12 @@ test('destroy() stops listening: the port refuses connections', T, async () => {
 });
 
 test('destroy() inside incomingConnectionEvent on the listener', T, async (t) => {
-  const server = new Socket();
+  const server = cleanup(t)(new Socket());
   const log = record(server);
   let destroyedInside = false;
   server.incomingConnectionEvent = () => { server.destroy(); destroyedInside = true; };
   assert.equal(server.listen(0, '127.0.0.1'), true);
-  const c = net.connect(server.localPort(), '127.0.0.1');
+  const c = net.connect(await listenPort(server), '127.0.0.1');
   t.after(() => c.destroy());
   c.on('error', () => {});
   await waitUntil(() => destroyedInside, 3000, 'incomingConnectionEvent');

@@ -112,6 +112,17 @@ export function hasIPv6() {
   return ipv6;
 }
 
+/**
+ * Resolves with the port a listening Socket got (listen(0) lets the system pick), once it is
+ * known. SPEC.md says localPort() tells it "once listening"; a dedicated test in listen.test.js
+ * checks that it is known right after listen() returns, the other tests wait for it here.
+ */
+export async function listenPort(sock, ms = 3000) {
+  await waitUntil(() => sock.localPort() > 0 || sock.status() === 0, ms, 'the listening port');
+  if (sock.localPort() === 0) throw new Error(`not listening: ${sock.lastError()}`);
+  return sock.localPort();
+}
+
 /** A port on `host` where nothing listens (connections are refused). */
 export function freePort(host = '127.0.0.1') {
   return new Promise((resolve, reject) => {

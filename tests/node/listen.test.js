@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  Socket, T, cleanup, collect, hasIPv6, once, record, sleep, tcpServer, waitUntil, withTimeout,
+  Socket, T, cleanup, collect, hasIPv6, listenPort, once, record, sleep, tcpServer, waitUntil, withTimeout,
 } from './helpers.js';
 
 /** A node:net client to `port`, resolved once connected, its data collected as `received`. */
@@ -25,7 +25,7 @@ test('listen(0) lets the system pick; localPort() tells which', T, async (t) => 
   const log = record(sock);
   assert.equal(sock.listen(0), true);
   assert.equal(sock.status(true), 'Listening');
-  await waitUntil(() => sock.localPort() > 0, 2000, 'a local port');
+  await listenPort(sock);
   assert.equal(sock.localIp(), '0.0.0.0');
   assert.equal(sock.remoteIp(), '');
   assert.equal(sock.remotePort(), 0);
@@ -39,7 +39,15 @@ test('listen() with no arguments listens on a system-picked port', T, async (t) 
   const sock = cleanup(t)(new Socket());
   assert.equal(sock.listen(), true);
   assert.equal(sock.status(), 6);
-  await waitUntil(() => sock.localPort() > 0, 2000, 'a local port');
+  await listenPort(sock);
+});
+
+test('localPort() and localIp() answer right after listen(0, ip) returns', T, (t) => {
+  const sock = cleanup(t)(new Socket());
+  assert.equal(sock.listen(0, '127.0.0.1'), true);
+  assert.equal(sock.status(true), 'Listening');
+  assert.ok(sock.localPort() > 0, `localPort() ${sock.localPort()} while Listening`);
+  assert.equal(sock.localIp(), '127.0.0.1');
 });
 
 test('an echo server: accept(socket) keeps the connection; addresses are set', T, async (t) => {
@@ -60,8 +68,8 @@ test('an echo server: accept(socket) keeps the connection; addresses are set', T
   }
   const server = track(new Echo());
   assert.equal(server.listen(0, '127.0.0.1'), true);
+  const c = await client(t, await listenPort(server));
   assert.equal(server.localIp(), '127.0.0.1');
-  const c = await client(t, server.localPort());
   c.write('ping \u0000\u00ff');
   await c.received.waitBytes(Buffer.byteLength('ping \u0000\u00ff'));
   assert.equal(c.received.text, 'ping \u0000\u00ff');
@@ -70,7 +78,7 @@ test('an echo server: accept(socket) keeps the connection; addresses are set', T
     isSocket: true, accepted: true,
   });
   assert.equal(server.status(true), 'Listening', 'the listener keeps listening');
-  const c2 = await client(t, server.localPort());
+  const c2 = await client(t, await listenPort(server));
   c2.write('second');
   await c2.received.waitBytes(6);
   assert.equal(c2.received.text, 'second');
@@ -83,7 +91,7 @@ test('incomingConnection event detail holds the new socket', T, async (t) => {
   server.incomingConnectionEvent = (socket) => { got.push(socket); server.accept(socket); track(socket); };
   assert.equal(server.listen(0, '127.0.0.1'), true);
   const incoming = once(server, 'incomingConnection');
-  await client(t, server.localPort());
+  await client(t, await listenPort(server));
   const { detail } = await incoming;
   assert.equal(detail.socket, got[0]);
   assert.ok(detail.socket instanceof Socket);
@@ -102,7 +110,7 @@ test('accept(other) moves the connection to a fresh subclass instance', T, async
     handlers.push({ h, before, accepted: server.accept(h), status: h.status(true), remotePort: h.remotePort() });
   };
   assert.equal(server.listen(0, '127.0.0.1'), true);
-  const c = await client(t, server.localPort());
+  const c = await client(t, await listenPort(server));
   await waitUntil(() => handlers.length === 1, 3000, 'the incoming connection');
   const [{ h, before, accepted, status, remotePort }] = handlers;
   assert.equal(before, 0);
@@ -124,7 +132,7 @@ test('no accept: what the handler wrote is flushed, then the connection is close
     return true;
   };
   assert.equal(server.listen(0, '127.0.0.1'), true);
-  const c = await client(t, server.localPort());
+  const c = await client(t, await listenPort(server));
   await withTimeout(c.received.ended, 5000, 'the server to close the connection');
   assert.equal(c.received.size, page.length);
   assert.ok(c.received.text.endsWith('END'));
@@ -142,7 +150,7 @@ test('data that arrives before the handler runs is kept for the accepted socket'
     if (socket.bytesAvailable() > 0) received.push(socket.read());
   };
   assert.equal(server.listen(0, '127.0.0.1'), true);
-  await client(t, server.localPort(), '127.0.0.1', 'early bytes');
+  await client(t, await listenPort(server), '127.0.0.1', 'early bytes');
   await waitUntil(() => received.join('') === 'early bytes', 3000, `'early bytes' (got ${JSON.stringify(received)})`);
 });
 
@@ -157,7 +165,7 @@ test('data before the handler is kept for a socket accepted with accept(other)',
     if (other.bytesAvailable() > 0) received.push(other.read());
   };
   assert.equal(server.listen(0, '127.0.0.1'), true);
-  await client(t, server.localPort(), '127.0.0.1', 'early bytes');
+  await client(t, await listenPort(server), '127.0.0.1', 'early bytes');
   await waitUntil(() => received.join('') === 'early bytes', 3000, `'early bytes' (got ${JSON.stringify(received)})`);
 });
 
@@ -172,7 +180,7 @@ test('accept() from an incomingConnection listener works too', T, async (t) => {
     socket.dataAvailableEvent = () => socket.write(socket.readBytes());
   });
   assert.equal(server.listen(0, '127.0.0.1'), true);
-  const c = await client(t, server.localPort());
+  const c = await client(t, await listenPort(server));
   c.write('via listener');
   await c.received.waitBytes(12);
   assert.equal(c.received.text, 'via listener');
@@ -249,8 +257,8 @@ test('listen on ::1 accepts IPv6 connections', T, async (t) => {
     socket.write('v6');
   };
   assert.equal(server.listen(0, '::1'), true);
+  const c = await client(t, await listenPort(server), '::1');
   assert.equal(server.localIp(), '::1');
-  const c = await client(t, server.localPort(), '::1');
   await c.received.waitBytes(2);
   assert.equal(c.received.text, 'v6');
   assert.deepEqual(seen, ['::1']);
@@ -262,8 +270,8 @@ test("listen(0, '', true) listens on all IPv6 interfaces", T, async (t) => {
   const server = track(new Socket());
   server.incomingConnectionEvent = (socket) => { server.accept(socket); track(socket); socket.write('any6'); };
   assert.equal(server.listen(0, '', true), true);
+  const c = await client(t, await listenPort(server), '::1');
   assert.equal(server.localIp(), '::');
-  const c = await client(t, server.localPort(), '::1');
   await c.received.waitBytes(4);
   assert.equal(c.received.text, 'any6');
 });
@@ -281,6 +289,6 @@ test('a kvsocket client talks to a kvsocket server', T, async (t) => {
   c.connectedEvent = () => c.write('shout');
   let got = '';
   c.dataAvailableEvent = () => { got += c.read(); };
-  assert.equal(c.connect('127.0.0.1', server.localPort()), true);
+  assert.equal(c.connect('127.0.0.1', await listenPort(server)), true);
   await waitUntil(() => got === 'SHOUT', 3000, 'the echo');
 });

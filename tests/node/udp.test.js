@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { Socket, T, cleanup, sleep, waitUntil } from './helpers.js';
+import { Socket, T, cleanup, listenPort, sleep, waitUntil } from './helpers.js';
 
 /** A node:dgram socket bound on 127.0.0.1, collecting what it receives. */
 function udpPeer(t) {
@@ -32,7 +32,7 @@ test('UDP listen: status Bound, reads take from the oldest datagram only', T, as
   const sock = cleanup(t)(new Socket({ protocol: 'udp' }));
   assert.equal(sock.listen(0, '127.0.0.1'), true);
   assert.equal(sock.status(true), 'Bound');
-  await waitUntil(() => sock.localPort() > 0, 2000, 'the bound port');
+  await listenPort(sock);
   assert.equal(sock.localIp(), '127.0.0.1');
   const sender = await udpPeer(t);
   let events = 0;
@@ -52,7 +52,7 @@ test('UDP listen: status Bound, reads take from the oldest datagram only', T, as
 test('UDP readBytes on a bound socket returns one whole datagram', T, async (t) => {
   const sock = cleanup(t)(new Socket({ protocol: 'udp' }));
   assert.equal(sock.listen(0, '127.0.0.1'), true);
-  await waitUntil(() => sock.localPort() > 0, 2000, 'the bound port');
+  await listenPort(sock);
   const sender = await udpPeer(t);
   sender.send(Buffer.from([0, 0xff, 1]), sock.localPort(), '127.0.0.1');
   sender.send(Buffer.from([2, 3]), sock.localPort(), '127.0.0.1');

@@ -59,6 +59,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     disconnectEvent() {}
     incomingConnectionEvent() {}
     drainEvent() {}
+    listeningEvent() {}
 
     /** Shorthand for addEventListener; returns the socket. */
     on(type, listener) {

@@ -5,6 +5,8 @@ import net from 'node:net';
 import dns from 'node:dns';
 import dgram from 'node:dgram';
 
+const IPV6_ONLY = 1; // libuv's UV_TCP_IPV6ONLY flag
+
 const errorName = (err) => err?.code ?? 'UnknownSocket';
 
 // Feeds through the transport's current link, which changes when accept(other) moves it.
@@ -59,8 +61,14 @@ function listenTcp({ id, ip, port, ipv6Only }, link) {
     const a = server.address();
     feed(t, 'listening', a.address, a.port);
   });
-  server.listen({ host: ip, port, ipv6Only });
-  // Node binds synchronously; telling the engine now lets localPort() answer right after listen().
+  // `listen({host})` binds only after a DNS lookup, a tick later, even for an IP literal.
+  // `_listen2` (net's own legacy alias of its bind step) binds now, so that localPort() answers
+  // right after listen() as in KVIrc; errors such as EADDRINUSE still arrive as 'error'.
+  if (typeof server._listen2 === 'function') {
+    server._listen2(ip, port, net.isIPv6(ip) ? 6 : 4, 511, undefined, ipv6Only ? IPV6_ONLY : 0);
+  } else {
+    server.listen({ host: ip, port, ipv6Only });
+  }
   const a = server.address();
   if (a) feed(t, 'listening', a.address, a.port);
 }

@@ -116,5 +116,10 @@ pub fn event_to_js(event: Event) -> JsValue {
         Event::Disconnected(error) => object(&[("type", s("disconnected")), ("error", s(&error))]),
         Event::IncomingConnection => object(&[("type", s("incomingConnection"))]),
         Event::Drain => object(&[("type", s("drain"))]),
+        Event::Listening { local } => object(&[
+            ("type", s("listening")),
+            ("ip", s(&local.ip().to_string())),
+            ("port", n(local.port())),
+        ]),
     }
 }

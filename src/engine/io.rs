@@ -180,4 +180,8 @@ pub enum Event {
     IncomingConnection,
     /// `drainEvent()`.
     Drain,
+    /// `listeningEvent(ip, port)`: the bind of `listen` completed and `local()` is known. Not in
+    /// KVIrc; added because a bind can complete after `listen` returns (UDP, the browser's
+    /// proxy), and a script listening on port 0 needs to learn the port.
+    Listening { local: SocketAddr },
 }

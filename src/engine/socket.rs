@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::address::{parse_host, parse_interface, parse_port, Host, PortArg};
 use super::error::{CommandError, ErrorCode};
@@ -16,6 +17,12 @@ pub const DEFAULT_SEND_HIGH_WATER: usize = 1024 * 1024;
 /// Default receive high-water mark (SPEC.md: 4 MiB).
 pub const DEFAULT_RECV_HIGH_WATER: usize = 4 * 1024 * 1024;
 
+/// The next transport id. Ids are unique across every engine of the process, not only within
+/// one: `adopt` moves a connection and its id to another engine, and if that id were one the
+/// adopter had used for an earlier transport, that transport's late inputs (a `Closed` after
+/// `close()`) would be taken for the adopted connection's.
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
 /// One KVIrc socket, without I/O: commands from the script, inputs from the host, and
 /// `poll_action` / `poll_event` / `poll_timeout` for what follows.
 #[derive(Debug)]
@@ -23,7 +30,6 @@ pub struct Engine {
     state: State,
     protocol: Protocol,
     destroyed: bool,
-    next_id: ConnId,
     connect_timeout: Millis,
     send_high_water: usize,
     recv_high_water: usize,
@@ -55,7 +61,6 @@ impl Engine {
             state: State::Unconnected,
             protocol: Protocol::Tcp,
             destroyed: false,
-            next_id: 1,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             send_high_water: DEFAULT_SEND_HIGH_WATER,
             recv_high_water: DEFAULT_RECV_HIGH_WATER,
@@ -216,17 +221,17 @@ impl Engine {
     }
 
     fn take(&mut self, length: Option<usize>, keep_partial: bool) -> Vec<u8> {
-        let bytes = match self.protocol {
-            Protocol::Tcp => self.recv.take_stream(length, keep_partial),
-            Protocol::Udp => match self.recv.take_datagram(length) {
-                Some((data, from)) => {
-                    if from.is_some() {
-                        self.last_sender = from;
-                    }
-                    data
+        // What is buffered decides, not the protocol set now (the two never mix: connect and
+        // listen start an empty buffer): the bytes a TCP connection left stay readable after
+        // setProtocol('udp'), and a UDP socket's datagrams after setProtocol('tcp').
+        let bytes = match self.recv.take_datagram(length) {
+            Some((data, from)) => {
+                if from.is_some() {
+                    self.last_sender = from;
                 }
-                None => Vec::new(),
-            },
+                data
+            }
+            None => self.recv.take_stream(length, keep_partial),
         };
         self.maybe_resume_reading();
         bytes
@@ -361,7 +366,6 @@ impl Engine {
             State::Connected(link) => link,
             _ => unreachable!("checked above"),
         };
-        self.next_id = self.next_id.max(link.id + 1);
         self.recv = std::mem::take(&mut incoming.recv);
         self.pending = std::mem::take(&mut incoming.pending);
         self.buffered = std::mem::take(&mut incoming.buffered);
@@ -392,21 +396,7 @@ impl Engine {
             Input::PeerClosed { id } => self.on_peer_closed(id, false),
             Input::Closed { id } => self.on_peer_closed(id, true),
             Input::Failed { id, error } => self.on_failed(id, &error),
-            Input::Listening { id, local } => {
-                if let State::Listening {
-                    id: current,
-                    local: l,
-                }
-                | State::Bound {
-                    id: current,
-                    local: l,
-                } = &mut self.state
-                {
-                    if *current == id {
-                        *l = Some(local);
-                    }
-                }
-            }
+            Input::Listening { id, local } => self.on_listening(id, local),
             Input::ListenFailed { id, error } => self.on_failed(id, &error),
         }
     }
@@ -420,6 +410,24 @@ impl Engine {
             if now >= deadline {
                 self.actions.push_back(Action::Abort { id });
                 self.fail_connect(ErrorCode::SocketTimeout);
+            }
+        }
+    }
+
+    fn on_listening(&mut self, id: ConnId, local: SocketAddr) {
+        if let State::Listening {
+            id: current,
+            local: bound,
+        }
+        | State::Bound {
+            id: current,
+            local: bound,
+        } = &mut self.state
+        {
+            // Hosts may report the same bind twice (at once and on their own event): tell once.
+            if *current == id && bound.is_none() {
+                *bound = Some(local);
+                self.events.push_back(Event::Listening { local });
             }
         }
     }
@@ -597,6 +605,9 @@ impl Engine {
             State::Listening { .. } | State::Bound { .. } => {
                 self.actions.push_back(Action::Abort { id });
                 self.report_error(code);
+                // A bound UDP socket's unsent answers are lost with it.
+                self.buffered = 0;
+                self.over_high_water = false;
                 self.set_state(State::Unconnected);
             }
             State::Unconnected => {}
@@ -777,10 +788,14 @@ impl Engine {
         }
     }
 
-    fn new_id(&mut self) -> ConnId {
-        let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        id
+    fn new_id(&self) -> ConnId {
+        loop {
+            // 0 is never an id, also after the counter wraps.
+            let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            if id != 0 {
+                return id;
+            }
+        }
     }
 
     /// Records a failed command's message for `lastError()`.

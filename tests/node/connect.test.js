@@ -176,3 +176,45 @@ test('a subclass may connect in its constructor (the seed example shape)', T, as
   assert.equal(peer.received.text, 'hello');
   assert.deepEqual(events, ['connected']);
 });
+
+test('remote addresses are set while Connecting, local ones only once Connected', T, async (t) => {
+  const track = cleanup(t);
+  const server = track(await tcpServer());
+  const sock = track(new Socket());
+  const connected = once(sock, 'connected');
+  assert.equal(sock.connect('127.0.0.1', server.port), true);
+  assert.equal(sock.remoteIp(), '127.0.0.1');
+  assert.equal(sock.remotePort(), server.port);
+  assert.equal(sock.localIp(), '');
+  assert.equal(sock.localPort(), 0);
+  await connected;
+  assert.equal(sock.localIp(), '127.0.0.1');
+  assert.ok(sock.localPort() > 0);
+});
+
+test('after hostFound the remote address is the resolved one', T, async (t) => {
+  const track = cleanup(t);
+  const server = track(await tcpServer());
+  const sock = track(new Socket());
+  const seen = [];
+  sock.hostFoundEvent = () => seen.push([sock.status(true), sock.remoteIp(), sock.remotePort()]);
+  const connected = once(sock, 'connected');
+  assert.equal(sock.connect('localhost', server.port), true);
+  await connected;
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0][0], 'Connecting');
+  assert.ok(['127.0.0.1', '::1'].includes(seen[0][1]), seen[0][1]);
+  assert.equal(seen[0][2], server.port);
+});
+
+test("a refused connect by name: HostLookUp, hostFound, Connecting, then the failure", T, async (t) => {
+  const sock = cleanup(t)(new Socket());
+  const log = record(sock);
+  assert.equal(sock.connect('localhost', await freePort()), true);
+  await log.until('error');
+  await sleep(50);
+  const labels = log.labels();
+  assert.deepEqual(labels.slice(0, 3), ['stateChanged(HostLookUp)', 'hostFound', 'stateChanged(Connecting)']);
+  assert.deepEqual(labels.slice(-3), ['connectFailed(ConnectionRefused)', 'error(ConnectionRefused)', 'stateChanged(Unconnected)']);
+  assert.equal(log.of('connected').length, 0);
+});

@@ -127,3 +127,22 @@ test('socket[Symbol.dispose]() destroys it; `using` scope works where supported'
   await sleep(50);
   assert.equal(log.length, before);
 });
+
+for (const [method, type] of [['stateChangedEvent', 'stateChanged'], ['connectedEvent', 'connected']]) {
+  test(`destroy() inside ${method}: no event after it, not even that event's DOM dispatch`, T, async (t) => {
+    const track = cleanup(t);
+    const server = track(await tcpServer());
+    const sock = track(new Socket());
+    const log = record(sock);
+    let called = 0;
+    let before = -1;
+    sock[method] = () => { called++; before = log.length; sock.destroy(); };
+    sock.connect('127.0.0.1', server.port);
+    await waitUntil(() => called > 0, 3000, method);
+    await sleep(100);
+    assert.equal(called, 1);
+    assert.deepEqual(log.labels().slice(before), [], `events after destroy(): ${log.labels().slice(before)}`);
+    if (type === 'connected') assert.equal(log.of(type).length, 0);
+    assertInert(sock);
+  });
+}

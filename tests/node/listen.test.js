@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  Socket, T, cleanup, collect, hasIPv6, listenPort, once, record, sleep, tcpServer, waitUntil, withTimeout,
+  Socket, T, cleanup, collect, hasIPv6, listenPort, once, pseudoRandomBytes, record, sha256, sleep, tcpServer, waitUntil,
+  withTimeout,
 } from './helpers.js';
 
 /** A node:net client to `port`, resolved once connected, its data collected as `received`. */
@@ -291,4 +292,51 @@ test('a kvsocket client talks to a kvsocket server', T, async (t) => {
   c.dataAvailableEvent = () => { got += c.read(); };
   assert.equal(c.connect('127.0.0.1', await listenPort(server)), true);
   await waitUntil(() => got === 'SHOUT', 3000, 'the echo');
+});
+
+test('an accepted socket echoes 4 MiB intact (sha256), both directions under backpressure', T, async (t) => {
+  const track = cleanup(t);
+  const server = track(new Socket());
+  server.incomingConnectionEvent = (socket) => {
+    server.accept(socket);
+    track(socket);
+    socket.dataAvailableEvent = () => socket.write(socket.readBytes());
+  };
+  assert.equal(server.listen(0, '127.0.0.1'), true);
+  const c = await client(t, await listenPort(server));
+  const data = pseudoRandomBytes(4 * 1024 * 1024, 11);
+  c.write(data);
+  await c.received.waitBytes(data.length, 8000);
+  assert.equal(sha256(c.received.buffer), sha256(data));
+});
+
+test('accept() with a socket that is not Unconnected returns false; the connection is then closed', T, async (t) => {
+  const track = cleanup(t);
+  const server = track(new Socket());
+  const busy = track(new Socket());
+  assert.equal(busy.listen(0, '127.0.0.1'), true);
+  const results = [];
+  server.incomingConnectionEvent = (socket) => {
+    results.push(server.accept(busy));
+    socket.write('bye');
+  };
+  assert.equal(server.listen(0, '127.0.0.1'), true);
+  const c = await client(t, await listenPort(server));
+  await withTimeout(c.received.ended, 3000, 'the connection to close');
+  assert.deepEqual(results, [false]);
+  assert.equal(c.received.text, 'bye');
+  assert.equal(busy.status(true), 'Listening');
+});
+
+test('incomingConnection is asynchronous and the listener keeps its status', T, async (t) => {
+  const track = cleanup(t);
+  const server = track(new Socket());
+  const log = record(server);
+  server.incomingConnectionEvent = (socket) => { server.accept(socket); track(socket); };
+  assert.equal(server.listen(0, '127.0.0.1'), true);
+  await client(t, await listenPort(server));
+  await log.until('incomingConnection');
+  assert.deepEqual(log.labels(), ['stateChanged(Listening)', 'incomingConnection']);
+  assert.equal(server.status(true), 'Listening');
+  assert.equal(server.remoteIp(), '');
 });

@@ -154,3 +154,23 @@ test('a write while Closing returns 0 and is not sent', T, async (t) => {
   await peer.received.ended;
   assert.equal(peer.received.size, data.length);
 });
+
+test('a Blob with a length cap sends that many bytes; a Blob while Unconnected returns 0', T, async (t) => {
+  const { sock, peer } = await connectedPair(t);
+  assert.equal(sock.write(new Blob(['abcdef']), 4), 4);
+  assert.equal(sock.write('!'), 1);
+  await expectAtPeer(peer, Buffer.from('abcd!'));
+  const idle = cleanup(t)(new Socket());
+  assert.equal(idle.write(new Blob(['x'])), 0);
+});
+
+test('a Blob queued before close() is still flushed', T, async (t) => {
+  const { sock, peer } = await connectedPair(t);
+  const big = pseudoRandomBytes(256 * 1024, 5);
+  assert.equal(sock.write(new Blob([big])), big.length);
+  assert.equal(sock.write('tail'), 4);
+  sock.close();
+  await peer.received.ended;
+  const expected = Buffer.concat([big, Buffer.from('tail')]);
+  assert.equal(sha256(peer.received.buffer), sha256(expected));
+});

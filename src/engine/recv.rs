@@ -127,7 +127,7 @@ pub fn encode_hex(bytes: &[u8]) -> String {
 /// Parses hex (either case). `None` for an odd length or a non-hex digit.
 pub fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     let digits = hex.as_bytes();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);

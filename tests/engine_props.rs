@@ -1,0 +1,662 @@
+//! Property tests: random scripts of commands and host inputs (stale ids and random bytes
+//! included) against a small model of what SPEC.md promises.
+//!
+//! Checked after every step: no panic; every StateChanged is a legal transition, chained from
+//! the previous status, ending at `status()`; Connected, ConnectFailed and Disconnected come only
+//! with their status changes, and Disconnected at most once per connection; bytes read equal
+//! bytes received, in order (TCP, and datagram by datagram for UDP); bytes in Send actions equal
+//! bytes written, in order; `buffered_amount` equals bytes written minus bytes acknowledged;
+//! Drain only after the mark was exceeded, and only once buffered output is below it.
+#![cfg(not(target_arch = "wasm32"))] // proptest is a native-only dev-dependency
+
+mod common;
+
+use std::collections::{HashSet, VecDeque};
+use std::net::IpAddr;
+
+use common::*;
+use kvsocket::engine::recv::decode_text;
+use kvsocket::engine::state::is_legal_transition;
+use kvsocket::engine::*;
+use proptest::prelude::*;
+
+/// Which id an input names: the engine's current one, one it used before (stale), or one it
+/// never used.
+#[derive(Debug, Clone, Copy)]
+enum Id {
+    Current,
+    Past(usize),
+    Unknown(ConnId),
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    // commands
+    ConnectIp,
+    ConnectName,
+    ConnectBad,
+    Listen,
+    SetProtocol(&'static str),
+    Write(Vec<u8>),
+    ReadText(Option<usize>),
+    ReadBytes(Option<usize>),
+    ReadHex(Option<usize>),
+    Close,
+    Destroy,
+    SetHighWater(u16),
+    SetRecvHighWater(u16),
+    Advance(u32),
+    AdoptIncoming,
+    // host inputs
+    Resolved(Id, Vec<IpAddr>),
+    Connected(Id),
+    ConnectFailed(Id, &'static str),
+    Received(Id, Vec<u8>, bool),
+    Sent(Id, usize),
+    PeerClosed(Id),
+    Closed(Id),
+    Failed(Id, &'static str),
+    Listening(Id),
+    ListenFailed(Id, &'static str),
+    Incoming(Id),
+}
+
+const ERRORS: [&str; 6] = [
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ETIMEDOUT",
+    "EADDRINUSE",
+    "ENOTFOUND",
+    "weird",
+];
+
+fn id() -> impl Strategy<Value = Id> {
+    prop_oneof![
+        6 => Just(Id::Current),
+        2 => (0usize..4).prop_map(Id::Past),
+        1 => prop_oneof![Just(0), Just(u32::MAX)].prop_map(Id::Unknown),
+    ]
+}
+
+fn error() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(&ERRORS[..])
+}
+
+/// A read length as the engine takes it: the bindings turn SPEC.md's 0, negative and NaN into
+/// `None` (`recv::length_arg`), so `Some(0)` here is a read of no bytes.
+fn length() -> impl Strategy<Value = Option<usize>> {
+    prop::option::of(0usize..24)
+}
+
+/// Bytes rich in UTF-8 edge cases: NUL, multibyte leads and continuations, invalid bytes.
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        Just(0u8),
+        Just(b'a'),
+        Just(0xe2),
+        Just(0x82),
+        Just(0xac),
+        Just(0xf0),
+        Just(0x9f),
+        Just(0xff),
+        any::<u8>(),
+    ];
+    prop::collection::vec(byte, 0..12)
+}
+
+fn addrs() -> impl Strategy<Value = Vec<IpAddr>> {
+    prop::collection::vec(
+        prop::sample::select(vec![ip("192.0.2.1"), ip("192.0.2.2"), ip("2001:db8::1")]),
+        0..3,
+    )
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => Just(Step::ConnectIp),
+        3 => Just(Step::ConnectName),
+        1 => Just(Step::ConnectBad),
+        2 => Just(Step::Listen),
+        1 => prop::sample::select(vec!["tcp", "udp", "UDP", "bogus"]).prop_map(Step::SetProtocol),
+        6 => bytes().prop_map(Step::Write),
+        3 => length().prop_map(Step::ReadText),
+        3 => length().prop_map(Step::ReadBytes),
+        1 => length().prop_map(Step::ReadHex),
+        2 => Just(Step::Close),
+        1 => Just(Step::Destroy),
+        1 => (1u16..32).prop_map(Step::SetHighWater),
+        1 => (1u16..32).prop_map(Step::SetRecvHighWater),
+        2 => (0u32..40_000).prop_map(Step::Advance),
+        1 => Just(Step::AdoptIncoming),
+        3 => (id(), addrs()).prop_map(|(i, a)| Step::Resolved(i, a)),
+        5 => id().prop_map(Step::Connected),
+        2 => (id(), error()).prop_map(|(i, e)| Step::ConnectFailed(i, e)),
+        8 => (id(), bytes(), any::<bool>()).prop_map(|(i, d, f)| Step::Received(i, d, f)),
+        5 => (id(), 0usize..16).prop_map(|(i, n)| Step::Sent(i, n)),
+        2 => id().prop_map(Step::PeerClosed),
+        1 => id().prop_map(Step::Closed),
+        1 => (id(), error()).prop_map(|(i, e)| Step::Failed(i, e)),
+        2 => id().prop_map(Step::Listening),
+        1 => (id(), error()).prop_map(|(i, e)| Step::ListenFailed(i, e)),
+        2 => id().prop_map(Step::Incoming),
+    ]
+}
+
+/// What SPEC.md says the engine must hold, tracked independently of it.
+#[derive(Default)]
+struct Model {
+    now: Millis,
+    /// Bytes `write` accepted since the last connect/listen (TCP).
+    written: Vec<u8>,
+    /// Bytes of Send actions per connection id (TCP).
+    sent: Vec<(ConnId, Vec<u8>)>,
+    /// TCP bytes the engine accepted from Received, and those handed out by reads.
+    received: Vec<u8>,
+    read: Vec<u8>,
+    /// UDP datagrams not yet read.
+    datagrams: VecDeque<Vec<u8>>,
+    /// Bytes written minus bytes acknowledged.
+    buffered: usize,
+    send_mark: usize,
+    over_mark: bool,
+    disconnected: HashSet<ConnId>,
+    /// The adopted connection's bytes were not written through this engine.
+    adopted: bool,
+    /// Every id the engine has named in an action, newest last.
+    ids: Vec<ConnId>,
+    /// The connection whose reading is paused, if any.
+    paused: Option<ConnId>,
+}
+
+impl Model {
+    fn sent_to(&self, id: ConnId) -> Vec<u8> {
+        self.sent
+            .iter()
+            .filter(|(i, _)| *i == id)
+            .flat_map(|(_, d)| d.iter().copied())
+            .collect()
+    }
+
+    fn reset_connection(&mut self) {
+        self.written.clear();
+        self.received.clear();
+        self.read.clear();
+        self.datagrams.clear();
+        self.buffered = 0;
+        self.over_mark = false;
+        self.adopted = false;
+    }
+}
+
+fn resolve(e: &Engine, m: &Model, id: Id) -> ConnId {
+    match id {
+        Id::Current => e.current_id().unwrap_or(0),
+        Id::Past(k) => m.ids.iter().rev().nth(k).copied().unwrap_or(0),
+        Id::Unknown(n) => n,
+    }
+}
+
+fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let mut e = Engine::new();
+    let mut m = Model {
+        send_mark: 1024 * 1024,
+        ..Model::default()
+    };
+    let mut server = Engine::new();
+    server.listen(&port(0), Some(""), false).unwrap();
+    let server_id = server.current_id().unwrap();
+
+    for step in steps {
+        let before = e.status();
+        let before_id = e.current_id();
+        let tcp = e.protocol() == Protocol::Tcp;
+        let avail_before = e.bytes_available();
+        let mut destroyed_now = false;
+        let mut adopted_now = false;
+
+        match step.clone() {
+            Step::ConnectIp | Step::ConnectName | Step::ConnectBad => {
+                let host = match step {
+                    Step::ConnectIp => "127.0.0.1",
+                    Step::ConnectName => "irc.example.org",
+                    _ => "bad host",
+                };
+                let r = e.connect(Some(host), &port(6667), m.now);
+                prop_assert_eq!(
+                    r.is_ok(),
+                    before == Status::Unconnected && host != "bad host" && !e.is_destroyed()
+                );
+                if r.is_ok() {
+                    m.reset_connection();
+                }
+            }
+            Step::Listen => {
+                let r = e.listen(&port(0), Some(""), false);
+                prop_assert_eq!(
+                    r.is_ok(),
+                    before == Status::Unconnected && !e.is_destroyed()
+                );
+                if r.is_ok() {
+                    m.reset_connection();
+                }
+            }
+            Step::SetProtocol(name) => {
+                let r = e.set_protocol(name);
+                prop_assert_eq!(
+                    r.is_ok(),
+                    before == Status::Unconnected && name != "bogus" && !e.is_destroyed()
+                );
+            }
+            Step::Write(data) => {
+                let len = data.len();
+                let n = e.write(data.clone());
+                prop_assert!(n == 0 || n == len, "write is all or nothing");
+                let takes = !e.is_destroyed()
+                    && match before {
+                        Status::HostLookUp | Status::Connecting | Status::Connected => true,
+                        Status::Bound => n > 0,
+                        _ => false,
+                    };
+                prop_assert_eq!(n, if takes { len } else { 0 }, "write in {:?}", before);
+                if n > 0 {
+                    if tcp {
+                        m.written.extend(&data);
+                    }
+                    m.buffered += n;
+                    if m.buffered > m.send_mark {
+                        m.over_mark = true;
+                    }
+                }
+            }
+            Step::ReadText(len) => {
+                let text = e.read_text(len);
+                let taken = avail_before - e.bytes_available();
+                if m.datagrams.is_empty() {
+                    let start = m.read.len();
+                    let bytes = m.received[start..start + taken].to_vec();
+                    prop_assert_eq!(&text, &decode_text(&bytes));
+                    m.read.extend(bytes);
+                } else {
+                    let mut d = m.datagrams.pop_front().unwrap();
+                    d.truncate(len.unwrap_or(usize::MAX));
+                    prop_assert_eq!(&text, &decode_text(&d));
+                }
+            }
+            Step::ReadBytes(len) | Step::ReadHex(len) => {
+                let got = match step {
+                    Step::ReadBytes(_) => e.read_bytes(len),
+                    _ => {
+                        let hex = e.read_hex(len);
+                        prop_assert!(hex
+                            .bytes()
+                            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+                        kvsocket::engine::recv::decode_hex(&hex).unwrap()
+                    }
+                };
+                if let Some(n) = len {
+                    prop_assert!(got.len() <= n);
+                }
+                if m.datagrams.is_empty() {
+                    m.read.extend(&got);
+                } else {
+                    let mut d = m.datagrams.pop_front().unwrap();
+                    d.truncate(len.unwrap_or(usize::MAX));
+                    prop_assert_eq!(got, d);
+                }
+            }
+            Step::Close => e.close(),
+            Step::Destroy => {
+                destroyed_now = !e.is_destroyed();
+                e.destroy();
+                m.reset_connection();
+            }
+            Step::SetHighWater(n) => {
+                e.set_high_water_mark(f64::from(n)).unwrap();
+                m.send_mark = usize::from(n);
+            }
+            Step::SetRecvHighWater(n) => e.set_receive_high_water_mark(f64::from(n)).unwrap(),
+            Step::Advance(ms) => {
+                m.now += u64::from(ms);
+                let deadline = e.poll_timeout();
+                e.handle_timeout(m.now);
+                if deadline.is_some_and(|d| m.now < d) {
+                    prop_assert_eq!(e.status(), before, "nothing before the deadline");
+                }
+            }
+            Step::AdoptIncoming => {
+                let mut child = server
+                    .handle_incoming(server_id, addr(LOCAL), addr(REMOTE))
+                    .unwrap();
+                let r = e.adopt(&mut child);
+                prop_assert_eq!(
+                    r.is_ok(),
+                    before == Status::Unconnected && tcp && !e.is_destroyed()
+                );
+                if r.is_ok() {
+                    m.reset_connection();
+                    m.adopted = true;
+                    adopted_now = true;
+                    prop_assert!(child.is_destroyed());
+                }
+            }
+            Step::Resolved(i, a) => {
+                let id = resolve(&e, &m, i);
+                e.handle(Input::Resolved { id, addrs: a });
+            }
+            Step::Connected(i) => {
+                let id = resolve(&e, &m, i);
+                e.handle(Input::Connected {
+                    id,
+                    local: addr(LOCAL),
+                    remote: addr(REMOTE),
+                });
+            }
+            Step::ConnectFailed(i, err) => {
+                let id = resolve(&e, &m, i);
+                e.handle(Input::ConnectFailed {
+                    id,
+                    error: err.into(),
+                });
+            }
+            Step::Received(i, data, with_sender) => {
+                let id = resolve(&e, &m, i);
+                let accepted = !e.is_destroyed()
+                    && before_id == Some(id)
+                    && !data.is_empty()
+                    && match before {
+                        Status::Connected => true,
+                        Status::Closing => tcp,
+                        Status::Bound => !tcp,
+                        _ => false,
+                    };
+                let from = with_sender.then(|| addr("192.0.2.50:4000"));
+                e.handle(Input::Received {
+                    id,
+                    data: data.clone(),
+                    from,
+                });
+                if accepted {
+                    if tcp {
+                        m.received.extend(&data);
+                    } else {
+                        m.datagrams.push_back(data);
+                    }
+                }
+            }
+            Step::Sent(i, n) => {
+                let id = resolve(&e, &m, i);
+                e.handle(Input::Sent { id, len: n });
+                if !e.is_destroyed() && before_id == Some(id) {
+                    m.buffered = m.buffered.saturating_sub(n);
+                }
+            }
+            Step::PeerClosed(i) => {
+                let id = resolve(&e, &m, i);
+                e.handle(Input::PeerClosed { id });
+            }
+            Step::Closed(i) => {
+                let id = resolve(&e, &m, i);
+                e.handle(Input::Closed { id });
+            }
+            Step::Failed(i, err) => {
+                let id = resolve(&e, &m, i);
+                e.handle(Input::Failed {
+                    id,
+                    error: err.into(),
+                });
+            }
+            Step::Listening(i) => {
+                let id = resolve(&e, &m, i);
+                e.handle(Input::Listening {
+                    id,
+                    local: addr("0.0.0.0:4000"),
+                });
+            }
+            Step::ListenFailed(i, err) => {
+                let id = resolve(&e, &m, i);
+                e.handle(Input::ListenFailed {
+                    id,
+                    error: err.into(),
+                });
+            }
+            Step::Incoming(i) => {
+                let id = resolve(&e, &m, i);
+                let child = e.handle_incoming(id, addr(LOCAL), addr(REMOTE));
+                let expected =
+                    !e.is_destroyed() && before == Status::Listening && before_id == Some(id);
+                prop_assert_eq!(child.is_some(), expected);
+                if let Some(c) = child {
+                    prop_assert_eq!(c.status(), Status::Connected);
+                }
+            }
+        }
+
+        // ----- events: legal, chained, ending at status() ----------------------------------
+        let events = drain_events(&mut e);
+        let actions = drain_actions(&mut e);
+        let after = e.status();
+        if e.is_destroyed() {
+            prop_assert!(destroyed_now || events.is_empty(), "no event after destroy");
+            prop_assert!(
+                events.is_empty(),
+                "destroy drops queued events: {:?}",
+                events
+            );
+            prop_assert_eq!(after, Status::Unconnected);
+            prop_assert_eq!(e.poll_timeout(), None);
+            let aborts_only = actions.iter().all(|a| matches!(a, Action::Abort { .. }));
+            prop_assert!(destroyed_now || actions.is_empty());
+            prop_assert!(aborts_only);
+        }
+        let mut status = before;
+        for (k, ev) in events.iter().enumerate() {
+            let prev = k.checked_sub(1).map(|p| &events[p]);
+            match ev {
+                Event::StateChanged(to) => {
+                    prop_assert!(
+                        is_legal_transition(status, *to),
+                        "illegal {:?} -> {:?} after {:?}",
+                        status,
+                        to,
+                        step
+                    );
+                    status = *to;
+                }
+                Event::Connected => {
+                    prop_assert_eq!(prev, Some(&Event::StateChanged(Status::Connected)));
+                }
+                Event::HostFound => {
+                    prop_assert_eq!(status, Status::HostLookUp);
+                    prop_assert_eq!(
+                        events.get(k + 1),
+                        Some(&Event::StateChanged(Status::Connecting))
+                    );
+                }
+                Event::ConnectFailed { code, .. } => {
+                    prop_assert!(matches!(status, Status::HostLookUp | Status::Connecting));
+                    let error_follows = matches!(events.get(k + 1), Some(Event::Error { code: c, .. }) if c == code);
+                    prop_assert!(error_follows, "Error follows ConnectFailed");
+                    prop_assert_eq!(
+                        events.get(k + 2),
+                        Some(&Event::StateChanged(Status::Unconnected))
+                    );
+                }
+                Event::Disconnected(error) => {
+                    prop_assert_eq!(prev, Some(&Event::StateChanged(Status::Unconnected)));
+                    if before == Status::Closing && error.is_empty() {
+                        prop_assert_eq!(m.buffered, 0, "a clean close flushed everything");
+                    }
+                    prop_assert!(matches!(before, Status::Connected | Status::Closing));
+                    let conn = before_id.unwrap();
+                    prop_assert!(
+                        m.disconnected.insert(conn),
+                        "Disconnected twice for connection {}",
+                        conn
+                    );
+                }
+                Event::DataAvailable(n) => {
+                    prop_assert!(*n > 0);
+                    prop_assert!(*n <= e.bytes_available() || after == Status::Unconnected);
+                }
+                Event::Drain => {
+                    prop_assert!(m.over_mark, "Drain without the mark exceeded");
+                    m.over_mark = false;
+                    prop_assert!(e.buffered_amount() < m.send_mark);
+                }
+                Event::IncomingConnection => {
+                    prop_assert_eq!(status, Status::Listening);
+                }
+                Event::Listening { local } => {
+                    prop_assert!(matches!(status, Status::Listening | Status::Bound));
+                    prop_assert_eq!(Some(*local), e.local());
+                }
+                Event::Error { .. } => {}
+            }
+        }
+        let changed = events.iter().any(|ev| matches!(ev, Event::StateChanged(_)));
+        if changed {
+            prop_assert_eq!(status, after, "the last StateChanged is the status");
+        } else if !destroyed_now && !adopted_now {
+            prop_assert_eq!(before, after, "a status change without StateChanged");
+        }
+
+        // ----- actions: Send only on the connection, carrying what was written --------------
+        for a in &actions {
+            if m.ids.last() != Some(&a.id()) {
+                m.ids.push(a.id());
+            }
+            if let Action::Send { id, data, .. } = a {
+                prop_assert_eq!(Some(*id), e.current_id());
+                prop_assert!(matches!(after, Status::Connected | Status::Bound));
+                if tcp {
+                    m.sent.push((*id, data.clone()));
+                }
+            }
+            match a {
+                Action::PauseReading { id } => {
+                    prop_assert_eq!(m.paused, None, "paused twice");
+                    m.paused = Some(*id);
+                }
+                Action::ResumeReading { id } => {
+                    prop_assert_eq!(m.paused, Some(*id), "resumed without a pause");
+                    m.paused = None;
+                }
+                _ => {}
+            }
+            if matches!(
+                a,
+                Action::Resolve { .. } | Action::Connect { .. } | Action::Listen { .. }
+            ) {
+                prop_assert_eq!(Some(a.id()), e.current_id());
+            }
+        }
+        if !matches!(after, Status::Connected | Status::Closing) {
+            m.paused = None; // the transport is gone; nothing to resume
+        }
+        if tcp && !m.adopted && matches!(after, Status::Connected | Status::Closing) {
+            let id = e.current_id().unwrap();
+            prop_assert_eq!(m.sent_to(id), m.written.clone(), "sent == written");
+        }
+
+        // ----- buffers ----------------------------------------------------------------------
+        if matches!(
+            after,
+            Status::Unconnected | Status::Listening | Status::HostLookUp | Status::Connecting
+        ) && after != before
+        {
+            // A status change away from a connection drops what was not sent.
+            if !matches!(after, Status::HostLookUp | Status::Connecting) {
+                m.buffered = 0;
+                m.over_mark = false;
+            }
+        }
+        prop_assert_eq!(e.buffered_amount(), m.buffered, "buffered after {:?}", step);
+        if after == Status::Unconnected {
+            prop_assert_eq!(e.buffered_amount(), 0, "nothing buffered while Unconnected");
+        }
+        if !m.adopted {
+            prop_assert!(
+                m.received.starts_with(&m.read),
+                "read == received, in order"
+            );
+            let datagrams: usize = m.datagrams.iter().map(Vec::len).sum();
+            prop_assert_eq!(
+                e.bytes_available(),
+                m.received.len() - m.read.len() + datagrams
+            );
+        }
+        if let Some(deadline) = e.poll_timeout() {
+            prop_assert!(matches!(after, Status::HostLookUp | Status::Connecting));
+            prop_assert!(deadline > m.now || after != before);
+        }
+    }
+    Ok(())
+}
+
+/// Modest case counts keep `cargo test` quick; `PROPTEST_CASES=20000` runs a longer search.
+fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config(400))]
+
+    #[test]
+    fn random_scripts_keep_specs_promises(steps in prop::collection::vec(step(), 1..80)) {
+        run(steps)?;
+    }
+}
+
+/// A script that reaches a connection and talks over it, so that the byte properties are
+/// exercised on every case rather than left to chance.
+fn connected_script() -> impl Strategy<Value = Vec<Step>> {
+    let talk = prop_oneof![
+        bytes().prop_map(Step::Write),
+        (Just(Id::Current), bytes(), Just(false)).prop_map(|(i, d, f)| Step::Received(i, d, f)),
+        length().prop_map(Step::ReadText),
+        length().prop_map(Step::ReadBytes),
+        length().prop_map(Step::ReadHex),
+        (0usize..16).prop_map(|n| Step::Sent(Id::Current, n)),
+        (1u16..32).prop_map(Step::SetHighWater),
+        (1u16..32).prop_map(Step::SetRecvHighWater),
+    ];
+    let end = prop_oneof![
+        Just(Step::Close),
+        Just(Step::PeerClosed(Id::Current)),
+        Just(Step::Closed(Id::Current)),
+        Just(Step::Failed(Id::Current, "ECONNRESET")),
+        Just(Step::Destroy),
+    ];
+    (
+        prop::collection::vec(bytes().prop_map(Step::Write), 0..4),
+        prop::collection::vec(talk.clone(), 0..40),
+        end,
+        prop::collection::vec(talk, 0..10),
+    )
+        .prop_map(|(early, talk, end, after)| {
+            let mut steps = vec![Step::ConnectName];
+            steps.extend(early);
+            steps.push(Step::Resolved(Id::Current, vec![ip("192.0.2.1")]));
+            steps.push(Step::Connected(Id::Current));
+            steps.extend(talk);
+            steps.push(end);
+            steps.extend(after);
+            steps
+        })
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    #[test]
+    fn a_connection_carries_bytes_in_order_both_ways(steps in connected_script()) {
+        run(steps)?;
+    }
+}

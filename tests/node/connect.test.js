@@ -218,3 +218,11 @@ test("a refused connect by name: HostLookUp, hostFound, Connecting, then the fai
   assert.deepEqual(labels.slice(-3), ['connectFailed(ConnectionRefused)', 'error(ConnectionRefused)', 'stateChanged(Unconnected)']);
   assert.equal(log.of('connected').length, 0);
 });
+
+test('the connect timeout does not fire once connected', T, async (t) => {
+  const { sock, log } = await connectedPair(t, { socket: new Socket({ connectTimeout: 150 }) });
+  await sleep(400);
+  assert.equal(sock.status(true), 'Connected');
+  assert.equal(log.of('error').length, 0);
+  assert.equal(log.of('connectFailed').length, 0);
+});

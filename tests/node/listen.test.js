@@ -340,3 +340,19 @@ test('incomingConnection is asynchronous and the listener keeps its status', T, 
   assert.equal(server.status(true), 'Listening');
   assert.equal(server.remoteIp(), '');
 });
+
+test('20 concurrent clients of a kvsocket echo server each get their own bytes back', T, async (t) => {
+  const track = cleanup(t);
+  const server = track(new Socket());
+  server.incomingConnectionEvent = (socket) => {
+    server.accept(socket);
+    track(socket);
+    socket.dataAvailableEvent = () => socket.write(socket.readBytes());
+  };
+  assert.equal(server.listen(0, '127.0.0.1'), true);
+  const port = await listenPort(server);
+  const clients = await Promise.all(Array.from({ length: 20 }, () => client(t, port)));
+  clients.forEach((c, i) => c.write(`client ${i} `.repeat(1000)));
+  await Promise.all(clients.map((c, i) => c.received.waitBytes(`client ${i} `.length * 1000, 8000)));
+  clients.forEach((c, i) => assert.equal(c.received.text, `client ${i} `.repeat(1000)));
+});

@@ -21,7 +21,11 @@ export const USAGE = `usage: kvsocket-proxy [--listen HOST:PORT] --allow HOST:PO
   --quiet                    do not log refusals
   --help                     this text
 
-  URL forms: ws://HOST:PORT/?host=TARGET&port=PORT (TCP), see docs/proxy-protocol.md for the rest.`;
+URL forms (docs/proxy-protocol.md):
+  ws://HOST:PORT/?host=TARGET&port=PORT         a TCP tunnel
+  ws://HOST:PORT/?listen=PORT&iface=IP          a listener; ?claim=ID takes an incoming connection
+  ws://HOST:PORT/?udp=1&host=TARGET&port=PORT   UDP with one peer
+  ws://HOST:PORT/?udp=1&listen=PORT&iface=IP    UDP on a bound port`;
 
 function count(name, text, min) {
   if (text === undefined) return undefined;

@@ -5,6 +5,15 @@ import { normalizeHost, unbracket } from './allow.js';
 
 export class BadRequest extends Error {}
 
+/** The query of a request target such as `/?host=a&port=1`. */
+export function queryOf(url) {
+  try {
+    return new URL(url, 'ws://proxy').searchParams;
+  } catch {
+    throw new BadRequest(`cannot read the request target '${url}'`);
+  }
+}
+
 function port(text, name, min) {
   if (text === null) throw new BadRequest(`missing ${name}=`);
   const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;

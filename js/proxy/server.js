@@ -7,9 +7,11 @@ import net from 'node:net';
 import { WebSocketServer } from 'ws';
 import { findRule, parseListenRule, parseTargetRule, splitHostPort } from './allow.js';
 import { refuseUpgrade } from './http.js';
-import { BadRequest, routeOf, show, targetOf } from './request.js';
+import { BadRequest, queryOf, routeOf, show, targetOf } from './request.js';
 import { createSlots } from './slots.js';
 import { bridge, connectTcp } from './tunnel.js';
+import { reverseTunnels } from './listen.js';
+import { udpBind, udpConnect } from './udp.js';
 
 const defaultLog = (line) => process.stderr.write(`kvsocket-proxy: ${line}\n`);
 
@@ -30,9 +32,10 @@ function handshakeProblem(req) {
   if (!/^[+/0-9A-Za-z]{22}==$/.test(req.headers['sec-websocket-key'] ?? '')) return 'missing or bad Sec-WebSocket-Key';
   if (!['8', '13'].includes(req.headers['sec-websocket-version'])) return 'Sec-WebSocket-Version must be 13';
   const offered = req.headers['sec-websocket-protocol'];
-  if (offered !== undefined && !offered.split(',').some((p) => p.trim() === 'binary')) {
-    return `subprotocol '${offered}' offered: this proxy speaks 'binary' (or none)`;
-  }
+  if (offered === undefined) return null;
+  const names = offered.split(',').map((p) => p.trim());
+  if (!names.every((p) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p))) return `malformed Sec-WebSocket-Protocol '${offered}'`;
+  if (!names.includes('binary')) return `subprotocol '${offered}' offered: this proxy speaks 'binary' (or none)`;
   return null;
 }
 
@@ -74,7 +77,8 @@ export async function startProxy({
     connectTimeout,
     claimTimeout,
   };
-  const routes = { tcp: tcpRoute };
+  const reverse = reverseTunnels(env);
+  const routes = { tcp: tcpRoute, listen: reverse.listen, claim: reverse.claim, udp: udpConnect, 'udp-listen': udpBind };
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -84,7 +88,7 @@ export async function startProxy({
   });
   const server = http.createServer((req, res) => {
     res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
-    res.end('kvsocket-proxy speaks WebSocket: ws://HOST:PORT/?host=TARGET&port=PORT\n');
+    res.end('kvsocket-proxy speaks WebSocket: ws://HOST:PORT/?host=TARGET&port=PORT (see docs/proxy-protocol.md)\n');
   });
 
   server.on('upgrade', (req, socket, head) => {
@@ -92,7 +96,8 @@ export async function startProxy({
     const ctx = upgradeContext(req, socket, head);
     handle(ctx).catch((err) => {
       log(`internal error on ${req.url}: ${err.stack ?? err}`);
-      ctx.refuse(500, 'Internal Server Error', String(err.message ?? err));
+      if (ctx.opened) socket.destroy();
+      else ctx.refuse(500, 'Internal Server Error', String(err.message ?? err));
     });
   });
 
@@ -103,10 +108,11 @@ export async function startProxy({
     const ctx = {
       req,
       from,
-      query: new URL(req.url, 'ws://proxy').searchParams,
+      query: null,
       slot: null,
+      opened: false,
       aborted: false,
-      /** Runs fn if the client goes away before the upgrade is answered. */
+      /** Runs fn if the client goes away (or the handshake fails) before the WebSocket opens. */
       onAbort: (fn) => aborts.push(fn),
       refuse(status, reason, detail) {
         stats.refused += 1;
@@ -116,13 +122,10 @@ export async function startProxy({
       },
       /** Completes the upgrade and hands over the open WebSocket; false if the client has gone. */
       accept(onOpen) {
-        socket.off('close', onClientGone);
-        untrack();
-        if (socket.destroyed || ctx.aborted) {
-          onClientGone();
-          return false;
-        }
+        if (socket.destroyed || ctx.aborted) return false;
         wss.handleUpgrade(req, socket, head, (ws) => {
+          ctx.opened = true;
+          untrack();
           stats.opened += 1;
           const forget = track(() => ws.terminate());
           ws.once('close', () => {
@@ -134,13 +137,14 @@ export async function startProxy({
         return true;
       },
     };
-    function onClientGone() {
+    // Also covers ws turning the handshake down itself, which it does by destroying the socket.
+    socket.once('close', () => {
+      if (ctx.opened) return;
       untrack();
       ctx.aborted = true;
       ctx.slot?.release();
       for (const fn of aborts.splice(0)) fn();
-    }
-    socket.once('close', onClientGone);
+    });
     return ctx;
   }
 
@@ -149,10 +153,9 @@ export async function startProxy({
     if (problem) return ctx.refuse(400, 'Bad Request', problem);
     const origin = ctx.req.headers.origin;
     if (!originAllowed(origins, origin)) return ctx.refuse(403, 'Forbidden', `origin denied: ${origin ?? '(none)'}`);
-    let route;
     try {
-      route = routeOf(ctx.query);
-      if (!routes[route]) throw new BadRequest(`${route} tunnels are not supported by this proxy`);
+      ctx.query = queryOf(ctx.req.url);
+      const route = routeOf(ctx.query);
       if (route !== 'claim') {
         if (env.slots.full()) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${maxConnections})`);
         ctx.slot = env.slots.take();

@@ -3,6 +3,7 @@
 // registers its cleanup with the test, so nothing outlives it.
 
 import net from 'node:net';
+import dgram from 'node:dgram';
 import WebSocket from 'ws';
 import { startProxy } from '../../js/proxy/server.js';
 
@@ -31,8 +32,8 @@ export async function waitUntil(predicate, what, ms = 5000) {
   }
 }
 
-/** A TCP server on 127.0.0.1:0 that counts accepts; `onConnection` gets each socket. */
-export async function tcpServer(t, onConnection = () => {}, options = {}) {
+/** A TCP server on 127.0.0.1:0 (or options.listenOn) that counts accepts; `onConnection` gets each socket. */
+export async function tcpServer(t, onConnection = () => {}, { listenOn = '127.0.0.1', ...options } = {}) {
   const sockets = new Set();
   const server = net.createServer(options, (sock) => {
     sockets.add(sock);
@@ -42,7 +43,7 @@ export async function tcpServer(t, onConnection = () => {}, options = {}) {
     onConnection(sock);
   });
   server.accepts = 0;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(0, listenOn, resolve));
   server.port = server.address().port;
   t.after(() => {
     for (const s of sockets) s.destroy();
@@ -131,4 +132,29 @@ export async function nextJson(ws, what = 'a control message') {
   const m = await nextMessage(ws, what);
   if (m.isBinary) throw new Error(`expected ${what} (a text frame), got ${m.data.length} binary bytes`);
   return JSON.parse(m.data.toString());
+}
+
+/** A UDP socket on 127.0.0.1:0 that records what it gets ({msg, from}) and can echo it back. */
+export async function udpPeer(t, { echo = false } = {}) {
+  const sock = dgram.createSocket('udp4');
+  sock.received = [];
+  sock.on('message', (msg, from) => {
+    sock.received.push({ msg, from });
+    if (echo) sock.send(msg, from.port, from.address);
+  });
+  await new Promise((resolve) => sock.bind(0, '127.0.0.1', resolve));
+  sock.port = sock.address().port;
+  t.after(() => new Promise((resolve) => sock.close(resolve)));
+  return sock;
+}
+
+/** Resolves true when something can bind `port` on 127.0.0.1 with `kind` ('tcp' or 'udp'). */
+export async function portIsFree(port, kind) {
+  const s = kind === 'udp' ? dgram.createSocket('udp4') : net.createServer();
+  return new Promise((resolve) => {
+    s.once('error', () => resolve(false));
+    const done = () => s.close(() => resolve(true));
+    if (kind === 'udp') s.bind(port, '127.0.0.1', done);
+    else s.listen(port, '127.0.0.1', done);
+  });
 }

@@ -23,6 +23,17 @@ test('an allowed target gets every byte value both ways, unchanged', T, async (t
   assert.deepEqual(Buffer.concat(got), all);
 });
 
+test('IPv6 targets, bracketed or bare, are allowed by IPv6 rules', T, async (t) => {
+  const server = await tcpServer(t, (sock) => sock.end('six'), { listenOn: '::1' });
+  const p = await proxy(t, { allow: [`[::1]:${server.port}`] });
+  for (const host of ['::1', '[::1]']) {
+    const { data, code } = await collect(await mustOpen(t, tcpUrl(p, host, server.port)));
+    assert.equal(code, 1000);
+    assert.equal(data.toString(), 'six');
+  }
+  assert.equal((await openWs(t, tcpUrl(p, '127.0.0.1', server.port))).refused?.status, 403);
+});
+
 test('a tunnel also works when no subprotocol is offered', T, async (t) => {
   const echo = await echoServer(t);
   const p = await proxy(t, { allow: [`127.0.0.1:${echo.port}`] });

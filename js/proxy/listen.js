@@ -1,0 +1,102 @@
+// Reverse tunnels: the page asks the proxy to listen (?listen=&iface=) on a control WebSocket;
+// each incoming connection is announced there with a one-time token, and the page claims it on a
+// WebSocket of its own (?claim=TOKEN), which then behaves exactly like a TCP tunnel.
+
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { findRule } from './allow.js';
+import { sendControl, sendError } from './control.js';
+import { bindingOf, show } from './request.js';
+import { bridge } from './tunnel.js';
+
+/** The two routes, sharing the connections that wait for a claim. */
+export function reverseTunnels(env) {
+  const waiting = new Map(); // token -> { sock, slot, timer, owner }
+
+  function unclaim(token) {
+    const w = waiting.get(token);
+    if (!w) return null;
+    waiting.delete(token);
+    clearTimeout(w.timer);
+    w.owner.delete(token);
+    return w;
+  }
+
+  // Unclaimed and later given up on: the slot goes back and the peer sees its connection close.
+  function drop(token) {
+    const w = unclaim(token);
+    if (!w) return;
+    w.slot.release();
+    w.sock.destroy();
+  }
+
+  function listen(ctx) {
+    const { ip, port } = bindingOf(ctx.query);
+    if (!findRule(env.listenRules, ip, port)) return ctx.refuse(403, 'Forbidden', `listen denied: ${show(ip, port)}`);
+    ctx.accept((ws) => {
+      const mine = new Set(); // tokens announced on this control socket and not yet claimed
+      // pauseOnConnect: bytes that arrive before the claim wait in the kernel, not in our memory.
+      const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+      let stopped = false;
+      // Binding waits for a lookup even for an address, so the page may be gone before it is done.
+      const stop = () => {
+        stopped = true;
+        server.close();
+        for (const token of [...mine]) drop(token);
+      };
+      const forget = env.track(stop);
+
+      server.on('error', (err) => {
+        sendError(ws, err.code ?? 'UnknownSocket', `listen on ${show(ip, port)}: ${err.message}`);
+        ws.close(1011, String(err.code ?? 'error'));
+      });
+      server.listen({ host: ip, port }, () => {
+        if (stopped) return server.close();
+        const a = server.address();
+        sendControl(ws, { type: 'listening', ip: a.address, port: a.port });
+      });
+      server.on('connection', (sock) => {
+        sock.on('error', () => {});
+        if (env.slots.full()) {
+          env.log(`dropped a connection from ${show(sock.remoteAddress, sock.remotePort)}: too many connections`);
+          sock.destroy();
+          return;
+        }
+        const token = randomBytes(18).toString('base64url');
+        const timer = setTimeout(() => drop(token), env.claimTimeout);
+        const onClose = () => drop(token);
+        waiting.set(token, { sock, slot: env.slots.take(), timer, owner: mine, onClose });
+        mine.add(token);
+        sock.once('close', onClose);
+        sendControl(ws, {
+          type: 'incoming',
+          id: token,
+          remoteIp: sock.remoteAddress,
+          remotePort: sock.remotePort,
+          localIp: sock.localAddress,
+          localPort: sock.localPort,
+        });
+      });
+
+      ws.on('message', () => ws.close(1003, 'a listen socket takes no messages'));
+      ws.on('error', () => {});
+      ws.on('close', () => {
+        forget();
+        stop();
+      });
+    });
+  }
+
+  function claim(ctx) {
+    const token = ctx.query.get('claim');
+    const w = unclaim(token);
+    if (!w) return ctx.refuse(404, 'Not Found', `nothing to claim as '${token}': unknown, expired or already claimed`);
+    w.sock.off('close', w.onClose);
+    ctx.slot = w.slot; // the waiting connection's slot becomes the tunnel's
+    ctx.onAbort(() => w.sock.destroy());
+    w.sock.once('close', env.track(() => w.sock.destroy()));
+    if (!ctx.accept((ws) => bridge(ws, w.sock, { counters: env.stats }))) w.sock.destroy();
+  }
+
+  return { listen, claim };
+}

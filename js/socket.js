@@ -28,9 +28,6 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     #offering = null;
     #accepted = false;
     #movedTo = null;
-    // Writes waiting behind a Blob that is still being read, in order.
-    #blobChain = null;
-    #deferredBytes = 0;
 
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
     constructor(options = {}, engine = undefined) {
@@ -111,7 +108,6 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       let bytes = toBytes(data);
       if (this.#destroyed) return 0;
       if (bytes.length > cap) bytes = bytes.subarray(0, cap);
-      if (this.#blobChain) return this.#defer(() => bytes, bytes.length);
       const n = this.#engine.write(bytes);
       this.#pump();
       return n;
@@ -147,7 +143,6 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       this.#destroyed = true;
       this.#lastError = DESTROYED;
       this.#clearTimer();
-      this.#blobChain = null;
       this.#engine.free();
     }
 
@@ -163,7 +158,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     localIp() { return this.#destroyed ? '' : this.#engine.localIp(); }
     localPort() { return this.#destroyed ? 0 : this.#engine.localPort(); }
     bytesAvailable() { return this.#destroyed ? 0 : this.#engine.bytesAvailable(); }
-    bufferedAmount() { return this.#destroyed ? 0 : this.#engine.bufferedAmount() + this.#deferredBytes; }
+    bufferedAmount() { return this.#destroyed ? 0 : this.#engine.bufferedAmount(); }
     lastError() { return this.#destroyed ? this.#lastError : this.#engine.lastError(); }
     protocol() { return this.#destroyed ? 'tcp' : this.#engine.protocol(); }
     connectTimeout() { return this.#destroyed ? 0 : this.#engine.connectTimeout(); }
@@ -207,35 +202,23 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       return out;
     }
 
+    // A Blob's bytes arrive later: the engine keeps their place in the output (later writes
+    // wait behind them, close() flushes them) and gets them when the read completes.
     #writeBlob(blob, cap) {
       if (this.#destroyed) return 0;
-      const status = this.#engine.status();
-      if (!(status >= 1 && status <= 4)) {
-        this.#fail(`write needs status Connecting or Connected, the socket is ${this.#engine.statusName()}`);
-        return 0;
-      }
       const size = Math.min(blob.size, cap);
-      const part = size < blob.size ? blob.slice(0, size) : blob;
-      const read = part.arrayBuffer();
-      return this.#defer(async () => new Uint8Array(await read), size);
-    }
-
-    // Keeps a write behind the Blobs before it: `produce` yields its bytes once they are due.
-    #defer(produce, size) {
-      this.#deferredBytes += size;
-      const previous = this.#blobChain ?? Promise.resolve();
-      const chain = previous.then(async () => {
-        const bytes = await produce();
-        this.#deferredBytes -= size;
-        if (this.#destroyed || this.#blobChain === null) return;
-        this.#engine.write(bytes);
-        this.#pump();
-      }).catch((err) => {
-        this.#deferredBytes -= size;
-        if (!this.#destroyed) this.#engine.setLastError(`write: could not read the Blob: ${err?.message ?? err}`);
-      });
-      this.#blobChain = chain;
-      chain.then(() => { if (this.#blobChain === chain) this.#blobChain = null; });
+      if (size === 0) return 0;
+      const slot = this.#engine.reserve(size);
+      this.#pump();
+      if (slot === undefined) return 0;
+      (size < blob.size ? blob.slice(0, size) : blob).arrayBuffer().then(
+        (buffer) => this.#input('fill', [slot, new Uint8Array(buffer)]),
+        (err) => {
+          if (this.#destroyed) return;
+          this.#engine.setLastError(`write: could not read the Blob: ${err?.message ?? err}`);
+          this.#input('fill', [slot, new Uint8Array(0)]);
+        },
+      );
       return size;
     }
 

@@ -71,6 +71,17 @@ impl Engine {
         self.core.read_text(length_arg(length.as_f64()))
     }
 
+    /// Keeps room for `len` bytes still being produced (a Blob being read); the slot for
+    /// `fill`, or undefined when the status takes no writes.
+    pub fn reserve(&mut self, len: f64) -> Option<u32> {
+        self.core.reserve(len.max(0.0) as usize)
+    }
+
+    /// Supplies a reservation's bytes.
+    pub fn fill(&mut self, slot: u32, data: Vec<u8>) {
+        self.core.fill(slot, data)
+    }
+
     #[wasm_bindgen(js_name = readBytes)]
     pub fn read_bytes(&mut self, length: JsValue) -> Vec<u8> {
         self.core.read_bytes(length_arg(length.as_f64()))

@@ -5,6 +5,7 @@ pub mod address;
 pub mod error;
 pub mod io;
 pub mod recv;
+pub mod send;
 pub mod socket;
 pub mod state;
 

@@ -8,6 +8,7 @@ use super::address::{parse_host, parse_interface, parse_port, Host, PortArg};
 use super::error::{CommandError, ErrorCode};
 use super::io::{Action, ConnId, Event, Input, Millis, Protocol, Status};
 use super::recv::{decode_text, encode_hex, RecvBuffer};
+use super::send::SendQueue;
 use super::state::{is_legal_transition, Link, State};
 
 /// Default connect timeout (SPEC.md: 60 s).
@@ -34,8 +35,11 @@ pub struct Engine {
     send_high_water: usize,
     recv_high_water: usize,
     recv: RecvBuffer,
-    /// Written while HostLookUp or Connecting: sent once connected.
-    pending: VecDeque<Vec<u8>>,
+    /// Output not yet handed to the host: written while HostLookUp/Connecting, or behind a
+    /// reservation.
+    outgoing: SendQueue,
+    /// Closing: the Shutdown action was queued (once the outgoing queue emptied).
+    shutdown_queued: bool,
     /// Bytes accepted by `write` that the host has not yet reported `Sent`.
     buffered: usize,
     /// `buffered` went over the send high-water mark and no drain was reported since.
@@ -65,7 +69,8 @@ impl Engine {
             send_high_water: DEFAULT_SEND_HIGH_WATER,
             recv_high_water: DEFAULT_RECV_HIGH_WATER,
             recv: RecvBuffer::default(),
-            pending: VecDeque::new(),
+            outgoing: SendQueue::default(),
+            shutdown_queued: false,
             buffered: 0,
             over_high_water: false,
             reading_paused: false,
@@ -162,45 +167,100 @@ impl Engine {
     }
 
     /// `write(data)`: the number of bytes queued (all of `data`, or 0 when the status takes no
-    /// writes). Queued while HostLookUp/Connecting, sent at once while Connected.
+    /// writes). Queued while HostLookUp/Connecting, sent at once while Connected (unless a
+    /// reservation is ahead of it).
     pub fn write(&mut self, data: Vec<u8>) -> usize {
-        if self.destroyed {
-            self.last_error = CommandError::Destroyed.to_string();
+        let len = data.len();
+        if len == 0 {
             return 0;
         }
-        let len = data.len();
-        match &self.state {
-            _ if len == 0 => return 0,
-            State::HostLookUp { .. } | State::Connecting { .. } => self.pending.push_back(data),
-            State::Connected(link) => {
-                let id = link.id;
-                self.actions.push_back(Action::Send { id, data, to: None });
+        match self.write_target() {
+            Ok(to) => {
+                self.outgoing.push(data, to);
+                self.count_buffered(len);
+                self.flush_outgoing();
+                len
             }
-            State::Bound { id, .. } => {
-                let Some(to) = self.last_sender else {
-                    self.last_error = "write on a bound UDP socket answers the sender of the last datagram read, and none was read yet".into();
-                    return 0;
-                };
-                let id = *id;
-                self.actions.push_back(Action::Send {
-                    id,
-                    data,
-                    to: Some(to),
-                });
-            }
-            other => {
-                self.last_error = format!(
-                    "write needs status Connecting or Connected, the socket is {}",
-                    other.status().name()
-                );
-                return 0;
+            Err(message) => {
+                self.last_error = message;
+                0
             }
         }
+    }
+
+    /// Keeps room for `len` bytes that are still being produced (a Blob being read): later
+    /// writes queue behind it and `close()` waits for it. Returns the slot for `fill`, or
+    /// `None` when the status takes no writes (as `write` returning 0).
+    pub fn reserve(&mut self, len: usize) -> Option<u32> {
+        match self.write_target() {
+            Ok(_) if len == 0 => None,
+            Ok(to) => {
+                let slot = self.new_id();
+                self.outgoing.reserve(slot, len, to);
+                self.count_buffered(len);
+                Some(slot)
+            }
+            Err(message) => {
+                self.last_error = message;
+                None
+            }
+        }
+    }
+
+    /// Supplies the bytes of a reservation (fewer than reserved when producing them failed;
+    /// the shortfall leaves `bufferedAmount`). Unknown slots (the connection ended) are ignored.
+    pub fn fill(&mut self, slot: u32, data: Vec<u8>) {
+        let got = data.len();
+        if let Some(reserved) = self.outgoing.fill(slot, data) {
+            self.buffered = self.buffered.saturating_sub(reserved.saturating_sub(got));
+            self.flush_outgoing();
+            self.check_drain();
+        }
+    }
+
+    /// Where a write in the current status goes: `Ok(None)` for the connection's peer,
+    /// `Ok(Some(addr))` for a bound UDP socket's last sender, `Err(why)` when it takes none.
+    fn write_target(&self) -> Result<Option<SocketAddr>, String> {
+        if self.destroyed {
+            return Err(CommandError::Destroyed.to_string());
+        }
+        match &self.state {
+            State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_) => Ok(None),
+            State::Bound { .. } => self.last_sender.map(Some).ok_or_else(|| {
+                "write on a bound UDP socket answers the sender of the last datagram read, and none was read yet".to_string()
+            }),
+            other => Err(format!(
+                "write needs status Connecting or Connected, the socket is {}",
+                other.status().name()
+            )),
+        }
+    }
+
+    fn count_buffered(&mut self, len: usize) {
         self.buffered += len;
         if self.buffered > self.send_high_water {
             self.over_high_water = true;
         }
-        len
+    }
+
+    /// Hands ready output to the host while a transport can take it, and, when Closing and
+    /// all output is handed over, the Shutdown that ends the connection after it.
+    fn flush_outgoing(&mut self) {
+        let id = match &self.state {
+            State::Connected(link) | State::Closing(link) => link.id,
+            State::Bound { id, .. } => *id,
+            _ => return,
+        };
+        while let Some((data, to)) = self.outgoing.pop_ready() {
+            self.actions.push_back(Action::Send { id, data, to });
+        }
+        if matches!(self.state, State::Closing(_))
+            && self.outgoing.is_empty()
+            && !self.shutdown_queued
+        {
+            self.shutdown_queued = true;
+            self.actions.push_back(Action::Shutdown { id });
+        }
     }
 
     /// `read(length)`: text per SPEC.md (UTF-8, NUL as U+00FF, no split character in a read of
@@ -250,15 +310,17 @@ impl Engine {
             | State::Listening { id, .. }
             | State::Bound { id, .. } => {
                 self.actions.push_back(Action::Abort { id });
-                self.pending.clear();
+                self.outgoing.clear();
                 self.buffered = 0;
                 self.set_state(State::Unconnected);
             }
             State::Connected(link) => {
-                self.actions.push_back(Action::Shutdown { id: link.id });
                 if self.buffered > 0 && self.protocol == Protocol::Tcp {
+                    self.shutdown_queued = false;
                     self.set_state(State::Closing(link));
+                    self.flush_outgoing(); // queues the Shutdown once nothing waits
                 } else {
+                    self.actions.push_back(Action::Shutdown { id: link.id });
                     self.disconnect(String::new());
                 }
             }
@@ -367,7 +429,7 @@ impl Engine {
             _ => unreachable!("checked above"),
         };
         self.recv = std::mem::take(&mut incoming.recv);
-        self.pending = std::mem::take(&mut incoming.pending);
+        self.outgoing = std::mem::take(&mut incoming.outgoing);
         self.buffered = std::mem::take(&mut incoming.buffered);
         self.over_high_water = self.buffered > self.send_high_water;
         self.reading_paused = std::mem::take(&mut incoming.reading_paused);
@@ -526,9 +588,7 @@ impl Engine {
         }
         self.set_state(State::Connected(Link { id, local, remote }));
         self.events.push_back(Event::Connected);
-        for data in std::mem::take(&mut self.pending) {
-            self.actions.push_back(Action::Send { id, data, to: None });
-        }
+        self.flush_outgoing();
     }
 
     fn on_received(&mut self, id: ConnId, data: Vec<u8>, from: Option<SocketAddr>) {
@@ -561,12 +621,17 @@ impl Engine {
             return;
         }
         self.buffered = self.buffered.saturating_sub(len);
+        self.check_drain();
+        if self.buffered == 0 && matches!(self.state, State::Closing(_)) {
+            self.disconnect(String::new());
+        }
+    }
+
+    /// `drainEvent` once buffered output falls below the mark after a write went over it.
+    fn check_drain(&mut self) {
         if self.over_high_water && self.buffered < self.send_high_water {
             self.over_high_water = false;
             self.events.push_back(Event::Drain);
-        }
-        if self.buffered == 0 && matches!(self.state, State::Closing(_)) {
-            self.disconnect(String::new());
         }
     }
 
@@ -725,7 +790,7 @@ impl Engine {
             reason: code.message().to_string(),
         });
         self.report_error(code);
-        self.pending.clear();
+        self.outgoing.clear();
         self.buffered = 0;
         self.over_high_water = false;
         self.set_state(State::Unconnected);
@@ -742,6 +807,7 @@ impl Engine {
 
     /// The connection ended: stateChanged(Unconnected), disconnected(error). Unread bytes stay.
     fn disconnect(&mut self, error: String) {
+        self.outgoing.clear();
         self.buffered = 0;
         self.over_high_water = false;
         self.reading_paused = false;
@@ -768,7 +834,7 @@ impl Engine {
 
     fn reset_buffers(&mut self) {
         self.recv = RecvBuffer::default();
-        self.pending.clear();
+        self.outgoing.clear();
         self.buffered = 0;
         self.over_high_water = false;
         self.reading_paused = false;

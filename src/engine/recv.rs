@@ -7,10 +7,12 @@ use std::net::SocketAddr;
 /// read never mixes two of them.
 #[derive(Debug, Default)]
 pub struct RecvBuffer {
-    /// Stream bytes live in `bytes[start..]`; reads advance `start` and the vector is compacted
-    /// when the dead prefix grows, so neither appends nor reads shift the whole buffer.
-    bytes: Vec<u8>,
-    start: usize,
+    /// Stream bytes as they arrived, one chunk per receive, the first one read up to `head`.
+    /// Chunks are moved in and, when a read takes exactly one whole chunk (the common case of a
+    /// script reading on every dataAvailable), moved out: the bytes are not copied inside wasm.
+    chunks: VecDeque<Vec<u8>>,
+    head: usize,
+    stream_len: usize,
     datagrams: VecDeque<(Vec<u8>, Option<SocketAddr>)>,
     datagram_bytes: usize,
 }
@@ -18,7 +20,7 @@ pub struct RecvBuffer {
 impl RecvBuffer {
     /// Bytes buffered (stream bytes plus every pending datagram's bytes).
     pub fn len(&self) -> usize {
-        self.bytes.len() - self.start + self.datagram_bytes
+        self.stream_len + self.datagram_bytes
     }
 
     pub fn is_empty(&self) -> bool {
@@ -26,12 +28,11 @@ impl RecvBuffer {
     }
 
     /// Appends stream bytes.
-    pub fn push_stream(&mut self, data: &[u8]) {
-        if self.start == self.bytes.len() {
-            self.bytes.clear();
-            self.start = 0;
+    pub fn push_stream(&mut self, data: Vec<u8>) {
+        if !data.is_empty() {
+            self.stream_len += data.len();
+            self.chunks.push_back(data);
         }
-        self.bytes.extend_from_slice(data);
     }
 
     /// Appends one datagram.
@@ -43,22 +44,49 @@ impl RecvBuffer {
     /// Takes stream bytes per SPEC.md's length rule. With `keep_partial_char`, a read of
     /// everything leaves an incomplete UTF-8 sequence at the end for the next read.
     pub fn take_stream(&mut self, length: Option<usize>, keep_partial_char: bool) -> Vec<u8> {
-        let available = self.bytes.len() - self.start;
+        let available = self.stream_len;
         let n = match length {
             Some(n) if n < available => n,
-            _ if keep_partial_char => available - incomplete_utf8_tail(&self.bytes[self.start..]),
+            _ if keep_partial_char => available - incomplete_utf8_tail(&self.last_bytes(3)),
             _ => available,
         };
-        let out = self.bytes[self.start..self.start + n].to_vec();
-        self.start += n;
-        if self.start == self.bytes.len() {
-            self.bytes.clear();
-            self.start = 0;
-        } else if self.start > 64 * 1024 && self.start * 2 > self.bytes.len() {
-            self.bytes.drain(..self.start);
-            self.start = 0;
+        self.stream_len -= n;
+        if self.head == 0 && self.chunks.front().is_some_and(|c| c.len() == n) {
+            return self.chunks.pop_front().unwrap_or_default();
+        }
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let Some(front) = self.chunks.front() else {
+                break;
+            };
+            let take = (front.len() - self.head).min(n - out.len());
+            out.extend_from_slice(&front[self.head..self.head + take]);
+            self.head += take;
+            if self.head == front.len() {
+                self.chunks.pop_front();
+                self.head = 0;
+            }
         }
         out
+    }
+
+    /// The last `k` (or fewer) stream bytes, in order.
+    fn last_bytes(&self, k: usize) -> Vec<u8> {
+        let mut tail = Vec::with_capacity(k);
+        for (i, chunk) in self.chunks.iter().enumerate().rev() {
+            let start = if i == 0 { self.head } else { 0 };
+            for &b in chunk[start..].iter().rev() {
+                if tail.len() == k {
+                    break;
+                }
+                tail.push(b);
+            }
+            if tail.len() == k {
+                break;
+            }
+        }
+        tail.reverse();
+        tail
     }
 
     /// Takes from the oldest datagram only: at most `length` bytes of it; the rest of that
@@ -154,7 +182,7 @@ mod tests {
     #[test]
     fn stream_reads_take_length_or_everything() {
         let mut b = RecvBuffer::default();
-        b.push_stream(b"hello world");
+        b.push_stream(b"hello world".to_vec());
         assert_eq!(b.take_stream(Some(5), true), b"hello");
         assert_eq!(b.len(), 6);
         assert_eq!(b.take_stream(Some(100), true), b" world");
@@ -165,14 +193,14 @@ mod tests {
     fn read_of_everything_keeps_an_incomplete_character() {
         let mut b = RecvBuffer::default();
         let euro = "€".as_bytes(); // e2 82 ac
-        b.push_stream(b"ab");
-        b.push_stream(&euro[..2]);
+        b.push_stream(b"ab".to_vec());
+        b.push_stream(euro[..2].to_vec());
         assert_eq!(b.take_stream(None, true), b"ab");
         assert_eq!(b.len(), 2);
-        b.push_stream(&euro[2..]);
+        b.push_stream(euro[2..].to_vec());
         assert_eq!(decode_text(&b.take_stream(None, true)), "€");
         // When the connection is over the tail is handed out anyway.
-        b.push_stream(&euro[..1]);
+        b.push_stream(euro[..1].to_vec());
         assert_eq!(decode_text(&b.take_stream(None, false)), "\u{fffd}");
     }
 

@@ -596,9 +596,7 @@ impl Engine {
             return;
         }
         match (&self.state, self.protocol) {
-            (State::Connected(_) | State::Closing(_), Protocol::Tcp) => {
-                self.recv.push_stream(&data)
-            }
+            (State::Connected(_) | State::Closing(_), Protocol::Tcp) => self.recv.push_stream(data),
             (State::Connected(link), Protocol::Udp) => {
                 let from = from.or(Some(link.remote));
                 self.recv.push_datagram(data, from);

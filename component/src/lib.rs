@@ -1,0 +1,242 @@
+//! The kvsocket engine as a WebAssembly component: `wit/kvsocket.wit`'s `kvsocket` world,
+//! implemented over [`kvsocket::engine`]. Like the wasm-bindgen bindings, this layer converts
+//! values and decides nothing: every rule is the engine's.
+//!
+//! Build: `cargo build --release --target wasm32-wasip2 --manifest-path component/Cargo.toml`.
+
+mod convert;
+
+use std::cell::RefCell;
+
+use kvsocket::engine::recv::{decode_hex, length_arg};
+use kvsocket::engine::{CommandError, Engine};
+
+use convert::{
+    action_to_wit, event_to_wit, input_from_wit, ip_from_wit, ip_to_wit, port_arg, protocol_name,
+    protocol_to_wit, socket_addr_from_wit, socket_addr_to_wit, status_to_wit,
+};
+use exports::kvsocket::engine::engine as wit;
+
+wit_bindgen::generate!({
+    path: "../wit",
+    world: "kvsocket",
+});
+
+/// The component: the interface's free functions, and [`EngineSocket`] as its `socket`.
+struct Component;
+
+export!(Component);
+
+impl wit::Guest for Component {
+    type Socket = EngineSocket;
+
+    fn parse_ip(text: String) -> Option<wit::IpAddress> {
+        convert::parse_host_ip(&text).map(ip_to_wit)
+    }
+
+    fn ip_to_string(ip: wit::IpAddress) -> String {
+        ip_from_wit(ip).to_string()
+    }
+
+    fn hex_to_bytes(hex: String) -> Option<Vec<u8>> {
+        decode_hex(&hex)
+    }
+}
+
+/// One `socket` resource. The component model hands methods `&self`, so the engine sits in a
+/// `RefCell`; no method calls out of the component, so a borrow never outlives its call.
+pub struct EngineSocket {
+    core: RefCell<Engine>,
+}
+
+impl EngineSocket {
+    fn from_engine(core: Engine) -> Self {
+        EngineSocket {
+            core: RefCell::new(core),
+        }
+    }
+}
+
+/// A refused command as the WIT reports it: the message `last-error` also returns.
+fn message(result: Result<(), CommandError>) -> Result<(), String> {
+    result.map_err(|e| e.to_string())
+}
+
+/// A WIT length (none or 0: everything) through the engine's one length rule.
+fn length(length: Option<u64>) -> Option<usize> {
+    length_arg(length.map(|n| n as f64))
+}
+
+impl wit::GuestSocket for EngineSocket {
+    fn new() -> Self {
+        EngineSocket::from_engine(Engine::new())
+    }
+
+    // ----- commands -----
+
+    fn connect(&self, host: String, port: wit::PortArg, now: wit::Millis) -> Result<(), String> {
+        let port = port_arg(port);
+        message(self.core.borrow_mut().connect(Some(&host), &port, now))
+    }
+
+    fn listen(&self, port: wit::PortArg, iface: String, force_ipv6: bool) -> Result<(), String> {
+        let port = port_arg(port);
+        message(
+            self.core
+                .borrow_mut()
+                .listen(&port, Some(&iface), force_ipv6),
+        )
+    }
+
+    fn write(&self, data: Vec<u8>) -> u32 {
+        // A component's list is at most 4 GiB on wasm32, so the count fits.
+        self.core.borrow_mut().write(data) as u32
+    }
+
+    fn reserve(&self, len: u64) -> Option<u32> {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        self.core.borrow_mut().reserve(len)
+    }
+
+    fn fill(&self, slot: u32, data: Vec<u8>) {
+        self.core.borrow_mut().fill(slot, data)
+    }
+
+    fn read_text(&self, len: Option<u64>) -> String {
+        self.core.borrow_mut().read_text(length(len))
+    }
+
+    fn read_bytes(&self, len: Option<u64>) -> Vec<u8> {
+        self.core.borrow_mut().read_bytes(length(len))
+    }
+
+    fn read_hex(&self, len: Option<u64>) -> String {
+        self.core.borrow_mut().read_hex(length(len))
+    }
+
+    fn close(&self) {
+        self.core.borrow_mut().close()
+    }
+
+    fn destroy(&self) {
+        self.core.borrow_mut().destroy()
+    }
+
+    fn set_protocol(&self, protocol: wit::Protocol) -> Result<(), String> {
+        message(self.core.borrow_mut().set_protocol(protocol_name(protocol)))
+    }
+
+    fn set_connect_timeout(&self, ms: wit::Millis) -> Result<(), String> {
+        message(self.core.borrow_mut().set_connect_timeout(ms as f64))
+    }
+
+    fn set_high_water_mark(&self, bytes: u64) -> Result<(), String> {
+        message(self.core.borrow_mut().set_high_water_mark(bytes as f64))
+    }
+
+    fn set_receive_high_water_mark(&self, bytes: u64) -> Result<(), String> {
+        message(
+            self.core
+                .borrow_mut()
+                .set_receive_high_water_mark(bytes as f64),
+        )
+    }
+
+    fn set_transport_resolves_names(&self, on: bool) {
+        self.core.borrow_mut().set_transport_resolves_names(on)
+    }
+
+    fn set_last_error(&self, message: String) {
+        self.core.borrow_mut().set_last_error(&message)
+    }
+
+    fn adopt(&self, incoming: wit::SocketBorrow<'_>) -> Result<(), String> {
+        let incoming: &EngineSocket = incoming.get();
+        let mut core = self.core.borrow_mut();
+        if std::ptr::eq(self, incoming) {
+            // A socket cannot take its own connection (Rust's two `&mut` make it impossible to
+            // ask the engine directly). A fresh engine stands in for `incoming`: it is not
+            // connected either, so the engine refuses with the message it would give.
+            return message(core.adopt(&mut Engine::new()));
+        }
+        let result = core.adopt(&mut incoming.core.borrow_mut());
+        message(result)
+    }
+
+    // ----- queries -----
+
+    fn status(&self) -> wit::Status {
+        status_to_wit(self.core.borrow().status())
+    }
+
+    fn protocol(&self) -> wit::Protocol {
+        protocol_to_wit(self.core.borrow().protocol())
+    }
+
+    fn connect_timeout(&self) -> wit::Millis {
+        self.core.borrow().connect_timeout()
+    }
+
+    fn last_error(&self) -> String {
+        self.core.borrow().last_error().to_string()
+    }
+
+    fn bytes_available(&self) -> u64 {
+        self.core.borrow().bytes_available() as u64
+    }
+
+    fn buffered_amount(&self) -> u64 {
+        self.core.borrow().buffered_amount() as u64
+    }
+
+    fn is_destroyed(&self) -> bool {
+        self.core.borrow().is_destroyed()
+    }
+
+    fn current_id(&self) -> Option<wit::ConnId> {
+        self.core.borrow().current_id()
+    }
+
+    fn remote_address(&self) -> Option<wit::SocketAddress> {
+        self.core.borrow().remote().map(socket_addr_to_wit)
+    }
+
+    fn local_address(&self) -> Option<wit::SocketAddress> {
+        self.core.borrow().local().map(socket_addr_to_wit)
+    }
+
+    // ----- host side -----
+
+    fn handle(&self, input: wit::Input) {
+        self.core.borrow_mut().handle(input_from_wit(input))
+    }
+
+    fn handle_timeout(&self, now: wit::Millis) {
+        self.core.borrow_mut().handle_timeout(now)
+    }
+
+    fn handle_incoming(
+        &self,
+        id: wit::ConnId,
+        local: wit::SocketAddress,
+        remote: wit::SocketAddress,
+    ) -> Option<wit::Socket> {
+        let (local, remote) = (socket_addr_from_wit(local), socket_addr_from_wit(remote));
+        self.core
+            .borrow_mut()
+            .handle_incoming(id, local, remote)
+            .map(|child| wit::Socket::new(EngineSocket::from_engine(child)))
+    }
+
+    fn poll_action(&self) -> Option<wit::Action> {
+        self.core.borrow_mut().poll_action().map(action_to_wit)
+    }
+
+    fn poll_event(&self) -> Option<wit::Event> {
+        self.core.borrow_mut().poll_event().map(event_to_wit)
+    }
+
+    fn poll_timeout(&self) -> Option<wit::Millis> {
+        self.core.borrow().poll_timeout()
+    }
+}

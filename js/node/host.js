@@ -86,7 +86,11 @@ function udpSocket(t, ip, ipv6Only) {
 function connectUdp({ id, ip, port }, link) {
   const t = link.open(id, { up: false });
   const sock = udpSocket(t, ip, false);
-  sock.connect(port, ip, () => {
+  // dgram hands a failed connect (EACCES for a broadcast address, ENETUNREACH, …) to this
+  // callback, not to 'error': it is the attempt's failure.
+  sock.connect(port, ip, (err) => {
+    if (t.aborted) return;
+    if (err) return feed(t, 'connectFailed', errorName(err));
     t.up = true;
     const local = sock.address();
     const remote = sock.remoteAddress();
@@ -108,8 +112,12 @@ function send({ id, data, ip, port }, link) {
   const t = link.get(id);
   if (!t?.sock) return;
   const done = (err) => {
-    if (!err) feed(t, 'sent', data.length);
-    else if (t.kind === 'udp') feed(t, 'failed', errorName(err));
+    if (!err) return feed(t, 'sent', data.length);
+    if (t.kind !== 'udp') return; // TCP failures arrive as the socket's 'error'
+    // A refused datagram is reported, then leaves the send count like a sent one: the engine
+    // keeps the socket for DatagramTooLarge and ignores the count once a failure ended it.
+    feed(t, 'failed', errorName(err));
+    feed(t, 'sent', data.length);
   };
   if (t.kind === 'udp') {
     if (ip !== undefined) t.sock.send(data, port, ip, done);

@@ -664,6 +664,14 @@ impl Engine {
             State::HostLookUp { .. } | State::Connecting { .. } => {
                 self.on_connect_failed(id, error)
             }
+            // The system refused one datagram as larger than UDP allows: that write failed, the
+            // socket did not (as Qt's DatagramTooLargeError). The host still reports the
+            // datagram `Sent`, so it leaves `bufferedAmount`.
+            State::Connected(_) | State::Bound { .. }
+                if self.protocol == Protocol::Udp && code == ErrorCode::DatagramTooLarge =>
+            {
+                self.report_error(code)
+            }
             State::Connected(_) | State::Closing(_) => self.fail_connection(code),
             State::Listening { .. } | State::Bound { .. } => {
                 self.actions.push_back(Action::Abort { id });

@@ -1,0 +1,101 @@
+// One trace, two hosts (issue 4): tests/trace/scenario.js runs once with Node's Socket and once
+// in headless Chromium with the browser's Socket through kvsocket-proxy; the lines a script
+// observed must be equal, except where SPEC.md says the hosts differ:
+//   - HostLookUp and hostFound happen in Node only (the proxy resolves names);
+//   - a target the proxy cannot reach is ProxyConnectionRefused in the browser.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { Socket } from 'kvsocket';
+import { startProxy } from '../../js/proxy/server.js';
+import { startTargets, closedPort } from '../browser/targets.js';
+import { runScenario } from './scenario.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+const SERVED = ['/js/', '/pkg/', '/tests/trace/'];
+
+// Serves the package's browser entry, the wasm and the scenario to the page; nothing else.
+function staticServer() {
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>trace</title>');
+      return;
+    }
+    const file = path.join(root, path.normalize(url.pathname));
+    if (!SERVED.some((p) => url.pathname.startsWith(p)) || !file.startsWith(root)) {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const differsByHost = (host) => (line) => {
+  if (host === 'node') return !/stateChanged HostLookUp$|hostFound$/.test(line);
+  return true;
+};
+const normalize = (line) => line
+  .replace('ProxyConnectionRefused', 'ConnectionRefused')
+  .replace('Proxy refused the connection', 'Connection refused');
+
+test('the same scenario gives the same trace in Node and in Chromium through kvsocket-proxy', { timeout: 60000 }, async (t) => {
+  const targets = await startTargets();
+  const closed = await closedPort();
+  const proxy = await startProxy({
+    listen: '127.0.0.1:0',
+    allow: [`127.0.0.1:${targets.port}`, `localhost:${targets.port}`, `127.0.0.1:${closed}`],
+    log: () => {},
+  });
+  const web = await staticServer();
+  t.after(async () => {
+    web.close();
+    await proxy.close();
+    await targets.close();
+  });
+  const env = { ip: '127.0.0.1', port: targets.port, closedPort: closed };
+
+  const nodeLines = await runScenario(Socket, env);
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage'], // playwright gives it a fresh profile of its own
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(`http://127.0.0.1:${web.address().port}/`);
+  const browserLines = await page.evaluate(async ({ env, proxyUrl }) => {
+    const { Socket } = await import('/js/browser/index.js');
+    const { runScenario } = await import('/tests/trace/scenario.js');
+    Socket.defaultProxy = proxyUrl;
+    return runScenario(Socket, env);
+  }, { env, proxyUrl: `${proxy.url}?host={host}&port={port}` });
+
+  const out = path.join(root, 'test-output');
+  await mkdir(out, { recursive: true });
+  await writeFile(path.join(out, 'trace-node.txt'), nodeLines.join('\n') + '\n');
+  await writeFile(path.join(out, 'trace-chromium.txt'), browserLines.join('\n') + '\n');
+
+  assert.deepEqual(pageErrors, []);
+  assert.ok(nodeLines.some((l) => l.endsWith('stateChanged HostLookUp')), 'Node resolves names itself');
+  assert.ok(!nodeLines.some((l) => l.includes('FAILED')), nodeLines.join('\n'));
+  assert.deepEqual(
+    browserLines.filter(differsByHost('browser')).map(normalize),
+    nodeLines.filter(differsByHost('node')).map(normalize),
+  );
+});

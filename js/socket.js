@@ -17,6 +17,9 @@ const now = () => performance.now();
  */
 export function createSocketClass({ Engine, hexToBytes, host }) {
   class Socket extends EventTarget {
+    /** The browser host's proxy URL template for sockets made without `options.proxy`. */
+    static defaultProxy = '';
+
     #engine;
     #link;
     #timer = null;
@@ -38,7 +41,8 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       this.#engine = engine instanceof Engine ? engine : new Engine();
       this.#link = new Link(
         { input: (method, args) => this.#input(method, args), incoming: (...a) => this.#incoming(...a) },
-        { proxy: options.proxy },
+        // Read when a host needs it, so that a later `Socket.defaultProxy = url` counts too.
+        { get proxy() { return options.proxy ?? Socket.defaultProxy; } },
       );
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
       if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {

@@ -5,3 +5,6 @@ pub mod engine;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
+
+#[cfg(target_arch = "wasm32")]
+pub mod transport;

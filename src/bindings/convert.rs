@@ -62,6 +62,19 @@ pub fn action_to_js(action: Action) -> JsValue {
             ("port", n(addr.port())),
             ("protocol", s(protocol.name())),
         ]),
+        // The same `connect` action, with the name instead of an address (no `ip`).
+        Action::ConnectName {
+            host,
+            port,
+            protocol,
+            ..
+        } => object(&[
+            ("type", s("connect")),
+            ("id", id),
+            ("host", s(&host)),
+            ("port", n(port)),
+            ("protocol", s(protocol.name())),
+        ]),
         Action::Send { data, to, .. } => {
             let bytes = Uint8Array::from(data.as_slice());
             let mut fields = vec![("type", s("send")), ("id", id), ("data", bytes.into())];

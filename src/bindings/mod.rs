@@ -130,6 +130,13 @@ impl Engine {
             .map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
     }
 
+    /// Host names skip HostLookUp and reach the host as a `connect` action with `host` instead
+    /// of `ip` (the browser host: its proxy resolves names).
+    #[wasm_bindgen(js_name = setTransportResolvesNames)]
+    pub fn set_transport_resolves_names(&mut self, on: bool) {
+        self.core.set_transport_resolves_names(on)
+    }
+
     /// `accept(other)`: this (Unconnected) socket takes over `incoming`'s connection.
     pub fn adopt(&mut self, incoming: &mut Engine) -> bool {
         self.core.adopt(&mut incoming.core).is_ok()

@@ -118,6 +118,15 @@ pub enum Action {
         addr: SocketAddr,
         protocol: Protocol,
     },
+    /// Open a connection to a host name that the transport resolves itself (the browser's
+    /// proxy). Only emitted when `Engine::set_transport_resolves_names` is on;
+    /// answered like `Connect`.
+    ConnectName {
+        id: ConnId,
+        host: String,
+        port: u16,
+        protocol: Protocol,
+    },
     /// Send these bytes (for UDP: one datagram, to `to` when given, else to the default peer).
     /// Answer with `Sent` once they are handed to the network.
     Send {
@@ -149,6 +158,7 @@ impl Action {
         match self {
             Action::Resolve { id, .. }
             | Action::Connect { id, .. }
+            | Action::ConnectName { id, .. }
             | Action::Send { id, .. }
             | Action::Shutdown { id }
             | Action::Abort { id }

@@ -1,7 +1,7 @@
 //! The socket engine: SPEC.md's state machine, fed by the host, drained by the host.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::address::{parse_host, parse_interface, parse_port, Host, PortArg};
@@ -45,6 +45,9 @@ pub struct Engine {
     /// `buffered` went over the send high-water mark and no drain was reported since.
     over_high_water: bool,
     reading_paused: bool,
+    /// Host names go to the transport as they are (`ConnectName`), with no HostLookUp: the
+    /// browser's proxy resolves them (SPEC.md, Hosts).
+    transport_resolves_names: bool,
     /// UDP: the sender of the datagram last read, whom a bound socket's writes answer.
     last_sender: Option<SocketAddr>,
     last_error: String,
@@ -74,6 +77,7 @@ impl Engine {
             buffered: 0,
             over_high_water: false,
             reading_paused: false,
+            transport_resolves_names: false,
             last_sender: None,
             last_error: String::new(),
             actions: VecDeque::new(),
@@ -112,6 +116,23 @@ impl Engine {
         match host {
             Host::Ip(ip) => {
                 self.start_attempt(id, SocketAddr::new(ip, port), VecDeque::new(), deadline)
+            }
+            Host::Name(name) if self.transport_resolves_names => {
+                // The address stays unknown to us: remote() shows the unspecified address.
+                let remote = SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port);
+                self.set_state(State::Connecting {
+                    id,
+                    remote,
+                    next: VecDeque::new(),
+                    deadline,
+                });
+                let protocol = self.protocol;
+                self.actions.push_back(Action::ConnectName {
+                    id,
+                    host: name,
+                    port,
+                    protocol,
+                });
             }
             Host::Name(name) => {
                 self.set_state(State::HostLookUp { id, port, deadline });
@@ -375,6 +396,12 @@ impl Engine {
         self.note(result)
     }
 
+    /// Whether host names skip HostLookUp and go to the transport as they are (the browser host,
+    /// whose proxy resolves them). Off by default.
+    pub fn set_transport_resolves_names(&mut self, on: bool) {
+        self.transport_resolves_names = on;
+    }
+
     // ----- incoming connections ---------------------------------------------------------------
 
     /// A listening socket's host accepted a TCP connection. Returns the new socket (Connected,
@@ -394,6 +421,7 @@ impl Engine {
         child.connect_timeout = self.connect_timeout;
         child.send_high_water = self.send_high_water;
         child.recv_high_water = self.recv_high_water;
+        child.transport_resolves_names = self.transport_resolves_names;
         let child_id = child.new_id();
         child.state = State::Connected(Link {
             id: child_id,

@@ -1,0 +1,66 @@
+//! The browser host: performs the engine's actions over WebSockets to a TCP-over-WebSocket proxy
+//! (kvsocket-proxy, or websockify in its one-target mode) and feeds back what happens
+//! (SPEC.md, Hosts). Like the Node host it decides nothing; what differs is only what a browser
+//! cannot do: it cannot pause a WebSocket (pause/resume are no-ops, so input keeps buffering) and
+//! it never resolves names (the engine is told to send them to the proxy as they are).
+
+mod js;
+mod tunnel;
+mod url;
+
+use wasm_bindgen::prelude::*;
+
+use js::get;
+pub use url::proxy_url;
+
+/// Not supported by this host (yet): UDP and listening need kvsocket-proxy's datagram and
+/// reverse-tunnel modes, which the JS adapter refuses before the engine starts them.
+const UNSUPPORTED: &str = "UnsupportedSocketOperation";
+
+/// `host.perform(action, link)` for the JS facade, in Rust over `web_sys::WebSocket`.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct BrowserHost {}
+
+#[wasm_bindgen]
+impl BrowserHost {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> BrowserHost {
+        BrowserHost {}
+    }
+
+    /// Performs one engine action (`{type, id, …}`) for the socket behind `link`.
+    pub fn perform(&self, action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
+        let kind = get(action, "type").as_string().unwrap_or_default();
+        let transport = || {
+            let t = js::call(link, "get", &[get(action, "id")]).unwrap_or(JsValue::UNDEFINED);
+            Some(t).filter(|t| t.is_object())
+        };
+        match kind.as_str() {
+            "connect" if get(action, "protocol").as_string().as_deref() == Some("udp") => {
+                fail_at_once(action, link, "connectFailed")
+            }
+            "connect" => tunnel::open(action, link),
+            "send" => transport().map_or(Ok(()), |t| tunnel::send(&t, &get(action, "data"))),
+            "shutdown" => transport().map_or(Ok(()), |t| tunnel::shutdown(&t)),
+            "abort" => {
+                transport().inspect(tunnel::abort);
+                Ok(())
+            }
+            // A WebSocket cannot be paused: received bytes keep buffering (SPEC.md, Backpressure).
+            "pause" | "resume" => Ok(()),
+            // Only with an engine not told that the proxy resolves names.
+            "resolve" => fail_at_once(action, link, "connectFailed"),
+            "listen" => fail_at_once(action, link, "listenFailed"),
+            other => Err(JsValue::from_str(&format!(
+                "kvsocket: unknown engine action {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Answers an action this host cannot perform with a failure input for it.
+fn fail_at_once(action: &JsValue, link: &JsValue, input: &str) -> Result<(), JsValue> {
+    let args = [input.into(), get(action, "id"), UNSUPPORTED.into()];
+    js::call(link, "feed", &args).map(drop)
+}

@@ -1,0 +1,215 @@
+//! One TCP connection tunnelled over a WebSocket to a proxy. The transport is a plain JS object
+//! kept on the link (`link.open(id, t)`), holding the WebSocket and the little bookkeeping a
+//! WebSocket needs (bytes handed over but not yet reported `sent`); every decision is the
+//! engine's.
+
+use js_sys::{ArrayBuffer, Object, Uint8Array};
+use wasm_bindgen::prelude::*;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+use super::js::{call, feed, flag, get, number, set, set_timeout};
+use super::url::proxy_url;
+
+/// How often to look at `bufferedAmount` while bytes are still queued in the WebSocket.
+const POLL_MS: i32 = 4;
+
+/// Error names fed to the engine (our own codes pass `ErrorCode::from_host` as they are).
+const REFUSED: &str = "ProxyConnectionRefused";
+const CLOSED: &str = "ProxyConnectionClosed";
+const PROTOCOL: &str = "ProxyProtocol";
+const NOT_FOUND: &str = "ProxyNotFound";
+
+/// Opens the WebSocket for a `connect` action (`ip`, or `host` for a name the proxy resolves).
+pub fn open(action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
+    let port = number(action, "port") as u16;
+    let ip = get(action, "ip").as_string();
+    let target = ip.clone().or_else(|| get(action, "host").as_string());
+    let template = get(&get(link, "options"), "proxy").as_string();
+    let t: JsValue = Object::new().into();
+    // The page never learns which address the proxy used for a name: the unspecified one.
+    set(&t, "remoteIp", ip.unwrap_or_else(|| "0.0.0.0".into()));
+    set(&t, "remotePort", port);
+    set(&t, "unsent", 0);
+    call(link, "open", &[get(action, "id"), t.clone()])?;
+    let ws = match (template.filter(|s| !s.is_empty()), target) {
+        (Some(template), Some(target)) => {
+            WebSocket::new_with_str(&proxy_url(&template, &target, port), "binary").ok()
+        }
+        _ => None,
+    };
+    let Some(ws) = ws else {
+        // No proxy URL, or one the browser rejects as a WebSocket URL.
+        finish(&t);
+        return feed(&t, "connectFailed", &[NOT_FOUND.into()]);
+    };
+    ws.set_binary_type(BinaryType::Arraybuffer);
+    set(&t, "ws", ws.clone());
+    attach(&t, &ws);
+    Ok(())
+}
+
+fn attach(t: &JsValue, ws: &WebSocket) {
+    let on_open = {
+        let t = t.clone();
+        Closure::<dyn FnMut() -> Result<(), JsValue>>::new(move || {
+            set(&t, "up", true);
+            let (ip, port) = (get(&t, "remoteIp"), get(&t, "remotePort"));
+            // Neither proxy tells the local address of its TCP connection.
+            feed(&t, "connected", &["0.0.0.0".into(), 0.into(), ip, port])
+        })
+    };
+    let on_message = {
+        let t = t.clone();
+        Closure::<dyn FnMut(MessageEvent) -> Result<(), JsValue>>::new(move |e: MessageEvent| {
+            // Binary frames are data; text frames are control messages, none of which a TCP
+            // tunnel uses (docs/proxy-protocol.md: ignore unknown ones).
+            match e.data().dyn_into::<ArrayBuffer>() {
+                Ok(buf) => {
+                    feed(&t, "received", &[Uint8Array::new(&buf).into()])?;
+                    // A cheap look while we are here (after the bytes: a flush that completes
+                    // ends a Closing socket, and these bytes came before that).
+                    report_sent(&t)
+                }
+                Err(_) => Ok(()),
+            }
+        })
+    };
+    let on_error = {
+        let t = t.clone();
+        Closure::<dyn FnMut() -> Result<(), JsValue>>::new(move || {
+            // Before open, the close event that follows says it all; after open the connection
+            // broke (no close frame), which the browser tells with no detail.
+            if !flag(&t, "up") {
+                return Ok(());
+            }
+            finish(&t);
+            feed(&t, "failed", &[CLOSED.into()])
+        })
+    };
+    let on_close = {
+        let t = t.clone();
+        Closure::<dyn FnMut(CloseEvent) -> Result<(), JsValue>>::new(move |e: CloseEvent| {
+            closed(&t, e.code(), &e.reason())
+        })
+    };
+    ws.set_onopen(Some(on_open.into_js_value().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.into_js_value().unchecked_ref()));
+    ws.set_onerror(Some(on_error.into_js_value().unchecked_ref()));
+    ws.set_onclose(Some(on_close.into_js_value().unchecked_ref()));
+}
+
+fn closed(t: &JsValue, code: u16, reason: &str) -> Result<(), JsValue> {
+    report_sent(t)?;
+    finish(t);
+    if !flag(t, "up") {
+        // Closed before open: the proxy refused the target, could not reach it, or is not there.
+        return feed(t, "connectFailed", &[REFUSED.into()]);
+    }
+    match code {
+        // The target ended the connection (1005: a close frame without a code).
+        1000 | 1005 => {
+            feed(t, "peerClosed", &[])?;
+            feed(t, "closed", &[])
+        }
+        // kvsocket-proxy: the TCP connection failed, the reason is its error code (ECONNRESET).
+        1011 if is_code(reason) => feed(t, "failed", &[reason.into()]),
+        1002 | 1003 | 1007 | 1009 | 1010 => feed(t, "failed", &[PROTOCOL.into()]),
+        _ => feed(t, "failed", &[CLOSED.into()]),
+    }
+}
+
+/// `ECONNRESET`, `EPIPE`, `RemoteHostClosed`: a bare error name, not a sentence.
+fn is_code(reason: &str) -> bool {
+    !reason.is_empty()
+        && reason
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn ws_of(t: &JsValue) -> Option<WebSocket> {
+    get(t, "ws").dyn_into().ok()
+}
+
+/// A `send` action: hand the bytes to the WebSocket; `sent` follows as they leave its buffer.
+pub fn send(t: &JsValue, data: &JsValue) -> Result<(), JsValue> {
+    let (Some(ws), Ok(bytes)) = (ws_of(t), data.clone().dyn_into::<Uint8Array>()) else {
+        return Ok(());
+    };
+    if flag(t, "finished") {
+        return Ok(());
+    }
+    ws.send_with_array_buffer_view(&bytes)?;
+    set(t, "unsent", number(t, "unsent") + f64::from(bytes.length()));
+    after_progress(t)
+}
+
+/// A `shutdown` action: close (1000) once every byte has left the WebSocket's buffer.
+pub fn shutdown(t: &JsValue) -> Result<(), JsValue> {
+    set(t, "closing", true);
+    after_progress(t)
+}
+
+/// An `abort` action: close now, without waiting. (Bytes the WebSocket already took still go
+/// out before its close frame: a browser cannot reset a connection.)
+pub fn abort(t: &JsValue) {
+    finish(t);
+    if let Some(ws) = ws_of(t) {
+        let _ = ws.close();
+    }
+}
+
+/// Reports what left the WebSocket's buffer, then closes if a shutdown waits for that, or looks
+/// again shortly if bytes are still queued.
+fn after_progress(t: &JsValue) -> Result<(), JsValue> {
+    report_sent(t)?;
+    if flag(t, "finished") {
+        return Ok(());
+    }
+    if number(t, "unsent") > 0.0 {
+        poll_later(t);
+    } else if flag(t, "closing") {
+        if let Some(ws) = ws_of(t) {
+            ws.close_with_code(1000)?;
+        }
+    }
+    Ok(())
+}
+
+fn report_sent(t: &JsValue) -> Result<(), JsValue> {
+    let Some(ws) = ws_of(t) else { return Ok(()) };
+    let unsent = number(t, "unsent");
+    let left = f64::from(ws.buffered_amount()).min(unsent);
+    if left < unsent {
+        // Updated before feeding: the engine may send more from inside the feed.
+        set(t, "unsent", left);
+        feed(t, "sent", &[(unsent - left).into()])?;
+    }
+    Ok(())
+}
+
+fn poll_later(t: &JsValue) {
+    if flag(t, "polling") {
+        return;
+    }
+    set(t, "polling", true);
+    let t = t.clone();
+    set_timeout(POLL_MS, move || {
+        set(&t, "polling", false);
+        if let Err(err) = after_progress(&t) {
+            wasm_bindgen::throw_val(err);
+        }
+    });
+}
+
+/// The transport is done: no more inputs from it, its handlers released (and with them the
+/// Rust closures, once the JS garbage collector takes them), and it leaves the link.
+fn finish(t: &JsValue) {
+    set(t, "finished", true);
+    if let Some(ws) = ws_of(t) {
+        ws.set_onopen(None);
+        ws.set_onmessage(None);
+        ws.set_onerror(None);
+        ws.set_onclose(None);
+    }
+    let _ = call(&get(t, "link"), "drop", &[get(t, "id"), t.clone()]);
+}

@@ -1,0 +1,66 @@
+// The TCP server the browser tests reach through a proxy. One port serves every scenario
+// (websockify's one-target mode has a single target), chosen by the connection's first line:
+//   echo          every byte after the line comes back
+//   bye           answers "bye\n" and ends the connection (the peer closes)
+//   sink NAME     counts the bytes after the line until the client ends, recorded under NAME
+//   count NAME    answers "BYTES SUM\n" for NAME once its sink ended (SUM: the bytes' sum mod 2^32)
+import net from 'node:net';
+
+export async function startTargets() {
+  const sinks = new Map(); // NAME -> Promise<{bytes, sum}>
+  const settle = new Map(); // NAME -> resolve
+  const sinkOf = (name) => {
+    if (!sinks.has(name)) sinks.set(name, new Promise((resolve) => settle.set(name, resolve)));
+    return sinks.get(name);
+  };
+
+  const server = net.createServer((sock) => {
+    sock.on('error', () => {});
+    let head = Buffer.alloc(0);
+    const onData = (chunk) => {
+      head = Buffer.concat([head, chunk]);
+      const nl = head.indexOf(10);
+      if (nl < 0) return;
+      sock.off('data', onData);
+      const [cmd, name] = head.subarray(0, nl).toString().trim().split(/\s+/);
+      serve(sock, cmd, name, head.subarray(nl + 1));
+    };
+    sock.on('data', onData);
+  });
+
+  function serve(sock, cmd, name, rest) {
+    if (cmd === 'echo') {
+      if (rest.length) sock.write(rest);
+      sock.pipe(sock);
+    } else if (cmd === 'bye') {
+      sock.end('bye\n');
+    } else if (cmd === 'sink') {
+      sinkOf(name);
+      let bytes = 0;
+      let sum = 0;
+      const count = (b) => {
+        bytes += b.length;
+        for (const x of b) sum = (sum + x) >>> 0;
+      };
+      count(rest);
+      sock.on('data', count);
+      sock.on('end', () => { settle.get(name)({ bytes, sum }); sock.end(); });
+    } else if (cmd === 'count') {
+      sinkOf(name).then(({ bytes, sum }) => sock.end(`${bytes} ${sum}\n`));
+    } else {
+      sock.end(`unknown command ${cmd}\n`);
+    }
+  }
+
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: server.address().port, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** A port on 127.0.0.1 where nothing listens (bound, then released). */
+export async function closedPort() {
+  const s = net.createServer();
+  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}

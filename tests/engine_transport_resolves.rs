@@ -1,0 +1,115 @@
+//! The browser's option: host names go to the transport (its proxy resolves them), so a connect
+//! by name skips HostLookUp (SPEC.md, Hosts) and every other rule stays as it is.
+
+use kvsocket::engine::{Action, Engine, ErrorCode, Event, Input, PortArg, Protocol, Status};
+use std::net::SocketAddr;
+
+fn actions(e: &mut Engine) -> Vec<Action> {
+    std::iter::from_fn(|| e.poll_action()).collect()
+}
+
+fn events(e: &mut Engine) -> Vec<Event> {
+    std::iter::from_fn(|| e.poll_event()).collect()
+}
+
+fn addr(text: &str) -> SocketAddr {
+    text.parse().unwrap()
+}
+
+fn browser_engine() -> Engine {
+    let mut e = Engine::new();
+    e.set_transport_resolves_names(true);
+    e
+}
+
+#[test]
+fn connect_by_name_goes_straight_to_connecting_with_the_name() {
+    let mut e = browser_engine();
+    e.connect(Some("irc.example"), &PortArg::Number(6667.0), 0)
+        .unwrap();
+    assert_eq!(e.status(), Status::Connecting);
+    let id = e.current_id().unwrap();
+    assert_eq!(
+        actions(&mut e),
+        [Action::ConnectName {
+            id,
+            host: "irc.example".into(),
+            port: 6667,
+            protocol: Protocol::Tcp
+        }]
+    );
+    assert_eq!(events(&mut e), [Event::StateChanged(Status::Connecting)]);
+    assert_eq!(e.poll_timeout(), Some(60_000), "the connect timeout runs");
+
+    e.handle(Input::Connected {
+        id,
+        local: addr("0.0.0.0:0"),
+        remote: addr("0.0.0.0:6667"),
+    });
+    assert_eq!(
+        events(&mut e),
+        [Event::StateChanged(Status::Connected), Event::Connected],
+        "no hostFound: there was no lookup"
+    );
+    assert_eq!(e.remote(), Some(addr("0.0.0.0:6667")));
+}
+
+#[test]
+fn ip_literals_are_unchanged_and_the_option_is_off_by_default() {
+    let mut e = browser_engine();
+    e.connect(Some("127.0.0.1"), &PortArg::Number(7000.0), 0)
+        .unwrap();
+    assert!(
+        matches!(&actions(&mut e)[..], [Action::Connect { addr: a, .. }] if *a == addr("127.0.0.1:7000"))
+    );
+
+    let mut plain = Engine::new();
+    plain
+        .connect(Some("irc.example"), &PortArg::Number(6667.0), 0)
+        .unwrap();
+    assert_eq!(plain.status(), Status::HostLookUp);
+    assert!(matches!(&actions(&mut plain)[..], [Action::Resolve { .. }]));
+}
+
+#[test]
+fn a_proxy_refusal_of_a_name_is_a_connect_failure() {
+    let mut e = browser_engine();
+    e.connect(Some("irc.example"), &PortArg::Number(6667.0), 0)
+        .unwrap();
+    let id = e.current_id().unwrap();
+    events(&mut e);
+    actions(&mut e);
+    e.handle(Input::ConnectFailed {
+        id,
+        error: "ProxyConnectionRefused".into(),
+    });
+    let code = ErrorCode::ProxyConnectionRefused;
+    assert_eq!(
+        events(&mut e),
+        [
+            Event::ConnectFailed {
+                code,
+                reason: code.message().into()
+            },
+            Event::Error {
+                code,
+                message: code.message().into()
+            },
+            Event::StateChanged(Status::Unconnected),
+        ]
+    );
+    assert_eq!(actions(&mut e), [Action::Abort { id }]);
+}
+
+#[test]
+fn timeout_of_a_name_connect_aborts_it() {
+    let mut e = browser_engine();
+    e.set_connect_timeout(500.0).unwrap();
+    e.connect(Some("irc.example"), &PortArg::Number(6667.0), 10)
+        .unwrap();
+    let id = e.current_id().unwrap();
+    actions(&mut e);
+    e.handle_timeout(510);
+    assert_eq!(actions(&mut e), [Action::Abort { id }]);
+    assert_eq!(e.status(), Status::Unconnected);
+}

@@ -5,8 +5,11 @@
 //! the previous status, ending at `status()`; Connected, ConnectFailed and Disconnected come only
 //! with their status changes, and Disconnected at most once per connection; bytes read equal
 //! bytes received, in order (TCP, and datagram by datagram for UDP); bytes in Send actions equal
-//! bytes written, in order; `buffered_amount` equals bytes written minus bytes acknowledged;
-//! Drain only after the mark was exceeded, and only once buffered output is below it.
+//! bytes written, in order, a reservation (`reserve`/`fill`) keeping its place; `buffered_amount`
+//! equals bytes written minus bytes acknowledged, is 0 while Unconnected and positive while
+//! Closing; Drain only after the mark was exceeded, and only once buffered output is below it;
+//! PauseReading and ResumeReading alternate; an input for an id other than the current one
+//! (stale or unknown) changes nothing at all.
 #![cfg(not(target_arch = "wasm32"))] // proptest is a native-only dev-dependency
 
 mod common;
@@ -20,8 +23,8 @@ use kvsocket::engine::state::is_legal_transition;
 use kvsocket::engine::*;
 use proptest::prelude::*;
 
-/// Which id an input names: the engine's current one, one it used before (stale), or one it
-/// never used.
+/// Which id an input names: the engine's current one, one it used before (stale: the k-th
+/// most recent other than the current one), or one it never used.
 #[derive(Debug, Clone, Copy)]
 enum Id {
     Current,
@@ -38,6 +41,10 @@ enum Step {
     Listen,
     SetProtocol(&'static str),
     Write(Vec<u8>),
+    /// `reserve(len)` (a Blob write whose bytes come later).
+    Reserve(usize),
+    /// `fill` of the k-th most recent slot (stale ones included) with these bytes.
+    Fill(usize, Vec<u8>),
     ReadText(Option<usize>),
     ReadBytes(Option<usize>),
     ReadHex(Option<usize>),
@@ -119,6 +126,8 @@ fn step() -> impl Strategy<Value = Step> {
         2 => Just(Step::Listen),
         1 => prop::sample::select(vec!["tcp", "udp", "UDP", "bogus"]).prop_map(Step::SetProtocol),
         6 => bytes().prop_map(Step::Write),
+        1 => (0usize..12).prop_map(Step::Reserve),
+        1 => (0usize..3, bytes()).prop_map(|(k, d)| Step::Fill(k, d)),
         3 => length().prop_map(Step::ReadText),
         3 => length().prop_map(Step::ReadBytes),
         1 => length().prop_map(Step::ReadHex),
@@ -142,12 +151,23 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
+/// Output in write order: bytes, or room reserved for bytes that `fill` supplies later.
+#[derive(Debug, Clone)]
+enum Chunk {
+    Ready(Vec<u8>),
+    Reserved(u32),
+}
+
 /// What SPEC.md says the engine must hold, tracked independently of it.
 #[derive(Default)]
 struct Model {
     now: Millis,
-    /// Bytes `write` accepted since the last connect/listen (TCP).
-    written: Vec<u8>,
+    /// Output `write` and `reserve` accepted since the last connect/listen (TCP).
+    written: Vec<Chunk>,
+    /// Reservations not yet filled on the current transport: slot and length.
+    reserved: Vec<(u32, usize)>,
+    /// Every slot `reserve` handed out, newest last.
+    slots: Vec<u32>,
     /// Bytes of Send actions per connection id (TCP).
     sent: Vec<(ConnId, Vec<u8>)>,
     /// TCP bytes the engine accepted from Received, and those handed out by reads.
@@ -169,6 +189,26 @@ struct Model {
 }
 
 impl Model {
+    /// What may have been sent: the bytes written, up to the first reservation not filled.
+    fn sendable(&self) -> Vec<u8> {
+        self.written
+            .iter()
+            .map_while(|c| match c {
+                Chunk::Ready(d) => Some(d.as_slice()),
+                Chunk::Reserved(_) => None,
+            })
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    fn count_buffered(&mut self, n: usize) {
+        self.buffered += n;
+        if self.buffered > self.send_mark {
+            self.over_mark = true;
+        }
+    }
+
     fn sent_to(&self, id: ConnId) -> Vec<u8> {
         self.sent
             .iter()
@@ -179,6 +219,7 @@ impl Model {
 
     fn reset_connection(&mut self) {
         self.written.clear();
+        self.reserved.clear();
         self.received.clear();
         self.read.clear();
         self.datagrams.clear();
@@ -191,7 +232,11 @@ impl Model {
 fn resolve(e: &Engine, m: &Model, id: Id) -> ConnId {
     match id {
         Id::Current => e.current_id().unwrap_or(0),
-        Id::Past(k) => m.ids.iter().rev().nth(k).copied().unwrap_or(0),
+        Id::Past(k) => {
+            let current = e.current_id();
+            let mut past = m.ids.iter().rev().filter(|id| Some(**id) != current);
+            past.nth(k).copied().unwrap_or(0)
+        }
         Id::Unknown(n) => n,
     }
 }
@@ -213,6 +258,22 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         let avail_before = e.bytes_available();
         let mut destroyed_now = false;
         let mut adopted_now = false;
+        let input_id = match &step {
+            Step::Resolved(i, _)
+            | Step::Connected(i)
+            | Step::ConnectFailed(i, _)
+            | Step::Received(i, _, _)
+            | Step::Sent(i, _)
+            | Step::PeerClosed(i)
+            | Step::Closed(i)
+            | Step::Failed(i, _)
+            | Step::Listening(i)
+            | Step::ListenFailed(i, _)
+            | Step::Incoming(i) => Some(resolve(&e, &m, *i)),
+            _ => None,
+        };
+        let buffered_before = e.buffered_amount();
+        let local_before = e.local();
 
         match step.clone() {
             Step::ConnectIp | Step::ConnectName | Step::ConnectBad => {
@@ -260,11 +321,50 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 prop_assert_eq!(n, if takes { len } else { 0 }, "write in {:?}", before);
                 if n > 0 {
                     if tcp {
-                        m.written.extend(&data);
+                        m.written.push(Chunk::Ready(data));
                     }
-                    m.buffered += n;
-                    if m.buffered > m.send_mark {
-                        m.over_mark = true;
+                    m.count_buffered(n);
+                }
+            }
+            Step::Reserve(len) => {
+                let slot = e.reserve(len);
+                let takes = len > 0
+                    && !e.is_destroyed()
+                    && match before {
+                        Status::HostLookUp | Status::Connecting | Status::Connected => true,
+                        // Bound takes one once a datagram was read: as write does.
+                        Status::Bound => slot.is_some(),
+                        _ => false,
+                    };
+                prop_assert_eq!(slot.is_some(), takes, "reserve in {:?}", before);
+                if let Some(slot) = slot {
+                    prop_assert!(!m.slots.contains(&slot), "slots are unique");
+                    m.slots.push(slot);
+                    m.reserved.push((slot, len));
+                    if tcp {
+                        m.written.push(Chunk::Reserved(slot));
+                    }
+                    m.count_buffered(len);
+                }
+            }
+            Step::Fill(k, data) => {
+                let slot = m.slots.iter().rev().nth(k).copied().unwrap_or(u32::MAX);
+                e.fill(slot, data.clone());
+                if let Some(at) = m.reserved.iter().position(|(s, _)| *s == slot) {
+                    let (_, len) = m.reserved.remove(at);
+                    m.buffered = m.buffered.saturating_sub(len.saturating_sub(data.len()));
+                    let chunk = m
+                        .written
+                        .iter()
+                        .position(|c| matches!(c, Chunk::Reserved(s) if *s == slot));
+                    if let Some(c) = chunk {
+                        let mut data = data;
+                        data.truncate(len);
+                        if data.is_empty() {
+                            m.written.remove(c);
+                        } else {
+                            m.written[c] = Chunk::Ready(data);
+                        }
                     }
                 }
             }
@@ -448,6 +548,15 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             prop_assert!(destroyed_now || actions.is_empty());
             prop_assert!(aborts_only);
         }
+        if input_id.is_some() && input_id != before_id {
+            // A stale input changes nothing at all.
+            prop_assert!(events.is_empty(), "stale {:?} made {:?}", step, events);
+            prop_assert!(actions.is_empty(), "stale {:?} made {:?}", step, actions);
+            prop_assert_eq!(after, before);
+            prop_assert_eq!(e.buffered_amount(), buffered_before);
+            prop_assert_eq!(e.bytes_available(), avail_before);
+            prop_assert_eq!(e.local(), local_before);
+        }
         let mut status = before;
         for (k, ev) in events.iter().enumerate() {
             let prev = k.checked_sub(1).map(|p| &events[p]);
@@ -526,8 +635,12 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 m.ids.push(a.id());
             }
             if let Action::Send { id, data, .. } = a {
-                prop_assert_eq!(Some(*id), e.current_id());
-                prop_assert!(matches!(after, Status::Connected | Status::Bound));
+                // On the transport of the connection, which may have ended within the step
+                // (the last bytes of a Closing socket handed over).
+                let sending = |s| matches!(s, Status::Connected | Status::Closing | Status::Bound);
+                let on_before = before_id == Some(*id) && sending(before);
+                let on_after = e.current_id() == Some(*id) && sending(after);
+                prop_assert!(on_before || on_after, "Send on {} in {:?}", id, after);
                 if tcp {
                     m.sent.push((*id, data.clone()));
                 }
@@ -555,7 +668,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         }
         if tcp && !m.adopted && matches!(after, Status::Connected | Status::Closing) {
             let id = e.current_id().unwrap();
-            prop_assert_eq!(m.sent_to(id), m.written.clone(), "sent == written");
+            prop_assert_eq!(m.sent_to(id), m.sendable(), "sent == written, in order");
         }
 
         // ----- buffers ----------------------------------------------------------------------
@@ -568,11 +681,18 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             if !matches!(after, Status::HostLookUp | Status::Connecting) {
                 m.buffered = 0;
                 m.over_mark = false;
+                m.reserved.clear();
             }
         }
         prop_assert_eq!(e.buffered_amount(), m.buffered, "buffered after {:?}", step);
         if after == Status::Unconnected {
             prop_assert_eq!(e.buffered_amount(), 0, "nothing buffered while Unconnected");
+        }
+        if after == Status::Closing {
+            prop_assert!(
+                e.buffered_amount() > 0,
+                "Closing only while output is pending"
+            );
         }
         if !m.adopted {
             prop_assert!(
@@ -619,6 +739,8 @@ proptest! {
 fn connected_script() -> impl Strategy<Value = Vec<Step>> {
     let talk = prop_oneof![
         bytes().prop_map(Step::Write),
+        (0usize..12).prop_map(Step::Reserve),
+        (0usize..2, bytes()).prop_map(|(k, d)| Step::Fill(k, d)),
         (Just(Id::Current), bytes(), Just(false)).prop_map(|(i, d, f)| Step::Received(i, d, f)),
         length().prop_map(Step::ReadText),
         length().prop_map(Step::ReadBytes),

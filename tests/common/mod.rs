@@ -1,0 +1,161 @@
+//! Shared helpers for the engine's integration tests: drain what an engine queued, and build an
+//! engine already in a given status (through the public API only, as a host would).
+#![allow(dead_code)]
+
+use std::net::{IpAddr, SocketAddr};
+
+use kvsocket::engine::*;
+
+/// Where the test "host" says our side of a connection is.
+pub const LOCAL: &str = "127.0.0.1:50000";
+/// Where the test "host" says the peer is.
+pub const REMOTE: &str = "127.0.0.1:6667";
+
+/// Parses a socket address literal.
+pub fn addr(s: &str) -> SocketAddr {
+    s.parse().expect("a socket address literal")
+}
+
+/// Parses an IP literal.
+pub fn ip(s: &str) -> IpAddr {
+    s.parse().expect("an IP literal")
+}
+
+/// A port as a script passes a number.
+pub fn port(p: u16) -> PortArg {
+    PortArg::from(p)
+}
+
+/// Every event the engine queued, in order.
+pub fn drain_events(e: &mut Engine) -> Vec<Event> {
+    std::iter::from_fn(|| e.poll_event()).collect()
+}
+
+/// Every action the engine queued, in order.
+pub fn drain_actions(e: &mut Engine) -> Vec<Action> {
+    std::iter::from_fn(|| e.poll_action()).collect()
+}
+
+/// Drains both queues, so the next assertion sees only what the next step caused.
+pub fn drain(e: &mut Engine) {
+    drain_events(e);
+    drain_actions(e);
+}
+
+/// The bytes of every `Send` action in `actions`, concatenated.
+pub fn sent_bytes(actions: &[Action]) -> Vec<u8> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send { data, .. } => Some(data.as_slice()),
+            _ => None,
+        })
+        .flatten()
+        .copied()
+        .collect()
+}
+
+/// Status `HostLookUp` after `connect("irc.example.org", 6667)` at time 0; returns the resolve id.
+pub fn lookup_engine() -> (Engine, ConnId) {
+    let mut e = Engine::new();
+    e.connect(Some("irc.example.org"), &port(6667), 0)
+        .expect("connect by name starts");
+    let id = e.current_id().expect("a lookup has an id");
+    drain(&mut e);
+    (e, id)
+}
+
+/// Status `Connecting` after `connect("127.0.0.1", 6667)` at time 0; returns the attempt id.
+pub fn connecting_engine() -> (Engine, ConnId) {
+    let mut e = Engine::new();
+    e.connect(Some("127.0.0.1"), &port(6667), 0)
+        .expect("connect by IP starts");
+    let id = e.current_id().expect("an attempt has an id");
+    drain(&mut e);
+    (e, id)
+}
+
+/// Status `Connected` (TCP, LOCAL ↔ REMOTE), queues drained; returns the connection id.
+pub fn connected_engine() -> (Engine, ConnId) {
+    let (mut e, id) = connecting_engine();
+    e.handle(Input::Connected {
+        id,
+        local: addr(LOCAL),
+        remote: addr(REMOTE),
+    });
+    drain(&mut e);
+    assert_eq!(e.status(), Status::Connected);
+    (e, id)
+}
+
+/// Status `Closing`: connected, `pending` bytes written and not acknowledged, then `close()`.
+pub fn closing_engine(pending: &[u8]) -> (Engine, ConnId) {
+    assert!(!pending.is_empty(), "Closing needs pending output");
+    let (mut e, id) = connected_engine();
+    assert_eq!(e.write(pending.to_vec()), pending.len());
+    e.close();
+    drain(&mut e);
+    assert_eq!(e.status(), Status::Closing);
+    (e, id)
+}
+
+/// Status `Listening` (TCP, 0.0.0.0:0), bound at `0.0.0.0:4000`; returns the server id.
+pub fn listening_engine() -> (Engine, ConnId) {
+    let mut e = Engine::new();
+    e.listen(&port(0), Some(""), false).expect("listen starts");
+    let id = e.current_id().expect("a server has an id");
+    e.handle(Input::Listening {
+        id,
+        local: addr("0.0.0.0:4000"),
+    });
+    drain(&mut e);
+    (e, id)
+}
+
+/// A UDP socket in status `Bound` at `0.0.0.0:5000`; returns its id.
+pub fn bound_udp_engine() -> (Engine, ConnId) {
+    let mut e = Engine::new();
+    e.set_protocol("udp").expect("udp while Unconnected");
+    e.listen(&port(5000), Some(""), false)
+        .expect("listen starts");
+    let id = e.current_id().expect("a bound socket has an id");
+    e.handle(Input::Listening {
+        id,
+        local: addr("0.0.0.0:5000"),
+    });
+    drain(&mut e);
+    assert_eq!(e.status(), Status::Bound);
+    (e, id)
+}
+
+/// A UDP socket `Connected` to REMOTE; returns its id.
+pub fn connected_udp_engine() -> (Engine, ConnId) {
+    let mut e = Engine::new();
+    e.set_protocol("udp").expect("udp while Unconnected");
+    e.connect(Some("127.0.0.1"), &port(6667), 0)
+        .expect("connect starts");
+    let id = e.current_id().expect("an attempt has an id");
+    e.handle(Input::Connected {
+        id,
+        local: addr(LOCAL),
+        remote: addr(REMOTE),
+    });
+    drain(&mut e);
+    assert_eq!(e.status(), Status::Connected);
+    (e, id)
+}
+
+/// A TCP engine in `status`, queues drained (Bound is UDP, as only UDP can be Bound).
+pub fn engine_in(status: Status) -> Engine {
+    let e = match status {
+        Status::Unconnected => Engine::new(),
+        Status::HostLookUp => lookup_engine().0,
+        Status::Connecting => connecting_engine().0,
+        Status::Connected => connected_engine().0,
+        Status::Bound => bound_udp_engine().0,
+        Status::Closing => closing_engine(b"pending").0,
+        Status::Listening => listening_engine().0,
+    };
+    assert_eq!(e.status(), status);
+    e
+}

@@ -236,6 +236,8 @@ impl Engine {
             self.buffered = self.buffered.saturating_sub(reserved.saturating_sub(got));
             self.flush_outgoing();
             self.check_drain();
+            // A short (or empty) fill can be what leaves nothing pending while Closing.
+            self.check_flushed();
         }
     }
 
@@ -648,6 +650,11 @@ impl Engine {
         }
         self.buffered = self.buffered.saturating_sub(len);
         self.check_drain();
+        self.check_flushed();
+    }
+
+    /// Closing ends, cleanly, once no output is pending.
+    fn check_flushed(&mut self) {
         if self.buffered == 0 && matches!(self.state, State::Closing(_)) {
             self.disconnect(String::new());
         }

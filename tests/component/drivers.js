@@ -1,0 +1,405 @@
+// Two drivers with one shape over the same engine: the wasm-bindgen build (pkg/, what the npm
+// package ships) and the WebAssembly component (component/, transpiled by jco into
+// test-output/component/ by scripts/test-component.sh). A session script runs against a
+// `Recorder` over either driver; the recorder plays the host's loop (after every call it drains
+// the actions and the events) and writes a transcript in the wasm-bindgen build's shapes, with
+// transport ids renumbered in order of appearance. Equal transcripts: equal behaviour.
+import { readFileSync, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PKG = path.join(ROOT, 'pkg');
+const COMPONENT = path.join(ROOT, 'test-output/component');
+
+// ----- the wasm-bindgen build ------------------------------------------------------------------
+
+let bindgen;
+async function loadBindgen() {
+  if (!bindgen) {
+    const wasm = path.join(PKG, 'kvsocket_bg.wasm');
+    if (!existsSync(wasm)) throw new Error('pkg/ is not built: run scripts/build.sh');
+    bindgen = await import(pathToFileURL(path.join(PKG, 'kvsocket.js')));
+    bindgen.initSync({ module: readFileSync(wasm) });
+  }
+  return bindgen;
+}
+
+const ipPort = (ip, port) => (ip === '' ? null : [ip, port]);
+
+/** The wasm-bindgen `Engine` behind the common driver shape. */
+class BindgenDriver {
+  constructor(engine) {
+    this.e = engine;
+  }
+
+  // commands
+  connect(host, port, now) { return this.e.connect(host, port, now); }
+  listen(port, iface, forceIpv6) { return this.e.listen(port, iface, forceIpv6); }
+  write(bytes) { return this.e.write(bytes); }
+  reserve(len) { return this.e.reserve(len) ?? null; }
+  fill(slot, bytes) { this.e.fill(slot, bytes); }
+  read(length) { return this.e.read(length); }
+  readBytes(length) { return this.e.readBytes(length); }
+  readHex(length) { return this.e.readHex(length); }
+  close() { this.e.close(); }
+  destroy() { this.e.destroy(); }
+  setProtocol(name) { return this.e.setProtocol(name); }
+  setConnectTimeout(ms) { return throwsNot(() => this.e.setConnectTimeout(ms)); }
+  setHighWaterMark(bytes) { return throwsNot(() => this.e.setHighWaterMark(bytes)); }
+  setTransportResolvesNames(on) { this.e.setTransportResolvesNames(on); }
+  adopt(other) { return this.e.adopt(other.e); }
+
+  // queries
+  status() { return this.e.status(); }
+  statusName() { return this.e.statusName(); }
+  protocol() { return this.e.protocol(); }
+  lastError() { return this.e.lastError(); }
+  bytesAvailable() { return this.e.bytesAvailable(); }
+  bufferedAmount() { return this.e.bufferedAmount(); }
+  currentId() { return this.e.currentId() || null; }
+  remote() { return ipPort(this.e.remoteIp(), this.e.remotePort()); }
+  local() { return ipPort(this.e.localIp(), this.e.localPort()); }
+  pollTimeout() { const t = this.e.pollTimeout(); return t < 0 ? null : t; }
+
+  // inputs
+  resolved(id, addrs) { this.e.resolved(id, addrs); }
+  connected(id, [lip, lport], [rip, rport]) { this.e.connected(id, lip, lport, rip, rport); }
+  connectFailed(id, error) { this.e.connectFailed(id, error); }
+  received(id, bytes, from) { this.e.received(id, bytes, from?.[0], from?.[1]); }
+  sent(id, len) { this.e.sent(id, len); }
+  peerClosed(id) { this.e.peerClosed(id); }
+  closed(id) { this.e.closed(id); }
+  failed(id, error) { this.e.failed(id, error); }
+  listening(id, [ip, port]) { this.e.listening(id, ip, port); }
+  listenFailed(id, error) { this.e.listenFailed(id, error); }
+  incoming(id, [lip, lport], [rip, rport]) {
+    const child = this.e.incoming(id, lip, lport, rip, rport);
+    return child ? new BindgenDriver(child) : null;
+  }
+  timeout(now) { this.e.timeout(now); }
+
+  // outputs, already in the common shapes (src/bindings/convert.rs)
+  pollAction() {
+    const a = this.e.pollAction();
+    if (a === undefined) return undefined;
+    return a.type === 'send' ? { ...a, data: hex(a.data) } : { ...a };
+  }
+  pollEvent() {
+    const e = this.e.pollEvent();
+    return e === undefined ? undefined : { ...e };
+  }
+}
+
+function throwsNot(f) {
+  try {
+    f();
+    return true;
+  } catch (e) {
+    if (e instanceof TypeError) return false;
+    throw e;
+  }
+}
+
+// ----- the component ------------------------------------------------------------------------------
+
+/** The WIT's `enum status` cases, in order: the index is the number scripts see. */
+export const STATUS_CASES = [
+  'unconnected', 'host-look-up', 'connecting', 'connected', 'bound', 'closing', 'listening',
+];
+
+/** `host-look-up` -> `HostLookUp` (WIT case -> the name scripts see). */
+export const pascal = (kebab) => kebab.replace(/(^|-)([a-z])/g, (_, __, c) => c.toUpperCase());
+/** `state-changed` -> `stateChanged` (WIT case -> the JS event type). */
+export const camel = (kebab) => kebab.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+export const hex = (bytes) => Buffer.from(bytes).toString('hex');
+
+let component;
+/** The component's `engine` interface as jco exposes it (`Socket`, `parseIp`, ...). */
+export async function loadComponent() {
+  if (!component) {
+    const entry = path.join(COMPONENT, 'kvsocket.js');
+    if (!existsSync(entry)) {
+      throw new Error('test-output/component/ is missing: run scripts/test-component.sh');
+    }
+    // jco ships the WASI shim as its own dependency; resolve it from jco's folder, wherever npm
+    // placed it (nested or hoisted).
+    const fromJco = createRequire(path.join(ROOT, 'node_modules/@bytecodealliance/jco/package.json'));
+    const shim = fromJco.resolve('@bytecodealliance/preview2-shim/instantiation');
+    const { WASIShim } = await import(pathToFileURL(shim));
+    const { instantiate } = await import(pathToFileURL(entry));
+    const compile = async (file) => WebAssembly.compile(await readFile(path.join(COMPONENT, file)));
+    // The engine reads no file, environment or network: a sandboxed shim.
+    const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, args: ['kvsocket'], enableNetwork: false } });
+    component = (await instantiate(compile, wasi.getImportObject())).engine;
+  }
+  return component;
+}
+
+/** A command's `result<_, string>`: jco returns for ok and throws a ComponentError for err. */
+function ok(f) {
+  try {
+    f();
+    return true;
+  } catch (e) {
+    if (typeof e?.payload === 'string') return false;
+    throw e;
+  }
+}
+
+/** A script's port as the WIT's `port-arg`. */
+function portArg(port) {
+  if (typeof port === 'number') return { tag: 'number', val: port };
+  if (typeof port === 'string') return { tag: 'text', val: port };
+  return { tag: 'other' };
+}
+
+/** The length argument of `read*`: none means everything (as 0 and negatives do in JS). */
+const length = (n) => (typeof n === 'number' && n > 0 ? BigInt(Math.floor(n)) : undefined);
+
+/** The component's `socket` resource behind the common driver shape. */
+class ComponentDriver {
+  constructor(engine, socket) {
+    this.c = engine;
+    this.s = socket;
+  }
+
+  ip(text) {
+    const ip = this.c.parseIp(text);
+    if (ip === undefined) throw new Error(`parse-ip refused ${text}`);
+    return ip;
+  }
+  addr([ip, port]) { return { ip: this.ip(ip), port }; }
+  unaddr(a) { return a === undefined ? null : [this.c.ipToString(a.ip), a.port]; }
+
+  // commands
+  connect(host, port, now) { return ok(() => this.s.connect(host, portArg(port), BigInt(now))); }
+  listen(port = 0, iface = '', forceIpv6 = false) {
+    return ok(() => this.s.listen(portArg(port), iface, forceIpv6));
+  }
+  write(bytes) { return this.s.write(bytes); }
+  reserve(len) { return this.s.reserve(BigInt(len)) ?? null; }
+  fill(slot, bytes) { this.s.fill(slot, bytes); }
+  read(n) { return this.s.readText(length(n)); }
+  readBytes(n) { return this.s.readBytes(length(n)); }
+  readHex(n) { return this.s.readHex(length(n)); }
+  close() { this.s.close(); }
+  destroy() { this.s.destroy(); }
+  setProtocol(name) {
+    const p = String(name).toLowerCase();
+    if (p !== 'tcp' && p !== 'udp') return false; // the WIT takes the enum: no other names exist
+    return ok(() => this.s.setProtocol(p));
+  }
+  setConnectTimeout(ms) { return ok(() => this.s.setConnectTimeout(BigInt(ms))); }
+  setHighWaterMark(bytes) { return ok(() => this.s.setHighWaterMark(BigInt(bytes))); }
+  setTransportResolvesNames(on) { this.s.setTransportResolvesNames(on); }
+  adopt(other) { return ok(() => this.s.adopt(other.s)); }
+
+  // queries
+  status() { return STATUS_CASES.indexOf(this.s.status()); }
+  statusName() { return pascal(this.s.status()); }
+  protocol() { return this.s.protocol(); }
+  lastError() { return this.s.lastError(); }
+  bytesAvailable() { return Number(this.s.bytesAvailable()); }
+  bufferedAmount() { return Number(this.s.bufferedAmount()); }
+  currentId() { return this.s.currentId() ?? null; }
+  remote() { return this.unaddr(this.s.remoteAddress()); }
+  local() { return this.unaddr(this.s.localAddress()); }
+  pollTimeout() { const t = this.s.pollTimeout(); return t === undefined ? null : Number(t); }
+
+  // inputs
+  handle(tag, val) { this.s.handle({ tag, val }); }
+  resolved(id, addrs) { this.handle('resolved', { id, addrs: addrs.map((a) => this.ip(a)) }); }
+  connected(id, local, remote) {
+    this.handle('connected', { id, local: this.addr(local), remote: this.addr(remote) });
+  }
+  connectFailed(id, error) { this.handle('connect-failed', { id, error }); }
+  received(id, data, from) {
+    this.handle('received', { id, data, from: from ? this.addr(from) : undefined });
+  }
+  sent(id, len) { this.handle('sent', { id, len: BigInt(len) }); }
+  peerClosed(id) { this.handle('peer-closed', id); }
+  closed(id) { this.handle('closed', id); }
+  failed(id, error) { this.handle('failed', { id, error }); }
+  listening(id, local) { this.handle('listening', { id, local: this.addr(local) }); }
+  listenFailed(id, error) { this.handle('listen-failed', { id, error }); }
+  incoming(id, local, remote) {
+    const child = this.s.handleIncoming(id, this.addr(local), this.addr(remote));
+    return child ? new ComponentDriver(this.c, child) : null;
+  }
+  timeout(now) { this.s.handleTimeout(BigInt(now)); }
+
+  // outputs, converted to the wasm-bindgen build's shapes
+  pollAction() {
+    const a = this.s.pollAction();
+    if (a === undefined) return undefined;
+    const { tag, val } = a;
+    const ip = (addr) => this.c.ipToString(addr.ip);
+    switch (tag) {
+      case 'resolve':
+        return { type: 'resolve', id: val.id, host: val.host };
+      case 'connect':
+        return { type: 'connect', id: val.id, ip: ip(val.addr), port: val.addr.port, protocol: val.protocol };
+      case 'connect-name':
+        return { type: 'connect', id: val.id, host: val.host, port: val.port, protocol: val.protocol };
+      case 'send': {
+        const out = { type: 'send', id: val.id, data: hex(val.data) };
+        if (val.to) Object.assign(out, { ip: ip(val.to), port: val.to.port });
+        return out;
+      }
+      case 'listen':
+        return {
+          type: 'listen', id: val.id, ip: ip(val.addr), port: val.addr.port,
+          ipv6Only: val.ipv6Only, protocol: val.protocol,
+        };
+      case 'shutdown':
+      case 'abort':
+        return { type: tag, id: val };
+      case 'pause-reading':
+        return { type: 'pause', id: val };
+      case 'resume-reading':
+        return { type: 'resume', id: val };
+      default:
+        throw new Error(`unknown action ${tag}`);
+    }
+  }
+
+  pollEvent() {
+    const e = this.s.pollEvent();
+    if (e === undefined) return undefined;
+    const { tag, val } = e;
+    const type = camel(tag);
+    switch (tag) {
+      case 'state-changed':
+        return { type, status: STATUS_CASES.indexOf(val), name: pascal(val) };
+      case 'connect-failed':
+        return { type, code: pascal(val.code), reason: val.message };
+      case 'error':
+        return { type, code: pascal(val.code), message: val.message };
+      case 'data-available':
+        return { type, length: Number(val) };
+      case 'disconnected':
+        return { type, error: val };
+      case 'listening':
+        return { type, ip: this.c.ipToString(val.ip), port: val.port };
+      case 'host-found':
+      case 'connected':
+      case 'incoming-connection':
+      case 'drain':
+        return { type };
+      default:
+        throw new Error(`unknown event ${tag}`);
+    }
+  }
+}
+
+// ----- the recorder -----------------------------------------------------------------------------
+
+const INPUTS = new Set([
+  'resolved', 'connected', 'connectFailed', 'received', 'sent', 'peerClosed', 'closed', 'failed',
+  'listening', 'listenFailed', 'incoming', 'timeout',
+]);
+
+/**
+ * Wraps a driver: every call is logged with its result, then the actions and the events are
+ * drained into the log (the host's loop). `ids` renumbers transport ids (shared by the sockets
+ * of one session); `name` tells sockets apart in the log.
+ */
+export class Recorder {
+  constructor(driver, log, ids, name) {
+    Object.assign(this, { driver, log, ids, name, actions: [], events: [] });
+  }
+
+  id(raw) {
+    if (raw === null || raw === undefined) return raw;
+    if (!this.ids.has(raw)) this.ids.set(raw, `#${this.ids.size + 1}`);
+    return this.ids.get(raw);
+  }
+
+  /** Calls `method` on the driver, logs it, drains; returns the driver's result. */
+  call(method, ...args) {
+    const raw = args.map((a) => (a instanceof Recorder ? a.driver : a));
+    let result = this.driver[method](...raw);
+    if (result instanceof BindgenDriver || result instanceof ComponentDriver) {
+      result = new Recorder(result, this.log, this.ids, `${this.name}.child`);
+    }
+    const shown = args.map((a, i) => {
+      if (a instanceof Recorder) return a.name;
+      if (a instanceof Uint8Array) return hex(a);
+      if (i === 0 && (INPUTS.has(method) || method === 'fill') && method !== 'timeout') {
+        return this.id(a);
+      }
+      return a;
+    });
+    let logged = result;
+    if (result instanceof Recorder) logged = result.name;
+    else if (result instanceof Uint8Array) logged = hex(result);
+    else if (method === 'currentId' || method === 'reserve') logged = this.id(result);
+    this.log.push({ socket: this.name, call: method, args: shown, result: logged });
+    this.drain();
+    return result;
+  }
+
+  drain() {
+    for (let a; (a = this.driver.pollAction()) !== undefined;) {
+      this.actions.push(a);
+      this.log.push({ socket: this.name, action: { ...a, id: this.id(a.id) } });
+    }
+    for (let e; (e = this.driver.pollEvent()) !== undefined;) {
+      this.events.push(e);
+      this.log.push({ socket: this.name, event: e });
+    }
+  }
+
+  /** The latest action of `type` this socket drained (raw ids, for the next input). */
+  lastAction(type) {
+    const found = this.actions.findLast((a) => a.type === type);
+    if (!found) throw new Error(`${this.name}: no '${type}' action yet`);
+    return found;
+  }
+}
+
+// Commands and inputs as methods of the recorder: `rec.connect(...)` is `rec.call('connect', ...)`.
+for (const method of Object.getOwnPropertyNames(BindgenDriver.prototype)) {
+  if (method === 'constructor' || method === 'pollAction' || method === 'pollEvent') continue;
+  Recorder.prototype[method] = function (...args) {
+    return this.call(method, ...args);
+  };
+}
+
+/** Builds named after what it runs: the common driver shape's factories. */
+export const BUILDS = {
+  async 'wasm-bindgen'() {
+    const { Engine } = await loadBindgen();
+    return () => new BindgenDriver(new Engine());
+  },
+  async component() {
+    const engine = await loadComponent();
+    return () => new ComponentDriver(engine, new engine.Socket());
+  },
+};
+
+/**
+ * Runs `session(socket, { newSocket })` on each build and returns the transcripts by build.
+ * `newSocket(name)` makes a further socket of the same build and session.
+ */
+export async function transcripts(session) {
+  const out = {};
+  for (const [build, load] of Object.entries(BUILDS)) {
+    const make = await load();
+    const log = [];
+    const ids = new Map();
+    const newSocket = (name) => new Recorder(make(), log, ids, name);
+    await session(newSocket('socket'), { newSocket });
+    out[build] = log;
+  }
+  return out;
+}
+
+/** The parts of a transcript tests usually assert on. */
+export const eventsOf = (log, socket = 'socket') =>
+  log.filter((l) => l.event && l.socket === socket).map((l) => l.event);
+export const actionsOf = (log, socket = 'socket') =>
+  log.filter((l) => l.action && l.socket === socket).map((l) => l.action);

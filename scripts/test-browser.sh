@@ -3,7 +3,8 @@
 #  1. the browser host in headless Chromium (wasm-pack test -- --test wasm_browser) against
 #     kvsocket-proxy and against websockify in one-target mode, in front of the target server of
 #     tests/browser/targets.js;
-#  2. (next) the www demo driven by Playwright.
+#  2. the www demo (www/serve.js) driven by Playwright in Chromium: tests/browser/demo.test.js,
+#     screenshots under test-output/.
 # Everything started here is stopped on exit (trap), and each peer also stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,3 +54,4 @@ KVSOCKET_WEBSOCKIFY_PORT=$WS_PORT KVSOCKET_WEBSOCKIFY_REFUSED_PORT=$WS_REFUSED_P
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
   wasm-pack test --headless --chrome -- --test wasm_browser
 
+node --test --test-timeout=120000 tests/browser/demo.test.js

@@ -1,0 +1,112 @@
+// The www demo in headless Chromium (playwright-core, Debian's chromium, a fresh profile): the
+// HEAD request page shows the demo site's answer, and two chat pages talk to each other. The
+// demo runs as `npm run demo` would run it (www/serve.js), with a time limit of its own.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const out = path.join(root, 'test-output');
+const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+/** Starts www/serve.js on a free port; resolves with its URL once it prints it. */
+function startDemo(t) {
+  const child = spawn(process.execPath, [path.join(root, 'www/serve.js'), '--port', '0', '--exit-after', '120'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.after(() => child.kill('SIGTERM'));
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      text += chunk;
+      const url = text.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/)?.[1];
+      if (url) resolve(url);
+    });
+    child.once('exit', (code) => reject(new Error(`www/serve.js exited (${code}) before printing its URL: ${text}`)));
+  });
+}
+
+async function startBrowser(t) {
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'kvsocket-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  t.after(async () => {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  });
+  return context;
+}
+
+/** A page that fails the test on any uncaught error. */
+async function open(context, url, errors) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(`${url}: ${e.message}`));
+  await page.goto(url);
+  return page;
+}
+
+test('the www demo: HEAD request, and a chat between two pages', { timeout: 90_000 }, async (t) => {
+  const base = await startDemo(t);
+  const context = await startBrowser(t);
+  const errors = [];
+  await mkdir(out, { recursive: true });
+
+  await t.test('HEAD request shows the response, the events and the bytes', async () => {
+    const page = await open(context, `${base}head.html`, errors);
+    await page.click('#run:not([disabled])');
+    const response = page.locator('#response');
+    await response.filter({ hasText: 'X-Served-By: kvsocket demo site' }).waitFor({ timeout: 10_000 });
+    assert.match(await response.textContent(), /^HTTP\/1\.1 200 OK\r\n/);
+    await page.locator('.events li', { hasText: 'Connection is closed' }).waitFor({ timeout: 10_000 });
+    const events = await page.locator('.events li').allTextContents();
+    const order = ['stateChanged Connecting', 'stateChanged Connected', 'connected', 'dataAvailable', 'stateChanged Unconnected', 'disconnected clean end'];
+    let at = -1;
+    for (const want of order) {
+      const found = events.findIndex((line, i) => i > at && line.includes(want));
+      assert.ok(found > at, `event "${want}" in order in:\n${events.join('\n')}`);
+      at = found;
+    }
+    assert.ok(!events.some((l) => l.includes('hostFound')), 'no lookup in the browser');
+    assert.equal(await page.textContent('[data-status]'), 'Unconnected');
+    assert.ok(Number(await page.textContent('[data-out]')) > 50, 'the request was written');
+    assert.equal(Number(await page.textContent('[data-in]')), (await response.textContent()).length);
+    await page.screenshot({ path: path.join(out, 'browser-demo-head.png'), fullPage: true });
+  });
+
+  await t.test('two chat pages see each other\'s lines', async () => {
+    const alice = await open(context, `${base}chat.html?nick=alice`, errors);
+    const bob = await open(context, `${base}chat.html?nick=bob`, errors);
+    for (const page of [alice, bob]) {
+      await page.click('#connect:not([disabled])');
+      await page.locator('#say:not([disabled])').waitFor({ timeout: 10_000 });
+      assert.equal(await page.textContent('[data-status]'), 'Connected');
+    }
+    await alice.locator('#messages li', { hasText: '2 online' }).waitFor({ timeout: 10_000 });
+
+    await alice.fill('#say', 'hello from alice');
+    await alice.press('#say', 'Enter');
+    await bob.locator('#messages li', { hasText: '<alice> hello from alice' }).waitFor({ timeout: 10_000 });
+    await bob.fill('#say', 'hi alice, bob here');
+    await bob.click('#send');
+    await alice.locator('#messages li', { hasText: '<bob> hi alice, bob here' }).waitFor({ timeout: 10_000 });
+    await alice.locator('#messages li', { hasText: '<alice> hello from alice' }).waitFor({ timeout: 10_000 });
+
+    await bob.click('#connect'); // now "Disconnect"
+    await alice.locator('#messages li', { hasText: 'someone left (1 online)' }).waitFor({ timeout: 10_000 });
+    await bob.locator('#messages li', { hasText: '* disconnected' }).waitFor({ timeout: 10_000 });
+    assert.equal(await bob.textContent('[data-status]'), 'Unconnected');
+    await alice.screenshot({ path: path.join(out, 'browser-demo-chat.png'), fullPage: true });
+  });
+
+  assert.deepEqual(errors, []);
+});

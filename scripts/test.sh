@@ -13,7 +13,7 @@ step "cargo fmt --check";  cargo fmt --all -- --check
 step "cargo clippy";       cargo clippy --quiet --all-targets -- -D warnings
                            cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
 step "cargo test (engine)"; cargo test --quiet
-step "wasm-pack test --node (bindings in wasm)"; wasm-pack --quiet test --node -- --test wasm_node
+step "wasm-pack test --node (bindings in wasm)"; wasm-pack test --node -- --test wasm_node
 step "node --test (public API on Node, kvsocket-proxy)"
 node --test --test-timeout=60000 tests/node/ tests/proxy/
 for extra in scripts/test-*.sh; do

@@ -368,6 +368,57 @@ async fn no_proxy_listening_is_proxy_connection_refused(proxy: Proxy) {
     assert_eq!(s.text("lastError"), "Proxy refused the connection");
 }
 
+async fn a_reset_connection_is_an_error_after_the_bytes(proxy: Proxy) {
+    let p = skip_without_peers!();
+    let s = Sock::connected(&proxy.template(&p), "127.0.0.1", p.target_port).await;
+    s.write(b"reset\n");
+    s.until("the end", |s| {
+        s.events().iter().any(|e| e.starts_with("disconnected:"))
+    })
+    .await;
+    let events = s.events();
+    let tail: Vec<&str> = events[events.len() - 3..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    // kvsocket-proxy forwards the TCP error (close 1011 "ECONNRESET"); websockify says less.
+    let (code, message) = match proxy {
+        Proxy::Kvsocket => ("RemoteHostClosed", "Remote host closed the connection"),
+        Proxy::Websockify => ("ProxyConnectionClosed", "Proxy closed the connection"),
+    };
+    assert_eq!(
+        tail,
+        [
+            format!("error:{code}").as_str(),
+            "stateChanged:Unconnected",
+            format!("disconnected:{message}").as_str()
+        ],
+        "{events:?}"
+    );
+    assert_eq!(
+        s.read_bytes(),
+        b"reset\n",
+        "what came before stays readable"
+    );
+}
+
+/// A WebSocket cannot be paused: past the receive high-water mark the engine asks for a pause,
+/// the browser host cannot give it, and the bytes keep coming (SPEC.md, Backpressure).
+async fn receiving_goes_on_past_the_receive_high_water_mark(proxy: Proxy) {
+    let p = skip_without_peers!();
+    let s = Sock::connected(&proxy.template(&p), "127.0.0.1", p.target_port).await;
+    s.cmd("setReceiveHighWaterMark", &[1000.into()]);
+    let payload = all_byte_values().repeat(256); // 64 KiB
+    s.write(b"echo\n");
+    s.write(&payload);
+    s.until("all 64 KiB buffered", |s| {
+        s.number("bytesAvailable") >= payload.len() as f64
+    })
+    .await;
+    assert_eq!(s.read_bytes(), payload);
+    s.cmd("close", &[]);
+}
+
 macro_rules! both_proxies {
     ($($scenario:ident),* $(,)?) => {
         mod kvsocket_proxy {
@@ -388,6 +439,8 @@ both_proxies!(
     close_flushes_pending_output,
     drain_after_the_high_water_mark,
     no_proxy_listening_is_proxy_connection_refused,
+    a_reset_connection_is_an_error_after_the_bytes,
+    receiving_goes_on_past_the_receive_high_water_mark,
 );
 
 // ----- what differs between the proxies ----------------------------------------------------

@@ -55,7 +55,7 @@ async function open(context, url, errors) {
   return page;
 }
 
-test('the www demo: HEAD request, and a chat between two pages', { timeout: 90_000 }, async (t) => {
+test('the www demo (HEAD request, chat between two pages) and the browser entry', { timeout: 90_000 }, async (t) => {
   const base = await startDemo(t);
   const context = await startBrowser(t);
   const errors = [];
@@ -106,6 +106,49 @@ test('the www demo: HEAD request, and a chat between two pages', { timeout: 90_0
     await bob.locator('#messages li', { hasText: '* disconnected' }).waitFor({ timeout: 10_000 });
     assert.equal(await bob.textContent('[data-status]'), 'Unconnected');
     await alice.screenshot({ path: path.join(out, 'browser-demo-chat.png'), fullPage: true });
+  });
+
+  await t.test('the browser entry: refusals, Socket.defaultProxy, names go to the proxy', async () => {
+    const page = await open(context, base, errors);
+    const seen = await page.evaluate(async () => {
+      const { Socket } = await import('/js/browser/index.js');
+      const { default: config } = await import('/config.js');
+      const noProxy = new Socket();
+      const listener = new Socket({ proxy: config.proxy });
+      const udp = new Socket({ proxy: config.proxy, protocol: 'udp' });
+      const refused = {
+        noProxy: [noProxy.connect('127.0.0.1', config.site.port), noProxy.lastError(), noProxy.status()],
+        listen: [listener.listen(0), listener.lastError()],
+        udp: [udp.connect('127.0.0.1', config.site.port), udp.lastError()],
+      };
+      Socket.defaultProxy = config.proxy; // counts for sockets made before it was set, too
+      const late = noProxy.connect('127.0.0.1', config.site.port);
+      noProxy.destroy();
+
+      const sock = new Socket();
+      const events = [];
+      for (const type of ['stateChanged', 'hostFound', 'connected', 'disconnected']) {
+        sock.addEventListener(type, (e) => events.push(type === 'stateChanged' ? e.detail.name : type));
+      }
+      let text = '';
+      sock.dataAvailableEvent = () => { text += sock.read(); };
+      const done = new Promise((resolve) => sock.addEventListener('disconnected', resolve));
+      sock.connectedEvent = () => sock.write(`HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+      const started = sock.connect('localhost', config.site.port);
+      const statusAtOnce = sock.status(true);
+      await done;
+      return { refused, late, started, statusAtOnce, events, text };
+    });
+    assert.deepEqual(seen.refused.noProxy, [false, 'no proxy URL configured: set options.proxy or Socket.defaultProxy', 0]);
+    assert.deepEqual(seen.refused.listen[0], false);
+    assert.match(seen.refused.listen[1], /reverse tunnel/);
+    assert.deepEqual(seen.refused.udp[0], false);
+    assert.match(seen.refused.udp[1], /datagram mode/);
+    assert.equal(seen.late, true);
+    assert.equal(seen.started, true);
+    assert.equal(seen.statusAtOnce, 'Connecting', 'a name skips HostLookUp');
+    assert.deepEqual(seen.events, ['Connecting', 'Connected', 'connected', 'Unconnected', 'disconnected']);
+    assert.match(seen.text, /^HTTP\/1\.1 200 OK/);
   });
 
   assert.deepEqual(errors, []);

@@ -2,6 +2,7 @@
 // (websockify's one-target mode has a single target), chosen by the connection's first line:
 //   echo          every byte after the line comes back
 //   bye           answers "bye\n" and ends the connection (the peer closes)
+//   reset         answers "reset\n" and resets the connection (RST: the connection breaks)
 //   sink NAME     counts the bytes after the line until the client ends, recorded under NAME
 //   count NAME    answers "BYTES SUM\n" for NAME once its sink ended (SUM: the bytes' sum mod 2^32)
 import net from 'node:net';
@@ -34,6 +35,8 @@ export async function startTargets() {
       sock.pipe(sock);
     } else if (cmd === 'bye') {
       sock.end('bye\n');
+    } else if (cmd === 'reset') {
+      sock.write('reset\n', () => setTimeout(() => sock.resetAndDestroy(), 50));
     } else if (cmd === 'sink') {
       sinkOf(name);
       let bytes = 0;

@@ -1,6 +1,19 @@
 #!/usr/bin/env bash
-# `npm run demo`: builds if needed, then runs the seed's two examples against each other.
+# `npm run demo`: builds if needed, runs the seed's two examples against each other in Node
+# (prints the page the HEAD/GET client fetched), then serves the browser demo pages (HEAD request
+# and chat through kvsocket-proxy) and prints their URL.
+#   - from a terminal, the pages are served until Ctrl-C;
+#   - without a terminal (CI, a pipe), for KVSOCKET_DEMO_SECONDS (default 60), then it exits;
+#   - KVSOCKET_DEMO_SECONDS=0 runs the Node part only. KVSOCKET_DEMO_PORT picks the port (8000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f pkg/kvsocket_bg.wasm ] || bash scripts/build.sh
 node examples/demo.js
+
+seconds=${KVSOCKET_DEMO_SECONDS:-}
+if [ -z "$seconds" ] && [ ! -t 0 ]; then seconds=60; fi
+[ "$seconds" = 0 ] && exit 0
+args=(--port "${KVSOCKET_DEMO_PORT:-8000}")
+[ -n "$seconds" ] && args+=(--exit-after "$seconds")
+echo
+exec node www/serve.js "${args[@]}"

@@ -3,8 +3,10 @@
 
 pub mod engine;
 
-#[cfg(target_arch = "wasm32")]
+// Only for JS hosts (wasm32-unknown-unknown): the wasip2 component (component/) uses the
+// engine alone.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 pub mod bindings;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 pub mod transport;

@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
 # `npm test`: every suite. Installs what is missing first (scripts/setup.sh skips what is there).
-# Each suite prints its own runner's summary; the script stops at the first failing suite.
+# Each suite prints its own runner's summary; the script stops at the first failing suite and
+# ends with the total over all runners.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 step() { printf '\n=== %s ===\n' "$*"; }
+run() { "$@" 2>&1 | tee -a "$log"; }
 
 step setup;                bash scripts/setup.sh
 step build;                bash scripts/build.sh
 step "cargo fmt --check";  cargo fmt --all -- --check
 step "cargo clippy";       cargo clippy --quiet --all-targets -- -D warnings
                            cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
-step "cargo test (engine)"; cargo test --quiet
-step "wasm-pack test --node (bindings in wasm)"; wasm-pack test --node -- --test wasm_node
+step "cargo test (engine)"; run cargo test --quiet
+step "wasm-pack test --node (bindings in wasm)"; run wasm-pack test --node -- --test wasm_node
 step "node --test (public API on Node, kvsocket-proxy)"
-node --test --test-timeout=60000 tests/node/ tests/proxy/
+run node --test --test-timeout=60000 tests/node/ tests/proxy/
 for extra in scripts/test-*.sh; do
   [ -e "$extra" ] || continue
-  step "$extra"; bash "$extra"
+  step "$extra"; run bash "$extra"
 done
-printf '\nall suites passed\n'
+
+# Sum what every runner reported: cargo/wasm-bindgen-test ("test result: ok. N passed; M failed")
+# and node's runner ("# pass N", "# fail M").
+awk '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+  /^# pass / { p += $3 } /^# fail / { f += $3 } /^ℹ pass / { p += $3 } /^ℹ fail / { f += $3 }
+  END { printf "\ntotal: %d passed, %d failed\n", p, f }
+' "$log"

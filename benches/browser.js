@@ -1,0 +1,151 @@
+// `npm run bench` (through benches/browser.sh): the browser path. In headless Chromium, through
+// kvsocket-proxy (in-process) to local node:net servers, kvsocket's browser Socket against a raw
+// WebSocket to the same proxy URL doing the same work (benches/browser-page.js), side by side in
+// one run: upload, download, echo round trips. Prints MiB/s and µs per round trip for each and
+// the ratio kvsocket / raw (throughput: higher is better; latency: lower is better).
+//
+// Env: BENCH_BROWSER_MIB (transfer size, default 64), BENCH_BROWSER_PINGS (echo round trips,
+// default 1000), BENCH_ROUNDS (best of, default 3), CHROMIUM (default /usr/bin/chromium),
+// BENCH_BROWSER_PROFILE=DIR (after the bench, one more of each run under the page's V8
+// profiler, written to DIR/browser-{raw,kv}{Upload,Download,Echo}.cpuprofile).
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startProxy } from '../js/proxy/server.js';
+
+const MiB = 1024 * 1024;
+const TOTAL = Number(process.env.BENCH_BROWSER_MIB ?? 64) * MiB;
+const CHUNK = 64 * 1024;
+const PINGS = Number(process.env.BENCH_BROWSER_PINGS ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PROFILE = process.env.BENCH_BROWSER_PROFILE; // a directory: also write page CPU profiles
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// Never hang: a bench that stops making progress fails instead.
+const deadline = setTimeout(() => {
+  console.error('browser bench: gave up after 180 s');
+  process.exit(1);
+}, 180_000);
+deadline.unref();
+
+// ----- targets: node:net on 127.0.0.1 -----
+function server(onConnection) {
+  return new Promise((resolve) => {
+    const s = net.createServer((c) => { c.on('error', () => {}); onConnection(c); });
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+let sunk = 0; // every byte the sink received, checked against what the uploads sent
+const sink = await server((c) => c.on('data', (d) => { sunk += d.length; }).on('end', () => c.end()));
+const chunk = Buffer.alloc(CHUNK, 0x61);
+const source = await server((c) => {
+  let left = TOTAL;
+  const pump = () => {
+    while (left > 0) {
+      left -= CHUNK;
+      if (!c.write(chunk)) return c.once('drain', pump);
+    }
+    c.end();
+  };
+  pump();
+});
+const echo = await server((c) => c.pipe(c));
+const ports = { sink: sink.address().port, source: source.address().port, echo: echo.address().port };
+
+const proxy = await startProxy({
+  listen: '127.0.0.1:0',
+  allow: Object.values(ports).map((p) => `127.0.0.1:${p}`),
+  log: (line) => console.error(`kvsocket-proxy: ${line}`),
+});
+
+// ----- the page: the browser entry, the wasm and the page half of the bench -----
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
+const web = http.createServer(async (req, res) => {
+  const { pathname } = new URL(req.url, 'http://x');
+  if (pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title>');
+  const file = path.join(root, path.normalize(pathname));
+  const served = pathname.startsWith('/js/') || pathname.startsWith('/pkg/') || pathname === '/benches/browser-page.js';
+  if (!served || !file.startsWith(root)) return res.writeHead(404).end();
+  try {
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((resolve) => web.listen(0, '127.0.0.1', resolve));
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-dev-shm-usage'],
+});
+const rows = [];
+try {
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(`http://127.0.0.1:${web.address().port}/`);
+  await page.evaluate(async ({ proxyUrl, sizes }) => {
+    const { Socket } = await import('/js/browser/index.js');
+    const { make } = await import('/benches/browser-page.js');
+    Socket.defaultProxy = proxyUrl;
+    window.bench = make(Socket, proxyUrl, sizes);
+  }, { proxyUrl: `${proxy.url}?host={host}&port={port}`, sizes: { total: TOTAL, chunkSize: CHUNK, pings: PINGS } });
+
+  const run = (fn, port) => page.evaluate(([f, p]) => window.bench[f](p), [fn, port]);
+  // Best of ROUNDS each, raw and kvsocket alternating so that neither always runs warmer.
+  async function compare(name, port, rawFn, kvFn, unit) {
+    let rawMs = Infinity;
+    let kvMs = Infinity;
+    for (let i = 0; i < ROUNDS; i++) {
+      rawMs = Math.min(rawMs, await run(rawFn, port));
+      kvMs = Math.min(kvMs, await run(kvFn, port));
+    }
+    rows.push({ name, rawMs, kvMs, unit });
+  }
+  await compare('upload', ports.sink, 'rawUpload', 'kvUpload', 'throughput');
+  await compare('download', ports.source, 'rawDownload', 'kvDownload', 'throughput');
+  await compare(`echo x${PINGS}`, ports.echo, 'rawEcho', 'kvEcho', 'latency');
+  if (PROFILE) {
+    // One more run of each, under the page's V8 profiler (chrome://inspect's format).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    await mkdir(PROFILE, { recursive: true });
+    const runs = [['Upload', ports.sink], ['Download', ports.source], ['Echo', ports.echo]]
+      .flatMap(([what, port]) => [[`raw${what}`, port], [`kv${what}`, port]]);
+    for (const [fn, port] of runs) {
+      await cdp.send('Profiler.start');
+      await run(fn, port);
+      const { profile } = await cdp.send('Profiler.stop');
+      await writeFile(path.join(PROFILE, `browser-${fn}.cpuprofile`), JSON.stringify(profile));
+    }
+    sunk -= 2 * TOTAL; // those uploads are not among the counted ones
+  }
+  if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join('; ')}`);
+  // The proxy passes the last bytes on before it ends the target's connection: let it finish.
+  for (let i = 0; i < 50 && sunk < 2 * ROUNDS * TOTAL; i++) await new Promise((r) => setTimeout(r, 20));
+  if (sunk !== 2 * ROUNDS * TOTAL) throw new Error(`the sink got ${sunk} bytes, expected ${2 * ROUNDS * TOTAL}`);
+} finally {
+  await browser.close();
+  web.close();
+  await proxy.close();
+  for (const s of [sink, source, echo]) s.close();
+}
+
+console.log(`kvsocket (browser, Chromium) vs raw WebSocket, both through kvsocket-proxy to 127.0.0.1 (best of ${ROUNDS}; ${TOTAL / MiB} MiB transfers)`);
+for (const { name, rawMs, kvMs, unit } of rows) {
+  if (unit === 'throughput') {
+    const raw = TOTAL / MiB / (rawMs / 1000);
+    const kv = TOTAL / MiB / (kvMs / 1000);
+    console.log(`${name.padEnd(12)} raw ${raw.toFixed(0).padStart(6)} MiB/s  kvsocket ${kv.toFixed(0).padStart(6)} MiB/s  ratio ${(kv / raw).toFixed(2)}`);
+  } else {
+    const raw = (rawMs * 1000) / PINGS;
+    const kv = (kvMs * 1000) / PINGS;
+    console.log(`${name.padEnd(12)} raw ${raw.toFixed(1).padStart(6)} µs/rt    kvsocket ${kv.toFixed(1).padStart(6)} µs/rt    ratio ${(kv / raw).toFixed(2)}`);
+  }
+}

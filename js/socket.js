@@ -9,6 +9,8 @@ import { Link } from './link.js';
 
 const DESTROYED = 'the socket was destroyed';
 const now = () => performance.now();
+// setTimeout's largest delay; larger ones fire at once (Node and browsers alike).
+const MAX_DELAY = 2 ** 31 - 1;
 
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `host.perform(action,
@@ -33,9 +35,10 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     #movedTo = null;
 
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
-    constructor(options = {}, engine = undefined) {
+    constructor(options = undefined, engine = undefined) {
       super();
-      if (options === null || typeof options !== 'object') {
+      options ??= {};
+      if (typeof options !== 'object') {
         throw new TypeError(`Socket options must be an object, got ${describe(options)}`);
       }
       this.#engine = engine instanceof Engine ? engine : new Engine();
@@ -313,7 +316,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
         this.#timer = null;
         this.#timerAt = -1;
         this.#input('timeout', [now()]);
-      }, Math.max(0, at - now()));
+      }, Math.min(MAX_DELAY, Math.max(0, at - now()))); // a longer wait just re-arms
     }
 
     #clearTimer() {

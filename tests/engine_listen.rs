@@ -72,8 +72,10 @@ fn the_listening_input_sets_the_local_address() {
 fn listen_on_ipv6_interfaces() {
     for (port_, iface, force, expected, ipv6_only) in [
         (0, "", true, "[::]:0", true),
-        (6667, "::1", false, "[::1]:6667", false),
-        (6667, "[::1]", false, "[::1]:6667", false),
+        // An IPv6 interface listens in IPv6 mode only, forceIpv6 or not ('::' as Qt's AnyIPv6).
+        (6667, "::1", false, "[::1]:6667", true),
+        (6667, "[::1]", false, "[::1]:6667", true),
+        (6667, "::", false, "[::]:6667", true),
         (6667, "::", true, "[::]:6667", true),
         (7000, "127.0.0.1", false, "127.0.0.1:7000", false),
     ] {

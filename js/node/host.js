@@ -73,8 +73,14 @@ function listenTcp({ id, ip, port, ipv6Only }, link) {
   if (a) feed(t, 'listening', a.address, a.port);
 }
 
+// The engine hands the host IP literals only. dgram would still look them up through
+// dns.lookup, a tick later; answering at once makes bind() synchronous, so that localPort()
+// answers right after listen() as it does for TCP.
+const literalLookup = (address, _family, callback) => callback(null, address, net.isIPv6(address) ? 6 : 4);
+
 function udpSocket(t, ip, ipv6Only) {
-  const sock = dgram.createSocket({ type: net.isIPv6(ip) ? 'udp6' : 'udp4', ipv6Only });
+  const type = net.isIPv6(ip) ? 'udp6' : 'udp4';
+  const sock = dgram.createSocket({ type, ipv6Only, lookup: literalLookup });
   t.kind = 'udp';
   t.sock = sock;
   sock.on('message', (msg, rinfo) => feed(t, 'received', msg, rinfo.address, rinfo.port));

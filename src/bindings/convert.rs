@@ -20,6 +20,17 @@ pub fn port_arg(value: &JsValue, default: Option<u16>) -> PortArg {
     }
 }
 
+/// A read length as a script passes it: a number, or a string of decimal digits (as ports are
+/// accepted); anything else is "not a number" (read everything).
+pub fn length_value(value: &JsValue) -> Option<f64> {
+    value.as_f64().or_else(|| {
+        let text = value.as_string()?;
+        let digits =
+            !text.is_empty() && text.len() <= 15 && text.bytes().all(|b| b.is_ascii_digit());
+        digits.then(|| text.parse().ok()).flatten()
+    })
+}
+
 /// An address as hosts print it: IPv4, IPv6 (a `%zone` suffix is dropped), bracketed or not.
 pub fn parse_ip(text: &str) -> Option<IpAddr> {
     let text = text.split('%').next().unwrap_or(text);

@@ -68,7 +68,8 @@ impl Engine {
     }
 
     pub fn read(&mut self, length: JsValue) -> String {
-        self.core.read_text(length_arg(length.as_f64()))
+        self.core
+            .read_text(length_arg(convert::length_value(&length)))
     }
 
     /// Keeps room for `len` bytes still being produced (a Blob being read); the slot for
@@ -84,12 +85,14 @@ impl Engine {
 
     #[wasm_bindgen(js_name = readBytes)]
     pub fn read_bytes(&mut self, length: JsValue) -> Vec<u8> {
-        self.core.read_bytes(length_arg(length.as_f64()))
+        self.core
+            .read_bytes(length_arg(convert::length_value(&length)))
     }
 
     #[wasm_bindgen(js_name = readHex)]
     pub fn read_hex(&mut self, length: JsValue) -> String {
-        self.core.read_hex(length_arg(length.as_f64()))
+        self.core
+            .read_hex(length_arg(convert::length_value(&length)))
     }
 
     pub fn close(&mut self) {

@@ -177,7 +177,8 @@ impl Engine {
             Protocol::Tcp => State::Listening { id, local: None },
             Protocol::Udp => State::Bound { id, local: None },
         });
-        let ipv6_only = force_ipv6;
+        // An IPv6 interface listens in IPv6 mode only, as Qt's AnyIPv6 does ('::' too).
+        let ipv6_only = ip.is_ipv6();
         self.actions.push_back(Action::Listen {
             id,
             addr: SocketAddr::new(ip, port),

@@ -1,5 +1,5 @@
 // SPEC.md review: sentences the other suites do not check yet, and the places where we depart
-// from SPEC.md (or from README.md's own promise). Tests marked `todo` fail today; each names the
+// from SPEC.md (or from README.md's own promise). Tests once marked `todo` named the
 // fix it waits for. Everything runs against real node:net / node:dgram peers on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,10 +12,10 @@ import {
   tcpServer, waitUntil,
 } from './helpers.js';
 
-// ----- departures (todo until fixed) -----
+// ----- departures (fixed) -----
 
 test('UDP: localPort() and localIp() answer right after listen() returns, like TCP (status is already Bound)',
-  { ...T, todo: 'host.js listenUdp binds a tick later (dgram looks the address up); bind synchronously, e.g. createSocket({ lookup: (a, o, cb) => cb(null, a, family) })' },
+  T,
   (t) => {
     const sock = cleanup(t)(new Socket({ protocol: 'udp' }));
     assert.equal(sock.listen(0, '127.0.0.1'), true);
@@ -26,7 +26,7 @@ test('UDP: localPort() and localIp() answer right after listen() returns, like T
   });
 
 test('a connect timeout above 2^31-1 ms does not spin the timer (no TimeoutOverflowWarning)',
-  { ...T, todo: 'socket.js #armTimer passes the raw delay to setTimeout; clamp it to 2**31 - 1 (or refuse such timeouts with TypeError)' },
+  T,
   async (t) => {
     const track = cleanup(t);
     const stalled = await stalledPort();
@@ -55,7 +55,7 @@ test('a connect timeout above 2^31-1 ms does not spin the timer (no TimeoutOverf
   });
 
 test("write(data, Infinity) takes everything (README: length is undefined or a non-negative number)",
-  { ...T, todo: 'bytes.js lengthCap refuses Infinity with TypeError; accept it as "no cap"' },
+  T,
   async (t) => {
     const { sock, peer } = await connectedPair(t);
     assert.equal(sock.write('abc', Infinity), 3);
@@ -63,10 +63,10 @@ test("write(data, Infinity) takes everything (README: length is undefined or a n
     assert.equal(peer.received.text, 'abc');
   });
 
-// ----- ambiguous in SPEC.md; the test pins the recommended reading (todo until adopted) -----
+// ----- ambiguous in SPEC.md; the test pins the reading we adopted -----
 
 test("read('3'): a numeric string length is a number, as connect() takes '80' for a port",
-  { ...T, todo: "read/readBytes/readHex take everything for '3' (\"not a number\"); treat a decimal string as its number" },
+  T,
   async (t) => {
     const { sock, peer } = await connectedPair(t);
     peer.write('abcdef');
@@ -79,7 +79,7 @@ test("read('3'): a numeric string length is a number, as connect() takes '80' fo
   });
 
 test('new Socket(null) is a socket with the default options, like new Socket() (options are optional)',
-  { ...T, todo: 'socket.js constructor throws TypeError for null; use options ?? {}' },
+  T,
   (t) => {
     const sock = cleanup(t)(new Socket(null));
     assert.equal(sock.protocol(), 'tcp');

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The demo: serves www/ (the pages), js/ and pkg/ (kvsocket's browser entry and wasm) on
-// 127.0.0.1, with kvsocket-proxy allowing only the demo's own targets (targets.js), and the
-// pages' configuration as /config.js. Prints the URL and runs until SIGINT/SIGTERM.
+// 127.0.0.1, with kvsocket-proxy allowing only the demo's own targets (targets.js) and, for
+// listen.html, one port to listen on (127.0.0.1, --listen-port or a free one), and the pages'
+// configuration as /config.js. Prints the URL and runs until SIGINT/SIGTERM.
 //
-//   node www/serve.js [--port 8000] [--exit-after SECONDS]
+//   node www/serve.js [--port 8000] [--listen-port N] [--exit-after SECONDS]
 import http from 'node:http';
+import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -34,8 +36,20 @@ async function serveFile(pathname, res) {
   }
 }
 
-/** Starts everything; resolves with { url, close() }. */
-export async function startDemo({ port = 8000 } = {}) {
+// A port free now on 127.0.0.1, for the listen page (the page binds it later, through the proxy).
+function freePort() {
+  const probe = net.createServer();
+  return new Promise((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts everything; resolves with { url, proxyUrl, listenPort, close() }. */
+export async function startDemo({ port = 8000, listenPort = 0 } = {}) {
   const [site, chat] = await Promise.all([startSite(), startChat()]);
   let config = '';
   const web = http.createServer((req, res) => {
@@ -50,18 +64,23 @@ export async function startDemo({ port = 8000 } = {}) {
     web.listen(port, '127.0.0.1', resolve);
   });
   const url = `http://127.0.0.1:${web.address().port}/`;
+  const listen = { iface: '127.0.0.1', port: listenPort || await freePort() };
   const proxy = await startProxy({
     allow: [site.port, chat.port].flatMap((p) => [`127.0.0.1:${p}`, `localhost:${p}`]),
+    // listen.html's reverse tunnel: that one port, on loopback only.
+    allowListen: [`${listen.iface}:${listen.port}`],
     origins: [url.slice(0, -1), url.slice(0, -1).replace('127.0.0.1', 'localhost')],
   });
   config = `export default ${JSON.stringify({
     proxy: `${proxy.url}?host={host}&port={port}`,
     site: { host: '127.0.0.1', port: site.port },
     chat: { host: '127.0.0.1', port: chat.port },
+    listen,
   }, null, 2)};\n`;
   return {
     url,
     proxyUrl: proxy.url,
+    listenPort: listen.port,
     async close() {
       web.closeAllConnections();
       await Promise.all([new Promise((r) => web.close(r)), proxy.close(), site.close(), chat.close()]);
@@ -78,8 +97,9 @@ function option(args, name) {
 }
 
 async function main(args) {
-  const demo = await startDemo({ port: option(args, '--port') ?? 8000 });
+  const demo = await startDemo({ port: option(args, '--port') ?? 8000, listenPort: option(args, '--listen-port') });
   console.log(`kvsocket demo: open ${demo.url}  (proxy ${demo.proxyUrl}; Ctrl-C stops)`);
+  console.log(`  listen page: ${demo.url}listen.html, then from a terminal: nc 127.0.0.1 ${demo.listenPort}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -24,8 +24,12 @@ class BrowserEngine extends Engine {
 }
 
 const NO_PROXY = 'no proxy URL configured: set options.proxy or Socket.defaultProxy';
-const NO_LISTEN = "listen in a browser needs kvsocket-proxy's reverse tunnel mode, which this build does not use yet";
-const NO_UDP = "UDP in a browser needs kvsocket-proxy's datagram mode, which this build does not use yet";
+const NO_LISTEN = "listen in a browser needs kvsocket-proxy's reverse tunnel: this proxy URL has no {host}/{port} placeholders, so it is a one-target proxy (websockify), which cannot listen";
+const NO_UDP = "UDP in a browser needs kvsocket-proxy's datagram mode: this proxy URL has no {host}/{port} placeholders, so it is a one-target proxy (websockify), which carries TCP only";
+
+// A template with placeholders is kvsocket-proxy's form (its reverse tunnel and datagram mode
+// live at the same address); one without is websockify's one-target mode (docs/browser-host.md).
+const isKvsocketProxy = (url) => /\{host\}|\{port\}/.test(url);
 
 const browserHost = new BrowserHost();
 
@@ -33,9 +37,11 @@ const browserHost = new BrowserHost();
 export const browserHostAdapter = {
   perform: (action, link) => browserHost.perform(action, link),
   refuse(command, options, protocol) {
-    if (command === 'listen') return NO_LISTEN;
+    const proxy = options.proxy;
+    if (typeof proxy !== 'string' || proxy === '') return NO_PROXY;
+    if (isKvsocketProxy(proxy)) return '';
     if (protocol === 'udp') return NO_UDP;
-    if (typeof options.proxy !== 'string' || options.proxy === '') return NO_PROXY;
+    if (command === 'listen') return NO_LISTEN;
     return '';
   },
 };

@@ -1,20 +1,25 @@
 //! The browser host: performs the engine's actions over WebSockets to a TCP-over-WebSocket proxy
 //! (kvsocket-proxy, or websockify in its one-target mode) and feeds back what happens
 //! (SPEC.md, Hosts). Like the Node host it decides nothing; what differs is only what a browser
-//! cannot do: it cannot pause a WebSocket (pause/resume are no-ops, so input keeps buffering) and
-//! it never resolves names (the engine is told to send them to the proxy as they are).
+//! cannot do: it cannot pause a WebSocket (pause/resume are no-ops, so input keeps buffering), it
+//! never resolves names (the engine is told to send them to the proxy as they are), and it can
+//! listen and use UDP only through kvsocket-proxy's reverse tunnel and datagram mode.
 
 mod js;
+mod listen;
+mod session;
 mod tunnel;
+mod udp;
 mod url;
 
 use wasm_bindgen::prelude::*;
 
-use js::get;
+use js::{flag, get};
+use url::is_kvsocket_proxy;
 pub use url::proxy_url;
 
-/// Not supported by this host (yet): UDP and listening need kvsocket-proxy's datagram and
-/// reverse-tunnel modes, which the JS adapter refuses before the engine starts them.
+/// What this host cannot do: resolve names itself, or listen / use UDP through a proxy other
+/// than kvsocket-proxy (the JS adapter refuses those before the engine starts them).
 const UNSUPPORTED: &str = "UnsupportedSocketOperation";
 
 /// `host.perform(action, link)` for the JS facade, in Rust over `web_sys::WebSocket`.
@@ -36,12 +41,34 @@ impl BrowserHost {
             let t = js::call(link, "get", &[get(action, "id")]).unwrap_or(JsValue::UNDEFINED);
             Some(t).filter(|t| t.is_object())
         };
-        match kind.as_str() {
-            "connect" if get(action, "protocol").as_string().as_deref() == Some("udp") => {
-                fail_at_once(action, link, "connectFailed")
+        let udp = get(action, "protocol").as_string().as_deref() == Some("udp");
+        // Listening and UDP need kvsocket-proxy's own modes; the URL is derived from its template.
+        let special = (kind == "listen" || (kind == "connect" && udp))
+            .then(|| tunnel::template(link).filter(|t| is_kvsocket_proxy(t)));
+        let template = match special {
+            Some(None) => {
+                let input = if kind == "listen" {
+                    "listenFailed"
+                } else {
+                    "connectFailed"
+                };
+                return fail_at_once(action, link, input);
             }
+            Some(Some(template)) => template,
+            None => String::new(),
+        };
+        match kind.as_str() {
+            "connect" if udp => udp::connect(action, link, &template),
             "connect" => tunnel::open(action, link),
-            "send" => transport().map_or(Ok(()), |t| tunnel::send(&t, &get(action, "data"))),
+            "listen" if udp => udp::bind(action, link, &template),
+            "listen" => listen::open(action, link, &template),
+            "send" => transport().map_or(Ok(()), |t| {
+                if flag(&t, "udp") {
+                    udp::send(&t, action)
+                } else {
+                    tunnel::send(&t, &get(action, "data"))
+                }
+            }),
             "shutdown" => transport().map_or(Ok(()), |t| tunnel::shutdown(&t)),
             "abort" => {
                 transport().inspect(tunnel::abort);
@@ -51,7 +78,6 @@ impl BrowserHost {
             "pause" | "resume" => Ok(()),
             // Only with an engine not told that the proxy resolves names.
             "resolve" => fail_at_once(action, link, "connectFailed"),
-            "listen" => fail_at_once(action, link, "listenFailed"),
             other => Err(JsValue::from_str(&format!(
                 "kvsocket: unknown engine action {other:?}"
             ))),

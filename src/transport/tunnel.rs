@@ -1,9 +1,9 @@
 //! One TCP connection tunnelled over a WebSocket to a proxy. The transport is a plain JS object
 //! kept on the link (`link.open(id, t)`), holding the WebSocket and the little bookkeeping a
-//! WebSocket needs (bytes handed over but not yet reported `sent`); every decision is the
-//! engine's.
+//! WebSocket needs (bytes handed over but not yet reported `sent`, frames waiting for open);
+//! every decision is the engine's. The sending side here also serves the UDP sessions (udp.rs).
 
-use js_sys::{ArrayBuffer, Object, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
@@ -14,44 +14,87 @@ use super::url::proxy_url;
 const POLL_MS: i32 = 4;
 
 /// Error names fed to the engine (our own codes pass `ErrorCode::from_host` as they are).
-const REFUSED: &str = "ProxyConnectionRefused";
-const CLOSED: &str = "ProxyConnectionClosed";
-const PROTOCOL: &str = "ProxyProtocol";
-const NOT_FOUND: &str = "ProxyNotFound";
+pub const REFUSED: &str = "ProxyConnectionRefused";
+pub const CLOSED: &str = "ProxyConnectionClosed";
+pub const PROTOCOL: &str = "ProxyProtocol";
+pub const NOT_FOUND: &str = "ProxyNotFound";
 
 /// Opens the WebSocket for a `connect` action (`ip`, or `host` for a name the proxy resolves).
 pub fn open(action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
     let port = number(action, "port") as u16;
     let ip = get(action, "ip").as_string();
     let target = ip.clone().or_else(|| get(action, "host").as_string());
-    let template = get(&get(link, "options"), "proxy").as_string();
-    let t: JsValue = Object::new().into();
+    let t = transport(link, &get(action, "id"))?;
     // The page never learns which address the proxy used for a name: the unspecified one.
     set(&t, "remoteIp", ip.unwrap_or_else(|| "0.0.0.0".into()));
     set(&t, "remotePort", port);
-    set(&t, "unsent", 0);
-    call(link, "open", &[get(action, "id"), t.clone()])?;
-    let ws = match (template.filter(|s| !s.is_empty()), target) {
-        (Some(template), Some(target)) => {
-            WebSocket::new_with_str(&proxy_url(&template, &target, port), "binary").ok()
-        }
-        _ => None,
-    };
-    let Some(ws) = ws else {
+    let url = template(link)
+        .zip(target)
+        .map(|(template, target)| proxy_url(&template, &target, port));
+    let Some(ws) = url.and_then(|url| websocket(&t, &url)) else {
         // No proxy URL, or one the browser rejects as a WebSocket URL.
         finish(&t);
         return feed(&t, "connectFailed", &[NOT_FOUND.into()]);
     };
-    ws.set_binary_type(BinaryType::Arraybuffer);
-    set(&t, "ws", ws.clone());
     attach(&t, &ws);
     Ok(())
+}
+
+/// Takes an incoming connection announced on a listen control socket (listen.rs) with
+/// `?claim=token`. Its engine is already Connected, so open feeds nothing and what the script
+/// writes before open waits in the queue; a refused claim fails the connection.
+pub fn claim(url: &str, link: &JsValue, id: &JsValue) -> Result<(), JsValue> {
+    let t = transport(link, id)?;
+    set(&t, "claimed", true);
+    let Some(ws) = websocket(&t, url) else {
+        finish(&t);
+        return feed(&t, "failed", &[NOT_FOUND.into()]);
+    };
+    attach(&t, &ws);
+    Ok(())
+}
+
+/// The link's proxy URL template, if one is set.
+pub fn template(link: &JsValue) -> Option<String> {
+    let template = get(&get(link, "options"), "proxy").as_string();
+    template.filter(|s| !s.is_empty())
+}
+
+/// A new transport, kept on the link under the action's id.
+pub fn transport(link: &JsValue, id: &JsValue) -> Result<JsValue, JsValue> {
+    let t: JsValue = Object::new().into();
+    set(&t, "unsent", 0);
+    call(link, "open", &[id.clone(), t.clone()])?;
+    Ok(t)
+}
+
+/// A WebSocket to `url` with the `binary` subprotocol, kept as `t.ws`; `None` for a URL the
+/// browser rejects.
+pub fn websocket(t: &JsValue, url: &str) -> Option<WebSocket> {
+    let ws = WebSocket::new_with_str(url, "binary").ok()?;
+    ws.set_binary_type(BinaryType::Arraybuffer);
+    set(t, "ws", ws.clone());
+    Some(ws)
+}
+
+/// The WebSocket opened: what waited for it goes out, in order.
+pub fn opened(t: &JsValue) -> Result<(), JsValue> {
+    set(t, "up", true);
+    let queued: Array = get(t, "queue").dyn_into().unwrap_or_default();
+    set(t, "queue", JsValue::UNDEFINED);
+    for frame in queued.iter() {
+        send_frame(t, &frame)?;
+    }
+    after_progress(t)
 }
 
 fn attach(t: &JsValue, ws: &WebSocket) {
     let on_open = {
         let t = t.clone();
         Closure::<dyn FnMut() -> Result<(), JsValue>>::new(move || {
+            if flag(&t, "claimed") {
+                return opened(&t);
+            }
             set(&t, "up", true);
             let (ip, port) = (get(&t, "remoteIp"), get(&t, "remotePort"));
             // Neither proxy tells the local address of its TCP connection.
@@ -102,8 +145,14 @@ fn closed(t: &JsValue, code: u16, reason: &str) -> Result<(), JsValue> {
     report_sent(t)?;
     finish(t);
     if !flag(t, "up") {
-        // Closed before open: the proxy refused the target, could not reach it, or is not there.
-        return feed(t, "connectFailed", &[REFUSED.into()]);
+        // Closed before open: the proxy refused the target (or the claim: the incoming
+        // connection is already up, so that fails it), could not reach it, or is not there.
+        let input = if flag(t, "claimed") {
+            "failed"
+        } else {
+            "connectFailed"
+        };
+        return feed(t, input, &[REFUSED.into()]);
     }
     match code {
         // The target ended the connection (1005: a close frame without a code).
@@ -111,34 +160,63 @@ fn closed(t: &JsValue, code: u16, reason: &str) -> Result<(), JsValue> {
             feed(t, "peerClosed", &[])?;
             feed(t, "closed", &[])
         }
+        _ => feed(t, "failed", &[close_error(code, reason).into()]),
+    }
+}
+
+/// The error name for a close after open that is not a clean end.
+pub fn close_error(code: u16, reason: &str) -> String {
+    match code {
         // kvsocket-proxy: the TCP connection failed, the reason is its error code (ECONNRESET).
-        1011 if is_code(reason) => feed(t, "failed", &[reason.into()]),
-        1002 | 1003 | 1007 | 1009 | 1010 => feed(t, "failed", &[PROTOCOL.into()]),
-        _ => feed(t, "failed", &[CLOSED.into()]),
+        1011 if is_code(reason) => reason.into(),
+        1002 | 1003 | 1007 | 1009 | 1010 => PROTOCOL.into(),
+        _ => CLOSED.into(),
     }
 }
 
 /// `ECONNRESET`, `EPIPE`, `RemoteHostClosed`: a bare error name, not a sentence.
-fn is_code(reason: &str) -> bool {
+pub fn is_code(reason: &str) -> bool {
     !reason.is_empty()
         && reason
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-fn ws_of(t: &JsValue) -> Option<WebSocket> {
+pub fn ws_of(t: &JsValue) -> Option<WebSocket> {
     get(t, "ws").dyn_into().ok()
 }
 
 /// A `send` action: hand the bytes to the WebSocket; `sent` follows as they leave its buffer.
 pub fn send(t: &JsValue, data: &JsValue) -> Result<(), JsValue> {
-    let (Some(ws), Ok(bytes)) = (ws_of(t), data.clone().dyn_into::<Uint8Array>()) else {
+    if data.is_instance_of::<Uint8Array>() {
+        send_frame(t, data)?;
+    }
+    Ok(())
+}
+
+/// Sends a text (control) or binary frame, or queues it until the WebSocket is open (a claimed
+/// connection can be written to at once). Only binary bytes count as `unsent`: the engine knows
+/// nothing of control frames. They do sit in `bufferedAmount` too, which only makes `sent` come
+/// a little later, never early (see report_sent).
+pub fn send_frame(t: &JsValue, frame: &JsValue) -> Result<(), JsValue> {
+    let Some(ws) = ws_of(t).filter(|_| !flag(t, "finished")) else {
         return Ok(());
     };
-    if flag(t, "finished") {
+    if !flag(t, "up") {
+        let queue: Array = get(t, "queue").dyn_into().unwrap_or_else(|_| {
+            let queue = Array::new();
+            set(t, "queue", queue.clone());
+            queue
+        });
+        queue.push(frame);
         return Ok(());
     }
-    ws.send_with_array_buffer_view(&bytes)?;
+    if let Some(text) = frame.as_string() {
+        ws.send_with_str(&text)?;
+        return Ok(());
+    }
+    let bytes: &Uint8Array = frame.unchecked_ref();
+    ws.send_with_array_buffer_view(bytes)?;
     set(t, "unsent", number(t, "unsent") + f64::from(bytes.length()));
     after_progress(t)
 }
@@ -161,6 +239,11 @@ pub fn abort(t: &JsValue) {
 /// Reports what left the WebSocket's buffer, then closes if a shutdown waits for that, or looks
 /// again shortly if bytes are still queued.
 fn after_progress(t: &JsValue) -> Result<(), JsValue> {
+    // Before open nothing has left, and a close now would abort the opening: opened() calls
+    // this again.
+    if !flag(t, "up") {
+        return Ok(());
+    }
     report_sent(t)?;
     if flag(t, "finished") {
         return Ok(());
@@ -175,7 +258,7 @@ fn after_progress(t: &JsValue) -> Result<(), JsValue> {
     Ok(())
 }
 
-fn report_sent(t: &JsValue) -> Result<(), JsValue> {
+pub fn report_sent(t: &JsValue) -> Result<(), JsValue> {
     let Some(ws) = ws_of(t) else { return Ok(()) };
     let unsent = number(t, "unsent");
     let left = f64::from(ws.buffered_amount()).min(unsent);
@@ -203,7 +286,7 @@ fn poll_later(t: &JsValue) {
 
 /// The transport is done: no more inputs from it, its handlers released (and with them the
 /// Rust closures, once the JS garbage collector takes them), and it leaves the link.
-fn finish(t: &JsValue) {
+pub fn finish(t: &JsValue) {
     set(t, "finished", true);
     if let Some(ws) = ws_of(t) {
         ws.set_onopen(None);

@@ -114,8 +114,9 @@ test('the www demo (HEAD request, chat between two pages) and the browser entry'
       const { Socket } = await import('/js/browser/index.js');
       const { default: config } = await import('/config.js');
       const noProxy = new Socket();
-      const listener = new Socket({ proxy: config.proxy });
-      const udp = new Socket({ proxy: config.proxy, protocol: 'udp' });
+      // A one-target (websockify-style) URL: no reverse tunnel, no datagram mode.
+      const listener = new Socket({ proxy: 'ws://127.0.0.1:6080/' });
+      const udp = new Socket({ proxy: 'ws://127.0.0.1:6080/', protocol: 'udp' });
       const refused = {
         noProxy: [noProxy.connect('127.0.0.1', config.site.port), noProxy.lastError(), noProxy.status()],
         listen: [listener.listen(0), listener.lastError()],

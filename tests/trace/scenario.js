@@ -3,7 +3,8 @@
 // the test can compare the two hosts line by line. Plain ES module: no Node or DOM imports.
 //
 // The target is tests/browser/targets.js: a TCP server whose first line picks the behaviour
-// (`echo`, `bye`).
+// (`echo`, `bye`). listenAccept and udpEcho need no target: kvsocket sockets talk to each other
+// (in the browser, through the proxy's reverse tunnel and datagram mode).
 
 const WAIT_MS = 5000;
 
@@ -22,6 +23,7 @@ function recorder(sock, lines, label) {
   sock.errorEvent = (code) => add(`error ${code}`);
   sock.dataAvailableEvent = () => add('dataAvailable');
   sock.disconnectEvent = (error) => add(`disconnected '${error}'`);
+  sock.listeningEvent = (ip, port) => add(`listening ${ip} port=${port === sock.localPort() && port > 0}`);
   return add;
 }
 
@@ -118,6 +120,97 @@ const scenarios = {
     sock.destroy();
   },
 };
+
+// Lines of several sockets whose events interleave as the network pleases: each socket records
+// its own, and they are joined socket by socket.
+function perSocket(lines, labels) {
+  const own = Object.fromEntries(labels.map((l) => [l, []]));
+  return {
+    record: (sock, label) => recorder(sock, own[label], label),
+    note: (label, text) => own[label].push(`${label}: ${text}`),
+    join: () => labels.forEach((l) => lines.push(...own[l])),
+  };
+}
+
+const udpSocket = (Socket) => new Socket({ protocol: 'udp' });
+
+Object.assign(scenarios, {
+  // Listen on an ephemeral port, connect to it with another Socket, accept, echo, both close.
+  async listenAccept(Socket, env, lines) {
+    const t = perSocket(lines, ['server', 'client', 'accepted']);
+    const server = new Socket();
+    const client = new Socket();
+    try {
+      t.record(server, 'server');
+      t.record(client, 'client');
+      t.note('server', `listen -> ${server.listen(0, env.ip)} status=${server.status(true)}`);
+      await until(server, 'listening');
+      const accepted = new Promise((resolve) => {
+        server.incomingConnectionEvent = (sock) => {
+          t.note('server', `incomingConnection status=${sock.status(true)} accept -> ${server.accept(sock)}`);
+          t.record(sock, 'accepted');
+          t.note('accepted', `remote ${sock.remoteIp()} local ${sock.localIp()}:${sock.localPort() === server.localPort()}`);
+          sock.dataAvailableEvent = () => sock.write(sock.readBytes());
+          resolve(sock);
+        };
+      });
+      t.note('client', `connect -> ${client.connect(env.ip, server.localPort())}`);
+      await until(client, 'connected');
+      const sock = await accepted;
+      const gone = until(sock, 'disconnected');
+      client.write('hello, listener');
+      t.note('client', `read '${new TextDecoder().decode(await readAll(client, 15))}'`);
+      client.close();
+      t.note('client', `close -> status=${client.status(true)}`);
+      await gone;
+      const stopped = until(server, 'stateChanged');
+      server.close();
+      t.note('server', `close -> status=${server.status(true)} localPort=${server.localPort()}`);
+      await stopped;
+      sock.destroy();
+    } finally {
+      t.join();
+      server.destroy();
+      client.destroy();
+    }
+  },
+
+  // A bound UDP socket answers a connected one: the answer goes to the sender last read.
+  async udpEcho(Socket, env, lines) {
+    const t = perSocket(lines, ['bound', 'udpClient']);
+    const bound = udpSocket(Socket);
+    const client = udpSocket(Socket);
+    try {
+      t.record(bound, 'bound');
+      t.record(client, 'udpClient');
+      t.note('bound', `listen -> ${bound.listen(0, env.ip)} status=${bound.status(true)}`);
+      await until(bound, 'listening');
+      t.note('udpClient', `connect -> ${client.connect(env.ip, bound.localPort())}`);
+      await until(client, 'connected');
+      t.note('udpClient', `local ${client.localIp()} remote ${client.remoteIp()}:${client.remotePort() === bound.localPort()}`);
+      for (const sent of ['ping', 'second datagram']) {
+        const arrived = until(bound, 'dataAvailable');
+        client.write(sent);
+        await arrived;
+        const text = bound.read(); // remoteIp/remotePort name the sender of the datagram last read
+        t.note('bound', `read '${text}' from ${bound.remoteIp()}:${bound.remotePort() === client.localPort()}`);
+        const back = until(client, 'dataAvailable');
+        t.note('bound', `write -> ${bound.write(sent.toUpperCase())}`);
+        await back;
+        t.note('udpClient', `read '${client.read()}'`);
+      }
+      const ended = [until(client, 'disconnected'), until(bound, 'stateChanged')];
+      client.close();
+      bound.close();
+      t.note('bound', `close -> status=${bound.status(true)}`);
+      await Promise.all(ended);
+    } finally {
+      t.join();
+      bound.destroy();
+      client.destroy();
+    }
+  },
+});
 
 /** Runs the named scenarios in order; returns the lines observed. */
 export async function runScenario(Socket, env, names = Object.keys(scenarios)) {

@@ -1,6 +1,7 @@
 // One trace, two hosts (issue 4): tests/trace/scenario.js runs once with Node's Socket and once
-// in headless Chromium with the browser's Socket through kvsocket-proxy; the lines a script
-// observed must be equal, except where SPEC.md says the hosts differ:
+// in headless Chromium with the browser's Socket through kvsocket-proxy (TCP tunnels, the reverse
+// tunnel for listen, the datagram mode for UDP); the lines a script observed must be equal,
+// except where SPEC.md says the hosts differ:
 //   - HostLookUp and hostFound happen in Node only (the proxy resolves names);
 //   - a target the proxy cannot reach is ProxyConnectionRefused in the browser.
 import test from 'node:test';
@@ -55,7 +56,10 @@ test('the same scenario gives the same trace in Node and in Chromium through kvs
   const closed = await closedPort();
   const proxy = await startProxy({
     listen: '127.0.0.1:0',
-    allow: [`127.0.0.1:${targets.port}`, `localhost:${targets.port}`, `127.0.0.1:${closed}`],
+    // 127.0.0.1:* also lets the scenario's sockets reach each other: its listening socket
+    // (through the reverse tunnel) and its bound UDP socket (as a target and as a destination).
+    allow: ['127.0.0.1:*', `localhost:${targets.port}`],
+    allowListen: ['127.0.0.1:*'],
     log: () => {},
   });
   const web = await staticServer();
@@ -94,6 +98,9 @@ test('the same scenario gives the same trace in Node and in Chromium through kvs
   assert.deepEqual(pageErrors, []);
   assert.ok(nodeLines.some((l) => l.endsWith('stateChanged HostLookUp')), 'Node resolves names itself');
   assert.ok(!nodeLines.some((l) => l.includes('FAILED')), nodeLines.join('\n'));
+  for (const label of ['accepted', 'bound', 'udpClient']) {
+    assert.ok(nodeLines.some((l) => l.startsWith(`${label}: `)), `the trace has the ${label} socket's lines`);
+  }
   assert.deepEqual(
     browserLines.filter(differsByHost('browser')).map(normalize),
     nodeLines.filter(differsByHost('node')).map(normalize),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run demo`: builds if needed, runs the seed's two examples against each other in Node
-# (prints the page the HEAD/GET client fetched), then serves the browser demo pages (HEAD request
-# and chat through kvsocket-proxy) and prints their URL.
+# (prints the page the HEAD/GET client fetched), then serves the browser demo pages (HEAD request,
+# chat, and a page listening through kvsocket-proxy's reverse tunnel) and prints their URL.
 #   - from a terminal, the pages are served until Ctrl-C;
 #   - without a terminal (CI, a pipe), for KVSOCKET_DEMO_SECONDS (default 60), then it exits;
 #   - KVSOCKET_DEMO_SECONDS=0 runs the Node part only. KVSOCKET_DEMO_PORT picks the port (8000).

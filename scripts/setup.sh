@@ -29,6 +29,7 @@ command -v wasm-tools >/dev/null || { log "installing wasm-tools"; cargo install
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+[ -x /usr/sbin/ngircd ] || command -v ngircd >/dev/null || need_apt+=(ngircd) # a real IRC server for tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -334,8 +334,7 @@ impl Engine {
             | State::Listening { id, .. }
             | State::Bound { id, .. } => {
                 self.actions.push_back(Action::Abort { id });
-                self.outgoing.clear();
-                self.buffered = 0;
+                self.discard_output();
                 self.set_state(State::Unconnected);
             }
             State::Connected(link) => {
@@ -450,15 +449,15 @@ impl Engine {
                 "the accepting socket is set to UDP",
             ));
         }
-        if incoming.destroyed || !matches!(incoming.state, State::Connected(_)) {
-            return Err(CommandError::CannotAccept(
-                "the incoming connection is no longer open",
-            ));
-        }
-        let link = match std::mem::replace(&mut incoming.state, State::Unconnected) {
-            State::Connected(link) => link,
-            _ => unreachable!("checked above"),
+        let link = match &incoming.state {
+            State::Connected(link) if !incoming.destroyed => link.clone(),
+            _ => {
+                return Err(CommandError::CannotAccept(
+                    "the incoming connection is no longer open",
+                ))
+            }
         };
+        incoming.state = State::Unconnected;
         self.recv = std::mem::take(&mut incoming.recv);
         self.outgoing = std::mem::take(&mut incoming.outgoing);
         self.buffered = std::mem::take(&mut incoming.buffered);
@@ -499,9 +498,8 @@ impl Engine {
         if self.destroyed {
             return;
         }
-        if let (Some(deadline), Some(id)) = (self.state.deadline(), self.state.id()) {
+        if let Some(deadline) = self.state.deadline() {
             if now >= deadline {
-                self.actions.push_back(Action::Abort { id });
                 self.fail_connect(ErrorCode::SocketTimeout);
             }
         }
@@ -713,8 +711,7 @@ impl Engine {
                 self.actions.push_back(Action::Abort { id });
                 self.report_error(code);
                 // A bound UDP socket's unsent answers are lost with it.
-                self.buffered = 0;
-                self.over_high_water = false;
+                self.discard_output();
                 self.set_state(State::Unconnected);
             }
             State::Unconnected => {}
@@ -748,14 +745,17 @@ impl Engine {
         self.state.status()
     }
 
+    /// Whether `destroy()` was called: every later command fails and no input is taken.
     pub fn is_destroyed(&self) -> bool {
         self.destroyed
     }
 
+    /// `protocol()`: the protocol set by `setProtocol`.
     pub fn protocol(&self) -> Protocol {
         self.protocol
     }
 
+    /// `connectTimeout()`, in ms.
     pub fn connect_timeout(&self) -> Millis {
         self.connect_timeout
     }
@@ -823,18 +823,14 @@ impl Engine {
     /// A lookup or connect failed: connectFailed, error, stateChanged(Unconnected).
     fn fail_connect(&mut self, code: ErrorCode) {
         if let Some(id) = self.state.id() {
-            if !matches!(self.actions.back(), Some(Action::Abort { id: last }) if *last == id) {
-                self.actions.push_back(Action::Abort { id });
-            }
+            self.actions.push_back(Action::Abort { id });
         }
         self.events.push_back(Event::ConnectFailed {
             code,
             reason: code.message().to_string(),
         });
         self.report_error(code);
-        self.outgoing.clear();
-        self.buffered = 0;
-        self.over_high_water = false;
+        self.discard_output();
         self.set_state(State::Unconnected);
     }
 
@@ -849,9 +845,7 @@ impl Engine {
 
     /// The connection ended: stateChanged(Unconnected), disconnected(error). Unread bytes stay.
     fn disconnect(&mut self, error: String) {
-        self.outgoing.clear();
-        self.buffered = 0;
-        self.over_high_water = false;
+        self.discard_output();
         self.reading_paused = false;
         self.set_state(State::Unconnected);
         self.events.push_back(Event::Disconnected(error));
@@ -874,11 +868,16 @@ impl Engine {
         }
     }
 
-    fn reset_buffers(&mut self) {
-        self.recv = RecvBuffer::default();
+    /// Output not yet handed to the network is lost: nothing is pending, no drain is owed.
+    fn discard_output(&mut self) {
         self.outgoing.clear();
         self.buffered = 0;
         self.over_high_water = false;
+    }
+
+    fn reset_buffers(&mut self) {
+        self.recv = RecvBuffer::default();
+        self.discard_output();
         self.reading_paused = false;
         self.last_sender = None;
     }

@@ -1,15 +1,25 @@
-//! The socket engine: SPEC.md's state machine, fed by the host, drained by the host.
+//! The socket engine: SPEC.md's state machine, fed by the host, drained by the host. This file
+//! holds the state, the commands that start and end a connection, the outputs and queries, and
+//! the few places where the state changes; `socket/` holds the rest of `impl Engine`.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::address::{parse_host, parse_interface, parse_port, Host, PortArg};
 use super::error::{CommandError, ErrorCode};
-use super::io::{Action, ConnId, Event, Input, Millis, Protocol, Status};
-use super::recv::{decode_text, encode_hex, RecvBuffer};
+use super::io::{Action, ConnId, Event, Millis, Protocol, Status};
+use super::recv::RecvBuffer;
 use super::send::SendQueue;
-use super::state::{is_legal_transition, Link, State};
+use super::state::{is_legal_transition, State};
+
+// The rest of `impl Engine`, by side: what the host reports, the send and receive sides,
+// incoming connections, and what the script sets.
+mod incoming;
+mod input;
+mod read;
+mod settings;
+mod write;
 
 /// Default connect timeout (SPEC.md: 60 s).
 pub const DEFAULT_CONNECT_TIMEOUT: Millis = 60_000;
@@ -188,139 +198,6 @@ impl Engine {
         Ok(())
     }
 
-    /// `write(data)`: the number of bytes queued (all of `data`, or 0 when the status takes no
-    /// writes). Queued while HostLookUp/Connecting, sent at once while Connected (unless a
-    /// reservation is ahead of it).
-    pub fn write(&mut self, data: Vec<u8>) -> usize {
-        let len = data.len();
-        if len == 0 {
-            return 0;
-        }
-        match self.write_target() {
-            Ok(to) => {
-                self.outgoing.push(data, to);
-                self.count_buffered(len);
-                self.flush_outgoing();
-                len
-            }
-            Err(message) => {
-                self.last_error = message;
-                0
-            }
-        }
-    }
-
-    /// Keeps room for `len` bytes that are still being produced (a Blob being read): later
-    /// writes queue behind it and `close()` waits for it. Returns the slot for `fill`, or
-    /// `None` when the status takes no writes (as `write` returning 0).
-    pub fn reserve(&mut self, len: usize) -> Option<u32> {
-        match self.write_target() {
-            Ok(_) if len == 0 => None,
-            Ok(to) => {
-                let slot = self.new_id();
-                self.outgoing.reserve(slot, len, to);
-                self.count_buffered(len);
-                Some(slot)
-            }
-            Err(message) => {
-                self.last_error = message;
-                None
-            }
-        }
-    }
-
-    /// Supplies the bytes of a reservation (fewer than reserved when producing them failed;
-    /// the shortfall leaves `bufferedAmount`). Unknown slots (the connection ended) are ignored.
-    pub fn fill(&mut self, slot: u32, data: Vec<u8>) {
-        let got = data.len();
-        if let Some(reserved) = self.outgoing.fill(slot, data) {
-            self.buffered = self.buffered.saturating_sub(reserved.saturating_sub(got));
-            self.flush_outgoing();
-            self.check_drain();
-            // A short (or empty) fill can be what leaves nothing pending while Closing.
-            self.check_flushed();
-        }
-    }
-
-    /// Where a write in the current status goes: `Ok(None)` for the connection's peer,
-    /// `Ok(Some(addr))` for a bound UDP socket's last sender, `Err(why)` when it takes none.
-    fn write_target(&self) -> Result<Option<SocketAddr>, String> {
-        if self.destroyed {
-            return Err(CommandError::Destroyed.to_string());
-        }
-        match &self.state {
-            State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_) => Ok(None),
-            State::Bound { .. } => self.last_sender.map(Some).ok_or_else(|| {
-                "write on a bound UDP socket answers the sender of the last datagram read, and none was read yet".to_string()
-            }),
-            other => Err(format!(
-                "write needs status Connecting or Connected, the socket is {}",
-                other.status().name()
-            )),
-        }
-    }
-
-    fn count_buffered(&mut self, len: usize) {
-        self.buffered += len;
-        if self.buffered > self.send_high_water {
-            self.over_high_water = true;
-        }
-    }
-
-    /// Hands ready output to the host while a transport can take it, and, when Closing and
-    /// all output is handed over, the Shutdown that ends the connection after it.
-    fn flush_outgoing(&mut self) {
-        let id = match &self.state {
-            State::Connected(link) | State::Closing(link) => link.id,
-            State::Bound { id, .. } => *id,
-            _ => return,
-        };
-        while let Some((data, to)) = self.outgoing.pop_ready() {
-            self.actions.push_back(Action::Send { id, data, to });
-        }
-        if matches!(self.state, State::Closing(_))
-            && self.outgoing.is_empty()
-            && !self.shutdown_queued
-        {
-            self.shutdown_queued = true;
-            self.actions.push_back(Action::Shutdown { id });
-        }
-    }
-
-    /// `read(length)`: text per SPEC.md (UTF-8, NUL as U+00FF, no split character in a read of
-    /// everything while the connection is open).
-    pub fn read_text(&mut self, length: Option<usize>) -> String {
-        let keep_partial = matches!(self.state, State::Connected(_) | State::Closing(_));
-        decode_text(&self.take(length, keep_partial))
-    }
-
-    /// `readBytes(length)`: the bytes as they came.
-    pub fn read_bytes(&mut self, length: Option<usize>) -> Vec<u8> {
-        self.take(length, false)
-    }
-
-    /// `readHex(length)`: lowercase hex of the bytes.
-    pub fn read_hex(&mut self, length: Option<usize>) -> String {
-        encode_hex(&self.take(length, false))
-    }
-
-    fn take(&mut self, length: Option<usize>, keep_partial: bool) -> Vec<u8> {
-        // What is buffered decides, not the protocol set now (the two never mix: connect and
-        // listen start an empty buffer): the bytes a TCP connection left stay readable after
-        // setProtocol('udp'), and a UDP socket's datagrams after setProtocol('tcp').
-        let bytes = match self.recv.take_datagram(length) {
-            Some((data, from)) => {
-                if from.is_some() {
-                    self.last_sender = from;
-                }
-                data
-            }
-            None => self.recv.take_stream(length, keep_partial),
-        };
-        self.maybe_resume_reading();
-        bytes
-    }
-
     /// `close()`: flush then close (Connected), abandon (HostLookUp/Connecting), stop
     /// (Listening/Bound); nothing when Unconnected or already Closing.
     pub fn close(&mut self) {
@@ -364,360 +241,6 @@ impl Engine {
         self.reset_buffers();
     }
 
-    /// `setProtocol(name)`, any case; only while Unconnected.
-    pub fn set_protocol(&mut self, name: &str) -> Result<(), CommandError> {
-        let result = self.require_unconnected("setProtocol").and_then(|_| {
-            match name.to_ascii_lowercase().as_str() {
-                "tcp" => Ok(Protocol::Tcp),
-                "udp" => Ok(Protocol::Udp),
-                _ => Err(CommandError::UnknownProtocol(name.to_string())),
-            }
-        });
-        let result = result.map(|p| self.protocol = p);
-        self.note(result)
-    }
-
-    /// `setConnectTimeout(ms)`: a positive integer.
-    pub fn set_connect_timeout(&mut self, ms: f64) -> Result<(), CommandError> {
-        let result =
-            positive_integer(ms, "connect timeout").map(|v| self.connect_timeout = v as Millis);
-        self.note(result)
-    }
-
-    /// `setHighWaterMark(bytes)`: a positive integer.
-    pub fn set_high_water_mark(&mut self, bytes: f64) -> Result<(), CommandError> {
-        let result =
-            positive_integer(bytes, "high-water mark").map(|v| self.send_high_water = v as usize);
-        self.note(result)
-    }
-
-    /// The receive high-water mark past which the host stops reading.
-    pub fn set_receive_high_water_mark(&mut self, bytes: f64) -> Result<(), CommandError> {
-        let result = positive_integer(bytes, "receive high-water mark")
-            .map(|v| self.recv_high_water = v as usize);
-        self.note(result)
-    }
-
-    /// Whether host names skip HostLookUp and go to the transport as they are (the browser host,
-    /// whose proxy resolves them). Off by default.
-    pub fn set_transport_resolves_names(&mut self, on: bool) {
-        self.transport_resolves_names = on;
-    }
-
-    // ----- incoming connections ---------------------------------------------------------------
-
-    /// A listening socket's host accepted a TCP connection. Returns the new socket (Connected,
-    /// addresses set) and queues `IncomingConnection`; `None` when this socket is not listening
-    /// on `id`, and the host should drop the connection.
-    pub fn handle_incoming(
-        &mut self,
-        id: ConnId,
-        local: SocketAddr,
-        remote: SocketAddr,
-    ) -> Option<Engine> {
-        match self.state {
-            State::Listening { id: current, .. } if current == id && !self.destroyed => {}
-            _ => return None,
-        }
-        let mut child = Engine::new();
-        child.connect_timeout = self.connect_timeout;
-        child.send_high_water = self.send_high_water;
-        child.recv_high_water = self.recv_high_water;
-        child.transport_resolves_names = self.transport_resolves_names;
-        let child_id = child.new_id();
-        child.state = State::Connected(Link {
-            id: child_id,
-            local,
-            remote,
-        });
-        self.events.push_back(Event::IncomingConnection);
-        Some(child)
-    }
-
-    /// `accept(other)` with another socket: `self` (Unconnected, TCP) takes over `incoming`'s
-    /// connection, its buffered bytes and its queued actions and events; `incoming` is left
-    /// destroyed.
-    pub fn adopt(&mut self, incoming: &mut Engine) -> Result<(), CommandError> {
-        let result = self.try_adopt(incoming);
-        self.note(result)
-    }
-
-    fn try_adopt(&mut self, incoming: &mut Engine) -> Result<(), CommandError> {
-        self.require_unconnected("accept")?;
-        if self.protocol != Protocol::Tcp {
-            return Err(CommandError::CannotAccept(
-                "the accepting socket is set to UDP",
-            ));
-        }
-        let link = match &incoming.state {
-            State::Connected(link) if !incoming.destroyed => link.clone(),
-            _ => {
-                return Err(CommandError::CannotAccept(
-                    "the incoming connection is no longer open",
-                ))
-            }
-        };
-        incoming.state = State::Unconnected;
-        self.recv = std::mem::take(&mut incoming.recv);
-        self.outgoing = std::mem::take(&mut incoming.outgoing);
-        self.buffered = std::mem::take(&mut incoming.buffered);
-        self.over_high_water = self.buffered > self.send_high_water;
-        self.reading_paused = std::mem::take(&mut incoming.reading_paused);
-        self.actions.extend(incoming.actions.drain(..));
-        self.events.extend(incoming.events.drain(..));
-        incoming.destroyed = true;
-        // Born connected: no stateChanged, as for the socket handed to incomingConnectionEvent.
-        self.state = State::Connected(link);
-        self.maybe_resume_reading();
-        Ok(())
-    }
-
-    // ----- what the host reports --------------------------------------------------------------
-
-    /// Feeds one input. Inputs for another transport than the current one are stale and ignored.
-    pub fn handle(&mut self, input: Input) {
-        if self.destroyed {
-            return;
-        }
-        match input {
-            Input::Resolved { id, addrs } => self.on_resolved(id, addrs),
-            Input::ConnectFailed { id, error } => self.on_connect_failed(id, &error),
-            Input::Connected { id, local, remote } => self.on_connected(id, local, remote),
-            Input::Received { id, data, from } => self.on_received(id, data, from),
-            Input::Sent { id, len } => self.on_sent(id, len),
-            Input::PeerClosed { id } => self.on_peer_closed(id, false),
-            Input::Closed { id } => self.on_peer_closed(id, true),
-            Input::Failed { id, error } => self.on_failed(id, &error),
-            Input::Listening { id, local } => self.on_listening(id, local),
-            Input::ListenFailed { id, error } => self.on_failed(id, &error),
-        }
-    }
-
-    /// The clock reached `now`: fails a lookup or connect whose deadline passed.
-    pub fn handle_timeout(&mut self, now: Millis) {
-        if self.destroyed {
-            return;
-        }
-        if let Some(deadline) = self.state.deadline() {
-            if now >= deadline {
-                self.fail_connect(ErrorCode::SocketTimeout);
-            }
-        }
-    }
-
-    fn on_listening(&mut self, id: ConnId, local: SocketAddr) {
-        if let State::Listening {
-            id: current,
-            local: bound,
-        }
-        | State::Bound {
-            id: current,
-            local: bound,
-        } = &mut self.state
-        {
-            // Hosts may report the same bind twice (at once and on their own event): tell once.
-            if *current == id && bound.is_none() {
-                *bound = Some(local);
-                self.events.push_back(Event::Listening { local });
-            }
-        }
-    }
-
-    fn on_resolved(&mut self, id: ConnId, addrs: Vec<IpAddr>) {
-        let State::HostLookUp {
-            id: current,
-            port,
-            deadline,
-        } = self.state
-        else {
-            return;
-        };
-        if current != id {
-            return;
-        }
-        let mut next: VecDeque<IpAddr> = addrs.into();
-        let Some(first) = next.pop_front() else {
-            return self.fail_connect(ErrorCode::HostNotFound);
-        };
-        self.events.push_back(Event::HostFound);
-        let attempt = self.new_id();
-        self.start_attempt(attempt, SocketAddr::new(first, port), next, deadline);
-    }
-
-    fn start_attempt(
-        &mut self,
-        id: ConnId,
-        remote: SocketAddr,
-        next: VecDeque<IpAddr>,
-        deadline: Millis,
-    ) {
-        self.set_state(State::Connecting {
-            id,
-            remote,
-            next,
-            deadline,
-        });
-        self.actions.push_back(Action::Connect {
-            id,
-            addr: remote,
-            protocol: self.protocol,
-        });
-    }
-
-    fn on_connect_failed(&mut self, id: ConnId, error: &str) {
-        let code = ErrorCode::from_host(error);
-        match &mut self.state {
-            State::HostLookUp { id: current, .. } if *current == id => {
-                // Whatever the resolver said, a name that did not resolve is HostNotFound.
-                let code = if code == ErrorCode::UnknownSocket {
-                    ErrorCode::HostNotFound
-                } else {
-                    code
-                };
-                self.fail_connect(code);
-            }
-            State::Connecting {
-                id: current,
-                remote,
-                next,
-                deadline,
-            } if *current == id => {
-                // A name with several addresses: try the next one within the same deadline.
-                match next.pop_front() {
-                    Some(ip) => {
-                        let (remote, next, deadline) = (
-                            SocketAddr::new(ip, remote.port()),
-                            std::mem::take(next),
-                            *deadline,
-                        );
-                        let attempt = self.new_id();
-                        self.state = State::Connecting {
-                            id: attempt,
-                            remote,
-                            next,
-                            deadline,
-                        };
-                        self.actions.push_back(Action::Connect {
-                            id: attempt,
-                            addr: remote,
-                            protocol: self.protocol,
-                        });
-                    }
-                    None => self.fail_connect(code),
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn on_connected(&mut self, id: ConnId, local: SocketAddr, remote: SocketAddr) {
-        match self.state {
-            State::Connecting { id: current, .. } if current == id => {}
-            _ => return,
-        }
-        self.set_state(State::Connected(Link { id, local, remote }));
-        self.events.push_back(Event::Connected);
-        self.flush_outgoing();
-    }
-
-    fn on_received(&mut self, id: ConnId, data: Vec<u8>, from: Option<SocketAddr>) {
-        if self.state.id() != Some(id) || data.is_empty() {
-            return;
-        }
-        match (&self.state, self.protocol) {
-            (State::Connected(_) | State::Closing(_), Protocol::Tcp) => self.recv.push_stream(data),
-            (State::Connected(link), Protocol::Udp) => {
-                let from = from.or(Some(link.remote));
-                self.recv.push_datagram(data, from);
-            }
-            (State::Bound { .. }, Protocol::Udp) => self.recv.push_datagram(data, from),
-            _ => return,
-        }
-        self.events.push_back(Event::DataAvailable(self.recv.len()));
-        if !self.reading_paused
-            && self.protocol == Protocol::Tcp
-            && self.recv.len() > self.recv_high_water
-        {
-            self.reading_paused = true;
-            self.actions.push_back(Action::PauseReading { id });
-        }
-    }
-
-    fn on_sent(&mut self, id: ConnId, len: usize) {
-        if self.state.id() != Some(id) {
-            return;
-        }
-        self.buffered = self.buffered.saturating_sub(len);
-        self.check_drain();
-        self.check_flushed();
-    }
-
-    /// Closing ends, cleanly, once no output is pending.
-    fn check_flushed(&mut self) {
-        if self.buffered == 0 && matches!(self.state, State::Closing(_)) {
-            self.disconnect(String::new());
-        }
-    }
-
-    /// `drainEvent` once buffered output falls below the mark after a write went over it.
-    fn check_drain(&mut self) {
-        if self.over_high_water && self.buffered < self.send_high_water {
-            self.over_high_water = false;
-            self.events.push_back(Event::Drain);
-        }
-    }
-
-    fn on_peer_closed(&mut self, id: ConnId, transport_gone: bool) {
-        if self.state.id() != Some(id) {
-            return;
-        }
-        match &self.state {
-            State::Connected(_) => {
-                self.actions.push_back(Action::Shutdown { id });
-                self.disconnect(String::new());
-            }
-            // While Closing, a peer that only ended its side still takes our bytes: wait for
-            // them to be sent. A transport that is gone with bytes unsent lost them.
-            State::Closing(_) if transport_gone => {
-                if self.buffered == 0 {
-                    self.disconnect(String::new());
-                } else {
-                    self.fail_connection(ErrorCode::RemoteHostClosed);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn on_failed(&mut self, id: ConnId, error: &str) {
-        if self.state.id() != Some(id) {
-            return;
-        }
-        let code = ErrorCode::from_host(error);
-        match self.state {
-            State::HostLookUp { .. } | State::Connecting { .. } => {
-                self.on_connect_failed(id, error)
-            }
-            // The system refused one datagram as larger than UDP allows: that write failed, the
-            // socket did not (as Qt's DatagramTooLargeError). The host still reports the
-            // datagram `Sent`, so it leaves `bufferedAmount`.
-            State::Connected(_) | State::Bound { .. }
-                if self.protocol == Protocol::Udp && code == ErrorCode::DatagramTooLarge =>
-            {
-                self.report_error(code)
-            }
-            State::Connected(_) | State::Closing(_) => self.fail_connection(code),
-            State::Listening { .. } | State::Bound { .. } => {
-                self.actions.push_back(Action::Abort { id });
-                self.report_error(code);
-                // A bound UDP socket's unsent answers are lost with it.
-                self.discard_output();
-                self.set_state(State::Unconnected);
-            }
-            State::Unconnected => {}
-        }
-    }
-
     // ----- outputs -----------------------------------------------------------------------------
 
     /// The next thing the host must do.
@@ -758,12 +281,6 @@ impl Engine {
     /// `connectTimeout()`, in ms.
     pub fn connect_timeout(&self) -> Millis {
         self.connect_timeout
-    }
-
-    /// Records a failure that the host decided outside a command (a wrong argument type, a
-    /// host that cannot do what was asked), so `lastError()` tells it.
-    pub fn set_last_error(&mut self, message: &str) {
-        self.last_error = message.to_string();
     }
 
     /// `lastError()`: the message of the last failed command or error event, '' when none.
@@ -859,15 +376,6 @@ impl Engine {
         });
     }
 
-    fn maybe_resume_reading(&mut self) {
-        if self.reading_paused && self.recv.len() <= self.recv_high_water {
-            self.reading_paused = false;
-            if let Some(id) = self.state.id() {
-                self.actions.push_back(Action::ResumeReading { id });
-            }
-        }
-    }
-
     /// Output not yet handed to the network is lost: nothing is pending, no drain is owed.
     fn discard_output(&mut self) {
         self.outgoing.clear();
@@ -911,14 +419,5 @@ impl Engine {
             self.last_error = e.to_string();
         }
         result
-    }
-}
-
-fn positive_integer(value: f64, what: &'static str) -> Result<u64, CommandError> {
-    if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0
-    {
-        Ok(value as u64)
-    } else {
-        Err(CommandError::NotPositive(what))
     }
 }

@@ -1,0 +1,242 @@
+//! What the host reports: [`Engine::handle`] for each [`Input`] and [`Engine::handle_timeout`]
+//! for the connect deadline. An input for another transport than the current one is stale and
+//! changes nothing.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+
+use super::Engine;
+use crate::engine::error::ErrorCode;
+use crate::engine::io::{Action, ConnId, Event, Input, Millis, Protocol};
+use crate::engine::state::{Link, State};
+
+impl Engine {
+    /// Feeds one input. Inputs for another transport than the current one are stale and ignored.
+    pub fn handle(&mut self, input: Input) {
+        if self.destroyed {
+            return;
+        }
+        match input {
+            Input::Resolved { id, addrs } => self.on_resolved(id, addrs),
+            Input::ConnectFailed { id, error } => self.on_connect_failed(id, &error),
+            Input::Connected { id, local, remote } => self.on_connected(id, local, remote),
+            Input::Received { id, data, from } => self.on_received(id, data, from),
+            Input::Sent { id, len } => self.on_sent(id, len),
+            Input::PeerClosed { id } => self.on_peer_closed(id, false),
+            Input::Closed { id } => self.on_peer_closed(id, true),
+            Input::Failed { id, error } => self.on_failed(id, &error),
+            Input::Listening { id, local } => self.on_listening(id, local),
+            Input::ListenFailed { id, error } => self.on_failed(id, &error),
+        }
+    }
+
+    /// The clock reached `now`: fails a lookup or connect whose deadline passed.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        if self.destroyed {
+            return;
+        }
+        if let Some(deadline) = self.state.deadline() {
+            if now >= deadline {
+                self.fail_connect(ErrorCode::SocketTimeout);
+            }
+        }
+    }
+
+    fn on_listening(&mut self, id: ConnId, local: SocketAddr) {
+        if let State::Listening {
+            id: current,
+            local: bound,
+        }
+        | State::Bound {
+            id: current,
+            local: bound,
+        } = &mut self.state
+        {
+            // Hosts may report the same bind twice (at once and on their own event): tell once.
+            if *current == id && bound.is_none() {
+                *bound = Some(local);
+                self.events.push_back(Event::Listening { local });
+            }
+        }
+    }
+
+    fn on_resolved(&mut self, id: ConnId, addrs: Vec<IpAddr>) {
+        let State::HostLookUp {
+            id: current,
+            port,
+            deadline,
+        } = self.state
+        else {
+            return;
+        };
+        if current != id {
+            return;
+        }
+        let mut next: VecDeque<IpAddr> = addrs.into();
+        let Some(first) = next.pop_front() else {
+            return self.fail_connect(ErrorCode::HostNotFound);
+        };
+        self.events.push_back(Event::HostFound);
+        let attempt = self.new_id();
+        self.start_attempt(attempt, SocketAddr::new(first, port), next, deadline);
+    }
+
+    pub(super) fn start_attempt(
+        &mut self,
+        id: ConnId,
+        remote: SocketAddr,
+        next: VecDeque<IpAddr>,
+        deadline: Millis,
+    ) {
+        self.set_state(State::Connecting {
+            id,
+            remote,
+            next,
+            deadline,
+        });
+        self.actions.push_back(Action::Connect {
+            id,
+            addr: remote,
+            protocol: self.protocol,
+        });
+    }
+
+    fn on_connect_failed(&mut self, id: ConnId, error: &str) {
+        let code = ErrorCode::from_host(error);
+        match &mut self.state {
+            State::HostLookUp { id: current, .. } if *current == id => {
+                // Whatever the resolver said, a name that did not resolve is HostNotFound.
+                let code = if code == ErrorCode::UnknownSocket {
+                    ErrorCode::HostNotFound
+                } else {
+                    code
+                };
+                self.fail_connect(code);
+            }
+            State::Connecting {
+                id: current,
+                remote,
+                next,
+                deadline,
+            } if *current == id => {
+                // A name with several addresses: try the next one within the same deadline.
+                match next.pop_front() {
+                    Some(ip) => {
+                        let (remote, next, deadline) = (
+                            SocketAddr::new(ip, remote.port()),
+                            std::mem::take(next),
+                            *deadline,
+                        );
+                        let attempt = self.new_id();
+                        self.state = State::Connecting {
+                            id: attempt,
+                            remote,
+                            next,
+                            deadline,
+                        };
+                        self.actions.push_back(Action::Connect {
+                            id: attempt,
+                            addr: remote,
+                            protocol: self.protocol,
+                        });
+                    }
+                    None => self.fail_connect(code),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_connected(&mut self, id: ConnId, local: SocketAddr, remote: SocketAddr) {
+        match self.state {
+            State::Connecting { id: current, .. } if current == id => {}
+            _ => return,
+        }
+        self.set_state(State::Connected(Link { id, local, remote }));
+        self.events.push_back(Event::Connected);
+        self.flush_outgoing();
+    }
+
+    fn on_received(&mut self, id: ConnId, data: Vec<u8>, from: Option<SocketAddr>) {
+        if self.state.id() != Some(id) || data.is_empty() {
+            return;
+        }
+        match (&self.state, self.protocol) {
+            (State::Connected(_) | State::Closing(_), Protocol::Tcp) => self.recv.push_stream(data),
+            (State::Connected(link), Protocol::Udp) => {
+                let from = from.or(Some(link.remote));
+                self.recv.push_datagram(data, from);
+            }
+            (State::Bound { .. }, Protocol::Udp) => self.recv.push_datagram(data, from),
+            _ => return,
+        }
+        self.events.push_back(Event::DataAvailable(self.recv.len()));
+        if !self.reading_paused
+            && self.protocol == Protocol::Tcp
+            && self.recv.len() > self.recv_high_water
+        {
+            self.reading_paused = true;
+            self.actions.push_back(Action::PauseReading { id });
+        }
+    }
+
+    fn on_sent(&mut self, id: ConnId, len: usize) {
+        if self.state.id() != Some(id) {
+            return;
+        }
+        self.buffered = self.buffered.saturating_sub(len);
+        self.check_drain();
+        self.check_flushed();
+    }
+
+    fn on_peer_closed(&mut self, id: ConnId, transport_gone: bool) {
+        if self.state.id() != Some(id) {
+            return;
+        }
+        match &self.state {
+            State::Connected(_) => {
+                self.actions.push_back(Action::Shutdown { id });
+                self.disconnect(String::new());
+            }
+            // While Closing, a peer that only ended its side still takes our bytes: wait for
+            // them to be sent. A transport that is gone with bytes unsent lost them.
+            State::Closing(_) if transport_gone => {
+                if self.buffered == 0 {
+                    self.disconnect(String::new());
+                } else {
+                    self.fail_connection(ErrorCode::RemoteHostClosed);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_failed(&mut self, id: ConnId, error: &str) {
+        if self.state.id() != Some(id) {
+            return;
+        }
+        let code = ErrorCode::from_host(error);
+        match self.state {
+            State::HostLookUp { .. } | State::Connecting { .. } => {
+                self.on_connect_failed(id, error)
+            }
+            // The system refused one datagram as larger than UDP allows: that write failed, the
+            // socket did not (as Qt's DatagramTooLargeError). The host still reports the
+            // datagram `Sent`, so it leaves `bufferedAmount`.
+            State::Connected(_) | State::Bound { .. }
+                if self.protocol == Protocol::Udp && code == ErrorCode::DatagramTooLarge =>
+            {
+                self.report_error(code)
+            }
+            State::Connected(_) | State::Closing(_) => self.fail_connection(code),
+            State::Listening { .. } | State::Bound { .. } => {
+                self.actions.push_back(Action::Abort { id });
+                self.report_error(code);
+                // A bound UDP socket's unsent answers are lost with it.
+                self.discard_output();
+                self.set_state(State::Unconnected);
+            }
+            State::Unconnected => {}
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! What the script sets on [`Engine`]: protocol, connect timeout, high-water marks, and the
+//! host's own options and failures.
+
+use crate::engine::error::CommandError;
+use crate::engine::io::{Millis, Protocol};
+
+use super::Engine;
+
+impl Engine {
+    /// `setProtocol(name)`, any case; only while Unconnected.
+    pub fn set_protocol(&mut self, name: &str) -> Result<(), CommandError> {
+        let result = self.require_unconnected("setProtocol").and_then(|_| {
+            match name.to_ascii_lowercase().as_str() {
+                "tcp" => Ok(Protocol::Tcp),
+                "udp" => Ok(Protocol::Udp),
+                _ => Err(CommandError::UnknownProtocol(name.to_string())),
+            }
+        });
+        let result = result.map(|p| self.protocol = p);
+        self.note(result)
+    }
+
+    /// `setConnectTimeout(ms)`: a positive integer.
+    pub fn set_connect_timeout(&mut self, ms: f64) -> Result<(), CommandError> {
+        let result =
+            positive_integer(ms, "connect timeout").map(|v| self.connect_timeout = v as Millis);
+        self.note(result)
+    }
+
+    /// `setHighWaterMark(bytes)`: a positive integer.
+    pub fn set_high_water_mark(&mut self, bytes: f64) -> Result<(), CommandError> {
+        let result =
+            positive_integer(bytes, "high-water mark").map(|v| self.send_high_water = v as usize);
+        self.note(result)
+    }
+
+    /// The receive high-water mark past which the host stops reading.
+    pub fn set_receive_high_water_mark(&mut self, bytes: f64) -> Result<(), CommandError> {
+        let result = positive_integer(bytes, "receive high-water mark")
+            .map(|v| self.recv_high_water = v as usize);
+        self.note(result)
+    }
+
+    /// Whether host names skip HostLookUp and go to the transport as they are (the browser host,
+    /// whose proxy resolves them). Off by default.
+    pub fn set_transport_resolves_names(&mut self, on: bool) {
+        self.transport_resolves_names = on;
+    }
+
+    /// Records a failure that the host decided outside a command (a wrong argument type, a
+    /// host that cannot do what was asked), so `lastError()` tells it.
+    pub fn set_last_error(&mut self, message: &str) {
+        self.last_error = message.to_string();
+    }
+}
+
+fn positive_integer(value: f64, what: &'static str) -> Result<u64, CommandError> {
+    if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0
+    {
+        Ok(value as u64)
+    } else {
+        Err(CommandError::NotPositive(what))
+    }
+}

@@ -1,0 +1,126 @@
+//! The send side of [`Engine`]: `write`, Blob reservations, and handing output to the host
+//! (`Send`, then the `Shutdown` that a Closing socket waits for), with the drain and
+//! flushed-while-Closing checks that follow a `Sent`.
+
+use std::net::SocketAddr;
+
+use super::Engine;
+use crate::engine::error::CommandError;
+use crate::engine::io::{Action, Event};
+use crate::engine::state::State;
+
+impl Engine {
+    /// `write(data)`: the number of bytes queued (all of `data`, or 0 when the status takes no
+    /// writes). Queued while HostLookUp/Connecting, sent at once while Connected (unless a
+    /// reservation is ahead of it).
+    pub fn write(&mut self, data: Vec<u8>) -> usize {
+        let len = data.len();
+        if len == 0 {
+            return 0;
+        }
+        match self.write_target() {
+            Ok(to) => {
+                self.outgoing.push(data, to);
+                self.count_buffered(len);
+                self.flush_outgoing();
+                len
+            }
+            Err(message) => {
+                self.last_error = message;
+                0
+            }
+        }
+    }
+
+    /// Keeps room for `len` bytes that are still being produced (a Blob being read): later
+    /// writes queue behind it and `close()` waits for it. Returns the slot for `fill`, or
+    /// `None` when the status takes no writes (as `write` returning 0).
+    pub fn reserve(&mut self, len: usize) -> Option<u32> {
+        match self.write_target() {
+            Ok(_) if len == 0 => None,
+            Ok(to) => {
+                let slot = self.new_id();
+                self.outgoing.reserve(slot, len, to);
+                self.count_buffered(len);
+                Some(slot)
+            }
+            Err(message) => {
+                self.last_error = message;
+                None
+            }
+        }
+    }
+
+    /// Supplies the bytes of a reservation (fewer than reserved when producing them failed;
+    /// the shortfall leaves `bufferedAmount`). Unknown slots (the connection ended) are ignored.
+    pub fn fill(&mut self, slot: u32, data: Vec<u8>) {
+        let got = data.len();
+        if let Some(reserved) = self.outgoing.fill(slot, data) {
+            self.buffered = self.buffered.saturating_sub(reserved.saturating_sub(got));
+            self.flush_outgoing();
+            self.check_drain();
+            // A short (or empty) fill can be what leaves nothing pending while Closing.
+            self.check_flushed();
+        }
+    }
+
+    /// Where a write in the current status goes: `Ok(None)` for the connection's peer,
+    /// `Ok(Some(addr))` for a bound UDP socket's last sender, `Err(why)` when it takes none.
+    fn write_target(&self) -> Result<Option<SocketAddr>, String> {
+        if self.destroyed {
+            return Err(CommandError::Destroyed.to_string());
+        }
+        match &self.state {
+            State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_) => Ok(None),
+            State::Bound { .. } => self.last_sender.map(Some).ok_or_else(|| {
+                "write on a bound UDP socket answers the sender of the last datagram read, and none was read yet".to_string()
+            }),
+            other => Err(format!(
+                "write needs status Connecting or Connected, the socket is {}",
+                other.status().name()
+            )),
+        }
+    }
+
+    fn count_buffered(&mut self, len: usize) {
+        self.buffered += len;
+        if self.buffered > self.send_high_water {
+            self.over_high_water = true;
+        }
+    }
+
+    /// Hands ready output to the host while a transport can take it, and, when Closing and
+    /// all output is handed over, the Shutdown that ends the connection after it.
+    pub(super) fn flush_outgoing(&mut self) {
+        let id = match &self.state {
+            State::Connected(link) | State::Closing(link) => link.id,
+            State::Bound { id, .. } => *id,
+            _ => return,
+        };
+        while let Some((data, to)) = self.outgoing.pop_ready() {
+            self.actions.push_back(Action::Send { id, data, to });
+        }
+        if matches!(self.state, State::Closing(_))
+            && self.outgoing.is_empty()
+            && !self.shutdown_queued
+        {
+            self.shutdown_queued = true;
+            self.actions.push_back(Action::Shutdown { id });
+        }
+    }
+
+    /// Closing ends, cleanly, once no output is pending.
+    pub(super) fn check_flushed(&mut self) {
+        if self.buffered == 0 && matches!(self.state, State::Closing(_)) {
+            self.disconnect(String::new());
+        }
+    }
+
+    /// `drainEvent` once buffered output falls below the mark after a write went over it.
+    pub(super) fn check_drain(&mut self) {
+        if self.over_high_water && self.buffered < self.send_high_water {
+            self.over_high_water = false;
+            self.events.push_back(Event::Drain);
+        }
+    }
+}

@@ -7,13 +7,6 @@ use kvsocket::engine::{Action, ErrorCode, Event, Input, PortArg, Protocol, Statu
 
 use crate::exports::kvsocket::engine::engine as wit;
 
-/// An address as hosts print it: IPv4, IPv6 bare or in brackets; a `%zone` suffix is dropped
-/// (the engine's addresses carry no zone), as the wasm-bindgen bindings do.
-pub fn parse_host_ip(text: &str) -> Option<IpAddr> {
-    let text = text.split('%').next().unwrap_or(text);
-    kvsocket::engine::address::parse_ip(text)
-}
-
 pub fn ip_to_wit(ip: IpAddr) -> wit::IpAddress {
     match ip {
         IpAddr::V4(v4) => {

@@ -8,6 +8,7 @@ mod convert;
 
 use std::cell::RefCell;
 
+use kvsocket::engine::address::parse_host_ip;
 use kvsocket::engine::recv::{decode_hex, length_arg};
 use kvsocket::engine::{CommandError, Engine};
 
@@ -31,7 +32,7 @@ impl wit::Guest for Component {
     type Socket = EngineSocket;
 
     fn parse_ip(text: String) -> Option<wit::IpAddress> {
-        convert::parse_host_ip(&text).map(ip_to_wit)
+        parse_host_ip(&text).map(ip_to_wit)
     }
 
     fn ip_to_string(ip: wit::IpAddress) -> String {

@@ -1,10 +1,11 @@
 //! JS <-> engine value conversions for the bindings.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use crate::engine::address::parse_host_ip;
 use crate::engine::{Action, Event, PortArg};
 
 /// A script's port argument: numbers and strings as they are; `undefined` takes `default`.
@@ -31,14 +32,8 @@ pub fn length_value(value: &JsValue) -> Option<f64> {
     })
 }
 
-/// An address as hosts print it: IPv4, IPv6 (a `%zone` suffix is dropped), bracketed or not.
-pub fn parse_ip(text: &str) -> Option<IpAddr> {
-    let text = text.split('%').next().unwrap_or(text);
-    crate::engine::address::parse_ip(text)
-}
-
 pub fn parse_addr(ip: &str, port: u16) -> Result<SocketAddr, JsError> {
-    parse_ip(ip)
+    parse_host_ip(ip)
         .map(|ip| SocketAddr::new(ip, port))
         .ok_or_else(|| JsError::new(&format!("host reported a bad address {ip:?}")))
 }

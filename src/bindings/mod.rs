@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
+use crate::engine::address::parse_host_ip;
 use crate::engine::recv::{decode_hex, length_arg};
 use crate::engine::{Engine as Core, Input};
 use convert::{action_to_js, event_to_js, parse_addr, port_arg};
@@ -230,7 +231,7 @@ impl Engine {
         let addrs = addrs
             .iter()
             .filter_map(|a| a.as_string())
-            .filter_map(|a| convert::parse_ip(&a))
+            .filter_map(|a| parse_host_ip(&a))
             .collect();
         self.core.handle(Input::Resolved { id, addrs });
     }

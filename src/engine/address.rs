@@ -58,6 +58,13 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
     text.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
 }
 
+/// Parses an address as hosts report it (Node's `net`, a proxy's messages): an IP literal as
+/// [`parse_ip`] takes it, with a `%zone` suffix dropped, since the engine's addresses carry no
+/// zone. Every host adapter (the wasm-bindgen bindings, the component) goes through this one.
+pub fn parse_host_ip(text: &str) -> Option<IpAddr> {
+    parse_ip(text.split('%').next().unwrap_or(text))
+}
+
 /// Validates a connect host. A name whose last label is all digits must be a valid IPv4
 /// literal (as URL parsers do), so `1.2.3.4.5` and `256.1.1.1` are refused rather than sent to
 /// the resolver.
@@ -162,6 +169,23 @@ mod tests {
         }
         assert!(parse_host(&"a".repeat(64)).is_err());
         assert!(parse_host(&format!("{}.com", "a.".repeat(130))).is_err());
+    }
+
+    #[test]
+    fn host_reported_addresses() {
+        assert_eq!(
+            parse_host_ip("fe80::1%eth0"),
+            Some("fe80::1".parse().unwrap())
+        );
+        assert_eq!(
+            parse_host_ip("::ffff:127.0.0.1"),
+            parse_ip("::ffff:127.0.0.1")
+        );
+        assert_eq!(
+            parse_host_ip("127.0.0.1"),
+            Some("127.0.0.1".parse().unwrap())
+        );
+        assert_eq!(parse_host_ip("localhost"), None);
     }
 
     #[test]

@@ -93,8 +93,9 @@ impl ErrorCode {
     }
 
     /// Maps what a host reports (a POSIX/libuv errno name such as `ECONNREFUSED`, a DNS error
-    /// name such as `ENOTFOUND`, or one of our own code names) to a code. Kept here, not in the
-    /// hosts, so that Node and the proxy's forwarded errors are classified by one table.
+    /// name such as `ENOTFOUND`, one of kvsocket-proxy's own codes, or one of our own code
+    /// names) to a code. Kept here, not in the hosts, so that Node's errors and the proxy's
+    /// forwarded ones are classified by one table.
     pub fn from_host(name: &str) -> ErrorCode {
         if let Some(code) = ErrorCode::ALL.iter().find(|c| c.name() == name) {
             return *code;
@@ -116,6 +117,11 @@ impl ErrorCode {
             "EAFNOSUPPORT" | "EPROTONOSUPPORT" | "EOPNOTSUPP" | "ENOTSUP" | "EINVAL" => {
                 ErrorCode::UnsupportedSocketOperation
             }
+            // kvsocket-proxy's own codes (docs/proxy-protocol.md). A destination its --allow
+            // rules deny is refused as a denied TCP target is; the others say the proxy did not
+            // expect what the page sent.
+            "TargetDenied" => ErrorCode::ProxyConnectionRefused,
+            "NoDestination" | "NotBound" | "BadMessage" => ErrorCode::ProxyProtocol,
             _ => ErrorCode::UnknownSocket,
         }
     }

@@ -10,7 +10,7 @@ use web_sys::{CloseEvent, MessageEvent};
 
 use super::js::{feed, flag, get, set};
 use super::tunnel::{
-    close_error, finish, opened, report_sent, websocket, ws_of, NOT_FOUND, PROTOCOL, REFUSED,
+    close_error, finish, opened, report_sent, websocket, ws_of, NOT_FOUND, REFUSED,
 };
 
 /// What a session's mode is told: a control message (a parsed JSON object with a string
@@ -85,8 +85,8 @@ fn control(
     if kind != "error" {
         return on_message(t, Message::Control(kind, message));
     }
+    // Passed as it is: the engine classifies Node's errno names and the proxy's own codes.
     let code = get(&message, "code").as_string().unwrap_or_default();
-    let code = engine_code(&code);
     if flag(t, "ready") {
         // A datagram the proxy could not send, an ICMP error: the engine decides whether the
         // socket survives it (one oversized datagram does), and aborts it if not.
@@ -99,19 +99,6 @@ fn control(
         let _ = ws.close();
     }
     feed(t, &attempt.as_string().unwrap_or_default(), &[code.into()])
-}
-
-/// The proxy's error codes as the engine's: Node's errno names pass as they are
-/// (`ErrorCode::from_host` knows them); the proxy's own are said in the engine's terms.
-fn engine_code(code: &str) -> &str {
-    match code {
-        // A destination the proxy's --allow rules deny: as for a denied TCP target.
-        "TargetDenied" => REFUSED,
-        // Messages the proxy did not expect from us.
-        "NoDestination" | "NotBound" | "BadMessage" => PROTOCOL,
-        "" => "UnknownSocket",
-        other => other,
-    }
 }
 
 fn closed(t: &JsValue, code: u16, reason: &str) -> Result<(), JsValue> {

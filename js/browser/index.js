@@ -4,7 +4,7 @@
 //   import { Socket } from 'kvsocket';
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
-import init, { Engine, hexToBytes, BrowserHost } from '../../pkg/kvsocket.js';
+import init, { Engine, hexToBytes, BrowserHost, isKvsocketProxy } from '../../pkg/kvsocket.js';
 import { createSocketClass } from '../socket.js';
 
 await init();
@@ -27,10 +27,6 @@ const NO_PROXY = 'no proxy URL configured: set options.proxy or Socket.defaultPr
 const NO_LISTEN = "listen in a browser needs kvsocket-proxy's reverse tunnel: this proxy URL has no {host}/{port} placeholders, so it is a one-target proxy (websockify), which cannot listen";
 const NO_UDP = "UDP in a browser needs kvsocket-proxy's datagram mode: this proxy URL has no {host}/{port} placeholders, so it is a one-target proxy (websockify), which carries TCP only";
 
-// A template with placeholders is kvsocket-proxy's form (its reverse tunnel and datagram mode
-// live at the same address); one without is websockify's one-target mode (docs/browser-host.md).
-const isKvsocketProxy = (url) => /\{host\}|\{port\}/.test(url);
-
 const browserHost = new BrowserHost();
 
 /** The facade's host: the Rust BrowserHost performs; `refuse` says what a browser cannot do. */
@@ -38,6 +34,9 @@ export const browserHostAdapter = {
   perform: (action, link) => browserHost.perform(action, link),
   refuse(command, options, protocol) {
     const proxy = options.proxy;
+    // A template with placeholders is kvsocket-proxy's form (its reverse tunnel and datagram mode
+    // live at the same address); one without is websockify's one-target mode
+    // (docs/browser-host.md). The test is the Rust host's own (src/transport/url.rs).
     if (typeof proxy !== 'string' || proxy === '') return NO_PROXY;
     if (isKvsocketProxy(proxy)) return '';
     if (protocol === 'udp') return NO_UDP;

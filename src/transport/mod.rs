@@ -22,6 +22,13 @@ pub use url::proxy_url;
 /// than kvsocket-proxy (the JS adapter refuses those before the engine starts them).
 const UNSUPPORTED: &str = "UnsupportedSocketOperation";
 
+/// Whether a proxy URL template is kvsocket-proxy's form (placeholders), which can also listen
+/// and carry UDP; for the browser entry's `refuse`, so that the rule has one place.
+#[wasm_bindgen(js_name = isKvsocketProxy)]
+pub fn is_kvsocket_proxy_template(template: &str) -> bool {
+    is_kvsocket_proxy(template)
+}
+
 /// `host.perform(action, link)` for the JS facade, in Rust over `web_sys::WebSocket`.
 #[wasm_bindgen]
 #[derive(Default)]

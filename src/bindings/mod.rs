@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::engine::address::parse_host_ip;
 use crate::engine::recv::{decode_hex, length_arg};
-use crate::engine::{Engine as Core, Input};
+use crate::engine::{CommandError, Engine as Core, Input};
 use convert::{action_to_js, event_to_js, parse_addr, port_arg};
 
 /// The bytes of `writeHex(hex)`'s argument; throws TypeError for an odd length or a non-hex digit.
@@ -20,6 +20,17 @@ pub fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, JsValue> {
     decode_hex(hex).ok_or_else(|| {
         js_sys::TypeError::new("writeHex: expected an even number of hex digits (0-9, a-f)").into()
     })
+}
+
+/// A setting that is not a number reaches the engine as NaN, which it refuses like any other
+/// value that is not a positive integer.
+fn number_or_nan(value: &JsValue) -> f64 {
+    value.as_f64().unwrap_or(f64::NAN)
+}
+
+/// A refused setting throws TypeError with the engine's message (SPEC.md: `setConnectTimeout`).
+fn type_error(result: Result<(), CommandError>) -> Result<(), JsValue> {
+    result.map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
 }
 
 /// One socket's engine, driven by the JS facade.
@@ -110,28 +121,22 @@ impl Engine {
         self.core.set_protocol(&name).is_ok()
     }
 
+    /// Throws TypeError unless `ms` is a positive integer.
     #[wasm_bindgen(js_name = setConnectTimeout)]
     pub fn set_connect_timeout(&mut self, ms: JsValue) -> Result<(), JsValue> {
-        let ms = ms.as_f64().unwrap_or(f64::NAN);
-        self.core
-            .set_connect_timeout(ms)
-            .map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
+        type_error(self.core.set_connect_timeout(number_or_nan(&ms)))
     }
 
+    /// Throws TypeError unless `bytes` is a positive integer.
     #[wasm_bindgen(js_name = setHighWaterMark)]
     pub fn set_high_water_mark(&mut self, bytes: JsValue) -> Result<(), JsValue> {
-        let bytes = bytes.as_f64().unwrap_or(f64::NAN);
-        self.core
-            .set_high_water_mark(bytes)
-            .map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
+        type_error(self.core.set_high_water_mark(number_or_nan(&bytes)))
     }
 
+    /// Throws TypeError unless `bytes` is a positive integer.
     #[wasm_bindgen(js_name = setReceiveHighWaterMark)]
     pub fn set_receive_high_water_mark(&mut self, bytes: JsValue) -> Result<(), JsValue> {
-        let bytes = bytes.as_f64().unwrap_or(f64::NAN);
-        self.core
-            .set_receive_high_water_mark(bytes)
-            .map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
+        type_error(self.core.set_receive_high_water_mark(number_or_nan(&bytes)))
     }
 
     /// Host names skip HostLookUp and reach the host as a `connect` action with `host` instead

@@ -514,6 +514,15 @@ fn a_short_fill_leaves_buffered_amount_and_an_unknown_slot_is_ignored() {
 }
 
 #[test]
+fn reservations_larger_than_memory_do_not_overflow_the_buffered_count() {
+    let (mut e, _) = connected_engine();
+    assert!(e.reserve(usize::MAX).is_some());
+    assert!(e.reserve(usize::MAX).is_some());
+    assert_eq!(e.write(b"x".to_vec()), 1);
+    assert_eq!(e.buffered_amount(), usize::MAX);
+}
+
+#[test]
 fn reserve_is_refused_where_write_is() {
     for status in [Status::Unconnected, Status::Listening, Status::Closing] {
         let mut e = engine_in(status);

@@ -54,6 +54,7 @@ impl Engine {
     }
 }
 
+/// A positive integer that JS numbers hold exactly (up to `Number.MAX_SAFE_INTEGER`).
 fn positive_integer(value: f64, what: &'static str) -> Result<u64, CommandError> {
     if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0
     {

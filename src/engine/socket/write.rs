@@ -83,7 +83,9 @@ impl Engine {
     }
 
     fn count_buffered(&mut self, len: usize) {
-        self.buffered += len;
+        // Saturating: hosts pass reservation sizes as they come (a Blob larger than wasm32's
+        // usize is clamped to usize::MAX), and two of those must not overflow.
+        self.buffered = self.buffered.saturating_add(len);
         if self.buffered > self.send_high_water {
             self.over_high_water = true;
         }

@@ -11,6 +11,8 @@ const DESTROYED = 'the socket was destroyed';
 const now = () => performance.now();
 // setTimeout's largest delay; larger ones fire at once (Node and browsers alike).
 const MAX_DELAY = 2 ** 31 - 1;
+// The key under which the facade passes an existing engine to the constructor.
+const ENGINE = Symbol('kvsocket engine');
 
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `host.perform(action,
@@ -35,13 +37,14 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     #movedTo = null;
 
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
-    constructor(options = undefined, engine = undefined) {
+    constructor(options = undefined, internal = undefined) {
       super();
       options ??= {};
       if (typeof options !== 'object') {
         throw new TypeError(`Socket options must be an object, got ${describe(options)}`);
       }
-      this.#engine = engine instanceof Engine ? engine : new Engine();
+      // Only the facade can hand in an engine (an incoming connection's): the key is private.
+      this.#engine = internal?.[ENGINE] ?? new Engine();
       this.#link = new Link(
         { input: (method, args) => this.#input(method, args), incoming: (...a) => this.#incoming(...a) },
         // Read when a host needs it, so that a later `Socket.defaultProxy = url` counts too.
@@ -105,6 +108,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (this.#destroyed) return false;
       const offered = this.#offering;
       if (!offered) return this.#fail('accept is only valid inside incomingConnectionEvent');
+      if (offered.#destroyed) return this.#fail('accept: the incoming connection was destroyed');
       if (socket === offered) {
         offered.#accepted = true;
         return true;
@@ -249,7 +253,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (this.#destroyed) return null;
       const engine = this.#engine.incoming(id, localIp, localPort, remoteIp, remotePort);
       if (!engine) return null;
-      const child = new Socket({ proxy: this.#link.options.proxy }, engine);
+      const child = new Socket({ proxy: this.#link.options.proxy }, { [ENGINE]: engine });
       this.#pendingChildren.push(child);
       this.#pump();
       return { link: child.#link, id: engine.currentId() };

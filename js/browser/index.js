@@ -10,16 +10,11 @@ import { createSocketClass } from '../socket.js';
 await init();
 
 // The proxy resolves host names, so the engine skips HostLookUp and hands names to the host.
+// (Engines made inside wasm for incoming connections inherit the setting from their listener.)
 class BrowserEngine extends Engine {
   constructor() {
     super();
     this.setTransportResolvesNames(true);
-  }
-
-  // Engines made inside wasm (an incoming connection's) are plain Engine objects; the facade's
-  // `instanceof` check must take them too. They inherit the setting from their listener.
-  static [Symbol.hasInstance](value) {
-    return value instanceof Engine;
   }
 }
 

@@ -196,6 +196,24 @@ test('accept() outside incomingConnectionEvent returns false', T, async (t) => {
   assert.equal(server.accept(track(new Socket())), false);
 });
 
+test('accept() of an incoming socket the handler destroyed returns false, says why', T, async (t) => {
+  const track = cleanup(t);
+  const server = track(new Socket());
+  assert.equal(server.listen(0, '127.0.0.1'), true);
+  const results = [];
+  server.incomingConnectionEvent = (sock) => {
+    sock.destroy();
+    results.push(server.accept(track(new Socket())), server.lastError(), server.accept(sock));
+  };
+  const c = net.connect(server.localPort(), '127.0.0.1');
+  c.on('error', () => {});
+  t.after(() => c.destroy());
+  await waitUntil(() => results.length === 3, 3000, 'incomingConnectionEvent');
+  assert.equal(results[0], false);
+  assert.match(results[1], /destroyed/);
+  assert.equal(results[2], false);
+});
+
 test('listen with a bad port or interface returns false, lastError says why', T, (t) => {
   const track = cleanup(t);
   for (const [port, iface] of [

@@ -8,13 +8,11 @@
 // default 1000), BENCH_ROUNDS (best of, default 3), CHROMIUM (default /usr/bin/chromium),
 // BENCH_BROWSER_PROFILE=DIR (after the bench, one more of each run under the page's V8
 // profiler, written to DIR/browser-{raw,kv}{Upload,Download,Echo}.cpuprofile).
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { startProxy } from '../js/proxy/server.js';
+import { launchChromium, servePackage } from '../tests/browser/harness.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_BROWSER_MIB ?? 64) * MiB;
@@ -22,7 +20,6 @@ const CHUNK = 64 * 1024;
 const PINGS = Number(process.env.BENCH_BROWSER_PINGS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PROFILE = process.env.BENCH_BROWSER_PROFILE; // a directory: also write page CPU profiles
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // Never hang: a bench that stops making progress fails instead.
 const deadline = setTimeout(() => {
@@ -62,33 +59,14 @@ const proxy = await startProxy({
 });
 
 // ----- the page: the browser entry, the wasm and the page half of the bench -----
-const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
-const web = http.createServer(async (req, res) => {
-  const { pathname } = new URL(req.url, 'http://x');
-  if (pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title>');
-  const file = path.join(root, path.normalize(pathname));
-  const served = pathname.startsWith('/js/') || pathname.startsWith('/pkg/') || pathname === '/benches/browser-page.js';
-  if (!served || !file.startsWith(root)) return res.writeHead(404).end();
-  try {
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
-  } catch {
-    res.writeHead(404).end();
-  }
-});
-await new Promise((resolve) => web.listen(0, '127.0.0.1', resolve));
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--disable-dev-shm-usage'],
-});
+const web = await servePackage({ extra: ['/benches/browser-page.js'] });
+const browser = await launchChromium();
 const rows = [];
 try {
   const page = await browser.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(`http://127.0.0.1:${web.address().port}/`);
+  await page.goto(web.url);
   await page.evaluate(async ({ proxyUrl, sizes }) => {
     const { Socket } = await import('/js/browser/index.js');
     const { make } = await import('/benches/browser-page.js');

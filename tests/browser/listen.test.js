@@ -5,36 +5,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import http from 'node:http';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startProxy } from '../../js/proxy/server.js';
 import { closedPort } from './targets.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
-
-// The browser entry and the wasm (js/, pkg/) and an empty page; nothing else.
-function staticServer() {
-  const server = http.createServer(async (req, res) => {
-    const { pathname } = new URL(req.url, 'http://x');
-    if (pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>listen</title>');
-    const file = path.join(root, path.normalize(pathname));
-    if (!/^\/(js|pkg)\//.test(pathname) || !file.startsWith(root)) return res.writeHead(404).end();
-    try {
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+import { root, launchChromium, servePackage } from './harness.js';
 
 /** A node:dgram socket on 127.0.0.1 that records what it gets (and answers, with `reply`). */
 async function udpPeer(reply) {
@@ -113,8 +90,8 @@ test('listen and UDP in Chromium through kvsocket-proxy', { timeout: 90_000 }, a
   });
   // A proxy whose incoming connections expire at once: the page's claim comes too late.
   const hasty = await startProxy({ allowListen: ['127.0.0.1:0'], claimTimeout: 0, log: () => {} });
-  const web = await staticServer();
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const web = await servePackage();
+  const browser = await launchChromium();
   t.after(async () => {
     await browser.close();
     web.close();
@@ -362,7 +339,7 @@ test('the demo\'s listen page (www/listen.html) answers nc-style clients', { tim
     });
     child.once('exit', (code) => reject(new Error(`www/serve.js exited (${code}): ${text}`)));
   });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const page = await browser.newPage();
   const errors = [];

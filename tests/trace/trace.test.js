@@ -6,42 +6,13 @@
 //   - a target the proxy cannot reach is ProxyConnectionRefused in the browser.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { Socket } from 'kvsocket';
 import { startProxy } from '../../js/proxy/server.js';
 import { startTargets, closedPort } from '../browser/targets.js';
+import { root, launchChromium, servePackage } from '../browser/harness.js';
 import { runScenario } from './scenario.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
-const SERVED = ['/js/', '/pkg/', '/tests/trace/'];
-
-// Serves the package's browser entry, the wasm and the scenario to the page; nothing else.
-function staticServer() {
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://x');
-    if (url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>trace</title>');
-      return;
-    }
-    const file = path.join(root, path.normalize(url.pathname));
-    if (!SERVED.some((p) => url.pathname.startsWith(p)) || !file.startsWith(root)) {
-      res.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 const differsByHost = (host) => (line) => {
   if (host === 'node') return !/stateChanged HostLookUp$|hostFound$/.test(line);
@@ -62,7 +33,7 @@ test('the same scenario gives the same trace in Node and in Chromium through kvs
     allowListen: ['127.0.0.1:*'],
     log: () => {},
   });
-  const web = await staticServer();
+  const web = await servePackage({ extra: ['/tests/trace/'] });
   t.after(async () => {
     web.close();
     await proxy.close();
@@ -72,17 +43,12 @@ test('the same scenario gives the same trace in Node and in Chromium through kvs
 
   const nodeLines = await runScenario(Socket, env);
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-dev-shm-usage'], // playwright gives it a fresh profile of its own
-  });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const page = await browser.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(`http://127.0.0.1:${web.address().port}/`);
+  await page.goto(web.url);
   const browserLines = await page.evaluate(async ({ env, proxyUrl }) => {
     const { Socket } = await import('/js/browser/index.js');
     const { runScenario } = await import('/tests/trace/scenario.js');

@@ -1,0 +1,44 @@
+// What every Chromium test and the browser bench share: how Chromium is started here (Debian's
+// chromium, as root, with the network-quiet flags from ../shared/TOOLCHAIN.md) and a static server
+// for the package's browser entry (js/), the wasm (pkg/) and the few extra files a page needs.
+import http from 'node:http';
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const CHROMIUM_PATH = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+/** Chromium with a fresh profile of playwright's own. */
+export function launchChromium() {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+
+/**
+ * Serves an empty page at `/`, and files under /js/ and /pkg/ plus the `extra` path prefixes
+ * (e.g. '/tests/trace/'); nothing else. Resolves with the listening server; `url` is its base.
+ */
+export function servePackage({ extra = [] } = {}) {
+  const prefixes = ['/js/', '/pkg/', ...extra];
+  const server = http.createServer(async (req, res) => {
+    const { pathname } = new URL(req.url, 'http://x');
+    if (pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>kvsocket</title>');
+    const file = path.join(root, path.normalize(pathname));
+    if (!prefixes.some((p) => pathname.startsWith(p)) || !file.startsWith(root + path.sep)) return res.writeHead(404).end();
+    try {
+      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    server.url = `http://127.0.0.1:${server.address().port}/`;
+    resolve(server);
+  }));
+}

@@ -22,6 +22,15 @@ const NO_PROXY = 'no proxy URL configured: set options.proxy or Socket.defaultPr
 const NO_LISTEN = "listen in a browser needs kvsocket-proxy's reverse tunnel: this proxy URL has no {host}/{port} placeholders, so it is a one-target proxy (websockify), which cannot listen";
 const NO_UDP = "UDP in a browser needs kvsocket-proxy's datagram mode: this proxy URL has no {host}/{port} placeholders, so it is a one-target proxy (websockify), which carries TCP only";
 
+const badScheme = (scheme) => `the proxy URL must be a WebSocket URL (ws:, wss:, http: or https:), not ${scheme}`;
+
+/** The template's scheme when a browser would reject it as a WebSocket URL, else ''. */
+function rejectedScheme(template) {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(template)?.[1].toLowerCase();
+  // No scheme: a relative URL, which the browser resolves against the page's own.
+  return scheme === undefined || ['ws', 'wss', 'http', 'https'].includes(scheme) ? '' : `${scheme}:`;
+}
+
 const browserHost = new BrowserHost();
 
 /** The facade's host: the Rust BrowserHost performs; `refuse` says what a browser cannot do. */
@@ -33,6 +42,10 @@ export const browserHostAdapter = {
     // live at the same address); one without is websockify's one-target mode
     // (docs/browser-host.md). The test is the Rust host's own (src/transport/url.rs).
     if (typeof proxy !== 'string' || proxy === '') return NO_PROXY;
+    // new WebSocket() throws for any other scheme: refused here, with the reason, rather than
+    // a ProxyNotFound event after connect() returned true.
+    const scheme = rejectedScheme(proxy);
+    if (scheme) return badScheme(scheme);
     if (isKvsocketProxy(proxy)) return '';
     if (protocol === 'udp') return NO_UDP;
     if (command === 'listen') return NO_LISTEN;

@@ -73,7 +73,7 @@ impl BrowserHost {
                 if flag(&t, "udp") {
                     udp::send(&t, action)
                 } else {
-                    tunnel::send(&t, &get(action, "data"))
+                    tunnel::send_stream(&t, &get(action, "data"))
                 }
             }),
             "shutdown" => transport().map_or(Ok(()), |t| tunnel::shutdown(&t)),

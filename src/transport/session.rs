@@ -10,7 +10,7 @@ use web_sys::{CloseEvent, MessageEvent};
 
 use super::js::{feed, flag, get, set};
 use super::tunnel::{
-    close_error, finish, opened, report_sent, websocket, ws_of, NOT_FOUND, REFUSED,
+    close_error, fail_later, finish, opened, report_sent, websocket, ws_of, NOT_FOUND, REFUSED,
 };
 
 /// What a session's mode is told: a control message (a parsed JSON object with a string
@@ -30,8 +30,10 @@ pub fn open(
 ) -> Result<(), JsValue> {
     set(t, "attempt", attempt);
     let Some(ws) = url.and_then(|url| websocket(t, &url)) else {
+        // Told later, never inside listen() / connect() (tunnel::fail_later).
         finish(t);
-        return feed(t, attempt, &[NOT_FOUND.into()]);
+        fail_later(t, attempt, NOT_FOUND);
+        return Ok(());
     };
     let on_open = {
         let t = t.clone();

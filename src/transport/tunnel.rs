@@ -13,6 +13,12 @@ use super::url::proxy_url;
 /// How often to look at `bufferedAmount` while bytes are still queued in the WebSocket.
 const POLL_MS: i32 = 4;
 
+/// The largest binary message a TCP tunnel sends: a write is split into messages of at most
+/// this many bytes (TCP has no message boundaries, and a proxy refuses messages over its own
+/// limit: kvsocket-proxy's `--max-frame`, 64 MiB by default, closes with 1009). UDP keeps one
+/// datagram per message (udp.rs sends with `send`).
+pub const MAX_MESSAGE: u32 = 64 * 1024;
+
 /// Error names fed to the engine (our own codes pass `ErrorCode::from_host` as they are).
 pub const REFUSED: &str = "ProxyConnectionRefused";
 pub const CLOSED: &str = "ProxyConnectionClosed";
@@ -32,9 +38,12 @@ pub fn open(action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
         .zip(target)
         .map(|(template, target)| proxy_url(&template, &target, port));
     let Some(ws) = url.and_then(|url| websocket(&t, &url)) else {
-        // No proxy URL, or one the browser rejects as a WebSocket URL.
+        // No proxy URL, or one the browser rejects as a WebSocket URL (the entry's `refuse`
+        // turns down schemes other than ws/wss/http/https first). Told later, never inside
+        // connect() (SPEC.md: events are asynchronous, status is Connecting on return).
         finish(&t);
-        return feed(&t, "connectFailed", &[NOT_FOUND.into()]);
+        fail_later(&t, "connectFailed", NOT_FOUND);
+        return Ok(());
     };
     attach(&t, &ws);
     Ok(())
@@ -48,10 +57,22 @@ pub fn claim(url: &str, link: &JsValue, id: &JsValue) -> Result<(), JsValue> {
     set(&t, "claimed", true);
     let Some(ws) = websocket(&t, url) else {
         finish(&t);
-        return feed(&t, "failed", &[NOT_FOUND.into()]);
+        fail_later(&t, "failed", NOT_FOUND);
+        return Ok(());
     };
     attach(&t, &ws);
     Ok(())
+}
+
+/// Feeds `input(reason)` for a finished transport on a later turn of the event loop: the
+/// failure of an action is never reported inside the call that performed it.
+pub fn fail_later(t: &JsValue, input: &str, reason: &str) {
+    let (t, input, reason) = (t.clone(), input.to_owned(), reason.to_owned());
+    set_timeout(0, move || {
+        if let Err(err) = feed(&t, &input, &[reason.into()]) {
+            wasm_bindgen::throw_val(err);
+        }
+    });
 }
 
 /// The link's proxy URL template, if one is set.
@@ -186,10 +207,30 @@ pub fn ws_of(t: &JsValue) -> Option<WebSocket> {
     get(t, "ws").dyn_into().ok()
 }
 
-/// A `send` action: hand the bytes to the WebSocket; `sent` follows as they leave its buffer.
+/// A `send` action of a UDP session: the bytes are one datagram, so one message; `sent`
+/// follows as they leave the WebSocket's buffer.
 pub fn send(t: &JsValue, data: &JsValue) -> Result<(), JsValue> {
     if data.is_instance_of::<Uint8Array>() {
         send_frame(t, data)?;
+    }
+    Ok(())
+}
+
+/// A `send` action of a TCP tunnel: the bytes in messages of at most [`MAX_MESSAGE`] bytes
+/// (views of the same buffer, in order); `sent` follows as they leave the WebSocket's buffer.
+pub fn send_stream(t: &JsValue, data: &JsValue) -> Result<(), JsValue> {
+    let Some(bytes) = data.dyn_ref::<Uint8Array>() else {
+        return Ok(());
+    };
+    let len = bytes.length();
+    if len <= MAX_MESSAGE {
+        return send_frame(t, data);
+    }
+    let mut at = 0;
+    while at < len {
+        let end = len.min(at + MAX_MESSAGE);
+        send_frame(t, &bytes.subarray(at, end).into())?;
+        at = end;
     }
     Ok(())
 }

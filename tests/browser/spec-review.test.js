@@ -411,26 +411,41 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
     });
   });
 
-  await t.test('a proxy URL the browser rejects: connect() returned true, so status() is Connecting until the failure event',
-    { todo: 'tunnel::open feeds connectFailed(ProxyNotFound) synchronously inside connect(): status() is already 0 on return and inside stateChanged(Connecting)' },
-    async () => {
-      const r = await run(async () => {
-        const s = new Socket({ proxy: 'ftp://x/?h={host}&p={port}' });
-        const lines = record(s);
-        const inHandler = [];
-        s.stateChangedEvent = (name) => inHandler.push(`${name} ${s.status(true)}`);
-        const ok = s.connect('127.0.0.1', env.echo);
-        const status = s.status(true);
-        await sleep(50);
-        s.destroy();
-        return { ok, status, inHandler, lines };
-      });
-      assert.equal(r.ok, true);
-      assert.deepEqual(r.lines, ['stateChanged {"status":2,"name":"Connecting"}', 'connectFailed {"reason":"Proxy not found","code":"ProxyNotFound"}',
-        'error {"code":"ProxyNotFound","message":"Proxy not found"}', 'stateChanged {"status":0,"name":"Unconnected"}']);
-      assert.equal(r.status, 'Connecting', 'status() right after connect() returned true');
-      assert.deepEqual(r.inHandler, ['Connecting Connecting', 'Unconnected Unconnected']);
+  await t.test('a proxy URL that is not a WebSocket URL (ftp:): connect() and listen() return false, lastError says why', async () => {
+    const r = await run(async () => {
+      const s = new Socket({ proxy: 'ftp://x/?h={host}&p={port}' });
+      const lines = record(s);
+      const ok = s.connect('127.0.0.1', env.echo);
+      const out = { ok, status: s.status(true), lastError: s.lastError(), listen: s.listen(0) };
+      await sleep(50);
+      out.lines = lines;
+      s.destroy();
+      return out;
     });
+    assert.deepEqual(r, {
+      ok: false, status: 'Unconnected', listen: false, lines: [],
+      lastError: 'the proxy URL must be a WebSocket URL (ws:, wss:, http: or https:), not ftp:',
+    });
+  });
+
+  await t.test('a proxy URL the browser rejects otherwise: connect() returned true, so status() is Connecting until the failure event', async () => {
+    const r = await run(async () => {
+      const s = new Socket({ proxy: 'ws://127.0.0.1:99999/?host={host}&port={port}' }); // a port out of range
+      const lines = record(s);
+      const inHandler = [];
+      s.stateChangedEvent = (name) => inHandler.push(`${name} ${s.status(true)}`);
+      const ok = s.connect('127.0.0.1', env.echo);
+      const status = s.status(true);
+      await sleep(50);
+      s.destroy();
+      return { ok, status, inHandler, lines };
+    });
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.lines, ['stateChanged {"status":2,"name":"Connecting"}', 'connectFailed {"reason":"Proxy not found","code":"ProxyNotFound"}',
+      'error {"code":"ProxyNotFound","message":"Proxy not found"}', 'stateChanged {"status":0,"name":"Unconnected"}']);
+    assert.equal(r.status, 'Connecting', 'status() right after connect() returned true');
+    assert.deepEqual(r.inHandler, ['Connecting Connecting', 'Unconnected Unconnected']);
+  });
 
   // ----- events: order, asynchrony, detail shapes, older names -----
 
@@ -729,7 +744,6 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
   });
 
   await t.test('a single write larger than the proxy\'s largest message is sent (TCP has no message size)',
-    { todo: 'tunnel::send hands a whole write to ws.send as one message; over the proxy\'s --max-frame (default 64 MiB) the proxy closes 1009 and the bytes are lost (ProxyProtocol)' },
     async () => {
       const r = await run(async () => {
         const i = await sinkCount();

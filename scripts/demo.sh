@@ -4,7 +4,8 @@
 # chat, and a page listening through kvsocket-proxy's reverse tunnel) and prints their URL.
 #   - from a terminal, the pages are served until Ctrl-C;
 #   - without a terminal (CI, a pipe), for KVSOCKET_DEMO_SECONDS (default 60), then it exits;
-#   - KVSOCKET_DEMO_SECONDS=0 runs the Node part only. KVSOCKET_DEMO_PORT picks the port (8000).
+#   - KVSOCKET_DEMO_SECONDS=0 runs the Node part only. KVSOCKET_DEMO_PORT picks the port (default 8000, or
+#     any free one when 8000 is taken).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f pkg/kvsocket_bg.wasm ] || bash scripts/build.sh
@@ -13,7 +14,8 @@ node examples/demo.js
 seconds=${KVSOCKET_DEMO_SECONDS:-}
 if [ -z "$seconds" ] && [ ! -t 0 ]; then seconds=60; fi
 [ "$seconds" = 0 ] && exit 0
-args=(--port "${KVSOCKET_DEMO_PORT:-8000}")
+args=()
+[ -n "${KVSOCKET_DEMO_PORT:-}" ] && args+=(--port "$KVSOCKET_DEMO_PORT")
 [ -n "$seconds" ] && args+=(--exit-after "$seconds")
 echo
 exec node www/serve.js "${args[@]}"

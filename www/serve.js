@@ -97,7 +97,13 @@ function option(args, name) {
 }
 
 async function main(args) {
-  const demo = await startDemo({ port: option(args, '--port') ?? 8000, listenPort: option(args, '--listen-port') });
+  const port = option(args, '--port');
+  const listenPort = option(args, '--listen-port');
+  // The usual port when free; when something else holds it, any port (the URL is printed).
+  const demo = await startDemo({ port: port ?? 8000, listenPort }).catch((err) => {
+    if (port !== undefined || err.code !== 'EADDRINUSE') throw err;
+    return startDemo({ port: 0, listenPort });
+  });
   console.log(`kvsocket demo: open ${demo.url}  (proxy ${demo.proxyUrl}; Ctrl-C stops)`);
   console.log(`  listen page: ${demo.url}listen.html, then from a terminal: nc 127.0.0.1 ${demo.listenPort}`);
   let stopping = false;

@@ -9,7 +9,7 @@ import { findRule, parseListenRule, parseTargetRule, splitHostPort } from './all
 import { refuseUpgrade } from './http.js';
 import { BadRequest, queryOf, routeOf, show, targetOf } from './request.js';
 import { createSlots } from './slots.js';
-import { bridge, connectTcp } from './tunnel.js';
+import { END_EXCHANGE, bridge, connectTcp, wantsEndExchange } from './tunnel.js';
 import { reverseTunnels } from './listen.js';
 import { udpBind, udpConnect } from './udp.js';
 
@@ -125,6 +125,8 @@ export async function startProxy({
         if (socket.destroyed || ctx.aborted) return false;
         wss.handleUpgrade(req, socket, head, (ws) => {
           ctx.opened = true;
+          // ?end=1: the tunnel (a connect or a claim) takes part in the end exchange.
+          ws[END_EXCHANGE] = wantsEndExchange(ctx.query);
           untrack();
           stats.opened += 1;
           const forget = track(() => ws.terminate());

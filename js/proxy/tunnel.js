@@ -3,6 +3,7 @@
 // outrun the other (the slower side pauses the faster one).
 
 import net from 'node:net';
+import { parseControl } from './control.js';
 
 // Marks for pausing: one side stops reading while the other holds more than HIGH unsent, and
 // starts again once that falls to LOW.
@@ -12,6 +13,10 @@ export const LOW = 256 << 10;
 // After the WebSocket closes we end the TCP connection and read (and drop) until the target
 // ends too; a target that never does is cut off after this long.
 const LINGER_MS = 10_000;
+
+// With the end exchange, how long the WebSocket stays open after the target's FIN for the page
+// to write what it still has and answer with its own end.
+const END_WAIT_MS = 10_000;
 
 const reasonOf = (err) => String(err?.code ?? err?.message ?? 'error').slice(0, 120);
 
@@ -45,13 +50,28 @@ export function connectTcp(host, port, timeout) {
 }
 
 /**
+ * Set on a WebSocket (by the upgrade, from `?end=1`) whose client takes part in the end exchange
+ * (docs/proxy-protocol.md): `{"type":"end"}` text messages both ways instead of a close on the
+ * target's FIN, and a close that says whether the page's bytes reached the target.
+ */
+export const END_EXCHANGE = Symbol('kvsocket-proxy end exchange');
+
+/** `?end=1`: the client opts in to the end exchange. */
+export const wantsEndExchange = (query) => query?.get('end') === '1';
+
+/**
  * Joins an open WebSocket to a connected TCP socket (created with allowHalfOpen, so that data can
  * still go to a target that has sent its FIN). `counters` gets byte counts; `onDone` runs once,
- * after both are closed.
+ * after both are closed. `endExchange` (default: the WebSocket's END_EXCHANGE mark) makes the
+ * ends travel as `{"type":"end"}` messages; without it the target's FIN closes the WebSocket
+ * (1000) and the WebSocket's close ends the TCP connection.
  */
-export function bridge(ws, tcp, { counters, onDone = () => {} }) {
+export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[END_EXCHANGE] === true }) {
   let wsClosed = false;
   let tcpClosed = false;
+  let tcpFailed = false;
+  let pageEnded = false; // the page sent its end: the TCP side was ended after its bytes
+  let waitTimer = null; // the target ended and the page has not answered yet
   const maybeDone = () => wsClosed && tcpClosed && onDone();
 
   const resumeTcp = () => {
@@ -63,25 +83,57 @@ export function bridge(ws, tcp, { counters, onDone = () => {} }) {
     ws.send(chunk, { binary: true }, resumeTcp);
     if (ws.bufferedAmount > HIGH) tcp.pause();
   });
-  // ws.close queues the close frame behind the data already sent, so the page gets every byte
-  // before it sees the close.
-  tcp.on('end', () => ws.close(1000));
+  // ws.close and ws.send queue behind the data already sent, so the page gets every byte before
+  // it learns of the end.
+  tcp.on('end', () => {
+    if (!endExchange) {
+      ws.close(1000);
+      return;
+    }
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(JSON.stringify({ type: 'end' }));
+    // The page answers with its own end once it has written what it still had to say; one that
+    // never does is closed after a while (ending the TCP side, below).
+    if (!pageEnded) {
+      waitTimer = setTimeout(() => ws.close(1000), END_WAIT_MS);
+      waitTimer.unref();
+    }
+  });
   tcp.on('error', (err) => {
+    tcpFailed = true;
     if (ws.readyState === ws.OPEN) ws.close(1011, reasonOf(err));
   });
   tcp.on('close', () => {
     tcpClosed = true;
-    if (ws.readyState === ws.OPEN) ws.close(1011, 'ECONNABORTED');
+    clearTimeout(waitTimer);
+    if (ws.readyState === ws.OPEN) {
+      // With the end exchange this is the answer to the page's end: clean once every byte it
+      // wrote was handed to the system and both sides ended. (An error closed it already.)
+      const clean = endExchange && pageEnded && !tcpFailed && tcp.writableFinished;
+      if (clean) ws.close(1000);
+      else ws.close(1011, pageEnded ? 'ETIMEDOUT' : 'ECONNABORTED');
+    }
     if (ws.isPaused) ws.resume(); // no 'drain' will come now; the close handshake needs reading
     maybeDone();
   });
 
+  const pageEnd = () => {
+    if (pageEnded || !tcp.writable) return;
+    pageEnded = true;
+    clearTimeout(waitTimer);
+    tcp.end(); // after everything written so far; 'close' answers the page
+    tcp.resume();
+    // A target that never ends its side (or never takes the bytes) is cut off.
+    setTimeout(() => tcp.destroy(), LINGER_MS).unref();
+  };
+
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
-      ws.close(1003, 'text frames are not data here: send binary frames');
+      if (endExchange && parseControl(data)?.type === 'end') pageEnd();
+      else ws.close(1003, endExchange ? 'the only text message here is {"type":"end"}' : 'text frames are not data here: send binary frames');
       return;
     }
-    if (!tcp.writable) return;
+    if (!tcp.writable || pageEnded) return;
     counters.bytesFromClients += data.length;
     tcp.write(data);
     if (tcp.writableLength > HIGH && !ws.isPaused) {
@@ -92,6 +144,7 @@ export function bridge(ws, tcp, { counters, onDone = () => {} }) {
   ws.on('error', () => {}); // a bad frame or an oversized message: 'close' follows with its code
   ws.on('close', () => {
     wsClosed = true;
+    clearTimeout(waitTimer);
     if (!tcp.destroyed) {
       tcp.end(); // after everything written so far
       tcp.resume();

@@ -3,12 +3,12 @@
 //! WebSocket needs (bytes handed over but not yet reported `sent`, frames waiting for open);
 //! every decision is the engine's. The sending side here also serves the UDP sessions (udp.rs).
 
-use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use super::js::{call, feed, flag, get, number, set, set_timeout};
-use super::url::proxy_url;
+use super::url::{is_kvsocket_proxy, proxy_url, with_param};
 
 /// How often to look at `bufferedAmount` while bytes are still queued in the WebSocket.
 const POLL_MS: i32 = 4;
@@ -25,6 +25,9 @@ pub const CLOSED: &str = "ProxyConnectionClosed";
 pub const PROTOCOL: &str = "ProxyProtocol";
 pub const NOT_FOUND: &str = "ProxyNotFound";
 
+/// The end exchange's message, both ways (docs/proxy-protocol.md).
+const END: &str = r#"{"type":"end"}"#;
+
 /// Opens the WebSocket for a `connect` action (`ip`, or `host` for a name the proxy resolves).
 pub fn open(action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
     let port = number(action, "port") as u16;
@@ -34,9 +37,19 @@ pub fn open(action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
     // The page never learns which address the proxy used for a name: the unspecified one.
     set(&t, "remoteIp", ip.unwrap_or_else(|| "0.0.0.0".into()));
     set(&t, "remotePort", port);
-    let url = template(link)
-        .zip(target)
-        .map(|(template, target)| proxy_url(&template, &target, port));
+    let template = template(link);
+    // kvsocket-proxy (a template with placeholders) is asked for the end exchange; a one-target
+    // proxy (websockify) gets the URL as it is and today's close(1000).
+    let exchange = template.as_deref().is_some_and(is_kvsocket_proxy);
+    set(&t, "endExchange", exchange);
+    let url = template.zip(target).map(|(template, target)| {
+        let url = proxy_url(&template, &target, port);
+        if exchange {
+            with_param(&url, "end", "1")
+        } else {
+            url
+        }
+    });
     let Some(ws) = url.and_then(|url| websocket(&t, &url)) else {
         // No proxy URL, or one the browser rejects as a WebSocket URL (the entry's `refuse`
         // turns down schemes other than ws/wss/http/https first). Told later, never inside
@@ -55,7 +68,9 @@ pub fn open(action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
 pub fn claim(url: &str, link: &JsValue, id: &JsValue) -> Result<(), JsValue> {
     let t = transport(link, id)?;
     set(&t, "claimed", true);
-    let Some(ws) = websocket(&t, url) else {
+    // Claims are kvsocket-proxy's own sessions: always with the end exchange.
+    set(&t, "endExchange", true);
+    let Some(ws) = websocket(&t, &with_param(url, "end", "1")) else {
         finish(&t);
         fail_later(&t, "failed", NOT_FOUND);
         return Ok(());
@@ -103,8 +118,10 @@ pub fn opened(t: &JsValue) -> Result<(), JsValue> {
     set(t, "up", true);
     let queued: Array = get(t, "queue").dyn_into().unwrap_or_default();
     set(t, "queue", JsValue::UNDEFINED);
+    // All of them before after_progress: a shutdown that waited for open must come after the
+    // last one.
     for frame in queued.iter() {
-        send_frame(t, &frame)?;
+        put_frame(t, &frame)?;
     }
     after_progress(t)
 }
@@ -125,9 +142,13 @@ fn attach(t: &JsValue, ws: &WebSocket) {
     let on_message = {
         let t = t.clone();
         Closure::<dyn FnMut(MessageEvent) -> Result<(), JsValue>>::new(move |e: MessageEvent| {
-            // Binary frames are data; text frames are control messages, none of which a TCP
-            // tunnel uses (docs/proxy-protocol.md: ignore unknown ones).
-            match e.data().dyn_into::<ArrayBuffer>() {
+            // Binary frames are data; text frames are control messages, of which a TCP tunnel
+            // knows `end` (docs/proxy-protocol.md: ignore unknown ones).
+            let data = e.data();
+            if let Some(text) = data.as_string() {
+                return control(&t, &text);
+            }
+            match data.dyn_into::<ArrayBuffer>() {
                 Ok(buf) => {
                     feed(&t, "received", &[Uint8Array::new(&buf).into()])?;
                     // A cheap look while we are here (after the bytes: a flush that completes
@@ -162,8 +183,31 @@ fn attach(t: &JsValue, ws: &WebSocket) {
     ws.set_onclose(Some(on_close.into_js_value().unchecked_ref()));
 }
 
+/// A text message on a TCP tunnel: `{"type":"end"}` (end exchange only) is the target's FIN,
+/// after its last bytes; the WebSocket stays open for what the page still writes until our own
+/// end. Anything else is ignored.
+fn control(t: &JsValue, text: &str) -> Result<(), JsValue> {
+    if !flag(t, "endExchange") || flag(t, "peerEnded") {
+        return Ok(());
+    }
+    let kind = JSON::parse(text).map(|m| get(&m, "type").as_string());
+    if kind.ok().flatten().as_deref() != Some("end") {
+        return Ok(());
+    }
+    set(t, "peerEnded", true);
+    // Connected: the engine ends too (a `shutdown`, which sends our end). Closing: it goes on
+    // waiting for our end's answer.
+    feed(t, "peerClosed", &[])
+}
+
 fn closed(t: &JsValue, code: u16, reason: &str) -> Result<(), JsValue> {
-    report_sent(t)?;
+    if flag(t, "ended") && code == 1000 {
+        // The answer to our end: every byte reached the target (which ended too). What was held
+        // back is reported now, which ends a Closing engine cleanly.
+        release_sent(t)?;
+    } else {
+        report_sent(t)?;
+    }
     finish(t);
     if !flag(t, "up") {
         // Closed before open: the proxy refused the target (or the claim: the incoming
@@ -229,10 +273,10 @@ pub fn send_stream(t: &JsValue, data: &JsValue) -> Result<(), JsValue> {
     let mut at = 0;
     while at < len {
         let end = len.min(at + MAX_MESSAGE);
-        send_frame(t, &bytes.subarray(at, end).into())?;
+        put_frame(t, &bytes.subarray(at, end).into())?;
         at = end;
     }
-    Ok(())
+    after_progress(t)
 }
 
 /// Sends a text (control) or binary frame, or queues it until the WebSocket is open (a claimed
@@ -240,6 +284,12 @@ pub fn send_stream(t: &JsValue, data: &JsValue) -> Result<(), JsValue> {
 /// nothing of control frames. They do sit in `bufferedAmount` too, which only makes `sent` come
 /// a little later, never early (see report_sent).
 pub fn send_frame(t: &JsValue, frame: &JsValue) -> Result<(), JsValue> {
+    put_frame(t, frame)?;
+    after_progress(t)
+}
+
+/// send_frame without the look at the progress that follows.
+fn put_frame(t: &JsValue, frame: &JsValue) -> Result<(), JsValue> {
     let Some(ws) = ws_of(t).filter(|_| !flag(t, "finished")) else {
         return Ok(());
     };
@@ -259,10 +309,13 @@ pub fn send_frame(t: &JsValue, frame: &JsValue) -> Result<(), JsValue> {
     let bytes: &Uint8Array = frame.unchecked_ref();
     ws.send_with_array_buffer_view(bytes)?;
     set(t, "unsent", number(t, "unsent") + f64::from(bytes.length()));
-    after_progress(t)
+    Ok(())
 }
 
-/// A `shutdown` action: close (1000) once every byte has left the WebSocket's buffer.
+/// A `shutdown` action. With the end exchange (kvsocket-proxy): `{"type":"end"}` after the
+/// bytes, and the last `sent` held back until the proxy's close says whether they reached the
+/// target (1000) or not (1011: `failed`), so that a Closing engine does not end early. Otherwise
+/// (websockify): close (1000) once every byte has left the WebSocket's buffer.
 pub fn shutdown(t: &JsValue) -> Result<(), JsValue> {
     set(t, "closing", true);
     after_progress(t)
@@ -286,7 +339,17 @@ fn after_progress(t: &JsValue) -> Result<(), JsValue> {
         return Ok(());
     }
     report_sent(t)?;
-    if flag(t, "finished") {
+    if flag(t, "finished") || flag(t, "ended") {
+        return Ok(());
+    }
+    if flag(t, "closing") && flag(t, "endExchange") {
+        // Every byte is in the WebSocket already (queued ones went out in opened()); the end
+        // follows them in order. No need to wait for bufferedAmount: nothing more is reported
+        // until the proxy's close.
+        set(t, "ended", true);
+        if let Some(ws) = ws_of(t) {
+            ws.send_with_str(END)?;
+        }
         return Ok(());
     }
     if number(t, "unsent") > 0.0 {
@@ -300,6 +363,10 @@ fn after_progress(t: &JsValue) -> Result<(), JsValue> {
 }
 
 pub fn report_sent(t: &JsValue) -> Result<(), JsValue> {
+    // With the end exchange, what is still unsent at a shutdown waits for the proxy's answer.
+    if flag(t, "closing") && flag(t, "endExchange") {
+        return Ok(());
+    }
     let Some(ws) = ws_of(t) else { return Ok(()) };
     let unsent = number(t, "unsent");
     let left = f64::from(ws.buffered_amount()).min(unsent);
@@ -307,6 +374,16 @@ pub fn report_sent(t: &JsValue) -> Result<(), JsValue> {
         // Updated before feeding: the engine may send more from inside the feed.
         set(t, "unsent", left);
         feed(t, "sent", &[(unsent - left).into()])?;
+    }
+    Ok(())
+}
+
+/// Reports every byte still unsent as `sent`: the proxy said they reached the target.
+fn release_sent(t: &JsValue) -> Result<(), JsValue> {
+    let unsent = number(t, "unsent");
+    set(t, "unsent", 0);
+    if unsent > 0.0 {
+        feed(t, "sent", &[unsent.into()])?;
     }
     Ok(())
 }

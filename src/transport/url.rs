@@ -36,3 +36,15 @@ pub fn session_url(template: &str, params: &[(&str, &str)]) -> String {
 fn encode(text: &str) -> String {
     encode_uri_component(text).into()
 }
+
+/// `url` with `name=value` added to its query (a fragment, which a WebSocket URL cannot carry,
+/// is dropped).
+pub fn with_param(url: &str, name: &str, value: &str) -> String {
+    let url = url.split('#').next().unwrap_or(url);
+    let sep = match url.find('?') {
+        None => "?",
+        Some(_) if url.ends_with('?') || url.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    format!("{url}{sep}{name}={}", encode(value))
+}

@@ -78,6 +78,19 @@ async function startPeers() {
       sinkOf(i).resolve({ length: b.length, head: b.subarray(0, 64).toString('hex'), sum });
     });
   }));
+  // ask: sends a question and its FIN at once (half-close), then records what comes back until
+  // the other side ends; askResult(i) resolves with the i-th connection's answer.
+  const asks = [];
+  let askCount = 0;
+  const askOf = (i) => (asks[i] ??= (() => { let resolve; const p = new Promise((r) => { resolve = r; }); return { p, resolve }; })());
+  await serve('ask', net.createServer({ allowHalfOpen: true }, (s) => {
+    track(s);
+    const i = askCount++;
+    const chunks = [];
+    s.end('question?\n');
+    s.on('data', (c) => chunks.push(c));
+    s.on('end', () => askOf(i).resolve(Buffer.concat(chunks).toString()));
+  }));
   // silent: a "proxy" that accepts and never answers the upgrade; records the requests it got.
   const upgrades = [];
   await serve('silent', net.createServer((s) => {
@@ -134,17 +147,23 @@ async function startPeers() {
   const callbacks = {
     sinkCount: () => sinkCount,
     sinkResult: (i) => sinkOf(i).p,
+    askCount: () => askCount,
+    askResult: (i) => Promise.race([askOf(i).p, new Promise((r) => setTimeout(() => r('no end'), 3000))]),
     upgrades: () => upgrades.splice(0),
     udpGot: () => udpGot.splice(0),
     /** Sends a datagram (hex) to 127.0.0.1:port from the recorder; resolves with its port. */
     udpSend: (hex, port) => new Promise((resolve) => udpRec.send(Buffer.from(hex, 'hex'), port, '127.0.0.1', () => resolve(udpRec.address().port))),
-    /** Connects to 127.0.0.1:port, writes hex, ends its side after `expect` bytes (or `ms`). */
+    /** Connects to 127.0.0.1:port, writes hex, ends its side after `expect` bytes (or `ms` after connecting). */
     dial: (port, hex, expect = 0, ms = 2000) => new Promise((resolve) => {
       const chunks = [];
       let got = 0;
       let error;
-      const s = track(net.connect(port, '127.0.0.1', () => { if (hex) s.write(Buffer.from(hex, 'hex')); }));
-      const timer = setTimeout(() => s.end(), ms);
+      let timer;
+      // The clock starts once connected: an end before that would make the write fail.
+      const s = track(net.connect(port, '127.0.0.1', () => {
+        if (hex) s.write(Buffer.from(hex, 'hex'));
+        timer = setTimeout(() => s.end(), ms);
+      }));
       s.on('data', (c) => {
         chunks.push(c);
         got += c.length;
@@ -368,7 +387,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
     assert.deepEqual(r, { before: false, after: true, failed: { reason: 'Proxy refused the connection', code: 'ProxyConnectionRefused' } });
   });
 
-  await t.test('the URL template: {host} and {port} replaced URI-encoded, other parameters kept, subprotocol binary', async () => {
+  await t.test('the URL template: {host} and {port} replaced URI-encoded, other parameters kept, end=1 added, subprotocol binary', async () => {
     const r = await run(async () => {
       const remote = [];
       for (const [host, port] of [['::1', 7], ['[::1]', 8], ['127.0.0.1', '9'], ['Example.COM', 10]]) {
@@ -383,10 +402,10 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
     });
     assert.deepEqual(r.remote, ['::1', '::1', '127.0.0.1', '0.0.0.0']); // 0.0.0.0 for a name: docs/browser-host.md
     assert.deepEqual(r.upgrades, [
-      { line: 'GET /x?h=%3A%3A1&p=7&k=1 HTTP/1.1', protocol: 'binary' },
-      { line: 'GET /x?h=%3A%3A1&p=8&k=1 HTTP/1.1', protocol: 'binary' },
-      { line: 'GET /x?h=127.0.0.1&p=9&k=1 HTTP/1.1', protocol: 'binary' },
-      { line: 'GET /x?h=Example.COM&p=10&k=1 HTTP/1.1', protocol: 'binary' },
+      { line: 'GET /x?h=%3A%3A1&p=7&k=1&end=1 HTTP/1.1', protocol: 'binary' },
+      { line: 'GET /x?h=%3A%3A1&p=8&k=1&end=1 HTTP/1.1', protocol: 'binary' },
+      { line: 'GET /x?h=127.0.0.1&p=9&k=1&end=1 HTTP/1.1', protocol: 'binary' },
+      { line: 'GET /x?h=Example.COM&p=10&k=1&end=1 HTTP/1.1', protocol: 'binary' },
     ]);
   });
 
@@ -764,7 +783,6 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
     });
 
   await t.test('a reset while Closing: the flush did not finish, so errorEvent and disconnected(message), as in Node',
-    { todo: 'the page\'s close(1000) completes once the proxy has the bytes (ws echoes the close at once), so a target that resets before reading them is a clean disconnected(\'\'); needs an end/finish exchange in the tunnel protocol (js/proxy/tunnel.js, src/transport/tunnel.rs shutdown)' },
     async () => {
       const r = await run(async () => {
         const s = new Socket();
@@ -782,6 +800,27 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       assert.deepEqual(r, ['error {"code":"RemoteHostClosed","message":"Remote host closed the connection"}',
         'disconnected {"error":"Remote host closed the connection"}']);
     });
+
+  await t.test('a peer that half-closes right after its question still gets the answer written on its data (Node flushes it too)', async () => {
+    const r = await run(async () => {
+      const i = await askCount();
+      const s = new Socket();
+      const lines = [];
+      s.dataAvailableEvent = () => {
+        const q = s.read();
+        lines.push(`data ${JSON.stringify(q)} ${s.status(true)}`);
+        lines.push(`write ${s.write(`answer to ${q}`)}`);
+      };
+      s.disconnectEvent = (e) => lines.push(`disconnected '${e}'`);
+      s.connect('127.0.0.1', env.ask);
+      await until(s, 'connected');
+      const answer = await askResult(i);
+      await sleep(50);
+      s.destroy();
+      return { lines, answer };
+    });
+    assert.deepEqual(r, { lines: ['data "question?\\n" Connected', 'write 20', "disconnected ''"], answer: 'answer to question?\n' });
+  });
 
   await t.test('drainEvent: after a write went over the high-water mark, once it fell below', async () => {
     const r = await run(async () => {
@@ -958,15 +997,20 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       server.listen(0, '127.0.0.1');
       const { port } = await until(server, 'listening');
       const events = [];
+      let ended;
       server.incomingConnectionEvent = (sock) => {
         sock.stateChangedEvent = (name) => events.push(name);
         sock.disconnectEvent = (e) => events.push(`disconnected '${e}'`);
         let page = 'HTTP/1.0 200 OK\r\n\r\n';
         for (let i = 0; page.length < 200000; i++) page += `${i % 10}`;
         events.push(sock.write(page));
+        ended = until(sock, 'disconnected', 5000).catch(() => null);
         return true;
       };
       const got = await dial(port, '', 0, 3000);
+      // The flush is clean once the proxy says the peer has the bytes and ended too (end
+      // exchange), which the page may learn just after the peer saw its connection close.
+      await ended;
       let sum = 0;
       for (let i = 0; i < got.text.length; i++) sum += got.text.charCodeAt(i);
       server.destroy();

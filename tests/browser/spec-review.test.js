@@ -9,16 +9,9 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startProxy } from '../../js/proxy/server.js';
+import { launchChromium, servePackage } from './harness.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 const listenLocal = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 
 /** The servers the page talks to, and the functions the page calls back into Node with. */
@@ -113,17 +106,9 @@ async function startPeers() {
   web.on('connection', track);
   await serve('http', web);
   // The page: the browser entry and the wasm, nothing else.
-  await serve('page', http.createServer(async (req, res) => {
-    const { pathname } = new URL(req.url, 'http://x');
-    if (pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>spec review</title>');
-    const file = path.join(root, path.normalize(pathname));
-    if (!/^\/(js|pkg)\//.test(pathname) || !file.startsWith(root)) return res.writeHead(404).end();
-    try {
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
-    } catch {
-      res.writeHead(404).end();
-    }
-  }));
+  const page = await servePackage();
+  servers.push(page);
+  ports.page = page.address().port;
   // closed: nothing listens there.
   const tmp = net.createServer();
   ports.closed = await listenLocal(tmp);
@@ -218,7 +203,7 @@ async function setupPage(page, env, proxyUrl) {
 test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { timeout: 90_000 }, async (t) => {
   const peers = await startPeers();
   const env = peers.ports;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   t.after(async () => {
     await browser.close();
     await peers.close();

@@ -287,14 +287,26 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       this.#callHandlers(event);
     }
 
+    // The method, the older name, then the DOM event: a handler that throws does not keep the
+    // others from being called; its error is rethrown once they ran (dispatch reports it).
     #callHandlers(event) {
       const spec = EVENTS[event.type];
       const args = spec.args(event);
-      if (typeof this[spec.method] === 'function') this[spec.method](...args);
-      if (this.#destroyed) return;
-      if (spec.older && typeof this[spec.older] === 'function') this[spec.older](...args);
-      if (this.#destroyed || !this.#listened.has(event.type)) return;
-      this.dispatchEvent(new CustomEvent(event.type, { detail: spec.detail(event) }));
+      let failure = null;
+      const call = (name) => {
+        if (this.#destroyed || typeof this[name] !== 'function') return;
+        try {
+          this[name](...args);
+        } catch (err) {
+          failure ??= { err };
+        }
+      };
+      call(spec.method);
+      if (spec.older) call(spec.older);
+      if (!this.#destroyed && this.#listened.has(event.type)) {
+        this.dispatchEvent(new CustomEvent(event.type, { detail: spec.detail(event) }));
+      }
+      if (failure) throw failure.err;
     }
 
     // incomingConnectionEvent: the script may accept the socket (or move it to another) while

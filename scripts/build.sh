@@ -3,7 +3,10 @@
 # wasm-bindgen's `web` target, loaded with initSync in Node and init() in browsers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/node_modules/.bin:$PATH"
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+# The wasm target and the wasm-bindgen CLI pinned to Cargo.toml's version (skipped when there).
+bash scripts/setup.sh --build
 
 cargo build --quiet --release --lib --target wasm32-unknown-unknown
 wasm-bindgen --target web --out-dir pkg --out-name kvsocket \

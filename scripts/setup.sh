@@ -14,15 +14,18 @@ WB_VERSION=$(sed -n 's/^wasm-bindgen = { *version = "=\([0-9.]*\)".*/\1/p; s/^wa
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown
 fi
+# No --locked: the registry mirror lacks one pinned dependency of the CLI (TOOLCHAIN.md).
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WB_VERSION"; cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
+fi
+# `setup.sh --build`: only what scripts/build.sh needs.
+[ "${1:-}" = --build ] && exit 0
+
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
   log "adding the wasm32-wasip2 target"; rustup target add wasm32-wasip2
 fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 
-# No --locked: the registry mirror lacks one pinned dependency of the CLI (TOOLCHAIN.md).
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then
-  log "installing wasm-bindgen-cli $WB_VERSION"; cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
-fi
 command -v wasm-pack >/dev/null || { log "installing wasm-pack"; cargo install wasm-pack; }
 command -v wasm-tools >/dev/null || { log "installing wasm-tools"; cargo install wasm-tools; }
 

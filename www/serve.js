@@ -104,7 +104,9 @@ async function main(args) {
     if (port !== undefined || err.code !== 'EADDRINUSE') throw err;
     return startDemo({ port: 0, listenPort });
   });
-  console.log(`kvsocket demo: open ${demo.url}  (proxy ${demo.proxyUrl}; Ctrl-C stops)`);
+  const exitAfter = option(args, '--exit-after');
+  const ends = exitAfter === undefined ? 'Ctrl-C stops' : `stops by itself in ${exitAfter} s, or Ctrl-C`;
+  console.log(`kvsocket demo: open ${demo.url}  (proxy ${demo.proxyUrl}; ${ends})`);
   console.log(`  listen page: ${demo.url}listen.html, then from a terminal: nc 127.0.0.1 ${demo.listenPort}`);
   let stopping = false;
   const stop = async () => {
@@ -115,7 +117,6 @@ async function main(args) {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  const exitAfter = option(args, '--exit-after');
   if (exitAfter !== undefined) setTimeout(stop, exitAfter * 1000);
 }
 

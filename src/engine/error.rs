@@ -143,6 +143,8 @@ pub enum CommandError {
     InvalidHost(String),
     /// The interface given to `listen` is not an IP literal.
     InvalidInterface(String),
+    /// `listen(…, forceIpv6)` with an IPv4 interface.
+    NotIpv6Interface(String),
     /// The command needs another status (h11-style: the message names the status).
     WrongStatus {
         command: &'static str,
@@ -172,6 +174,9 @@ impl fmt::Display for CommandError {
             ),
             CommandError::InvalidInterface(i) => {
                 write!(f, "invalid interface {i:?}: expected '' or an IP literal")
+            }
+            CommandError::NotIpv6Interface(i) => {
+                write!(f, "forceIpv6 needs '' or an IPv6 interface, got {i:?}")
             }
             CommandError::WrongStatus { command, status } => {
                 write!(

@@ -176,9 +176,7 @@ impl Engine {
         let iface = iface.ok_or_else(|| CommandError::InvalidInterface("(not a string)".into()))?;
         let ip = parse_interface(iface, force_ipv6)?;
         if force_ipv6 && ip.is_ipv4() {
-            return Err(CommandError::InvalidInterface(format!(
-                "{iface} (forceIpv6 with an IPv4 interface)"
-            )));
+            return Err(CommandError::NotIpv6Interface(iface.to_string()));
         }
         self.reset_buffers();
         let id = self.new_id();

@@ -188,3 +188,27 @@ test('removeEventListener stops delivery; the listener count does not change beh
   await connectedPair(t, { socket: sock });
   assert.equal(count, 0);
 });
+
+test('a handler that throws: the older name and the DOM listeners still run; the error is reported', T, async () => {
+  // In a child process: the rethrown error is an uncaught exception there, not in this runner.
+  const { execFile } = await import('node:child_process');
+  const script = `
+    import { Socket } from 'kvsocket';
+    import net from 'node:net';
+    const srv = net.createServer((c) => c.end()).listen(0, '127.0.0.1');
+    await new Promise((r) => srv.once('listening', r));
+    const seen = [];
+    process.on('uncaughtException', (e) => seen.push('uncaught ' + e.message));
+    const s = new Socket();
+    s.connectedEvent = () => { seen.push('method'); throw new Error('boom'); };
+    s.connectEvent = () => seen.push('older name');
+    s.addEventListener('connected', () => seen.push('listener'));
+    s.disconnectEvent = () => setTimeout(() => { console.log(JSON.stringify(seen)); s.destroy(); srv.close(); }, 50);
+    s.connect('127.0.0.1', srv.address().port);
+  `;
+  const out = await new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: process.cwd(), timeout: 5000 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+  assert.deepEqual(JSON.parse(out), ['method', 'older name', 'listener', 'uncaught boom']);
+});

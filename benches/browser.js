@@ -12,6 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { startProxy } from '../js/proxy/server.js';
+import { writeAll } from './stream.js';
 import { launchChromium, servePackage } from '../tests/browser/harness.js';
 
 const MiB = 1024 * 1024;
@@ -38,17 +39,7 @@ function server(onConnection) {
 let sunk = 0; // every byte the sink received, checked against what the uploads sent
 const sink = await server((c) => c.on('data', (d) => { sunk += d.length; }).on('end', () => c.end()));
 const chunk = Buffer.alloc(CHUNK, 0x61);
-const source = await server((c) => {
-  let left = TOTAL;
-  const pump = () => {
-    while (left > 0) {
-      left -= CHUNK;
-      if (!c.write(chunk)) return c.once('drain', pump);
-    }
-    c.end();
-  };
-  pump();
-});
+const source = await server((c) => writeAll(c, TOTAL, chunk));
 const echo = await server((c) => c.pipe(c));
 const ports = { sink: sink.address().port, source: source.address().port, echo: echo.address().port };
 

@@ -3,6 +3,7 @@
 // fast as raw net; latency: lower is better). Stops by itself.
 import net from 'node:net';
 import { Socket } from 'kvsocket';
+import { writeAll } from './stream.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_MIB ?? 64) * MiB;
@@ -17,33 +18,13 @@ function server(onConnection) {
   });
 }
 const sink = () => server((c) => c.on('data', () => {}).on('end', () => c.end()));
-const source = () => server((c) => {
-  let left = TOTAL;
-  const pump = () => {
-    while (left > 0) {
-      left -= CHUNK;
-      if (!c.write(chunk)) return c.once('drain', pump);
-    }
-    c.end();
-  };
-  pump();
-});
+const source = () => server((c) => writeAll(c, TOTAL, chunk));
 const echo = () => server((c) => c.on('data', (d) => c.write(d)).on('end', () => c.end()));
 
 // Upload TOTAL bytes, respecting each API's backpressure signal.
 function rawUpload(port) {
   return new Promise((resolve) => {
-    const c = net.connect(port, '127.0.0.1', () => {
-      let left = TOTAL;
-      const pump = () => {
-        while (left > 0) {
-          left -= CHUNK;
-          if (!c.write(chunk)) return c.once('drain', pump);
-        }
-        c.end();
-      };
-      pump();
-    });
+    const c = net.connect(port, '127.0.0.1', () => writeAll(c, TOTAL, chunk));
     c.on('close', resolve);
   });
 }

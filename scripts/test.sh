@@ -21,6 +21,9 @@ step "cargo test (engine)"; run cargo test --quiet
 step "wasm-pack test --node (bindings in wasm)"; run wasm-pack test --node -- --test wasm_node
 step "node --test (public API on Node, kvsocket-proxy)"
 run node --test --test-timeout=60000 tests/node/ tests/proxy/
+. scripts/node-lts.sh # installed by setup.sh
+step "node --test on Node $NODE_LTS_MAJOR, the current LTS ($NODE_LTS)"
+run "$NODE_LTS" --test --test-timeout=60000 tests/node/*.test.js tests/proxy/*.test.js # globs: Node 22+ takes no directory
 for extra in scripts/test-*.sh; do
   [ -e "$extra" ] || continue
   step "$extra"; run bash "$extra"

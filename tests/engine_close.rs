@@ -81,17 +81,98 @@ fn given_closing_when_write_then_0() {
 }
 
 #[test]
-fn given_closing_when_data_arrives_then_it_is_still_buffered() {
-    let (mut e, id) = closing_engine(b"x");
+fn given_closing_when_data_arrives_then_it_is_discarded_without_data_available() {
+    let (mut e, id) = connected_engine();
+    e.handle(Input::Received {
+        id,
+        data: b"early".to_vec(),
+        from: None,
+    });
+    e.write(b"x".to_vec());
+    drain(&mut e);
+    e.close();
+    drain(&mut e);
     e.handle(Input::Received {
         id,
         data: b"late".to_vec(),
         from: None,
     });
-    assert_eq!(drain_events(&mut e), [Event::DataAvailable(4)]);
+    assert_eq!(drain_events(&mut e), [], "the script is done reading");
+    assert_eq!(e.bytes_available(), 5);
     e.handle(Input::Sent { id, len: 1 });
     drain_events(&mut e);
-    assert_eq!(e.read_text(None), "late");
+    assert_eq!(
+        e.read_text(None),
+        "early",
+        "what arrived before close() stays readable"
+    );
+}
+
+#[test]
+fn given_reading_paused_when_close_with_output_pending_then_reading_resumes() {
+    let (mut e, id) = connected_engine();
+    e.set_receive_high_water_mark(4.0).unwrap();
+    e.handle(Input::Received {
+        id,
+        data: b"12345".to_vec(),
+        from: None,
+    });
+    assert_eq!(drain_actions(&mut e), [Action::PauseReading { id }]);
+    e.write(b"x".to_vec());
+    drain(&mut e);
+    e.close();
+    assert_eq!(
+        drain_actions(&mut e),
+        [Action::ResumeReading { id }, Action::Shutdown { id }],
+        "a paused peer would never read our flush"
+    );
+}
+
+#[test]
+fn given_over_the_mark_when_close_then_no_drain_while_closing() {
+    let (mut e, id) = connected_engine();
+    e.set_high_water_mark(4.0).unwrap();
+    e.write(vec![0; 10]);
+    drain(&mut e);
+    e.close();
+    drain(&mut e);
+    e.handle(Input::Sent { id, len: 8 });
+    assert_eq!(drain_events(&mut e), [], "Closing takes no writes");
+    assert!(!e.drain_due());
+    e.handle(Input::Sent { id, len: 2 });
+    assert_eq!(
+        drain_events(&mut e),
+        [
+            Event::StateChanged(Status::Unconnected),
+            Event::Disconnected(String::new()),
+        ]
+    );
+}
+
+#[test]
+fn a_drain_not_yet_polled_is_withdrawn_when_the_connection_breaks() {
+    let (mut e, id) = connected_engine();
+    e.set_high_water_mark(4.0).unwrap();
+    e.write(vec![0; 10]);
+    drain(&mut e);
+    e.handle(Input::Sent { id, len: 8 });
+    assert!(e.drain_due());
+    e.handle(Input::Failed {
+        id,
+        error: "ECONNRESET".into(),
+    });
+    assert_eq!(
+        drain_events(&mut e),
+        [
+            error(ErrorCode::RemoteHostClosed),
+            Event::StateChanged(Status::Unconnected),
+            Event::Disconnected(ErrorCode::RemoteHostClosed.message().to_string()),
+        ],
+        "no drain after an error ended the connection"
+    );
+    assert!(!e.drain_due());
+    e.handle(Input::Sent { id, len: 2 });
+    assert_eq!(drain_events(&mut e), [], "a late Sent is stale");
 }
 
 #[test]

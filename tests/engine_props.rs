@@ -465,7 +465,8 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     && !data.is_empty()
                     && match before {
                         Status::Connected => true,
-                        Status::Closing => tcp,
+                        // Discarded: after close() the script is done reading.
+                        Status::Closing => false,
                         Status::Bound => !tcp,
                         _ => false,
                     };
@@ -672,6 +673,9 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         }
 
         // ----- buffers ----------------------------------------------------------------------
+        if after == Status::Closing {
+            m.over_mark = false; // Closing takes no writes: no drain is owed
+        }
         if matches!(
             after,
             Status::Unconnected | Status::Listening | Status::HostLookUp | Status::Connecting

@@ -108,19 +108,13 @@ fn describe(event: &JsValue) -> String {
 impl Inner {
     fn pump(&self) {
         let link = self.link.get().expect("link set");
-        loop {
-            let action = call(&self.engine, "pollAction", &[]);
-            if action.is_undefined() {
-                break;
-            }
-            self.host.perform(&action, link).expect("perform");
+        // pollAction/pollEvent push onto an array and return whether they did (as js/socket.js).
+        let out = Array::new();
+        while call(&self.engine, "pollAction", &[out.clone().into()]).is_truthy() {
+            self.host.perform(&out.pop(), link).expect("perform");
         }
-        loop {
-            let event = call(&self.engine, "pollEvent", &[]);
-            if event.is_undefined() {
-                break;
-            }
-            self.events.borrow_mut().push(describe(&event));
+        while call(&self.engine, "pollEvent", &[out.clone().into()]).is_truthy() {
+            self.events.borrow_mut().push(describe(&out.pop()));
         }
     }
 }

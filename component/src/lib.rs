@@ -194,6 +194,10 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow().is_destroyed()
     }
 
+    fn drain_due(&self) -> bool {
+        self.core.borrow().drain_due()
+    }
+
     fn current_id(&self) -> Option<wit::ConnId> {
         self.core.borrow().current_id()
     }

@@ -198,6 +198,13 @@ impl Engine {
         self.core.is_destroyed()
     }
 
+    /// Whether a drain may be told now (the socket still takes writes): the facade asks when it
+    /// delivers one, a microtask after the engine queued it.
+    #[wasm_bindgen(js_name = drainDue)]
+    pub fn drain_due(&self) -> bool {
+        self.core.drain_due()
+    }
+
     /// The transport id the host routes inputs for, or 0.
     #[wasm_bindgen(js_name = currentId)]
     pub fn current_id(&self) -> u32 {
@@ -339,9 +346,43 @@ impl Engine {
     }
 
     // ----- outputs -----
+    //
+    // The next action and event reach JS through an array the caller passes, never as the
+    // return value of an export: an export that returns a JS value (an `externref` in wasm)
+    // crashes Node 20. Its V8 (11.3) inlines such a JS-to-wasm call into optimized JS (the
+    // facade's pump); when that JS is deoptimized while the wasm call runs (building the
+    // action object changes a map that the optimized code depends on), the deoptimizer
+    // rebuilds the call's continuation frame and knows no `externref` result kind:
+    // `Deoptimizer::DoComputeBuiltinContinuation` reaches UNREACHABLE and the process dies
+    // with SIGTRAP. A `bool` (i32) result is one it knows. tests/node/wasm-exports.test.js
+    // keeps every export's result a number.
 
-    /// The next action as a plain object (`{type, id, …}`), or undefined.
+    /// Pushes the next action, a plain object (`{type, id, …}`), onto `out`; false when none.
     #[wasm_bindgen(js_name = pollAction)]
+    pub fn poll_action_into(&mut self, out: &Array) -> bool {
+        push_some(out, self.core.poll_action().map(action_to_js))
+    }
+
+    /// Pushes the next event, a plain object (`{type, …}`), onto `out`; false when none.
+    #[wasm_bindgen(js_name = pollEvent)]
+    pub fn poll_event_into(&mut self, out: &Array) -> bool {
+        push_some(out, self.core.poll_event().map(event_to_js))
+    }
+
+    /// The next deadline in ms on the host's clock, or -1.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    pub fn poll_timeout(&self) -> f64 {
+        self.core.poll_timeout().map_or(-1.0, |t| t as f64)
+    }
+}
+
+fn push_some(out: &Array, value: Option<JsValue>) -> bool {
+    value.map(|v| out.push(&v)).is_some()
+}
+
+/// For Rust callers in wasm (tests): the same outputs as values.
+impl Engine {
+    /// The next action as a plain object (`{type, id, …}`), or undefined.
     pub fn poll_action(&mut self) -> JsValue {
         self.core
             .poll_action()
@@ -349,16 +390,9 @@ impl Engine {
     }
 
     /// The next event as a plain object (`{type, …}`), or undefined.
-    #[wasm_bindgen(js_name = pollEvent)]
     pub fn poll_event(&mut self) -> JsValue {
         self.core
             .poll_event()
             .map_or(JsValue::UNDEFINED, event_to_js)
-    }
-
-    /// The next deadline in ms on the host's clock, or -1.
-    #[wasm_bindgen(js_name = pollTimeout)]
-    pub fn poll_timeout(&self) -> f64 {
-        self.core.poll_timeout().map_or(-1.0, |t| t as f64)
     }
 }

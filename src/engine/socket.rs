@@ -215,6 +215,14 @@ impl Engine {
             State::Connected(link) => {
                 if self.buffered > 0 && self.protocol == Protocol::Tcp {
                     self.shutdown_queued = false;
+                    self.forget_drain(); // Closing takes no writes
+                                         // Input is discarded from now on (SPEC.md, close); a paused receive reads
+                                         // again, so that a peer blocked on writing to us goes on reading our flush.
+                    if self.reading_paused {
+                        self.reading_paused = false;
+                        self.actions
+                            .push_back(Action::ResumeReading { id: link.id });
+                    }
                     self.set_state(State::Closing(link));
                     self.flush_outgoing(); // queues the Shutdown once nothing waits
                 } else {
@@ -378,7 +386,7 @@ impl Engine {
     fn discard_output(&mut self) {
         self.outgoing.clear();
         self.buffered = 0;
-        self.over_high_water = false;
+        self.forget_drain();
     }
 
     fn reset_buffers(&mut self) {

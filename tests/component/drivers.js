@@ -82,14 +82,16 @@ class BindgenDriver {
   timeout(now) { this.e.timeout(now); }
 
   // outputs, already in the common shapes (src/bindings/convert.rs)
+  // (the wasm-bindgen engine pushes its next output onto an array: src/bindings/mod.rs)
   pollAction() {
-    const a = this.e.pollAction();
-    if (a === undefined) return undefined;
+    const out = [];
+    if (!this.e.pollAction(out)) return undefined;
+    const a = out[0];
     return a.type === 'send' ? { ...a, data: hex(a.data) } : { ...a };
   }
   pollEvent() {
-    const e = this.e.pollEvent();
-    return e === undefined ? undefined : { ...e };
+    const out = [];
+    return this.e.pollEvent(out) ? { ...out[0] } : undefined;
   }
 }
 

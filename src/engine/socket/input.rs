@@ -162,7 +162,10 @@ impl Engine {
             return;
         }
         match (&self.state, self.protocol) {
-            (State::Connected(_) | State::Closing(_), Protocol::Tcp) => self.recv.push_stream(data),
+            (State::Connected(_), Protocol::Tcp) => self.recv.push_stream(data),
+            // After close() the script is done reading (SPEC.md, close): what arrives while
+            // Closing is discarded, on every host alike, and no dataAvailable follows.
+            (State::Closing(_), _) => return,
             (State::Connected(link), Protocol::Udp) => {
                 let from = from.or(Some(link.remote));
                 self.recv.push_datagram(data, from);

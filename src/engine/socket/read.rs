@@ -8,9 +8,9 @@ use crate::engine::state::State;
 
 impl Engine {
     /// `read(length)`: text per SPEC.md (UTF-8, NUL as U+00FF, no split character in a read of
-    /// everything while the connection is open).
+    /// everything while more bytes can come: Connected; while Closing input is discarded).
     pub fn read_text(&mut self, length: Option<usize>) -> String {
-        let keep_partial = matches!(self.state, State::Connected(_) | State::Closing(_));
+        let keep_partial = matches!(self.state, State::Connected(_));
         decode_text(&self.take(length, keep_partial))
     }
 

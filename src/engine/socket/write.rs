@@ -118,11 +118,27 @@ impl Engine {
         }
     }
 
-    /// `drainEvent` once buffered output falls below the mark after a write went over it.
+    /// `drainEvent` once buffered output falls below the mark after a write went over it, only
+    /// while the socket still takes writes (SPEC.md, Backpressure): never while Closing, never
+    /// after the connection ended.
     pub(super) fn check_drain(&mut self) {
-        if self.over_high_water && self.buffered < self.send_high_water {
+        if self.over_high_water && self.buffered < self.send_high_water && self.drain_due() {
             self.over_high_water = false;
             self.events.push_back(Event::Drain);
         }
+    }
+
+    /// Whether a drain may be told now: the socket takes writes (Connected, or Bound for UDP).
+    /// The JS facade asks again when it delivers a drain, since delivery comes later (a
+    /// microtask) and the connection may have ended in between.
+    pub fn drain_due(&self) -> bool {
+        !self.destroyed && matches!(self.state, State::Connected(_) | State::Bound { .. })
+    }
+
+    /// The socket stopped taking writes (Closing, or the connection ended): no drain is owed,
+    /// and one still waiting in the event queue is withdrawn.
+    pub(super) fn forget_drain(&mut self) {
+        self.over_high_water = false;
+        self.events.retain(|e| *e != Event::Drain);
     }
 }

@@ -107,8 +107,8 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
     tcpClosed = true;
     clearTimeout(waitTimer);
     if (ws.readyState === ws.OPEN) {
-      // With the end exchange this is the answer to the page's end: clean once every byte it
-      // wrote was handed to the system and both sides ended. (An error closed it already.)
+      // With the end exchange the answer to the page's end came at 'finish' (above); a close
+      // before it is not clean. (An error closed it already.)
       const clean = endExchange && pageEnded && !tcpFailed && tcp.writableFinished;
       if (clean) ws.close(1000);
       else ws.close(1011, pageEnded ? 'ETIMEDOUT' : 'ECONNABORTED');
@@ -121,7 +121,14 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
     if (pageEnded || !tcp.writable) return;
     pageEnded = true;
     clearTimeout(waitTimer);
-    tcp.end(); // after everything written so far; 'close' answers the page
+    // After everything written so far. Once the system took every byte ('finish'), the page's
+    // close() is done: the answer is a clean close, the same point at which Node's host ends
+    // Closing (SPEC.md: both hosts end Closing by the same rule). What the target still sends
+    // is dropped: after close() the page is done reading. A failure before that is 1011.
+    tcp.end();
+    tcp.once('finish', () => {
+      if (ws.readyState === ws.OPEN && !tcpFailed) ws.close(1000);
+    });
     tcp.resume();
     // A target that never ends its side (or never takes the bytes) is cut off.
     setTimeout(() => tcp.destroy(), LINGER_MS).unref();

@@ -91,6 +91,55 @@ const scenarios = {
     sock.destroy();
   },
 
+  // close() against a peer that answers: 1 MiB to the echo and close() at once. The echo
+  // arrives while Closing and is discarded on both hosts (SPEC.md, close): no dataAvailable.
+  async closeAnswered(Socket, env, lines) {
+    const sock = new Socket();
+    const add = recorder(sock, lines, 'closeAnswered');
+    sock.connect(env.ip, env.port);
+    await until(sock, 'connected');
+    const mib = new Uint8Array(1 << 20).fill(0x61);
+    add(`write -> ${sock.write('echo\n')} ${sock.write(mib)}`);
+    sock.close();
+    add(`close -> status=${sock.status(true)}`);
+    await until(sock, 'disconnected');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the rest of the echo, if any
+    add(`after end bytesAvailable=${sock.bytesAvailable()} status=${sock.status(true)}`);
+    sock.destroy();
+  },
+
+  // The peer closes while we are Closing: its answer and its FIN come while our bytes are
+  // still being flushed. Its answer is discarded; our close() still ends cleanly.
+  async closeWhilePeerCloses(Socket, env, lines) {
+    const sock = new Socket();
+    const add = recorder(sock, lines, 'closeWhilePeerCloses');
+    sock.connect(env.ip, env.port);
+    await until(sock, 'connected');
+    add(`write -> ${sock.write('bye\n')} ${sock.write(new Uint8Array(256 << 10))}`);
+    sock.close();
+    add(`close -> status=${sock.status(true)}`);
+    await until(sock, 'disconnected');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    add(`after end read '${sock.read()}' status=${sock.status(true)}`);
+    sock.destroy();
+  },
+
+  // The peer closed first: the connection has ended, close() does nothing, and the peer's last
+  // bytes stay readable.
+  async closeAfterPeer(Socket, env, lines) {
+    const sock = new Socket();
+    const add = recorder(sock, lines, 'closeAfterPeer');
+    sock.connect(env.ip, env.port);
+    await until(sock, 'connected');
+    sock.write('bye\n');
+    await until(sock, 'disconnected');
+    sock.close();
+    add(`close -> status=${sock.status(true)} read '${sock.read().trim()}'`);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // no event follows
+    add('done');
+    sock.destroy();
+  },
+
   // A refused target: connectFailed, error, Unconnected, and the socket connects again.
   async refused(Socket, env, lines) {
     const sock = new Socket();

@@ -1,4 +1,4 @@
-// The public Socket class (SPEC.md). It forwards calls to the wasm engine, has the host perform
+// The public Socket class (docs/spec.md). It forwards calls to the wasm engine, has the host perform
 // the engine's actions, and delivers the engine's events. Every rule about states, addresses,
 // buffers and event order is the engine's; what is here is JS-only: argument types, Blobs,
 // timers, and dispatch.
@@ -17,7 +17,8 @@ const ENGINE = Symbol('kvsocket engine');
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `host.perform(action,
  * link)` performs an engine action; `host.refuse?.(command, options)` returns a reason when the
- * host cannot do a command at all (a browser without a proxy URL), else ''.
+ * host cannot do a command at all (a browser without a proxy URL), else ''; `host.checkOptions?.(
+ * options)` throws TypeError for constructor options the host cannot honour.
  */
 export function createSocketClass({ Engine, hexToBytes, host }) {
   class Socket extends EventTarget {
@@ -43,6 +44,8 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (typeof options !== 'object') {
         throw new TypeError(`Socket options must be an object, got ${describe(options)}`);
       }
+      // A host refuses options it cannot honour (Node: a proxy) with a TypeError of its own.
+      if (!internal?.[ENGINE]) host.checkOptions?.(options);
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
       this.#engine = internal?.[ENGINE] ?? new Engine();
       this.#link = new Link(

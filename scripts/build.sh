@@ -20,8 +20,8 @@ if command -v wasm-opt >/dev/null; then
 fi
 echo "[build] pkg/kvsocket_bg.wasm: $(wc -c < pkg/kvsocket_bg.wasm) bytes"
 node scripts/inline-wasm.js
-# require('kvsocket') on every Node >= 20 (require(esm) needs 20.19): the Node entry as one
-# CommonJS file, and its declarations (the same API: js/index.d.ts).
+# require('kvsocket') (js/node/index.cjs) on a Node 20 without require(esm) (before 20.19): the
+# Node entry bundled as one CommonJS file; and the declarations for require (js/index.d.ts's API).
 esbuild js/node/index.js --bundle --platform=node --format=cjs --target=node20 \
-  --log-level=warning --outfile=pkg/kvsocket.cjs
+  --log-level=warning --outfile=pkg/kvsocket.bundle.cjs
 cp js/index.d.ts pkg/kvsocket.d.cts

@@ -64,9 +64,10 @@ export const wantsEndExchange = (query) => query?.get('end') === '1';
  * still go to a target that has sent its FIN). `counters` gets byte counts; `onDone` runs once,
  * after both are closed. `endExchange` (default: the WebSocket's END_EXCHANGE mark) makes the
  * ends travel as `{"type":"end"}` messages; without it the target's FIN closes the WebSocket
- * (1000) and the WebSocket's close ends the TCP connection.
+ * (1000) and the WebSocket's close ends the TCP connection. After `idleTimeout` ms (0: never)
+ * without a byte either way the tunnel is closed with 1011 ETIMEDOUT.
  */
-export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[END_EXCHANGE] === true }) {
+export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[END_EXCHANGE] === true, idleTimeout = 0 }) {
   let wsClosed = false;
   let tcpClosed = false;
   let tcpFailed = false;
@@ -152,6 +153,14 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
     }
     maybeDone();
   });
+
+  // Every byte of the tunnel passes the TCP socket, so its own inactivity timer is the tunnel's.
+  if (idleTimeout > 0) {
+    tcp.setTimeout(idleTimeout, () => {
+      if (ws.readyState === ws.OPEN) ws.close(1011, 'ETIMEDOUT');
+      tcp.destroy();
+    });
+  }
 
   tcp.resume(); // a socket accepted with pauseOnConnect does not start by itself
 }

@@ -9,6 +9,9 @@ import { parseControl } from './control.js';
 // starts again once that falls to LOW.
 export const HIGH = 1 << 20;
 export const LOW = 256 << 10;
+// Towards the target the kernel's send buffer (megabytes on loopback) already keeps the line
+// busy, so less of ours is needed: this bounds what a target that never reads costs per tunnel.
+export const TARGET_HIGH = 256 << 10;
 
 // After the WebSocket closes we end the TCP connection and read (and drop) until the target
 // ends too; a target that never does is cut off after this long.
@@ -137,7 +140,7 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
     if (!tcp.writable || pageEnded) return;
     counters.bytesFromClients += data.length;
     tcp.write(data);
-    if (tcp.writableLength > HIGH && !ws.isPaused) {
+    if (tcp.writableLength > TARGET_HIGH && !ws.isPaused) {
       ws.pause();
       tcp.once('drain', () => ws.resume());
     }

@@ -14,7 +14,7 @@ WB_VERSION=$(sed -n 's/^wasm-bindgen = { *version = "=\([0-9.]*\)".*/\1/p; s/^wa
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown
 fi
-# No --locked: the registry mirror lacks one pinned dependency of the CLI (TOOLCHAIN.md).
+# No --locked: the registry mirror lacks one pinned dependency of the CLI (docs/design.md, Toolchain notes).
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then
   log "installing wasm-bindgen-cli $WB_VERSION"; cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
 fi

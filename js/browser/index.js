@@ -5,11 +5,13 @@
 //   import { Socket } from 'kvsocket';
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
-import { initSync, Engine, hexToBytes, BrowserHost, isKvsocketProxy } from '../../pkg/kvsocket.js';
+import {
+  initSync, Engine, hexToBytes, BrowserHost, isKvsocketProxy, batchHeader, batchKinds,
+} from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 
-initSync({ module: wasmBytes() });
+const { memory } = initSync({ module: wasmBytes() });
 
 // The proxy resolves host names, so the engine skips HostLookUp and hands names to the host.
 // (Engines made inside wasm for incoming connections inherit the setting from their listener.)
@@ -55,5 +57,7 @@ export const browserHostAdapter = {
   },
 };
 
-export const Socket = createSocketClass({ Engine: BrowserEngine, hexToBytes, host: browserHostAdapter });
+export const Socket = createSocketClass({
+  Engine: BrowserEngine, hexToBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
+});
 export default Socket;

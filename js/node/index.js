@@ -2,12 +2,12 @@
 // import, so `Socket` is ready when `import { Socket } from 'kvsocket'` resolves (no init()
 // call), and a bundle of this entry needs no .wasm file beside it.
 
-import { initSync, Engine, hexToBytes } from '../../pkg/kvsocket.js';
+import { initSync, Engine, hexToBytes, batchHeader, batchKinds } from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { nodeHost } from './host.js';
 
-initSync({ module: wasmBytes() });
+const { memory } = initSync({ module: wasmBytes() });
 
 const host = {
   ...nodeHost,
@@ -20,5 +20,7 @@ const host = {
   },
 };
 
-export const Socket = createSocketClass({ Engine, hexToBytes, host });
+export const Socket = createSocketClass({
+  Engine, hexToBytes, host, wasm: { memory, batchHeader, batchKinds },
+});
 export default Socket;

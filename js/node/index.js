@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { initSync, Engine, hexToBytes } from '../../pkg/kvsocket.js';
 import { createSocketClass } from '../socket.js';
 import { nodeHost } from './host.js';
+import { withWisp } from './wisp.js';
 
 initSync({ module: readFileSync(new URL('../../pkg/kvsocket_bg.wasm', import.meta.url)) });
 
-export const Socket = createSocketClass({ Engine, hexToBytes, host: nodeHost });
+export const Socket = createSocketClass({ Engine, hexToBytes, host: withWisp(nodeHost) });
 export default Socket;

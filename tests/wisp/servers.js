@@ -42,6 +42,7 @@ export async function startWispJs({ blockedPorts = [] } = {}) {
   const port = await listening(server);
   return {
     port,
+    server,
     url: `wisp+ws://127.0.0.1:${port}/`,
     close: () => new Promise((resolve) => {
       for (const s of sockets) s.destroy();
@@ -58,7 +59,10 @@ export async function startWispPython() {
   await new Promise((resolve) => probe.close(resolve));
   const child = spawn(path.join(WISP_VENV, 'bin/python'),
     ['-m', 'wisp.server', '--host', '127.0.0.1', '--port', String(port), '--allow-loopback', '--log-level', 'error', '--threads', '1'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group: the server runs its loop in a worker process, which a signal to
+    // the parent alone would leave behind.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const stop = () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ } };
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -71,7 +75,7 @@ export async function startWispPython() {
     });
     if (up) break;
     if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill();
+      stop();
       throw new Error(`wisp-python did not start on :${port}: ${log}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -79,7 +83,7 @@ export async function startWispPython() {
   return {
     port,
     url: `wisp+ws://127.0.0.1:${port}/`,
-    close: () => { child.kill(); return exited; },
+    close: () => { stop(); return exited; },
   };
 }
 

@@ -15,7 +15,7 @@ const POLL_MS: i32 = 4;
 
 /// The largest binary message a TCP tunnel sends: a write is split into messages of at most
 /// this many bytes (TCP has no message boundaries, and a proxy refuses messages over its own
-/// limit: kvsocket-proxy's `--max-frame`, 64 MiB by default, closes with 1009). UDP keeps one
+/// limit: kvsocket-proxy's `--max-frame`, 256 KiB by default, closes with 1009). UDP keeps one
 /// datagram per message (udp.rs sends with `send`).
 pub const MAX_MESSAGE: u32 = 64 * 1024;
 

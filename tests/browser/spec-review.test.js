@@ -124,7 +124,7 @@ async function startPeers() {
   await new Promise((resolve) => udpRec.bind(0, '127.0.0.1', resolve));
 
   const proxy = await startProxy({ allow: ['127.0.0.1:*'], allowListen: ['127.0.0.1:*'], log: () => {} });
-  // A proxy that takes WebSocket messages up to 64 KiB only (--max-frame; the default is 64 MiB).
+  // A proxy that takes WebSocket messages up to 64 KiB only (--max-frame; the default is 256 KiB).
   const small = await startProxy({ allow: ['127.0.0.1:*'], maxFrame: 65536, log: () => {} });
   ports.proxy = proxy.port;
   ports.small = small.port;

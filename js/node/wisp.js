@@ -21,6 +21,10 @@ export function withWisp(host) {
       if (usesWisp(link.options)) (wispHost ??= new WispHost(openWebSocket)).perform(action, link);
       else host.perform(action, link);
     },
+    // A Wisp URL is the one proxy option Node takes (the others are `host`'s to judge).
+    checkOptions(options) {
+      if (!usesWisp(options)) host.checkOptions?.(options);
+    },
     refuse(command, options) {
       return usesWisp(options) ? wispRefusal(options.proxy, command) : (host.refuse?.(command, options) ?? '');
     },

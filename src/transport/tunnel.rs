@@ -53,7 +53,7 @@ pub fn open(action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
     let Some(ws) = url.and_then(|url| websocket(&t, &url)) else {
         // No proxy URL, or one the browser rejects as a WebSocket URL (the entry's `refuse`
         // turns down schemes other than ws/wss/http/https first). Told later, never inside
-        // connect() (SPEC.md: events are asynchronous, status is Connecting on return).
+        // connect() (docs/spec.md: events are asynchronous, status is Connecting on return).
         finish(&t);
         fail_later(&t, "connectFailed", NOT_FOUND);
         return Ok(());

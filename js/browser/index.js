@@ -4,10 +4,12 @@
 //   import { Socket } from 'kvsocket';
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
-import init, { Engine, hexToBytes, BrowserHost, isKvsocketProxy } from '../../pkg/kvsocket.js';
+import init, {
+  Engine, hexToBytes, BrowserHost, isKvsocketProxy, batchHeader, batchKinds,
+} from '../../pkg/kvsocket.js';
 import { createSocketClass } from '../socket.js';
 
-await init();
+const { memory } = await init();
 
 // The proxy resolves host names, so the engine skips HostLookUp and hands names to the host.
 // (Engines made inside wasm for incoming connections inherit the setting from their listener.)
@@ -53,5 +55,7 @@ export const browserHostAdapter = {
   },
 };
 
-export const Socket = createSocketClass({ Engine: BrowserEngine, hexToBytes, host: browserHostAdapter });
+export const Socket = createSocketClass({
+  Engine: BrowserEngine, hexToBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
+});
 export default Socket;

@@ -2,11 +2,13 @@
 // `import { Socket } from 'kvsocket'` resolves (no init() call).
 
 import { readFileSync } from 'node:fs';
-import { initSync, Engine, hexToBytes } from '../../pkg/kvsocket.js';
+import { initSync, Engine, hexToBytes, batchHeader, batchKinds } from '../../pkg/kvsocket.js';
 import { createSocketClass } from '../socket.js';
 import { nodeHost } from './host.js';
 
-initSync({ module: readFileSync(new URL('../../pkg/kvsocket_bg.wasm', import.meta.url)) });
+const { memory } = initSync({ module: readFileSync(new URL('../../pkg/kvsocket_bg.wasm', import.meta.url)) });
 
-export const Socket = createSocketClass({ Engine, hexToBytes, host: nodeHost });
+export const Socket = createSocketClass({
+  Engine, hexToBytes, host: nodeHost, wasm: { memory, batchHeader, batchKinds },
+});
 export default Socket;

@@ -195,7 +195,7 @@ fn dialling(t: &JsValue) -> bool {
 }
 
 /// A text message on a TCP tunnel. `{"type":"connected",…}` (report=1) is the connect, with the
-/// addresses of the proxy's TCP connection. `{"type":"end"}` (end exchange) is the target's FIN,
+/// address the proxy dialled. `{"type":"end"}` (end exchange) is the target's FIN,
 /// after its last bytes; the WebSocket stays open for what the page still writes until our own
 /// end. Anything else is ignored (a failed connect's `{"type":"error"}` is followed by the close
 /// that carries its code).
@@ -206,16 +206,16 @@ fn control(t: &JsValue, text: &str) -> Result<(), JsValue> {
     match get(&message, "type").as_string().as_deref() {
         Some("connected") if dialling(t) => {
             set(t, "connected", true);
-            let text =
-                |key: &str, or: JsValue| get(&message, key).as_string().map_or(or, Into::into);
-            let port = |key: &str, or: JsValue| get(&message, key).as_f64().map_or(or, Into::into);
-            let inputs = [
-                text("localIp", "0.0.0.0".into()),
-                port("localPort", 0.into()),
-                text("remoteIp", get(t, "remoteIp")),
-                port("remotePort", get(t, "remotePort")),
-            ];
-            feed(t, "connected", &inputs)
+            // The remote address is the one the proxy dialled (for a name: what it resolved).
+            // The local one stays unknown (SPEC.md: a browser does not learn its local address;
+            // the proxy's is not the page's).
+            let ip = get(&message, "remoteIp")
+                .as_string()
+                .map_or(get(t, "remoteIp"), Into::into);
+            let port = get(&message, "remotePort")
+                .as_f64()
+                .map_or(get(t, "remotePort"), Into::into);
+            feed(t, "connected", &["0.0.0.0".into(), 0.into(), ip, port])
         }
         Some("end") if flag(t, "endExchange") && !flag(t, "peerEnded") && !dialling(t) => {
             set(t, "peerEnded", true);

@@ -55,7 +55,7 @@ pub fn open(action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
     let Some(ws) = url.and_then(|url| websocket(&t, &url)) else {
         // No proxy URL, or one the browser rejects as a WebSocket URL (the entry's `refuse`
         // turns down schemes other than ws/wss/http/https first). Told later, never inside
-        // connect() (SPEC.md: events are asynchronous, status is Connecting on return).
+        // connect() (docs/spec.md: events are asynchronous, status is Connecting on return).
         finish(&t);
         fail_later(&t, "connectFailed", NOT_FOUND);
         return Ok(());
@@ -207,7 +207,7 @@ fn control(t: &JsValue, text: &str) -> Result<(), JsValue> {
         Some("connected") if dialling(t) => {
             set(t, "connected", true);
             // The remote address is the one the proxy dialled (for a name: what it resolved).
-            // The local one stays unknown (SPEC.md: a browser does not learn its local address;
+            // The local one stays unknown (docs/spec.md: a browser does not learn its local address;
             // the proxy's is not the page's).
             let ip = get(&message, "remoteIp")
                 .as_string()

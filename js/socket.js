@@ -126,6 +126,7 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       if (this.#destroyed) return false;
       const refusal = this.#engine.status() === 0 ? this.#refusal('connect') : '';
       if (refusal) return this.#fail(refusal);
+      if (this.#engine.status() === 0) this.#chooseResolver();
       const ok = this.#engine.connect(host, port, now());
       this.#out();
       return ok;
@@ -251,6 +252,12 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
 
     #refusal(command) {
       return host.refuse ? host.refuse(command, this.#link.options, this.#engine.protocol()) : '';
+    }
+
+    // A host whose transport resolves names for some options (a Wisp server, in Node) says so
+    // per connect: the engine then skips HostLookUp and hands the name on.
+    #chooseResolver() {
+      if (host.resolvesNames) this.#engine.setTransportResolvesNames(host.resolvesNames(this.#link.options));
     }
 
     #take(method, length, empty) {

@@ -46,5 +46,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 python3 -c 'import websockify' 2>/dev/null || { log "installing websockify"; python3 -m pip install -q websockify==0.13.0; }
+# wisp-python, a Wisp server we did not write, for the Wisp interop tests and bench, in a venv
+# of its own (KVSOCKET_WISP_VENV to put it elsewhere; tests/wisp/servers.js reads the same).
+WISP_VENV=${KVSOCKET_WISP_VENV:-$HOME/.cache/kvsocket/wisp-venv}
+if [ ! -x "$WISP_VENV/bin/python" ] || ! "$WISP_VENV/bin/python" -c 'import wisp.server' 2>/dev/null; then
+  log "installing wisp-python into $WISP_VENV"
+  python3 -m venv "$WISP_VENV" && "$WISP_VENV/bin/pip" install -q wisp-python==0.9.0
+fi
 
 log "ready"

@@ -6,6 +6,7 @@ import { initSync, Engine, hexToBytes, batchHeader, batchKinds } from '../../pkg
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { nodeHost } from './host.js';
+import { withWisp } from './wisp.js';
 
 const { memory } = initSync({ module: wasmBytes() });
 
@@ -21,6 +22,6 @@ const host = {
 };
 
 export const Socket = createSocketClass({
-  Engine, hexToBytes, host, wasm: { memory, batchHeader, batchKinds },
+  Engine, hexToBytes, host: withWisp(host), wasm: { memory, batchHeader, batchKinds },
 });
 export default Socket;

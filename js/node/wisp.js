@@ -18,7 +18,9 @@ export const usesWisp = (options) => typeof options.proxy === 'string' && isWisp
 export function withWisp(host) {
   return {
     perform(action, link) {
-      if (usesWisp(link.options)) (wispHost ??= new WispHost(openWebSocket)).perform(action, link);
+      // A Wisp stream's transport says so (its `wisp` key); only a connect reads the URL.
+      const t = action.type === 'connect' ? undefined : link.get(action.id);
+      if (t ? t.wisp !== undefined : usesWisp(link.options)) (wispHost ??= new WispHost(openWebSocket)).perform(action, link);
       else host.perform(action, link);
     },
     // A Wisp URL is the one proxy option Node takes (the others are `host`'s to judge).

@@ -1,6 +1,5 @@
-// Types for `kvsocket/proxy` (js/proxy/server.js): kvsocket-proxy started in-process. Every
-// option and its default: docs/proxy-protocol.md (and js/proxy/limits.js). When startProxy
-// gains an option, add it here: tests/packaging/proxy-types.test.js checks the two agree.
+// Types for `kvsocket/proxy` (js/proxy/server.js): kvsocket-proxy started in-process.
+// The protocol and every option: docs/proxy-protocol.md.
 
 export interface ProxyOptions {
   /** Where to accept WebSockets: `HOST:PORT` or a bare port (on 127.0.0.1). Default `'127.0.0.1:0'`. */
@@ -9,31 +8,31 @@ export interface ProxyOptions {
   allow?: string[];
   /** Interfaces and ports that reverse tunnels and bound UDP may bind, e.g. `'127.0.0.1:*'`. */
   allowListen?: string[];
-  /** Let wildcard and wide rules reach loopback addresses (otherwise only rules that name them). */
+  /** Let `*` and wide CIDR rules reach (and bind) loopback addresses. Default false: only rules naming them. */
   allowLoopback?: boolean;
-  /** Let wildcard and wide rules reach private, link-local and other non-public addresses. */
+  /** Let `*` and wide CIDR rules reach (and bind) private addresses (RFC 1918, 100.64/10, fc00::/7). Default false. */
   allowPrivate?: boolean;
-  /** Exact `Origin` values accepted, or `'*'`; empty: loopback pages and clients without an Origin. */
+  /** Accepted `Origin` values (exact; `'null'` may be listed); `'*'` accepts any. Default: loopback pages and clients without Origin. */
   origins?: string[];
-  /** Tokens a client must present (`?token=` or the subprotocol); empty: none required. */
+  /** Tokens a client must show (`?token=` or subprotocol `kvsocket-token.TOKEN`); 16-256 characters each. Default: none required. */
   tokens?: string[];
-  /** Client connections and sessions at once. */
+  /** Sessions, and client connections to the proxy, at once (default 512). */
   maxConnections?: number;
-  /** Client connections from one address at once. */
+  /** Client connections from one address at once, half-sent handshakes included (default 128). */
   maxPerClient?: number;
-  /** Largest WebSocket message accepted, in bytes. */
+  /** Largest WebSocket message accepted, in bytes (default 262144); a larger one closes with 1009. */
   maxFrame?: number;
-  /** Incoming connections of one listener waiting to be claimed. */
+  /** Incoming connections one listener holds unclaimed (default 16). */
   maxPending?: number;
-  /** ms to look a target up and connect to it. */
+  /** ms to give up looking up and connecting to a target (default 10000). */
   connectTimeout?: number;
-  /** ms from a client's TCP connect to its complete upgrade request. */
+  /** ms from a client's TCP connect to its complete upgrade request (default 10000). */
   handshakeTimeout?: number;
-  /** ms a tunnel or UDP session may carry nothing either way (0: never times out). */
+  /** ms a TCP tunnel or UDP session may carry nothing either way before it is closed; 0 = never (default 1800000). */
   idleTimeout?: number;
-  /** ms an incoming connection of a reverse tunnel waits to be claimed. */
+  /** ms an incoming connection of a reverse tunnel waits to be claimed (default 10000). */
   claimTimeout?: number;
-  /** Resolves a name to its addresses (default: the system resolver, all addresses). */
+  /** The resolver: every address of a name, in the order to try them (default: the system's). */
   lookup?: (name: string) => Promise<Array<{ address: string; family: number }>>;
   /** Where refusals are logged, one line each (default: stderr). */
   log?: (line: string) => void;
@@ -43,11 +42,11 @@ export interface ProxyOptions {
 export interface ProxyStats {
   /** Sessions open now (counted against maxConnections). */
   active: number;
-  /** Client connections to the proxy open now. */
+  /** Client connections to the proxy open now (pending handshakes included). */
   clients: number;
   /** WebSockets opened so far. */
   opened: number;
-  /** Upgrades refused so far. */
+  /** Upgrades refused so far, and connects refused after open (report=1). */
   refused: number;
   bytesFromClients: number;
   bytesToClients: number;
@@ -58,7 +57,7 @@ export interface Proxy {
   readonly url: string;
   readonly port: number;
   readonly stats: ProxyStats;
-  /** What this proxy accepts, a line each (the CLI prints them at startup). */
+  /** What the proxy accepts (origins, token, rules, address classes, limits), a line each. */
   describe(): string[];
   /** Closes the listener and everything still open through it. */
   close(): Promise<void>;

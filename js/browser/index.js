@@ -5,7 +5,7 @@
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
 import init, {
-  Engine, hexToBytes, BrowserHost, isKvsocketProxy, batchHeader, batchKinds,
+  Engine, hexToBytes, textOfBytes, hexOfBytes, BrowserHost, isKvsocketProxy, batchHeader, batchKinds,
 } from '../../pkg/kvsocket.js';
 import { createSocketClass } from '../socket.js';
 
@@ -56,6 +56,6 @@ export const browserHostAdapter = {
 };
 
 export const Socket = createSocketClass({
-  Engine: BrowserEngine, hexToBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
+  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
 });
 export default Socket;

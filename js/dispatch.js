@@ -1,5 +1,5 @@
 // Event delivery. Events drained from engines wait in one queue shared by every socket and are
-// delivered in a microtask, never inside the call that caused them (SPEC.md), and in the order
+// delivered in a microtask, never inside the call that caused them (docs/spec.md), and in the order
 // they happened across sockets (an accepted socket's first data comes after its
 // incomingConnection).
 

@@ -1,4 +1,4 @@
-// The public Socket class (SPEC.md). It forwards calls to the wasm engine, has the host perform
+// The public Socket class (docs/spec.md). It forwards calls to the wasm engine, has the host perform
 // the engine's actions, and delivers the engine's events. Every rule about states, addresses,
 // buffers and event order is the engine's; what is here is JS-only: argument types, Blobs,
 // timers, and dispatch.
@@ -21,7 +21,8 @@ const ENGINE = Symbol('kvsocket engine');
  * instance's `memory` and the `batchHeader` / `batchKinds` exports (js/batch.js);
  * `host.perform(action, link)` performs an engine action; `host.refuse?.(command, options)`
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
- * else ''.
+ * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
+ * cannot honour.
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
   const readBatch = createBatchReader(wasm);
@@ -80,6 +81,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (typeof options !== 'object') {
         throw new TypeError(`Socket options must be an object, got ${describe(options)}`);
       }
+      // A host refuses options it cannot honour (Node: a proxy) with a TypeError of its own.
+      if (!internal?.[ENGINE]) host.checkOptions?.(options);
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
       this.#engine = internal?.[ENGINE] ?? new Engine();
       this.#engine.setBatched(true);
@@ -127,6 +130,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (this.#destroyed) return false;
       const refusal = this.#engine.status() === 0 ? this.#refusal('connect') : '';
       if (refusal) return this.#fail(refusal);
+      if (this.#engine.status() === 0) this.#chooseResolver();
       const ok = this.#engine.connect(host, port, now());
       if (ok) this.#kept = null; // the engine starts an empty buffer
       this.#out();
@@ -270,6 +274,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const n = this.#engine.readKept(length, text);
       this.#out(); // reading may resume a paused receive
       return n < 0 ? null : this.#kept.take(n);
+    }
+
+    // A host whose transport resolves names for some options (a Wisp server, in Node) says so
+    // per connect: the engine then skips HostLookUp and hands the name on.
+    #chooseResolver() {
+      if (host.resolvesNames) this.#engine.setTransportResolvesNames(host.resolvesNames(this.#link.options));
     }
 
     #take(method, length, empty) {

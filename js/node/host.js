@@ -1,5 +1,5 @@
 // The Node host: performs the engine's actions with node:net, node:dns and node:dgram and feeds
-// back what happened. It decides nothing: every "what now" is the engine's (DESIGN.md).
+// back what happened. It decides nothing: every "what now" is the engine's (docs/design.md).
 
 import net from 'node:net';
 import dns from 'node:dns';

@@ -42,7 +42,7 @@ fn number_or_nan(value: &JsValue) -> f64 {
     value.as_f64().unwrap_or(f64::NAN)
 }
 
-/// A refused setting throws TypeError with the engine's message (SPEC.md: `setConnectTimeout`).
+/// A refused setting throws TypeError with the engine's message (docs/spec.md: `setConnectTimeout`).
 fn type_error(result: Result<(), CommandError>) -> Result<(), JsValue> {
     result.map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
 }

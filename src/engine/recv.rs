@@ -109,7 +109,7 @@ impl RecvBuffer {
         !self.datagrams.is_empty()
     }
 
-    /// How many stream bytes a read takes, per SPEC.md's length rule. With
+    /// How many stream bytes a read takes, per docs/spec.md's length rule. With
     /// `keep_partial_char`, a read of everything leaves an incomplete UTF-8 sequence at the end
     /// for the next read.
     fn stream_count(&self, length: Option<usize>, keep_partial_char: bool) -> usize {
@@ -121,7 +121,7 @@ impl RecvBuffer {
         }
     }
 
-    /// Takes stream bytes per SPEC.md's length rule (see `stream_count`). Kept pieces among
+    /// Takes stream bytes per docs/spec.md's length rule (see `stream_count`). Kept pieces among
     /// them (a host mixing both forms) contribute no bytes.
     pub fn take_stream(&mut self, length: Option<usize>, keep_partial_char: bool) -> Vec<u8> {
         let n = self.stream_count(length, keep_partial_char);
@@ -191,7 +191,7 @@ impl RecvBuffer {
     }
 
     /// Takes from the oldest datagram only: at most `length` bytes of it; the rest of that
-    /// datagram is discarded (SPEC.md's UDP rule). Returns the bytes and the sender.
+    /// datagram is discarded (docs/spec.md's UDP rule). Returns the bytes and the sender.
     pub fn take_datagram(
         &mut self,
         length: Option<usize>,
@@ -211,7 +211,7 @@ impl RecvBuffer {
     }
 }
 
-/// SPEC.md's length rule: omitted, 0, negative or not a number means "everything". Hosts pass
+/// docs/spec.md's length rule: omitted, 0, negative or not a number means "everything". Hosts pass
 /// what the script gave; the rule lives here.
 pub fn length_arg(length: Option<f64>) -> Option<usize> {
     match length {
@@ -236,7 +236,7 @@ pub fn incomplete_utf8_tail(bytes: &[u8]) -> usize {
     0
 }
 
-/// Decodes bytes as SPEC.md says: UTF-8 with U+FFFD for invalid sequences, and every NUL byte
+/// Decodes bytes as docs/spec.md says: UTF-8 with U+FFFD for invalid sequences, and every NUL byte
 /// as U+00FF ('ÿ'), the seed's documented rule. NUL is mapped after decoding, since mapping it to
 /// byte 0xFF first (KVIrc's Qt build) yields U+FFFD.
 pub fn decode_text(bytes: &[u8]) -> String {

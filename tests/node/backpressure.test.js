@@ -1,4 +1,4 @@
-// Backpressure both ways (SPEC.md "Backpressure"): bufferedAmount / setHighWaterMark / drain on
+// Backpressure both ways (docs/spec.md "Backpressure"): bufferedAmount / setHighWaterMark / drain on
 // the send side, pausing the network read past the receive high-water mark on the other.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

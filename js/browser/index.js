@@ -1,13 +1,18 @@
-// Browser entry: TCP over a WebSocket to a proxy (SPEC.md, Hosts). The wasm module is fetched
-// and instantiated by the top-level await, so `Socket` is ready when the import resolves.
+// Browser entry: TCP over a WebSocket to a proxy (docs/spec.md, Hosts). The wasm comes inline
+// (pkg/kvsocket_wasm.js) and is instantiated synchronously at import: `Socket` is ready when the
+// import resolves, with no fetch, no top-level await and no .wasm file for a bundler to handle.
 //
 //   import { Socket } from 'kvsocket';
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
-import init, { Engine, hexToBytes, BrowserHost, isKvsocketProxy } from '../../pkg/kvsocket.js';
+import {
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, BrowserHost, isKvsocketProxy, isWispUrl, wispRefusal,
+  batchHeader, batchKinds,
+} from '../../pkg/kvsocket.js';
+import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 
-await init();
+const { memory } = initSync({ module: wasmBytes() });
 
 // The proxy resolves host names, so the engine skips HostLookUp and hands names to the host.
 // (Engines made inside wasm for incoming connections inherit the setting from their listener.)
@@ -42,6 +47,8 @@ export const browserHostAdapter = {
     // live at the same address); one without is websockify's one-target mode
     // (docs/browser-host.md). The test is the Rust host's own (src/transport/url.rs).
     if (typeof proxy !== 'string' || proxy === '') return NO_PROXY;
+    // A Wisp server (wisp+ws:// or wisp+wss://): TCP and UDP streams over one shared WebSocket.
+    if (isWispUrl(proxy)) return wispRefusal(proxy, command);
     // new WebSocket() throws for any other scheme: refused here, with the reason, rather than
     // a ProxyNotFound event after connect() returned true.
     const scheme = rejectedScheme(proxy);
@@ -53,5 +60,7 @@ export const browserHostAdapter = {
   },
 };
 
-export const Socket = createSocketClass({ Engine: BrowserEngine, hexToBytes, host: browserHostAdapter });
+export const Socket = createSocketClass({
+  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
+});
 export default Socket;

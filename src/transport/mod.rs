@@ -1,6 +1,6 @@
 //! The browser host: performs the engine's actions over WebSockets to a TCP-over-WebSocket proxy
 //! (kvsocket-proxy, or websockify in its one-target mode) and feeds back what happens
-//! (SPEC.md, Hosts). Like the Node host it decides nothing; what differs is only what a browser
+//! (docs/spec.md, Hosts). Like the Node host it decides nothing; what differs is only what a browser
 //! cannot do: it cannot pause a WebSocket (pause/resume are no-ops, so input keeps buffering), it
 //! never resolves names (the engine is told to send them to the proxy as they are), and it can
 //! listen and use UDP only through kvsocket-proxy's reverse tunnel and datagram mode.
@@ -11,12 +11,14 @@ mod session;
 mod tunnel;
 mod udp;
 mod url;
+mod wisp;
 
 use wasm_bindgen::prelude::*;
 
 use js::{flag, get};
 use url::is_kvsocket_proxy;
 pub use url::proxy_url;
+pub use wisp::{is_wisp_url, wisp_refusal, WispHost};
 
 /// What this host cannot do: resolve names itself, or listen / use UDP through a proxy other
 /// than kvsocket-proxy (the JS adapter refuses those before the engine starts them).
@@ -43,6 +45,10 @@ impl BrowserHost {
 
     /// Performs one engine action (`{type, id, …}`) for the socket behind `link`.
     pub fn perform(&self, action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
+        // Sockets of a Wisp server share its WebSocket (wisp.rs).
+        if tunnel::template(link).is_some_and(|t| is_wisp_url(&t)) {
+            return WispHost::global().perform(action, link);
+        }
         let kind = get(action, "type").as_string().unwrap_or_default();
         let transport = || {
             let t = js::call(link, "get", &[get(action, "id")]).unwrap_or(JsValue::UNDEFINED);
@@ -81,7 +87,7 @@ impl BrowserHost {
                 transport().inspect(tunnel::abort);
                 Ok(())
             }
-            // A WebSocket cannot be paused: received bytes keep buffering (SPEC.md, Backpressure).
+            // A WebSocket cannot be paused: received bytes keep buffering (docs/spec.md, Backpressure).
             "pause" | "resume" => Ok(()),
             // Only with an engine not told that the proxy resolves names.
             "resolve" => fail_at_once(action, link, "connectFailed"),

@@ -1,7 +1,7 @@
 // SPEC review of the browser Socket: the browser entry (js/browser/index.js) in headless Chromium,
 // TCP through kvsocket-proxy to node:net / node:http servers, listening through its reverse
 // tunnel and UDP through its datagram mode with node:dgram peers, all on 127.0.0.1. One page,
-// many small probes, each a subtest. Where the browser departs from SPEC.md beyond what SPEC.md
+// many small probes, each a subtest. Where the browser departs from docs/spec.md beyond what docs/spec.md
 // allows (HostLookUp skipped, no receive pause, ProxyConnectionRefused before open) and what
 // docs/browser-host.md documents, the test states SPEC's rule and is marked `todo` until fixed.
 import test from 'node:test';
@@ -124,7 +124,7 @@ async function startPeers() {
   await new Promise((resolve) => udpRec.bind(0, '127.0.0.1', resolve));
 
   const proxy = await startProxy({ allow: ['127.0.0.1:*'], allowListen: ['127.0.0.1:*'], log: () => {} });
-  // A proxy that takes WebSocket messages up to 64 KiB only (--max-frame; the default is 64 MiB).
+  // A proxy that takes WebSocket messages up to 64 KiB only (--max-frame; the default is 256 KiB).
   const small = await startProxy({ allow: ['127.0.0.1:*'], maxFrame: 65536, log: () => {} });
   ports.proxy = proxy.port;
   ports.small = small.port;
@@ -372,7 +372,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
     assert.deepEqual(r, { before: false, after: true, failed: { reason: 'Proxy refused the connection', code: 'ProxyConnectionRefused' } });
   });
 
-  await t.test('the URL template: {host} and {port} replaced URI-encoded, other parameters kept, end=1 added, subprotocol binary', async () => {
+  await t.test('the URL template: {host} and {port} replaced URI-encoded, other parameters kept, end=1 and report=1 added, subprotocol binary', async () => {
     const r = await run(async () => {
       const remote = [];
       for (const [host, port] of [['::1', 7], ['[::1]', 8], ['127.0.0.1', '9'], ['Example.COM', 10]]) {
@@ -387,10 +387,10 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
     });
     assert.deepEqual(r.remote, ['::1', '::1', '127.0.0.1', '0.0.0.0']); // 0.0.0.0 for a name: docs/browser-host.md
     assert.deepEqual(r.upgrades, [
-      { line: 'GET /x?h=%3A%3A1&p=7&k=1&end=1 HTTP/1.1', protocol: 'binary' },
-      { line: 'GET /x?h=%3A%3A1&p=8&k=1&end=1 HTTP/1.1', protocol: 'binary' },
-      { line: 'GET /x?h=127.0.0.1&p=9&k=1&end=1 HTTP/1.1', protocol: 'binary' },
-      { line: 'GET /x?h=Example.COM&p=10&k=1&end=1 HTTP/1.1', protocol: 'binary' },
+      { line: 'GET /x?h=%3A%3A1&p=7&k=1&end=1&report=1 HTTP/1.1', protocol: 'binary' },
+      { line: 'GET /x?h=%3A%3A1&p=8&k=1&end=1&report=1 HTTP/1.1', protocol: 'binary' },
+      { line: 'GET /x?h=127.0.0.1&p=9&k=1&end=1&report=1 HTTP/1.1', protocol: 'binary' },
+      { line: 'GET /x?h=Example.COM&p=10&k=1&end=1&report=1 HTTP/1.1', protocol: 'binary' },
     ]);
   });
 
@@ -503,10 +503,10 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       return out;
     });
     assert.deepEqual(r, {
-      lines: ['stateChanged {"status":2,"name":"Connecting"}', 'connectFailed {"reason":"Proxy refused the connection","code":"ProxyConnectionRefused"}',
-        'error {"code":"ProxyConnectionRefused","message":"Proxy refused the connection"}', 'stateChanged {"status":0,"name":"Unconnected"}'],
-      args: [['connectFailedEvent', 'Proxy refused the connection'], ['errorEvent', 'ProxyConnectionRefused', 'Proxy refused the connection']],
-      lastError: 'Proxy refused the connection', status: 0,
+      lines: ['stateChanged {"status":2,"name":"Connecting"}', 'connectFailed {"reason":"Connection refused","code":"ConnectionRefused"}',
+        'error {"code":"ConnectionRefused","message":"Connection refused"}', 'stateChanged {"status":0,"name":"Unconnected"}'],
+      args: [['connectFailedEvent', 'Connection refused'], ['errorEvent', 'ConnectionRefused', 'Connection refused']],
+      lastError: 'Connection refused', status: 0,
     });
   });
 
@@ -587,7 +587,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
     });
     const last = { stateChangedEvent: null, connectedEvent: 'stateChanged {"status":3,"name":"Connected"}', dataAvailableEvent: 'connected {}',
       connectFailedEvent: 'stateChanged {"status":2,"name":"Connecting"}',
-      errorEvent: 'connectFailed {"reason":"Proxy refused the connection","code":"ProxyConnectionRefused"}',
+      errorEvent: 'connectFailed {"reason":"Connection refused","code":"ConnectionRefused"}',
       disconnectEvent: 'stateChanged {"status":0,"name":"Unconnected"}' };
     for (const [method, seen] of Object.entries(r)) {
       assert.deepEqual(seen, { calls: [method], last: last[method], threw: null, status: 0 }, method);

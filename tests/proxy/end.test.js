@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  T, closed, collect, mustOpen, nextJson, nextMessage, proxy, sleep, tcpServer, tcpUrl, waitUntil,
+  T, closed, collect, mustOpen, sendChunked, nextJson, nextMessage, proxy, sleep, tcpServer, tcpUrl, waitUntil,
 } from './helpers.js';
 
 const END = JSON.stringify({ type: 'end' });
@@ -32,7 +32,7 @@ test('end=1, the client ends first: close 1000 once the system took its bytes, w
   const target = await recorder(t, () => {}, { allowHalfOpen: true });
   const p = await proxy(t, { allow: [`127.0.0.1:${target.port}`] });
   const ws = await mustOpen(t, endUrl(p, target.port));
-  ws.send(Buffer.alloc(300_000, 5));
+  sendChunked(ws, Buffer.alloc(300_000, 5));
   ws.send(END);
   const { code } = await closed(ws);
   assert.equal(code, 1000);

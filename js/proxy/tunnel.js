@@ -127,7 +127,7 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
     clearTimeout(waitTimer);
     // After everything written so far. Once the system took every byte ('finish'), the page's
     // close() is done: the answer is a clean close, the same point at which Node's host ends
-    // Closing (SPEC.md: both hosts end Closing by the same rule). What the target still sends
+    // Closing (docs/spec.md: both hosts end Closing by the same rule). What the target still sends
     // is dropped: after close() the page is done reading. A failure before that is 1011.
     tcp.end();
     tcp.once('finish', () => {

@@ -215,9 +215,10 @@ impl Engine {
             State::Connected(link) => {
                 if self.buffered > 0 && self.protocol == Protocol::Tcp {
                     self.shutdown_queued = false;
-                    self.forget_drain(); // Closing takes no writes
-                                         // Input is discarded from now on (SPEC.md, close); a paused receive reads
-                                         // again, so that a peer blocked on writing to us goes on reading our flush.
+                    // Closing takes no writes, so no drain is owed. Input is discarded from now
+                    // on (docs/spec.md, close()); a paused receive reads again, so that a peer
+                    // blocked on writing to us goes on reading our flush.
+                    self.forget_drain();
                     if self.reading_paused {
                         self.reading_paused = false;
                         self.actions

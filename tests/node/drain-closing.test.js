@@ -1,4 +1,4 @@
-// Two rules of SPEC.md tested against real peers (issue 9):
+// Two rules of docs/spec.md tested against real peers (issue 9):
 //  - a drain is only told while the connection still takes writes: never while Closing, never
 //    after an error or a disconnect ended it (Backpressure);
 //  - after close() the script is done reading: bytes that arrive while Closing are discarded and

@@ -41,7 +41,7 @@ test('end=1, the client ends first: close 1000 once the system took its bytes, w
 });
 
 test('end=1, the client ends first and the target answers: what it sends after the end is dropped', T, async (t) => {
-  // After close() the page is done reading (SPEC.md): the proxy answers at 'finish' and drops
+  // After close() the page is done reading (docs/spec.md): the proxy answers at 'finish' and drops
   // what the target says after that.
   const target = await recorder(t, (sock) => sock.on('end', () => setTimeout(() => sock.end('late'), 50)), { allowHalfOpen: true });
   const p = await proxy(t, { allow: [`127.0.0.1:${target.port}`] });

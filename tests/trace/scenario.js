@@ -92,7 +92,7 @@ const scenarios = {
   },
 
   // close() against a peer that answers: 1 MiB to the echo and close() at once. The echo
-  // arrives while Closing and is discarded on both hosts (SPEC.md, close): no dataAvailable.
+  // arrives while Closing and is discarded on both hosts (docs/spec.md, close): no dataAvailable.
   async closeAnswered(Socket, env, lines) {
     const sock = new Socket();
     const add = recorder(sock, lines, 'closeAnswered');

@@ -163,7 +163,7 @@ impl Engine {
         }
         match (&self.state, self.protocol) {
             (State::Connected(_), Protocol::Tcp) => self.recv.push_stream(data),
-            // After close() the script is done reading (SPEC.md, close): what arrives while
+            // After close() the script is done reading (docs/spec.md, close): what arrives while
             // Closing is discarded, on every host alike, and no dataAvailable follows.
             (State::Closing(_), _) => return,
             (State::Connected(link), Protocol::Udp) => {

@@ -119,7 +119,7 @@ impl Engine {
     }
 
     /// `drainEvent` once buffered output falls below the mark after a write went over it, only
-    /// while the socket still takes writes (SPEC.md, Backpressure): never while Closing, never
+    /// while the socket still takes writes (docs/spec.md, Backpressure): never while Closing, never
     /// after the connection ended.
     pub(super) fn check_drain(&mut self) {
         if self.over_high_water && self.buffered < self.send_high_water && self.drain_due() {

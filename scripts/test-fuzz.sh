@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# A bounded few seconds of the engine fuzzer inside `npm test` (the long run: `npm run fuzz`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+# The fuzz crate is a workspace of its own: the top-level fmt and clippy do not reach it.
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+cargo +nightly clippy --quiet --manifest-path fuzz/Cargo.toml -- -D warnings
+bash scripts/fuzz.sh "${KVSOCKET_FUZZ_SECONDS:-10}"
+echo "# pass 1"
+echo "# fail 0"

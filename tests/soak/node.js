@@ -1,0 +1,200 @@
+// The Node soak (`npm run soak`, a short one in `npm test`): many kvsocket connections at once,
+// each sending pseudo-random bytes to an echo target and checking what comes back with SHA-256,
+// with faults injected beside them. Every connection is checked for docs/spec.md's event
+// guarantees: exactly one connectFailedEvent or disconnectEvent per attempt, none after
+// destroy(), nothing thrown to the script, no drain once it ended. The process must end by
+// itself (no timer or handle left): the runner bounds its time.
+//
+//   node tests/soak/node.js [CONNECTIONS [BYTES]]     (default 1000 × 1 MiB)
+//
+// Faults, each on its own connections:
+//   reset      the target resets the connection mid-transfer (RST after half the bytes)
+//   killed     a second target process is killed (SIGKILL) mid-transfer
+//   noread     a target that never reads: output piles up, no drain, then destroy()
+//   refused    connects to a port nothing listens on
+// Prints one summary; exits 1 when any connection broke a promise or lost a byte.
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Socket } from 'kvsocket';
+
+const CONNECTIONS = Number(process.argv[2] ?? 1000);
+const BYTES = Number(process.argv[3] ?? 1 << 20);
+const FAULTS = Math.max(5, Math.round(CONNECTIONS / 20)); // of each kind
+const CHUNK = 64 << 10;
+const started = performance.now();
+const problems = [];
+const fail = (what) => { if (problems.length < 30) problems.push(what); };
+process.on('uncaughtException', (err) => fail(`thrown to the script: ${err?.stack ?? err}`));
+
+/** Deterministic pseudo-random bytes (xorshift32), one stream per connection. */
+function bytesFor(seed, n) {
+  const out = new Uint8Array(n);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** A target process (tests/soak/target.js): its port, and kill(). */
+async function startTarget() {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./target.js', import.meta.url))], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+    child.once('exit', (code) => reject(new Error(`the target exited early (${code})`)));
+  });
+  child.stdout.resume();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { port, kill: () => child.kill('SIGKILL'), stop: () => { child.stdin.end(); return exited; }, exited };
+}
+
+async function closedPort() {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/**
+ * One connection: writes `header` then `data` (in chunks, following drain), reads what comes
+ * back. Resolves with what the script saw once the attempt ended (or `stopAt` said to destroy).
+ */
+function run(kind, port, header, data, { destroyAfterMs } = {}) {
+  return new Promise((resolve) => {
+    const sock = new Socket();
+    const seen = { kind, events: 0, counts: {}, afterEnd: [], afterDestroy: 0, received: 0, hash: createHash('sha256'), error: null };
+    let ended = false;
+    let destroyed = false;
+    const finish = () => {
+      // Anything that still arrives after the end is counted by the handlers below.
+      setTimeout(() => { sock.destroy(); destroyed = true; resolve(seen); }, 50);
+    };
+    const count = (type) => {
+      seen.events++;
+      seen.counts[type] = (seen.counts[type] ?? 0) + 1;
+      if (destroyed) seen.afterDestroy++;
+      else if (ended) seen.afterEnd.push(type);
+    };
+    let at = 0;
+    const pump = () => {
+      while (at < data.length && sock.status() === 3) {
+        const end = Math.min(data.length, at + CHUNK);
+        sock.write(data.subarray(at, end));
+        at = end;
+        if (sock.bufferedAmount() > (1 << 20)) return; // drainEvent resumes
+      }
+    };
+    sock.connectedEvent = () => {
+      count('connected');
+      sock.write(header);
+      pump();
+      if (destroyAfterMs !== undefined) {
+        setTimeout(() => {
+          seen.bufferedAtDestroy = sock.bufferedAmount();
+          seen.statusAtDestroy = sock.status(true);
+          sock.destroy();
+          destroyed = true;
+          setTimeout(() => resolve(seen), 50);
+        }, destroyAfterMs);
+      }
+    };
+    sock.drainEvent = () => {
+      count('drain');
+      if (sock.status() !== 3) fail(`${kind}: drain while ${sock.status(true)}`);
+      pump();
+    };
+    sock.dataAvailableEvent = () => {
+      count('dataAvailable');
+      const bytes = sock.readBytes();
+      seen.hash.update(bytes);
+      seen.received += bytes.length;
+      if (kind === 'echo' && seen.received === data.length) sock.close();
+    };
+    sock.errorEvent = (code) => { count('error'); seen.error = code; };
+    // A failed attempt ends with connectFailed, error, stateChanged(Unconnected) (docs/spec.md).
+    sock.connectFailedEvent = () => count('connectFailed');
+    sock.stateChangedEvent = (name) => {
+      count('stateChanged');
+      if (name === 'Unconnected' && seen.counts.connectFailed && !ended) {
+        ended = true;
+        finish();
+      }
+    };
+    sock.disconnectEvent = (error) => {
+      count('disconnected');
+      seen.disconnectError = error;
+      ended = true;
+      finish();
+    };
+    if (!sock.connect('127.0.0.1', port)) fail(`${kind}: connect returned false: ${sock.lastError()}`);
+  });
+}
+
+const target = await startTarget();
+const doomed = await startTarget();
+const refusedPort = await closedPort();
+const jobs = [];
+const sums = new Map();
+for (let i = 0; i < CONNECTIONS; i++) {
+  const data = bytesFor(i + 1, BYTES);
+  sums.set(i, createHash('sha256').update(data).digest('hex'));
+  jobs.push(run('echo', target.port, 'echo\n', data).then((s) => Object.assign(s, { i })));
+}
+for (let i = 0; i < FAULTS; i++) {
+  jobs.push(run('reset', target.port, `reset ${BYTES >> 1}\n`, bytesFor(1e6 + i, BYTES)));
+  jobs.push(run('killed', doomed.port, 'echo\n', bytesFor(2e6 + i, 8 * BYTES)));
+  jobs.push(run('noread', target.port, 'noread\n', bytesFor(3e6 + i, 16 << 20), { destroyAfterMs: 1500 }));
+  jobs.push(run('refused', refusedPort, '', new Uint8Array(0)));
+}
+// Kill the second target while its connections are mid-transfer.
+setTimeout(() => doomed.kill(), 300);
+
+const results = await Promise.all(jobs);
+await target.stop();
+await doomed.exited;
+
+// ----- the checks -----
+let bytesLost = 0;
+let bytesEchoed = 0;
+const byKind = {};
+for (const s of results) {
+  (byKind[s.kind] ??= []).push(s);
+  if (s.afterDestroy) fail(`${s.kind}: ${s.afterDestroy} events after destroy()`);
+  if (s.afterEnd.length) fail(`${s.kind}: events after the end: ${s.afterEnd.join(', ')}`);
+  const ends = (s.counts.disconnected ?? 0) + (s.counts.connectFailed ?? 0);
+  if (s.kind === 'noread') {
+    if (ends !== 0) fail(`noread: ended before destroy() (${JSON.stringify(s.counts)})`);
+    if (s.statusAtDestroy !== 'Connected' || !(s.bufferedAtDestroy > 0)) fail(`noread: ${s.statusAtDestroy}, ${s.bufferedAtDestroy} buffered at destroy()`);
+    continue;
+  }
+  if (ends !== 1) fail(`${s.kind}: ${ends} disconnect/connectFailed events for one attempt (${JSON.stringify(s.counts)})`);
+  if (s.kind === 'echo') {
+    bytesEchoed += s.received;
+    const ok = s.received === BYTES && s.hash.digest('hex') === sums.get(s.i);
+    if (!ok) bytesLost += BYTES - Math.min(BYTES, s.received) || BYTES;
+    if (s.disconnectError !== '') fail(`echo ${s.i}: disconnected '${s.disconnectError}'`);
+  }
+  // An RST usually shows as ECONNRESET; Node sometimes reads it as the end of the stream first
+  // (then the end is clean): either way one end, and an error only with a message.
+  if (s.kind === 'reset' && (s.counts.error ?? 0) !== (s.disconnectError === '' ? 0 : 1)) fail(`reset: ${JSON.stringify(s.counts)} '${s.disconnectError}'`);
+  if (s.kind === 'refused' && s.counts.connectFailed !== 1) fail(`refused: ${JSON.stringify(s.counts)}`);
+}
+const echo = byKind.echo ?? [];
+const per = echo.map((s) => s.events);
+const ms = Math.round(performance.now() - started);
+const MiB = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(0)} MiB` : `${(n / 1024).toFixed(0)} KiB`);
+console.log(`soak node: ${echo.length} connections × ${MiB(BYTES)} echoed, sha256 checked (${MiB(2 * bytesEchoed)} moved), ${ms} ms, node ${process.version}`);
+const withError = (kind) => byKind[kind].filter((s) => s.disconnectError).length;
+console.log(`  faults: reset mid-transfer ${byKind.reset.length} (${withError('reset')} with an error), target killed mid-transfer ${byKind.killed.length} (${withError('killed')} with an error), `
+  + `target that never reads ${byKind.noread.length}, refused ${byKind.refused.length}: exactly one end each, none after destroy()`);
+console.log(`  events per echo connection: min ${Math.min(...per)}, mean ${(per.reduce((a, b) => a + b, 0) / per.length).toFixed(1)}, max ${Math.max(...per)}`);
+console.log(`  bytes lost: ${bytesLost}`);
+if (bytesLost !== 0) fail(`${bytesLost} bytes lost`);
+for (const p of problems) console.error(`  PROBLEM ${p}`);
+process.exitCode = problems.length ? 1 : 0;

@@ -17,6 +17,13 @@ export interface SocketOptions {
   connectTimeout?: number;
   /** 'tcp' (default) or 'udp', any case. */
   protocol?: 'tcp' | 'udp' | string;
+  /** Aborting it destroys the socket; pending promises and loops reject with its reason. */
+  signal?: AbortSignal;
+}
+
+/** A socket failure as an Error; `code` is KVIrc's name (ConnectionRefused, …). */
+export class SocketError extends Error {
+  code: ErrorCode | string;
 }
 
 /** What `write` accepts: text (UTF-8), bytes, an Array of bytes/strings/views, or a Blob. */
@@ -69,10 +76,30 @@ export class Socket extends EventTarget {
   connectTimeout(): number;
   setConnectTimeout(ms: number): void;
   setHighWaterMark(bytes: number): void;
+  /** Past this many unread bytes the host stops reading (default 4 MiB). */
+  setReceiveHighWaterMark(bytes: number): void;
   bufferedAmount(): number;
+  /** True after a write took bufferedAmount() over the high-water mark, until drainEvent. */
+  needsDrain(): boolean;
+  /** A bound UDP socket: one datagram to `ip`:`port` (an IP literal). */
+  writeTo(data: WriteData, ip: string, port: number | string): number;
   lastError(): string;
 
   on<K extends keyof SocketEventDetails>(type: K, listener: (event: CustomEvent<SocketEventDetails[K]>) => void): this;
+  once<K extends keyof SocketEventDetails>(type: K, listener: (event: CustomEvent<SocketEventDetails[K]>) => void): this;
+  off<K extends keyof SocketEventDetails>(type: K, listener: (event: CustomEvent<SocketEventDetails[K]>) => void): this;
+
+  // ----- promises (js/promises.js) -----
+  /** A new socket, connected; rejects with a SocketError (or the signal's reason). */
+  static connect<T extends Socket>(this: new (options?: SocketOptions) => T, host: string, port: number | string, options?: SocketOptions): Promise<T>;
+  /** A new socket, listening (TCP) or bound (UDP) once the bind completed. */
+  static listen<T extends Socket>(this: new (options?: SocketOptions) => T, port?: number | string, iface?: string, options?: SocketOptions & { forceIpv6?: boolean }): Promise<T>;
+  /** Resolves with the socket once Connected; rejects when the attempt fails or none is under way. */
+  connected(): Promise<this>;
+  /** Resolves once listen()'s bind completed. */
+  listening(): Promise<{ ip: string; port: number }>;
+  /** `for await (const chunk of socket)`: readBytes() chunks (UDP: one datagram each) until the end. */
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined>;
 
   // Overridable event methods (subclass, or assign a function).
   stateChangedEvent(name: StatusName): void;
@@ -87,6 +114,81 @@ export class Socket extends EventTarget {
   incomingConnectionEvent(socket: Socket): unknown;
   drainEvent(): void;
   listeningEvent(ip: string, port: number): void;
+}
+
+// ----- the Direct Sockets API (WICG), over the same engine: docs/direct-sockets.md -----
+
+export interface TCPSocketOptions {
+  /** Becomes setHighWaterMark: the writable's backpressure. */
+  sendBufferSize?: number;
+  /** Becomes setReceiveHighWaterMark: where the network is paused (Node). */
+  receiveBufferSize?: number;
+  noDelay?: boolean;
+  keepAliveDelay?: number;
+  /** Browser: the proxy URL template (else Socket.defaultProxy). */
+  proxy?: string;
+}
+
+export interface TCPSocketOpenInfo {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<BufferSource>;
+  remoteAddress: string;
+  remotePort: number;
+  localAddress: string;
+  localPort: number;
+}
+
+export class TCPSocket {
+  constructor(remoteAddress: string, remotePort: number, options?: TCPSocketOptions);
+  readonly opened: Promise<TCPSocketOpenInfo>;
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface UDPMessage {
+  data: BufferSource;
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+export interface UDPSocketOptions {
+  remoteAddress?: string;
+  remotePort?: number;
+  localAddress?: string;
+  localPort?: number;
+  sendBufferSize?: number;
+  receiveBufferSize?: number;
+  proxy?: string;
+}
+
+export interface UDPSocketOpenInfo {
+  readable: ReadableStream<{ data: Uint8Array; remoteAddress: string; remotePort: number }>;
+  writable: WritableStream<UDPMessage>;
+  remoteAddress?: string;
+  remotePort?: number;
+  localAddress: string;
+  localPort: number;
+}
+
+export class UDPSocket {
+  constructor(options: UDPSocketOptions);
+  readonly opened: Promise<UDPSocketOpenInfo>;
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TCPServerSocketOptions {
+  localPort?: number;
+  backlog?: number;
+  ipv6Only?: boolean;
+  proxy?: string;
+}
+
+export class TCPServerSocket {
+  constructor(localAddress: string, options?: TCPServerSocketOptions);
+  readonly opened: Promise<{ readable: ReadableStream<TCPSocket>; localAddress: string; localPort: number }>;
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
 }
 
 export default Socket;

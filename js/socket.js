@@ -6,6 +6,8 @@
 import { toBytes, lengthCap, isBlob, describe } from './bytes.js';
 import { EVENTS, enqueue } from './dispatch.js';
 import { Link } from './link.js';
+import { installPromises, watchSignal } from './promises.js';
+import { socketDestroyed } from './watch.js';
 
 const DESTROYED = 'the socket was destroyed';
 const now = () => performance.now();
@@ -54,6 +56,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
         throw new TypeError(`Socket: unknown protocol ${describe(options.protocol)}; expected 'tcp' or 'udp'`);
       }
+      watchSignal(this, options.signal); // js/promises.js: an abort destroys the socket
     }
 
     // ----- overridable event methods (no-ops until a script overrides them) -----
@@ -133,6 +136,17 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       return n;
     }
 
+    /** A bound UDP socket: one datagram to `ip`:`port` (an IP literal), not to the last sender.
+     * Returns the bytes queued; 0 and lastError() when the socket is not bound or the address is
+     * not an IP literal and a port 1-65535. */
+    writeTo(data, ip, port) {
+      const bytes = toBytes(data);
+      if (this.#destroyed) return 0;
+      const n = this.#engine.writeTo(bytes, ip, port);
+      this.#pump();
+      return n;
+    }
+
     writeHex(hex) {
       if (typeof hex !== 'string') throw new TypeError(`writeHex: expected a string, got ${describe(hex)}`);
       return this.write(hexToBytes(hex)); // hexToBytes throws TypeError for bad hex
@@ -164,6 +178,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       this.#lastError = DESTROYED;
       this.#clearTimer();
       this.#engine.free();
+      socketDestroyed(this); // tells js/watch.js followers (promises, streams), since no event will
     }
 
     // ----- queries and settings -----
@@ -179,6 +194,8 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     localPort() { return this.#destroyed ? 0 : this.#engine.localPort(); }
     bytesAvailable() { return this.#destroyed ? 0 : this.#engine.bytesAvailable(); }
     bufferedAmount() { return this.#destroyed ? 0 : this.#engine.bufferedAmount(); }
+    /** True after a write took bufferedAmount() over the high-water mark, until drainEvent. */
+    needsDrain() { return this.#destroyed ? false : this.#engine.needsDrain(); }
     lastError() { return this.#destroyed ? this.#lastError : this.#engine.lastError(); }
     protocol() { return this.#destroyed ? 'tcp' : this.#engine.protocol(); }
     connectTimeout() { return this.#destroyed ? 0 : this.#engine.connectTimeout(); }
@@ -197,6 +214,13 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     setHighWaterMark(bytes) {
       if (this.#destroyed) return;
       this.#engine.setHighWaterMark(bytes); // throws TypeError unless a positive integer
+    }
+
+    /** Past this many unread bytes the host stops reading from the network (default 4 MiB). */
+    setReceiveHighWaterMark(bytes) {
+      if (this.#destroyed) return;
+      this.#engine.setReceiveHighWaterMark(bytes); // throws TypeError unless a positive integer
+      this.#pump(); // a higher mark may resume a paused receive
     }
 
     [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
@@ -341,5 +365,6 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       this.#timerAt = -1;
     }
   }
+  installPromises(Socket); // connected(), listening(), for await, once/off, Socket.connect/listen
   return Socket;
 }

@@ -6,6 +6,7 @@
 
 import init, { Engine, hexToBytes, BrowserHost, isKvsocketProxy } from '../../pkg/kvsocket.js';
 import { createSocketClass } from '../socket.js';
+import { createDirectSockets } from '../direct/index.js';
 
 await init();
 
@@ -54,4 +55,6 @@ export const browserHostAdapter = {
 };
 
 export const Socket = createSocketClass({ Engine: BrowserEngine, hexToBytes, host: browserHostAdapter });
+export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
+export { SocketError } from '../promises.js';
 export default Socket;

@@ -23,7 +23,7 @@
 //   %WebS = $new(webserver)
 //
 // As in KVIrc the handler writes the page and returns true without accepting the connection:
-// kvsocket then flushes what the handler wrote and closes the connection gracefully (SPEC.md,
+// kvsocket then flushes what the handler wrote and closes the connection gracefully (docs/spec.md,
 // "Incoming connections"). One deviation: the status line ends in CRLF, because a real HTTP
 // client (node:http's strict parser) refuses KVIrc's bare "\n".
 //

@@ -1,5 +1,5 @@
 // What `write` accepts, turned into bytes. Type checks live here so that a bad argument throws
-// before anything is queued (SPEC.md: atomic writes).
+// before anything is queued (docs/spec.md: atomic writes).
 
 const encoder = new TextEncoder();
 

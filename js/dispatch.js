@@ -1,5 +1,5 @@
 // Event delivery. Events drained from engines wait in one queue shared by every socket and are
-// delivered in a microtask, never inside the call that caused them (SPEC.md), and in the order
+// delivered in a microtask, never inside the call that caused them (docs/spec.md), and in the order
 // they happened across sockets (an accepted socket's first data comes after its
 // incomingConnection).
 
@@ -21,9 +21,9 @@ export const EVENTS = {
 const queue = [];
 let scheduled = false;
 
-/** Queues `event` for `deliver(event)`, which the socket supplies. */
-export function enqueue(deliver, event) {
-  queue.push([deliver, event]);
+/** Queues `event` for `deliver(target, event)`. */
+export function enqueue(deliver, target, event) {
+  queue.push(deliver, target, event);
   if (!scheduled) {
     scheduled = true;
     queueMicrotask(flush);
@@ -32,11 +32,13 @@ export function enqueue(deliver, event) {
 
 function flush() {
   // Events queued by handlers run in this same pass, after those already waiting.
-  for (let i = 0; i < queue.length; i++) {
-    const [deliver, event] = queue[i];
-    queue[i] = undefined;
+  for (let i = 0; i < queue.length; i += 3) {
+    const deliver = queue[i];
+    const target = queue[i + 1];
+    const event = queue[i + 2];
+    queue[i + 1] = queue[i + 2] = undefined;
     try {
-      deliver(event);
+      deliver(target, event);
     } catch (err) {
       // A throwing handler must not stop other sockets' events; surface it like an uncaught
       // listener error.

@@ -1,5 +1,11 @@
-// Types for kvsocket's public API (SPEC.md). The same Socket class is exported by the Node entry
-// (js/node/index.js) and the browser entry (js/browser/index.js).
+// Types for kvsocket's public API (docs/spec.md). The same Socket class is exported by the Node entry
+// (js/node/index.js), `require('kvsocket')` (js/node/index.cjs, typed by pkg/kvsocket.d.cts, a copy of this file) and the
+// browser entry (js/browser/index.js).
+//
+// They must check under any common `lib` setting (with or without "dom", "esnext.disposable" or
+// @types/node; tests/packaging/types.test.js tries each). So the globals that only some settings
+// declare (EventTarget, CustomEvent, Blob, Symbol.dispose) are looked up, never named: what is
+// missing falls back to a minimal shape instead of failing to compile.
 
 export type StatusName =
   | 'Unconnected' | 'HostLookUp' | 'Connecting' | 'Connected' | 'Bound' | 'Closing' | 'Listening';
@@ -11,14 +17,14 @@ export type ErrorCode =
   | 'ProxyConnectionTimeout' | 'ProxyNotFound' | 'ProxyProtocol' | 'UnknownSocket';
 
 export interface SocketOptions {
-  /** Browser: proxy URL template (`{host}`, `{port}` replaced), e.g. `ws://127.0.0.1:8081/?host={host}&port={port}`. */
+  /** Browser only (Node throws TypeError): proxy URL template (`{host}`, `{port}` replaced), e.g. `ws://127.0.0.1:8081/?host={host}&port={port}`. */
   proxy?: string;
   /** Connect timeout in ms (default 60000). */
   connectTimeout?: number;
   /** 'tcp' (default) or 'udp', any case. */
   protocol?: 'tcp' | 'udp' | string;
   /** Aborting it destroys the socket; pending promises and loops reject with its reason. */
-  signal?: AbortSignal;
+  signal?: Or<GlobalType<'AbortSignal'>, { readonly aborted: boolean }>;
 }
 
 /** A socket failure as an Error; `code` is KVIrc's name (ConnectionRefused, …). */
@@ -26,11 +32,27 @@ export class SocketError extends Error {
   code: ErrorCode | string;
 }
 
-/** What `write` accepts: text (UTF-8), bytes, an Array of bytes/strings/views, or a Blob. */
-export type WriteData =
-  | string | ArrayBuffer | ArrayBufferView | Blob
-  | Array<number | string | ArrayBuffer | ArrayBufferView>;
+/** The prototype of global `K` when the `lib` settings declare it, else never. */
+type GlobalType<K extends string> = typeof globalThis extends { [P in K]: { prototype: infer T } } ? T : never;
+type Or<T, Fallback> = [T] extends [never] ? Fallback : T;
 
+/** `Symbol.dispose` as a key, where the lib declares it (esnext.disposable, @types/node). */
+type DisposeMethod = SymbolConstructor extends { readonly dispose: infer K extends symbol }
+  ? { [P in K]: () => void }
+  : {};
+
+/** EventTarget where the lib declares it (dom, @types/node); the Socket declares its listener methods itself. */
+type SocketBase = Or<GlobalType<'EventTarget'>, {}> & DisposeMethod;
+
+/**
+ * The DOM event a socket dispatches: a `CustomEvent` whose `detail` holds the event's arguments
+ * (where the lib has no CustomEvent, just its `type` and `detail`).
+ */
+export type SocketEvent<D> = Omit<Or<GlobalType<'CustomEvent'>, { readonly type: string }>, 'detail'> & {
+  readonly detail: D;
+};
+
+/** Each DOM event type's `detail`. */
 export interface SocketEventDetails {
   stateChanged: { status: number; name: StatusName };
   hostFound: Record<string, never>;
@@ -44,15 +66,21 @@ export interface SocketEventDetails {
   listening: { ip: string; port: number };
 }
 
-export class Socket extends EventTarget {
-  /** Browser: the proxy URL template for sockets made without `options.proxy`. */
-  static defaultProxy: string;
+/** The DOM event types and their events: `addEventListener('dataAvailable', e => e.detail.length)`. */
+export type SocketEventMap = { [K in keyof SocketEventDetails]: SocketEvent<SocketEventDetails[K]> };
 
-  constructor(options?: SocketOptions | null);
+/** What `write` accepts: text (UTF-8), bytes, an Array of bytes/strings/views, or a Blob (where the lib has one). */
+export type WriteData =
+  | string | ArrayBuffer | ArrayBufferView | GlobalType<'Blob'>
+  | Array<number | string | ArrayBuffer | ArrayBufferView>;
 
+type Listener = ((event: any) => unknown) | { handleEvent(event: any): unknown };
+type ListenerOptions = boolean | { capture?: boolean; once?: boolean; passive?: boolean; signal?: unknown };
+
+export interface Socket extends SocketBase {
   connect(host: string, port: number | string): boolean;
   listen(port?: number | string, iface?: string, forceIpv6?: boolean): boolean;
-  /** Only inside incomingConnectionEvent: keep `socket`, or move its connection to another. */
+  /** Only inside incomingConnectionEvent: keep `socket`, or move its connection to another. Without it the connection is closed when the handler returns. */
   accept(socket: Socket): boolean;
   read(length?: number | string): string;
   readBytes(length?: number | string): Uint8Array;
@@ -61,8 +89,8 @@ export class Socket extends EventTarget {
   write(data: WriteData, length?: number): number;
   writeHex(hex: string): number;
   close(): void;
+  /** Aborts without flushing and frees the engine; `socket[Symbol.dispose]()` does the same. */
   destroy(): void;
-  [Symbol.dispose](): void;
 
   status(): number;
   status(asName: true): StatusName;
@@ -85,15 +113,26 @@ export class Socket extends EventTarget {
   writeTo(data: WriteData, ip: string, port: number | string): number;
   lastError(): string;
 
-  on<K extends keyof SocketEventDetails>(type: K, listener: (event: CustomEvent<SocketEventDetails[K]>) => void): this;
-  once<K extends keyof SocketEventDetails>(type: K, listener: (event: CustomEvent<SocketEventDetails[K]>) => void): this;
-  off<K extends keyof SocketEventDetails>(type: K, listener: (event: CustomEvent<SocketEventDetails[K]>) => void): this;
+  addEventListener<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown, options?: ListenerOptions): void;
+  addEventListener(type: string, listener: Listener | null, options?: ListenerOptions): void;
+  removeEventListener<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown, options?: ListenerOptions): void;
+  removeEventListener(type: string, listener: Listener | null, options?: ListenerOptions): void;
+  /** Shorthand for addEventListener; returns the socket. */
+  on<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
+  once<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
+  off<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
 
   // ----- promises (js/promises.js) -----
-  /** A new socket, connected; rejects with a SocketError (or the signal's reason). */
-  static connect<T extends Socket>(this: new (options?: SocketOptions) => T, host: string, port: number | string, options?: SocketOptions): Promise<T>;
-  /** A new socket, listening (TCP) or bound (UDP) once the bind completed. */
-  static listen<T extends Socket>(this: new (options?: SocketOptions) => T, port?: number | string, iface?: string, options?: SocketOptions & { forceIpv6?: boolean }): Promise<T>;
+  /** Resolves with the socket once Connected; rejects when the attempt fails or none is under way. */
+  connected(): Promise<this>;
+  /** Resolves once listen()'s bind completed. */
+  listening(): Promise<{ ip: string; port: number }>;
+  /** `for await (const chunk of socket)`: readBytes() chunks (UDP: one datagram each) until the end. */
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined>;
+  once<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
+  off<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
+
+  // ----- promises (js/promises.js) -----
   /** Resolves with the socket once Connected; rejects when the attempt fails or none is under way. */
   connected(): Promise<this>;
   /** Resolves once listen()'s bind completed. */
@@ -116,7 +155,26 @@ export class Socket extends EventTarget {
   listeningEvent(ip: string, port: number): void;
 }
 
+export interface SocketConstructor {
+  /** Throws TypeError for options of the wrong type; in Node, for a `proxy` option. */
+  new (options?: SocketOptions | null): Socket;
+  readonly prototype: Socket;
+  /** Browser: the proxy URL template for sockets made without `options.proxy`. */
+  defaultProxy: string;
+  /** A new socket, connected; rejects with a SocketError (or the signal's reason) and destroys it. */
+  connect(host: string, port: number | string, options?: SocketOptions): Promise<Socket>;
+  /** A new socket, listening (TCP) or bound (UDP) once the bind completed. */
+  listen(port?: number | string, iface?: string, options?: SocketOptions & { forceIpv6?: boolean }): Promise<Socket>;
+}
+
+export declare const Socket: SocketConstructor;
+
 // ----- the Direct Sockets API (WICG), over the same engine: docs/direct-sockets.md -----
+
+/** Web Streams where the lib declares them (dom, @types/node), else an opaque object. */
+type WebReadableStream = Or<GlobalType<'ReadableStream'>, object>;
+type WebWritableStream = Or<GlobalType<'WritableStream'>, object>;
+type BufferSource = ArrayBuffer | ArrayBufferView;
 
 export interface TCPSocketOptions {
   /** Becomes setHighWaterMark: the writable's backpressure. */
@@ -124,14 +182,17 @@ export interface TCPSocketOptions {
   /** Becomes setReceiveHighWaterMark: where the network is paused (Node). */
   receiveBufferSize?: number;
   noDelay?: boolean;
+  /** At least 1000 ms (TypeError otherwise). */
   keepAliveDelay?: number;
   /** Browser: the proxy URL template (else Socket.defaultProxy). */
   proxy?: string;
 }
 
 export interface TCPSocketOpenInfo {
-  readable: ReadableStream<Uint8Array>;
-  writable: WritableStream<BufferSource>;
+  /** Uint8Array chunks. */
+  readable: WebReadableStream;
+  /** Takes ArrayBuffers and views. */
+  writable: WebWritableStream;
   remoteAddress: string;
   remotePort: number;
   localAddress: string;
@@ -145,6 +206,7 @@ export class TCPSocket {
   close(): Promise<void>;
 }
 
+/** A datagram: what the readable gives (with the sender) and the writable takes. */
 export interface UDPMessage {
   data: BufferSource;
   remoteAddress?: string;
@@ -162,8 +224,10 @@ export interface UDPSocketOptions {
 }
 
 export interface UDPSocketOpenInfo {
-  readable: ReadableStream<{ data: Uint8Array; remoteAddress: string; remotePort: number }>;
-  writable: WritableStream<UDPMessage>;
+  /** UDPMessage chunks, `data` a Uint8Array. */
+  readable: WebReadableStream;
+  /** Takes UDPMessages. */
+  writable: WebWritableStream;
   remoteAddress?: string;
   remotePort?: number;
   localAddress: string;
@@ -186,7 +250,8 @@ export interface TCPServerSocketOptions {
 
 export class TCPServerSocket {
   constructor(localAddress: string, options?: TCPServerSocketOptions);
-  readonly opened: Promise<{ readable: ReadableStream<TCPSocket>; localAddress: string; localPort: number }>;
+  /** `readable` gives accepted TCPSockets. */
+  readonly opened: Promise<{ readable: WebReadableStream; localAddress: string; localPort: number }>;
   readonly closed: Promise<void>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-// The public Socket class (SPEC.md). It forwards calls to the wasm engine, has the host perform
+// The public Socket class (docs/spec.md). It forwards calls to the wasm engine, has the host perform
 // the engine's actions, and delivers the engine's events. Every rule about states, addresses,
 // buffers and event order is the engine's; what is here is JS-only: argument types, Blobs,
 // timers, and dispatch.
@@ -6,6 +6,7 @@
 import { toBytes, lengthCap, isBlob, describe } from './bytes.js';
 import { EVENTS, enqueue } from './dispatch.js';
 import { Link } from './link.js';
+import { createBatchReader } from './batch.js';
 import { installPromises, watchSignal } from './promises.js';
 import { socketDestroyed } from './watch.js';
 
@@ -17,12 +18,45 @@ const MAX_DELAY = 2 ** 31 - 1;
 const ENGINE = Symbol('kvsocket engine');
 
 /**
- * Makes the Socket class for one host. `Engine` is the wasm engine class; `host.perform(action,
- * link)` performs an engine action; `host.refuse?.(command, options)` returns a reason when the
- * host cannot do a command at all (a browser without a proxy URL), else ''.
+ * Makes the Socket class for one host. `Engine` is the wasm engine class; `wasm` holds the
+ * instance's `memory` and the `batchHeader` / `batchKinds` exports (js/batch.js);
+ * `host.perform(action, link)` performs an engine action; `host.refuse?.(command, options)`
+ * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
+ * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
+ * cannot honour.
  */
-export function createSocketClass({ Engine, hexToBytes, host }) {
+export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
+  const readBatch = createBatchReader(wasm);
+  // Actions of every socket wait here, in the order their engines made them, and are performed
+  // by the outermost #out: a host that feeds an input while performing (synchronously) queues
+  // the actions that follow behind the ones still waiting, as one engine queue would.
+  const pending = [];
+  let performing = false;
+  let deliverTo;
+  let performOne;
+
+  function performPending() {
+    if (performing) return;
+    performing = true;
+    let i = 0;
+    try {
+      for (; i < pending.length; i += 2) performOne(pending[i], pending[i + 1]);
+    } finally {
+      // A host that threw leaves the rest for the next call, as the engine queue did.
+      pending.splice(0, Math.min(i + 2, pending.length));
+      performing = false;
+    }
+    if (pending.length > 0) performPending();
+  }
+
   class Socket extends EventTarget {
+    static {
+      deliverTo = (socket, event) => socket.#deliver(event);
+      // Also after destroy(): its abort actions are performed after it returned when a host
+      // call destroyed the socket while actions were being performed.
+      performOne = (socket, action) => host.perform(action, socket.#link);
+    }
+
     /** The browser host's proxy URL template for sockets made without `options.proxy`. */
     static defaultProxy = '';
 
@@ -45,8 +79,11 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (typeof options !== 'object') {
         throw new TypeError(`Socket options must be an object, got ${describe(options)}`);
       }
+      // A host refuses options it cannot honour (Node: a proxy) with a TypeError of its own.
+      if (!internal?.[ENGINE]) host.checkOptions?.(options);
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
       this.#engine = internal?.[ENGINE] ?? new Engine();
+      this.#engine.setBatched(true);
       this.#link = new Link(
         { input: (method, args) => this.#input(method, args), incoming: (...a) => this.#incoming(...a) },
         // Read when a host needs it, so that a later `Socket.defaultProxy = url` counts too.
@@ -93,7 +130,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       const refusal = this.#engine.status() === 0 ? this.#refusal('connect') : '';
       if (refusal) return this.#fail(refusal);
       const ok = this.#engine.connect(host, port, now());
-      this.#pump();
+      this.#out();
       return ok;
     }
 
@@ -102,7 +139,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       const refusal = this.#engine.status() === 0 ? this.#refusal('listen') : '';
       if (refusal) return this.#fail(refusal);
       const ok = this.#engine.listen(port, iface, Boolean(forceIpv6));
-      this.#pump();
+      this.#out();
       return ok;
     }
 
@@ -121,7 +158,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       socket.#link.adoptFrom(offered.#link);
       offered.#accepted = true;
       offered.#movedTo = socket;
-      socket.#pump();
+      socket.#out();
       return true;
     }
 
@@ -132,7 +169,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (this.#destroyed) return 0;
       if (bytes.length > cap) bytes = bytes.subarray(0, cap);
       const n = this.#engine.write(bytes);
-      this.#pump();
+      this.#out();
       return n;
     }
 
@@ -143,7 +180,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       const bytes = toBytes(data);
       if (this.#destroyed) return 0;
       const n = this.#engine.writeTo(bytes, ip, port);
-      this.#pump();
+      this.#out();
       return n;
     }
 
@@ -167,13 +204,13 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     close() {
       if (this.#destroyed) return;
       this.#engine.close();
-      this.#pump();
+      this.#out();
     }
 
     destroy() {
       if (this.#destroyed) return;
       this.#engine.destroy();
-      this.#pump(); // performs the abort actions
+      this.#out(); // performs the abort actions
       this.#destroyed = true;
       this.#lastError = DESTROYED;
       this.#clearTimer();
@@ -208,19 +245,20 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     setConnectTimeout(ms) {
       if (this.#destroyed) return;
       this.#engine.setConnectTimeout(ms); // throws TypeError unless a positive integer
-      this.#armTimer();
+      this.#out();
     }
 
     setHighWaterMark(bytes) {
       if (this.#destroyed) return;
       this.#engine.setHighWaterMark(bytes); // throws TypeError unless a positive integer
+      this.#out();
     }
 
     /** Past this many unread bytes the host stops reading from the network (default 4 MiB). */
     setReceiveHighWaterMark(bytes) {
       if (this.#destroyed) return;
       this.#engine.setReceiveHighWaterMark(bytes); // throws TypeError unless a positive integer
-      this.#pump(); // a higher mark may resume a paused receive
+      this.#out(); // a higher mark may resume a paused receive
     }
 
     [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
@@ -242,7 +280,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     #take(method, length, empty) {
       if (this.#destroyed) return empty;
       const out = this.#engine[method](length);
-      this.#pump(); // reading may resume a paused receive
+      this.#out(); // reading may resume a paused receive
       return out;
     }
 
@@ -253,7 +291,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       const size = Math.min(blob.size, cap);
       if (size === 0) return 0;
       const slot = this.#engine.reserve(size);
-      this.#pump();
+      this.#out();
       if (slot === undefined) return 0;
       (size < blob.size ? blob.slice(0, size) : blob).arrayBuffer().then(
         (buffer) => this.#input('fill', [slot, new Uint8Array(buffer)]),
@@ -270,7 +308,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
     #input(method, args) {
       if (this.#destroyed) return;
       this.#engine[method](...args);
-      this.#pump();
+      this.#out();
     }
 
     #incoming(id, localIp, localPort, remoteIp, remotePort) {
@@ -279,28 +317,27 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       if (!engine) return null;
       const child = new Socket({ proxy: this.#link.options.proxy }, { [ENGINE]: engine });
       this.#pendingChildren.push(child);
-      this.#pump();
+      this.#out();
       return { link: child.#link, id: engine.currentId() };
     }
 
     #pendingChildren = [];
 
-    // Performs the engine's actions, queues its events, and re-arms the connect timer. Hosts may
-    // feed inputs back synchronously while performing; that re-enters here, which is safe since
-    // no engine borrow is held across host calls.
-    #pump() {
+    // Reads the batch the engine wrote in the call just made: queues its events, re-arms the
+    // connect timer, then performs its actions. Hosts may feed inputs back synchronously while
+    // performing; their actions wait behind the ones already pending (performPending).
+    #out() {
       if (this.#destroyed) return;
-      let action;
-      while ((action = this.#engine.pollAction()) !== undefined) {
-        host.perform(action, this.#link);
-        if (this.#destroyed) return;
-      }
-      let event;
-      while ((event = this.#engine.pollEvent()) !== undefined) {
+      const { events, actions, deadline } = readBatch();
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i];
         if (event.type === 'incomingConnection') event.socket = this.#pendingChildren.shift();
-        enqueue((e) => this.#deliver(e), event);
+        enqueue(deliverTo, this, event);
       }
-      this.#armTimer();
+      this.#armTimer(deadline);
+      if (actions.length === 0) return;
+      for (let i = 0; i < actions.length; i++) pending.push(this, actions[i]);
+      performPending();
     }
 
     #deliver(event) {
@@ -346,8 +383,7 @@ export function createSocketClass({ Engine, hexToBytes, host }) {
       }
     }
 
-    #armTimer() {
-      const at = this.#engine.pollTimeout();
+    #armTimer(at) {
       if (at === this.#timerAt) return;
       this.#clearTimer();
       if (at < 0) return;

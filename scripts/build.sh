@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds the wasm engine and its JS glue into pkg/ (one build serves Node and browsers:
-# wasm-bindgen's `web` target, loaded with initSync in Node and init() in browsers).
+# Builds the wasm engine and its JS glue into pkg/. One build serves Node and browsers:
+# wasm-bindgen's `web` target, with the wasm also written inline into pkg/kvsocket_wasm.js, which
+# both entries load with initSync (no fetch, no file for a bundler to find: docs/design.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
-# The wasm target and the wasm-bindgen CLI pinned to Cargo.toml's version (skipped when there).
+# The npm packages, the wasm target and the wasm-bindgen CLI pinned to Cargo.toml's version
+# (each skipped when there).
 bash scripts/setup.sh --build
 
 cargo build --quiet --release --lib --target wasm32-unknown-unknown
@@ -17,3 +19,9 @@ if command -v wasm-opt >/dev/null; then
     pkg/kvsocket_bg.wasm -o pkg/kvsocket_bg.wasm
 fi
 echo "[build] pkg/kvsocket_bg.wasm: $(wc -c < pkg/kvsocket_bg.wasm) bytes"
+node scripts/inline-wasm.js
+# require('kvsocket') (js/node/index.cjs) on a Node 20 without require(esm) (before 20.19): the
+# Node entry bundled as one CommonJS file; and the declarations for require (js/index.d.ts's API).
+esbuild js/node/index.js --bundle --platform=node --format=cjs --target=node20 \
+  --log-level=warning --outfile=pkg/kvsocket.bundle.cjs
+cp js/index.d.ts pkg/kvsocket.d.cts

@@ -8,6 +8,9 @@
 #     any free one when 8000 is taken).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The first command on a fresh clone: install what the build and the demo need (npm packages,
+# the wasm target, wasm-bindgen-cli; each skipped when there), then build once.
+bash scripts/setup.sh --build
 [ -f pkg/kvsocket_bg.wasm ] || bash scripts/build.sh
 node examples/demo.js
 

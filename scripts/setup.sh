@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there, so that a second
 # run takes seconds and a fresh machine (only Rust, Node and apt) gets everything.
-# See ../shared/TOOLCHAIN.md for why each step looks the way it does.
+# Why each step looks the way it does: docs/design.md (Toolchain).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,11 +14,18 @@ WB_VERSION=$(sed -n 's/^wasm-bindgen = { *version = "=\([0-9.]*\)".*/\1/p; s/^wa
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown
 fi
-# No --locked: the registry mirror lacks one pinned dependency of the CLI (TOOLCHAIN.md).
+# No --locked: the registry mirror lacks one pinned dependency of the CLI (docs/design.md, Toolchain notes).
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then
   log "installing wasm-bindgen-cli $WB_VERSION"; cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
 fi
-# `setup.sh --build`: only what scripts/build.sh needs.
+# The npm packages: `ws` for kvsocket-proxy (the demo's), binaryen's wasm-opt for the build, and
+# the test tools. Before the `--build` exit, so that `npm run demo` on a fresh clone has them.
+if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] \
+   || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+  log "installing npm packages"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+fi
+# `setup.sh --build`: only what scripts/build.sh and the demo need.
 [ "${1:-}" = --build ] && exit 0
 
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
@@ -40,8 +47,4 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 python3 -c 'import websockify' 2>/dev/null || { log "installing websockify"; python3 -m pip install -q websockify==0.13.0; }
 
-if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm devDependencies"
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
-fi
 log "ready"

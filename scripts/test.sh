@@ -16,11 +16,10 @@ step build;                bash scripts/build.sh
 step "cargo fmt --check";  cargo fmt --all -- --check
 step "cargo clippy";       cargo clippy --quiet --all-targets -- -D warnings
                            cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
-step "tsc (js/index.d.ts)"; tsc -p tests/types
 step "cargo test (engine)"; run cargo test --quiet
 step "wasm-pack test --node (bindings in wasm)"; run wasm-pack test --node -- --test wasm_node
-step "node --test (public API on Node, kvsocket-proxy)"
-run node --test --test-timeout=60000 tests/node/ tests/proxy/
+step "node --test (public API on Node, kvsocket-proxy, packaging: links, types, bundlers, require)"
+run node --test --test-timeout=60000 tests/node/ tests/proxy/ tests/packaging/
 for extra in scripts/test-*.sh; do
   [ -e "$extra" ] || continue
   step "$extra"; run bash "$extra"

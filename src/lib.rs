@@ -2,6 +2,7 @@
 //! for JavaScript hosts.
 
 pub mod engine;
+pub mod wisp;
 
 // Only for JS hosts (wasm32-unknown-unknown): the wasip2 component (component/) uses the
 // engine alone.

@@ -1,4 +1,4 @@
-//! SPEC.md's ends of a connection: `close()` in every status, flush-on-close, a broken
+//! docs/spec.md's ends of a connection: `close()` in every status, flush-on-close, a broken
 //! connection, a transport gone while Closing, and `destroy()`.
 
 mod common;

@@ -1,4 +1,4 @@
-//! Every command in every status: what SPEC.md allows, and what it refuses without side effects.
+//! Every command in every status: what docs/spec.md allows, and what it refuses without side effects.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! SPEC.md's `connect`: by IP literal and by name, several addresses, the event orders, the
+//! docs/spec.md's `connect`: by IP literal and by name, several addresses, the event orders, the
 //! connect timeout, stale inputs, and the validation of host and port.
 
 mod common;

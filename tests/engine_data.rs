@@ -1,4 +1,4 @@
-//! SPEC.md's `write` and `read`: queueing while connecting, the statuses that take no writes,
+//! docs/spec.md's `write` and `read`: queueing while connecting, the statuses that take no writes,
 //! the length rule, text decoding, bytes kept after the peer's close, and both high-water marks.
 
 mod common;

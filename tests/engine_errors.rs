@@ -1,4 +1,4 @@
-//! SPEC.md's error codes and status names: `ErrorCode::from_host` classifies what hosts report,
+//! docs/spec.md's error codes and status names: `ErrorCode::from_host` classifies what hosts report,
 //! and the numbering scripts see.
 
 use kvsocket::engine::*;

@@ -1,4 +1,4 @@
-//! SPEC.md's `listen` for TCP, the bind failure known later, incoming connections, and
+//! docs/spec.md's `listen` for TCP, the bind failure known later, incoming connections, and
 //! `accept(other)` (the engine's `adopt`).
 
 mod common;

@@ -1,5 +1,5 @@
 //! Property tests: random scripts of commands and host inputs (stale ids and random bytes
-//! included) against a small model of what SPEC.md promises.
+//! included) against a small model of what docs/spec.md promises.
 //!
 //! Checked after every step: no panic; every StateChanged is a legal transition, chained from
 //! the previous status, ending at `status()`; Connected, ConnectFailed and Disconnected come only
@@ -89,7 +89,7 @@ fn error() -> impl Strategy<Value = &'static str> {
     prop::sample::select(&ERRORS[..])
 }
 
-/// A read length as the engine takes it: the bindings turn SPEC.md's 0, negative and NaN into
+/// A read length as the engine takes it: the bindings turn docs/spec.md's 0, negative and NaN into
 /// `None` (`recv::length_arg`), so `Some(0)` here is a read of no bytes.
 fn length() -> impl Strategy<Value = Option<usize>> {
     prop::option::of(0usize..24)
@@ -158,7 +158,7 @@ enum Chunk {
     Reserved(u32),
 }
 
-/// What SPEC.md says the engine must hold, tracked independently of it.
+/// What docs/spec.md says the engine must hold, tracked independently of it.
 #[derive(Default)]
 struct Model {
     now: Millis,

@@ -1,5 +1,5 @@
 //! The browser's option: host names go to the transport (its proxy resolves them), so a connect
-//! by name skips HostLookUp (SPEC.md, Hosts) and every other rule stays as it is.
+//! by name skips HostLookUp (docs/spec.md, Hosts) and every other rule stays as it is.
 
 use kvsocket::engine::{Action, Engine, ErrorCode, Event, Input, PortArg, Protocol, Status};
 use std::net::SocketAddr;

@@ -1,4 +1,4 @@
-//! SPEC.md's UDP: `setProtocol`, connect, one write one datagram, reads that take from the
+//! docs/spec.md's UDP: `setProtocol`, connect, one write one datagram, reads that take from the
 //! oldest datagram only, and a bound socket answering the sender of the datagram last read.
 
 mod common;

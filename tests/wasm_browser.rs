@@ -403,7 +403,7 @@ async fn a_reset_connection_is_an_error_after_the_bytes(proxy: Proxy) {
 }
 
 /// A WebSocket cannot be paused: past the receive high-water mark the engine asks for a pause,
-/// the browser host cannot give it, and the bytes keep coming (SPEC.md, Backpressure).
+/// the browser host cannot give it, and the bytes keep coming (docs/spec.md, Backpressure).
 async fn receiving_goes_on_past_the_receive_high_water_mark(proxy: Proxy) {
     let p = skip_without_peers!();
     let s = Sock::connected(&proxy.template(&p), "127.0.0.1", p.target_port).await;

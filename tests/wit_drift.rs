@@ -363,7 +363,7 @@ fn error_codes_match_spec_names_in_order() {
     assert_eq!(
         wit_cases("enum", "error-code"),
         rust,
-        "`enum error-code` must list ErrorCode::ALL (SPEC.md's names, kebab-cased) in order"
+        "`enum error-code` must list ErrorCode::ALL (docs/spec.md's names, kebab-cased) in order"
     );
 }
 
@@ -380,7 +380,7 @@ fn statuses_match_in_numeric_order() {
     assert_eq!(
         wit_cases("enum", "status"),
         rust,
-        "`enum status` must list the statuses in SPEC.md's numbering (case index = number)"
+        "`enum status` must list the statuses in docs/spec.md's numbering (case index = number)"
     );
     assert_eq!(rust_variants("Status").len(), Status::ALL.len());
 }

@@ -1,14 +1,18 @@
-// Browser entry: TCP over a WebSocket to a proxy (SPEC.md, Hosts). The wasm module is fetched
-// and instantiated by the top-level await, so `Socket` is ready when the import resolves.
+// Browser entry: TCP over a WebSocket to a proxy (docs/spec.md, Hosts). The wasm comes inline
+// (pkg/kvsocket_wasm.js) and is instantiated synchronously at import: `Socket` is ready when the
+// import resolves, with no fetch, no top-level await and no .wasm file for a bundler to handle.
 //
 //   import { Socket } from 'kvsocket';
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
-import init, { Engine, hexToBytes, BrowserHost, isKvsocketProxy } from '../../pkg/kvsocket.js';
+import {
+  initSync, Engine, hexToBytes, BrowserHost, isKvsocketProxy, batchHeader, batchKinds,
+} from '../../pkg/kvsocket.js';
+import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { createDirectSockets } from '../direct/index.js';
 
-await init();
+const { memory } = initSync({ module: wasmBytes() });
 
 // The proxy resolves host names, so the engine skips HostLookUp and hands names to the host.
 // (Engines made inside wasm for incoming connections inherit the setting from their listener.)
@@ -54,7 +58,9 @@ export const browserHostAdapter = {
   },
 };
 
-export const Socket = createSocketClass({ Engine: BrowserEngine, hexToBytes, host: browserHostAdapter });
+export const Socket = createSocketClass({
+  Engine: BrowserEngine, hexToBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
+});
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
 export { SocketError } from '../promises.js';
 export default Socket;

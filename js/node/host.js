@@ -1,5 +1,5 @@
 // The Node host: performs the engine's actions with node:net, node:dns and node:dgram and feeds
-// back what happened. It decides nothing: every "what now" is the engine's (DESIGN.md).
+// back what happened. It decides nothing: every "what now" is the engine's (docs/design.md).
 
 import net from 'node:net';
 import dns from 'node:dns';
@@ -26,6 +26,9 @@ function resolve({ id, host }, link) {
 function attachTcp(t, sock) {
   t.kind = 'tcp';
   t.sock = sock;
+  t.unsent = 0;
+  // TCP failures arrive as the socket's 'error', not here.
+  t.written = (err) => { if (!err) reportTcpSent(t); };
   sock.setNoDelay(true);
   sock.on('data', (buf) => feed(t, 'received', buf));
   sock.on('end', () => feed(t, 'peerClosed'));
@@ -114,23 +117,35 @@ function listenUdp({ id, ip, port, ipv6Only }, link) {
   });
 }
 
+// TCP: bytes handed to `sock.write` and not yet reported `sent`. What net still holds is
+// `writableLength`; the rest reached the kernel. Reported right after the write when the kernel
+// took it at once (the common case, no callback to wait for), else by the write's callback,
+// one function per connection.
+function reportTcpSent(t) {
+  const sent = t.unsent - t.sock.writableLength;
+  if (sent <= 0) return;
+  t.unsent -= sent;
+  feed(t, 'sent', sent);
+}
+
 function send({ id, data, ip, port }, link) {
   const t = link.get(id);
   if (!t?.sock) return;
+  if (t.kind === 'tcp') {
+    t.unsent += data.length;
+    t.sock.write(data, t.written);
+    reportTcpSent(t);
+    return;
+  }
   const done = (err) => {
     if (!err) return feed(t, 'sent', data.length);
-    if (t.kind !== 'udp') return; // TCP failures arrive as the socket's 'error'
     // A refused datagram is reported, then leaves the send count like a sent one: the engine
     // keeps the socket for DatagramTooLarge and ignores the count once a failure ended it.
     feed(t, 'failed', errorName(err));
     feed(t, 'sent', data.length);
   };
-  if (t.kind === 'udp') {
-    if (ip !== undefined) t.sock.send(data, port, ip, done);
-    else t.sock.send(data, done);
-  } else {
-    t.sock.write(data, done);
-  }
+  if (ip !== undefined) t.sock.send(data, port, ip, done);
+  else t.sock.send(data, done);
 }
 
 function release(t, graceful) {

@@ -1,16 +1,30 @@
-// Node entry: the wasm engine is instantiated synchronously at import, so `Socket` is ready when
-// `import { Socket } from 'kvsocket'` resolves (no init() call).
+// Node entry: the wasm engine (inline in pkg/kvsocket_wasm.js) is instantiated synchronously at
+// import, so `Socket` is ready when `import { Socket } from 'kvsocket'` resolves (no init()
+// call), and a bundle of this entry needs no .wasm file beside it.
 
-import { readFileSync } from 'node:fs';
-import { initSync, Engine, hexToBytes } from '../../pkg/kvsocket.js';
+import { initSync, Engine, hexToBytes, batchHeader, batchKinds } from '../../pkg/kvsocket.js';
+import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { createDirectSockets } from '../direct/index.js';
 import { nodeHost } from './host.js';
 import { installDuplex, toDuplex } from './duplex.js';
 
-initSync({ module: readFileSync(new URL('../../pkg/kvsocket_bg.wasm', import.meta.url)) });
+const { memory } = initSync({ module: wasmBytes() });
 
-export const Socket = createSocketClass({ Engine, hexToBytes, host: nodeHost });
+const host = {
+  ...nodeHost,
+  // Node connects directly: a proxy URL would be ignored without a word, so it is refused
+  // (docs/spec.md, Construction and lifetime).
+  checkOptions(options) {
+    if (options.proxy !== undefined) {
+      throw new TypeError('Socket: the proxy option is for browsers; in Node kvsocket connects directly, so leave it out');
+    }
+  },
+};
+
+export const Socket = createSocketClass({
+  Engine, hexToBytes, host, wasm: { memory, batchHeader, batchKinds },
+});
 installDuplex(Socket);
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
 export { toDuplex };

@@ -3,12 +3,16 @@
 //
 // A rule is HOST:PORTS. HOST is a host name, an IP address, a CIDR block (IP literals only), or
 // `*`; PORTS is a port, a range `lo-hi`, or `*`. IPv6 may be bracketed: `[::1]:7000`,
-// `[fd00::]/8:*`. Names match names and addresses match addresses, never across: the check runs
-// before any DNS lookup, so `127.0.0.1:7000` does not allow `localhost:7000`.
+// `[fd00::]/8:*`. Names match names and addresses match addresses, never across: the name check
+// runs before any DNS lookup, so `127.0.0.1:7000` does not allow `localhost:7000`. What a name
+// resolves to is checked again as an address (policy.js).
+//
+// Special addresses (loopback, private, link-local, …: address.js) are reached only by a rule
+// whose IP or CIDR block lies inside their class, or by `*` and wider blocks once an option
+// (--allow-loopback, --allow-private) opens the class.
 
 import net from 'node:net';
-
-const NAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/;
+import { canonicalHost, classOfBlock, classify } from './address.js';
 
 /** Splits `host:port` at the last colon and drops IPv6 brackets: `[::1]:80` -> ['::1', '80']. */
 export function splitHostPort(text) {
@@ -23,13 +27,14 @@ export function unbracket(host) {
   return m ? m[1] + (m[2] ?? '') : host;
 }
 
-/** A host as the allow check and DNS see it: IP literals as they are, names lower-cased. */
+/**
+ * A host as the allow check and DNS see it: an IP address in its canonical spelling (`127.1`,
+ * `0x7f000001` and `::ffff:127.0.0.1` are all `127.0.0.1`), a name lower-cased without the root
+ * dot. Throws for anything else.
+ */
 export function normalizeHost(host) {
-  const h = unbracket(String(host));
-  if (net.isIP(h)) return h;
-  const name = h.toLowerCase().replace(/\.$/, '');
-  if (!NAME.test(name) || name.length > 253) throw new Error(`'${host}' is not a host name or IP address`);
-  return name;
+  const h = canonicalHost(host);
+  return h.ip ?? h.name;
 }
 
 /** `*`, `6697` or `9000-9100` -> {lo, hi}. */
@@ -46,17 +51,30 @@ export function parsePorts(text, min = 1) {
 
 function parseAddressPart(host) {
   if (host === '*') return { any: true };
-  const [ip, prefix, extra] = host.split('/');
-  const type = net.isIPv4(ip) ? 'ipv4' : net.isIPv6(ip) ? 'ipv6' : null;
+  const [text, prefix, extra] = host.split('/');
+  let ip = net.isIP(text) ? canonicalHost(text).ip : null;
+  // A single address may be spelled any way a resolver reads it (`127.1`); a block may not.
+  if (!ip && prefix === undefined) ip = safeIp(text);
+  const type = ip && (net.isIPv4(ip) ? 'ipv4' : 'ipv6');
   if (!type || extra !== undefined) return null;
   const max = type === 'ipv4' ? 32 : 128;
-  const bits = prefix === undefined ? max : Number(prefix);
+  let bits = prefix === undefined ? max : Number(prefix);
   if (!/^\d+$/.test(prefix ?? '0') || bits > max) {
     throw new Error(`/${prefix} is not a prefix length for ${type} (0-${max})`);
   }
+  // An IPv4-mapped block (::ffff:127.0.0.0/104) is the IPv4 block.
+  if (type === 'ipv4' && net.isIPv6(text)) bits = Math.max(0, bits - 96);
   const block = new net.BlockList();
   block.addSubnet(ip, bits, type);
-  return { block };
+  return { block, cls: classOfBlock(ip, bits) };
+}
+
+function safeIp(text) {
+  try {
+    return canonicalHost(text).ip ?? null;
+  } catch {
+    return null;
+  }
 }
 
 // Runs a rule parser so that any complaint names the option and the rule it came from.
@@ -92,14 +110,27 @@ export function parseListenRule(rule) {
 }
 
 const ipType = (ip) => (net.isIPv4(ip) ? 'ipv4' : 'ipv6');
+const inPorts = (r, port) => port >= r.lo && port <= r.hi;
 
-function hostMatches(r, host) {
-  if (r.any) return true;
-  if (r.block) return net.isIP(host) !== 0 && r.block.check(host, ipType(host));
-  return r.name === host;
+/**
+ * The first rule letting a client reach host:port, or undefined. `host` comes from
+ * normalizeHost. A name needs a name rule or `*`; an address needs `*` or a block holding it,
+ * and a special address (address.js) also needs its class in `open` (a Set filled from
+ * --allow-loopback / --allow-private) or a rule whose own block lies inside that class.
+ */
+export function findRule(rules, host, port, open = new Set()) {
+  if (!net.isIP(host)) return rules.find((r) => inPorts(r, port) && (r.any || r.name === host));
+  const cls = classify(host);
+  const reachable = (r) => cls === 'public' || open.has(cls) || r.cls === cls;
+  return rules.find((r) => inPorts(r, port) && (r.any || r.block?.check(host, ipType(host))) && reachable(r));
 }
 
-/** The first rule allowing host:port, or undefined. `host` must come from normalizeHost. */
-export function findRule(rules, host, port) {
-  return rules.find((r) => port >= r.lo && port <= r.hi && hostMatches(r, host));
+/**
+ * Whether an address a name resolved to may be dialled: a public one may (the name's rule said
+ * so), a special one only with its class open or an address rule naming it on that port.
+ */
+export function resolvedAllowed(rules, ip, port, open = new Set()) {
+  const cls = classify(ip);
+  if (cls === 'public' || open.has(cls)) return true;
+  return rules.some((r) => inPorts(r, port) && r.cls === cls && r.block.check(ip, ipType(ip)));
 }

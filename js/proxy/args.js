@@ -3,26 +3,54 @@
 
 import { parseArgs } from 'node:util';
 import { parseListenRule, parseTargetRule } from './allow.js';
+import { DEFAULTS } from './limits.js';
 import { parseListenAddress } from './server.js';
+import { readTokenFile } from './token.js';
+
+const D = DEFAULTS;
 
 export const USAGE = `usage: kvsocket-proxy [--listen HOST:PORT] --allow HOST:PORT ... [options]
 
-  --listen HOST:PORT         where to accept WebSockets (default 127.0.0.1:8081)
-  --allow RULE               a target tunnels may reach; repeat for more. Nothing is allowed
-                             unless a rule says so. RULE is HOST:PORTS where HOST is a name,
-                             an IP, a CIDR block (127.0.0.0/8, [fd00::]/8) or *, and PORTS is
-                             a port, a range (6660-6669) or *
+Where pages may go (nothing is allowed unless a rule says so):
+  --allow RULE               a target tunnels and UDP may reach; repeat for more. RULE is
+                             HOST:PORTS where HOST is a name, an IP, a CIDR block
+                             (127.0.0.0/8, [fd00::]/8) or *, and PORTS is a port, a range
+                             (6660-6669) or *
   --allow-listen RULE        an interface and ports the page may listen on (reverse tunnels,
                              bound UDP); IP, CIDR or * and PORTS, e.g. 127.0.0.1:9000-9100
-  --origin ORIGIN            accept WebSockets only from this Origin (exact, or *); repeat
-  --max-connections N        at most N tunnels at once (default: no cap)
-  --max-frame BYTES          largest WebSocket message accepted (default 67108864)
-  --connect-timeout MS       give up on a target after MS milliseconds (default 10000)
+  --allow-loopback           let * and wide rules reach loopback addresses (127.0.0.0/8, ::1)
+  --allow-private            let * and wide rules reach private addresses (10/8, 172.16/12,
+                             192.168/16, 100.64/10, fc00::/7)
+                             Without these, loopback, private, link-local (169.254/16,
+                             fe80::/10), unspecified (0.0.0.0, ::), multicast, broadcast and
+                             reserved addresses are reached only through an IP or CIDR rule
+                             that names them (127.0.0.1:7000, 10.0.0.0/8:*), in any spelling
+                             (127.1, 0x7f000001, ::ffff:127.0.0.1) and whatever a name resolves to
+
+Who may connect:
+  --listen HOST:PORT         where to accept WebSockets (default 127.0.0.1:8081)
+  --origin ORIGIN            accept pages from this Origin (exact; repeat; * = any page).
+                             Default: only pages from loopback origins (http(s)://localhost,
+                             127.0.0.0/8, [::1]) and clients that send no Origin
+  --token-file PATH          require one of the tokens in PATH (one per line, 16+ characters),
+                             sent as ?token=TOKEN or as subprotocol kvsocket-token.TOKEN
+
+Limits:
+  --max-connections N        sessions and client connections at once (default ${D.maxConnections})
+  --max-per-client N         client connections from one address at once (default ${D.maxPerClient})
+  --max-frame BYTES          largest WebSocket message accepted (default ${D.maxFrame})
+  --max-pending N            incoming connections one listener holds unclaimed (default ${D.maxPending})
+  --connect-timeout MS       give up looking up and connecting to a target (default ${D.connectTimeout})
+  --handshake-timeout MS     drop a client whose upgrade request is not complete (default ${D.handshakeTimeout})
+  --idle-timeout MS          close a tunnel or UDP session idle this long, 0 = never (default ${D.idleTimeout})
+  Each tunnel buffers at most about 1 MiB towards its target and 1 MiB towards the page.
+
   --quiet                    do not log refusals
   --help                     this text
 
 URL forms (docs/proxy-protocol.md):
-  ws://HOST:PORT/?host=TARGET&port=PORT         a TCP tunnel
+  ws://HOST:PORT/?host=TARGET&port=PORT         a TCP tunnel (&report=1: open first, then
+                                                {"type":"connected"} or {"type":"error"})
   ws://HOST:PORT/?listen=PORT&iface=IP          a listener; ?claim=ID takes an incoming connection
   ws://HOST:PORT/?udp=1&host=TARGET&port=PORT   UDP with one peer
   ws://HOST:PORT/?udp=1&listen=PORT&iface=IP    UDP on a bound port`;
@@ -46,10 +74,17 @@ export function parseCli(argv) {
       listen: { type: 'string', default: '127.0.0.1:8081' },
       allow: { type: 'string', multiple: true, default: [] },
       'allow-listen': { type: 'string', multiple: true, default: [] },
+      'allow-loopback': { type: 'boolean', default: false },
+      'allow-private': { type: 'boolean', default: false },
       origin: { type: 'string', multiple: true, default: [] },
+      'token-file': { type: 'string' },
       'max-connections': { type: 'string' },
+      'max-per-client': { type: 'string' },
       'max-frame': { type: 'string' },
+      'max-pending': { type: 'string' },
       'connect-timeout': { type: 'string' },
+      'handshake-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -65,9 +100,16 @@ export function parseCli(argv) {
     allow: values.allow,
     allowListen: values['allow-listen'],
     origins: values.origin,
+    allowLoopback: values['allow-loopback'] || undefined,
+    allowPrivate: values['allow-private'] || undefined,
+    tokens: values['token-file'] === undefined ? undefined : readTokenFile(values['token-file']),
     maxConnections: count('max-connections', values['max-connections'], 1),
+    maxPerClient: count('max-per-client', values['max-per-client'], 1),
     maxFrame: count('max-frame', values['max-frame'], 1),
+    maxPending: count('max-pending', values['max-pending'], 1),
     connectTimeout: count('connect-timeout', values['connect-timeout'], 1),
+    handshakeTimeout: count('handshake-timeout', values['handshake-timeout'], 1),
+    idleTimeout: count('idle-timeout', values['idle-timeout'], 0),
   };
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
   if (values.quiet) options.log = () => {};

@@ -2,7 +2,13 @@
 // The kvsocket-proxy command: parse the arguments, start the proxy, stop on SIGINT/SIGTERM.
 
 import { parseCli, USAGE } from './args.js';
-import { startProxy } from './server.js';
+import { classify, canonicalHost } from './address.js';
+import { parseListenAddress, startProxy } from './server.js';
+
+function isLoopbackListen(listen) {
+  const { host } = parseListenAddress(listen);
+  return host === 'localhost' || classify(canonicalHost(host).ip) === 'loopback';
+}
 
 let options;
 try {
@@ -22,6 +28,10 @@ if (options.allow.length === 0 && options.allowListen.length === 0) {
 try {
   const proxy = await startProxy(options);
   process.stderr.write(`kvsocket-proxy: listening on ${proxy.url}\n`);
+  for (const line of proxy.describe()) process.stderr.write(`kvsocket-proxy: ${line}\n`);
+  if (!isLoopbackListen(options.listen) && !options.tokens) {
+    process.stderr.write('kvsocket-proxy: warning: listening beyond loopback without --token-file: whoever reaches this port may use the --allow rules\n');
+  }
   const stop = async () => {
     await proxy.close();
     process.exit(0);

@@ -4,7 +4,6 @@
 
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { findRule } from './allow.js';
 import { sendControl, sendError } from './control.js';
 import { bindingOf, show } from './request.js';
 import { bridge } from './tunnel.js';
@@ -32,7 +31,8 @@ export function reverseTunnels(env) {
 
   function listen(ctx) {
     const { ip, port } = bindingOf(ctx.query);
-    if (!findRule(env.listenRules, ip, port)) return ctx.refuse(403, 'Forbidden', `listen denied: ${show(ip, port)}`);
+    const refusal = env.policy.listen(ip, port);
+    if (refusal) return ctx.refuseWith(refusal);
     ctx.accept((ws) => {
       const mine = new Set(); // tokens announced on this control socket and not yet claimed
       // pauseOnConnect: bytes that arrive before the claim wait in the kernel, not in our memory.
@@ -57,8 +57,12 @@ export function reverseTunnels(env) {
       });
       server.on('connection', (sock) => {
         sock.on('error', () => {});
-        if (env.slots.full()) {
-          env.log(`dropped a connection from ${show(sock.remoteAddress, sock.remotePort)}: too many connections`);
+        // Each listener holds at most maxPending unclaimed connections, so one page cannot fill
+        // the proxy's slots with connections it never takes.
+        const full = env.slots.full() ? 'too many connections'
+          : mine.size >= env.maxPending ? `${env.maxPending} connections already wait to be claimed` : null;
+        if (full) {
+          env.log(`dropped a connection from ${show(sock.remoteAddress, sock.remotePort)}: ${full}`);
           sock.destroy();
           return;
         }
@@ -95,7 +99,7 @@ export function reverseTunnels(env) {
     ctx.slot = w.slot; // the waiting connection's slot becomes the tunnel's
     ctx.onAbort(() => w.sock.destroy());
     w.sock.once('close', env.track(() => w.sock.destroy()));
-    if (!ctx.accept((ws) => bridge(ws, w.sock, { counters: env.stats }))) w.sock.destroy();
+    if (!ctx.accept((ws) => bridge(ws, w.sock, { counters: env.stats, idleTimeout: env.idleTimeout }))) w.sock.destroy();
   }
 
   return { listen, claim };

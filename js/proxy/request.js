@@ -1,7 +1,7 @@
 // Reads what an upgrade request asks for. Every complaint becomes a 400 whose body is the message.
 
 import net from 'node:net';
-import { normalizeHost, unbracket } from './allow.js';
+import { unbracket } from './allow.js';
 
 export class BadRequest extends Error {}
 
@@ -21,15 +21,11 @@ function port(text, name, min) {
   return n;
 }
 
-/** `?host=&port=`: a target, the host normalized for the allow check. */
+/** `?host=&port=`: a target, the host as the client spelled it (the policy reads it). */
 export function targetOf(query) {
   const host = query.get('host');
   if (!host) throw new BadRequest('missing host=');
-  try {
-    return { host: normalizeHost(host), port: port(query.get('port'), 'port', 1) };
-  } catch (err) {
-    throw err instanceof BadRequest ? err : new BadRequest(err.message);
-  }
+  return { host, port: port(query.get('port'), 'port', 1) };
 }
 
 /** `?listen=&iface=`: where to bind. No iface (or an empty one) means 0.0.0.0, every IPv4 interface. */

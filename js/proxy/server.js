@@ -5,15 +5,23 @@
 import http from 'node:http';
 import net from 'node:net';
 import { WebSocketServer } from 'ws';
-import { findRule, parseListenRule, parseTargetRule, splitHostPort } from './allow.js';
+import { splitHostPort } from './allow.js';
+import { admission } from './admit.js';
+import { tcpRoute } from './connect.js';
 import { refuseUpgrade } from './http.js';
-import { BadRequest, queryOf, routeOf, show, targetOf } from './request.js';
-import { createSlots } from './slots.js';
-import { END_EXCHANGE, bridge, connectTcp, wantsEndExchange } from './tunnel.js';
+import { DEFAULTS, clientLimits } from './limits.js';
 import { reverseTunnels } from './listen.js';
+import { Refusal, createPolicy } from './policy.js';
+import { BadRequest, queryOf, routeOf, show } from './request.js';
+import { createSlots } from './slots.js';
+import { redact } from './token.js';
+import { END_EXCHANGE, wantsEndExchange } from './tunnel.js';
 import { udpBind, udpConnect } from './udp.js';
 
 const defaultLog = (line) => process.stderr.write(`kvsocket-proxy: ${line}\n`);
+
+// Options left undefined take the defaults.
+const definedOnly = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 /** `127.0.0.1:8081`, `[::1]:0` or a bare port (on 127.0.0.1) -> {host, port}. */
 export function parseListenAddress(value) {
@@ -25,77 +33,60 @@ export function parseListenAddress(value) {
   return { host, port };
 }
 
-// ws would also refuse these, but only after we had connected to the target on the client's behalf.
-function handshakeProblem(req) {
-  if (req.method !== 'GET') return `a WebSocket handshake is a GET, not ${req.method}`;
-  if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return 'not a WebSocket upgrade';
-  if (!/^[+/0-9A-Za-z]{22}==$/.test(req.headers['sec-websocket-key'] ?? '')) return 'missing or bad Sec-WebSocket-Key';
-  if (!['8', '13'].includes(req.headers['sec-websocket-version'])) return 'Sec-WebSocket-Version must be 13';
-  const offered = req.headers['sec-websocket-protocol'];
-  if (offered === undefined) return null;
-  const names = offered.split(',').map((p) => p.trim());
-  if (!names.every((p) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p))) return `malformed Sec-WebSocket-Protocol '${offered}'`;
-  if (!names.includes('binary')) return `subprotocol '${offered}' offered: this proxy speaks 'binary' (or none)`;
-  return null;
-}
-
-function originAllowed(origins, origin) {
-  return origins.length === 0 || origins.includes('*') || (origin !== undefined && origins.includes(origin));
-}
-
 /**
- * Starts a proxy. Options: listen ('127.0.0.1:0'), allow and allowListen (rule strings, see
- * allow.js), origins (exact Origin values or '*'; empty = any), maxConnections (0 = no cap),
- * maxFrame (largest WebSocket message accepted, bytes), connectTimeout and claimTimeout (ms),
- * log (a function taking one line). Resolves once listening.
+ * Starts a proxy. Options (docs/proxy-protocol.md; defaults in limits.js): listen
+ * ('127.0.0.1:0'); allow and allowListen (rule strings, see allow.js); allowLoopback and
+ * allowPrivate (open those address classes to wildcard rules); origins (exact Origin values or
+ * '*'; empty = loopback pages and clients without Origin); tokens (empty = none required);
+ * maxConnections, maxPerClient, maxFrame, maxPending, connectTimeout, handshakeTimeout,
+ * idleTimeout, claimTimeout; lookup (name -> promise of [{address, family}], the system
+ * resolver by default); log (a function taking one line). Resolves once listening.
  */
-export async function startProxy({
-  listen = '127.0.0.1:0',
-  allow = [],
-  allowListen = [],
-  origins = [],
-  maxConnections = 0,
-  maxFrame = 64 << 20,
-  connectTimeout = 10_000,
-  claimTimeout = 10_000,
-  log = defaultLog,
-} = {}) {
+export async function startProxy(options = {}) {
+  const o = { ...DEFAULTS, ...definedOnly(options) };
+  const { listen = '127.0.0.1:0', allow = [], allowListen = [], log = defaultLog } = options;
   const where = parseListenAddress(listen);
-  const stats = { active: 0, opened: 0, refused: 0, bytesFromClients: 0, bytesToClients: 0 };
+  const stats = { active: 0, clients: 0, opened: 0, refused: 0, bytesFromClients: 0, bytesToClients: 0 };
   const live = new Set(); // how to tear down everything still open, for close()
   const track = (kill) => {
     live.add(kill);
     return () => live.delete(kill);
   };
+  const policy = createPolicy({ allow, allowListen, allowLoopback: o.allowLoopback, allowPrivate: o.allowPrivate, lookup: o.lookup });
+  const admit = admission({ origins: o.origins, tokens: o.tokens });
+  const clients = clientLimits({ max: o.maxConnections, perClient: o.maxPerClient, handshakeTimeout: o.handshakeTimeout, stats, log });
   const env = {
-    allowRules: allow.map(parseTargetRule),
-    listenRules: allowListen.map(parseListenRule),
-    slots: createSlots(maxConnections, stats),
+    policy,
+    slots: createSlots(o.maxConnections, stats),
     stats,
     log,
     track,
-    connectTimeout,
-    claimTimeout,
+    connectTimeout: o.connectTimeout,
+    claimTimeout: o.claimTimeout,
+    idleTimeout: o.idleTimeout,
+    maxPending: o.maxPending,
   };
   const reverse = reverseTunnels(env);
   const routes = { tcp: tcpRoute, listen: reverse.listen, claim: reverse.claim, udp: udpConnect, 'udp-listen': udpBind };
 
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: maxFrame,
+    maxPayload: o.maxFrame,
     perMessageDeflate: false,
     handleProtocols: (offered) => (offered.has('binary') ? 'binary' : false),
   });
-  const server = http.createServer((req, res) => {
-    res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
+  const server = http.createServer({ headersTimeout: o.handshakeTimeout, requestTimeout: o.handshakeTimeout }, (req, res) => {
+    res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket', Connection: 'close' });
     res.end('kvsocket-proxy speaks WebSocket: ws://HOST:PORT/?host=TARGET&port=PORT (see docs/proxy-protocol.md)\n');
   });
 
+  server.on('connection', (sock) => clients.admit(sock));
   server.on('upgrade', (req, socket, head) => {
+    clients.handshakeDone(socket); // the request is in; what follows has deadlines of its own
     socket.on('error', () => {}); // a client gone mid-handshake is not our error
     const ctx = upgradeContext(req, socket, head);
     handle(ctx).catch((err) => {
-      log(`internal error on ${req.url}: ${err.stack ?? err}`);
+      log(`internal error on ${redact(req.url)}: ${err.stack ?? err}`);
       if (ctx.opened) socket.destroy();
       else ctx.refuse(500, 'Internal Server Error', String(err.message ?? err));
     });
@@ -116,9 +107,13 @@ export async function startProxy({
       onAbort: (fn) => aborts.push(fn),
       refuse(status, reason, detail) {
         stats.refused += 1;
-        log(`refused ${from} ${req.url}: ${status} ${detail}`);
+        log(`refused ${from} ${redact(req.url)}: ${status} ${detail}`);
         ctx.slot?.release();
         refuseUpgrade(socket, status, reason, detail);
+      },
+      /** refuse() with a Refusal: 403/401/400 with their phrases, 502/504 with the error code. */
+      refuseWith(r) {
+        ctx.refuse(r.status, r.status >= 500 ? r.code : undefined, r.message);
       },
       /** Completes the upgrade and hands over the open WebSocket; false if the client has gone. */
       accept(onOpen) {
@@ -151,19 +146,18 @@ export async function startProxy({
   }
 
   async function handle(ctx) {
-    const problem = handshakeProblem(ctx.req);
-    if (problem) return ctx.refuse(400, 'Bad Request', problem);
-    const origin = ctx.req.headers.origin;
-    if (!originAllowed(origins, origin)) return ctx.refuse(403, 'Forbidden', `origin denied: ${origin ?? '(none)'}`);
     try {
       ctx.query = queryOf(ctx.req.url);
+      const refusal = admit.check(ctx.req, ctx.query);
+      if (refusal) return ctx.refuseWith(refusal);
       const route = routeOf(ctx.query);
       if (route !== 'claim') {
-        if (env.slots.full()) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${maxConnections})`);
+        if (env.slots.full()) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${o.maxConnections})`);
         ctx.slot = env.slots.take();
       }
       await routes[route](ctx, env);
     } catch (err) {
+      if (err instanceof Refusal) return ctx.refuseWith(err);
       if (!(err instanceof BadRequest)) throw err;
       ctx.refuse(400, 'Bad Request', err.message);
     }
@@ -184,6 +178,13 @@ export async function startProxy({
     url: `ws://${show(shown, port)}/`,
     port,
     stats,
+    /** What this proxy accepts, a line each (the CLI prints them at startup). */
+    describe: () => [
+      ...admit.describe(),
+      ...policy.describe(),
+      `limits: ${o.maxConnections} connections, ${o.maxPerClient} per client address, messages up to ${o.maxFrame} bytes, ` +
+        `idle timeout ${o.idleTimeout ? `${o.idleTimeout / 1000} s` : 'none'}`,
+    ],
     /** Closes the listener and everything still open through it. */
     async close() {
       for (const kill of [...live]) kill();
@@ -193,22 +194,4 @@ export async function startProxy({
       await closed;
     },
   };
-}
-
-/** ?host=&port=: a TCP connection to an allowed target, opened before the upgrade is answered. */
-async function tcpRoute(ctx, { allowRules, connectTimeout, stats, track }) {
-  const { host, port } = targetOf(ctx.query);
-  const target = show(host, port);
-  if (!findRule(allowRules, host, port)) return ctx.refuse(403, 'Forbidden', `target denied: ${target}`);
-  const { tcp, ready } = connectTcp(host, port, connectTimeout);
-  tcp.once('close', track(() => tcp.destroy()));
-  ctx.onAbort(() => tcp.destroy());
-  try {
-    await ready;
-  } catch (err) {
-    if (ctx.aborted) return;
-    const status = err.code === 'ETIMEDOUT' ? 504 : 502;
-    return ctx.refuse(status, err.code ?? 'ECONNFAILED', `connect to ${target} failed: ${err.message}`);
-  }
-  if (!ctx.accept((ws) => bridge(ws, tcp, { counters: stats }))) tcp.destroy();
 }

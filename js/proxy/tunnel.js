@@ -9,6 +9,9 @@ import { parseControl } from './control.js';
 // starts again once that falls to LOW.
 export const HIGH = 1 << 20;
 export const LOW = 256 << 10;
+// Towards the target the kernel's send buffer (megabytes on loopback) already keeps the line
+// busy, so less of ours is needed: this bounds what a target that never reads costs per tunnel.
+export const TARGET_HIGH = 256 << 10;
 
 // After the WebSocket closes we end the TCP connection and read (and drop) until the target
 // ends too; a target that never does is cut off after this long.
@@ -64,9 +67,10 @@ export const wantsEndExchange = (query) => query?.get('end') === '1';
  * still go to a target that has sent its FIN). `counters` gets byte counts; `onDone` runs once,
  * after both are closed. `endExchange` (default: the WebSocket's END_EXCHANGE mark) makes the
  * ends travel as `{"type":"end"}` messages; without it the target's FIN closes the WebSocket
- * (1000) and the WebSocket's close ends the TCP connection.
+ * (1000) and the WebSocket's close ends the TCP connection. After `idleTimeout` ms (0: never)
+ * without a byte either way the tunnel is closed with 1011 ETIMEDOUT.
  */
-export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[END_EXCHANGE] === true }) {
+export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[END_EXCHANGE] === true, idleTimeout = 0 }) {
   let wsClosed = false;
   let tcpClosed = false;
   let tcpFailed = false;
@@ -136,7 +140,7 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
     if (!tcp.writable || pageEnded) return;
     counters.bytesFromClients += data.length;
     tcp.write(data);
-    if (tcp.writableLength > HIGH && !ws.isPaused) {
+    if (tcp.writableLength > TARGET_HIGH && !ws.isPaused) {
       ws.pause();
       tcp.once('drain', () => ws.resume());
     }
@@ -152,6 +156,14 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
     }
     maybeDone();
   });
+
+  // Every byte of the tunnel passes the TCP socket, so its own inactivity timer is the tunnel's.
+  if (idleTimeout > 0) {
+    tcp.setTimeout(idleTimeout, () => {
+      if (ws.readyState === ws.OPEN) ws.close(1011, 'ETIMEDOUT');
+      tcp.destroy();
+    });
+  }
 
   tcp.resume(); // a socket accepted with pauseOnConnect does not start by itself
 }

@@ -1,15 +1,14 @@
 // UDP for the page: one binary WebSocket message is one datagram, both ways.
 // Connect mode (?udp=1&host=&port=) talks to one allowed peer; bound mode (?udp=1&listen=&iface=)
 // binds an allowed local port, names each datagram's sender in a text frame before it, and sends
-// to the destination the page last named (itself checked against --allow).
+// to the destination the page last named (itself checked, and resolved, by the policy).
 
 import dgram from 'node:dgram';
-import dns from 'node:dns/promises';
 import net from 'node:net';
-import { findRule, normalizeHost } from './allow.js';
 import { parseControl, sendControl, sendError } from './control.js';
+import { Refusal } from './policy.js';
 import { bindingOf, show, targetOf } from './request.js';
-import { HIGH } from './tunnel.js';
+import { HIGH, LOW } from './tunnel.js';
 
 const family = (ip) => (net.isIPv6(ip) ? 'udp6' : 'udp4');
 
@@ -30,16 +29,46 @@ function forward(ws, msg, counters) {
   return true;
 }
 
-/** ?udp=1&host=&port=: a UDP socket connected to an allowed peer before the upgrade is answered. */
+/**
+ * Sends datagrams for the page with the bytes not yet handed to the system bounded: above HIGH
+ * the WebSocket stops being read until the sends done bring it under LOW. And closes the session
+ * after idleTimeout ms without a datagram either way.
+ */
+function sender(ws, sock, env) {
+  let pending = 0;
+  let idle = null;
+  if (env.idleTimeout > 0) {
+    idle = setTimeout(() => ws.readyState === ws.OPEN && ws.close(1011, 'ETIMEDOUT'), env.idleTimeout);
+    idle.unref();
+  }
+  return {
+    touch: () => idle?.refresh(),
+    stop: () => clearTimeout(idle),
+    send(data, port, address, onError) {
+      idle?.refresh();
+      env.stats.bytesFromClients += data.length;
+      pending += data.length;
+      if (pending > HIGH && !ws.isPaused) ws.pause();
+      const done = (err) => {
+        pending -= data.length;
+        if (ws.isPaused && pending <= LOW) ws.resume();
+        if (err) onError(err);
+      };
+      if (address === undefined) sock.send(data, done);
+      else sock.send(data, port, address, done);
+    },
+  };
+}
+
+/** ?udp=1&host=&port=: a UDP socket connected to a checked address before the upgrade is answered. */
 export async function udpConnect(ctx, env) {
   const { host, port } = targetOf(ctx.query);
-  const target = show(host, port);
-  if (!findRule(env.allowRules, host, port)) return ctx.refuse(403, 'Forbidden', `target denied: ${target}`);
-  let sock;
+  const { addresses, host: canonical } = await env.policy.target(host, port, Date.now() + env.connectTimeout);
+  const target = show(canonical, port);
+  if (ctx.aborted) return;
+  const { address } = addresses[0];
+  const sock = dgram.createSocket(family(address));
   try {
-    const { address } = await dns.lookup(host);
-    if (ctx.aborted) return;
-    sock = dgram.createSocket(family(address));
     ctx.onAbort(() => closeQuietly(sock));
     await new Promise((resolve, reject) => {
       sock.once('error', reject);
@@ -49,25 +78,26 @@ export async function udpConnect(ctx, env) {
       });
     });
   } catch (err) {
-    if (sock) closeQuietly(sock);
+    closeQuietly(sock);
     if (ctx.aborted) return;
-    return ctx.refuse(502, err.code ?? 'EUNKNOWN', `UDP to ${target} failed: ${err.message}`);
+    throw new Refusal(502, String(err.code ?? 'EUNKNOWN'), `UDP to ${target} failed: ${err.message}`);
   }
   const forget = env.track(() => closeQuietly(sock));
   const accepted = ctx.accept((ws) => {
     const local = sock.address();
     const remote = sock.remoteAddress();
+    const out = sender(ws, sock, env);
     sendControl(ws, { type: 'connected', localIp: local.address, localPort: local.port, remoteIp: remote.address, remotePort: remote.port });
-    sock.on('message', (msg) => forward(ws, msg, env.stats));
+    sock.on('message', (msg) => forward(ws, msg, env.stats) && out.touch());
     // ICMP "port unreachable" and the like: worth telling, not worth closing for.
     sock.on('error', (err) => sendError(ws, err.code ?? 'UnknownSocket', err.message));
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return ws.close(1003, 'text frames are not datagrams here: send binary frames');
-      env.stats.bytesFromClients += data.length;
-      sock.send(data, (err) => err && sendError(ws, err.code ?? 'UnknownSocket', `send to ${target}: ${err.message}`));
+      out.send(data, undefined, undefined, (err) => sendError(ws, err.code ?? 'UnknownSocket', `send to ${target}: ${err.message}`));
     });
     ws.on('error', () => {});
     ws.on('close', () => {
+      out.stop();
       forget();
       closeQuietly(sock);
     });
@@ -78,33 +108,27 @@ export async function udpConnect(ctx, env) {
   }
 }
 
-// A {type: 'to', host, port} control message -> the destination, or an error sent to the page.
-function destinationOf(ws, message, allowRules) {
-  let host, port;
-  try {
-    host = normalizeHost(message.host ?? '');
-    port = Number(message.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`port ${message.port} is not 1-65535`);
-  } catch (err) {
-    sendError(ws, 'BadMessage', `to: ${err.message}`);
-    return null;
-  }
-  if (!findRule(allowRules, host, port)) {
-    sendError(ws, 'TargetDenied', `target denied: ${show(host, port)}`);
-    return null;
-  }
-  return { host, port };
+// A {type: 'to', host, port} control message -> {host, port} to check, or an error for the page.
+function destinationOf(message) {
+  const port = Number(message.port);
+  if (typeof message.host !== 'string' || message.host === '') return { error: 'to: host must be a non-empty string' };
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return { error: `to: port ${message.port} is not 1-65535` };
+  return { host: message.host, port };
 }
 
 /** ?udp=1&listen=&iface=: a UDP socket bound to an allowed local address for the page. */
 export function udpBind(ctx, env) {
   const { ip, port } = bindingOf(ctx.query);
-  if (!findRule(env.listenRules, ip, port)) return ctx.refuse(403, 'Forbidden', `listen denied: ${show(ip, port)}`);
+  const refusal = env.policy.listen(ip, port);
+  if (refusal) return ctx.refuseWith(refusal);
   ctx.accept((ws) => {
     const sock = dgram.createSocket(family(ip));
     const forget = env.track(() => closeQuietly(sock));
+    const out = sender(ws, sock, env);
     let bound = false;
-    let destination = null; // set by the page's last valid {type: 'to'}
+    let destination = null; // {address, port}, checked: set by the page's last valid {type: 'to'}
+    // While a `to` naming a host is being looked up, the messages after it wait here, in order.
+    let waiting = null;
 
     sock.on('error', (err) => {
       sendError(ws, err.code ?? 'UnknownSocket', bound ? err.message : `bind ${show(ip, port)}: ${err.message}`);
@@ -119,23 +143,45 @@ export function udpBind(ctx, env) {
       if (ws.readyState !== ws.OPEN || ws.bufferedAmount > HIGH) return;
       sendControl(ws, { type: 'from', ip: from.address, port: from.port });
       forward(ws, msg, env.stats);
+      out.touch();
     });
 
-    ws.on('message', (data, isBinary) => {
+    function setDestination(message) {
+      destination = null; // a refused `to` never leaves the older destination in place
+      const wanted = destinationOf(message);
+      if (wanted.error) return sendError(ws, 'BadMessage', wanted.error);
+      waiting = [];
+      ws.pause(); // the rest stays in the kernel while we look the name up
+      env.policy.target(wanted.host, wanted.port, Date.now() + env.connectTimeout).then(
+        (checked) => {
+          destination = { address: checked.addresses[0].address, port: wanted.port };
+        },
+        (err) => sendError(ws, !(err instanceof Refusal) ? 'UnknownSocket' : err.code === 'BadRequest' ? 'BadMessage' : err.code, `to: ${err.message}`),
+      ).finally(() => {
+        const queued = waiting;
+        waiting = null;
+        if (ws.readyState === ws.OPEN) ws.resume();
+        for (const [data, isBinary] of queued) onMessage(data, isBinary);
+      });
+    }
+
+    function onMessage(data, isBinary) {
+      if (waiting) return waiting.push([data, isBinary]);
       if (!isBinary) {
         const message = parseControl(data);
         if (message?.type !== 'to') return sendError(ws, 'BadMessage', `expected {"type":"to","host":..,"port":..}, got ${String(data).slice(0, 100)}`);
-        destination = destinationOf(ws, message, env.allowRules);
-        return;
+        return setDestination(message);
       }
       if (!bound) return sendError(ws, 'NotBound', 'datagram dropped: the socket is not bound yet');
       if (!destination) return sendError(ws, 'NoDestination', 'datagram dropped: send {"type":"to",...} first');
-      env.stats.bytesFromClients += data.length;
-      const { host, port: to } = destination;
-      sock.send(data, to, host, (err) => err && sendError(ws, err.code ?? 'UnknownSocket', `send to ${show(host, to)}: ${err.message}`));
-    });
+      const { address, port: to } = destination;
+      out.send(data, to, address, (err) => sendError(ws, err.code ?? 'UnknownSocket', `send to ${show(address, to)}: ${err.message}`));
+    }
+
+    ws.on('message', onMessage);
     ws.on('error', () => {});
     ws.on('close', () => {
+      out.stop();
       forget();
       closeQuietly(sock);
     });

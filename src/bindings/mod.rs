@@ -2,6 +2,7 @@
 //! types and back and decides nothing; it never calls into JS, so no script callback can run
 //! while an engine is borrowed (the facade drains events, then dispatches).
 
+mod batch;
 mod convert;
 
 use std::net::SocketAddr;
@@ -28,15 +29,30 @@ fn number_or_nan(value: &JsValue) -> f64 {
     value.as_f64().unwrap_or(f64::NAN)
 }
 
-/// A refused setting throws TypeError with the engine's message (SPEC.md: `setConnectTimeout`).
+/// A refused setting throws TypeError with the engine's message (docs/spec.md: `setConnectTimeout`).
 fn type_error(result: Result<(), CommandError>) -> Result<(), JsValue> {
     result.map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
+}
+
+/// The address of the batch header (src/bindings/batch.rs): four f64 in wasm memory.
+#[wasm_bindgen(js_name = batchHeader)]
+pub fn batch_header() -> u32 {
+    batch::header_address()
+}
+
+/// The batch's record kinds in numeric order (kind n is item n - 1), space-separated.
+#[wasm_bindgen(js_name = batchKinds)]
+pub fn batch_kinds() -> String {
+    batch::KINDS.join(" ")
 }
 
 /// One socket's engine, driven by the JS facade.
 #[wasm_bindgen]
 pub struct Engine {
     core: Core,
+    /// Outputs go to the batch after every call that can make some, instead of waiting for
+    /// `pollAction` / `pollEvent` (which then find nothing).
+    batched: bool,
 }
 
 impl Default for Engine {
@@ -49,7 +65,24 @@ impl Default for Engine {
 impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Engine {
-        Engine { core: Core::new() }
+        Engine {
+            core: Core::new(),
+            batched: false,
+        }
+    }
+
+    /// Batched mode (src/bindings/batch.rs): after each call that can make outputs, they are in
+    /// the batch. Connections this engine accepts are batched too.
+    #[wasm_bindgen(js_name = setBatched)]
+    pub fn set_batched(&mut self, on: bool) {
+        self.batched = on;
+    }
+
+    /// Writes the outputs to the batch when batched.
+    fn out(&mut self) {
+        if self.batched {
+            batch::write(&mut self.core);
+        }
     }
 
     // ----- commands -----
@@ -57,9 +90,12 @@ impl Engine {
     /// `connect(host, port)`; `now` is the host's monotonic clock in ms.
     pub fn connect(&mut self, host: JsValue, port: JsValue, now: f64) -> bool {
         let host = host.as_string();
-        self.core
+        let ok = self
+            .core
             .connect(host.as_deref(), &port_arg(&port, None), now as u64)
-            .is_ok()
+            .is_ok();
+        self.out();
+        ok
     }
 
     /// `listen(port = 0, iface = '', forceIpv6 = false)`.
@@ -69,58 +105,80 @@ impl Engine {
         } else {
             iface.as_string()
         };
-        self.core
+        let ok = self
+            .core
             .listen(&port_arg(&port, Some(0)), iface.as_deref(), force_ipv6)
-            .is_ok()
+            .is_ok();
+        self.out();
+        ok
     }
 
     /// Queues bytes; returns how many were taken (0 when the status takes no writes).
     pub fn write(&mut self, data: Vec<u8>) -> u32 {
-        self.core.write(data) as u32
+        let n = self.core.write(data) as u32;
+        self.out();
+        n
     }
 
     /// One datagram from a bound UDP socket to `ip`:`port`; 0 (and lastError) when refused.
     #[wasm_bindgen(js_name = writeTo)]
     pub fn write_to(&mut self, data: Vec<u8>, ip: JsValue, port: JsValue) -> u32 {
         let ip = ip.as_string();
-        self.core
-            .write_to(data, ip.as_deref(), &port_arg(&port, None)) as u32
+        let n = self
+            .core
+            .write_to(data, ip.as_deref(), &port_arg(&port, None)) as u32;
+        self.out();
+        n
     }
 
     pub fn read(&mut self, length: JsValue) -> String {
-        self.core
-            .read_text(length_arg(convert::length_value(&length)))
+        let text = self
+            .core
+            .read_text(length_arg(convert::length_value(&length)));
+        self.out();
+        text
     }
 
     /// Keeps room for `len` bytes still being produced (a Blob being read); the slot for
     /// `fill`, or undefined when the status takes no writes.
     pub fn reserve(&mut self, len: f64) -> Option<u32> {
-        self.core.reserve(len.max(0.0) as usize)
+        let slot = self.core.reserve(len.max(0.0) as usize);
+        self.out();
+        slot
     }
 
     /// Supplies a reservation's bytes.
     pub fn fill(&mut self, slot: u32, data: Vec<u8>) {
-        self.core.fill(slot, data)
+        self.core.fill(slot, data);
+        self.out();
     }
 
     #[wasm_bindgen(js_name = readBytes)]
     pub fn read_bytes(&mut self, length: JsValue) -> Vec<u8> {
-        self.core
-            .read_bytes(length_arg(convert::length_value(&length)))
+        let bytes = self
+            .core
+            .read_bytes(length_arg(convert::length_value(&length)));
+        self.out();
+        bytes
     }
 
     #[wasm_bindgen(js_name = readHex)]
     pub fn read_hex(&mut self, length: JsValue) -> String {
-        self.core
-            .read_hex(length_arg(convert::length_value(&length)))
+        let hex = self
+            .core
+            .read_hex(length_arg(convert::length_value(&length)));
+        self.out();
+        hex
     }
 
     pub fn close(&mut self) {
-        self.core.close()
+        self.core.close();
+        self.out();
     }
 
     pub fn destroy(&mut self) {
-        self.core.destroy()
+        self.core.destroy();
+        self.out();
     }
 
     #[wasm_bindgen(js_name = setProtocol)]
@@ -132,19 +190,25 @@ impl Engine {
     /// Throws TypeError unless `ms` is a positive integer.
     #[wasm_bindgen(js_name = setConnectTimeout)]
     pub fn set_connect_timeout(&mut self, ms: JsValue) -> Result<(), JsValue> {
-        type_error(self.core.set_connect_timeout(number_or_nan(&ms)))
+        let result = type_error(self.core.set_connect_timeout(number_or_nan(&ms)));
+        self.out();
+        result
     }
 
     /// Throws TypeError unless `bytes` is a positive integer.
     #[wasm_bindgen(js_name = setHighWaterMark)]
     pub fn set_high_water_mark(&mut self, bytes: JsValue) -> Result<(), JsValue> {
-        type_error(self.core.set_high_water_mark(number_or_nan(&bytes)))
+        let result = type_error(self.core.set_high_water_mark(number_or_nan(&bytes)));
+        self.out();
+        result
     }
 
     /// Throws TypeError unless `bytes` is a positive integer.
     #[wasm_bindgen(js_name = setReceiveHighWaterMark)]
     pub fn set_receive_high_water_mark(&mut self, bytes: JsValue) -> Result<(), JsValue> {
-        type_error(self.core.set_receive_high_water_mark(number_or_nan(&bytes)))
+        let result = type_error(self.core.set_receive_high_water_mark(number_or_nan(&bytes)));
+        self.out();
+        result
     }
 
     /// Host names skip HostLookUp and reach the host as a `connect` action with `host` instead
@@ -156,7 +220,9 @@ impl Engine {
 
     /// `accept(other)`: this (Unconnected) socket takes over `incoming`'s connection.
     pub fn adopt(&mut self, incoming: &mut Engine) -> bool {
-        self.core.adopt(&mut incoming.core).is_ok()
+        let ok = self.core.adopt(&mut incoming.core).is_ok();
+        self.out();
+        ok
     }
 
     /// Records a failure decided outside the engine's commands (a wrong JS argument type, a
@@ -253,6 +319,7 @@ impl Engine {
             .filter_map(|a| parse_host_ip(&a))
             .collect();
         self.core.handle(Input::Resolved { id, addrs });
+        self.out();
     }
 
     #[wasm_bindgen(js_name = connectFailed)]
@@ -261,6 +328,7 @@ impl Engine {
             id,
             error: error.to_string(),
         });
+        self.out();
     }
 
     pub fn connected(
@@ -274,6 +342,7 @@ impl Engine {
         let local = parse_addr(local_ip, local_port)?;
         let remote = parse_addr(remote_ip, remote_port)?;
         self.core.handle(Input::Connected { id, local, remote });
+        self.out();
         Ok(())
     }
 
@@ -290,6 +359,7 @@ impl Engine {
             _ => None,
         };
         self.core.handle(Input::Received { id, data, from });
+        self.out();
         Ok(())
     }
 
@@ -298,15 +368,18 @@ impl Engine {
             id,
             len: len.max(0.0) as usize,
         });
+        self.out();
     }
 
     #[wasm_bindgen(js_name = peerClosed)]
     pub fn peer_closed(&mut self, id: u32) {
         self.core.handle(Input::PeerClosed { id });
+        self.out();
     }
 
     pub fn closed(&mut self, id: u32) {
         self.core.handle(Input::Closed { id });
+        self.out();
     }
 
     pub fn failed(&mut self, id: u32, error: &str) {
@@ -314,11 +387,13 @@ impl Engine {
             id,
             error: error.to_string(),
         });
+        self.out();
     }
 
     pub fn listening(&mut self, id: u32, ip: &str, port: u16) -> Result<(), JsError> {
         let local = parse_addr(ip, port)?;
         self.core.handle(Input::Listening { id, local });
+        self.out();
         Ok(())
     }
 
@@ -328,6 +403,7 @@ impl Engine {
             id,
             error: error.to_string(),
         });
+        self.out();
     }
 
     /// A listening socket got a connection: the new Connected engine, or undefined when this
@@ -342,14 +418,15 @@ impl Engine {
     ) -> Result<Option<Engine>, JsError> {
         let local = parse_addr(local_ip, local_port)?;
         let remote = parse_addr(remote_ip, remote_port)?;
-        Ok(self
-            .core
-            .handle_incoming(id, local, remote)
-            .map(|core| Engine { core }))
+        let child = self.core.handle_incoming(id, local, remote);
+        self.out();
+        let batched = self.batched;
+        Ok(child.map(|core| Engine { core, batched }))
     }
 
     pub fn timeout(&mut self, now: f64) {
         self.core.handle_timeout(now as u64);
+        self.out();
     }
 
     // ----- outputs -----

@@ -1,4 +1,4 @@
-//! Error codes (KVIrc's names, as SPEC.md lists them) and the errors a command can return.
+//! Error codes (KVIrc's names, as docs/spec.md lists them) and the errors a command can return.
 
 use std::fmt;
 
@@ -25,7 +25,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, in SPEC.md's order (the WIT enum and the drift test read this list).
+    /// Every code, in docs/spec.md's order (the WIT enum and the drift test read this list).
     pub const ALL: [ErrorCode; 17] = [
         ErrorCode::ConnectionRefused,
         ErrorCode::RemoteHostClosed,

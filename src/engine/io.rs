@@ -13,7 +13,7 @@ pub type ConnId = u32;
 /// Milliseconds on the host's monotonic clock. The engine never reads a clock.
 pub type Millis = u64;
 
-/// The seven statuses of SPEC.md, with the seed's numbering.
+/// The seven statuses of docs/spec.md, with the seed's numbering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     Unconnected = 0,

@@ -1,5 +1,5 @@
 //! The sans-IO socket engine: no I/O, no clock, no JS. The host feeds [`Input`]s and performs the
-//! [`Action`]s it drains; the script is told the [`Event`]s. See DESIGN.md.
+//! [`Action`]s it drains; the script is told the [`Event`]s. See docs/design.md.
 
 pub mod address;
 pub mod error;

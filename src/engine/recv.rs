@@ -41,7 +41,7 @@ impl RecvBuffer {
         self.datagrams.push_back((data, from));
     }
 
-    /// Takes stream bytes per SPEC.md's length rule. With `keep_partial_char`, a read of
+    /// Takes stream bytes per docs/spec.md's length rule. With `keep_partial_char`, a read of
     /// everything leaves an incomplete UTF-8 sequence at the end for the next read.
     pub fn take_stream(&mut self, length: Option<usize>, keep_partial_char: bool) -> Vec<u8> {
         let available = self.stream_len;
@@ -90,7 +90,7 @@ impl RecvBuffer {
     }
 
     /// Takes from the oldest datagram only: at most `length` bytes of it; the rest of that
-    /// datagram is discarded (SPEC.md's UDP rule). Returns the bytes and the sender.
+    /// datagram is discarded (docs/spec.md's UDP rule). Returns the bytes and the sender.
     pub fn take_datagram(
         &mut self,
         length: Option<usize>,
@@ -104,7 +104,7 @@ impl RecvBuffer {
     }
 }
 
-/// SPEC.md's length rule: omitted, 0, negative or not a number means "everything". Hosts pass
+/// docs/spec.md's length rule: omitted, 0, negative or not a number means "everything". Hosts pass
 /// what the script gave; the rule lives here.
 pub fn length_arg(length: Option<f64>) -> Option<usize> {
     match length {
@@ -129,7 +129,7 @@ pub fn incomplete_utf8_tail(bytes: &[u8]) -> usize {
     0
 }
 
-/// Decodes bytes as SPEC.md says: UTF-8 with U+FFFD for invalid sequences, and every NUL byte
+/// Decodes bytes as docs/spec.md says: UTF-8 with U+FFFD for invalid sequences, and every NUL byte
 /// as U+00FF ('ÿ'), the seed's documented rule. NUL is mapped after decoding, since mapping it to
 /// byte 0xFF first (KVIrc's Qt build) yields U+FFFD.
 pub fn decode_text(bytes: &[u8]) -> String {

@@ -1,4 +1,4 @@
-//! The socket engine: SPEC.md's state machine, fed by the host, drained by the host. This file
+//! The socket engine: docs/spec.md's state machine, fed by the host, drained by the host. This file
 //! holds the state, the commands that start and end a connection, the outputs and queries, and
 //! the few places where the state changes; `socket/` holds the rest of `impl Engine`.
 
@@ -21,11 +21,11 @@ mod read;
 mod settings;
 mod write;
 
-/// Default connect timeout (SPEC.md: 60 s).
+/// Default connect timeout (docs/spec.md: 60 s).
 pub const DEFAULT_CONNECT_TIMEOUT: Millis = 60_000;
-/// Default send high-water mark (SPEC.md: 1 MiB).
+/// Default send high-water mark (docs/spec.md: 1 MiB).
 pub const DEFAULT_SEND_HIGH_WATER: usize = 1024 * 1024;
-/// Default receive high-water mark (SPEC.md: 4 MiB).
+/// Default receive high-water mark (docs/spec.md: 4 MiB).
 pub const DEFAULT_RECV_HIGH_WATER: usize = 4 * 1024 * 1024;
 
 /// The next transport id. Ids are unique across every engine of the process, not only within
@@ -56,7 +56,7 @@ pub struct Engine {
     over_high_water: bool,
     reading_paused: bool,
     /// Host names go to the transport as they are (`ConnectName`), with no HostLookUp: the
-    /// browser's proxy resolves them (SPEC.md, Hosts).
+    /// browser's proxy resolves them (docs/spec.md, Hosts).
     transport_resolves_names: bool,
     /// UDP: the sender of the datagram last read, whom a bound socket's writes answer.
     last_sender: Option<SocketAddr>,
@@ -72,7 +72,7 @@ impl Default for Engine {
 }
 
 impl Engine {
-    /// A fresh Unconnected TCP socket with SPEC.md's defaults.
+    /// A fresh Unconnected TCP socket with docs/spec.md's defaults.
     pub fn new() -> Engine {
         Engine {
             state: State::Unconnected,

@@ -1,6 +1,6 @@
 //! The browser host: performs the engine's actions over WebSockets to a TCP-over-WebSocket proxy
 //! (kvsocket-proxy, or websockify in its one-target mode) and feeds back what happens
-//! (SPEC.md, Hosts). Like the Node host it decides nothing; what differs is only what a browser
+//! (docs/spec.md, Hosts). Like the Node host it decides nothing; what differs is only what a browser
 //! cannot do: it cannot pause a WebSocket (pause/resume are no-ops, so input keeps buffering), it
 //! never resolves names (the engine is told to send them to the proxy as they are), and it can
 //! listen and use UDP only through kvsocket-proxy's reverse tunnel and datagram mode.
@@ -81,7 +81,7 @@ impl BrowserHost {
                 transport().inspect(tunnel::abort);
                 Ok(())
             }
-            // A WebSocket cannot be paused: received bytes keep buffering (SPEC.md, Backpressure).
+            // A WebSocket cannot be paused: received bytes keep buffering (docs/spec.md, Backpressure).
             "pause" | "resume" => Ok(()),
             // Only with an engine not told that the proxy resolves names.
             "resolve" => fail_at_once(action, link, "connectFailed"),

@@ -15,7 +15,7 @@ const POLL_MS: i32 = 4;
 
 /// The largest binary message a TCP tunnel sends: a write is split into messages of at most
 /// this many bytes (TCP has no message boundaries, and a proxy refuses messages over its own
-/// limit: kvsocket-proxy's `--max-frame`, 64 MiB by default, closes with 1009). UDP keeps one
+/// limit: kvsocket-proxy's `--max-frame`, 256 KiB by default, closes with 1009). UDP keeps one
 /// datagram per message (udp.rs sends with `send`).
 pub const MAX_MESSAGE: u32 = 64 * 1024;
 
@@ -53,7 +53,7 @@ pub fn open(action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
     let Some(ws) = url.and_then(|url| websocket(&t, &url)) else {
         // No proxy URL, or one the browser rejects as a WebSocket URL (the entry's `refuse`
         // turns down schemes other than ws/wss/http/https first). Told later, never inside
-        // connect() (SPEC.md: events are asynchronous, status is Connecting on return).
+        // connect() (docs/spec.md: events are asynchronous, status is Connecting on return).
         finish(&t);
         fail_later(&t, "connectFailed", NOT_FOUND);
         return Ok(());

@@ -1,4 +1,4 @@
-//! The proxy URLs, from the template (SPEC.md, Hosts).
+//! The proxy URLs, from the template (docs/spec.md, Hosts).
 
 use js_sys::encode_uri_component;
 

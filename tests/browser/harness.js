@@ -1,5 +1,5 @@
 // What every Chromium test and the browser bench share: how Chromium is started here (Debian's
-// chromium, as root, with the network-quiet flags from ../shared/TOOLCHAIN.md) and a static server
+// chromium, as root, with the flags that keep it off the network, docs/design.md) and a static server
 // for the package's browser entry (js/), the wasm (pkg/) and the few extra files a page needs.
 import http from 'node:http';
 import path from 'node:path';

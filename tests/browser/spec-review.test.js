@@ -1,7 +1,7 @@
 // SPEC review of the browser Socket: the browser entry (js/browser/index.js) in headless Chromium,
 // TCP through kvsocket-proxy to node:net / node:http servers, listening through its reverse
 // tunnel and UDP through its datagram mode with node:dgram peers, all on 127.0.0.1. One page,
-// many small probes, each a subtest. Where the browser departs from SPEC.md beyond what SPEC.md
+// many small probes, each a subtest. Where the browser departs from docs/spec.md beyond what docs/spec.md
 // allows (HostLookUp skipped, no receive pause, ProxyConnectionRefused before open) and what
 // docs/browser-host.md documents, the test states SPEC's rule and is marked `todo` until fixed.
 import test from 'node:test';
@@ -124,7 +124,7 @@ async function startPeers() {
   await new Promise((resolve) => udpRec.bind(0, '127.0.0.1', resolve));
 
   const proxy = await startProxy({ allow: ['127.0.0.1:*'], allowListen: ['127.0.0.1:*'], log: () => {} });
-  // A proxy that takes WebSocket messages up to 64 KiB only (--max-frame; the default is 64 MiB).
+  // A proxy that takes WebSocket messages up to 64 KiB only (--max-frame; the default is 256 KiB).
   const small = await startProxy({ allow: ['127.0.0.1:*'], maxFrame: 65536, log: () => {} });
   ports.proxy = proxy.port;
   ports.small = small.port;

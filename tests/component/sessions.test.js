@@ -1,6 +1,6 @@
 // The same scripted sessions through the wasm-bindgen build (pkg/) and through the WebAssembly
 // component (transpiled by jco): the transcripts (every call's result, every action, every
-// event) must be equal, and they must be what SPEC.md says.
+// event) must be equal, and they must be what docs/spec.md says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transcripts, eventsOf, actionsOf, hex } from './drivers.js';

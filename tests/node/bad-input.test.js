@@ -1,4 +1,4 @@
-// Every bad input SPEC.md names: false (with lastError) or TypeError, and nothing started.
+// Every bad input docs/spec.md names: false (with lastError) or TypeError, and nothing started.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket, T, cleanup, connectedPair, record, sleep, tcpServer } from './helpers.js';

@@ -1,5 +1,5 @@
 // close(): flushing, the Closing status, abandoning an attempt, stopping a listener, reuse
-// (SPEC.md "Functions": close).
+// (docs/spec.md "Functions": close).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';

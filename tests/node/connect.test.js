@@ -1,4 +1,4 @@
-// connect(): IP literals, host names, failures, the connect timeout (SPEC.md "Functions",
+// connect(): IP literals, host names, failures, the connect timeout (docs/spec.md "Functions",
 // "Events" and their orders).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

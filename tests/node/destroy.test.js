@@ -1,10 +1,10 @@
-// destroy() and Symbol.dispose (SPEC.md "Construction and lifetime").
+// destroy() and Symbol.dispose (docs/spec.md "Construction and lifetime").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Socket, T, cleanup, connectedPair, listenPort, record, sleep, tcpServer, waitUntil, withTimeout } from './helpers.js';
 
-/** Asserts every method returns its failure value, as SPEC.md says for a destroyed socket. */
+/** Asserts every method returns its failure value, as docs/spec.md says for a destroyed socket. */
 function assertInert(sock) {
   assert.equal(sock.status(), 0);
   assert.equal(sock.status(true), 'Unconnected');

@@ -1,4 +1,4 @@
-// Event delivery (SPEC.md "Events"): always asynchronous, the overridable method first, then a
+// Event delivery (docs/spec.md "Events"): always asynchronous, the overridable method first, then a
 // CustomEvent; the older names connectEvent / disconnectedEvent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

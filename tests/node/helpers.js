@@ -114,7 +114,7 @@ export function hasIPv6() {
 
 /**
  * Resolves with the port a listening Socket got (listen(0) lets the system pick), once it is
- * known. SPEC.md says localPort() tells it "once listening"; a dedicated test in listen.test.js
+ * known. docs/spec.md says localPort() tells it "once listening"; a dedicated test in listen.test.js
  * checks that it is known right after listen() returns, the other tests wait for it here.
  */
 export async function listenPort(sock, ms = 3000) {

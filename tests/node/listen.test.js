@@ -1,4 +1,4 @@
-// listen(), incomingConnectionEvent and accept() (SPEC.md "Functions": listen, accept, and
+// listen(), incomingConnectionEvent and accept() (docs/spec.md "Functions": listen, accept, and
 // "Incoming connections").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The peer ends the connection (SPEC.md "Events": peer closes, and disconnectEvent).
+// The peer ends the connection (docs/spec.md "Events": peer closes, and disconnectEvent).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { T, connectedPair, once, sleep } from './helpers.js';

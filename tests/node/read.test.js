@@ -1,4 +1,4 @@
-// read(), readBytes(), readHex(), bytesAvailable() (SPEC.md "Functions": read).
+// read(), readBytes(), readHex(), bytesAvailable() (docs/spec.md "Functions": read).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket, T, cleanup, connectedPair, once, sleep, waitUntil } from './helpers.js';

@@ -1,5 +1,5 @@
-// SPEC.md review: sentences the other suites do not check yet, and the places where we depart
-// from SPEC.md (or from README.md's own promise). Tests once marked `todo` named the
+// docs/spec.md review: sentences the other suites do not check yet, and the places where we depart
+// from docs/spec.md (or from README.md's own promise). Tests once marked `todo` named the
 // fix it waits for. Everything runs against real node:net / node:dgram peers on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,7 +63,7 @@ test("write(data, Infinity) takes everything (README: length is undefined or a n
     assert.equal(peer.received.text, 'abc');
   });
 
-// ----- ambiguous in SPEC.md; the test pins the reading we adopted -----
+// ----- ambiguous in docs/spec.md; the test pins the reading we adopted -----
 
 test("read('3'): a numeric string length is a number, as connect() takes '80' for a port",
   T,

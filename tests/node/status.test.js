@@ -1,4 +1,4 @@
-// status() numbers and status(true) names (SPEC.md "Status").
+// status() numbers and status(true) names (docs/spec.md "Status").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket, T, cleanup, connectedPair, once, record, tcpServer } from './helpers.js';

@@ -1,4 +1,4 @@
-// UDP in Node through node:dgram (SPEC.md: setProtocol, "connect", "listen … UDP: status Bound",
+// UDP in Node through node:dgram (docs/spec.md: setProtocol, "connect", "listen … UDP: status Bound",
 // "UDP: each read takes from the oldest datagram only; what does not fit in `length` is
 // discarded", "UDP: one write, one datagram", "UDP bound: remote is the sender of the datagram
 // last read"). Every peer is a real node:dgram socket on 127.0.0.1 or ::1; every test ends by

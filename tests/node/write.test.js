@@ -1,5 +1,5 @@
 // write() and writeHex(): every accepted data type, the length cap, atomic TypeErrors, and writes
-// in each state (SPEC.md "Functions": write).
+// in each state (docs/spec.md "Functions": write).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, rmSync } from 'node:fs';

@@ -21,8 +21,15 @@ test('parseCli: every option, and --opt=value spelling', () => {
   const o = parseCli([
     '--listen=[::1]:0', '--allow=127.0.0.0/8:*', '--allow-listen', '127.0.0.1:9000-9100',
     '--origin', 'http://localhost:8000', '--origin=*', '--max-connections', '10',
-    '--max-frame', '65536', '--connect-timeout', '2500', '--quiet',
+    '--max-frame', '65536', '--connect-timeout', '2500', '--quiet', '--allow-loopback', '--allow-private',
+    '--max-per-client', '3', '--max-pending', '4', '--handshake-timeout', '500', '--idle-timeout', '0',
   ]);
+  assert.equal(o.allowLoopback, true);
+  assert.equal(o.allowPrivate, true);
+  assert.equal(o.maxPerClient, 3);
+  assert.equal(o.maxPending, 4);
+  assert.equal(o.handshakeTimeout, 500);
+  assert.equal(o.idleTimeout, 0, '0 turns the idle timeout off');
   assert.equal(o.listen, '[::1]:0');
   assert.deepEqual(o.allow, ['127.0.0.0/8:*']);
   assert.deepEqual(o.allowListen, ['127.0.0.1:9000-9100']);
@@ -49,6 +56,8 @@ test('parseCli: mistakes are reported clearly', () => {
   assert.throws(() => parseCli(['--frobnicate']), /Unknown option '--frobnicate'/);
   assert.throws(() => parseCli(['127.0.0.1:7000']), /unexpected argument '127\.0\.0\.1:7000'/);
   assert.throws(() => parseCli(['--allow']), /argument missing/);
+  assert.throws(() => parseCli(['--token-file', '/nonexistent/tokens']), /ENOENT/);
+  assert.throws(() => parseCli(['--allow-loopback=yes']), /does not take an argument/);
 });
 
 test('the kvsocket-proxy bin serves a tunnel and stops on SIGTERM', T, async (t) => {
@@ -60,12 +69,18 @@ test('the kvsocket-proxy bin serves a tunnel and stops on SIGTERM', T, async (t)
   let stderr = '';
   child.stderr.setEncoding('utf8');
   const url = await withTimeout(new Promise((resolve) => {
+    // The URL line comes before what is accepted: wait for the whole startup message.
     child.stderr.on('data', (d) => {
       stderr += d;
       const m = /listening on (ws:\S+)/.exec(stderr);
-      if (m) resolve(m[1]);
+      if (m && /limits: /.test(stderr)) resolve(m[1]);
     });
   }), 5000, 'the bin to print its URL');
+  // Startup says what gets in.
+  assert.match(stderr, /accepting pages from loopback origins .* and clients that send no Origin/);
+  assert.match(stderr, /no token required/);
+  assert.match(stderr, /loopback addresses: only where an IP\/CIDR rule names them/);
+  assert.match(stderr, /limits: 512 connections, 128 per client address/);
   const ws = await mustOpen(t, `${url}?host=127.0.0.1&port=${echo.port}`);
   ws.send(Buffer.from('ping'));
   await withTimeout(new Promise((resolve) => ws.once('message', resolve)), 5000, 'the echo');

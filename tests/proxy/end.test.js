@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  T, closed, collect, mustOpen, nextJson, nextMessage, proxy, sleep, tcpServer, tcpUrl, waitUntil,
+  T, closed, collect, mustOpen, sendChunked, nextJson, nextMessage, proxy, sleep, tcpServer, tcpUrl, waitUntil,
 } from './helpers.js';
 
 const END = JSON.stringify({ type: 'end' });
@@ -30,7 +30,7 @@ test('end=1, the client ends first: its bytes reach the target, then the close i
   const target = await recorder(t, (sock) => sock.on('end', () => setTimeout(() => sock.end(), 100)), { allowHalfOpen: true });
   const p = await proxy(t, { allow: [`127.0.0.1:${target.port}`] });
   const ws = await mustOpen(t, endUrl(p, target.port));
-  ws.send(Buffer.alloc(300_000, 5));
+  sendChunked(ws, Buffer.alloc(300_000, 5));
   ws.send(END);
   const t0 = Date.now();
   const { code } = await closed(ws);

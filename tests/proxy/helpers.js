@@ -112,6 +112,14 @@ export async function mustOpen(t, url, options) {
   return r.ws;
 }
 
+/**
+ * Sends `data` in binary messages of at most 64 KiB, as kvsocket's browser host does (the
+ * proxy's default --max-frame is 256 KiB).
+ */
+export function sendChunked(ws, data, size = 64 << 10) {
+  for (let at = 0; at < data.length; at += size) ws.send(data.subarray(at, at + size));
+}
+
 /** Resolves with {code, reason} when `ws` (from openWs) closes. */
 export const closed = (ws, ms = 8000) => withTimeout(ws.closing, ms, 'the WebSocket to close');
 

@@ -4,7 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  T, closed, closedPort, collect, mustOpen, nextJson, openWs, portIsFree, proxy, sleep, tcpServer, waitUntil, withTimeout,
+  T, closed, closedPort, collect, mustOpen, sendChunked, nextJson, openWs, portIsFree, proxy, sleep, tcpServer, waitUntil, withTimeout,
 } from './helpers.js';
 
 const listenUrl = (p, port, iface = '127.0.0.1') => `${p.url}?listen=${port}&iface=${encodeURIComponent(iface)}`;
@@ -60,7 +60,7 @@ test('closing the claimed tunnel ends the TCP connection after flushing', T, asy
   const { id } = await nextJson(control);
   const tunnel = await mustOpen(t, claimUrl(p, id));
   const big = Buffer.alloc(2 << 20, 7);
-  tunnel.send(big);
+  sendChunked(tunnel, big);
   tunnel.close(1000);
   const got = await withTimeout(client.ended, 5000, 'the FIN');
   assert.equal(got.length, big.length);

@@ -4,7 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  T, closed, closedPort, collect, echoServer, mustOpen, openWs, proxy, tcpServer, tcpUrl, waitUntil,
+  T, closed, closedPort, collect, echoServer, mustOpen, sendChunked, openWs, proxy, tcpServer, tcpUrl, waitUntil,
 } from './helpers.js';
 
 test('an allowed target gets every byte value both ways, unchanged', T, async (t) => {
@@ -145,7 +145,7 @@ test('the WebSocket closing ends the TCP connection after flushing what was sent
   });
   const p = await proxy(t, { allow: [`127.0.0.1:${target.port}`] });
   const ws = await mustOpen(t, tcpUrl(p, '127.0.0.1', target.port));
-  ws.send(sent);
+  sendChunked(ws, sent);
   ws.close(1000);
   const data = await got;
   assert.ok(data.equals(sent), `the target got ${data.length} of ${sent.length} bytes before its FIN`);

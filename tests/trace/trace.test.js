@@ -1,7 +1,7 @@
 // One trace, two hosts (issue 4): tests/trace/scenario.js runs once with Node's Socket and once
 // in headless Chromium with the browser's Socket through kvsocket-proxy (TCP tunnels, the reverse
 // tunnel for listen, the datagram mode for UDP); the lines a script observed must be equal,
-// except where SPEC.md says the hosts differ:
+// except where docs/spec.md says the hosts differ:
 //   - HostLookUp and hostFound happen in Node only (the proxy resolves names);
 //   - a target the proxy cannot reach is ProxyConnectionRefused in the browser.
 import test from 'node:test';

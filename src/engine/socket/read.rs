@@ -7,7 +7,7 @@ use crate::engine::recv::{decode_text, encode_hex};
 use crate::engine::state::State;
 
 impl Engine {
-    /// `read(length)`: text per SPEC.md (UTF-8, NUL as U+00FF, no split character in a read of
+    /// `read(length)`: text per docs/spec.md (UTF-8, NUL as U+00FF, no split character in a read of
     /// everything while the connection is open).
     pub fn read_text(&mut self, length: Option<usize>) -> String {
         let keep_partial = matches!(self.state, State::Connected(_) | State::Closing(_));

@@ -1,0 +1,117 @@
+// ?host=&port=: a TCP tunnel. The target is checked and resolved by the policy, then dialled at
+// the checked addresses (never the name again). By default the upgrade waits for the connection,
+// so open means connected and a failure is an HTTP answer; with `report=1` the WebSocket opens
+// first and the outcome comes as a control message (docs/proxy-protocol.md), since a page
+// cannot read the status of a refused upgrade.
+
+import { sendControl, sendError } from './control.js';
+import { Refusal } from './policy.js';
+import { show, targetOf } from './request.js';
+import { bridge, codedError, connectTcp } from './tunnel.js';
+
+/** `?report=1`: the client wants the dial's outcome as a control message. */
+export const wantsReport = (query) => query?.get('report') === '1';
+
+/**
+ * Dials the addresses in order until one answers, all before `deadline`. `ready` resolves with
+ * the connected socket or rejects with the last error (ETIMEDOUT at the deadline, ECANCELED
+ * after cancel()).
+ */
+export function dialTcp(addresses, port, deadline) {
+  let current = null;
+  let cancelled = false;
+  const ready = (async () => {
+    let last = codedError('ETIMEDOUT', `no answer from port ${port} in time`);
+    for (const { address } of addresses) {
+      const left = deadline - Date.now();
+      if (cancelled) throw codedError('ECANCELED', 'connect abandoned');
+      if (left <= 0) break;
+      const attempt = connectTcp(address, port, left);
+      current = attempt.tcp;
+      try {
+        return await attempt.ready;
+      } catch (err) {
+        last = err;
+        if (err.code === 'ECANCELED' || err.code === 'ETIMEDOUT') break;
+      }
+    }
+    throw cancelled ? codedError('ECANCELED', 'connect abandoned') : last;
+  })();
+  return {
+    ready,
+    cancel() {
+      cancelled = true;
+      current?.destroy();
+    },
+  };
+}
+
+/**
+ * Checks, resolves and connects: the connected socket and the address dialled, or a Refusal
+ * (403 denied, 502 with the error code, 504 ETIMEDOUT). `onCancel` gets the function that
+ * abandons the attempt.
+ */
+export async function openTarget(env, host, port, onCancel = () => {}) {
+  const deadline = Date.now() + env.connectTimeout;
+  const checked = await env.policy.target(host, port, deadline);
+  const dial = dialTcp(checked.addresses, port, deadline);
+  onCancel(dial.cancel);
+  const forget = env.track(dial.cancel);
+  try {
+    return await dial.ready;
+  } catch (err) {
+    const code = String(err.code ?? 'ECONNFAILED');
+    throw new Refusal(code === 'ETIMEDOUT' ? 504 : 502, code, `connect to ${show(checked.host, port)} failed: ${err.message}`);
+  } finally {
+    forget();
+  }
+}
+
+function join(env, ws, tcp) {
+  tcp.once('close', env.track(() => tcp.destroy()));
+  bridge(ws, tcp, { counters: env.stats, idleTimeout: env.idleTimeout });
+}
+
+/** The TCP route. */
+export async function tcpRoute(ctx, env) {
+  const { host, port } = targetOf(ctx.query);
+  if (wantsReport(ctx.query)) return reportedTunnel(ctx, env, host, port);
+  const tcp = await openTarget(env, host, port, ctx.onAbort); // a Refusal is the upgrade's answer
+  if (ctx.aborted) return tcp.destroy();
+  if (!ctx.accept((ws) => join(env, ws, tcp))) tcp.destroy();
+}
+
+// report=1: open, dial, then {"type":"connected",…} and the tunnel, or {"type":"error",code}
+// and close 1011 with the code as reason. What the client sends before `connected` waits.
+function reportedTunnel(ctx, env, host, port) {
+  ctx.accept((ws) => {
+    const early = [];
+    const hold = (data, isBinary) => early.push([data, isBinary]);
+    let cancel = () => {};
+    ws.on('message', hold);
+    ws.on('error', () => {});
+    ws.once('close', () => cancel());
+    openTarget(env, host, port, (fn) => (cancel = fn)).then(
+      (tcp) => {
+        if (ws.readyState !== ws.OPEN) return tcp.destroy();
+        sendControl(ws, {
+          type: 'connected',
+          remoteIp: tcp.remoteAddress,
+          remotePort: tcp.remotePort,
+          localIp: tcp.localAddress,
+          localPort: tcp.localPort,
+        });
+        ws.off('message', hold);
+        join(env, ws, tcp);
+        for (const [data, isBinary] of early.splice(0)) ws.emit('message', data, isBinary);
+      },
+      (err) => {
+        const r = err instanceof Refusal ? err : new Refusal(500, 'UnknownSocket', String(err?.message ?? err));
+        env.log(`refused ${ctx.from} ${show(host, port)} (reported): ${r.code} ${r.message}`);
+        env.stats.refused += 1;
+        sendError(ws, r.code, r.message);
+        if (ws.readyState === ws.OPEN) ws.close(1011, r.code);
+      },
+    );
+  });
+}

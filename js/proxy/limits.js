@@ -1,0 +1,59 @@
+// Every bound of the proxy in one place: its defaults (what --help shows), and the cap on the
+// connections clients make to it, counted from the moment they connect (so half-sent handshakes
+// count too), in all and per client address, with a deadline for the handshake.
+
+import { httpResponse } from './http.js';
+
+export const DEFAULTS = Object.freeze({
+  maxConnections: 512, // sessions, and client connections to the proxy, at once
+  maxPerClient: 128, // client connections from one address at once
+  maxFrame: 256 << 10, // largest WebSocket message accepted (the browser host sends 64 KiB)
+  maxPending: 16, // incoming connections of one listener waiting to be claimed
+  connectTimeout: 10_000, // ms to look a target up and connect to it
+  handshakeTimeout: 10_000, // ms from a client's TCP connect to its complete upgrade request
+  idleTimeout: 30 * 60_000, // ms a tunnel or UDP session may carry nothing either way (0 = never)
+  claimTimeout: 10_000, // ms an incoming connection waits to be claimed
+});
+
+const HANDSHAKE = Symbol('kvsocket-proxy handshake timer');
+
+/**
+ * Counts the TCP connections clients make to the proxy. `admit(sock)` (from the HTTP server's
+ * 'connection') turns one away with a 503 when `max` are open or `perClient` come from its
+ * address, and otherwise starts its handshake deadline; `handshakeDone(sock)` (on 'upgrade')
+ * stops that. `stats.clients` is the number open now.
+ */
+export function clientLimits({ max, perClient, handshakeTimeout, stats, log }) {
+  const byAddress = new Map();
+  stats.clients = 0;
+  return {
+    admit(sock) {
+      const address = sock.remoteAddress ?? '?';
+      const mine = byAddress.get(address) ?? 0;
+      const why = max > 0 && stats.clients >= max ? `too many connections (max ${max})`
+        : perClient > 0 && mine >= perClient ? `too many connections from ${address} (max ${perClient})` : null;
+      if (why) {
+        log(`turned away a client: ${why}`);
+        sock.on('error', () => {});
+        sock.end(httpResponse(503, 'Service Unavailable', why));
+        sock.destroySoon?.();
+        setTimeout(() => sock.destroy(), 1000).unref();
+        return false;
+      }
+      stats.clients += 1;
+      byAddress.set(address, mine + 1);
+      sock[HANDSHAKE] = setTimeout(() => sock.destroy(), handshakeTimeout);
+      sock.once('close', () => {
+        clearTimeout(sock[HANDSHAKE]);
+        stats.clients -= 1;
+        const left = byAddress.get(address) - 1;
+        if (left > 0) byAddress.set(address, left);
+        else byAddress.delete(address);
+      });
+      return true;
+    },
+    handshakeDone(sock) {
+      clearTimeout(sock[HANDSHAKE]);
+    },
+  };
+}

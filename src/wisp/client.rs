@@ -1,0 +1,523 @@
+//! The client side of one Wisp connection, sans-IO: the host hands it each binary WebSocket
+//! message ([`Client::receive`]) and the fact that the WebSocket ended
+//! ([`Client::connection_lost`]); it drains the packets to send ([`Client::poll_transmit`]) and
+//! what happened to the streams ([`Client::poll_event`]). Nothing here touches a socket or a
+//! clock.
+//!
+//! The handshake: the server speaks first. A CONTINUE on stream 0 is a v1 server (its payload
+//! is every stream's initial credit); an INFO on stream 0 is a v2 server, answered with our INFO
+//! (UDP, stream-open confirmation, and the password when the server lists password
+//! authentication and the host gave credentials), after which the server's CONTINUE on stream
+//! 0 ends the handshake (or its CLOSE on stream 0 rejects us). CONNECTs asked for before that
+//! wait.
+//!
+//! Flow control: each TCP stream may have as many DATA packets in flight as its credit (the
+//! initial one, then the last CONTINUE the server sent for it). What the credit does not cover
+//! waits here, and only what left in a packet is reported [`Event::Sent`]: so a socket's
+//! buffered output, and its drain event, follow the server's window. UDP streams have no
+//! credit (the protocol says so): one datagram, one packet, at once.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::packet::{data_packet, ext, Extension, Header, Packet, PacketError, StreamType};
+use super::reason::{close, describe, error_code};
+use crate::engine::ErrorCode;
+
+/// The largest DATA payload of a TCP stream. Servers take WebSocket messages of a bounded size
+/// (1 MiB by default in Python's `websockets`), and smaller packets let many streams interleave.
+pub const MAX_DATA: usize = 64 * 1024;
+
+/// What the host knows before the connection opens.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Username and password for a v2 server that asks for password authentication (taken from
+    /// the proxy URL's userinfo by the host).
+    pub credentials: Option<(String, String)>,
+}
+
+/// What happened, for the host to tell the sockets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The handshake finished: `version` 1 or 2.
+    Ready { version: u8 },
+    /// The stream's destination is connected: the server confirmed it (v2 stream-open
+    /// confirmation), or, with a server that does not confirm, the CONNECT went out.
+    Opened { stream: u32 },
+    /// `len` bytes of the stream's data left in DATA packets.
+    Sent { stream: u32, len: usize },
+    /// The stream ended and is forgotten: `error` is `None` for a clean end (the server's
+    /// voluntary CLOSE, or our graceful close sent), else why it failed; `detail` says more.
+    Closed {
+        stream: u32,
+        error: Option<ErrorCode>,
+        detail: String,
+    },
+    /// The whole connection failed (a malformed packet, a rejected handshake, the WebSocket
+    /// gone); every stream got its `Closed` first. The host closes the WebSocket.
+    Failed { error: ErrorCode, detail: String },
+}
+
+/// What the handshake has reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for the server's first packet.
+    Hello,
+    /// v2: our INFO is sent; waiting for the server's CONTINUE on stream 0.
+    Accepting,
+    /// Streams flow; `version` 1 or 2.
+    Open { version: u8 },
+    /// Failed for good: new streams fail at once.
+    Failed { error: ErrorCode, detail: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StreamState {
+    /// Waiting for the handshake before its CONNECT goes out.
+    Waiting,
+    /// CONNECT sent; waiting for the server's confirmation.
+    Connecting,
+    /// Data flows.
+    Open,
+}
+
+#[derive(Debug)]
+struct Stream {
+    kind: StreamType,
+    host: String,
+    port: u16,
+    state: StreamState,
+    /// DATA packets the server can still take (TCP only).
+    credit: u32,
+    /// Encoded DATA packets waiting for credit (or for the CONNECT), with their payload sizes.
+    pending: VecDeque<(Vec<u8>, usize)>,
+    /// A graceful close was asked for: CLOSE after the pending packets.
+    closing: bool,
+}
+
+/// What the server said about itself in its INFO (v2), or the defaults of v1.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerInfo {
+    /// Whether the server carries UDP streams (always, for v1: the 1.2 protocol requires it).
+    pub udp: bool,
+    /// Whether the server confirms each opened stream with a CONTINUE (v2 extension 0x05).
+    pub confirms_open: bool,
+    /// The server's message of the day, if it sent one.
+    pub motd: Option<String>,
+}
+
+/// One Wisp connection, client side.
+#[derive(Debug)]
+pub struct Client {
+    config: Config,
+    phase: Phase,
+    server: ServerInfo,
+    /// Every stream's credit when it opens (the CONTINUE on stream 0).
+    initial_credit: u32,
+    streams: HashMap<u32, Stream>,
+    next_stream: u32,
+    transmit: VecDeque<Vec<u8>>,
+    events: VecDeque<Event>,
+}
+
+impl Client {
+    /// A connection whose WebSocket is being opened.
+    pub fn new(config: Config) -> Client {
+        Client {
+            config,
+            phase: Phase::Hello,
+            server: ServerInfo::default(),
+            initial_credit: 0,
+            streams: HashMap::new(),
+            next_stream: 1,
+            transmit: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// What the server said about itself (meaningful once [`Event::Ready`] was told).
+    pub fn server(&self) -> &ServerInfo {
+        &self.server
+    }
+
+    /// Whether the connection failed for good.
+    pub fn is_failed(&self) -> bool {
+        matches!(self.phase, Phase::Failed { .. })
+    }
+
+    /// How many streams are open or opening.
+    pub fn stream_count(&self) -> usize {
+        self.streams.len()
+    }
+
+    /// Opens a stream to `host:port` and returns its id. Its CONNECT goes out now, or once the
+    /// handshake is done; [`Event::Opened`] or [`Event::Closed`] follows.
+    pub fn open(&mut self, kind: StreamType, host: &str, port: u16) -> u32 {
+        let stream = self.new_stream_id();
+        self.streams.insert(
+            stream,
+            Stream {
+                kind,
+                host: host.to_owned(),
+                port,
+                state: StreamState::Waiting,
+                credit: 0,
+                pending: VecDeque::new(),
+                closing: false,
+            },
+        );
+        match &self.phase {
+            Phase::Open { .. } => self.start(stream),
+            Phase::Failed { error, detail } => {
+                let (error, detail) = (*error, detail.clone());
+                self.end(stream, Some(error), detail);
+            }
+            Phase::Hello | Phase::Accepting => {}
+        }
+        stream
+    }
+
+    /// Queues `data` on a stream: TCP bytes in DATA packets of at most [`MAX_DATA`] bytes,
+    /// sent as the credit allows; a UDP datagram in one packet. Unknown streams are ignored
+    /// (one that just ended: its `Closed` is on its way).
+    pub fn send(&mut self, stream: u32, data: &[u8]) {
+        let Some(s) = self.streams.get_mut(&stream) else {
+            return;
+        };
+        if s.closing {
+            return;
+        }
+        if s.kind == StreamType::Udp {
+            s.pending.push_back((data_packet(stream, data), data.len()));
+        } else {
+            for chunk in data.chunks(MAX_DATA) {
+                s.pending
+                    .push_back((data_packet(stream, chunk), chunk.len()));
+            }
+        }
+        self.flush(stream);
+    }
+
+    /// Ends a stream gracefully: CLOSE (voluntary) after every byte queued before it, then
+    /// [`Event::Closed`] with no error.
+    pub fn close(&mut self, stream: u32) {
+        if let Some(s) = self.streams.get_mut(&stream) {
+            s.closing = true;
+            self.flush(stream);
+        }
+    }
+
+    /// Ends a stream now: what waits for credit is dropped, the server is told with a CLOSE.
+    /// No event follows.
+    pub fn abort(&mut self, stream: u32) {
+        if let Some(s) = self.streams.remove(&stream) {
+            if s.state != StreamState::Waiting {
+                self.push(&Packet::Close {
+                    stream,
+                    reason: close::VOLUNTARY,
+                });
+            }
+        }
+    }
+
+    /// The WebSocket ended (closed, errored, or never opened): every stream fails with `error`
+    /// (the host's choice: ProxyConnectionRefused before open, ProxyConnectionClosed after).
+    pub fn connection_lost(&mut self, error: ErrorCode, detail: &str) {
+        self.transmit.clear();
+        self.fail(error, detail.to_owned());
+    }
+
+    /// Feeds one binary WebSocket message. When it is a DATA packet of a live stream, returns
+    /// that stream: the payload is `message[HEADER_LEN..]`, which the host hands to the stream
+    /// itself (it is not copied here, and need not even be passed: see
+    /// [`super::packet::bytes_needed`]). Anything wrong with the message fails the connection.
+    pub fn receive(&mut self, message: &[u8]) -> Option<u32> {
+        if self.is_failed() {
+            return None;
+        }
+        let header = match Header::decode(message) {
+            Ok(h) => h,
+            Err(e) => return self.malformed(e),
+        };
+        if header.kind == super::packet::PacketType::Data {
+            // Data for a stream we no longer know is in flight past our CLOSE: dropped.
+            let s = self.streams.get(&header.stream)?;
+            return (s.state != StreamState::Waiting).then_some(header.stream);
+        }
+        match Packet::decode(message) {
+            Ok(packet) => self.on_packet(packet),
+            Err(e) => self.malformed(e),
+        }
+    }
+
+    /// The next packet to send, one WebSocket binary message.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.transmit.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    fn new_stream_id(&mut self) -> u32 {
+        loop {
+            let id = self.next_stream;
+            self.next_stream = self.next_stream.wrapping_add(1).max(1);
+            if !self.streams.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    fn push(&mut self, packet: &Packet) {
+        self.transmit.push_back(packet.encode());
+    }
+
+    fn malformed(&mut self, error: PacketError) -> Option<u32> {
+        self.protocol_error(format!("the Wisp server sent a malformed packet: {error}"));
+        None
+    }
+
+    fn protocol_error(&mut self, detail: String) {
+        self.fail(ErrorCode::ProxyProtocol, detail);
+    }
+
+    /// Every stream ends with `error`; the connection is failed for good.
+    fn fail(&mut self, error: ErrorCode, detail: String) {
+        if self.is_failed() {
+            return;
+        }
+        let mut ids: Vec<u32> = self.streams.keys().copied().collect();
+        ids.sort_unstable();
+        for stream in ids {
+            self.end(stream, Some(error), detail.clone());
+        }
+        self.phase = Phase::Failed {
+            error,
+            detail: detail.clone(),
+        };
+        self.events.push_back(Event::Failed { error, detail });
+    }
+
+    fn end(&mut self, stream: u32, error: Option<ErrorCode>, detail: String) {
+        if self.streams.remove(&stream).is_some() {
+            self.events.push_back(Event::Closed {
+                stream,
+                error,
+                detail,
+            });
+        }
+    }
+
+    fn on_packet(&mut self, packet: Packet) -> Option<u32> {
+        match packet {
+            Packet::Info { stream: 0, .. } if self.phase == Phase::Hello => self.on_info(packet),
+            Packet::Continue { stream: 0, credit } => match self.phase {
+                Phase::Hello => self.ready(1, credit),
+                Phase::Accepting => self.ready(2, credit),
+                // A later one changes nothing for streams already open.
+                _ => self.initial_credit = credit,
+            },
+            Packet::Close { stream: 0, reason } => {
+                let error = error_code(reason).unwrap_or(ErrorCode::ProxyConnectionClosed);
+                self.fail(error, describe(reason).to_owned());
+            }
+            _ if !matches!(self.phase, Phase::Open { .. }) => self.protocol_error(format!(
+                "the Wisp server sent {} on stream {} before its handshake ended",
+                packet.kind().name(),
+                packet.stream()
+            )),
+            Packet::Continue { stream, credit } => {
+                let s = self.streams.get_mut(&stream)?;
+                s.credit = credit;
+                if s.state == StreamState::Connecting {
+                    s.state = StreamState::Open;
+                    self.events.push_back(Event::Opened { stream });
+                }
+                self.flush(stream);
+            }
+            Packet::Close { stream, reason } => {
+                let error = error_code(reason);
+                self.end(stream, error, describe(reason).to_owned());
+            }
+            // A v2 server repeats nothing after the handshake; a late INFO is ignored.
+            Packet::Info { .. } => {}
+            Packet::Connect { stream, .. } => self.protocol_error(format!(
+                "the Wisp server sent CONNECT (stream {stream}): servers do not open streams"
+            )),
+            // Routed by header in receive().
+            Packet::Data { .. } => {}
+        }
+        None
+    }
+
+    fn on_info(&mut self, packet: Packet) {
+        let Packet::Info {
+            major, extensions, ..
+        } = packet
+        else {
+            return;
+        };
+        if major < 2 {
+            return self.protocol_error(format!(
+                "the Wisp server sent INFO for version {major}, which has no INFO"
+            ));
+        }
+        let find = |id: u8| extensions.iter().find(|e| e.id == id);
+        self.server.udp = find(ext::UDP).is_some();
+        self.server.confirms_open = find(ext::STREAM_CONFIRMATION).is_some();
+        self.server.motd = find(ext::MOTD).map(|e| String::from_utf8_lossy(&e.payload).into());
+        let password = find(ext::PASSWORD);
+        let required = password.is_some_and(|e| e.payload.first().is_some_and(|&b| b != 0));
+        let key_required = find(ext::KEY).is_some_and(|e| e.payload.first() == Some(&1));
+
+        let mut ours = vec![
+            Extension {
+                id: ext::UDP,
+                payload: Vec::new(),
+            },
+            Extension {
+                id: ext::STREAM_CONFIRMATION,
+                payload: Vec::new(),
+            },
+        ];
+        match (&self.config.credentials, password) {
+            (Some((user, pass)), Some(_)) => match password_payload(user, pass) {
+                Some(payload) => ours.push(Extension {
+                    id: ext::PASSWORD,
+                    payload,
+                }),
+                None => return self.reject(
+                    close::AUTH_BAD_PASSWORD,
+                    "the Wisp username must be at most 255 bytes and the password at most 65535",
+                ),
+            },
+            (None, _) if required || (key_required && password.is_none()) => {
+                return self.reject(
+                    close::AUTH_MISSING,
+                    "the Wisp server requires a password: give it in the proxy URL \
+                     (wisp+ws://user:password@host/path/)",
+                )
+            }
+            _ => {}
+        }
+        self.push(&Packet::Info {
+            stream: 0,
+            major: 2,
+            minor: 0,
+            extensions: ours,
+        });
+        self.phase = Phase::Accepting;
+    }
+
+    /// We refuse the server's terms: CLOSE on stream 0, then the connection fails.
+    fn reject(&mut self, reason: u8, detail: &str) {
+        self.push(&Packet::Close { stream: 0, reason });
+        let keep: Vec<Vec<u8>> = self.transmit.drain(..).collect();
+        self.fail(ErrorCode::ProxyConnectionRefused, detail.to_owned());
+        // The CLOSE still goes out before the host closes the WebSocket.
+        self.transmit.extend(keep);
+    }
+
+    fn ready(&mut self, version: u8, credit: u32) {
+        if version == 1 {
+            // Protocol 1.2: UDP support is mandatory; no confirmations.
+            self.server = ServerInfo {
+                udp: true,
+                ..ServerInfo::default()
+            };
+        }
+        self.phase = Phase::Open { version };
+        self.initial_credit = credit;
+        self.events.push_back(Event::Ready { version });
+        let mut waiting: Vec<u32> = self.streams.keys().copied().collect();
+        waiting.sort_unstable();
+        for stream in waiting {
+            self.start(stream);
+        }
+    }
+
+    /// Sends a stream's CONNECT (the handshake is done).
+    fn start(&mut self, stream: u32) {
+        let (credit, confirms, udp) = (
+            self.initial_credit,
+            self.server.confirms_open,
+            self.server.udp,
+        );
+        let Some(s) = self.streams.get_mut(&stream) else {
+            return;
+        };
+        if s.kind == StreamType::Udp && !udp {
+            return self.end(
+                stream,
+                Some(ErrorCode::UnsupportedSocketOperation),
+                "the Wisp server does not carry UDP".into(),
+            );
+        }
+        let connect = Packet::Connect {
+            stream,
+            kind: s.kind,
+            port: s.port,
+            host: std::mem::take(&mut s.host),
+        };
+        s.credit = credit;
+        s.state = if confirms {
+            StreamState::Connecting
+        } else {
+            StreamState::Open
+        };
+        let opened = s.state == StreamState::Open;
+        self.push(&connect);
+        if opened {
+            self.events.push_back(Event::Opened { stream });
+        }
+        self.flush(stream);
+    }
+
+    /// Sends what the stream's credit allows, then its CLOSE if a graceful close waits for that.
+    fn flush(&mut self, stream: u32) {
+        let Some(s) = self.streams.get_mut(&stream) else {
+            return;
+        };
+        // The protocol lets a client send before the confirmation; the credit still applies.
+        if s.state == StreamState::Waiting {
+            return;
+        }
+        let mut sent = 0;
+        while !s.pending.is_empty() && (s.kind == StreamType::Udp || s.credit > 0) {
+            let Some((packet, len)) = s.pending.pop_front() else {
+                break;
+            };
+            if s.kind == StreamType::Tcp {
+                s.credit -= 1;
+            }
+            sent += len;
+            self.transmit.push_back(packet);
+        }
+        let done = s.closing && s.pending.is_empty();
+        if sent > 0 {
+            self.events.push_back(Event::Sent { stream, len: sent });
+        }
+        if done {
+            self.push(&Packet::Close {
+                stream,
+                reason: close::VOLUNTARY,
+            });
+            self.end(stream, None, String::new());
+        }
+    }
+}
+
+/// The password extension's client metadata: `username length: u8, password length: u16`
+/// (little-endian), then both strings; `None` when a length does not fit. (The v2 draft's
+/// table omits the password length; the deployed implementations, wisp-js and Rust's
+/// wisp-mux, send it, and so do we.)
+fn password_payload(user: &str, pass: &str) -> Option<Vec<u8>> {
+    let ulen = u8::try_from(user.len()).ok()?;
+    let plen = u16::try_from(pass.len()).ok()?;
+    let mut out = vec![ulen];
+    out.extend_from_slice(&plen.to_le_bytes());
+    out.extend_from_slice(user.as_bytes());
+    out.extend_from_slice(pass.as_bytes());
+    Some(out)
+}

@@ -1,0 +1,7 @@
+// Type-checked as CommonJS: require('kvsocket') is typed by pkg/kvsocket.d.cts.
+import kvsocket = require('kvsocket');
+
+const s: kvsocket.Socket = new kvsocket.Socket({ connectTimeout: 1000 });
+s.on('dataAvailable', (e) => e.detail.length);
+const Default: typeof kvsocket.Socket = kvsocket.default;
+void Default;

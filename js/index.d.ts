@@ -17,7 +17,7 @@ export type ErrorCode =
   | 'ProxyConnectionTimeout' | 'ProxyNotFound' | 'ProxyProtocol' | 'UnknownSocket';
 
 export interface SocketOptions {
-  /** Browser only (Node throws TypeError): proxy URL template (`{host}`, `{port}` replaced), e.g. `ws://127.0.0.1:8081/?host={host}&port={port}`. */
+  /** Browser: proxy URL template (`{host}`, `{port}` replaced), e.g. `ws://127.0.0.1:8081/?host={host}&port={port}`; browser and Node: a Wisp server, `wisp+ws://host:port/path/` (every socket with that URL shares one WebSocket; docs/wisp.md). Node throws TypeError for any other proxy. */
   proxy?: string;
   /** Connect timeout in ms (default 60000). */
   connectTimeout?: number;
@@ -156,7 +156,7 @@ export interface Socket extends SocketBase {
 }
 
 export interface SocketConstructor {
-  /** Throws TypeError for options of the wrong type; in Node, for a `proxy` option. */
+  /** Throws TypeError for options of the wrong type; in Node, for a `proxy` option that is not a Wisp URL. */
   new (options?: SocketOptions | null): Socket;
   readonly prototype: Socket;
   /** Browser: the proxy URL template for sockets made without `options.proxy`. */

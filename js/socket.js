@@ -9,6 +9,7 @@ import { Link } from './link.js';
 import { createBatchReader } from './batch.js';
 import { installPromises, watchSignal } from './promises.js';
 import { socketDestroyed } from './watch.js';
+import { Chunks, tailOf } from './kept.js';
 
 const DESTROYED = 'the socket was destroyed';
 const now = () => performance.now();
@@ -25,7 +26,7 @@ const ENGINE = Symbol('kvsocket engine');
  * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
  * cannot honour.
  */
-export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
+export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
   const readBatch = createBatchReader(wasm);
   // Actions of every socket wait here, in the order their engines made them, and are performed
   // by the outermost #out: a host that feeds an input while performing (synchronously) queues
@@ -71,6 +72,9 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
     #offering = null;
     #accepted = false;
     #movedTo = null;
+    // Stream bytes received and kept here, counted by the engine (js/kept.js); null until the
+    // first arrives.
+    #kept = null;
 
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
     constructor(options = undefined, internal = undefined) {
@@ -129,7 +133,9 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       if (this.#destroyed) return false;
       const refusal = this.#engine.status() === 0 ? this.#refusal('connect') : '';
       if (refusal) return this.#fail(refusal);
+      if (this.#engine.status() === 0) this.#chooseResolver();
       const ok = this.#engine.connect(host, port, now());
+      if (ok) this.#kept = null; // the engine starts an empty buffer
       this.#out();
       return ok;
     }
@@ -139,6 +145,7 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       const refusal = this.#engine.status() === 0 ? this.#refusal('listen') : '';
       if (refusal) return this.#fail(refusal);
       const ok = this.#engine.listen(port, iface, Boolean(forceIpv6));
+      if (ok) this.#kept = null; // the engine starts an empty buffer
       this.#out();
       return ok;
     }
@@ -156,6 +163,8 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       if (socket.#destroyed) return this.#fail('accept: the accepting socket was destroyed');
       if (!socket.#engine.adopt(offered.#engine)) return this.#fail(socket.#engine.lastError());
       socket.#link.adoptFrom(offered.#link);
+      socket.#kept = offered.#kept;
+      offered.#kept = null;
       offered.#accepted = true;
       offered.#movedTo = socket;
       socket.#out();
@@ -190,14 +199,18 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
     }
 
     read(length) {
+      const kept = this.#takeKept(length, true);
+      if (kept !== null) return kept.length === 0 ? '' : textOfBytes(kept);
       return this.#take('read', length, '');
     }
 
     readBytes(length) {
-      return this.#take('readBytes', length, new Uint8Array(0));
+      return this.#takeKept(length, false) ?? this.#take('readBytes', length, new Uint8Array(0));
     }
 
     readHex(length) {
+      const kept = this.#takeKept(length, false);
+      if (kept !== null) return kept.length === 0 ? '' : hexOfBytes(kept);
       return this.#take('readHex', length, '');
     }
 
@@ -212,6 +225,7 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       this.#engine.destroy();
       this.#out(); // performs the abort actions
       this.#destroyed = true;
+      this.#kept = null;
       this.#lastError = DESTROYED;
       this.#clearTimer();
       this.#engine.free();
@@ -277,6 +291,21 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       return host.refuse ? host.refuse(command, this.#link.options, this.#engine.protocol()) : '';
     }
 
+    // The bytes of a read of kept stream bytes, or null when there are none or the engine
+    // holds the bytes of this read itself (a datagram).
+    #takeKept(length, text) {
+      if (this.#destroyed || this.#kept === null) return null;
+      const n = this.#engine.readKept(length, text);
+      this.#out(); // reading may resume a paused receive
+      return n < 0 ? null : this.#kept.take(n);
+    }
+
+    // A host whose transport resolves names for some options (a Wisp server, in Node) says so
+    // per connect: the engine then skips HostLookUp and hands the name on.
+    #chooseResolver() {
+      if (host.resolvesNames) this.#engine.setTransportResolvesNames(host.resolvesNames(this.#link.options));
+    }
+
     #take(method, length, empty) {
       if (this.#destroyed) return empty;
       const out = this.#engine[method](length);
@@ -307,7 +336,19 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
     // An input from the host: hand it to the engine, then act on what follows.
     #input(method, args) {
       if (this.#destroyed) return;
+      if (method === 'received' && args[2] === undefined) return this.#received(args[0], args[1]);
       this.#engine[method](...args);
+      this.#out();
+    }
+
+    // Stream bytes (no sender): kept here when the engine takes them as kept bytes; otherwise
+    // (a UDP socket, or input the engine refuses) fed as they are, for the engine to decide.
+    #received(id, data) {
+      if (data.length > 0 && this.#engine.receivedKept(id, data.length, tailOf(data))) {
+        (this.#kept ??= new Chunks()).push(data);
+      } else {
+        this.#engine.received(id, data);
+      }
       this.#out();
     }
 

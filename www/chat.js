@@ -3,7 +3,10 @@ import { Socket } from '/js/browser/index.js';
 import config from '/config.js';
 import { $, socketView } from './ui.js';
 
-Socket.defaultProxy = config.proxy;
+// wisp-chat.html (data-via="wisp"): the same chat over the proxy's Wisp endpoint, where every
+// socket of the page shares one WebSocket.
+const proxy = document.documentElement.dataset.via === 'wisp' ? config.wisp : config.proxy;
+Socket.defaultProxy = proxy;
 const view = socketView($('#socket'));
 
 function show(line) {
@@ -61,7 +64,7 @@ class ChatClient extends Socket {
 
 let client = null;
 const params = new URLSearchParams(location.search);
-$('#proxy').textContent = config.proxy;
+$('#proxy').textContent = proxy;
 $('#nick').value = params.get('nick') ?? `guest${Math.floor(Math.random() * 1000)}`;
 $('#connect').disabled = false;
 

@@ -73,6 +73,8 @@ export async function startDemo({ port = 8000, listenPort = 0 } = {}) {
   });
   config = `export default ${JSON.stringify({
     proxy: `${proxy.url}?host={host}&port={port}`,
+    // wisp-chat.html: the same proxy's Wisp endpoint (the same rules and Origin check).
+    wisp: `wisp+${proxy.url}wisp/`,
     site: { host: '127.0.0.1', port: site.port },
     chat: { host: '127.0.0.1', port: chat.port },
     listen,

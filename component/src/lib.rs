@@ -120,6 +120,11 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().read_hex(length(len))
     }
 
+    fn read_kept(&self, len: Option<u64>, text: bool) -> Option<u64> {
+        let n = self.core.borrow_mut().read_kept(length(len), text)?;
+        Some(n as u64)
+    }
+
     fn close(&self) {
         self.core.borrow_mut().close()
     }
@@ -219,6 +224,11 @@ impl wit::GuestSocket for EngineSocket {
 
     fn handle(&self, input: wit::Input) {
         self.core.borrow_mut().handle(input_from_wit(input))
+    }
+
+    fn received_kept(&self, id: wit::ConnId, len: u64, tail: Vec<u8>) -> bool {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        self.core.borrow_mut().received_kept(id, len, &tail)
     }
 
     fn handle_timeout(&self, now: wit::Millis) {

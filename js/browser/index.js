@@ -6,7 +6,8 @@
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
 import {
-  initSync, Engine, hexToBytes, BrowserHost, isKvsocketProxy, batchHeader, batchKinds,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, BrowserHost, isKvsocketProxy, isWispUrl, wispRefusal,
+  batchHeader, batchKinds,
 } from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
@@ -47,6 +48,8 @@ export const browserHostAdapter = {
     // live at the same address); one without is websockify's one-target mode
     // (docs/browser-host.md). The test is the Rust host's own (src/transport/url.rs).
     if (typeof proxy !== 'string' || proxy === '') return NO_PROXY;
+    // A Wisp server (wisp+ws:// or wisp+wss://): TCP and UDP streams over one shared WebSocket.
+    if (isWispUrl(proxy)) return wispRefusal(proxy, command);
     // new WebSocket() throws for any other scheme: refused here, with the reason, rather than
     // a ProxyNotFound event after connect() returned true.
     const scheme = rejectedScheme(proxy);
@@ -59,7 +62,7 @@ export const browserHostAdapter = {
 };
 
 export const Socket = createSocketClass({
-  Engine: BrowserEngine, hexToBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
+  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
 });
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
 export { SocketError } from '../promises.js';

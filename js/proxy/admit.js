@@ -8,7 +8,7 @@ import { Refusal } from './policy.js';
 import { TOKEN_PROTOCOL, checkTokens, tokenCheck, tokenOf } from './token.js';
 
 // ws would also refuse these, but only after we had connected to the target on the client's behalf.
-function handshakeProblem(req) {
+function handshakeProblem(req, anySubprotocol) {
   if (req.method !== 'GET') return `a WebSocket handshake is a GET, not ${req.method}`;
   if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return 'not a WebSocket upgrade';
   if (!/^[+/0-9A-Za-z]{22}==$/.test(req.headers['sec-websocket-key'] ?? '')) return 'missing or bad Sec-WebSocket-Key';
@@ -18,21 +18,22 @@ function handshakeProblem(req) {
   const names = offered.split(',').map((p) => p.trim());
   if (!names.every((p) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p))) return 'malformed Sec-WebSocket-Protocol';
   const shown = names.map((p) => (p.startsWith(TOKEN_PROTOCOL) ? `${TOKEN_PROTOCOL}…` : p)).join(', ');
-  if (!names.includes('binary')) return `subprotocol '${shown}' offered: this proxy speaks 'binary' (or none)`;
+  if (!anySubprotocol && !names.includes('binary')) return `subprotocol '${shown}' offered: this proxy speaks 'binary' (or none)`;
   return null;
 }
 
 /**
  * The admission check from startProxy's `origins` and `tokens`. `check(req, query)` gives null
- * or a Refusal (400 malformed handshake, 403 origin denied, 401 token missing or wrong);
+ * or a Refusal (with `{ anySubprotocol: true }`, for the Wisp endpoint, whose v2 clients offer
+ * a subprotocol of their choosing) (400 malformed handshake, 403 origin denied, 401 token missing or wrong);
  * `describe()` says in one line each what gets in, for the startup message.
  */
 export function admission({ origins = [], tokens = [] } = {}) {
   const origin = originCheck(origins);
   const token = tokenCheck(tokens.length ? checkTokens(tokens) : []);
   return {
-    check(req, query) {
-      const problem = handshakeProblem(req);
+    check(req, query, { anySubprotocol = false } = {}) {
+      const problem = handshakeProblem(req, anySubprotocol);
       if (problem) return new Refusal(400, 'BadRequest', problem);
       const from = req.headers.origin;
       if (!origin.allows(from)) return new Refusal(403, 'OriginDenied', `origin denied: ${from ?? '(none)'}`);

@@ -8,16 +8,32 @@ export interface ProxyOptions {
   allow?: string[];
   /** Interfaces and ports that reverse tunnels and bound UDP may bind, e.g. `'127.0.0.1:*'`. */
   allowListen?: string[];
-  /** When not empty, the `Origin` header must equal one of these; `'*'` accepts any (also none). */
+  /** Let `*` and wide CIDR rules reach (and bind) loopback addresses. Default false: only rules naming them. */
+  allowLoopback?: boolean;
+  /** Let `*` and wide CIDR rules reach (and bind) private addresses (RFC 1918, 100.64/10, fc00::/7). Default false. */
+  allowPrivate?: boolean;
+  /** Accepted `Origin` values (exact; `'null'` may be listed); `'*'` accepts any. Default: loopback pages and clients without Origin. */
   origins?: string[];
-  /** Concurrent sessions (0: no cap). */
+  /** Tokens a client must show (`?token=` or subprotocol `kvsocket-token.TOKEN`); 16-256 characters each. Default: none required. */
+  tokens?: string[];
+  /** Sessions, and client connections to the proxy, at once (default 512). */
   maxConnections?: number;
-  /** Largest WebSocket message accepted, in bytes (default 64 MiB); a larger one closes with 1009. */
+  /** Client connections from one address at once, half-sent handshakes included (default 128). */
+  maxPerClient?: number;
+  /** Largest WebSocket message accepted, in bytes (default 262144); a larger one closes with 1009. */
   maxFrame?: number;
-  /** ms to give up connecting to a target (default 10000). */
+  /** Incoming connections one listener holds unclaimed (default 16). */
+  maxPending?: number;
+  /** ms to give up looking up and connecting to a target (default 10000). */
   connectTimeout?: number;
+  /** ms from a client's TCP connect to its complete upgrade request (default 10000). */
+  handshakeTimeout?: number;
+  /** ms a TCP tunnel or UDP session may carry nothing either way before it is closed; 0 = never (default 1800000). */
+  idleTimeout?: number;
   /** ms an incoming connection of a reverse tunnel waits to be claimed (default 10000). */
   claimTimeout?: number;
+  /** The resolver: every address of a name, in the order to try them (default: the system's). */
+  lookup?: (name: string) => Promise<Array<{ address: string; family: number }>>;
   /** Where refusals are logged, one line each (default: stderr). */
   log?: (line: string) => void;
 }
@@ -26,9 +42,11 @@ export interface ProxyOptions {
 export interface ProxyStats {
   /** Sessions open now (counted against maxConnections). */
   active: number;
+  /** Client connections to the proxy open now (pending handshakes included). */
+  clients: number;
   /** WebSockets opened so far. */
   opened: number;
-  /** Upgrades refused so far. */
+  /** Upgrades refused so far, and connects refused after open (report=1). */
   refused: number;
   bytesFromClients: number;
   bytesToClients: number;
@@ -39,6 +57,8 @@ export interface Proxy {
   readonly url: string;
   readonly port: number;
   readonly stats: ProxyStats;
+  /** What the proxy accepts (origins, token, rules, address classes, limits), a line each. */
+  describe(): string[];
   /** Closes the listener and everything still open through it. */
   close(): Promise<void>;
 }

@@ -17,6 +17,7 @@ import { createSlots } from './slots.js';
 import { redact } from './token.js';
 import { END_EXCHANGE, wantsEndExchange } from './tunnel.js';
 import { udpBind, udpConnect } from './udp.js';
+import { isWispRequest, wispEndpoint } from './wisp.js';
 
 const defaultLog = (line) => process.stderr.write(`kvsocket-proxy: ${line}\n`);
 
@@ -67,6 +68,8 @@ export async function startProxy(options = {}) {
     maxPending: o.maxPending,
   };
   const reverse = reverseTunnels(env);
+  // /wisp/: many streams over one WebSocket (wisp.js), each checked like a tunnel.
+  const wispRoute = wispEndpoint(env, { maxFrame: o.maxFrame });
   const routes = { tcp: tcpRoute, listen: reverse.listen, claim: reverse.claim, udp: udpConnect, 'udp-listen': udpBind };
 
   const wss = new WebSocketServer({
@@ -115,10 +118,13 @@ export async function startProxy(options = {}) {
       refuseWith(r) {
         ctx.refuse(r.status, r.status >= 500 ? r.code : undefined, r.message);
       },
-      /** Completes the upgrade and hands over the open WebSocket; false if the client has gone. */
-      accept(onOpen) {
+      /**
+       * Completes the upgrade and hands over the open WebSocket; false if the client has gone.
+       * `server`: the WebSocketServer that answers (the Wisp endpoint has its own).
+       */
+      accept(onOpen, server = wss) {
         if (socket.destroyed || ctx.aborted) return false;
-        wss.handleUpgrade(req, socket, head, (ws) => {
+        server.handleUpgrade(req, socket, head, (ws) => {
           ctx.opened = true;
           // ?end=1: the tunnel (a connect or a claim) takes part in the end exchange.
           ws[END_EXCHANGE] = wantsEndExchange(ctx.query);
@@ -148,8 +154,11 @@ export async function startProxy(options = {}) {
   async function handle(ctx) {
     try {
       ctx.query = queryOf(ctx.req.url);
-      const refusal = admit.check(ctx.req, ctx.query);
+      const wisp = isWispRequest(ctx.req);
+      const refusal = admit.check(ctx.req, ctx.query, { anySubprotocol: wisp });
       if (refusal) return ctx.refuseWith(refusal);
+      // Each Wisp stream takes a connection slot of its own; the WebSocket carrying them none.
+      if (wisp) return wispRoute(ctx);
       const route = routeOf(ctx.query);
       if (route !== 'claim') {
         if (env.slots.full()) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${o.maxConnections})`);

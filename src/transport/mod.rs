@@ -11,12 +11,14 @@ mod session;
 mod tunnel;
 mod udp;
 mod url;
+mod wisp;
 
 use wasm_bindgen::prelude::*;
 
 use js::{flag, get};
 use url::is_kvsocket_proxy;
 pub use url::proxy_url;
+pub use wisp::{is_wisp_url, wisp_refusal, WispHost};
 
 /// What this host cannot do: resolve names itself, or listen / use UDP through a proxy other
 /// than kvsocket-proxy (the JS adapter refuses those before the engine starts them).
@@ -43,6 +45,10 @@ impl BrowserHost {
 
     /// Performs one engine action (`{type, id, …}`) for the socket behind `link`.
     pub fn perform(&self, action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
+        // Sockets of a Wisp server share its WebSocket (wisp.rs).
+        if tunnel::template(link).is_some_and(|t| is_wisp_url(&t)) {
+            return WispHost::global().perform(action, link);
+        }
         let kind = get(action, "type").as_string().unwrap_or_default();
         let transport = || {
             let t = js::call(link, "get", &[get(action, "id")]).unwrap_or(JsValue::UNDEFINED);

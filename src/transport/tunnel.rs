@@ -38,14 +38,16 @@ pub fn open(action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
     set(&t, "remoteIp", ip.unwrap_or_else(|| "0.0.0.0".into()));
     set(&t, "remotePort", port);
     let template = template(link);
-    // kvsocket-proxy (a template with placeholders) is asked for the end exchange; a one-target
-    // proxy (websockify) gets the URL as it is and today's close(1000).
+    // kvsocket-proxy (a template with placeholders) is asked for the end exchange and for the
+    // dial's outcome as a message (a page cannot read why an upgrade was refused); a one-target
+    // proxy (websockify) gets the URL as it is, today's close(1000) and "open means connected".
     let exchange = template.as_deref().is_some_and(is_kvsocket_proxy);
     set(&t, "endExchange", exchange);
+    set(&t, "report", exchange);
     let url = template.zip(target).map(|(template, target)| {
         let url = proxy_url(&template, &target, port);
         if exchange {
-            with_param(&url, "end", "1")
+            with_param(&with_param(&url, "end", "1"), "report", "1")
         } else {
             url
         }
@@ -134,8 +136,11 @@ fn attach(t: &JsValue, ws: &WebSocket) {
                 return opened(&t);
             }
             set(&t, "up", true);
+            if flag(&t, "report") {
+                return Ok(()); // connected when the proxy says so (control)
+            }
             let (ip, port) = (get(&t, "remoteIp"), get(&t, "remotePort"));
-            // Neither proxy tells the local address of its TCP connection.
+            // websockify does not tell the addresses of its TCP connection.
             feed(&t, "connected", &["0.0.0.0".into(), 0.into(), ip, port])
         })
     };
@@ -162,9 +167,10 @@ fn attach(t: &JsValue, ws: &WebSocket) {
     let on_error = {
         let t = t.clone();
         Closure::<dyn FnMut() -> Result<(), JsValue>>::new(move || {
-            // Before open, the close event that follows says it all; after open the connection
-            // broke (no close frame), which the browser tells with no detail.
-            if !flag(&t, "up") {
+            // Before open (or before the proxy reported the connect), the close event that
+            // follows says it all; after that the connection broke (no close frame), which the
+            // browser tells with no detail.
+            if !flag(&t, "up") || dialling(&t) {
                 return Ok(());
             }
             finish(&t);
@@ -183,21 +189,42 @@ fn attach(t: &JsValue, ws: &WebSocket) {
     ws.set_onclose(Some(on_close.into_js_value().unchecked_ref()));
 }
 
-/// A text message on a TCP tunnel: `{"type":"end"}` (end exchange only) is the target's FIN,
+/// Open, with `report=1`, but the proxy has not said `connected` yet.
+fn dialling(t: &JsValue) -> bool {
+    flag(t, "report") && !flag(t, "connected")
+}
+
+/// A text message on a TCP tunnel. `{"type":"connected",…}` (report=1) is the connect, with the
+/// address the proxy dialled. `{"type":"end"}` (end exchange) is the target's FIN,
 /// after its last bytes; the WebSocket stays open for what the page still writes until our own
-/// end. Anything else is ignored.
+/// end. Anything else is ignored (a failed connect's `{"type":"error"}` is followed by the close
+/// that carries its code).
 fn control(t: &JsValue, text: &str) -> Result<(), JsValue> {
-    if !flag(t, "endExchange") || flag(t, "peerEnded") {
+    let Ok(message) = JSON::parse(text) else {
         return Ok(());
+    };
+    match get(&message, "type").as_string().as_deref() {
+        Some("connected") if dialling(t) => {
+            set(t, "connected", true);
+            // The remote address is the one the proxy dialled (for a name: what it resolved).
+            // The local one stays unknown (docs/spec.md: a browser does not learn its local address;
+            // the proxy's is not the page's).
+            let ip = get(&message, "remoteIp")
+                .as_string()
+                .map_or(get(t, "remoteIp"), Into::into);
+            let port = get(&message, "remotePort")
+                .as_f64()
+                .map_or(get(t, "remotePort"), Into::into);
+            feed(t, "connected", &["0.0.0.0".into(), 0.into(), ip, port])
+        }
+        Some("end") if flag(t, "endExchange") && !flag(t, "peerEnded") && !dialling(t) => {
+            set(t, "peerEnded", true);
+            // Connected: the engine ends too (a `shutdown`, which sends our end). Closing: it
+            // goes on waiting for our end's answer.
+            feed(t, "peerClosed", &[])
+        }
+        _ => Ok(()),
     }
-    let kind = JSON::parse(text).map(|m| get(&m, "type").as_string());
-    if kind.ok().flatten().as_deref() != Some("end") {
-        return Ok(());
-    }
-    set(t, "peerEnded", true);
-    // Connected: the engine ends too (a `shutdown`, which sends our end). Closing: it goes on
-    // waiting for our end's answer.
-    feed(t, "peerClosed", &[])
 }
 
 fn closed(t: &JsValue, code: u16, reason: &str) -> Result<(), JsValue> {
@@ -209,8 +236,18 @@ fn closed(t: &JsValue, code: u16, reason: &str) -> Result<(), JsValue> {
         report_sent(t)?;
     }
     finish(t);
+    if dialling(t) {
+        // report=1: the proxy could not connect, and says why (1011, the error name: ECONNREFUSED,
+        // ENOTFOUND, ETIMEDOUT, TargetDenied), so the page gets the same error as in Node.
+        let reason = if code == 1011 && is_code(reason) {
+            reason
+        } else {
+            REFUSED
+        };
+        return feed(t, "connectFailed", &[reason.into()]);
+    }
     if !flag(t, "up") {
-        // Closed before open: the proxy refused the target (or the claim: the incoming
+        // Closed before open: the proxy refused the session (or the claim: the incoming
         // connection is already up, so that fails it), could not reach it, or is not there.
         let input = if flag(t, "claimed") {
             "failed"

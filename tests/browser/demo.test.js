@@ -107,6 +107,31 @@ test('the www demo (HEAD request, chat between two pages) and the browser entry'
     await alice.screenshot({ path: path.join(out, 'browser-demo-chat.png'), fullPage: true });
   });
 
+  await t.test('the chat over Wisp: two pages, each with one WebSocket to /wisp/', async () => {
+    const pages = [];
+    for (const nick of ['carol', 'dave']) {
+      const page = await context.newPage();
+      page.on('pageerror', (e) => errors.push(`wisp-chat ${nick}: ${e.message}`));
+      page.webSockets = [];
+      page.on('websocket', (ws) => page.webSockets.push(ws.url()));
+      await page.goto(`${base}wisp-chat.html?nick=${nick}`);
+      await page.click('#connect:not([disabled])');
+      await page.locator('#say:not([disabled])').waitFor({ timeout: 10_000 });
+      pages.push(page);
+    }
+    const [carol, dave] = pages;
+    await carol.fill('#say', 'hello over wisp');
+    await carol.press('#say', 'Enter');
+    await dave.locator('#messages li', { hasText: '<carol> hello over wisp' }).waitFor({ timeout: 10_000 });
+    for (const page of pages) {
+      assert.equal(page.webSockets.length, 1);
+      assert.match(page.webSockets[0], /^ws:\/\/127\.0\.0\.1:\d+\/wisp\/$/);
+    }
+    await dave.click('#connect');
+    await carol.locator('#messages li', { hasText: 'someone left' }).waitFor({ timeout: 10_000 });
+    await carol.screenshot({ path: path.join(out, 'browser-demo-wisp-chat.png'), fullPage: true });
+  });
+
   await t.test('the browser entry: refusals, Socket.defaultProxy, names go to the proxy', async () => {
     const page = await open(context, base, errors);
     const seen = await page.evaluate(async () => {

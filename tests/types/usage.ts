@@ -51,7 +51,13 @@ async function proxy(): Promise<void> {
   const p: Proxy = await startProxy({ listen: '127.0.0.1:0', allow: ['127.0.0.1:7000'], log: (line) => void line });
   const url: string = `${p.url}?host={host}&port={port}`;
   const active: number = p.stats.active;
-  void url, active;
+  const lines: string[] = p.describe();
+  const guarded: Proxy = await startProxy({
+    allow: ['*:443'], allowLoopback: false, allowPrivate: false, origins: ['https://app.example'],
+    tokens: ['a-token-of-16-chars-or-more'], maxPerClient: 8, maxPending: 4, handshakeTimeout: 5000,
+    idleTimeout: 0, lookup: async (name) => [{ address: name === 'x' ? '192.0.2.1' : '198.51.100.1', family: 4 }],
+  });
+  void url, active, lines, guarded;
   await p.close();
 }
 void proxy;

@@ -1,0 +1,129 @@
+// `npm run bench` (Wisp part): the same download and upload through the same Wisp server (the
+// wisp-js server, in a process of its own: benches/wisp-server.js) with kvsocket's Node host and
+// with the @mercuryworkshop/wisp-js client, side by side in one run; prints MiB/s and the ratio
+// kvsocket / wisp-js (higher is better). Then the number of WebSockets a page of 100 sockets
+// opens in Chromium through one Wisp URL (1 expected). Stops by itself.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { Socket } from 'kvsocket';
+import { client as wispClient } from '@mercuryworkshop/wisp-js/client';
+
+const MiB = 1024 * 1024;
+const TOTAL = Number(process.env.BENCH_MIB ?? 64) * MiB;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CHUNK = 64 * 1024;
+const chunk = new Uint8Array(CHUNK).fill(0x62);
+
+const server = spawn(process.execPath, [new URL('./wisp-server.js', import.meta.url).pathname, String(TOTAL)], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
+const [line] = await once(createInterface({ input: server.stdout }), 'line');
+const [wispPort, sourcePort, sinkPort] = line.split(' ').map(Number);
+const URL_ = `ws://127.0.0.1:${wispPort}/`;
+
+// ----- kvsocket -----
+function kvDownload() {
+  return new Promise((resolve, reject) => {
+    const s = new Socket({ proxy: `wisp+${URL_}` });
+    let got = 0;
+    s.dataAvailableEvent = () => {
+      got += s.readBytes().length;
+      if (got >= TOTAL) { s.destroy(); resolve(); }
+    };
+    s.errorEvent = (code) => reject(new Error(`kvsocket download: ${code}`));
+    s.connect('127.0.0.1', sourcePort);
+  });
+}
+function kvUpload() {
+  return new Promise((resolve, reject) => {
+    const s = new Socket({ proxy: `wisp+${URL_}` });
+    let left = TOTAL;
+    const pump = () => {
+      while (left > 0) {
+        left -= CHUNK;
+        s.write(chunk);
+        if (s.bufferedAmount() > MiB) return; // drainEvent resumes
+      }
+    };
+    s.connectedEvent = pump;
+    s.drainEvent = pump;
+    s.dataAvailableEvent = () => { s.destroy(); resolve(); }; // the sink's '!' once all came
+    s.errorEvent = (code) => reject(new Error(`kvsocket upload: ${code}`));
+    s.connect('127.0.0.1', sinkPort);
+  });
+}
+
+// ----- the wisp-js client -----
+async function wispConnection() {
+  const conn = new wispClient.ClientConnection(URL_);
+  await new Promise((resolve, reject) => { conn.onopen = resolve; conn.onerror = reject; });
+  return conn;
+}
+async function wjDownload() {
+  const conn = await wispConnection();
+  await new Promise((resolve) => {
+    const stream = conn.create_stream('127.0.0.1', sourcePort);
+    let got = 0;
+    stream.onmessage = (bytes) => {
+      got += bytes.length;
+      if (got >= TOTAL) resolve();
+    };
+  });
+  conn.close();
+}
+async function wjUpload() {
+  const conn = await wispConnection();
+  await new Promise((resolve) => {
+    const stream = conn.create_stream('127.0.0.1', sinkPort);
+    stream.onmessage = resolve;
+    // wisp-js queues what its credit does not cover and has no drain signal of its own: the
+    // WebSocket's bufferedAmount is what there is to wait on.
+    let left = TOTAL;
+    const pump = () => {
+      while (left > 0) {
+        left -= CHUNK;
+        stream.send(chunk);
+        if (conn.ws.bufferedAmount > MiB || stream.send_buffer.length > 16) return setTimeout(pump, 1);
+      }
+    };
+    pump();
+  });
+  conn.close();
+}
+
+// The best throughput over ROUNDS, and this process's CPU time per MiB in that round (the
+// server has its own process: this is the client's cost alone).
+async function best(run) {
+  let fastest = Infinity;
+  let cpu = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await run();
+    const ms = performance.now() - t0;
+    const used = process.cpuUsage(c0);
+    if (ms < fastest) {
+      fastest = ms;
+      cpu = (used.user + used.system) / 1000 / (TOTAL / MiB);
+    }
+  }
+  return { mibs: (TOTAL / MiB) / (fastest / 1000), cpu };
+}
+
+const fmt = (x) => x.toFixed(1).padStart(8);
+console.log(`\nWisp: ${TOTAL / MiB} MiB through the wisp-js server (its own process), best of ${ROUNDS}, MiB/s`);
+console.log('                  kvsocket  wisp-js   ratio   client CPU ms/MiB: kvsocket  wisp-js');
+for (const [name, kv, wj] of [['download', kvDownload, wjDownload], ['upload', kvUpload, wjUpload]]) {
+  const a = await best(kv);
+  const b = await best(wj);
+  console.log(`${name.padEnd(16)} ${fmt(a.mibs)} ${fmt(b.mibs)}   ${(a.mibs / b.mibs).toFixed(2)}x` +
+    `                    ${fmt(a.cpu)} ${fmt(b.cpu)}`);
+}
+server.stdin.end();
+
+// ----- the WebSocket count of a 100-socket page -----
+const { countPageWebSockets } = await import('./wisp-page.js');
+const count = await countPageWebSockets(100);
+console.log(`a page of 100 sockets through one Wisp URL opened ${count.webSockets} WebSocket(s) (${count.echoed}/100 echoed)`);
+process.exit(0);

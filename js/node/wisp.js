@@ -1,0 +1,36 @@
+// Sockets over a Wisp server in Node (`new Socket({ proxy: 'wisp+ws://host:port/path/' })`):
+// the same Rust host as in browsers (src/transport/wisp.rs) performs their actions, with the
+// `ws` package's WebSocket; every socket with the same URL shares one WebSocket.
+
+import WebSocket from 'ws';
+import { WispHost, isWispUrl, wispRefusal } from '../../pkg/kvsocket.js';
+
+// No permessage-deflate: Wisp carries what sockets send, often already compressed, and
+// compressing every packet would cost more than it saves.
+// Made at first use: the entry instantiates the wasm module after its imports are evaluated.
+let wispHost;
+const openWebSocket = (url, protocol) => new WebSocket(url, protocol, { perMessageDeflate: false });
+
+/** Whether a socket's options name a Wisp server. */
+export const usesWisp = (options) => typeof options.proxy === 'string' && isWispUrl(options.proxy);
+
+/** Wraps the Node host: actions of Wisp sockets go to the Wisp host, the others to `host`. */
+export function withWisp(host) {
+  return {
+    perform(action, link) {
+      // A Wisp stream's transport says so (its `wisp` key); only a connect reads the URL.
+      const t = action.type === 'connect' ? undefined : link.get(action.id);
+      if (t ? t.wisp !== undefined : usesWisp(link.options)) (wispHost ??= new WispHost(openWebSocket)).perform(action, link);
+      else host.perform(action, link);
+    },
+    // A Wisp URL is the one proxy option Node takes (the others are `host`'s to judge).
+    checkOptions(options) {
+      if (!usesWisp(options)) host.checkOptions?.(options);
+    },
+    refuse(command, options) {
+      return usesWisp(options) ? wispRefusal(options.proxy, command) : (host.refuse?.(command, options) ?? '');
+    },
+    // The Wisp server resolves names (it may reach targets this machine cannot resolve).
+    resolvesNames: (options) => usesWisp(options),
+  };
+}

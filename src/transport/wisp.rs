@@ -15,7 +15,7 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use super::js::{call, feed, flag, get, number, set, set_timeout};
 use crate::engine::ErrorCode;
-use crate::wisp::client::{Client, Config, Event};
+use crate::wisp::client::{Client, Config, Event, Payload, Transmit};
 use crate::wisp::packet::{bytes_needed, HEADER_LEN};
 use crate::wisp::StreamType;
 
@@ -128,6 +128,38 @@ impl Factory {
     }
 }
 
+/// Bytes a socket sends, kept in JS memory until their DATA packet goes: the client cuts them
+/// with `subarray` (no copy), and the packet is their one copy. (An action's `data` is the host's
+/// to keep: js/batch.js copies it out of wasm memory.)
+struct JsBytes(Uint8Array);
+
+impl Payload for JsBytes {
+    fn len(&self) -> usize {
+        self.0.length() as usize
+    }
+
+    fn split_at(self, at: usize) -> (Self, Self) {
+        let at = at as u32;
+        (
+            JsBytes(self.0.subarray(0, at)),
+            JsBytes(self.0.subarray(at, self.0.length())),
+        )
+    }
+}
+
+/// One WebSocket message from what the client transmits.
+fn message_of(t: Transmit<JsBytes>) -> Uint8Array {
+    match t {
+        Transmit::Packet(bytes) => Uint8Array::from(&bytes[..]),
+        Transmit::Data { header, payload } => {
+            let out = Uint8Array::new_with_length((HEADER_LEN + payload.len()) as u32);
+            out.set(&Uint8Array::from(&header[..]), 0);
+            out.set(&payload.0, HEADER_LEN as u32);
+            out
+        }
+    }
+}
+
 /// One Wisp connection: its WebSocket, its client, and the transports of its streams.
 struct Session {
     key: String,
@@ -138,7 +170,7 @@ struct Session {
     factory: Factory,
     offered_v2: Cell<bool>,
     ws: RefCell<Option<WebSocket>>,
-    client: RefCell<Client>,
+    client: RefCell<Client<JsBytes>>,
     /// stream id → the socket's transport object (tunnel.rs's shape: `link`, `id`, …).
     streams: RefCell<HashMap<u32, JsValue>>,
     up: Cell<bool>,
@@ -208,7 +240,7 @@ impl WispHost {
                 if let Some((t, s)) = transport() {
                     let data: Uint8Array = get(action, "data").dyn_into()?;
                     let stream = number(&t, "stream") as u32;
-                    s.client.borrow_mut().send(stream, &data.to_vec());
+                    s.client.borrow_mut().send(stream, JsBytes(data));
                     pump(&s);
                 }
                 Ok(())
@@ -430,7 +462,8 @@ fn pump(s: &Rc<Session>) {
     loop {
         let (packets, events) = {
             let mut client = s.client.borrow_mut();
-            let packets: Vec<Vec<u8>> = std::iter::from_fn(|| client.poll_transmit()).collect();
+            let packets: Vec<Transmit<JsBytes>> =
+                std::iter::from_fn(|| client.poll_transmit()).collect();
             let events: Vec<Event> = std::iter::from_fn(|| client.poll_event()).collect();
             (packets, events)
         };
@@ -440,7 +473,7 @@ fn pump(s: &Rc<Session>) {
         if let (Some(ws), true) = (&*s.ws.borrow(), s.up.get()) {
             for p in packets {
                 // A closing WebSocket drops what is sent; its close event fails the streams.
-                let _ = ws.send_with_array_buffer_view(&Uint8Array::from(&p[..]));
+                let _ = ws.send_with_array_buffer_view(&message_of(p));
             }
         }
         for e in events {

@@ -19,13 +19,67 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::packet::{data_packet, ext, Extension, Header, Packet, PacketError, StreamType};
+use super::packet::{
+    ext, Extension, Header, Packet, PacketError, PacketType, StreamType, HEADER_LEN,
+};
 use super::reason::{close, describe, error_code};
 use crate::engine::ErrorCode;
 
 /// The largest DATA payload of a TCP stream. Servers take WebSocket messages of a bounded size
 /// (1 MiB by default in Python's `websockets`), and smaller packets let many streams interleave.
 pub const MAX_DATA: usize = 64 * 1024;
+
+/// The bytes a stream sends, as the host holds them. The client cuts them into DATA packets
+/// without copying them: a JS host keeps them in JS memory, where they came from, and joins
+/// each to its header only when it sends the packet.
+pub trait Payload: Sized {
+    /// How many bytes.
+    fn len(&self) -> usize;
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The first `at` bytes and the rest (`at` is less than `len()`).
+    fn split_at(self, at: usize) -> (Self, Self);
+}
+
+impl Payload for Vec<u8> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn split_at(mut self, at: usize) -> (Self, Self) {
+        let rest = self.split_off(at);
+        (self, rest)
+    }
+}
+
+/// One WebSocket message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transmit<P> {
+    /// A packet built here (CONNECT, CLOSE, INFO).
+    Packet(Vec<u8>),
+    /// A DATA packet: the header, then the payload, in one message.
+    Data {
+        header: [u8; HEADER_LEN],
+        payload: P,
+    },
+}
+
+impl Transmit<Vec<u8>> {
+    /// The message's bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Transmit::Packet(bytes) => bytes,
+            Transmit::Data { header, payload } => {
+                let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+                out.extend_from_slice(&header);
+                out.extend_from_slice(&payload);
+                out
+            }
+        }
+    }
+}
 
 /// What the host knows before the connection opens.
 #[derive(Debug, Clone, Default)]
@@ -81,15 +135,15 @@ enum StreamState {
 }
 
 #[derive(Debug)]
-struct Stream {
+struct Stream<P> {
     kind: StreamType,
     host: String,
     port: u16,
     state: StreamState,
     /// DATA packets the server can still take (TCP only).
     credit: u32,
-    /// Encoded DATA packets waiting for credit (or for the CONNECT), with their payload sizes.
-    pending: VecDeque<(Vec<u8>, usize)>,
+    /// DATA payloads waiting for credit (or for the CONNECT).
+    pending: VecDeque<P>,
     /// A graceful close was asked for: CLOSE after the pending packets.
     closing: bool,
 }
@@ -105,23 +159,23 @@ pub struct ServerInfo {
     pub motd: Option<String>,
 }
 
-/// One Wisp connection, client side.
+/// One Wisp connection, client side; `P` is how the host holds the bytes its streams send.
 #[derive(Debug)]
-pub struct Client {
+pub struct Client<P = Vec<u8>> {
     config: Config,
     phase: Phase,
     server: ServerInfo,
     /// Every stream's credit when it opens (the CONTINUE on stream 0).
     initial_credit: u32,
-    streams: HashMap<u32, Stream>,
+    streams: HashMap<u32, Stream<P>>,
     next_stream: u32,
-    transmit: VecDeque<Vec<u8>>,
+    transmit: VecDeque<Transmit<P>>,
     events: VecDeque<Event>,
 }
 
-impl Client {
+impl<P: Payload> Client<P> {
     /// A connection whose WebSocket is being opened.
-    pub fn new(config: Config) -> Client {
+    pub fn new(config: Config) -> Client<P> {
         Client {
             config,
             phase: Phase::Hello,
@@ -179,7 +233,7 @@ impl Client {
     /// Queues `data` on a stream: TCP bytes in DATA packets of at most [`MAX_DATA`] bytes,
     /// sent as the credit allows; a UDP datagram in one packet. Unknown streams are ignored
     /// (one that just ended: its `Closed` is on its way).
-    pub fn send(&mut self, stream: u32, data: &[u8]) {
+    pub fn send(&mut self, stream: u32, data: P) {
         let Some(s) = self.streams.get_mut(&stream) else {
             return;
         };
@@ -187,11 +241,16 @@ impl Client {
             return;
         }
         if s.kind == StreamType::Udp {
-            s.pending.push_back((data_packet(stream, data), data.len()));
+            s.pending.push_back(data);
         } else {
-            for chunk in data.chunks(MAX_DATA) {
-                s.pending
-                    .push_back((data_packet(stream, chunk), chunk.len()));
+            let mut rest = data;
+            while rest.len() > MAX_DATA {
+                let (head, tail) = rest.split_at(MAX_DATA);
+                s.pending.push_back(head);
+                rest = tail;
+            }
+            if !rest.is_empty() {
+                s.pending.push_back(rest);
             }
         }
         self.flush(stream);
@@ -238,7 +297,7 @@ impl Client {
             Ok(h) => h,
             Err(e) => return self.malformed(e),
         };
-        if header.kind == super::packet::PacketType::Data {
+        if header.kind == PacketType::Data {
             // Data for a stream we no longer know is in flight past our CLOSE: dropped.
             let s = self.streams.get(&header.stream)?;
             return (s.state != StreamState::Waiting).then_some(header.stream);
@@ -250,7 +309,7 @@ impl Client {
     }
 
     /// The next packet to send, one WebSocket binary message.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+    pub fn poll_transmit(&mut self) -> Option<Transmit<P>> {
         self.transmit.pop_front()
     }
 
@@ -270,7 +329,7 @@ impl Client {
     }
 
     fn push(&mut self, packet: &Packet) {
-        self.transmit.push_back(packet.encode());
+        self.transmit.push_back(Transmit::Packet(packet.encode()));
     }
 
     fn malformed(&mut self, error: PacketError) -> Option<u32> {
@@ -413,7 +472,7 @@ impl Client {
     /// We refuse the server's terms: CLOSE on stream 0, then the connection fails.
     fn reject(&mut self, reason: u8, detail: &str) {
         self.push(&Packet::Close { stream: 0, reason });
-        let keep: Vec<Vec<u8>> = self.transmit.drain(..).collect();
+        let keep: Vec<Transmit<P>> = self.transmit.drain(..).collect();
         self.fail(ErrorCode::ProxyConnectionRefused, detail.to_owned());
         // The CLOSE still goes out before the host closes the WebSocket.
         self.transmit.extend(keep);
@@ -485,14 +544,19 @@ impl Client {
         }
         let mut sent = 0;
         while !s.pending.is_empty() && (s.kind == StreamType::Udp || s.credit > 0) {
-            let Some((packet, len)) = s.pending.pop_front() else {
+            let Some(payload) = s.pending.pop_front() else {
                 break;
             };
             if s.kind == StreamType::Tcp {
                 s.credit -= 1;
             }
-            sent += len;
-            self.transmit.push_back(packet);
+            sent += payload.len();
+            let header = Header {
+                kind: PacketType::Data,
+                stream,
+            }
+            .encode();
+            self.transmit.push_back(Transmit::Data { header, payload });
         }
         let done = s.closing && s.pending.is_empty();
         if sent > 0 {

@@ -468,3 +468,39 @@ fn abort_tells_the_server_and_forgets_the_stream() {
     assert!(transmitted(&mut c).is_empty());
     assert!(events(&mut c).is_empty());
 }
+
+#[test]
+fn the_hosts_room_bounds_data_and_streams_take_turns() {
+    let mut c = v1(100);
+    let a = c.open(StreamType::Tcp, "h", 1);
+    let b = c.open(StreamType::Tcp, "h", 2);
+    transmitted(&mut c);
+    events(&mut c);
+    c.set_room(MAX_DATA);
+    c.send(a, vec![1; 3 * MAX_DATA]);
+    c.send(b, vec![2; MAX_DATA]);
+    let streams = |ps: Vec<Packet>| ps.iter().map(Packet::stream).collect::<Vec<_>>();
+    assert_eq!(streams(transmitted(&mut c)), [a], "one packet of room");
+    assert!(c.wants_room());
+    assert_eq!(
+        events(&mut c),
+        [Event::Sent {
+            stream: a,
+            len: MAX_DATA
+        }]
+    );
+    c.set_room(3 * MAX_DATA);
+    assert_eq!(streams(transmitted(&mut c)), [a, b, a], "in turn");
+    assert!(!c.wants_room());
+    // Control packets never wait for room.
+    c.set_room(0);
+    c.close(b);
+    assert_eq!(
+        transmitted(&mut c),
+        [Packet::Close {
+            stream: b,
+            reason: close::VOLUNTARY
+        }]
+    );
+    assert!(!c.wants_room(), "nothing waits");
+}

@@ -19,6 +19,14 @@ use crate::wisp::client::{Client, Config, Event, Payload, Transmit};
 use crate::wisp::packet::{bytes_needed, HEADER_LEN};
 use crate::wisp::StreamType;
 
+/// How much the shared WebSocket may hold before DATA waits (in the client, still unsent for
+/// its socket): with many streams on one WebSocket, each stream's credit alone would let the
+/// browser buffer megabytes per stream.
+const ROOM: usize = 1 << 20;
+
+/// How often to look at the WebSocket's buffer while DATA waits for room.
+const POLL_MS: i32 = 4;
+
 /// The subprotocol offered: its presence asks a server for Wisp v2 (a v1 server ignores it).
 const SUBPROTOCOL: &str = "wisp-v2";
 
@@ -176,6 +184,7 @@ struct Session {
     up: Cell<bool>,
     pumping: Cell<bool>,
     scheduled: Cell<bool>,
+    polling: Cell<bool>,
 }
 
 thread_local! {
@@ -327,6 +336,7 @@ impl WispHost {
             up: Cell::new(false),
             pumping: Cell::new(false),
             scheduled: Cell::new(false),
+            polling: Cell::new(false),
         });
         SESSIONS.with(|all| all.borrow_mut().insert(key.to_owned(), s.clone()));
         match ws {
@@ -460,6 +470,45 @@ fn pump(s: &Rc<Session>) {
         return;
     }
     loop {
+        drain(s);
+        // Room for DATA: what the WebSocket's buffer can still take.
+        let more = match (&*s.ws.borrow(), s.up.get()) {
+            (Some(ws), true) => {
+                let room = ROOM.saturating_sub(ws.buffered_amount() as usize);
+                let mut client = s.client.borrow_mut();
+                client.set_room(room);
+                client.has_output()
+            }
+            _ => false,
+        };
+        if !more {
+            break;
+        }
+    }
+    s.pumping.set(false);
+    if s.client.borrow().wants_room() {
+        poll_room(s);
+    }
+    if s.streams.borrow().is_empty() {
+        close_when_idle(s);
+    }
+}
+
+/// Pumps again once the WebSocket's buffer has had time to drain (once, however often asked).
+fn poll_room(s: &Rc<Session>) {
+    if s.polling.replace(true) {
+        return;
+    }
+    let s = s.clone();
+    set_timeout(POLL_MS, move || {
+        s.polling.set(false);
+        pump(&s);
+    });
+}
+
+/// Sends the client's packets and tells its events until it has none.
+fn drain(s: &Rc<Session>) {
+    loop {
         let (packets, events) = {
             let mut client = s.client.borrow_mut();
             let packets: Vec<Transmit<JsBytes>> =
@@ -482,10 +531,6 @@ fn pump(s: &Rc<Session>) {
                 wasm_bindgen::throw_val(err);
             }
         }
-    }
-    s.pumping.set(false);
-    if s.streams.borrow().is_empty() {
-        close_when_idle(s);
     }
 }
 

@@ -169,6 +169,9 @@ pub struct Client<P = Vec<u8>> {
     initial_credit: u32,
     streams: HashMap<u32, Stream<P>>,
     next_stream: u32,
+    /// DATA bytes the host can take now (its WebSocket's room, [`Client::set_room`]);
+    /// unbounded until the host says.
+    room: usize,
     transmit: VecDeque<Transmit<P>>,
     events: VecDeque<Event>,
 }
@@ -183,6 +186,7 @@ impl<P: Payload> Client<P> {
             initial_credit: 0,
             streams: HashMap::new(),
             next_stream: 1,
+            room: usize::MAX,
             transmit: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -306,6 +310,50 @@ impl<P: Payload> Client<P> {
             Ok(packet) => self.on_packet(packet),
             Err(e) => self.malformed(e),
         }
+    }
+
+    /// How many DATA bytes the host can take now: its WebSocket's room. DATA that the credit
+    /// allows but the room does not waits here (still unsent for its socket), and goes out,
+    /// a packet per stream in turn, once the host gives room again. So one WebSocket shared by
+    /// many streams holds a bounded amount, and a busy stream does not starve the others.
+    /// Control packets (CONNECT, CLOSE) never wait for room.
+    pub fn set_room(&mut self, bytes: usize) {
+        self.room = bytes;
+        let mut ids: Vec<u32> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| !s.pending.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        loop {
+            let mut moved = false;
+            for &id in &ids {
+                if self.room == 0 {
+                    return;
+                }
+                moved |= self.flush_some(id, 1);
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    /// Whether DATA waits for room that its credit already allows (the host then looks at its
+    /// WebSocket again later).
+    pub fn wants_room(&self) -> bool {
+        self.room == 0
+            && self.streams.values().any(|s| {
+                s.state != StreamState::Waiting
+                    && !s.pending.is_empty()
+                    && (s.kind == StreamType::Udp || s.credit > 0)
+            })
+    }
+
+    /// Whether packets or events wait to be drained.
+    pub fn has_output(&self) -> bool {
+        !self.transmit.is_empty() || !self.events.is_empty()
     }
 
     /// The next packet to send, one WebSocket binary message.
@@ -535,15 +583,25 @@ impl<P: Payload> Client<P> {
 
     /// Sends what the stream's credit allows, then its CLOSE if a graceful close waits for that.
     fn flush(&mut self, stream: u32) {
+        self.flush_some(stream, usize::MAX);
+    }
+
+    /// [`Client::flush`] of at most `packets` DATA packets; whether any went.
+    fn flush_some(&mut self, stream: u32, packets: usize) -> bool {
         let Some(s) = self.streams.get_mut(&stream) else {
-            return;
+            return false;
         };
         // The protocol lets a client send before the confirmation; the credit still applies.
         if s.state == StreamState::Waiting {
-            return;
+            return false;
         }
         let mut sent = 0;
-        while !s.pending.is_empty() && (s.kind == StreamType::Udp || s.credit > 0) {
+        let mut moved = 0;
+        while moved < packets
+            && self.room > 0
+            && !s.pending.is_empty()
+            && (s.kind == StreamType::Udp || s.credit > 0)
+        {
             let Some(payload) = s.pending.pop_front() else {
                 break;
             };
@@ -551,6 +609,8 @@ impl<P: Payload> Client<P> {
                 s.credit -= 1;
             }
             sent += payload.len();
+            moved += 1;
+            self.room = self.room.saturating_sub(payload.len());
             let header = Header {
                 kind: PacketType::Data,
                 stream,
@@ -569,6 +629,7 @@ impl<P: Payload> Client<P> {
             });
             self.end(stream, None, String::new());
         }
+        moved > 0
     }
 }
 

@@ -500,3 +500,18 @@ fn a_destroyed_listener_takes_no_incoming_connection() {
     assert!(e.handle_incoming(id, addr(LOCAL), addr(REMOTE)).is_none());
     assert_eq!(drain_events(&mut e), []);
 }
+
+#[test]
+fn after_end_no_drain_is_owed_since_writes_are_refused() {
+    let (mut e, id) = connected_engine();
+    e.set_high_water_mark(4.0).unwrap();
+    e.write(vec![0; 10]);
+    drain(&mut e);
+    assert!(e.needs_drain());
+    e.end().unwrap();
+    assert!(!e.needs_drain(), "a writer waiting for drain stops waiting");
+    e.handle(Input::Sent { id, len: 10 });
+    assert_eq!(drain_events(&mut e), []);
+    assert!(!e.drain_due());
+    assert_eq!(e.write(b"x".to_vec()), 0);
+}

@@ -72,6 +72,7 @@ enum Step {
     ReadHex(Option<u16>),
     ReadText(Option<u16>),
     Close,
+    End,
     Destroy,
     SendMark(u32),
     ReceiveMark(u32),
@@ -116,6 +117,7 @@ struct Model {
     buffered: usize,
     over_mark: bool,
     send_mark: usize,
+    output_ended: bool,
 }
 
 impl Model {
@@ -146,6 +148,7 @@ impl Model {
         self.reported = 0;
         self.buffered = 0;
         self.over_mark = false;
+        self.output_ended = false;
     }
 
     fn count_written(&mut self, len: usize) {
@@ -223,6 +226,7 @@ fn run(e: &mut Engine, m: &mut Model, step: Step) {
             assert!(n == 0 || n == len, "write is all or nothing: {n} of {len}");
             if n > 0 {
                 assert!(!m.destroyed);
+                assert!(!m.output_ended, "a write taken after end()");
                 m.written.push(Chunk::Ready(data));
                 m.count_written(n);
             }
@@ -286,6 +290,12 @@ fn run(e: &mut Engine, m: &mut Model, step: Step) {
             }
         }
         Step::Close => e.close(),
+        Step::End => {
+            if e.end().is_ok() {
+                m.output_ended = true;
+                m.over_mark = false;
+            }
+        }
         Step::Destroy => {
             e.destroy();
             m.destroyed = true;

@@ -1,25 +1,33 @@
-// `npm run bench`: kvsocket on Node against raw node:net, side by side in one run, on loopback.
-// Prints each measurement and the ratio kvsocket / raw (throughput: higher is better, 1.0 = as
-// fast as raw net; latency: lower is better). Stops by itself.
+// kvsocket on Node against raw node:net, side by side in one run, on loopback: bulk send and
+// receive, small-message ping-pong, and many connections echoing at once under a 256 KiB
+// high-water mark. Prints a table, then (with --json) one JSON line of rows for benches/run.js.
+// Ratios: kvsocket / raw throughput (higher is better) or kvsocket / raw time (lower is better).
+// Stops by itself.
 import net from 'node:net';
 import { Socket } from 'kvsocket';
 import { writeAll } from './stream.js';
 
 const MiB = 1024 * 1024;
+const KiB = 1024;
 const TOTAL = Number(process.env.BENCH_MIB ?? 64) * MiB;
-const CHUNK = 64 * 1024;
+const CHUNK = 64 * KiB;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const PINGS = 2000;
+const PINGS = Number(process.env.BENCH_PINGS ?? 2000);
+const SOAK_CONNS = Number(process.env.BENCH_SOAK_CONNS ?? 1000);
+const SOAK_BYTES = Number(process.env.BENCH_SOAK_MIB ?? 1) * MiB;
+const SOAK_MARK = 256 * KiB;
 const chunk = Buffer.alloc(CHUNK, 0x61);
 
-function server(onConnection) {
+function server(onConnection, options = {}) {
   return new Promise((resolve) => {
-    const s = net.createServer(onConnection).listen(0, '127.0.0.1', () => resolve(s));
+    const s = net.createServer(options, onConnection).listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve(s));
   });
 }
 const sink = () => server((c) => c.on('data', () => {}).on('end', () => c.end()));
 const source = () => server((c) => writeAll(c, TOTAL, chunk));
 const echo = () => server((c) => c.on('data', (d) => c.write(d)).on('end', () => c.end()));
+// Echoes with net's own backpressure (pipe), under the soak's high-water mark.
+const soakEcho = () => server((c) => c.pipe(c), { highWaterMark: SOAK_MARK, noDelay: true });
 
 // Upload TOTAL bytes, respecting each API's backpressure signal.
 function rawUpload(port) {
@@ -83,9 +91,51 @@ function kvPing(port) {
   });
 }
 
-async function best(fn) {
+// The soak: SOAK_CONNS connections at once, each writes SOAK_BYTES in 64 KiB writes while
+// its buffered output stays under SOAK_MARK, reads the echo back, then closes.
+function rawSoakOne(port) {
+  return new Promise((resolve, reject) => {
+    const c = net.connect({ port, host: '127.0.0.1', highWaterMark: SOAK_MARK, noDelay: true });
+    let got = 0;
+    c.on('connect', () => writeSome(c));
+    let left = SOAK_BYTES;
+    function writeSome() {
+      while (left > 0) {
+        left -= CHUNK;
+        if (!c.write(chunk)) return c.once('drain', writeSome);
+      }
+    }
+    c.on('data', (d) => { got += d.length; if (got >= SOAK_BYTES) c.end(); });
+    c.on('error', reject);
+    c.on('close', () => (got === SOAK_BYTES ? resolve() : reject(new Error(`raw soak got ${got}`))));
+  });
+}
+function kvSoakOne(port) {
+  return new Promise((resolve, reject) => {
+    const s = new Socket();
+    s.setHighWaterMark(SOAK_MARK);
+    let left = SOAK_BYTES;
+    let got = 0;
+    const pump = () => {
+      while (left > 0) {
+        left -= CHUNK;
+        s.write(chunk);
+        if (s.bufferedAmount() > SOAK_MARK) return; // drainEvent resumes
+      }
+    };
+    s.connectedEvent = pump;
+    s.drainEvent = pump;
+    s.dataAvailableEvent = () => { got += s.readBytes().length; if (got >= SOAK_BYTES) s.close(); };
+    s.errorEvent = (code) => reject(new Error(`kvsocket soak: ${code}`));
+    s.disconnectEvent = () => { s.destroy(); got === SOAK_BYTES ? resolve() : reject(new Error(`kvsocket soak got ${got}`)); };
+    s.connect('127.0.0.1', port);
+  });
+}
+const soak = (one) => (port) => Promise.all(Array.from({ length: SOAK_CONNS }, () => one(port)));
+
+async function best(fn, rounds = ROUNDS) {
   let min = Infinity;
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < rounds; i++) {
     const t = performance.now();
     await fn();
     min = Math.min(min, performance.now() - t);
@@ -94,29 +144,35 @@ async function best(fn) {
 }
 
 const rows = [];
-async function compare(name, makeServer, raw, kv, unit) {
+async function compare(row, makeServer, raw, kv, rounds = ROUNDS) {
   const srv = await makeServer();
   const port = srv.address().port;
-  // Alternate so that neither side always runs on a warmer machine.
-  const rawMs = await best(() => raw(port));
-  const kvMs = await best(() => kv(port));
+  const rawMs = await best(() => raw(port), rounds);
+  const kvMs = await best(() => kv(port), rounds);
   srv.close();
-  rows.push({ name, rawMs, kvMs, unit });
+  rows.push({ row, rawMs, kvMs });
 }
 
-await compare('upload', sink, rawUpload, kvUpload, 'throughput');
-await compare('download', source, rawDownload, kvDownload, 'throughput');
-await compare(`echo x${PINGS}`, echo, rawPing, kvPing, 'latency');
+await compare('upload', sink, rawUpload, kvUpload);
+await compare('download', source, rawDownload, kvDownload);
+await compare('echo', echo, rawPing, kvPing);
+await compare('soak', soakEcho, soak(rawSoakOne), soak(kvSoakOne), 1);
 
-console.log(`kvsocket vs node:net on 127.0.0.1 (best of ${ROUNDS}; ${TOTAL / MiB} MiB transfers)`);
-for (const { name, rawMs, kvMs, unit } of rows) {
-  if (unit === 'throughput') {
-    const raw = TOTAL / MiB / (rawMs / 1000);
-    const kv = TOTAL / MiB / (kvMs / 1000);
-    console.log(`${name.padEnd(12)} raw ${raw.toFixed(0).padStart(6)} MiB/s  kvsocket ${kv.toFixed(0).padStart(6)} MiB/s  ratio ${(kv / raw).toFixed(2)}`);
-  } else {
-    const raw = (rawMs * 1000) / PINGS;
-    const kv = (kvMs * 1000) / PINGS;
-    console.log(`${name.padEnd(12)} raw ${raw.toFixed(1).padStart(6)} µs/rt    kvsocket ${kv.toFixed(1).padStart(6)} µs/rt    ratio ${(kv / raw).toFixed(2)}`);
+const mibps = (ms) => TOTAL / MiB / (ms / 1000);
+const out = rows.map(({ row, rawMs, kvMs }) => {
+  switch (row) {
+    case 'upload':
+    case 'download':
+      return { row: `node ${row}`, unit: 'MiB/s', raw: mibps(rawMs), kv: mibps(kvMs), ratio: rawMs / kvMs, better: 'higher' };
+    case 'echo':
+      return { row: 'node echo', unit: 'µs/rt', raw: (rawMs * 1000) / PINGS, kv: (kvMs * 1000) / PINGS, ratio: kvMs / rawMs, better: 'lower' };
+    default:
+      return { row: 'node soak', unit: 'ms', raw: rawMs, kv: kvMs, ratio: kvMs / rawMs, better: 'lower' };
   }
+});
+
+console.log(`kvsocket vs node:net on 127.0.0.1, Node ${process.version} (best of ${ROUNDS}; ${TOTAL / MiB} MiB transfers; ${PINGS} round trips; soak ${SOAK_CONNS} x ${SOAK_BYTES / MiB} MiB echoed, 256 KiB marks, one run)`);
+for (const r of out) {
+  console.log(`${r.row.padEnd(14)} raw ${r.raw.toFixed(1).padStart(8)} ${r.unit.padEnd(6)} kvsocket ${r.kv.toFixed(1).padStart(8)} ${r.unit.padEnd(6)} ratio ${r.ratio.toFixed(2)} (${r.better} is better)`);
 }
+if (process.argv.includes('--json')) console.log(JSON.stringify({ rows: out }));

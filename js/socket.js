@@ -7,6 +7,9 @@ import { toBytes, lengthCap, isBlob, describe } from './bytes.js';
 import { EVENTS, enqueue } from './dispatch.js';
 import { Link } from './link.js';
 import { createBatchReader } from './batch.js';
+import { installPromises, watchSignal } from './promises.js';
+import { socketDestroyed } from './watch.js';
+import { Chunks, tailOf } from './kept.js';
 
 const DESTROYED = 'the socket was destroyed';
 const now = () => performance.now();
@@ -23,7 +26,7 @@ const ENGINE = Symbol('kvsocket engine');
  * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
  * cannot honour.
  */
-export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
+export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
   const readBatch = createBatchReader(wasm);
   // Actions of every socket wait here, in the order their engines made them, and are performed
   // by the outermost #out: a host that feeds an input while performing (synchronously) queues
@@ -69,6 +72,9 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
     #offering = null;
     #accepted = false;
     #movedTo = null;
+    // Stream bytes received and kept here, counted by the engine (js/kept.js); null until the
+    // first arrives.
+    #kept = null;
 
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
     constructor(options = undefined, internal = undefined) {
@@ -88,9 +94,11 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
         { get proxy() { return options.proxy ?? Socket.defaultProxy; } },
       );
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
+      if (options.idleTimeout !== undefined) this.setIdleTimeout(options.idleTimeout);
       if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
         throw new TypeError(`Socket: unknown protocol ${describe(options.protocol)}; expected 'tcp' or 'udp'`);
       }
+      watchSignal(this, options.signal); // js/promises.js: an abort destroys the socket
     }
 
     // ----- overridable event methods (no-ops until a script overrides them) -----
@@ -103,6 +111,7 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
     disconnectEvent() {}
     incomingConnectionEvent() {}
     drainEvent() {}
+    idleEvent() {}
     listeningEvent() {}
 
     // Types that ever had a listener: a DOM event is built and dispatched only for those, since
@@ -128,6 +137,7 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       if (refusal) return this.#fail(refusal);
       if (this.#engine.status() === 0) this.#chooseResolver();
       const ok = this.#engine.connect(host, port, now());
+      if (ok) this.#kept = null; // the engine starts an empty buffer
       this.#out();
       return ok;
     }
@@ -137,6 +147,7 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       const refusal = this.#engine.status() === 0 ? this.#refusal('listen') : '';
       if (refusal) return this.#fail(refusal);
       const ok = this.#engine.listen(port, iface, Boolean(forceIpv6));
+      if (ok) this.#kept = null; // the engine starts an empty buffer
       this.#out();
       return ok;
     }
@@ -154,6 +165,8 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       if (socket.#destroyed) return this.#fail('accept: the accepting socket was destroyed');
       if (!socket.#engine.adopt(offered.#engine)) return this.#fail(socket.#engine.lastError());
       socket.#link.adoptFrom(offered.#link);
+      socket.#kept = offered.#kept;
+      offered.#kept = null;
       offered.#accepted = true;
       offered.#movedTo = socket;
       socket.#out();
@@ -171,20 +184,35 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       return n;
     }
 
+    /** A bound UDP socket: one datagram to `ip`:`port` (an IP literal), not to the last sender.
+     * Returns the bytes queued; 0 and lastError() when the socket is not bound or the address is
+     * not an IP literal and a port 1-65535. */
+    writeTo(data, ip, port) {
+      const bytes = toBytes(data);
+      if (this.#destroyed) return 0;
+      const n = this.#engine.writeTo(bytes, ip, port);
+      this.#out();
+      return n;
+    }
+
     writeHex(hex) {
       if (typeof hex !== 'string') throw new TypeError(`writeHex: expected a string, got ${describe(hex)}`);
       return this.write(hexToBytes(hex)); // hexToBytes throws TypeError for bad hex
     }
 
     read(length) {
+      const kept = this.#takeKept(length, true);
+      if (kept !== null) return kept.length === 0 ? '' : textOfBytes(kept);
       return this.#take('read', length, '');
     }
 
     readBytes(length) {
-      return this.#take('readBytes', length, new Uint8Array(0));
+      return this.#takeKept(length, false) ?? this.#take('readBytes', length, new Uint8Array(0));
     }
 
     readHex(length) {
+      const kept = this.#takeKept(length, false);
+      if (kept !== null) return kept.length === 0 ? '' : hexOfBytes(kept);
       return this.#take('readHex', length, '');
     }
 
@@ -199,9 +227,11 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       this.#engine.destroy();
       this.#out(); // performs the abort actions
       this.#destroyed = true;
+      this.#kept = null;
       this.#lastError = DESTROYED;
       this.#clearTimer();
       this.#engine.free();
+      socketDestroyed(this); // tells js/watch.js followers (promises, streams), since no event will
     }
 
     // ----- queries and settings -----
@@ -217,6 +247,8 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
     localPort() { return this.#destroyed ? 0 : this.#engine.localPort(); }
     bytesAvailable() { return this.#destroyed ? 0 : this.#engine.bytesAvailable(); }
     bufferedAmount() { return this.#destroyed ? 0 : this.#engine.bufferedAmount(); }
+    /** True after a write took bufferedAmount() over the high-water mark, until drainEvent. */
+    needsDrain() { return this.#destroyed ? false : this.#engine.needsDrain(); }
     lastError() { return this.#destroyed ? this.#lastError : this.#engine.lastError(); }
     protocol() { return this.#destroyed ? 'tcp' : this.#engine.protocol(); }
     connectTimeout() { return this.#destroyed ? 0 : this.#engine.connectTimeout(); }
@@ -238,6 +270,51 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       this.#out();
     }
 
+    /** Half-close: our FIN after what was written; reading goes on until the peer ends, and
+     * later writes return 0. false (and lastError()) unless a Connected TCP socket. */
+    end() {
+      if (this.#destroyed) return false;
+      const ok = this.#engine.end();
+      this.#out();
+      return ok;
+    }
+
+    /** Nagle's algorithm off (true, the default) or on; Node applies it, a browser's tunnel
+     * cannot (docs/promises-and-streams.md). Returns the socket. */
+    setNoDelay(on = true) {
+      if (typeof on !== 'boolean') throw new TypeError(`setNoDelay: expected a boolean, got ${describe(on)}`);
+      if (this.#destroyed) return this;
+      this.#engine.setNoDelay(on);
+      this.#out();
+      return this;
+    }
+
+    /** TCP keep-alive on or off; probes after `delayMs` of quiet (0: the system's delay).
+     * Returns the socket. */
+    setKeepAlive(on = true, delayMs = 0) {
+      if (typeof on !== 'boolean') throw new TypeError(`setKeepAlive: expected a boolean, got ${describe(on)}`);
+      if (this.#destroyed) return this;
+      this.#engine.setKeepAlive(on, delayMs); // TypeError unless a whole number of ms from 0
+      this.#out();
+      return this;
+    }
+
+    /** idleEvent() after `ms` without a byte either way while Connected; 0 turns it off. */
+    setIdleTimeout(ms) {
+      if (this.#destroyed) return;
+      this.#engine.setIdleTimeout(ms, now()); // TypeError unless a whole number of ms from 0
+      this.#out();
+    }
+
+    idleTimeout() { return this.#destroyed ? 0 : this.#engine.idleTimeout(); }
+
+    /** Past this many unread bytes the host stops reading from the network (default 4 MiB). */
+    setReceiveHighWaterMark(bytes) {
+      if (this.#destroyed) return;
+      this.#engine.setReceiveHighWaterMark(bytes); // throws TypeError unless a positive integer
+      this.#out(); // a higher mark may resume a paused receive
+    }
+
     [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
       this.destroy();
     }
@@ -252,6 +329,15 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
 
     #refusal(command) {
       return host.refuse ? host.refuse(command, this.#link.options, this.#engine.protocol()) : '';
+    }
+
+    // The bytes of a read of kept stream bytes, or null when there are none or the engine
+    // holds the bytes of this read itself (a datagram).
+    #takeKept(length, text) {
+      if (this.#destroyed || this.#kept === null) return null;
+      const n = this.#engine.readKept(length, text);
+      this.#out(); // reading may resume a paused receive
+      return n < 0 ? null : this.#kept.take(n);
     }
 
     // A host whose transport resolves names for some options (a Wisp server, in Node) says so
@@ -290,7 +376,19 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
     // An input from the host: hand it to the engine, then act on what follows.
     #input(method, args) {
       if (this.#destroyed) return;
+      if (method === 'received' && args[2] === undefined) return this.#received(args[0], args[1]);
       this.#engine[method](...args);
+      this.#out();
+    }
+
+    // Stream bytes (no sender): kept here when the engine takes them as kept bytes; otherwise
+    // (a UDP socket, or input the engine refuses) fed as they are, for the engine to decide.
+    #received(id, data) {
+      if (data.length > 0 && this.#engine.receivedKept(id, data.length, tailOf(data))) {
+        (this.#kept ??= new Chunks()).push(data);
+      } else {
+        this.#engine.received(id, data);
+      }
       this.#out();
     }
 
@@ -384,5 +482,6 @@ export function createSocketClass({ Engine, hexToBytes, host, wasm }) {
       this.#timerAt = -1;
     }
   }
+  installPromises(Socket); // connected(), listening(), for await, once/off, Socket.connect/listen
   return Socket;
 }

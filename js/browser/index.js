@@ -6,10 +6,12 @@
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
 import {
-  initSync, Engine, hexToBytes, BrowserHost, isKvsocketProxy, isWispUrl, wispRefusal, batchHeader, batchKinds,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, BrowserHost, isKvsocketProxy, isWispUrl, wispRefusal,
+  batchHeader, batchKinds,
 } from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
+import { createDirectSockets } from '../direct/index.js';
 
 const { memory } = initSync({ module: wasmBytes() });
 
@@ -60,6 +62,8 @@ export const browserHostAdapter = {
 };
 
 export const Socket = createSocketClass({
-  Engine: BrowserEngine, hexToBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
+  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
 });
+export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
+export { SocketError } from '../promises.js';
 export default Socket;

@@ -2,10 +2,14 @@
 // import, so `Socket` is ready when `import { Socket } from 'kvsocket'` resolves (no init()
 // call), and a bundle of this entry needs no .wasm file beside it.
 
-import { initSync, Engine, hexToBytes, batchHeader, batchKinds } from '../../pkg/kvsocket.js';
+import {
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds,
+} from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
+import { createDirectSockets } from '../direct/index.js';
 import { nodeHost } from './host.js';
+import { installDuplex, toDuplex } from './duplex.js';
 import { withWisp } from './wisp.js';
 
 const { memory } = initSync({ module: wasmBytes() });
@@ -22,6 +26,10 @@ const host = {
 };
 
 export const Socket = createSocketClass({
-  Engine, hexToBytes, host: withWisp(host), wasm: { memory, batchHeader, batchKinds },
+  Engine, hexToBytes, textOfBytes, hexOfBytes, host: withWisp(host), wasm: { memory, batchHeader, batchKinds },
 });
+installDuplex(Socket);
+export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
+export { toDuplex };
+export { SocketError } from '../promises.js';
 export default Socket;

@@ -11,7 +11,7 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::engine::address::parse_host_ip;
-use crate::engine::recv::{decode_hex, length_arg};
+use crate::engine::recv::{decode_hex, decode_text, encode_hex, length_arg};
 use crate::engine::{CommandError, Engine as Core, Input};
 use convert::{action_to_js, event_to_js, parse_addr, port_arg};
 
@@ -21,6 +21,19 @@ pub fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, JsValue> {
     decode_hex(hex).ok_or_else(|| {
         js_sys::TypeError::new("writeHex: expected an even number of hex digits (0-9, a-f)").into()
     })
+}
+
+/// `read(length)`'s text for bytes a host kept (`Engine.readKept`): the engine's decoding
+/// (UTF-8, invalid sequences as U+FFFD, NUL as U+00FF).
+#[wasm_bindgen(js_name = textOfBytes)]
+pub fn decode_text_js(bytes: &[u8]) -> String {
+    decode_text(bytes)
+}
+
+/// `readHex(length)`'s text for bytes a host kept.
+#[wasm_bindgen(js_name = hexOfBytes)]
+pub fn encode_hex_js(bytes: &[u8]) -> String {
+    encode_hex(bytes)
 }
 
 /// A setting that is not a number reaches the engine as NaN, which it refuses like any other
@@ -120,6 +133,17 @@ impl Engine {
         n
     }
 
+    /// One datagram from a bound UDP socket to `ip`:`port`; 0 (and lastError) when refused.
+    #[wasm_bindgen(js_name = writeTo)]
+    pub fn write_to(&mut self, data: Vec<u8>, ip: JsValue, port: JsValue) -> u32 {
+        let ip = ip.as_string();
+        let n = self
+            .core
+            .write_to(data, ip.as_deref(), &port_arg(&port, None)) as u32;
+        self.out();
+        n
+    }
+
     pub fn read(&mut self, length: JsValue) -> String {
         let text = self
             .core
@@ -149,6 +173,18 @@ impl Engine {
             .read_bytes(length_arg(convert::length_value(&length)));
         self.out();
         bytes
+    }
+
+    /// A read of stream bytes the host keeps (`receivedKept`): how many it takes from the
+    /// front of them (`text`: by `read`'s rule), or -1 when the read is of bytes the engine
+    /// holds (a datagram): then call `read` / `readBytes` / `readHex`.
+    #[wasm_bindgen(js_name = readKept)]
+    pub fn read_kept(&mut self, length: JsValue, text: bool) -> f64 {
+        let n = self
+            .core
+            .read_kept(length_arg(convert::length_value(&length)), text);
+        self.out();
+        n.map_or(-1.0, |n| n as f64)
     }
 
     #[wasm_bindgen(js_name = readHex)]
@@ -182,6 +218,46 @@ impl Engine {
         let result = type_error(self.core.set_connect_timeout(number_or_nan(&ms)));
         self.out();
         result
+    }
+
+    /// `setNoDelay(on)`.
+    #[wasm_bindgen(js_name = setNoDelay)]
+    pub fn set_no_delay(&mut self, on: bool) {
+        self.core.set_no_delay(on);
+        self.out();
+    }
+
+    /// `setKeepAlive(on, delayMs)`; throws TypeError unless the delay is a whole number from 0.
+    #[wasm_bindgen(js_name = setKeepAlive)]
+    pub fn set_keep_alive(&mut self, on: bool, delay_ms: JsValue) -> Result<(), JsValue> {
+        let delay = if delay_ms.is_undefined() {
+            0.0
+        } else {
+            number_or_nan(&delay_ms)
+        };
+        let result = type_error(self.core.set_keep_alive(on, delay));
+        self.out();
+        result
+    }
+
+    /// `setIdleTimeout(ms)`; throws TypeError unless a whole number from 0 (0: off).
+    #[wasm_bindgen(js_name = setIdleTimeout)]
+    pub fn set_idle_timeout(&mut self, ms: JsValue, now: f64) -> Result<(), JsValue> {
+        let result = type_error(self.core.set_idle_timeout(number_or_nan(&ms), now as u64));
+        self.out();
+        result
+    }
+
+    #[wasm_bindgen(js_name = idleTimeout)]
+    pub fn idle_timeout(&self) -> f64 {
+        self.core.idle_timeout() as f64
+    }
+
+    /// `end()`: half-close; false (and lastError) unless a Connected TCP socket.
+    pub fn end(&mut self) -> bool {
+        let ok = self.core.end().is_ok();
+        self.out();
+        ok
     }
 
     /// Throws TypeError unless `bytes` is a positive integer.
@@ -254,6 +330,12 @@ impl Engine {
     #[wasm_bindgen(js_name = bufferedAmount)]
     pub fn buffered_amount(&self) -> f64 {
         self.core.buffered_amount() as f64
+    }
+
+    /// A write went over the high-water mark and its `drain` event is still owed.
+    #[wasm_bindgen(js_name = needsDrain)]
+    pub fn needs_drain(&self) -> bool {
+        self.core.needs_drain()
     }
 
     #[wasm_bindgen(js_name = isDestroyed)]
@@ -344,6 +426,20 @@ impl Engine {
         self.core.handle(Input::Received { id, data, from });
         self.out();
         Ok(())
+    }
+
+    /// `len` stream bytes arrived that the host keeps (engine::Engine::received_kept). `tail`
+    /// packs their last bytes: the count (1-3) in bits 24-31, then the bytes in order, the
+    /// last one in bits 0-7. Returns whether the engine took them (else drop them).
+    #[wasm_bindgen(js_name = receivedKept)]
+    pub fn received_kept(&mut self, id: u32, len: f64, tail: u32) -> bool {
+        let count = ((tail >> 24) as usize).min(3);
+        let bytes = [(tail >> 16) as u8, (tail >> 8) as u8, tail as u8];
+        let taken = self
+            .core
+            .received_kept(id, len.max(0.0) as usize, &bytes[3 - count..]);
+        self.out();
+        taken
     }
 
     pub fn sent(&mut self, id: u32, len: f64) {

@@ -7,14 +7,68 @@ use std::net::SocketAddr;
 /// read never mixes two of them.
 #[derive(Debug, Default)]
 pub struct RecvBuffer {
-    /// Stream bytes as they arrived, one chunk per receive, the first one read up to `head`.
-    /// Chunks are moved in and, when a read takes exactly one whole chunk (the common case of a
-    /// script reading on every dataAvailable), moved out: the bytes are not copied inside wasm.
-    chunks: VecDeque<Vec<u8>>,
+    /// Stream bytes as they arrived, one piece per receive, the first one read up to `head`.
+    /// Owned pieces are moved in and, when a read takes exactly one whole piece (the common case
+    /// of a script reading on every dataAvailable), moved out: the bytes are not copied inside
+    /// wasm. Kept pieces are bytes the host holds (docs/design.md, the receive path).
+    chunks: VecDeque<Piece>,
     head: usize,
     stream_len: usize,
     datagrams: VecDeque<(Vec<u8>, Option<SocketAddr>)>,
     datagram_bytes: usize,
+}
+
+/// One receive's stream bytes: the bytes themselves, or only their count and last bytes when
+/// the host keeps them (a JS host keeps the chunk the network gave it, so that a read of exactly
+/// that chunk hands it out without a copy). The last bytes are what the UTF-8 rule of a text
+/// read looks at.
+#[derive(Debug)]
+enum Piece {
+    Owned(Vec<u8>),
+    Kept { len: usize, tail: Tail },
+}
+
+/// The last (up to 3) bytes of a kept piece.
+#[derive(Debug, Clone, Copy)]
+struct Tail {
+    bytes: [u8; 3],
+    len: u8,
+}
+
+impl Tail {
+    fn of(bytes: &[u8]) -> Tail {
+        let n = bytes.len().min(3);
+        let mut tail = Tail {
+            bytes: [0; 3],
+            len: n as u8,
+        };
+        tail.bytes[..n].copy_from_slice(&bytes[bytes.len() - n..]);
+        tail
+    }
+}
+
+impl Piece {
+    fn len(&self) -> usize {
+        match self {
+            Piece::Owned(data) => data.len(),
+            Piece::Kept { len, .. } => *len,
+        }
+    }
+
+    fn is_kept(&self) -> bool {
+        matches!(self, Piece::Kept { .. })
+    }
+
+    /// The bytes of the piece from `start`, read backwards, as far as they are known.
+    fn known_tail(&self, start: usize) -> &[u8] {
+        match self {
+            Piece::Owned(data) => &data[start..],
+            Piece::Kept { len, tail } => {
+                let known = usize::from(tail.len).min(len - start);
+                &tail.bytes[usize::from(tail.len) - known..usize::from(tail.len)]
+            }
+        }
+    }
 }
 
 impl RecvBuffer {
@@ -31,43 +85,90 @@ impl RecvBuffer {
     pub fn push_stream(&mut self, data: Vec<u8>) {
         if !data.is_empty() {
             self.stream_len += data.len();
-            self.chunks.push_back(data);
+            self.chunks.push_back(Piece::Owned(data));
         }
     }
 
-    /// Appends one datagram.
-    pub fn push_datagram(&mut self, data: Vec<u8>, from: Option<SocketAddr>) {
-        self.datagram_bytes += data.len();
-        self.datagrams.push_back((data, from));
+    /// Appends `len` stream bytes that the host keeps; `tail` is their last bytes (at least the
+    /// last 3 when there are that many; more are ignored).
+    pub fn push_kept(&mut self, len: usize, tail: &[u8]) {
+        if len > 0 {
+            self.stream_len += len;
+            let tail = Tail::of(&tail[tail.len().saturating_sub(len)..]);
+            self.chunks.push_back(Piece::Kept { len, tail });
+        }
     }
 
-    /// Takes stream bytes per docs/spec.md's length rule. With `keep_partial_char`, a read of
-    /// everything leaves an incomplete UTF-8 sequence at the end for the next read.
-    pub fn take_stream(&mut self, length: Option<usize>, keep_partial_char: bool) -> Vec<u8> {
+    /// Whether the stream bytes buffered are kept by the host (false when there are none).
+    pub fn stream_is_kept(&self) -> bool {
+        self.chunks.front().is_some_and(Piece::is_kept)
+    }
+
+    /// Whether datagrams wait (a read takes from the oldest one first).
+    pub fn has_datagrams(&self) -> bool {
+        !self.datagrams.is_empty()
+    }
+
+    /// How many stream bytes a read takes, per docs/spec.md's length rule. With
+    /// `keep_partial_char`, a read of everything leaves an incomplete UTF-8 sequence at the end
+    /// for the next read.
+    fn stream_count(&self, length: Option<usize>, keep_partial_char: bool) -> usize {
         let available = self.stream_len;
-        let n = match length {
+        match length {
             Some(n) if n < available => n,
             _ if keep_partial_char => available - incomplete_utf8_tail(&self.last_bytes(3)),
             _ => available,
-        };
+        }
+    }
+
+    /// Takes stream bytes per docs/spec.md's length rule (see `stream_count`). Kept pieces among
+    /// them (a host mixing both forms) contribute no bytes.
+    pub fn take_stream(&mut self, length: Option<usize>, keep_partial_char: bool) -> Vec<u8> {
+        let n = self.stream_count(length, keep_partial_char);
         self.stream_len -= n;
         if self.head == 0 && self.chunks.front().is_some_and(|c| c.len() == n) {
-            return self.chunks.pop_front().unwrap_or_default();
+            if let Some(Piece::Owned(data)) = self.chunks.pop_front() {
+                return data;
+            }
+            return Vec::new();
         }
         let mut out = Vec::with_capacity(n);
-        while out.len() < n {
+        let mut left = n;
+        while left > 0 {
             let Some(front) = self.chunks.front() else {
                 break;
             };
-            let take = (front.len() - self.head).min(n - out.len());
-            out.extend_from_slice(&front[self.head..self.head + take]);
-            self.head += take;
-            if self.head == front.len() {
-                self.chunks.pop_front();
-                self.head = 0;
+            let take = (front.len() - self.head).min(left);
+            if let Piece::Owned(data) = front {
+                out.extend_from_slice(&data[self.head..self.head + take]);
             }
+            left -= take;
+            self.advance(take);
         }
         out
+    }
+
+    /// Takes stream bytes the host keeps, per the same rule as `take_stream`, and returns how
+    /// many: the host takes that many from the front of what it keeps.
+    pub fn take_kept(&mut self, length: Option<usize>, keep_partial_char: bool) -> usize {
+        let n = self.stream_count(length, keep_partial_char);
+        self.stream_len -= n;
+        let mut left = n;
+        while left > 0 && !self.chunks.is_empty() {
+            let take = (self.chunks[0].len() - self.head).min(left);
+            left -= take;
+            self.advance(take);
+        }
+        n
+    }
+
+    /// Moves past `n` bytes of the front piece (at most what is left of it).
+    fn advance(&mut self, n: usize) {
+        self.head += n;
+        if self.chunks.front().is_some_and(|c| self.head >= c.len()) {
+            self.chunks.pop_front();
+            self.head = 0;
+        }
     }
 
     /// The last `k` (or fewer) stream bytes, in order.
@@ -75,7 +176,7 @@ impl RecvBuffer {
         let mut tail = Vec::with_capacity(k);
         for (i, chunk) in self.chunks.iter().enumerate().rev() {
             let start = if i == 0 { self.head } else { 0 };
-            for &b in chunk[start..].iter().rev() {
+            for &b in chunk.known_tail(start).iter().rev() {
                 if tail.len() == k {
                     break;
                 }
@@ -101,6 +202,12 @@ impl RecvBuffer {
             data.truncate(n);
         }
         Some((data, from))
+    }
+
+    /// Appends one datagram.
+    pub fn push_datagram(&mut self, data: Vec<u8>, from: Option<SocketAddr>) {
+        self.datagram_bytes += data.len();
+        self.datagrams.push_back((data, from));
     }
 }
 

@@ -44,6 +44,7 @@ class BindgenDriver {
   read(length) { return this.e.read(length); }
   readBytes(length) { return this.e.readBytes(length); }
   readHex(length) { return this.e.readHex(length); }
+  readKept(length, text) { const n = this.e.readKept(length, text); return n < 0 ? null : n; }
   close() { this.e.close(); }
   destroy() { this.e.destroy(); }
   setProtocol(name) { return this.e.setProtocol(name); }
@@ -69,6 +70,7 @@ class BindgenDriver {
   connected(id, [lip, lport], [rip, rport]) { this.e.connected(id, lip, lport, rip, rport); }
   connectFailed(id, error) { this.e.connectFailed(id, error); }
   received(id, bytes, from) { this.e.received(id, bytes, from?.[0], from?.[1]); }
+  receivedKept(id, bytes) { return this.e.receivedKept(id, bytes.length, packTail(bytes)); }
   sent(id, len) { this.e.sent(id, len); }
   peerClosed(id) { this.e.peerClosed(id); }
   closed(id) { this.e.closed(id); }
@@ -91,6 +93,12 @@ class BindgenDriver {
     const e = this.e.pollEvent();
     return e === undefined ? undefined : { ...e };
   }
+}
+
+/** The last (up to 3) bytes, packed as the wasm-bindgen `receivedKept` takes them. */
+function packTail(bytes) {
+  const tail = bytes.slice(-3);
+  return ((tail.length << 24) | tail.reduce((packed, b) => packed * 256 + b, 0)) >>> 0;
 }
 
 function throwsNot(f) {
@@ -185,6 +193,7 @@ class ComponentDriver {
   read(n) { return this.s.readText(length(n)); }
   readBytes(n) { return this.s.readBytes(length(n)); }
   readHex(n) { return this.s.readHex(length(n)); }
+  readKept(n, text) { const k = this.s.readKept(length(n), text); return k === undefined ? null : Number(k); }
   close() { this.s.close(); }
   destroy() { this.s.destroy(); }
   setProtocol(name) {
@@ -219,6 +228,7 @@ class ComponentDriver {
   received(id, data, from) {
     this.handle('received', { id, data, from: from ? this.addr(from) : undefined });
   }
+  receivedKept(id, bytes) { return this.s.receivedKept(id, BigInt(bytes.length), bytes.slice(-3)); }
   sent(id, len) { this.handle('sent', { id, len: BigInt(len) }); }
   peerClosed(id) { this.handle('peer-closed', id); }
   closed(id) { this.handle('closed', id); }
@@ -298,7 +308,7 @@ class ComponentDriver {
 // ----- the recorder -----------------------------------------------------------------------------
 
 const INPUTS = new Set([
-  'resolved', 'connected', 'connectFailed', 'received', 'sent', 'peerClosed', 'closed', 'failed',
+  'resolved', 'connected', 'connectFailed', 'received', 'receivedKept', 'sent', 'peerClosed', 'closed', 'failed',
   'listening', 'listenFailed', 'incoming', 'timeout',
 ]);
 

@@ -17,6 +17,32 @@ async function same(session) {
 }
 
 const types = (events) => events.map((e) => e.type);
+
+test('stream bytes the host keeps: counted, read by count, the UTF-8 rule from their last bytes', async () => {
+  const log = await same((s) => {
+    s.connect('127.0.0.1', 6667, 0);
+    const { id } = s.lastAction('connect');
+    s.receivedKept(id + 1000, utf8('stale'));
+    s.connected(id, ['127.0.0.1', 50000], ['127.0.0.1', 6667]);
+    s.receivedKept(id, utf8('PING'));
+    // 'é' split over two receives: a text read of everything leaves its first byte.
+    s.receivedKept(id, bytes(0x20, 0xc3));
+    s.bytesAvailable();
+    s.readKept(2, false);
+    s.readKept(0, true);
+    s.receivedKept(id, bytes(0xa9));
+    s.readKept(0, true);
+    s.received(id, utf8('held'));
+    s.readKept(0, false);
+    s.readBytes();
+    s.setProtocol('udp');
+    s.close();
+    s.receivedKept(id, utf8('late'));
+  });
+  assert.deepStrictEqual(calls(log, 'receivedKept'), [false, true, true, true, false]);
+  assert.deepStrictEqual(calls(log, 'readKept'), [2, 3, 2, null]);
+  assert.deepStrictEqual(calls(log, 'bytesAvailable'), [6]);
+});
 const calls = (log, name) => log.filter((l) => l.call === name).map((l) => l.result);
 
 test('connect by IP literal, write, receive, read, peer close', async () => {

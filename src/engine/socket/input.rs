@@ -40,6 +40,7 @@ impl Engine {
                 self.fail_connect(ErrorCode::SocketTimeout);
             }
         }
+        self.idle_tick(now);
     }
 
     fn on_listening(&mut self, id: ConnId, local: SocketAddr) {
@@ -170,6 +171,32 @@ impl Engine {
             (State::Bound { .. }, Protocol::Udp) => self.recv.push_datagram(data, from),
             _ => return,
         }
+        self.after_received(id);
+    }
+
+    /// `len` stream bytes arrived that the host keeps itself (a JS host keeps the chunk the
+    /// network gave it: docs/design.md, the receive path); `tail` is their last bytes (the
+    /// last 3 at least, when there are that many), which the UTF-8 rule of `read_text` needs.
+    /// Taken on the same terms as `Input::Received`'s stream bytes, and read with
+    /// [`Engine::read_kept`]. Returns whether they were taken: when not (a stale id, a status
+    /// that takes no input, a UDP socket), the host drops them (a UDP host feeds
+    /// `Input::Received` instead). A host keeps all of a connection's stream bytes or none.
+    pub fn received_kept(&mut self, id: ConnId, len: usize, tail: &[u8]) -> bool {
+        let takes = !self.destroyed
+            && len > 0
+            && self.state.id() == Some(id)
+            && self.protocol == Protocol::Tcp
+            && matches!(self.state, State::Connected(_) | State::Closing(_));
+        if takes {
+            self.recv.push_kept(len, tail);
+            self.after_received(id);
+        }
+        takes
+    }
+
+    /// Bytes were buffered: dataAvailable, and a pause past the receive high-water mark.
+    fn after_received(&mut self, id: ConnId) {
+        self.note_activity();
         self.events.push_back(Event::DataAvailable(self.recv.len()));
         if !self.reading_paused
             && self.protocol == Protocol::Tcp
@@ -185,6 +212,7 @@ impl Engine {
             return;
         }
         self.buffered = self.buffered.saturating_sub(len);
+        self.note_activity();
         self.check_drain();
         self.check_flushed();
     }

@@ -10,7 +10,7 @@ impl Engine {
     /// `read(length)`: text per docs/spec.md (UTF-8, NUL as U+00FF, no split character in a read of
     /// everything while the connection is open).
     pub fn read_text(&mut self, length: Option<usize>) -> String {
-        let keep_partial = matches!(self.state, State::Connected(_) | State::Closing(_));
+        let keep_partial = self.keeps_partial_char();
         decode_text(&self.take(length, keep_partial))
     }
 
@@ -22,6 +22,28 @@ impl Engine {
     /// `readHex(length)`: lowercase hex of the bytes.
     pub fn read_hex(&mut self, length: Option<usize>) -> String {
         encode_hex(&self.take(length, false))
+    }
+
+    /// A read of stream bytes the host keeps ([`Engine::received_kept`]): how many bytes it
+    /// takes from the front of what the host keeps, by the same rules as `read_bytes` or, with
+    /// `text`, `read_text` (the host then decodes them with `recv::decode_text`). `None` when
+    /// the read is of bytes the engine holds (a datagram, stream bytes fed with
+    /// `Input::Received`): nothing is taken, call `read_text` / `read_bytes` / `read_hex`.
+    pub fn read_kept(&mut self, length: Option<usize>, text: bool) -> Option<usize> {
+        let owned_stream = !self.recv.is_empty() && !self.recv.stream_is_kept();
+        if self.recv.has_datagrams() || owned_stream {
+            return None;
+        }
+        let keep_partial = text && self.keeps_partial_char();
+        let n = self.recv.take_kept(length, keep_partial);
+        self.maybe_resume_reading();
+        Some(n)
+    }
+
+    /// A text read of everything leaves an incomplete character for later while more bytes
+    /// can still arrive.
+    fn keeps_partial_char(&self) -> bool {
+        matches!(self.state, State::Connected(_) | State::Closing(_))
     }
 
     fn take(&mut self, length: Option<usize>, keep_partial: bool) -> Vec<u8> {

@@ -1,0 +1,183 @@
+//! Stream bytes the host keeps (`received_kept` / `read_kept`): the engine decides what a read
+//! takes from counts and last bytes alone, exactly as it does for bytes it holds. The property
+//! test at the end runs one script against both forms and compares every read.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::*;
+use kvsocket::engine::recv::decode_text;
+use kvsocket::engine::*;
+use proptest::prelude::*;
+
+/// The host's side of the kept form: the bytes, in order, as a JS host keeps them.
+#[derive(Default)]
+struct Kept {
+    bytes: Vec<u8>,
+}
+
+impl Kept {
+    fn receive(&mut self, e: &mut Engine, id: ConnId, data: &[u8]) -> bool {
+        let taken = e.received_kept(id, data.len(), data);
+        if taken {
+            self.bytes.extend_from_slice(data);
+        }
+        taken
+    }
+
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        self.bytes.drain(..n).collect()
+    }
+}
+
+#[test]
+fn kept_bytes_are_counted_and_announced_like_held_ones() {
+    let (mut e, id) = connected_engine();
+    drain(&mut e);
+    let mut host = Kept::default();
+    assert!(host.receive(&mut e, id, b"hello "));
+    assert!(host.receive(&mut e, id, b"world"));
+    assert_eq!(e.bytes_available(), 11);
+    assert_eq!(
+        drain_events(&mut e),
+        [Event::DataAvailable(6), Event::DataAvailable(11)]
+    );
+    let n = e.read_kept(Some(8), false).unwrap();
+    assert_eq!(host.take(n), b"hello wo");
+    let n = e.read_kept(None, false).unwrap();
+    assert_eq!(host.take(n), b"rld");
+    assert_eq!(e.bytes_available(), 0);
+    assert_eq!(
+        e.read_kept(None, true),
+        Some(0),
+        "nothing buffered: an empty read"
+    );
+}
+
+#[test]
+fn a_text_read_keeps_an_incomplete_character_for_the_next_read() {
+    let (mut e, id) = connected_engine();
+    let mut host = Kept::default();
+    let euro = "€".as_bytes(); // e2 82 ac
+    host.receive(&mut e, id, b"a");
+    host.receive(&mut e, id, &euro[..1]);
+    host.receive(&mut e, id, &euro[1..2]);
+    let n = e.read_kept(None, true).unwrap();
+    assert_eq!(decode_text(&host.take(n)), "a");
+    host.receive(&mut e, id, &euro[2..]);
+    let n = e.read_kept(None, true).unwrap();
+    assert_eq!(decode_text(&host.take(n)), "€");
+    // Binary reads take everything.
+    host.receive(&mut e, id, &euro[..2]);
+    assert_eq!(e.read_kept(None, false), Some(2));
+}
+
+#[test]
+fn kept_bytes_are_refused_where_received_bytes_would_be() {
+    let (mut e, id) = connected_engine();
+    assert!(!e.received_kept(id + 1000, 3, b"abc"), "a stale id");
+    assert!(!e.received_kept(id, 0, b""), "nothing");
+    assert_eq!(e.bytes_available(), 0);
+    let (mut udp, uid) = connected_udp_engine();
+    assert!(
+        !udp.received_kept(uid, 3, b"abc"),
+        "UDP: datagrams are fed with their bytes"
+    );
+    let (mut listener, lid) = listening_engine();
+    assert!(!listener.received_kept(lid, 3, b"abc"));
+    let mut fresh = Engine::new();
+    assert!(!fresh.received_kept(1, 3, b"abc"));
+}
+
+#[test]
+fn reads_of_the_engines_own_bytes_are_not_kept_reads() {
+    let (mut udp, uid) = connected_udp_engine();
+    udp.handle(Input::Received {
+        id: uid,
+        data: b"dgram".to_vec(),
+        from: None,
+    });
+    assert_eq!(udp.read_kept(None, false), None);
+    assert_eq!(udp.read_bytes(None), b"dgram");
+    let (mut e, id) = connected_engine();
+    e.handle(Input::Received {
+        id,
+        data: b"held".to_vec(),
+        from: None,
+    });
+    assert_eq!(e.read_kept(None, false), None);
+    assert_eq!(e.bytes_available(), 4, "nothing was taken");
+}
+
+#[test]
+fn reading_kept_bytes_resumes_a_paused_receive() {
+    let (mut e, id) = connected_engine();
+    e.set_receive_high_water_mark(10.0).unwrap();
+    drain(&mut e);
+    let mut host = Kept::default();
+    host.receive(&mut e, id, &[7; 16]);
+    assert_eq!(drain_actions(&mut e), [Action::PauseReading { id }]);
+    let n = e.read_kept(Some(8), false).unwrap();
+    assert_eq!(host.take(n).len(), 8);
+    assert_eq!(drain_actions(&mut e), [Action::ResumeReading { id }]);
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Receive(Vec<u8>),
+    ReadBytes(Option<usize>),
+    ReadText(Option<usize>),
+    PeerClosed,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    // Bytes around UTF-8 boundaries and NUL: multi-byte leads, continuations, ASCII.
+    let byte = prop_oneof![
+        Just(0u8),
+        Just(b'a'),
+        Just(0xe2),
+        Just(0x82),
+        Just(0xac),
+        any::<u8>()
+    ];
+    prop_oneof![
+        3 => prop::collection::vec(byte, 1..6).prop_map(Step::Receive),
+        2 => prop::option::of(1usize..8).prop_map(Step::ReadBytes),
+        2 => prop::option::of(1usize..8).prop_map(Step::ReadText),
+        1 => Just(Step::PeerClosed),
+    ]
+}
+
+proptest! {
+    /// The same script against an engine holding the bytes and one counting kept bytes: every
+    /// read returns the same bytes or text, every event is the same.
+    #[test]
+    fn kept_and_held_bytes_read_the_same(steps in prop::collection::vec(step(), 1..40)) {
+        let (mut held, hid) = connected_engine();
+        let (mut kept, kid) = connected_engine();
+        let mut host = Kept::default();
+        for step in steps {
+            match step {
+                Step::Receive(data) => {
+                    held.handle(Input::Received { id: hid, data: data.clone(), from: None });
+                    let taken = host.receive(&mut kept, kid, &data);
+                    prop_assert_eq!(taken, held.status() == Status::Connected);
+                }
+                Step::ReadBytes(len) => {
+                    let n = kept.read_kept(len, false).unwrap();
+                    prop_assert_eq!(host.take(n), held.read_bytes(len));
+                }
+                Step::ReadText(len) => {
+                    let n = kept.read_kept(len, true).unwrap();
+                    prop_assert_eq!(decode_text(&host.take(n)), held.read_text(len));
+                }
+                Step::PeerClosed => {
+                    held.handle(Input::PeerClosed { id: hid });
+                    kept.handle(Input::PeerClosed { id: kid });
+                }
+            }
+            prop_assert_eq!(drain_events(&mut kept), drain_events(&mut held));
+            prop_assert_eq!(kept.bytes_available(), held.bytes_available());
+        }
+    }
+}

@@ -7,6 +7,8 @@ import { toBytes, lengthCap, isBlob, describe } from './bytes.js';
 import { EVENTS, enqueue } from './dispatch.js';
 import { Link } from './link.js';
 import { createBatchReader } from './batch.js';
+import { installPromises, watchSignal } from './promises.js';
+import { socketDestroyed } from './watch.js';
 import { Chunks, tailOf } from './kept.js';
 
 const DESTROYED = 'the socket was destroyed';
@@ -92,9 +94,11 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         { get proxy() { return options.proxy ?? Socket.defaultProxy; } },
       );
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
+      if (options.idleTimeout !== undefined) this.setIdleTimeout(options.idleTimeout);
       if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
         throw new TypeError(`Socket: unknown protocol ${describe(options.protocol)}; expected 'tcp' or 'udp'`);
       }
+      watchSignal(this, options.signal); // js/promises.js: an abort destroys the socket
     }
 
     // ----- overridable event methods (no-ops until a script overrides them) -----
@@ -107,6 +111,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     disconnectEvent() {}
     incomingConnectionEvent() {}
     drainEvent() {}
+    idleEvent() {}
     listeningEvent() {}
 
     // Types that ever had a listener: a DOM event is built and dispatched only for those, since
@@ -179,6 +184,17 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       return n;
     }
 
+    /** A bound UDP socket: one datagram to `ip`:`port` (an IP literal), not to the last sender.
+     * Returns the bytes queued; 0 and lastError() when the socket is not bound or the address is
+     * not an IP literal and a port 1-65535. */
+    writeTo(data, ip, port) {
+      const bytes = toBytes(data);
+      if (this.#destroyed) return 0;
+      const n = this.#engine.writeTo(bytes, ip, port);
+      this.#out();
+      return n;
+    }
+
     writeHex(hex) {
       if (typeof hex !== 'string') throw new TypeError(`writeHex: expected a string, got ${describe(hex)}`);
       return this.write(hexToBytes(hex)); // hexToBytes throws TypeError for bad hex
@@ -215,6 +231,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#lastError = DESTROYED;
       this.#clearTimer();
       this.#engine.free();
+      socketDestroyed(this); // tells js/watch.js followers (promises, streams), since no event will
     }
 
     // ----- queries and settings -----
@@ -230,6 +247,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     localPort() { return this.#destroyed ? 0 : this.#engine.localPort(); }
     bytesAvailable() { return this.#destroyed ? 0 : this.#engine.bytesAvailable(); }
     bufferedAmount() { return this.#destroyed ? 0 : this.#engine.bufferedAmount(); }
+    /** True after a write took bufferedAmount() over the high-water mark, until drainEvent. */
+    needsDrain() { return this.#destroyed ? false : this.#engine.needsDrain(); }
     lastError() { return this.#destroyed ? this.#lastError : this.#engine.lastError(); }
     protocol() { return this.#destroyed ? 'tcp' : this.#engine.protocol(); }
     connectTimeout() { return this.#destroyed ? 0 : this.#engine.connectTimeout(); }
@@ -249,6 +268,51 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (this.#destroyed) return;
       this.#engine.setHighWaterMark(bytes); // throws TypeError unless a positive integer
       this.#out();
+    }
+
+    /** Half-close: our FIN after what was written; reading goes on until the peer ends, and
+     * later writes return 0. false (and lastError()) unless a Connected TCP socket. */
+    end() {
+      if (this.#destroyed) return false;
+      const ok = this.#engine.end();
+      this.#out();
+      return ok;
+    }
+
+    /** Nagle's algorithm off (true, the default) or on; Node applies it, a browser's tunnel
+     * cannot (docs/promises-and-streams.md). Returns the socket. */
+    setNoDelay(on = true) {
+      if (typeof on !== 'boolean') throw new TypeError(`setNoDelay: expected a boolean, got ${describe(on)}`);
+      if (this.#destroyed) return this;
+      this.#engine.setNoDelay(on);
+      this.#out();
+      return this;
+    }
+
+    /** TCP keep-alive on or off; probes after `delayMs` of quiet (0: the system's delay).
+     * Returns the socket. */
+    setKeepAlive(on = true, delayMs = 0) {
+      if (typeof on !== 'boolean') throw new TypeError(`setKeepAlive: expected a boolean, got ${describe(on)}`);
+      if (this.#destroyed) return this;
+      this.#engine.setKeepAlive(on, delayMs); // TypeError unless a whole number of ms from 0
+      this.#out();
+      return this;
+    }
+
+    /** idleEvent() after `ms` without a byte either way while Connected; 0 turns it off. */
+    setIdleTimeout(ms) {
+      if (this.#destroyed) return;
+      this.#engine.setIdleTimeout(ms, now()); // TypeError unless a whole number of ms from 0
+      this.#out();
+    }
+
+    idleTimeout() { return this.#destroyed ? 0 : this.#engine.idleTimeout(); }
+
+    /** Past this many unread bytes the host stops reading from the network (default 4 MiB). */
+    setReceiveHighWaterMark(bytes) {
+      if (this.#destroyed) return;
+      this.#engine.setReceiveHighWaterMark(bytes); // throws TypeError unless a positive integer
+      this.#out(); // a higher mark may resume a paused receive
     }
 
     [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
@@ -418,5 +482,6 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#timerAt = -1;
     }
   }
+  installPromises(Socket); // connected(), listening(), for await, once/off, Socket.connect/listen
   return Socket;
 }

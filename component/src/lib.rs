@@ -94,6 +94,11 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().write(data) as u32
     }
 
+    fn write_to(&self, data: Vec<u8>, host: String, port: wit::PortArg) -> u32 {
+        let port = port_arg(port);
+        self.core.borrow_mut().write_to(data, Some(&host), &port) as u32
+    }
+
     fn reserve(&self, len: u64) -> Option<u32> {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         self.core.borrow_mut().reserve(len)
@@ -134,6 +139,26 @@ impl wit::GuestSocket for EngineSocket {
 
     fn set_connect_timeout(&self, ms: wit::Millis) -> Result<(), String> {
         message(self.core.borrow_mut().set_connect_timeout(ms as f64))
+    }
+
+    fn set_no_delay(&self, on: bool) {
+        self.core.borrow_mut().set_no_delay(on)
+    }
+
+    fn set_keep_alive(&self, on: bool, delay_ms: f64) -> Result<(), String> {
+        message(self.core.borrow_mut().set_keep_alive(on, delay_ms))
+    }
+
+    fn set_idle_timeout(&self, ms: f64, now: wit::Millis) -> Result<(), String> {
+        message(self.core.borrow_mut().set_idle_timeout(ms, now))
+    }
+
+    fn idle_timeout(&self) -> wit::Millis {
+        self.core.borrow().idle_timeout()
+    }
+
+    fn end(&self) -> Result<(), String> {
+        message(self.core.borrow_mut().end())
     }
 
     fn set_high_water_mark(&self, bytes: u64) -> Result<(), String> {
@@ -193,6 +218,10 @@ impl wit::GuestSocket for EngineSocket {
 
     fn buffered_amount(&self) -> u64 {
         self.core.borrow().buffered_amount() as u64
+    }
+
+    fn needs_drain(&self) -> bool {
+        self.core.borrow().needs_drain()
     }
 
     fn is_destroyed(&self) -> bool {

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use crate::engine::{Action, Engine as Core, Event, Protocol};
 
 /// Record kinds, actions then events; a kind's number is its index + 1.
-pub const KINDS: [&str; 19] = [
+pub const KINDS: [&str; 22] = [
     "resolve",
     "connect",
     "connectName",
@@ -27,6 +27,8 @@ pub const KINDS: [&str; 19] = [
     "pause",
     "resume",
     "listen",
+    "endOutput",
+    "configure",
     "stateChanged",
     "hostFound",
     "connected",
@@ -37,6 +39,7 @@ pub const KINDS: [&str; 19] = [
     "incomingConnection",
     "drain",
     "listening",
+    "idle",
 ];
 
 const fn kind(name: &str) -> u32 {
@@ -73,6 +76,9 @@ const ABORT: u32 = kind("abort");
 const PAUSE: u32 = kind("pause");
 const RESUME: u32 = kind("resume");
 const LISTEN: u32 = kind("listen");
+const END_OUTPUT: u32 = kind("endOutput");
+const CONFIGURE: u32 = kind("configure");
+const IDLE: u32 = kind("idle");
 const STATE_CHANGED: u32 = kind("stateChanged");
 const HOST_FOUND: u32 = kind("hostFound");
 const CONNECTED: u32 = kind("connected");
@@ -182,6 +188,16 @@ impl Batch {
                 }
             }
             Action::Shutdown { .. } => self.record(SHUTDOWN, &[id]),
+            Action::EndOutput { .. } => self.record(END_OUTPUT, &[id]),
+            // keep-alive: 0 off, else 1 + the delay in ms (0: the system's), saturated to u32.
+            Action::Configure {
+                no_delay,
+                keep_alive,
+                ..
+            } => {
+                let keep = keep_alive.map_or(0, |ms| u32::try_from(ms).unwrap_or(u32::MAX - 1) + 1);
+                self.record(CONFIGURE, &[id, no_delay.into(), keep]);
+            }
             Action::Abort { .. } => self.record(ABORT, &[id]),
             Action::PauseReading { .. } => self.record(PAUSE, &[id]),
             Action::ResumeReading { .. } => self.record(RESUME, &[id]),
@@ -232,6 +248,7 @@ impl Batch {
             }
             Event::IncomingConnection => self.record(INCOMING_CONNECTION, &[]),
             Event::Drain => self.record(DRAIN, &[]),
+            Event::Idle => self.record(IDLE, &[]),
             Event::Listening { local } => {
                 let [o, l] = self.ip(&local);
                 self.record(LISTENING, &[o, l, local.port().into()]);

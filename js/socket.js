@@ -7,7 +7,7 @@ import { toBytes, lengthCap, isBlob, describe } from './bytes.js';
 import { EVENTS, enqueue } from './dispatch.js';
 import { Link } from './link.js';
 import { createBatchReader } from './batch.js';
-import { Chunks, tailOf } from './kept.js';
+import { Chunks, KeptOut, tailOf } from './kept.js';
 
 const DESTROYED = 'the socket was destroyed';
 const now = () => performance.now();
@@ -73,6 +73,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // Stream bytes received and kept here, counted by the engine (js/kept.js); null until the
     // first arrives.
     #kept = null;
+    // Written bytes the engine counts and sends as `sendKept` (js/kept.js); null until used.
+    #keptOut = null;
 
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
     constructor(options = undefined, internal = undefined) {
@@ -161,7 +163,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (!socket.#engine.adopt(offered.#engine)) return this.#fail(socket.#engine.lastError());
       socket.#link.adoptFrom(offered.#link);
       socket.#kept = offered.#kept;
+      socket.#keptOut = offered.#keptOut;
       offered.#kept = null;
+      offered.#keptOut = null;
       offered.#accepted = true;
       offered.#movedTo = socket;
       socket.#out();
@@ -174,6 +178,19 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       let bytes = toBytes(data);
       if (this.#destroyed) return 0;
       if (bytes.length > cap) bytes = bytes.subarray(0, cap);
+      if (bytes.length === 0) return 0;
+      // TCP: the bytes stay here and the engine counts them. The caller's view is copied (a
+      // string's or an array's bytes are already ours), so that later changes to it are not
+      // sent: the one copy on the way out.
+      const taken = this.#engine.writeKept(bytes.length);
+      if (taken > 0) {
+        const ours = typeof data === 'string' || Array.isArray(data);
+        (this.#keptOut ??= new KeptOut()).push(ours ? bytes : bytes.slice());
+        this.#out();
+        return taken;
+      }
+      // Not taken that way (UDP datagrams are written with their bytes, or the status takes
+      // no writes and write says so): as bytes.
       const n = this.#engine.write(bytes);
       this.#out();
       return n;
@@ -212,6 +229,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#out(); // performs the abort actions
       this.#destroyed = true;
       this.#kept = null;
+      this.#keptOut = null;
       this.#lastError = DESTROYED;
       this.#clearTimer();
       this.#engine.free();
@@ -353,7 +371,11 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       }
       this.#armTimer(deadline);
       if (actions.length === 0) return;
-      for (let i = 0; i < actions.length; i++) pending.push(this, actions[i]);
+      for (let i = 0; i < actions.length; i++) {
+        const a = actions[i];
+        // Kept bytes are taken now, in the engine's order (a later call may add more).
+        pending.push(this, a.type === 'sendKept' ? { type: 'send', id: a.id, data: this.#keptOut.take(a.start, a.len) } : a);
+      }
       performPending();
     }
 

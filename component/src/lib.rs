@@ -94,6 +94,11 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().write(data) as u32
     }
 
+    fn write_kept(&self, len: u64) -> u64 {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        self.core.borrow_mut().write_kept(len) as u64
+    }
+
     fn reserve(&self, len: u64) -> Option<u32> {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         self.core.borrow_mut().reserve(len)

@@ -90,6 +90,12 @@ pub fn action_to_js(action: Action) -> JsValue {
             }
             object(&fields)
         }
+        Action::SendKept { start, len, .. } => object(&[
+            ("type", s("sendKept")),
+            ("id", id),
+            ("start", n(start as f64)),
+            ("len", n(len as f64)),
+        ]),
         Action::Shutdown { .. } => object(&[("type", s("shutdown")), ("id", id)]),
         Action::Abort { .. } => object(&[("type", s("abort")), ("id", id)]),
         Action::PauseReading { .. } => object(&[("type", s("pause")), ("id", id)]),

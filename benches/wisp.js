@@ -15,12 +15,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CHUNK = 64 * 1024;
 const chunk = new Uint8Array(CHUNK).fill(0x62);
 
-const server = spawn(process.execPath, [new URL('./wisp-server.js', import.meta.url).pathname, String(TOTAL)], {
+// BENCH_WISP_SERVER=proxy: kvsocket-proxy's /wisp/ endpoint instead of the wisp-js server.
+const SERVER = process.env.BENCH_WISP_SERVER === 'proxy' ? 'proxy' : 'wisp-js';
+const server = spawn(process.execPath, [new URL('./wisp-server.js', import.meta.url).pathname, String(TOTAL), SERVER], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
 const [line] = await once(createInterface({ input: server.stdout }), 'line');
-const [wispPort, sourcePort, sinkPort] = line.split(' ').map(Number);
-const URL_ = `ws://127.0.0.1:${wispPort}/`;
+const [URL_, sourcePort, sinkPort] = line.split(' ').map((x, i) => (i === 0 ? x : Number(x)));
 
 // ----- kvsocket -----
 function kvDownload() {
@@ -112,7 +113,8 @@ async function best(run) {
 }
 
 const fmt = (x) => x.toFixed(1).padStart(8);
-console.log(`\nWisp: ${TOTAL / MiB} MiB through the wisp-js server (its own process), best of ${ROUNDS}, MiB/s`);
+const serverName = SERVER === 'proxy' ? "kvsocket-proxy's /wisp/" : 'the wisp-js server';
+console.log(`\nWisp: ${TOTAL / MiB} MiB through ${serverName} (its own process), best of ${ROUNDS}, MiB/s`);
 console.log('                  kvsocket  wisp-js   ratio   client CPU ms/MiB: kvsocket  wisp-js');
 for (const [name, kv, wj] of [['download', kvDownload, wjDownload], ['upload', kvUpload, wjUpload]]) {
   const a = await best(kv);

@@ -2,13 +2,13 @@
 //! v2 handshakes, credit, closes and their error codes, and malformed input.
 
 use kvsocket::engine::ErrorCode;
-use kvsocket::wisp::client::{Client, Config, Event, MAX_DATA};
+use kvsocket::wisp::client::{Client, Config, Event, Transmit, MAX_DATA};
 use kvsocket::wisp::packet::{bytes_needed, ext, Extension, Header, Packet, PacketError};
 use kvsocket::wisp::reason::close;
 use kvsocket::wisp::{PacketType, StreamType};
 
 fn transmitted(c: &mut Client) -> Vec<Packet> {
-    std::iter::from_fn(|| c.poll_transmit())
+    std::iter::from_fn(|| c.poll_transmit().map(Transmit::into_bytes))
         .map(|bytes| Packet::decode(&bytes).expect("the client sends valid packets"))
         .collect()
 }
@@ -22,7 +22,7 @@ fn feed(c: &mut Client, packet: Packet) -> Option<u32> {
 }
 
 fn v1(credit: u32) -> Client {
-    let mut c = Client::new(Config::default());
+    let mut c = Client::<Vec<u8>>::new(Config::default());
     feed(&mut c, Packet::Continue { stream: 0, credit });
     assert_eq!(events(&mut c), [Event::Ready { version: 1 }]);
     c
@@ -121,7 +121,7 @@ fn truncated_and_unknown_packets_are_errors_that_say_what() {
 
 #[test]
 fn v1_handshake_opens_streams_asked_for_before_it() {
-    let mut c = Client::new(Config::default());
+    let mut c = Client::<Vec<u8>>::new(Config::default());
     let a = c.open(StreamType::Tcp, "example.test", 80);
     assert!(
         transmitted(&mut c).is_empty(),
@@ -152,7 +152,7 @@ fn v1_handshake_opens_streams_asked_for_before_it() {
 
 #[test]
 fn v2_handshake_answers_info_and_waits_for_confirmation() {
-    let mut c = Client::new(Config::default());
+    let mut c = Client::<Vec<u8>>::new(Config::default());
     feed(
         &mut c,
         info(vec![
@@ -185,7 +185,7 @@ fn v2_handshake_answers_info_and_waits_for_confirmation() {
     assert_eq!(events(&mut c), [Event::Ready { version: 2 }]);
     assert_eq!(c.server().motd.as_deref(), Some("hello"));
     // Data may go before the confirmation; Opened waits for it.
-    c.send(s, b"early");
+    c.send(s, b"early".to_vec());
     assert_eq!(transmitted(&mut c), [data(s, b"early")]);
     assert_eq!(events(&mut c), [Event::Sent { stream: s, len: 5 }]);
     feed(
@@ -207,7 +207,7 @@ fn v2_handshake_answers_info_and_waits_for_confirmation() {
 #[test]
 fn password_goes_in_our_info_when_the_server_asks() {
     let creds = Some(("ann".to_string(), "s3cret".to_string()));
-    let mut c = Client::new(Config { credentials: creds });
+    let mut c = Client::<Vec<u8>>::new(Config { credentials: creds });
     feed(&mut c, info(vec![extension(ext::PASSWORD, &[1])]));
     let sent = transmitted(&mut c);
     let Packet::Info { extensions, .. } = &sent[0] else {
@@ -233,7 +233,7 @@ fn password_goes_in_our_info_when_the_server_asks() {
 
 #[test]
 fn a_required_password_without_credentials_fails_every_stream() {
-    let mut c = Client::new(Config::default());
+    let mut c = Client::<Vec<u8>>::new(Config::default());
     let s = c.open(StreamType::Tcp, "h", 1);
     feed(&mut c, info(vec![extension(ext::PASSWORD, &[1])]));
     assert_eq!(
@@ -261,7 +261,7 @@ fn credit_bounds_the_packets_in_flight_and_the_sent_reports() {
     transmitted(&mut c);
     events(&mut c);
     let bytes = vec![7u8; 3 * MAX_DATA + 10];
-    c.send(s, &bytes);
+    c.send(s, bytes.clone());
     assert_eq!(transmitted(&mut c).len(), 2);
     assert_eq!(
         events(&mut c),
@@ -314,14 +314,14 @@ fn udp_datagrams_are_one_packet_each_without_credit() {
     let s = c.open(StreamType::Udp, "h", 53);
     transmitted(&mut c);
     let big = vec![1u8; MAX_DATA + 1];
-    c.send(s, &big);
-    c.send(s, b"");
+    c.send(s, big.clone());
+    c.send(s, b"".to_vec());
     assert_eq!(transmitted(&mut c), [data(s, &big), data(s, b"")]);
 }
 
 #[test]
 fn udp_is_refused_by_a_v2_server_without_the_extension() {
-    let mut c = Client::new(Config::default());
+    let mut c = Client::<Vec<u8>>::new(Config::default());
     feed(&mut c, info(vec![]));
     feed(
         &mut c,
@@ -403,7 +403,7 @@ fn a_malformed_packet_fails_the_connection_and_every_stream() {
 
 #[test]
 fn packets_before_the_handshake_are_a_protocol_error() {
-    let mut c = Client::new(Config::default());
+    let mut c = Client::<Vec<u8>>::new(Config::default());
     feed(&mut c, data(1, b"x"));
     assert_eq!(c.receive(&data(1, b"x").encode()), None);
     feed(
@@ -420,7 +420,7 @@ fn packets_before_the_handshake_are_a_protocol_error() {
 fn a_lost_websocket_fails_every_stream_with_the_hosts_code() {
     let mut c = v1(1);
     let a = c.open(StreamType::Tcp, "h", 1);
-    c.send(a, b"unsent?");
+    c.send(a, b"unsent?".to_vec());
     events(&mut c);
     c.connection_lost(
         ErrorCode::ProxyConnectionClosed,
@@ -440,14 +440,14 @@ fn a_lost_websocket_fails_every_stream_with_the_hosts_code() {
             }
         ]
     );
-    assert_eq!(c.poll_transmit(), None);
+    assert_eq!(c.poll_transmit(), None::<Transmit<Vec<u8>>>);
 }
 
 #[test]
 fn abort_tells_the_server_and_forgets_the_stream() {
     let mut c = v1(0);
     let s = c.open(StreamType::Tcp, "h", 1);
-    c.send(s, b"never");
+    c.send(s, b"never".to_vec());
     transmitted(&mut c);
     c.abort(s);
     assert_eq!(
@@ -467,4 +467,40 @@ fn abort_tells_the_server_and_forgets_the_stream() {
     );
     assert!(transmitted(&mut c).is_empty());
     assert!(events(&mut c).is_empty());
+}
+
+#[test]
+fn the_hosts_room_bounds_data_and_streams_take_turns() {
+    let mut c = v1(100);
+    let a = c.open(StreamType::Tcp, "h", 1);
+    let b = c.open(StreamType::Tcp, "h", 2);
+    transmitted(&mut c);
+    events(&mut c);
+    c.set_room(MAX_DATA);
+    c.send(a, vec![1; 3 * MAX_DATA]);
+    c.send(b, vec![2; MAX_DATA]);
+    let streams = |ps: Vec<Packet>| ps.iter().map(Packet::stream).collect::<Vec<_>>();
+    assert_eq!(streams(transmitted(&mut c)), [a], "one packet of room");
+    assert!(c.wants_room());
+    assert_eq!(
+        events(&mut c),
+        [Event::Sent {
+            stream: a,
+            len: MAX_DATA
+        }]
+    );
+    c.set_room(3 * MAX_DATA);
+    assert_eq!(streams(transmitted(&mut c)), [a, b, a], "in turn");
+    assert!(!c.wants_room());
+    // Control packets never wait for room.
+    c.set_room(0);
+    c.close(b);
+    assert_eq!(
+        transmitted(&mut c),
+        [Packet::Close {
+            stream: b,
+            reason: close::VOLUNTARY
+        }]
+    );
+    assert!(!c.wants_room(), "nothing waits");
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 
-use kvsocket::wisp::client::{Client, Config, Event, MAX_DATA};
+use kvsocket::wisp::client::{Client, Config, Event, Transmit, MAX_DATA};
 use kvsocket::wisp::packet::{Extension, Packet, HEADER_LEN};
 use kvsocket::wisp::{PacketType, StreamType};
 
@@ -56,13 +56,13 @@ fn packet() -> impl Strategy<Value = Packet> {
 
 /// A client past a v1 handshake with `credit` per stream.
 fn ready(credit: u32) -> Client {
-    let mut c = Client::new(Config::default());
+    let mut c = Client::<Vec<u8>>::new(Config::default());
     c.receive(&Packet::Continue { stream: 0, credit }.encode());
     c
 }
 
 fn drain(c: &mut Client) -> (Vec<Packet>, Vec<Event>) {
-    let packets = std::iter::from_fn(|| c.poll_transmit())
+    let packets = std::iter::from_fn(|| c.poll_transmit().map(Transmit::into_bytes))
         .map(|b| Packet::decode(&b).expect("the client sends valid packets"))
         .collect();
     (packets, std::iter::from_fn(|| c.poll_event()).collect())
@@ -109,7 +109,7 @@ proptest! {
             0..24,
         ),
     ) {
-        let mut c = Client::new(Config::default());
+        let mut c = Client::<Vec<u8>>::new(Config::default());
         match phase {
             1 => { c.receive(&Packet::Continue { stream: 0, credit: 3 }.encode()); }
             2 => { c.receive(&Packet::Info { stream: 0, major: 2, minor: 0, extensions: vec![] }.encode()); }
@@ -118,7 +118,7 @@ proptest! {
         let s = c.open(StreamType::Tcp, "h", 1);
         for m in &messages {
             c.receive(m);
-            c.send(s, b"x");
+            c.send(s, b"x".to_vec());
         }
         let (_, events) = drain(&mut c);
         // A failed connection says so once, after every stream's Closed.
@@ -140,7 +140,7 @@ proptest! {
         for (i, n) in writes.iter().enumerate() {
             let chunk: Vec<u8> = (0..*n).map(|j| (i * 31 + j) as u8).collect();
             written.extend_from_slice(&chunk);
-            c.send(s, &chunk);
+            c.send(s, chunk.clone());
         }
         c.close(s);
         let mut wire = Vec::new();

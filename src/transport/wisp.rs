@@ -15,9 +15,17 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use super::js::{call, feed, flag, get, number, set, set_timeout};
 use crate::engine::ErrorCode;
-use crate::wisp::client::{Client, Config, Event};
+use crate::wisp::client::{Client, Config, Event, Payload, Transmit};
 use crate::wisp::packet::{bytes_needed, HEADER_LEN};
 use crate::wisp::StreamType;
+
+/// How much the shared WebSocket may hold before DATA waits (in the client, still unsent for
+/// its socket): with many streams on one WebSocket, each stream's credit alone would let the
+/// browser buffer megabytes per stream.
+const ROOM: usize = 1 << 20;
+
+/// How often to look at the WebSocket's buffer while DATA waits for room.
+const POLL_MS: i32 = 4;
 
 /// The subprotocol offered: its presence asks a server for Wisp v2 (a v1 server ignores it).
 const SUBPROTOCOL: &str = "wisp-v2";
@@ -128,6 +136,38 @@ impl Factory {
     }
 }
 
+/// Bytes a socket sends, kept in JS memory until their DATA packet goes: the client cuts them
+/// with `subarray` (no copy), and the packet is their one copy. (An action's `data` is the host's
+/// to keep: js/batch.js copies it out of wasm memory.)
+struct JsBytes(Uint8Array);
+
+impl Payload for JsBytes {
+    fn len(&self) -> usize {
+        self.0.length() as usize
+    }
+
+    fn split_at(self, at: usize) -> (Self, Self) {
+        let at = at as u32;
+        (
+            JsBytes(self.0.subarray(0, at)),
+            JsBytes(self.0.subarray(at, self.0.length())),
+        )
+    }
+}
+
+/// One WebSocket message from what the client transmits.
+fn message_of(t: Transmit<JsBytes>) -> Uint8Array {
+    match t {
+        Transmit::Packet(bytes) => Uint8Array::from(&bytes[..]),
+        Transmit::Data { header, payload } => {
+            let out = Uint8Array::new_with_length((HEADER_LEN + payload.len()) as u32);
+            out.set(&Uint8Array::from(&header[..]), 0);
+            out.set(&payload.0, HEADER_LEN as u32);
+            out
+        }
+    }
+}
+
 /// One Wisp connection: its WebSocket, its client, and the transports of its streams.
 struct Session {
     key: String,
@@ -138,12 +178,13 @@ struct Session {
     factory: Factory,
     offered_v2: Cell<bool>,
     ws: RefCell<Option<WebSocket>>,
-    client: RefCell<Client>,
+    client: RefCell<Client<JsBytes>>,
     /// stream id → the socket's transport object (tunnel.rs's shape: `link`, `id`, …).
     streams: RefCell<HashMap<u32, JsValue>>,
     up: Cell<bool>,
     pumping: Cell<bool>,
     scheduled: Cell<bool>,
+    polling: Cell<bool>,
 }
 
 thread_local! {
@@ -208,7 +249,7 @@ impl WispHost {
                 if let Some((t, s)) = transport() {
                     let data: Uint8Array = get(action, "data").dyn_into()?;
                     let stream = number(&t, "stream") as u32;
-                    s.client.borrow_mut().send(stream, &data.to_vec());
+                    s.client.borrow_mut().send(stream, JsBytes(data));
                     pump(&s);
                 }
                 Ok(())
@@ -295,6 +336,7 @@ impl WispHost {
             up: Cell::new(false),
             pumping: Cell::new(false),
             scheduled: Cell::new(false),
+            polling: Cell::new(false),
         });
         SESSIONS.with(|all| all.borrow_mut().insert(key.to_owned(), s.clone()));
         match ws {
@@ -428,9 +470,49 @@ fn pump(s: &Rc<Session>) {
         return;
     }
     loop {
+        drain(s);
+        // Room for DATA: what the WebSocket's buffer can still take.
+        let more = match (&*s.ws.borrow(), s.up.get()) {
+            (Some(ws), true) => {
+                let room = ROOM.saturating_sub(ws.buffered_amount() as usize);
+                let mut client = s.client.borrow_mut();
+                client.set_room(room);
+                client.has_output()
+            }
+            _ => false,
+        };
+        if !more {
+            break;
+        }
+    }
+    s.pumping.set(false);
+    if s.client.borrow().wants_room() {
+        poll_room(s);
+    }
+    if s.streams.borrow().is_empty() {
+        close_when_idle(s);
+    }
+}
+
+/// Pumps again once the WebSocket's buffer has had time to drain (once, however often asked).
+fn poll_room(s: &Rc<Session>) {
+    if s.polling.replace(true) {
+        return;
+    }
+    let s = s.clone();
+    set_timeout(POLL_MS, move || {
+        s.polling.set(false);
+        pump(&s);
+    });
+}
+
+/// Sends the client's packets and tells its events until it has none.
+fn drain(s: &Rc<Session>) {
+    loop {
         let (packets, events) = {
             let mut client = s.client.borrow_mut();
-            let packets: Vec<Vec<u8>> = std::iter::from_fn(|| client.poll_transmit()).collect();
+            let packets: Vec<Transmit<JsBytes>> =
+                std::iter::from_fn(|| client.poll_transmit()).collect();
             let events: Vec<Event> = std::iter::from_fn(|| client.poll_event()).collect();
             (packets, events)
         };
@@ -440,7 +522,7 @@ fn pump(s: &Rc<Session>) {
         if let (Some(ws), true) = (&*s.ws.borrow(), s.up.get()) {
             for p in packets {
                 // A closing WebSocket drops what is sent; its close event fails the streams.
-                let _ = ws.send_with_array_buffer_view(&Uint8Array::from(&p[..]));
+                let _ = ws.send_with_array_buffer_view(&message_of(p));
             }
         }
         for e in events {
@@ -449,10 +531,6 @@ fn pump(s: &Rc<Session>) {
                 wasm_bindgen::throw_val(err);
             }
         }
-    }
-    s.pumping.set(false);
-    if s.streams.borrow().is_empty() {
-        close_when_idle(s);
     }
 }
 

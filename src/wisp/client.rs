@@ -19,13 +19,67 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::packet::{data_packet, ext, Extension, Header, Packet, PacketError, StreamType};
+use super::packet::{
+    ext, Extension, Header, Packet, PacketError, PacketType, StreamType, HEADER_LEN,
+};
 use super::reason::{close, describe, error_code};
 use crate::engine::ErrorCode;
 
 /// The largest DATA payload of a TCP stream. Servers take WebSocket messages of a bounded size
 /// (1 MiB by default in Python's `websockets`), and smaller packets let many streams interleave.
 pub const MAX_DATA: usize = 64 * 1024;
+
+/// The bytes a stream sends, as the host holds them. The client cuts them into DATA packets
+/// without copying them: a JS host keeps them in JS memory, where they came from, and joins
+/// each to its header only when it sends the packet.
+pub trait Payload: Sized {
+    /// How many bytes.
+    fn len(&self) -> usize;
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The first `at` bytes and the rest (`at` is less than `len()`).
+    fn split_at(self, at: usize) -> (Self, Self);
+}
+
+impl Payload for Vec<u8> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn split_at(mut self, at: usize) -> (Self, Self) {
+        let rest = self.split_off(at);
+        (self, rest)
+    }
+}
+
+/// One WebSocket message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transmit<P> {
+    /// A packet built here (CONNECT, CLOSE, INFO).
+    Packet(Vec<u8>),
+    /// A DATA packet: the header, then the payload, in one message.
+    Data {
+        header: [u8; HEADER_LEN],
+        payload: P,
+    },
+}
+
+impl Transmit<Vec<u8>> {
+    /// The message's bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Transmit::Packet(bytes) => bytes,
+            Transmit::Data { header, payload } => {
+                let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+                out.extend_from_slice(&header);
+                out.extend_from_slice(&payload);
+                out
+            }
+        }
+    }
+}
 
 /// What the host knows before the connection opens.
 #[derive(Debug, Clone, Default)]
@@ -81,15 +135,15 @@ enum StreamState {
 }
 
 #[derive(Debug)]
-struct Stream {
+struct Stream<P> {
     kind: StreamType,
     host: String,
     port: u16,
     state: StreamState,
     /// DATA packets the server can still take (TCP only).
     credit: u32,
-    /// Encoded DATA packets waiting for credit (or for the CONNECT), with their payload sizes.
-    pending: VecDeque<(Vec<u8>, usize)>,
+    /// DATA payloads waiting for credit (or for the CONNECT).
+    pending: VecDeque<P>,
     /// A graceful close was asked for: CLOSE after the pending packets.
     closing: bool,
 }
@@ -105,23 +159,26 @@ pub struct ServerInfo {
     pub motd: Option<String>,
 }
 
-/// One Wisp connection, client side.
+/// One Wisp connection, client side; `P` is how the host holds the bytes its streams send.
 #[derive(Debug)]
-pub struct Client {
+pub struct Client<P = Vec<u8>> {
     config: Config,
     phase: Phase,
     server: ServerInfo,
     /// Every stream's credit when it opens (the CONTINUE on stream 0).
     initial_credit: u32,
-    streams: HashMap<u32, Stream>,
+    streams: HashMap<u32, Stream<P>>,
     next_stream: u32,
-    transmit: VecDeque<Vec<u8>>,
+    /// DATA bytes the host can take now (its WebSocket's room, [`Client::set_room`]);
+    /// unbounded until the host says.
+    room: usize,
+    transmit: VecDeque<Transmit<P>>,
     events: VecDeque<Event>,
 }
 
-impl Client {
+impl<P: Payload> Client<P> {
     /// A connection whose WebSocket is being opened.
-    pub fn new(config: Config) -> Client {
+    pub fn new(config: Config) -> Client<P> {
         Client {
             config,
             phase: Phase::Hello,
@@ -129,6 +186,7 @@ impl Client {
             initial_credit: 0,
             streams: HashMap::new(),
             next_stream: 1,
+            room: usize::MAX,
             transmit: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -179,7 +237,7 @@ impl Client {
     /// Queues `data` on a stream: TCP bytes in DATA packets of at most [`MAX_DATA`] bytes,
     /// sent as the credit allows; a UDP datagram in one packet. Unknown streams are ignored
     /// (one that just ended: its `Closed` is on its way).
-    pub fn send(&mut self, stream: u32, data: &[u8]) {
+    pub fn send(&mut self, stream: u32, data: P) {
         let Some(s) = self.streams.get_mut(&stream) else {
             return;
         };
@@ -187,11 +245,16 @@ impl Client {
             return;
         }
         if s.kind == StreamType::Udp {
-            s.pending.push_back((data_packet(stream, data), data.len()));
+            s.pending.push_back(data);
         } else {
-            for chunk in data.chunks(MAX_DATA) {
-                s.pending
-                    .push_back((data_packet(stream, chunk), chunk.len()));
+            let mut rest = data;
+            while rest.len() > MAX_DATA {
+                let (head, tail) = rest.split_at(MAX_DATA);
+                s.pending.push_back(head);
+                rest = tail;
+            }
+            if !rest.is_empty() {
+                s.pending.push_back(rest);
             }
         }
         self.flush(stream);
@@ -238,7 +301,7 @@ impl Client {
             Ok(h) => h,
             Err(e) => return self.malformed(e),
         };
-        if header.kind == super::packet::PacketType::Data {
+        if header.kind == PacketType::Data {
             // Data for a stream we no longer know is in flight past our CLOSE: dropped.
             let s = self.streams.get(&header.stream)?;
             return (s.state != StreamState::Waiting).then_some(header.stream);
@@ -249,8 +312,52 @@ impl Client {
         }
     }
 
+    /// How many DATA bytes the host can take now: its WebSocket's room. DATA that the credit
+    /// allows but the room does not waits here (still unsent for its socket), and goes out,
+    /// a packet per stream in turn, once the host gives room again. So one WebSocket shared by
+    /// many streams holds a bounded amount, and a busy stream does not starve the others.
+    /// Control packets (CONNECT, CLOSE) never wait for room.
+    pub fn set_room(&mut self, bytes: usize) {
+        self.room = bytes;
+        let mut ids: Vec<u32> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| !s.pending.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        loop {
+            let mut moved = false;
+            for &id in &ids {
+                if self.room == 0 {
+                    return;
+                }
+                moved |= self.flush_some(id, 1);
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    /// Whether DATA waits for room that its credit already allows (the host then looks at its
+    /// WebSocket again later).
+    pub fn wants_room(&self) -> bool {
+        self.room == 0
+            && self.streams.values().any(|s| {
+                s.state != StreamState::Waiting
+                    && !s.pending.is_empty()
+                    && (s.kind == StreamType::Udp || s.credit > 0)
+            })
+    }
+
+    /// Whether packets or events wait to be drained.
+    pub fn has_output(&self) -> bool {
+        !self.transmit.is_empty() || !self.events.is_empty()
+    }
+
     /// The next packet to send, one WebSocket binary message.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+    pub fn poll_transmit(&mut self) -> Option<Transmit<P>> {
         self.transmit.pop_front()
     }
 
@@ -270,7 +377,7 @@ impl Client {
     }
 
     fn push(&mut self, packet: &Packet) {
-        self.transmit.push_back(packet.encode());
+        self.transmit.push_back(Transmit::Packet(packet.encode()));
     }
 
     fn malformed(&mut self, error: PacketError) -> Option<u32> {
@@ -413,7 +520,7 @@ impl Client {
     /// We refuse the server's terms: CLOSE on stream 0, then the connection fails.
     fn reject(&mut self, reason: u8, detail: &str) {
         self.push(&Packet::Close { stream: 0, reason });
-        let keep: Vec<Vec<u8>> = self.transmit.drain(..).collect();
+        let keep: Vec<Transmit<P>> = self.transmit.drain(..).collect();
         self.fail(ErrorCode::ProxyConnectionRefused, detail.to_owned());
         // The CLOSE still goes out before the host closes the WebSocket.
         self.transmit.extend(keep);
@@ -476,23 +583,40 @@ impl Client {
 
     /// Sends what the stream's credit allows, then its CLOSE if a graceful close waits for that.
     fn flush(&mut self, stream: u32) {
+        self.flush_some(stream, usize::MAX);
+    }
+
+    /// [`Client::flush`] of at most `packets` DATA packets; whether any went.
+    fn flush_some(&mut self, stream: u32, packets: usize) -> bool {
         let Some(s) = self.streams.get_mut(&stream) else {
-            return;
+            return false;
         };
         // The protocol lets a client send before the confirmation; the credit still applies.
         if s.state == StreamState::Waiting {
-            return;
+            return false;
         }
         let mut sent = 0;
-        while !s.pending.is_empty() && (s.kind == StreamType::Udp || s.credit > 0) {
-            let Some((packet, len)) = s.pending.pop_front() else {
+        let mut moved = 0;
+        while moved < packets
+            && self.room > 0
+            && !s.pending.is_empty()
+            && (s.kind == StreamType::Udp || s.credit > 0)
+        {
+            let Some(payload) = s.pending.pop_front() else {
                 break;
             };
             if s.kind == StreamType::Tcp {
                 s.credit -= 1;
             }
-            sent += len;
-            self.transmit.push_back(packet);
+            sent += payload.len();
+            moved += 1;
+            self.room = self.room.saturating_sub(payload.len());
+            let header = Header {
+                kind: PacketType::Data,
+                stream,
+            }
+            .encode();
+            self.transmit.push_back(Transmit::Data { header, payload });
         }
         let done = s.closing && s.pending.is_empty();
         if sent > 0 {
@@ -505,6 +629,7 @@ impl Client {
             });
             self.end(stream, None, String::new());
         }
+        moved > 0
     }
 }
 

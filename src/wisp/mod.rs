@@ -8,5 +8,5 @@ pub mod client;
 pub mod packet;
 pub mod reason;
 
-pub use client::{Client, Config, Event, ServerInfo, MAX_DATA};
+pub use client::{Client, Config, Event, Payload, ServerInfo, Transmit, MAX_DATA};
 pub use packet::{Extension, Header, Packet, PacketError, PacketType, StreamType, HEADER_LEN};

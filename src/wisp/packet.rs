@@ -282,20 +282,6 @@ impl Packet {
     }
 }
 
-/// A DATA packet for `stream` carrying `payload`, built with one copy of the payload.
-pub fn data_packet(stream: u32, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-    out.extend_from_slice(
-        &Header {
-            kind: PacketType::Data,
-            stream,
-        }
-        .encode(),
-    );
-    out.extend_from_slice(payload);
-    out
-}
-
 fn decode_extensions(mut bytes: &[u8]) -> Result<Vec<Extension>, PacketError> {
     let mut out = Vec::new();
     while !bytes.is_empty() {

@@ -102,3 +102,28 @@ test('refused, blocked and UDP streams on one page', { timeout: 30_000 }, async 
   assert.match(out.why, /listen over Wisp is not possible/);
   assert.equal(sockets.length, 1);
 });
+
+test('a dropped WebSocket fails every stream of the page with an error event', { timeout: 30_000 }, async (t) => {
+  const wisp = await startWispJs();
+  const echo = await echoServer();
+  t.after(() => echo.close());
+  const { p } = await page(t);
+  await p.evaluate(async ({ url, port }) => {
+    window.logs = [];
+    const up = [];
+    for (let i = 0; i < 3; i++) {
+      const s = new window.kv.Socket({ proxy: url });
+      const log = [];
+      window.logs.push(log);
+      s.addEventListener('error', (e) => log.push(`error(${e.detail.code})`));
+      s.addEventListener('disconnected', (e) => log.push(`disconnected(${e.detail.error})`));
+      up.push(new Promise((resolve) => { s.connectedEvent = resolve; }));
+      s.connect('127.0.0.1', port);
+    }
+    await Promise.all(up);
+  }, { url: wisp.url, port: echo.port });
+  await wisp.close(); // the server side of the one WebSocket goes away
+  await p.waitForFunction(() => window.logs.every((l) => l.length === 2), null, { timeout: 10_000 });
+  const logs = await p.evaluate(() => window.logs);
+  for (const log of logs) assert.deepEqual(log, ['error(ProxyConnectionClosed)', 'disconnected(Proxy closed the connection)']);
+});

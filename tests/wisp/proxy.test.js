@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startProxy } from 'kvsocket/proxy';
 import { client as wispClient } from '@mercuryworkshop/wisp-js/client';
+import WebSocket from 'ws';
 import { Socket, T, cleanup, record, reader, sha256, pseudoRandomBytes } from '../node/helpers.js';
 import { echoServer, udpEchoServer, closedPort } from './servers.js';
 
@@ -91,6 +92,20 @@ test('the token: without it the WebSocket is refused; with ?token= in the Wisp U
   assert.deepEqual((await attempt(track, p.wisp, '127.0.0.1', echo.port)).slice(1, 2), ['connectFailed(ProxyConnectionRefused)']);
   const url = `${p.wisp}?token=s3cret-token-1234`;
   assert.deepEqual((await attempt(track, url, '127.0.0.1', echo.port, 'connected')).slice(1), ['stateChanged(Connected)', 'connected']);
+});
+
+test('the Origin check: a page from another origin cannot open /wisp/', T, async (t) => {
+  const track = cleanup(t);
+  const p = await proxy(track, { allow: [] });
+  const status = (origin) => new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${p.port}/wisp/`, 'wisp-v2', origin ? { origin } : {});
+    ws.on('unexpected-response', (req, res) => { resolve(res.statusCode); req.destroy(); });
+    ws.on('open', () => { resolve('open'); ws.close(); });
+    ws.on('error', () => {});
+  });
+  assert.equal(await status('http://elsewhere.example'), 403);
+  assert.equal(await status('http://127.0.0.1:8000'), 'open');
+  assert.equal(await status(undefined), 'open', 'clients without an Origin (scripts) are not pages');
 });
 
 test('the connection cap counts streams: past it a stream is throttled', T, async (t) => {

@@ -28,7 +28,11 @@ pub fn length_value(value: &JsValue) -> Option<f64> {
         let text = value.as_string()?;
         let digits =
             !text.is_empty() && text.len() <= 15 && text.bytes().all(|b| b.is_ascii_digit());
-        digits.then(|| text.parse().ok()).flatten()
+        // Parsed as an integer (at most 15 digits: exact in f64), not as a float: no float parser
+        // in the module for this.
+        digits
+            .then(|| text.parse::<u64>().ok().map(|n| n as f64))
+            .flatten()
     })
 }
 

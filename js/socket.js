@@ -48,8 +48,23 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     if (pending.length > 0) performPending();
   }
 
+  // What a socket's Link calls (js/link.js), shared by every socket.
+  const linkTarget = {
+    input(method, args) { inputTo(this.socket, method, args); },
+    incoming(...args) { return incomingTo(this.socket, ...args); },
+  };
+  // The options a host reads from a socket's link: `proxy` is read when a host needs it, so that
+  // a later `Socket.defaultProxy = url` counts too.
+  const hostOptions = {
+    get proxy() { return this.given.proxy ?? Socket.defaultProxy; },
+  };
+  let inputTo;
+  let incomingTo;
+
   class Socket extends EventTarget {
     static {
+      inputTo = (socket, method, args) => socket.#input(method, args);
+      incomingTo = (socket, ...args) => socket.#incoming(...args);
       deliverTo = (socket, event) => socket.#deliver(event);
       // Also after destroy(): its abort actions are performed after it returned when a host
       // call destroyed the socket while actions were being performed.
@@ -88,11 +103,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
       this.#engine = internal?.[ENGINE] ?? new Engine();
       this.#engine.setBatched(true);
-      this.#link = new Link(
-        { input: (method, args) => this.#input(method, args), incoming: (...a) => this.#incoming(...a) },
-        // Read when a host needs it, so that a later `Socket.defaultProxy = url` counts too.
-        { get proxy() { return options.proxy ?? Socket.defaultProxy; } },
-      );
+      // Objects over shared prototypes rather than closures: memory per connection counts.
+      this.#link = new Link({ __proto__: linkTarget, socket: this }, { __proto__: hostOptions, given: options });
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
       if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
         throw new TypeError(`Socket: unknown protocol ${describe(options.protocol)}; expected 'tcp' or 'udp'`);
@@ -112,11 +124,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     listeningEvent() {}
 
     // Types that ever had a listener: a DOM event is built and dispatched only for those, since
-    // a CustomEvent per dataAvailable costs more than the rest of the receive path.
-    #listened = new Set();
+    // a CustomEvent per dataAvailable costs more than the rest of the receive path. Null until
+    // the first listener (most sockets have none: a Set each is memory per connection).
+    #listened = null;
 
     addEventListener(type, listener, options) {
-      this.#listened.add(String(type));
+      (this.#listened ??= new Set()).add(String(type));
       super.addEventListener(type, listener, options);
     }
 
@@ -351,12 +364,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const engine = this.#engine.incoming(id, localIp, localPort, remoteIp, remotePort);
       if (!engine) return null;
       const child = new Socket({ proxy: this.#link.options.proxy }, { [ENGINE]: engine });
-      this.#pendingChildren.push(child);
+      (this.#pendingChildren ??= []).push(child);
       this.#out();
       return { link: child.#link, id: engine.currentId() };
     }
 
-    #pendingChildren = [];
+    #pendingChildren = null; // made by the first incoming connection
 
     // Reads the batch the engine wrote in the call just made: queues its events, re-arms the
     // connect timer, then performs its actions. Hosts may feed inputs back synchronously while
@@ -403,7 +416,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       };
       call(spec.method);
       if (spec.older) call(spec.older);
-      if (!this.#destroyed && this.#listened.has(event.type)) {
+      if (!this.#destroyed && this.#listened?.has(event.type)) {
         this.dispatchEvent(new CustomEvent(event.type, { detail: spec.detail(event) }));
       }
       if (failure) throw failure.err;

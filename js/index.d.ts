@@ -23,6 +23,13 @@ export interface SocketOptions {
   connectTimeout?: number;
   /** 'tcp' (default) or 'udp', any case. */
   protocol?: 'tcp' | 'udp' | string;
+  /** Aborting it destroys the socket; pending promises and loops reject with its reason. */
+  signal?: Or<GlobalType<'AbortSignal'>, { readonly aborted: boolean }>;
+}
+
+/** A socket failure as an Error; `code` is KVIrc's name (ConnectionRefused, …). */
+export class SocketError extends Error {
+  code: ErrorCode | string;
 }
 
 /** The prototype of global `K` when the `lib` settings declare it, else never. */
@@ -97,7 +104,13 @@ export interface Socket extends SocketBase {
   connectTimeout(): number;
   setConnectTimeout(ms: number): void;
   setHighWaterMark(bytes: number): void;
+  /** Past this many unread bytes the host stops reading (default 4 MiB). */
+  setReceiveHighWaterMark(bytes: number): void;
   bufferedAmount(): number;
+  /** True after a write took bufferedAmount() over the high-water mark, until drainEvent. */
+  needsDrain(): boolean;
+  /** A bound UDP socket: one datagram to `ip`:`port` (an IP literal). */
+  writeTo(data: WriteData, ip: string, port: number | string): number;
   lastError(): string;
 
   addEventListener<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown, options?: ListenerOptions): void;
@@ -106,6 +119,26 @@ export interface Socket extends SocketBase {
   removeEventListener(type: string, listener: Listener | null, options?: ListenerOptions): void;
   /** Shorthand for addEventListener; returns the socket. */
   on<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
+  once<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
+  off<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
+
+  // ----- promises (js/promises.js) -----
+  /** Resolves with the socket once Connected; rejects when the attempt fails or none is under way. */
+  connected(): Promise<this>;
+  /** Resolves once listen()'s bind completed. */
+  listening(): Promise<{ ip: string; port: number }>;
+  /** `for await (const chunk of socket)`: readBytes() chunks (UDP: one datagram each) until the end. */
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined>;
+  once<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
+  off<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
+
+  // ----- promises (js/promises.js) -----
+  /** Resolves with the socket once Connected; rejects when the attempt fails or none is under way. */
+  connected(): Promise<this>;
+  /** Resolves once listen()'s bind completed. */
+  listening(): Promise<{ ip: string; port: number }>;
+  /** `for await (const chunk of socket)`: readBytes() chunks (UDP: one datagram each) until the end. */
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined>;
 
   // Overridable event methods (subclass, or assign a function).
   stateChangedEvent(name: StatusName): void;
@@ -128,7 +161,99 @@ export interface SocketConstructor {
   readonly prototype: Socket;
   /** Browser: the proxy URL template for sockets made without `options.proxy`. */
   defaultProxy: string;
+  /** A new socket, connected; rejects with a SocketError (or the signal's reason) and destroys it. */
+  connect(host: string, port: number | string, options?: SocketOptions): Promise<Socket>;
+  /** A new socket, listening (TCP) or bound (UDP) once the bind completed. */
+  listen(port?: number | string, iface?: string, options?: SocketOptions & { forceIpv6?: boolean }): Promise<Socket>;
 }
 
 export declare const Socket: SocketConstructor;
+
+// ----- the Direct Sockets API (WICG), over the same engine: docs/direct-sockets.md -----
+
+/** Web Streams where the lib declares them (dom, @types/node), else an opaque object. */
+type WebReadableStream = Or<GlobalType<'ReadableStream'>, object>;
+type WebWritableStream = Or<GlobalType<'WritableStream'>, object>;
+type BufferSource = ArrayBuffer | ArrayBufferView;
+
+export interface TCPSocketOptions {
+  /** Becomes setHighWaterMark: the writable's backpressure. */
+  sendBufferSize?: number;
+  /** Becomes setReceiveHighWaterMark: where the network is paused (Node). */
+  receiveBufferSize?: number;
+  noDelay?: boolean;
+  /** At least 1000 ms (TypeError otherwise). */
+  keepAliveDelay?: number;
+  /** Browser: the proxy URL template (else Socket.defaultProxy). */
+  proxy?: string;
+}
+
+export interface TCPSocketOpenInfo {
+  /** Uint8Array chunks. */
+  readable: WebReadableStream;
+  /** Takes ArrayBuffers and views. */
+  writable: WebWritableStream;
+  remoteAddress: string;
+  remotePort: number;
+  localAddress: string;
+  localPort: number;
+}
+
+export class TCPSocket {
+  constructor(remoteAddress: string, remotePort: number, options?: TCPSocketOptions);
+  readonly opened: Promise<TCPSocketOpenInfo>;
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A datagram: what the readable gives (with the sender) and the writable takes. */
+export interface UDPMessage {
+  data: BufferSource;
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+export interface UDPSocketOptions {
+  remoteAddress?: string;
+  remotePort?: number;
+  localAddress?: string;
+  localPort?: number;
+  sendBufferSize?: number;
+  receiveBufferSize?: number;
+  proxy?: string;
+}
+
+export interface UDPSocketOpenInfo {
+  /** UDPMessage chunks, `data` a Uint8Array. */
+  readable: WebReadableStream;
+  /** Takes UDPMessages. */
+  writable: WebWritableStream;
+  remoteAddress?: string;
+  remotePort?: number;
+  localAddress: string;
+  localPort: number;
+}
+
+export class UDPSocket {
+  constructor(options: UDPSocketOptions);
+  readonly opened: Promise<UDPSocketOpenInfo>;
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TCPServerSocketOptions {
+  localPort?: number;
+  backlog?: number;
+  ipv6Only?: boolean;
+  proxy?: string;
+}
+
+export class TCPServerSocket {
+  constructor(localAddress: string, options?: TCPServerSocketOptions);
+  /** `readable` gives accepted TCPSockets. */
+  readonly opened: Promise<{ readable: WebReadableStream; localAddress: string; localPort: number }>;
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
 export default Socket;

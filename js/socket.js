@@ -7,6 +7,8 @@ import { toBytes, lengthCap, isBlob, describe } from './bytes.js';
 import { EVENTS, enqueue } from './dispatch.js';
 import { Link } from './link.js';
 import { createBatchReader } from './batch.js';
+import { installPromises, watchSignal } from './promises.js';
+import { socketDestroyed } from './watch.js';
 import { Chunks, KeptOut, tailOf } from './kept.js';
 
 const DESTROYED = 'the socket was destroyed';
@@ -109,6 +111,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
         throw new TypeError(`Socket: unknown protocol ${describe(options.protocol)}; expected 'tcp' or 'udp'`);
       }
+      watchSignal(this, options.signal); // js/promises.js: an abort destroys the socket
     }
 
     // ----- overridable event methods (no-ops until a script overrides them) -----
@@ -209,6 +212,17 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       return n;
     }
 
+    /** A bound UDP socket: one datagram to `ip`:`port` (an IP literal), not to the last sender.
+     * Returns the bytes queued; 0 and lastError() when the socket is not bound or the address is
+     * not an IP literal and a port 1-65535. */
+    writeTo(data, ip, port) {
+      const bytes = toBytes(data);
+      if (this.#destroyed) return 0;
+      const n = this.#engine.writeTo(bytes, ip, port);
+      this.#out();
+      return n;
+    }
+
     writeHex(hex) {
       if (typeof hex !== 'string') throw new TypeError(`writeHex: expected a string, got ${describe(hex)}`);
       return this.write(hexToBytes(hex)); // hexToBytes throws TypeError for bad hex
@@ -246,6 +260,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#lastError = DESTROYED;
       this.#clearTimer();
       this.#engine.free();
+      socketDestroyed(this); // tells js/watch.js followers (promises, streams), since no event will
     }
 
     // ----- queries and settings -----
@@ -261,6 +276,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     localPort() { return this.#destroyed ? 0 : this.#engine.localPort(); }
     bytesAvailable() { return this.#destroyed ? 0 : this.#engine.bytesAvailable(); }
     bufferedAmount() { return this.#destroyed ? 0 : this.#engine.bufferedAmount(); }
+    /** True after a write took bufferedAmount() over the high-water mark, until drainEvent. */
+    needsDrain() { return this.#destroyed ? false : this.#engine.needsDrain(); }
     lastError() { return this.#destroyed ? this.#lastError : this.#engine.lastError(); }
     protocol() { return this.#destroyed ? 'tcp' : this.#engine.protocol(); }
     connectTimeout() { return this.#destroyed ? 0 : this.#engine.connectTimeout(); }
@@ -280,6 +297,13 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (this.#destroyed) return;
       this.#engine.setHighWaterMark(bytes); // throws TypeError unless a positive integer
       this.#out();
+    }
+
+    /** Past this many unread bytes the host stops reading from the network (default 4 MiB). */
+    setReceiveHighWaterMark(bytes) {
+      if (this.#destroyed) return;
+      this.#engine.setReceiveHighWaterMark(bytes); // throws TypeError unless a positive integer
+      this.#out(); // a higher mark may resume a paused receive
     }
 
     [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
@@ -453,5 +477,6 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#timerAt = -1;
     }
   }
+  installPromises(Socket); // connected(), listening(), for await, once/off, Socket.connect/listen
   return Socket;
 }

@@ -4,7 +4,8 @@
 #     kvsocket-proxy and against websockify in one-target mode, in front of the target server of
 #     tests/browser/targets.js;
 #  2. the www demo (www/serve.js) driven by Playwright in Chromium: tests/browser/demo.test.js,
-#     screenshots under test-output/.
+#     screenshots under test-output/; and the page-level suites (listen, SPEC review, the Direct
+#     Sockets and promise scenarios shared with tests/node/).
 # Everything started here is stopped on exit (trap), and each peer also stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,4 +55,5 @@ KVSOCKET_WEBSOCKIFY_PORT=$WS_PORT KVSOCKET_WEBSOCKIFY_REFUSED_PORT=$WS_REFUSED_P
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
   wasm-pack test --headless --chrome -- --test wasm_browser
 
-node --test --test-timeout=120000 tests/browser/demo.test.js tests/browser/listen.test.js tests/browser/spec-review.test.js tests/browser/report.test.js
+node --test --test-timeout=120000 tests/browser/demo.test.js tests/browser/listen.test.js tests/browser/spec-review.test.js tests/browser/report.test.js \
+  tests/browser/direct.test.js tests/browser/promises.test.js tests/browser/irc.test.js

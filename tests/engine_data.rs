@@ -347,6 +347,37 @@ fn drain_fires_exactly_once_when_sent_brings_buffered_amount_below_the_mark() {
 }
 
 #[test]
+fn needs_drain_holds_from_the_write_over_the_mark_until_the_drain() {
+    let (mut e, id) = connected_engine();
+    e.set_high_water_mark(4.0).unwrap();
+    e.write(vec![0; 4]);
+    assert!(!e.needs_drain(), "at the mark is not over it");
+    e.write(vec![0; 1]);
+    assert!(e.needs_drain());
+    e.handle(Input::Sent { id, len: 1 });
+    assert!(
+        e.needs_drain(),
+        "at the mark again: the drain is still owed"
+    );
+    e.handle(Input::Sent { id, len: 1 });
+    assert!(!e.needs_drain());
+    assert_eq!(drain_events(&mut e), [Event::Drain]);
+}
+
+#[test]
+fn needs_drain_clears_when_the_connection_ends() {
+    let (mut e, id) = connected_engine();
+    e.set_high_water_mark(4.0).unwrap();
+    e.write(vec![0; 8]);
+    assert!(e.needs_drain());
+    e.handle(Input::Failed {
+        id,
+        error: "ECONNRESET".into(),
+    });
+    assert!(!e.needs_drain(), "no drain follows an end, so none is owed");
+}
+
+#[test]
 fn each_crossing_of_the_mark_gets_its_own_drain() {
     let (mut e, id) = connected_engine();
     e.set_high_water_mark(4.0).unwrap();

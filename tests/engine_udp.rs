@@ -374,3 +374,48 @@ fn given_bound_with_output_unsent_when_the_socket_fails_then_nothing_stays_buffe
         "bufferedAmount is 0 once Unconnected"
     );
 }
+
+#[test]
+fn write_to_sends_a_datagram_from_a_bound_socket_to_the_address_given() {
+    let (mut e, id) = bound_udp_engine();
+    assert_eq!(e.write_to(b"hi".to_vec(), Some("127.0.0.1"), &port(9)), 2);
+    assert_eq!(
+        drain_actions(&mut e),
+        [Action::Send {
+            id,
+            data: b"hi".to_vec(),
+            to: Some(addr("127.0.0.1:9"))
+        }]
+    );
+    assert_eq!(e.write_to(b"6".to_vec(), Some("[::1]"), &port(7)), 1);
+    assert!(matches!(
+        drain_actions(&mut e).as_slice(),
+        [Action::Send { to: Some(to), .. }] if *to == addr("[::1]:7")
+    ));
+}
+
+#[test]
+fn write_to_refuses_names_bad_ports_and_sockets_that_are_not_bound() {
+    let (mut e, _) = bound_udp_engine();
+    assert_eq!(e.write_to(b"x".to_vec(), Some("localhost"), &port(9)), 0);
+    assert!(
+        e.last_error().contains("not an IP literal"),
+        "{}",
+        e.last_error()
+    );
+    assert_eq!(e.write_to(b"x".to_vec(), Some("127.0.0.1"), &port(0)), 0);
+    assert!(e.last_error().contains("port"), "{}", e.last_error());
+    assert_eq!(e.write_to(b"x".to_vec(), None, &port(9)), 0);
+    assert_eq!(e.buffered_amount(), 0);
+    assert!(drain_actions(&mut e).is_empty());
+
+    let (mut c, _) = connected_udp_engine();
+    assert_eq!(c.write_to(b"x".to_vec(), Some("127.0.0.1"), &port(9)), 0);
+    assert!(
+        c.last_error().contains("status Bound"),
+        "{}",
+        c.last_error()
+    );
+    let (mut t, _) = connected_engine();
+    assert_eq!(t.write_to(b"x".to_vec(), Some("127.0.0.1"), &port(9)), 0);
+}

@@ -13,12 +13,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { startProxy } from '../js/proxy/server.js';
 import { startSite, startChat } from './targets.js';
+import { startNgircd } from './ngircd.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
 // URL prefix -> directory. www/'s own Node files are not for the page.
 const MOUNTS = [['/js/', 'js'], ['/pkg/', 'pkg'], ['/', 'www']];
-const PRIVATE = new Set(['/serve.js', '/targets.js']);
+const PRIVATE = new Set(['/serve.js', '/targets.js', '/ngircd.js']);
 
 async function serveFile(pathname, res) {
   const [prefix, dir] = MOUNTS.find(([p]) => pathname.startsWith(p));
@@ -50,7 +51,8 @@ function freePort() {
 
 /** Starts everything; resolves with { url, proxyUrl, listenPort, close() }. */
 export async function startDemo({ port = 8000, listenPort = 0 } = {}) {
-  const [site, chat] = await Promise.all([startSite(), startChat()]);
+  // irc.html's server: a real ngircd when installed (null otherwise; the page says so).
+  const [site, chat, irc] = await Promise.all([startSite(), startChat(), startNgircd()]);
   let config = '';
   const web = http.createServer((req, res) => {
     const { pathname } = new URL(req.url, 'http://localhost');
@@ -62,11 +64,15 @@ export async function startDemo({ port = 8000, listenPort = 0 } = {}) {
   await new Promise((resolve, reject) => {
     web.once('error', reject);
     web.listen(port, '127.0.0.1', resolve);
+  }).catch(async (err) => {
+    // The port is taken: stop what was started (ngircd is a process of its own) before retrying.
+    await Promise.all([site.close(), chat.close(), irc?.close()]);
+    throw err;
   });
   const url = `http://127.0.0.1:${web.address().port}/`;
   const listen = { iface: '127.0.0.1', port: listenPort || await freePort() };
   const proxy = await startProxy({
-    allow: [site.port, chat.port].flatMap((p) => [`127.0.0.1:${p}`, `localhost:${p}`]),
+    allow: [site.port, chat.port, ...(irc ? [irc.port] : [])].flatMap((p) => [`127.0.0.1:${p}`, `localhost:${p}`]),
     // listen.html's reverse tunnel: that one port, on loopback only.
     allowListen: [`${listen.iface}:${listen.port}`],
     origins: [url.slice(0, -1), url.slice(0, -1).replace('127.0.0.1', 'localhost')],
@@ -77,15 +83,17 @@ export async function startDemo({ port = 8000, listenPort = 0 } = {}) {
     wisp: `wisp+${proxy.url}wisp/`,
     site: { host: '127.0.0.1', port: site.port },
     chat: { host: '127.0.0.1', port: chat.port },
+    irc: irc && { host: '127.0.0.1', port: irc.port },
     listen,
   }, null, 2)};\n`;
   return {
     url,
     proxyUrl: proxy.url,
     listenPort: listen.port,
+    irc: irc && { host: '127.0.0.1', port: irc.port },
     async close() {
       web.closeAllConnections();
-      await Promise.all([new Promise((r) => web.close(r)), proxy.close(), site.close(), chat.close()]);
+      await Promise.all([new Promise((r) => web.close(r)), proxy.close(), site.close(), chat.close(), irc?.close()]);
     },
   };
 }
@@ -110,6 +118,7 @@ async function main(args) {
   const ends = exitAfter === undefined ? 'Ctrl-C stops' : `stops by itself in ${exitAfter} s, or Ctrl-C`;
   console.log(`kvsocket demo: open ${demo.url}  (proxy ${demo.proxyUrl}; ${ends})`);
   console.log(`  listen page: ${demo.url}listen.html, then from a terminal: nc 127.0.0.1 ${demo.listenPort}`);
+  console.log(`  IRC page: ${demo.url}irc.html (${demo.irc ? 'ngircd on 127.0.0.1' : 'needs ngircd: npm run setup'}), in two tabs`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -99,6 +99,11 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().write_kept(len) as u64
     }
 
+    fn write_to(&self, data: Vec<u8>, host: String, port: wit::PortArg) -> u32 {
+        let port = port_arg(port);
+        self.core.borrow_mut().write_to(data, Some(&host), &port) as u32
+    }
+
     fn reserve(&self, len: u64) -> Option<u32> {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         self.core.borrow_mut().reserve(len)
@@ -198,6 +203,10 @@ impl wit::GuestSocket for EngineSocket {
 
     fn buffered_amount(&self) -> u64 {
         self.core.borrow().buffered_amount() as u64
+    }
+
+    fn needs_drain(&self) -> bool {
+        self.core.borrow().needs_drain()
     }
 
     fn is_destroyed(&self) -> bool {

@@ -11,6 +11,7 @@ import {
 } from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
+import { createDirectSockets } from '../direct/index.js';
 
 const { memory } = initSync({ module: wasmBytes() });
 
@@ -63,4 +64,6 @@ export const browserHostAdapter = {
 export const Socket = createSocketClass({
   Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
 });
+export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
+export { SocketError } from '../promises.js';
 export default Socket;

@@ -7,7 +7,9 @@ import {
 } from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
+import { createDirectSockets } from '../direct/index.js';
 import { nodeHost } from './host.js';
+import { installDuplex, toDuplex } from './duplex.js';
 import { withWisp } from './wisp.js';
 
 const { memory } = initSync({ module: wasmBytes() });
@@ -26,4 +28,8 @@ const host = {
 export const Socket = createSocketClass({
   Engine, hexToBytes, textOfBytes, hexOfBytes, host: withWisp(host), wasm: { memory, batchHeader, batchKinds },
 });
+installDuplex(Socket);
+export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
+export { toDuplex };
+export { SocketError } from '../promises.js';
 export default Socket;

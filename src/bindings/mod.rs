@@ -142,6 +142,17 @@ impl Engine {
         n as f64
     }
 
+    /// One datagram from a bound UDP socket to `ip`:`port`; 0 (and lastError) when refused.
+    #[wasm_bindgen(js_name = writeTo)]
+    pub fn write_to(&mut self, data: Vec<u8>, ip: JsValue, port: JsValue) -> u32 {
+        let ip = ip.as_string();
+        let n = self
+            .core
+            .write_to(data, ip.as_deref(), &port_arg(&port, None)) as u32;
+        self.out();
+        n
+    }
+
     pub fn read(&mut self, length: JsValue) -> String {
         let text = self
             .core
@@ -288,6 +299,12 @@ impl Engine {
     #[wasm_bindgen(js_name = bufferedAmount)]
     pub fn buffered_amount(&self) -> f64 {
         self.core.buffered_amount() as f64
+    }
+
+    /// A write went over the high-water mark and its `drain` event is still owed.
+    #[wasm_bindgen(js_name = needsDrain)]
+    pub fn needs_drain(&self) -> bool {
+        self.core.needs_drain()
     }
 
     #[wasm_bindgen(js_name = isDestroyed)]

@@ -1,7 +1,7 @@
 // Type-checked (not run) by tests/packaging/types.test.js under every `lib` setting there:
 // js/index.d.ts must describe the API as scripts use it, and refuse what is wrong
 // (each @ts-expect-error fails the check when its line compiles).
-import { Socket, type StatusName, type SocketEvent } from 'kvsocket';
+import { Socket, SocketError, type StatusName, type SocketEvent } from 'kvsocket';
 import { startProxy, type Proxy } from 'kvsocket/proxy';
 
 class HeadRequest extends Socket {
@@ -46,6 +46,7 @@ Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 s.destroy();
 void queued, name, n;
 
+
 async function proxy(): Promise<void> {
   const p: Proxy = await startProxy({ listen: '127.0.0.1:0', allow: ['127.0.0.1:7000'], log: (line) => void line });
   const url: string = `${p.url}?host={host}&port={port}`;
@@ -60,3 +61,18 @@ async function proxy(): Promise<void> {
   await p.close();
 }
 void proxy;
+
+async function promises(): Promise<void> {
+  const sock = await Socket.connect('127.0.0.1', 7000);
+  const same: Socket = await sock.connected();
+  for await (const chunk of sock) { const b: Uint8Array = chunk; void b; }
+  sock.once('connected', () => {}).off('connected', () => {});
+  const server = await Socket.listen(0, '127.0.0.1', { protocol: 'tcp' });
+  const { port } = await server.listening();
+  const queuedTo: number = server.writeTo('x', '127.0.0.1', 9);
+  const owed: boolean = sock.needsDrain();
+  sock.setReceiveHighWaterMark(1 << 20);
+  try { await Socket.connect('127.0.0.1', 1); } catch (e) { if (e instanceof SocketError) { const c: string = e.code; void c; } }
+  void same, port, queuedTo, owed;
+}
+void promises;

@@ -34,10 +34,14 @@ impl Engine {
         self.note(result)
     }
 
-    /// The receive high-water mark past which the host stops reading.
+    /// The receive high-water mark past which the host stops reading; raising it above what
+    /// is buffered resumes a paused receive.
     pub fn set_receive_high_water_mark(&mut self, bytes: f64) -> Result<(), CommandError> {
         let result = positive_integer(bytes, "receive high-water mark")
             .map(|v| self.recv_high_water = v as usize);
+        if result.is_ok() {
+            self.maybe_resume_reading();
+        }
         self.note(result)
     }
 

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use super::Engine;
+use crate::engine::address::{parse_ip, parse_port, PortArg};
 use crate::engine::error::CommandError;
 use crate::engine::io::{Action, Event, Protocol};
 use crate::engine::send::Ready;
@@ -54,6 +55,51 @@ impl Engine {
                 0
             }
         }
+    }
+
+    /// `writeTo(data, host, port)`: one datagram from a bound UDP socket to the address given
+    /// (the Direct Sockets API's bound mode) rather than to the last sender. The host must be an
+    /// IP literal. Returns the bytes queued, or 0 with `last_error` saying why.
+    pub fn write_to(&mut self, data: Vec<u8>, host: Option<&str>, port: &PortArg) -> usize {
+        let to = self.write_to_target(host, port);
+        let len = data.len();
+        match to {
+            Ok(_) if len == 0 => 0,
+            Ok(to) => {
+                self.outgoing.push(data, Some(to));
+                self.count_buffered(len);
+                self.flush_outgoing();
+                len
+            }
+            Err(e) => {
+                self.last_error = e.to_string();
+                0
+            }
+        }
+    }
+
+    fn write_to_target(
+        &self,
+        host: Option<&str>,
+        port: &PortArg,
+    ) -> Result<SocketAddr, CommandError> {
+        if self.destroyed {
+            return Err(CommandError::Destroyed);
+        }
+        if !matches!(self.state, State::Bound { .. }) {
+            return Err(CommandError::Unsupported(format!(
+                "writeTo needs a bound UDP socket (status Bound), the socket is {}",
+                self.state.status().name()
+            )));
+        }
+        let port = parse_port(port, 1)?;
+        let text = host.unwrap_or_default();
+        let ip = parse_ip(text).ok_or_else(|| {
+            CommandError::Unsupported(format!(
+                "writeTo: {text:?} is not an IP literal (a bound socket sends to addresses, not names)"
+            ))
+        })?;
+        Ok(SocketAddr::new(ip, port))
     }
 
     /// Keeps room for `len` bytes that are still being produced (a Blob being read): later
@@ -143,6 +189,12 @@ impl Engine {
         if self.buffered == 0 && matches!(self.state, State::Closing(_)) {
             self.disconnect(String::new());
         }
+    }
+
+    /// Whether a write took the buffered output over the high-water mark and the `Drain` that
+    /// answers it is still owed: a writer that respects backpressure waits for it.
+    pub fn needs_drain(&self) -> bool {
+        self.over_high_water
     }
 
     /// `drainEvent` once buffered output falls below the mark after a write went over it.

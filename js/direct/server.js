@@ -1,0 +1,99 @@
+// The Direct Sockets TCPServerSocket (WICG): `new TCPServerSocket(localAddress, {localPort,
+// backlog, ipv6Only})`; `opened` gives a readable stream of accepted TCPSockets. A listening
+// kvsocket Socket underneath (a browser needs kvsocket-proxy's reverse tunnel). Each incoming
+// connection is accepted inside incomingConnectionEvent (KVIrc's rule) and queued for the
+// reader; past `backlog` queued and unread, new connections are refused (closed at once).
+
+import { SocketError, Watcher, settled } from '../watch.js';
+import { invalidState } from './streams.js';
+import { checkOptions } from './options.js';
+import { ACCEPTED } from './tcp.js';
+
+const DEFAULT_BACKLOG = 128;
+
+export function createTCPServerSocket(Socket, TCPSocket) {
+  return class TCPServerSocket {
+    #socket;
+    #opened;
+    #closed;
+    #readable = null;
+    #closing = false;
+
+    /** @param {string} localAddress an IP literal ('127.0.0.1', '::1', '0.0.0.0', '::')
+     *  @param {{localPort?: number, backlog?: number, ipv6Only?: boolean, proxy?: string}} [options] */
+    constructor(localAddress, options = {}) {
+      checkOptions(options, 'TCPServerSocket');
+      const o = options ?? {};
+      if (o.localPort === 0) throw new TypeError('TCPServerSocket: localPort must not be 0 (leave it out for any port)');
+      if (o.backlog !== undefined && !(Number.isInteger(o.backlog) && o.backlog > 0)) {
+        throw new TypeError('TCPServerSocket: backlog must be a positive integer');
+      }
+      const backlog = o.backlog ?? DEFAULT_BACKLOG;
+      const sock = new Socket({ proxy: o.proxy });
+      this.#socket = sock;
+      let controller;
+      this.#readable = new ReadableStream({
+        start(c) { controller = c; },
+        cancel: () => sock.close(),
+      }, { highWaterMark: 0 });
+      // With a high-water mark of 0, -desiredSize is the number of sockets queued and unread.
+      sock.incomingConnectionEvent = (child) => {
+        if (controller.desiredSize === null || -controller.desiredSize >= backlog) return; // closed when the handler returns
+        sock.accept(child);
+        controller.enqueue(new TCPSocket(ACCEPTED, child));
+      };
+      // '::' listens to IPv6 only here (docs/direct-sockets.md), so ipv6Only changes nothing.
+      if (!sock.listen(o.localPort ?? 0, String(localAddress))) {
+        const failure = new SocketError(sock.lastError(), 'UnknownSocket');
+        sock.destroy();
+        this.#opened = Promise.reject(failure);
+        this.#closed = Promise.reject(failure);
+      } else {
+        this.#opened = sock.listening().then(
+          ({ ip, port }) => ({ readable: this.#readable, localAddress: ip, localPort: port }),
+          (failure) => {
+            sock.destroy();
+            throw this.#closing ? new DOMException('TCPServerSocket.close() was called before it opened', 'AbortError') : failure;
+          },
+        );
+        // The listening ends with close(), a cancel of the readable, or a failure.
+        const watcher = new Watcher(sock, {
+          end: (failure) => {
+            try {
+              if (failure) controller.error(failure);
+              else controller.close();
+            } catch { /* already closed or errored */ }
+          },
+        });
+        this.#closed = this.#opened.then(async () => {
+          await settled(sock);
+          if (watcher.failure) throw watcher.failure;
+        }, (failure) => {
+          if (!this.#closing) throw failure;
+        });
+      }
+      this.#opened.catch(() => {});
+      this.#closed.catch(() => {});
+    }
+
+    /** Resolves with {readable (of TCPSockets), localAddress, localPort}. */
+    get opened() {
+      return this.#opened;
+    }
+
+    get closed() {
+      return this.#closed;
+    }
+
+    /** Stops listening (accepted TCPSockets stay open) and returns `closed`; InvalidStateError
+     * while the readable is locked. */
+    close() {
+      if (this.#readable.locked) {
+        return Promise.reject(invalidState('TCPServerSocket.close(): release the readable stream first'));
+      }
+      this.#closing = true;
+      this.#socket.close();
+      return this.#closed.then(() => undefined);
+    }
+  };
+}

@@ -1,0 +1,93 @@
+// The Web Streams of a Direct Sockets TCPSocket or UDPSocket, over a kvsocket Socket. Neither
+// stream keeps bytes of its own:
+// - the readable has a high-water mark of 0, so `pull` runs only when a reader waits, and takes
+//   what the engine holds at that moment (for UDP, one datagram); unread bytes stay in the
+//   engine, which pauses the network at its receive high-water mark;
+// - the writable hands each chunk to socket.write() and resolves the write once the engine no
+//   longer owes a drain (needsDrain()), so a writer awaiting its writes waits at the socket's
+//   high-water mark (sendBufferSize).
+
+import { SocketError, Watcher, settled } from '../watch.js';
+
+/** Bytes of a BufferSource (ArrayBuffer or a view); TypeError for anything else. */
+export function bufferSourceBytes(chunk, what) {
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new TypeError(`${what}: expected an ArrayBuffer or an ArrayBufferView`);
+}
+
+/**
+ * Makes the streams. `read()` turns what is readable into one chunk (Uint8Array, or a
+ * UDPMessage); `write(chunk)` queues one chunk and returns [queued, expected] byte counts (it
+ * throws TypeError for a bad chunk). `endOutput()` is what closing the writable does. Returns
+ * { readable, writable, closed } where `closed` settles when the connection is over: resolved
+ * for a clean end or a close(), rejected with the SocketError of a failure.
+ */
+export function socketStreams(socket, { read, write, endOutput }) {
+  let readWake = null;
+  let drainWake = null;
+  const wake = () => {
+    const r = readWake; readWake = null; r?.();
+    const d = drainWake; drainWake = null; d?.();
+  };
+  let writableController;
+  const watcher = new Watcher(socket, {
+    data: () => { const r = readWake; readWake = null; r?.(); },
+    drain: () => { const d = drainWake; drainWake = null; d?.(); },
+    end: (failure) => {
+      wake();
+      writableController.error(failure ?? new SocketError('the connection is closed', 'RemoteHostClosed'));
+    },
+  });
+  const sleep = (set) => new Promise((resolve) => set(resolve));
+
+  const readable = new ReadableStream({
+    async pull(controller) {
+      for (;;) {
+        if (socket.bytesAvailable() > 0) return controller.enqueue(read());
+        if (watcher.ended) {
+          if (watcher.failure) controller.error(watcher.failure);
+          else controller.close();
+          return;
+        }
+        await sleep((r) => { readWake = r; });
+      }
+    },
+  }, { highWaterMark: 0 });
+
+  const writable = new WritableStream({
+    start(controller) {
+      writableController = controller;
+    },
+    async write(chunk) {
+      if (watcher.ended) throw watcher.failure ?? new SocketError('the connection is closed', 'RemoteHostClosed');
+      let counts;
+      try {
+        counts = write(chunk);
+        if (counts[0] < counts[1]) throw new SocketError(socket.lastError(), 'UnknownSocket');
+      } catch (err) {
+        // A refused chunk errors the writable (Web Streams' rule); the connection cannot go on
+        // with a hole in its output, so it is aborted and `closed` rejects with the same error.
+        watcher.fail(err);
+        socket.destroy();
+        throw err;
+      }
+      while (socket.needsDrain() && !watcher.ended) await sleep((r) => { drainWake = r; });
+      if (watcher.failure) throw watcher.failure;
+    },
+    close: () => endOutput(),
+    abort: () => socket.destroy(),
+  }, { highWaterMark: 1 });
+
+  const closed = (async () => {
+    await settled(socket);
+    if (watcher.failure) throw watcher.failure;
+  })();
+  closed.catch(() => {}); // the failure is the user's to observe, not an unhandled rejection
+  return { readable, writable, closed, watcher };
+}
+
+/** An InvalidStateError DOMException (the spec's answer to close() on locked streams). */
+export function invalidState(message) {
+  return new DOMException(message, 'InvalidStateError');
+}

@@ -1,0 +1,107 @@
+// The Direct Sockets TCPSocket (WICG): `new TCPSocket(host, port, options)`, `opened` with the
+// streams and addresses, `closed`, `close()`. A kvsocket Socket underneath: on Node real TCP, in
+// a browser TCP through the proxy (options.proxy or Socket.defaultProxy). Where this departs from
+// the spec: docs/direct-sockets.md.
+
+import { SocketError, settled } from '../watch.js';
+import { bufferSourceBytes, invalidState, socketStreams } from './streams.js';
+import { applyBufferSizes, checkOptions } from './options.js';
+
+// The key with which TCPServerSocket hands over an accepted Socket instead of a host and port.
+export const ACCEPTED = Symbol('kvsocket accepted connection');
+
+export function createTCPSocket(Socket) {
+  return class TCPSocket {
+    #socket;
+    #opened;
+    #closed;
+    #streams = null;
+    #closing = false;
+
+    /** @param {string} remoteAddress @param {number} remotePort @param {object} [options] */
+    constructor(remoteAddress, remotePort, options = {}) {
+      if (remoteAddress === ACCEPTED) {
+        this.#socket = remotePort;
+        this.#opened = Promise.resolve(this.#open());
+        return;
+      }
+      checkOptions(options, 'TCPSocket');
+      if (options.keepAliveDelay !== undefined && !(options.keepAliveDelay >= 1000)) {
+        throw new TypeError('TCPSocket: keepAliveDelay must be at least 1000 ms');
+      }
+      const sock = new Socket({ proxy: options.proxy });
+      this.#socket = sock;
+      applyBufferSizes(sock, options, 'TCPSocket');
+      if (!sock.connect(String(remoteAddress), remotePort)) {
+        const failure = new SocketError(sock.lastError(), 'UnknownSocket');
+        sock.destroy();
+        this.#opened = Promise.reject(failure);
+        this.#closed = Promise.reject(failure);
+      } else {
+        this.#opened = sock.connected().then(
+          () => this.#open(),
+          (failure) => {
+            sock.destroy();
+            throw this.#closing ? new DOMException('TCPSocket.close() was called before it opened', 'AbortError') : failure;
+          },
+        );
+        // A close() before the connection opened is a clean close; any other failure to open
+        // rejects closed too.
+        this.#closed = this.#opened.then(() => this.#streams.closed, (failure) => {
+          if (!this.#closing) throw failure;
+        });
+      }
+      this.#opened.catch(() => {});
+      this.#closed.catch(() => {});
+    }
+
+    #open() {
+      const sock = this.#socket;
+      this.#streams = socketStreams(sock, {
+        read: () => sock.readBytes(),
+        write: (chunk) => {
+          const bytes = bufferSourceBytes(chunk, 'TCPSocket writable');
+          return [sock.write(bytes), bytes.length];
+        },
+        // Closing the writable ends our output: KVIrc's close() flushes what is queued, then
+        // closes the connection (reading ends too; docs/direct-sockets.md).
+        endOutput: async () => {
+          sock.close();
+          await settled(sock);
+        },
+      });
+      this.#closed = this.#streams.closed;
+      return {
+        readable: this.#streams.readable,
+        writable: this.#streams.writable,
+        remoteAddress: sock.remoteIp(),
+        remotePort: sock.remotePort(),
+        localAddress: sock.localIp(),
+        localPort: sock.localPort(),
+      };
+    }
+
+    /** Resolves with {readable, writable, remoteAddress, remotePort, localAddress, localPort}. */
+    get opened() {
+      return this.#opened;
+    }
+
+    /** Resolves when the connection is over (a clean end or close()); rejects on a failure. */
+    get closed() {
+      return this.#closed;
+    }
+
+    /** Flushes what was written, closes the connection, and returns `closed`. Rejects with an
+     * InvalidStateError while a stream is locked (a reader or writer holds it), as the spec. */
+    close() {
+      const s = this.#streams;
+      if (s && (s.readable.locked || s.writable.locked)) {
+        return Promise.reject(invalidState('TCPSocket.close(): release the readable and writable streams first'));
+      }
+      this.#closing = true;
+      if (s) this.#socket.close();
+      else this.#socket.destroy(); // still connecting: abandon the attempt
+      return this.#closed.then(() => undefined);
+    }
+  };
+}

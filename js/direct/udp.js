@@ -1,0 +1,113 @@
+// The Direct Sockets UDPSocket (WICG): connected mode ({remoteAddress, remotePort}: one peer) or
+// bound mode ({localAddress, localPort}: datagrams from anyone). Readable chunks are UDPMessages
+// {data, remoteAddress, remotePort}, one per datagram; writable chunks are UDPMessages too.
+// A kvsocket UDP Socket underneath (a browser needs kvsocket-proxy's datagram mode).
+
+import { SocketError } from '../watch.js';
+import { bufferSourceBytes, invalidState, socketStreams } from './streams.js';
+import { applyBufferSizes, checkOptions } from './options.js';
+
+export function createUDPSocket(Socket) {
+  return class UDPSocket {
+    #socket;
+    #opened;
+    #closed;
+    #streams = null;
+    #bound;
+    #closing = false;
+
+    /** @param {{remoteAddress?: string, remotePort?: number, localAddress?: string,
+     *   localPort?: number, ipv6Only?: boolean, sendBufferSize?: number,
+     *   receiveBufferSize?: number, proxy?: string}} options */
+    constructor(options) {
+      checkOptions(options, 'UDPSocket');
+      const o = options ?? {};
+      const connected = o.remoteAddress !== undefined || o.remotePort !== undefined;
+      const bound = o.localAddress !== undefined;
+      if (connected === bound) {
+        throw new TypeError('UDPSocket: give either remoteAddress and remotePort (connected mode) or localAddress (bound mode)');
+      }
+      if (connected && (o.remoteAddress === undefined || o.remotePort === undefined)) {
+        throw new TypeError('UDPSocket: connected mode needs both remoteAddress and remotePort');
+      }
+      this.#bound = bound;
+      const sock = new Socket({ proxy: o.proxy, protocol: 'udp' });
+      this.#socket = sock;
+      applyBufferSizes(sock, o, 'UDPSocket');
+      const started = bound
+        ? sock.listen(o.localPort ?? 0, String(o.localAddress))
+        : sock.connect(String(o.remoteAddress), o.remotePort);
+      if (!started) {
+        const failure = new SocketError(sock.lastError(), 'UnknownSocket');
+        sock.destroy();
+        this.#opened = Promise.reject(failure);
+        this.#closed = Promise.reject(failure);
+      } else {
+        this.#opened = (bound ? sock.listening() : sock.connected()).then(
+          () => this.#open(),
+          (failure) => {
+            sock.destroy();
+            throw this.#closing ? new DOMException('UDPSocket.close() was called before it opened', 'AbortError') : failure;
+          },
+        );
+        this.#closed = this.#opened.then(() => this.#streams.closed, (failure) => {
+          if (!this.#closing) throw failure;
+        });
+      }
+      this.#opened.catch(() => {});
+      this.#closed.catch(() => {});
+    }
+
+    #open() {
+      const sock = this.#socket;
+      const bound = this.#bound;
+      this.#streams = socketStreams(sock, {
+        // One datagram; its sender is the remote address of the datagram last read.
+        read: () => {
+          const data = sock.readBytes();
+          return { data, remoteAddress: sock.remoteIp(), remotePort: sock.remotePort() };
+        },
+        write: (message) => {
+          if (message === null || typeof message !== 'object') throw new TypeError('UDPSocket writable: expected a UDPMessage {data, remoteAddress?, remotePort?}');
+          const bytes = bufferSourceBytes(message.data, 'UDPSocket writable: data');
+          const hasAddress = message.remoteAddress !== undefined || message.remotePort !== undefined;
+          if (!bound) {
+            if (hasAddress) throw new TypeError('UDPSocket writable: a connected UDPSocket sends to its peer; remoteAddress/remotePort are not allowed');
+            return [sock.write(bytes), bytes.length];
+          }
+          if (message.remoteAddress === undefined || message.remotePort === undefined) {
+            throw new TypeError('UDPSocket writable: a bound UDPSocket needs remoteAddress and remotePort');
+          }
+          return [sock.writeTo(bytes, String(message.remoteAddress), message.remotePort), bytes.length];
+        },
+        endOutput: async () => {}, // datagrams have no end; close() ends the socket
+      });
+      this.#closed = this.#streams.closed;
+      const info = { readable: this.#streams.readable, writable: this.#streams.writable, localAddress: sock.localIp(), localPort: sock.localPort() };
+      if (!bound) Object.assign(info, { remoteAddress: sock.remoteIp(), remotePort: sock.remotePort() });
+      return info;
+    }
+
+    /** Resolves with {readable, writable, localAddress, localPort} (and remoteAddress,
+     * remotePort in connected mode). */
+    get opened() {
+      return this.#opened;
+    }
+
+    get closed() {
+      return this.#closed;
+    }
+
+    /** Closes the socket and returns `closed`; InvalidStateError while a stream is locked. */
+    close() {
+      const s = this.#streams;
+      if (s && (s.readable.locked || s.writable.locked)) {
+        return Promise.reject(invalidState('UDPSocket.close(): release the readable and writable streams first'));
+      }
+      this.#closing = true;
+      if (s) this.#socket.close();
+      else this.#socket.destroy();
+      return this.#closed.then(() => undefined);
+    }
+  };
+}

@@ -1,0 +1,104 @@
+// A Socket as a node:stream Duplex, so kvsocket plugs into Node code that takes a stream
+// (pipeline, node:http's createConnection, TLS, protocol clients). Backpressure both ways is the
+// engine's:
+// - write side: a chunk is handed to socket.write() at once; its callback waits for the drain
+//   event while needsDrain() says the write went over the socket's high-water mark
+//   (setHighWaterMark), so a writer that honours write()'s false stops there;
+// - read side: bytes stay in the engine's receive buffer until the Duplex asks (_read); each ask
+//   takes at most readableHighWaterMark bytes, and while the stream's buffer is full nothing is
+//   taken, so the engine pauses the network at its receive high-water mark. No other buffer.
+//
+//   const duplex = toDuplex(sock);              // or sock.toDuplex()
+//   await pipeline(fs.createReadStream(f), duplex, process.stdout);
+
+import { Duplex } from 'node:stream';
+import { SocketError, Watcher, isLive, settled } from '../watch.js';
+
+const CONNECTING = new Set([1, 2]);
+
+/** A stream.Duplex over `socket` (TCP). Destroying the Duplex destroys the socket; ending its
+ * writable side ends the socket's output (see `final` below). `options` go to the Duplex
+ * (readableHighWaterMark, writableHighWaterMark, ...). */
+export function toDuplex(socket, options = {}) {
+  let wanted = false; // the Duplex asked for data and has not been given any since
+  let drained = null; // the write callback waiting for a drain
+
+  const watcher = new Watcher(socket, {
+    open: () => duplex.emit('connect'),
+    data: () => { if (wanted) pull(); },
+    drain: () => { const cb = drained; drained = null; cb?.(); },
+    end: (failure) => {
+      const cb = drained; drained = null;
+      cb?.(failure ?? new SocketError('the connection ended before the write drained', 'RemoteHostClosed'));
+      if (failure) return duplex.destroy(failure);
+      pull();
+    },
+  });
+
+  // Hands the Duplex what the engine holds, as long as it wants more; ends it after the last bytes.
+  function pull() {
+    while (wanted) {
+      if (socket.bytesAvailable() > 0) {
+        wanted = duplex.push(socket.readBytes(duplex.readableHighWaterMark));
+      } else {
+        if (watcher.ended) {
+          wanted = false;
+          duplex.push(null);
+        }
+        return;
+      }
+    }
+  }
+
+  const duplex = new Duplex({
+    ...options,
+    read() {
+      wanted = true;
+      pull();
+    },
+    write(chunk, _encoding, callback) {
+      if (watcher.ended || !isLive(socket)) {
+        return callback(watcher.failure ?? new SocketError(`write: the socket is ${socket.status(true)}`, 'UnknownSocket'));
+      }
+      const n = socket.write(chunk);
+      if (n < chunk.length) return callback(new SocketError(socket.lastError(), 'UnknownSocket'));
+      if (socket.needsDrain()) drained = callback;
+      else callback();
+    },
+    // The end of our output: KVIrc's close() flushes what is queued and ends the connection, and
+    // from then on discards input (SPEC.md), so the readable side ends here too. 'finish' waits
+    // for the flush (status Unconnected): the Duplex's auto-destroy, which follows, must not
+    // abort output still queued.
+    final(callback) {
+      socket.close();
+      settled(socket).then(() => callback());
+    },
+    destroy(err, callback) {
+      watcher.stop();
+      socket.destroy();
+      callback(err);
+    },
+  });
+
+  // What net.Socket users (node:http among them) look for.
+  Object.defineProperties(duplex, {
+    socket: { value: socket },
+    connecting: { get: () => CONNECTING.has(socket.status()) },
+    remoteAddress: { get: () => socket.remoteIp() || undefined },
+    remotePort: { get: () => socket.remotePort() || undefined },
+    localAddress: { get: () => socket.localIp() || undefined },
+    localPort: { get: () => socket.localPort() || undefined },
+  });
+  duplex.setNoDelay = () => duplex;
+  duplex.setKeepAlive = () => duplex;
+  return duplex;
+}
+
+/** Adds `socket.toDuplex(options)` to the Node entry's Socket class. */
+export function installDuplex(Socket) {
+  Object.defineProperty(Socket.prototype, 'toDuplex', {
+    value: function toDuplexMethod(options) { return toDuplex(this, options); },
+    writable: true,
+    configurable: true,
+  });
+}

@@ -1,0 +1,56 @@
+// A real IRC server for the demo's IRC page: Debian's ngircd (installed by scripts/setup.sh),
+// started on 127.0.0.1 with a config file of its own in a temporary folder. Node side only.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+
+/** The ngircd binary, or undefined when it is not installed. */
+export const NGIRCD = ['/usr/sbin/ngircd', '/usr/bin/ngircd'].find((p) => spawnSync(p, ['--version']).status === 0);
+
+function freePort() {
+  const probe = net.createServer();
+  return new Promise((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const accepts = (port) => new Promise((resolve) => {
+  const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
+  c.on('error', () => resolve(false));
+});
+
+/** Starts ngircd on a free 127.0.0.1 port; resolves with { port, close() } once it accepts
+ * connections, or with null when ngircd is not installed. */
+export async function startNgircd() {
+  if (!NGIRCD) return null;
+  const dir = await mkdtemp(path.join(tmpdir(), 'kvsocket-ngircd-'));
+  const port = await freePort();
+  const conf = path.join(dir, 'ngircd.conf');
+  await writeFile(conf, [
+    '[Global]', 'Name = irc.kvsocket.demo', 'Info = kvsocket demo server', 'Listen = 127.0.0.1',
+    `Ports = ${port}`, 'MotdPhrase = "kvsocket demo server"',
+    '[Limits]', 'PingTimeout = 120',
+    '[Options]', 'PAM = no', 'Ident = no', 'DNS = no', '',
+  ].join('\n'));
+  const server = spawn(NGIRCD, ['--nodaemon', '--config', conf], { stdio: 'ignore' });
+  // A process of its own: it must not outlive ours, however ours ends.
+  const kill = () => server.kill('SIGTERM');
+  process.once('exit', kill);
+  const close = async () => {
+    process.off('exit', kill);
+    kill();
+    await rm(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 50; i++) {
+    if (await accepts(port)) return { port, close };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await close();
+  throw new Error('ngircd did not start');
+}

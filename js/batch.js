@@ -63,6 +63,9 @@ export function createBatchReader({ memory, batchHeader, batchKinds }) {
         case K.shutdown: out.actions.push({ type: 'shutdown', id: words[f] }); break;
         case K.abort: out.actions.push({ type: 'abort', id: words[f] }); break;
         case K.pause: out.actions.push({ type: 'pause', id: words[f] }); break;
+        case K.endOutput: out.actions.push({ type: 'endOutput', id: words[f] }); break;
+        // keepAlive: -1 for off, else the delay in ms (0: the system's); the word holds it + 1.
+        case K.configure: out.actions.push({ type: 'configure', id: words[f], noDelay: words[f + 1] === 1, keepAlive: words[f + 2] - 1 }); break;
         case K.resume: out.actions.push({ type: 'resume', id: words[f] }); break;
         case K.resolve: out.actions.push({ type: 'resolve', id: words[f], host: text(f + 1) }); break;
         case K.connect:
@@ -80,6 +83,7 @@ export function createBatchReader({ memory, batchHeader, batchKinds }) {
         // ----- events -----
         case K.dataAvailable: out.events.push({ type: 'dataAvailable', length: words[f] }); break;
         case K.drain: out.events.push({ type: 'drain' }); break;
+        case K.idle: out.events.push({ type: 'idle' }); break;
         case K.stateChanged: out.events.push({ type: 'stateChanged', status: words[f], name: text(f + 1) }); break;
         case K.hostFound: out.events.push({ type: 'hostFound' }); break;
         case K.connected: out.events.push({ type: 'connected' }); break;

@@ -15,6 +15,7 @@ export const EVENTS = {
   disconnected: { method: 'disconnectEvent', older: 'disconnectedEvent', args: (e) => [e.error], detail: (e) => ({ error: e.error }) },
   incomingConnection: { method: 'incomingConnectionEvent', args: (e) => [e.socket], detail: (e) => ({ socket: e.socket }) },
   drain: { method: 'drainEvent', args: () => [], detail: () => ({}) },
+  idle: { method: 'idleEvent', args: () => [], detail: () => ({}) },
   listening: { method: 'listeningEvent', args: (e) => [e.ip, e.port], detail: (e) => ({ ip: e.ip, port: e.port }) },
 };
 

@@ -21,6 +21,8 @@ export interface SocketOptions {
   proxy?: string;
   /** Connect timeout in ms (default 60000). */
   connectTimeout?: number;
+  /** idleEvent() after this many ms without a byte either way (0: off, the default). */
+  idleTimeout?: number;
   /** 'tcp' (default) or 'udp', any case. */
   protocol?: 'tcp' | 'udp' | string;
   /** Aborting it destroys the socket; pending promises and loops reject with its reason. */
@@ -63,6 +65,7 @@ export interface SocketEventDetails {
   disconnected: { error: string };
   incomingConnection: { socket: Socket };
   drain: Record<string, never>;
+  idle: Record<string, never>;
   listening: { ip: string; port: number };
 }
 
@@ -104,6 +107,16 @@ export interface Socket extends SocketBase {
   connectTimeout(): number;
   setConnectTimeout(ms: number): void;
   setHighWaterMark(bytes: number): void;
+  /** Half-close: our FIN after what was written, reading goes on; false + lastError() unless
+   * a TCP socket that is connecting or Connected. */
+  end(): boolean;
+  /** Nagle off (true, the default) or on. Node applies it; a browser's tunnel cannot. */
+  setNoDelay(on?: boolean): this;
+  /** TCP keep-alive; probes after `delayMs` of quiet (0: the system's delay). */
+  setKeepAlive(on?: boolean, delayMs?: number): this;
+  /** idleEvent() after `ms` without a byte either way while Connected; 0 turns it off. */
+  setIdleTimeout(ms: number): void;
+  idleTimeout(): number;
   /** Past this many unread bytes the host stops reading (default 4 MiB). */
   setReceiveHighWaterMark(bytes: number): void;
   bufferedAmount(): number;
@@ -152,6 +165,8 @@ export interface Socket extends SocketBase {
   disconnectedEvent?(error: string): void;
   incomingConnectionEvent(socket: Socket): unknown;
   drainEvent(): void;
+  /** Nothing was sent or received for idleTimeout() ms (an addition; the connection stays). */
+  idleEvent(): void;
   listeningEvent(ip: string, port: number): void;
 }
 

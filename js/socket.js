@@ -108,6 +108,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       // Objects over shared prototypes rather than closures: memory per connection counts.
       this.#link = new Link({ __proto__: linkTarget, socket: this }, { __proto__: hostOptions, given: options });
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
+      if (options.idleTimeout !== undefined) this.setIdleTimeout(options.idleTimeout);
       if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
         throw new TypeError(`Socket: unknown protocol ${describe(options.protocol)}; expected 'tcp' or 'udp'`);
       }
@@ -124,6 +125,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     disconnectEvent() {}
     incomingConnectionEvent() {}
     drainEvent() {}
+    idleEvent() {}
     listeningEvent() {}
 
     // Types that ever had a listener: a DOM event is built and dispatched only for those, since
@@ -298,6 +300,44 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#engine.setHighWaterMark(bytes); // throws TypeError unless a positive integer
       this.#out();
     }
+
+    /** Half-close: our FIN after what was written; reading goes on until the peer ends, and
+     * later writes return 0. false (and lastError()) unless a Connected TCP socket. */
+    end() {
+      if (this.#destroyed) return false;
+      const ok = this.#engine.end();
+      this.#out();
+      return ok;
+    }
+
+    /** Nagle's algorithm off (true, the default) or on; Node applies it, a browser's tunnel
+     * cannot (docs/promises-and-streams.md). Returns the socket. */
+    setNoDelay(on = true) {
+      if (typeof on !== 'boolean') throw new TypeError(`setNoDelay: expected a boolean, got ${describe(on)}`);
+      if (this.#destroyed) return this;
+      this.#engine.setNoDelay(on);
+      this.#out();
+      return this;
+    }
+
+    /** TCP keep-alive on or off; probes after `delayMs` of quiet (0: the system's delay).
+     * Returns the socket. */
+    setKeepAlive(on = true, delayMs = 0) {
+      if (typeof on !== 'boolean') throw new TypeError(`setKeepAlive: expected a boolean, got ${describe(on)}`);
+      if (this.#destroyed) return this;
+      this.#engine.setKeepAlive(on, delayMs); // TypeError unless a whole number of ms from 0
+      this.#out();
+      return this;
+    }
+
+    /** idleEvent() after `ms` without a byte either way while Connected; 0 turns it off. */
+    setIdleTimeout(ms) {
+      if (this.#destroyed) return;
+      this.#engine.setIdleTimeout(ms, now()); // TypeError unless a whole number of ms from 0
+      this.#out();
+    }
+
+    idleTimeout() { return this.#destroyed ? 0 : this.#engine.idleTimeout(); }
 
     /** Past this many unread bytes the host stops reading from the network (default 4 MiB). */
     setReceiveHighWaterMark(bytes) {

@@ -612,6 +612,9 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     m.over_mark = false;
                     prop_assert!(e.buffered_amount() < m.send_mark);
                 }
+                Event::Idle => {
+                    prop_assert_eq!(status, Status::Connected, "Idle only while Connected");
+                }
                 Event::IncomingConnection => {
                     prop_assert_eq!(status, Status::Listening);
                 }

@@ -20,10 +20,11 @@ const WIT: &str = include_str!("../wit/kvsocket.wit");
 const IO_RS: &str = include_str!("../src/engine/io.rs");
 /// `impl Engine`, split by side over `socket.rs` and `socket/*.rs`: every file of it, so that a
 /// command moved between them is still found (`rust_engine_methods` checks that none is missing).
-const ENGINE_IMPLS: [&str; 6] = [
+const ENGINE_IMPLS: [&str; 7] = [
     include_str!("../src/engine/socket.rs"),
     include_str!("../src/engine/socket/incoming.rs"),
     include_str!("../src/engine/socket/input.rs"),
+    include_str!("../src/engine/socket/options.rs"),
     include_str!("../src/engine/socket/read.rs"),
     include_str!("../src/engine/socket/settings.rs"),
     include_str!("../src/engine/socket/write.rs"),
@@ -54,6 +55,8 @@ fn action_case(action: &Action) -> &'static str {
         Action::Send { .. } => "send",
         Action::SendKept { .. } => "send-kept",
         Action::Shutdown { .. } => "shutdown",
+        Action::EndOutput { .. } => "end-output",
+        Action::Configure { .. } => "configure",
         Action::Abort { .. } => "abort",
         Action::PauseReading { .. } => "pause-reading",
         Action::ResumeReading { .. } => "resume-reading",
@@ -72,6 +75,7 @@ fn event_case(event: &Event) -> &'static str {
         Event::Disconnected(_) => "disconnected",
         Event::IncomingConnection => "incoming-connection",
         Event::Drain => "drain",
+        Event::Idle => "idle",
         Event::Listening { .. } => "listening",
     }
 }
@@ -149,6 +153,12 @@ fn action_samples() -> Vec<Action> {
         },
         Action::Shutdown { id },
         Action::Abort { id },
+        Action::EndOutput { id },
+        Action::Configure {
+            id,
+            no_delay: true,
+            keep_alive: None,
+        },
         Action::PauseReading { id },
         Action::ResumeReading { id },
         Action::Listen {
@@ -178,6 +188,7 @@ fn event_samples() -> Vec<Event> {
         Event::Disconnected(String::new()),
         Event::IncomingConnection,
         Event::Drain,
+        Event::Idle,
         Event::Listening { local: addr() },
     ]
 }

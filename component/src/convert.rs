@@ -171,6 +171,16 @@ pub fn action_to_wit(action: Action) -> wit::Action {
             len: len as u64,
         }),
         Action::Shutdown { id } => W::Shutdown(id),
+        Action::EndOutput { id } => W::EndOutput(id),
+        Action::Configure {
+            id,
+            no_delay,
+            keep_alive,
+        } => W::Configure(wit::TcpOptions {
+            id,
+            no_delay,
+            keep_alive,
+        }),
         Action::Abort { id } => W::Abort(id),
         Action::PauseReading { id } => W::PauseReading(id),
         Action::ResumeReading { id } => W::ResumeReading(id),
@@ -206,6 +216,7 @@ pub fn event_to_wit(event: Event) -> wit::Event {
         Event::Disconnected(error) => W::Disconnected(error),
         Event::IncomingConnection => W::IncomingConnection,
         Event::Drain => W::Drain,
+        Event::Idle => W::Idle,
         Event::Listening { local } => W::Listening(socket_addr_to_wit(local)),
     }
 }

@@ -146,6 +146,26 @@ impl wit::GuestSocket for EngineSocket {
         message(self.core.borrow_mut().set_connect_timeout(ms as f64))
     }
 
+    fn set_no_delay(&self, on: bool) {
+        self.core.borrow_mut().set_no_delay(on)
+    }
+
+    fn set_keep_alive(&self, on: bool, delay_ms: f64) -> Result<(), String> {
+        message(self.core.borrow_mut().set_keep_alive(on, delay_ms))
+    }
+
+    fn set_idle_timeout(&self, ms: f64, now: wit::Millis) -> Result<(), String> {
+        message(self.core.borrow_mut().set_idle_timeout(ms, now))
+    }
+
+    fn idle_timeout(&self) -> wit::Millis {
+        self.core.borrow().idle_timeout()
+    }
+
+    fn end(&self) -> Result<(), String> {
+        message(self.core.borrow_mut().end())
+    }
+
     fn set_high_water_mark(&self, bytes: u64) -> Result<(), String> {
         message(self.core.borrow_mut().set_high_water_mark(bytes as f64))
     }

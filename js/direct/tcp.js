@@ -32,6 +32,9 @@ export function createTCPSocket(Socket) {
       const sock = new Socket({ proxy: options.proxy });
       this.#socket = sock;
       applyBufferSizes(sock, options, 'TCPSocket');
+      // The spec's defaults: Nagle on, no keep-alive, unless the options say otherwise.
+      sock.setNoDelay(options?.noDelay === true);
+      if (options?.keepAliveDelay !== undefined) sock.setKeepAlive(true, options.keepAliveDelay);
       if (!sock.connect(String(remoteAddress), remotePort)) {
         const failure = new SocketError(sock.lastError(), 'UnknownSocket');
         sock.destroy();
@@ -63,9 +66,11 @@ export function createTCPSocket(Socket) {
           const bytes = bufferSourceBytes(chunk, 'TCPSocket writable');
           return [sock.write(bytes), bytes.length];
         },
-        // Closing the writable ends our output: KVIrc's close() flushes what is queued, then
-        // closes the connection (reading ends too; docs/direct-sockets.md).
+        // Closing the writable ends our output: a half-close (our FIN after what was written);
+        // the readable goes on until the peer ends too. One that cannot half-close any more
+        // flushes and closes.
         endOutput: async () => {
+          if (sock.end()) return;
           sock.close();
           await settled(sock);
         },

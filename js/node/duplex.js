@@ -65,11 +65,13 @@ export function toDuplex(socket, options = {}) {
       if (socket.needsDrain()) drained = callback;
       else callback();
     },
-    // The end of our output: KVIrc's close() flushes what is queued and ends the connection, and
-    // from then on discards input (SPEC.md), so the readable side ends here too. 'finish' waits
-    // for the flush (status Unconnected): the Duplex's auto-destroy, which follows, must not
-    // abort output still queued.
+    // The end of our output is a half-close (socket.end()): our FIN follows what was written,
+    // and the readable side goes on until the peer ends too, as net.Socket with allowHalfOpen.
+    // The engine keeps sending what it holds; the Duplex auto-destroys only after the readable
+    // side ended, which is after the connection did. A socket that cannot half-close (not
+    // connected any more) flushes and closes instead, and 'finish' waits for that.
     final(callback) {
+      if (socket.end()) return callback();
       socket.close();
       settled(socket).then(() => callback());
     },
@@ -79,6 +81,16 @@ export function toDuplex(socket, options = {}) {
       callback(err);
     },
   });
+  duplex.setNoDelay = (on = true) => { socket.setNoDelay(on); return duplex; };
+  duplex.setKeepAlive = (on = false, delay = 0) => { socket.setKeepAlive(on, delay); return duplex; };
+  // net.Socket's setTimeout: 'timeout' after `ms` without a byte either way (the engine's idle
+  // timeout); the connection stays open.
+  duplex.setTimeout = (ms, listener) => {
+    socket.setIdleTimeout(ms);
+    if (listener) duplex.once('timeout', listener);
+    return duplex;
+  };
+  socket.addEventListener('idle', () => duplex.emit('timeout'));
 
   // What net.Socket users (node:http among them) look for.
   Object.defineProperties(duplex, {
@@ -89,8 +101,6 @@ export function toDuplex(socket, options = {}) {
     localAddress: { get: () => socket.localIp() || undefined },
     localPort: { get: () => socket.localPort() || undefined },
   });
-  duplex.setNoDelay = () => duplex;
-  duplex.setKeepAlive = () => duplex;
   return duplex;
 }
 

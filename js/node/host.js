@@ -186,6 +186,14 @@ const actions = {
     link.drop(id, t);
     release(t, false);
   },
+  // Half-close: FIN after what was written; 'data' goes on until the peer ends.
+  endOutput: ({ id }, link) => { const t = link.get(id); if (t?.kind === 'tcp') t.sock.end(); },
+  configure: ({ id, noDelay, keepAlive }, link) => {
+    const t = link.get(id);
+    if (t?.kind !== 'tcp') return;
+    t.sock.setNoDelay(noDelay);
+    t.sock.setKeepAlive(keepAlive >= 0, Math.max(0, keepAlive));
+  },
   pause: ({ id }, link) => link.get(id)?.sock?.pause?.(),
   resume: ({ id }, link) => link.get(id)?.sock?.resume?.(),
 };

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use crate::engine::{Action, Engine as Core, Event, Protocol};
 
 /// Record kinds, actions then events; a kind's number is its index + 1.
-pub const KINDS: [&str; 20] = [
+pub const KINDS: [&str; 23] = [
     "resolve",
     "connect",
     "connectName",
@@ -28,6 +28,8 @@ pub const KINDS: [&str; 20] = [
     "pause",
     "resume",
     "listen",
+    "endOutput",
+    "configure",
     "stateChanged",
     "hostFound",
     "connected",
@@ -38,6 +40,7 @@ pub const KINDS: [&str; 20] = [
     "incomingConnection",
     "drain",
     "listening",
+    "idle",
 ];
 
 const fn kind(name: &str) -> u32 {
@@ -75,6 +78,9 @@ const ABORT: u32 = kind("abort");
 const PAUSE: u32 = kind("pause");
 const RESUME: u32 = kind("resume");
 const LISTEN: u32 = kind("listen");
+const END_OUTPUT: u32 = kind("endOutput");
+const CONFIGURE: u32 = kind("configure");
+const IDLE: u32 = kind("idle");
 const STATE_CHANGED: u32 = kind("stateChanged");
 const HOST_FOUND: u32 = kind("hostFound");
 const CONNECTED: u32 = kind("connected");
@@ -189,6 +195,16 @@ impl Batch {
                 self.record(SEND_KEPT, &words);
             }
             Action::Shutdown { .. } => self.record(SHUTDOWN, &[id]),
+            Action::EndOutput { .. } => self.record(END_OUTPUT, &[id]),
+            // keep-alive: 0 off, else 1 + the delay in ms (0: the system's), saturated to u32.
+            Action::Configure {
+                no_delay,
+                keep_alive,
+                ..
+            } => {
+                let keep = keep_alive.map_or(0, |ms| u32::try_from(ms).unwrap_or(u32::MAX - 1) + 1);
+                self.record(CONFIGURE, &[id, no_delay.into(), keep]);
+            }
             Action::Abort { .. } => self.record(ABORT, &[id]),
             Action::PauseReading { .. } => self.record(PAUSE, &[id]),
             Action::ResumeReading { .. } => self.record(RESUME, &[id]),
@@ -239,6 +255,7 @@ impl Batch {
             }
             Event::IncomingConnection => self.record(INCOMING_CONNECTION, &[]),
             Event::Drain => self.record(DRAIN, &[]),
+            Event::Idle => self.record(IDLE, &[]),
             Event::Listening { local } => {
                 let [o, l] = self.ip(&local);
                 self.record(LISTENING, &[o, l, local.port().into()]);

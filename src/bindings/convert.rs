@@ -101,6 +101,18 @@ pub fn action_to_js(action: Action) -> JsValue {
             ("len", n(len as f64)),
         ]),
         Action::Shutdown { .. } => object(&[("type", s("shutdown")), ("id", id)]),
+        Action::EndOutput { .. } => object(&[("type", s("endOutput")), ("id", id)]),
+        // keepAlive: -1 for off, else the delay in ms (0: the system's).
+        Action::Configure {
+            no_delay,
+            keep_alive,
+            ..
+        } => object(&[
+            ("type", s("configure")),
+            ("id", id),
+            ("noDelay", JsValue::from_bool(no_delay)),
+            ("keepAlive", n(keep_alive.map_or(-1.0, |ms| ms as f64))),
+        ]),
         Action::Abort { .. } => object(&[("type", s("abort")), ("id", id)]),
         Action::PauseReading { .. } => object(&[("type", s("pause")), ("id", id)]),
         Action::ResumeReading { .. } => object(&[("type", s("resume")), ("id", id)]),
@@ -145,6 +157,7 @@ pub fn event_to_js(event: Event) -> JsValue {
         Event::Disconnected(error) => object(&[("type", s("disconnected")), ("error", s(&error))]),
         Event::IncomingConnection => object(&[("type", s("incomingConnection"))]),
         Event::Drain => object(&[("type", s("drain"))]),
+        Event::Idle => object(&[("type", s("idle"))]),
         Event::Listening { local } => object(&[
             ("type", s("listening")),
             ("ip", s(&local.ip().to_string())),

@@ -229,6 +229,46 @@ impl Engine {
         result
     }
 
+    /// `setNoDelay(on)`.
+    #[wasm_bindgen(js_name = setNoDelay)]
+    pub fn set_no_delay(&mut self, on: bool) {
+        self.core.set_no_delay(on);
+        self.out();
+    }
+
+    /// `setKeepAlive(on, delayMs)`; throws TypeError unless the delay is a whole number from 0.
+    #[wasm_bindgen(js_name = setKeepAlive)]
+    pub fn set_keep_alive(&mut self, on: bool, delay_ms: JsValue) -> Result<(), JsValue> {
+        let delay = if delay_ms.is_undefined() {
+            0.0
+        } else {
+            number_or_nan(&delay_ms)
+        };
+        let result = type_error(self.core.set_keep_alive(on, delay));
+        self.out();
+        result
+    }
+
+    /// `setIdleTimeout(ms)`; throws TypeError unless a whole number from 0 (0: off).
+    #[wasm_bindgen(js_name = setIdleTimeout)]
+    pub fn set_idle_timeout(&mut self, ms: JsValue, now: f64) -> Result<(), JsValue> {
+        let result = type_error(self.core.set_idle_timeout(number_or_nan(&ms), now as u64));
+        self.out();
+        result
+    }
+
+    #[wasm_bindgen(js_name = idleTimeout)]
+    pub fn idle_timeout(&self) -> f64 {
+        self.core.idle_timeout() as f64
+    }
+
+    /// `end()`: half-close; false (and lastError) unless a Connected TCP socket.
+    pub fn end(&mut self) -> bool {
+        let ok = self.core.end().is_ok();
+        self.out();
+        ok
+    }
+
     /// Throws TypeError unless `bytes` is a positive integer.
     #[wasm_bindgen(js_name = setHighWaterMark)]
     pub fn set_high_water_mark(&mut self, bytes: JsValue) -> Result<(), JsValue> {

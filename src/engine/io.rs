@@ -143,6 +143,18 @@ pub enum Action {
     Shutdown { id: ConnId },
     /// Drop the transport now, without flushing (also cancels a lookup or a connect).
     Abort { id: ConnId },
+    /// Half-close: end our side (TCP FIN) after what was sent; keep reading. Sent once the
+    /// output of an `end()` is all handed over.
+    EndOutput { id: ConnId },
+    /// Apply these TCP options to the connection (Nagle off when `no_delay`; keep-alive probes
+    /// after `keep_alive` ms of quiet, 0 meaning the system's delay, none when `None`). Sent when
+    /// a connection comes up and when an option changes. A host that cannot apply them
+    /// (a browser's tunnel) ignores it.
+    Configure {
+        id: ConnId,
+        no_delay: bool,
+        keep_alive: Option<Millis>,
+    },
     /// Stop reading from the network: the receive buffer is over its high-water mark.
     PauseReading { id: ConnId },
     /// Read again.
@@ -167,6 +179,8 @@ impl Action {
             | Action::Send { id, .. }
             | Action::SendKept { id, .. }
             | Action::Shutdown { id }
+            | Action::EndOutput { id }
+            | Action::Configure { id, .. }
             | Action::Abort { id }
             | Action::PauseReading { id }
             | Action::ResumeReading { id }
@@ -196,6 +210,9 @@ pub enum Event {
     IncomingConnection,
     /// `drainEvent()`.
     Drain,
+    /// `idleEvent()`: nothing was sent or received for the idle timeout (`setIdleTimeout`).
+    /// Not in KVIrc; the connection stays open.
+    Idle,
     /// `listeningEvent(ip, port)`: the bind of `listen` completed and `local()` is known. Not in
     /// KVIrc; added because a bind can complete after `listen` returns (UDP, the browser's
     /// proxy), and a script listening on port 0 needs to learn the port.

@@ -17,6 +17,7 @@ use super::state::{is_legal_transition, State};
 // incoming connections, and what the script sets.
 mod incoming;
 mod input;
+mod options;
 mod read;
 mod settings;
 mod write;
@@ -61,6 +62,19 @@ pub struct Engine {
     /// UDP: the sender of the datagram last read, whom a bound socket's writes answer.
     last_sender: Option<SocketAddr>,
     last_error: String,
+    /// `setNoDelay` / `setKeepAlive`: what `Action::Configure` tells the host.
+    no_delay: bool,
+    keep_alive: Option<Millis>,
+    /// `setIdleTimeout` (0: off), and the idle ticks (options.rs).
+    idle_timeout: Millis,
+    idle_next: Option<Millis>,
+    idle_quiet: u8,
+    idle_activity: bool,
+    /// The latest `now` the host gave (connect, timeouts): where idle ticks start.
+    clock: Millis,
+    /// `end()` was called on this connection, and its `EndOutput` was queued.
+    output_ended: bool,
+    end_sent: bool,
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
 }
@@ -90,6 +104,15 @@ impl Engine {
             transport_resolves_names: false,
             last_sender: None,
             last_error: String::new(),
+            no_delay: true,
+            keep_alive: None,
+            idle_timeout: 0,
+            idle_next: None,
+            idle_quiet: 0,
+            idle_activity: false,
+            clock: 0,
+            output_ended: false,
+            end_sent: false,
             actions: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -117,6 +140,7 @@ impl Engine {
         now: Millis,
     ) -> Result<(), CommandError> {
         self.require_unconnected("connect")?;
+        self.clock = self.clock.max(now);
         let port = parse_port(port, 1)?;
         let host =
             parse_host(host.ok_or_else(|| CommandError::InvalidHost("(not a string)".into()))?)?;
@@ -256,7 +280,10 @@ impl Engine {
         if self.destroyed {
             return None;
         }
-        self.state.deadline()
+        match (self.state.deadline(), self.idle_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     // ----- what the script reads ----------------------------------------------------------------
@@ -332,6 +359,15 @@ impl Engine {
         self.state = next;
         if from != to {
             self.events.push_back(Event::StateChanged(to));
+            if to == Status::Connected {
+                self.configure_new_connection();
+                self.restart_idle();
+            }
+            if to == Status::Unconnected {
+                self.output_ended = false;
+                self.end_sent = false;
+                self.idle_next = None;
+            }
         }
     }
 

@@ -83,6 +83,9 @@ impl BrowserHost {
                 }
             }),
             "shutdown" => transport().map_or(Ok(()), |t| tunnel::shutdown(&t)),
+            "endOutput" => transport().map_or(Ok(()), |t| tunnel::end_output(&t)),
+            // The tunnel's protocol carries no TCP options: the proxy's socket keeps its own.
+            "configure" => Ok(()),
             "abort" => {
                 transport().inspect(tunnel::abort);
                 Ok(())

@@ -358,6 +358,23 @@ pub fn shutdown(t: &JsValue) -> Result<(), JsValue> {
     after_progress(t)
 }
 
+/// An `endOutput` action (half-close). With the end exchange (kvsocket-proxy):
+/// `{"type":"end"}` after the bytes, and the WebSocket stays open for what the target still
+/// sends; the proxy's close after the target's own end answers it, as for `shutdown`. Without
+/// it (websockify) a WebSocket cannot end one way only: nothing is sent, and the output ends
+/// with the connection (docs/promises-and-streams.md).
+pub fn end_output(t: &JsValue) -> Result<(), JsValue> {
+    if !flag(t, "endExchange") || flag(t, "ended") || !flag(t, "up") {
+        return Ok(());
+    }
+    report_sent(t)?;
+    set(t, "ended", true);
+    if let Some(ws) = ws_of(t) {
+        ws.send_with_str(END)?;
+    }
+    Ok(())
+}
+
 /// An `abort` action: close now, without waiting. (Bytes the WebSocket already took still go
 /// out before its close frame: a browser cannot reset a connection.)
 pub fn abort(t: &JsValue) {

@@ -273,6 +273,9 @@ impl WispHost {
             }
             // A WebSocket cannot be paused, and Wisp has no receive window (docs).
             "pause" | "resume" => Ok(()),
+            // Wisp has no half-close (its CLOSE ends both ways) and no TCP options: the output
+            // stays open after end() until close() (docs/promises-and-streams.md).
+            "endOutput" | "configure" => Ok(()),
             // The entries refuse these first (`refuse`); an engine not told that the server
             // resolves names would ask to resolve.
             "listen" => fail_later(action, link, "listenFailed"),

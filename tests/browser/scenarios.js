@@ -10,7 +10,7 @@ import { startPeers } from '../direct/peers.js';
 export async function runInChromium(t, module, scenarios) {
   const peers = await startPeers();
   const proxy = await startProxy({ allow: ['127.0.0.1:*'], allowListen: ['127.0.0.1:0', '127.0.0.1:*'], log: () => {} });
-  const web = await servePackage({ extra: ['/tests/direct/', '/tests/promises/'] });
+  const web = await servePackage({ extra: ['/tests/direct/', '/tests/promises/', '/tests/options/'] });
   const browser = await launchChromium();
   t.after(async () => {
     await browser.close();

@@ -1,6 +1,8 @@
 // The Node peers of the Direct Sockets scenarios (scenarios.js), all on 127.0.0.1: a TCP echo,
 // a TCP `big` server (sends BIG bytes of a pattern, then its FIN), a TCP `upload` server (reads a
-// "N\n" header and N bytes, answers "N SUM\n", ends), a UDP echo, and a port with nothing on it.
+// "N\n" header and N bytes, answers "N SUM\n", ends), a TCP `ask` server (reads until the
+// client's FIN, then answers "got N: TEXT" and ends: a half-close peer), a UDP echo, and a port
+// with nothing on it.
 import net from 'node:net';
 import dgram from 'node:dgram';
 
@@ -40,6 +42,15 @@ export async function startPeers() {
       if (got >= want) s.end(`${got} ${sum}\n`);
     });
   });
+  const ask = net.createServer({ allowHalfOpen: true }, (s) => {
+    track(s);
+    const chunks = [];
+    s.on('data', (c) => chunks.push(c));
+    s.on('end', () => {
+      const text = Buffer.concat(chunks).toString();
+      s.end(`got ${Buffer.byteLength(text)}: ${text}`);
+    });
+  });
   const udpEcho = dgram.createSocket('udp4');
   udpEcho.on('message', (msg, from) => udpEcho.send(msg, from.port, from.address));
   await new Promise((resolve) => udpEcho.bind(0, '127.0.0.1', resolve));
@@ -50,6 +61,7 @@ export async function startPeers() {
     echo: await listen(echo),
     big: await listen(big),
     upload: await listen(upload),
+    ask: await listen(ask),
     udpEcho: udpEcho.address().port,
     closed,
   };
@@ -57,7 +69,7 @@ export async function startPeers() {
     ports,
     close() {
       for (const s of sockets) s.destroy();
-      for (const server of [echo, big, upload]) server.close();
+      for (const server of [echo, big, upload, ask]) server.close();
       udpEcho.close();
     },
   };

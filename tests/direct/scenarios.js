@@ -144,6 +144,16 @@ export const scenarios = {
     await sock.closed;
   },
 
+  async 'TCPSocket: closing the writable half-closes; the answer still arrives on the readable'({ TCPSocket }, env) {
+    const sock = new TCPSocket(HOST, env.ports.ask);
+    const { readable, writable } = await sock.opened;
+    const writer = writable.getWriter();
+    await writer.write(bytesOf('are you there?'));
+    await writer.close(); // our FIN; the server answers only after it
+    equal(await readAll(readable.getReader()), 'got 14: are you there?', 'the answer after our end');
+    await sock.closed;
+  },
+
   async 'TCPServerSocket: a TCPSocket connects, both sides talk, close() stops listening'({ TCPSocket, TCPServerSocket }) {
     throwsType(() => new TCPServerSocket(HOST, { localPort: 0 }), 'localPort 0');
     throwsType(() => new TCPServerSocket(HOST, { backlog: -1 }), 'backlog -1');

@@ -69,16 +69,16 @@ test('node:http client over kvsocket: GET and a 3 MiB POST against a real node:h
   assert.equal(made.length, 2, 'each request went over its own kvsocket Socket');
 });
 
-test('pipeline: a download through the Duplex into a hash, an upload from a Readable', { timeout: 20000 }, async (t) => {
+test('pipeline: a download through the Duplex into a hash; an upload, half-closed, answered after our FIN', { timeout: 20000 }, async (t) => {
   const data = pattern(5 * 1024 * 1024, 1);
-  const received = [];
-  const server = net.createServer((s) => {
+  // allowHalfOpen: the server answers after the client's FIN, on the same connection.
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
     s.once('data', (first) => {
       if (first.toString() === 'GET') return s.end(data);
-      // Upload: record everything until the client's FIN.
-      const chunks = [first];
-      s.on('data', (c) => chunks.push(c));
-      s.on('end', () => { received.push(Buffer.concat(chunks)); s.end(); });
+      const hash = createHash('sha256').update(first);
+      let length = first.length;
+      s.on('data', (c) => { hash.update(c); length += c.length; });
+      s.on('end', () => s.end(`${length} ${hash.digest('hex')}`));
     });
   });
   const port = await listen(server);
@@ -92,13 +92,33 @@ test('pipeline: a download through the Duplex into a hash, an upload from a Read
 
   const upload = pattern(3 * 1024 * 1024, 9);
   const up = toDuplex(await Socket.connect('127.0.0.1', port));
-  up.resume(); // nothing comes back; the readable side ends with the connection
-  await pipeline(Readable.from((function* () {
-    for (let at = 0; at < upload.length; at += 65536) yield upload.subarray(at, at + 65536);
-  })()), up);
-  assert.equal(up.socket.status(true), 'Unconnected', 'the end of the upload flushed and closed the socket');
-  for (let i = 0; i < 50 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-  assert.equal(sha(received[0]), sha(upload), 'the server got every byte before the FIN');
+  const reply = [];
+  await pipeline(
+    Readable.from((function* () {
+      for (let at = 0; at < upload.length; at += 65536) yield upload.subarray(at, at + 65536);
+    })()),
+    up,
+    new Writable({ write(c, _e, cb) { reply.push(c); cb(); } }),
+  );
+  assert.equal(Buffer.concat(reply).toString(), `${upload.length} ${sha(upload)}`, 'the answer came after our end()');
+  assert.equal(up.socket.status(true), 'Unconnected', 'the server ended too');
+});
+
+test('setTimeout on the Duplex is the engine idle timeout: one timeout event after quiet', { timeout: 10000 }, async (t) => {
+  const server = net.createServer((s) => s.on('error', () => {}));
+  const port = await listen(server);
+  t.after(() => server.close());
+  const sock = await Socket.connect('127.0.0.1', port);
+  const duplex = sock.toDuplex();
+  const started = performance.now();
+  await new Promise((resolve) => duplex.setTimeout(200, resolve));
+  const waited = performance.now() - started;
+  assert.ok(waited >= 190 && waited < 1000, `timeout after ${waited} ms`);
+  assert.equal(sock.idleTimeout(), 200);
+  assert.equal(sock.status(true), 'Connected', 'the connection stays open');
+  assert.equal(duplex.setNoDelay(false), duplex);
+  assert.equal(duplex.setKeepAlive(true, 1000), duplex);
+  duplex.destroy();
 });
 
 test('read side: a paused Duplex leaves bytes in the engine, which pauses the peer at its mark', { timeout: 20000 }, async (t) => {

@@ -72,6 +72,12 @@ async function promises(): Promise<void> {
   const queuedTo: number = server.writeTo('x', '127.0.0.1', 9);
   const owed: boolean = sock.needsDrain();
   sock.setReceiveHighWaterMark(1 << 20);
+  const ended: boolean = sock.setNoDelay(false).setKeepAlive(true, 1000).end();
+  sock.setIdleTimeout(30_000);
+  const idle: number = sock.idleTimeout();
+  sock.idleEvent = () => {};
+  sock.on('idle', () => {});
+  void ended, idle;
   try { await Socket.connect('127.0.0.1', 1); } catch (e) { if (e instanceof SocketError) { const c: string = e.code; void c; } }
   void same, port, queuedTo, owed;
 }

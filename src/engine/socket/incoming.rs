@@ -27,12 +27,19 @@ impl Engine {
         child.send_high_water = self.send_high_water;
         child.recv_high_water = self.recv_high_water;
         child.transport_resolves_names = self.transport_resolves_names;
+        child.no_delay = self.no_delay;
+        child.keep_alive = self.keep_alive;
+        child.idle_timeout = self.idle_timeout;
+        child.clock = self.clock;
         let child_id = child.new_id();
         child.state = State::Connected(Link {
             id: child_id,
             local,
             remote,
         });
+        // Born connected (no stateChanged): its options and idle ticks start here.
+        child.configure_new_connection();
+        child.restart_idle();
         self.events.push_back(Event::IncomingConnection);
         Some(child)
     }
@@ -71,6 +78,13 @@ impl Engine {
         incoming.destroyed = true;
         // Born connected: no stateChanged, as for the socket handed to incomingConnectionEvent.
         self.state = State::Connected(link);
+        self.output_ended = std::mem::take(&mut incoming.output_ended);
+        self.end_sent = std::mem::take(&mut incoming.end_sent);
+        // This socket's own options apply from now on, when they differ from what the host has.
+        if (self.no_delay, self.keep_alive) != (incoming.no_delay, incoming.keep_alive) {
+            self.configure_connection();
+        }
+        self.restart_idle();
         self.maybe_resume_reading();
         Ok(())
     }

@@ -40,6 +40,7 @@ impl Engine {
                 self.fail_connect(ErrorCode::SocketTimeout);
             }
         }
+        self.idle_tick(now);
     }
 
     fn on_listening(&mut self, id: ConnId, local: SocketAddr) {
@@ -195,6 +196,7 @@ impl Engine {
 
     /// Bytes were buffered: dataAvailable, and a pause past the receive high-water mark.
     fn after_received(&mut self, id: ConnId) {
+        self.note_activity();
         self.events.push_back(Event::DataAvailable(self.recv.len()));
         if !self.reading_paused
             && self.protocol == Protocol::Tcp
@@ -210,6 +212,7 @@ impl Engine {
             return;
         }
         self.buffered = self.buffered.saturating_sub(len);
+        self.note_activity();
         self.check_drain();
         self.check_flushed();
     }

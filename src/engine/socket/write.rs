@@ -141,6 +141,11 @@ impl Engine {
             return Err(CommandError::Destroyed.to_string());
         }
         match &self.state {
+            State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_)
+                if self.output_ended =>
+            {
+                Err("write after end(): the output is ended".to_string())
+            }
             State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_) => Ok(None),
             State::Bound { .. } => self.last_sender.map(Some).ok_or_else(|| {
                 "write on a bound UDP socket answers the sender of the last datagram read, and none was read yet".to_string()
@@ -175,6 +180,7 @@ impl Engine {
                 Ready::Kept { start, len } => Action::SendKept { id, start, len },
             });
         }
+        self.maybe_end_output();
         if matches!(self.state, State::Closing(_))
             && self.outgoing.is_empty()
             && !self.shutdown_queued

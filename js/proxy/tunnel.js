@@ -175,8 +175,9 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
     tcpClosed = true;
     clearTimeout(waitTimer);
     if (ws.readyState === ws.OPEN) {
-      // With the end exchange the answer to the page's end came at 'finish' (above); a close
-      // before it is not clean. (An error closed it already.)
+      // With the end exchange this is the answer to the page's end (unless 'finish' answered a
+      // close(), above): clean once every byte it wrote was handed to the system and both sides
+      // ended. (An error closed it already.)
       const clean = endExchange && pageEnded && !tcpFailed && tcp.writableFinished;
       if (clean) ws.close(1000);
       else ws.close(1011, pageEnded ? 'ETIMEDOUT' : 'ECONNABORTED');
@@ -185,18 +186,22 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
     maybeDone();
   });
 
-  const pageEnd = () => {
+  // `doneReading`: the page's end came from its close(), `{"type":"end","read":false}`. The
+  // page's end() (a half-close) sends a plain end and goes on reading; 'close' answers it.
+  const pageEnd = (doneReading) => {
     if (pageEnded || !tcp.writable) return;
     pageEnded = true;
     clearTimeout(waitTimer);
-    // After everything written so far. Once the system took every byte ('finish'), the page's
-    // close() is done: the answer is a clean close, the same point at which Node's host ends
-    // Closing (docs/spec.md: both hosts end Closing by the same rule). What the target still sends
-    // is dropped: after close() the page is done reading. A failure before that is 1011.
-    tcp.end();
-    tcp.once('finish', () => {
-      if (ws.readyState === ws.OPEN && !tcpFailed) ws.close(1000);
-    });
+    tcp.end(); // after everything written so far
+    // After close() the page is done reading (docs/spec.md): once the system took every byte
+    // and the FIN ('finish'), its close() is done. The answer is a clean close then, the same
+    // point at which Node's host ends Closing (both hosts end Closing by the same rule), and
+    // what the target still sends is dropped. A failure before that is 1011.
+    if (doneReading) {
+      tcp.once('finish', () => {
+        if (ws.readyState === ws.OPEN && !tcpFailed) ws.close(1000);
+      });
+    }
     tcp.resume();
     // A target that never ends its side (or never takes the bytes) is cut off.
     setTimeout(() => tcp.destroy(), LINGER_MS).unref();
@@ -204,7 +209,8 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
 
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
-      if (endExchange && parseControl(data)?.type === 'end') pageEnd();
+      const control = endExchange ? parseControl(data) : null;
+      if (control?.type === 'end') pageEnd(control.read === false);
       else ws.close(1003, endExchange ? 'the only text message here is {"type":"end"}' : 'text frames are not data here: send binary frames');
       return;
     }

@@ -27,6 +27,9 @@ pub const NOT_FOUND: &str = "ProxyNotFound";
 
 /// The end exchange's message, both ways (docs/proxy-protocol.md).
 const END: &str = r#"{"type":"end"}"#;
+/// The page's end after `close()`: it is done reading too, so the proxy answers as soon as its
+/// system took every byte, as Node's host ends Closing (docs/proxy-protocol.md).
+const END_CLOSE: &str = r#"{"type":"end","read":false}"#;
 
 /// Opens the WebSocket for a `connect` action (`ip`, or `host` for a name the proxy resolves).
 pub fn open(action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
@@ -402,7 +405,7 @@ fn after_progress(t: &JsValue) -> Result<(), JsValue> {
         // until the proxy's close.
         set(t, "ended", true);
         if let Some(ws) = ws_of(t) {
-            ws.send_with_str(END)?;
+            ws.send_with_str(END_CLOSE)?;
         }
         return Ok(());
     }

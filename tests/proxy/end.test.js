@@ -9,6 +9,8 @@ import {
 } from './helpers.js';
 
 const END = JSON.stringify({ type: 'end' });
+// The page's end after its close(): done reading too (docs/proxy-protocol.md).
+const END_CLOSE = JSON.stringify({ type: 'end', read: false });
 const endUrl = (p, port) => `${tcpUrl(p, '127.0.0.1', port)}&end=1`;
 
 /** A target that records what each connection sent until that connection's end. */
@@ -26,28 +28,43 @@ async function recorder(t, onConnection = () => {}, options = {}) {
   return server;
 }
 
-test('end=1, the client ends first: close 1000 once the system took its bytes, without waiting for the target to end', T, async (t) => {
+test('end=1, the client ends first: its bytes reach the target, then the close is 1000 after the TCP close', T, async (t) => {
+  const target = await recorder(t, (sock) => sock.on('end', () => setTimeout(() => sock.end(), 100)), { allowHalfOpen: true });
+  const p = await proxy(t, { allow: [`127.0.0.1:${target.port}`] });
+  const ws = await mustOpen(t, endUrl(p, target.port));
+  sendChunked(ws, Buffer.alloc(300_000, 5));
+  ws.send(END);
+  const t0 = Date.now();
+  const { code } = await closed(ws);
+  assert.equal(code, 1000);
+  assert.ok(Date.now() - t0 >= 90, 'the close waits for the target to end its side');
+  assert.equal((await target.results[0]).length, 300_000);
+  // The target's own FIN is told too, before the close.
+  assert.deepEqual(ws.inbox.map((m) => [m.isBinary, m.data.toString()]), [[false, END]]);
+});
+
+test('end=1, the client closes (an end with read:false): close 1000 once the system took its bytes, without waiting for the target', T, async (t) => {
   // The target reads everything and never ends its side, nor answers: the page's close() is
   // done when its bytes are handed over, as in Node's host (the TCP side lingers, 10 s at most).
   const target = await recorder(t, () => {}, { allowHalfOpen: true });
   const p = await proxy(t, { allow: [`127.0.0.1:${target.port}`] });
   const ws = await mustOpen(t, endUrl(p, target.port));
   sendChunked(ws, Buffer.alloc(300_000, 5));
-  ws.send(END);
+  ws.send(END_CLOSE);
   const { code } = await closed(ws);
   assert.equal(code, 1000);
   assert.equal((await target.results[0]).length, 300_000, 'every byte, then our FIN');
   assert.deepEqual(ws.inbox, [], 'nothing from the target');
 });
 
-test('end=1, the client ends first and the target answers: what it sends after the end is dropped', T, async (t) => {
+test('end=1, the client closes and the target answers: what it sends after the end is dropped', T, async (t) => {
   // After close() the page is done reading (docs/spec.md): the proxy answers at 'finish' and drops
   // what the target says after that.
   const target = await recorder(t, (sock) => sock.on('end', () => setTimeout(() => sock.end('late'), 50)), { allowHalfOpen: true });
   const p = await proxy(t, { allow: [`127.0.0.1:${target.port}`] });
   const ws = await mustOpen(t, endUrl(p, target.port));
   ws.send(Buffer.alloc(1000, 5));
-  ws.send(END);
+  ws.send(END_CLOSE);
   const { code } = await closed(ws);
   assert.equal(code, 1000);
   assert.equal((await target.results[0]).length, 1000);

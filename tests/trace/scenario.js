@@ -91,15 +91,16 @@ const scenarios = {
     sock.destroy();
   },
 
-  // close() against a peer that answers: 1 MiB to the echo and close() at once. The echo
-  // arrives while Closing and is discarded on both hosts (docs/spec.md, close): no dataAvailable.
+  // close() against a peer that answers: 16 MiB to the echo and close() at once (more than
+  // Node's kernel takes during the write, so both hosts are Closing). The echo arrives while
+  // Closing and is discarded on both hosts (docs/spec.md, close): no dataAvailable.
   async closeAnswered(Socket, env, lines) {
     const sock = new Socket();
     const add = recorder(sock, lines, 'closeAnswered');
     sock.connect(env.ip, env.port);
     await until(sock, 'connected');
-    const mib = new Uint8Array(1 << 20).fill(0x61);
-    add(`write -> ${sock.write('echo\n')} ${sock.write(mib)}`);
+    const data = new Uint8Array(16 << 20).fill(0x61);
+    add(`write -> ${sock.write('echo\n')} ${sock.write(data)}`);
     sock.close();
     add(`close -> status=${sock.status(true)}`);
     await until(sock, 'disconnected');
@@ -115,7 +116,7 @@ const scenarios = {
     const add = recorder(sock, lines, 'closeWhilePeerCloses');
     sock.connect(env.ip, env.port);
     await until(sock, 'connected');
-    add(`write -> ${sock.write('bye\n')} ${sock.write(new Uint8Array(256 << 10))}`);
+    add(`write -> ${sock.write('bye\n')} ${sock.write(new Uint8Array(16 << 20))}`);
     sock.close();
     add(`close -> status=${sock.status(true)}`);
     await until(sock, 'disconnected');

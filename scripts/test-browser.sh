@@ -55,5 +55,5 @@ KVSOCKET_WEBSOCKIFY_PORT=$WS_PORT KVSOCKET_WEBSOCKIFY_REFUSED_PORT=$WS_REFUSED_P
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
   wasm-pack test --headless --chrome -- --test wasm_browser
 
-node --test --test-timeout=120000 tests/browser/demo.test.js tests/browser/listen.test.js tests/browser/spec-review.test.js tests/browser/report.test.js \
+node --test --test-timeout=120000 tests/browser/demo.test.js tests/browser/listen.test.js tests/browser/spec-review.test.js tests/browser/report.test.js tests/browser/token.test.js \
   tests/browser/direct.test.js tests/browser/promises.test.js tests/browser/options.test.js tests/browser/irc.test.js

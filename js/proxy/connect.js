@@ -15,9 +15,9 @@ export const wantsReport = (query) => query?.get('report') === '1';
 /**
  * Dials the addresses in order until one answers, all before `deadline`. `ready` resolves with
  * the connected socket or rejects with the last error (ETIMEDOUT at the deadline, ECANCELED
- * after cancel()).
+ * after cancel()). `options` go to connectTcp (`bridged`: the socket is for bridge()).
  */
-export function dialTcp(addresses, port, deadline) {
+export function dialTcp(addresses, port, deadline, options = {}) {
   let current = null;
   let cancelled = false;
   const ready = (async () => {
@@ -26,7 +26,7 @@ export function dialTcp(addresses, port, deadline) {
       const left = deadline - Date.now();
       if (cancelled) throw codedError('ECANCELED', 'connect abandoned');
       if (left <= 0) break;
-      const attempt = connectTcp(address, port, left);
+      const attempt = connectTcp(address, port, left, options);
       current = attempt.tcp;
       try {
         return await attempt.ready;
@@ -47,14 +47,14 @@ export function dialTcp(addresses, port, deadline) {
 }
 
 /**
- * Checks, resolves and connects: the connected socket and the address dialled, or a Refusal
- * (403 denied, 502 with the error code, 504 ETIMEDOUT). `onCancel` gets the function that
- * abandons the attempt.
+ * Checks, resolves and connects: the connected socket (for bridge()), or a Refusal (403 denied,
+ * 502 with the error code, 504 ETIMEDOUT). `onCancel` gets the function that abandons the
+ * attempt.
  */
 export async function openTarget(env, host, port, onCancel = () => {}) {
   const deadline = Date.now() + env.connectTimeout;
   const checked = await env.policy.target(host, port, deadline);
-  const dial = dialTcp(checked.addresses, port, deadline);
+  const dial = dialTcp(checked.addresses, port, deadline, { bridged: true });
   onCancel(dial.cancel);
   const forget = env.track(dial.cancel);
   try {

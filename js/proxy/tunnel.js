@@ -28,12 +28,68 @@ export function codedError(code, message) {
   return Object.assign(new Error(message), { code });
 }
 
+// Reads from a dialled target go into buffers of our own (net allocates 64 KiB per read): their
+// size adapts to the tunnel, from MIN_READ for an idle or chatty one (what it holds between
+// reads) up to MAX_READ for a bulk transfer, where each read becomes one WebSocket message, so
+// fewer reads, fewer and larger messages, and buffers reused instead of fresh memory per read.
+const MIN_READ = 16 << 10;
+const MAX_READ = 256 << 10;
+// MAX_READ buffers whose bytes have been written on wait here for the next read, shared by all
+// tunnels (at most 4 MiB).
+const pool = [];
+const POOL_SIZE = 16;
+const takeBuffer = (size) => (size === MAX_READ && pool.pop()) || Buffer.allocUnsafe(size);
+const giveBack = (buf) => {
+  if (buf.length === MAX_READ && pool.length < POOL_SIZE) pool.push(buf);
+};
+
+const READER = Symbol('kvsocket-proxy reader');
+
+/**
+ * The onread option of a dialled socket: what each read delivers goes to reader.onChunk(chunk,
+ * done) (set by bridge), which calls done() once the chunk has been written on and returns
+ * false to pause. A read that fills at least half its buffer is handed on as it is (the buffer
+ * comes back through done()); a smaller one is copied out and the buffer read into again.
+ */
+function adaptiveReader() {
+  const reader = { buffer: Buffer.allocUnsafe(MIN_READ), onChunk: null };
+  const noop = () => {};
+  const deliver = (chunk, done) => reader.onChunk(chunk, done);
+  const onread = {
+    buffer: () => reader.buffer,
+    callback(n, buf) {
+      const size = buf.length;
+      if (n < size / 2) {
+        // A small read: copy it out; a big buffer that only gets small reads gives way to a small one.
+        if (n < size / 8 && size > MIN_READ) {
+          giveBack(buf);
+          reader.buffer = Buffer.allocUnsafe(MIN_READ);
+        }
+        return deliver(Buffer.from(buf.subarray(0, n)), noop);
+      }
+      reader.buffer = takeBuffer(n === size ? Math.min(size * 4, MAX_READ) : size);
+      return deliver(buf.subarray(0, n), () => giveBack(buf));
+    },
+  };
+  return { reader, onread };
+}
+
 /**
  * Opens a TCP connection. `ready` resolves with the socket once connected, and rejects with the
- * connect error (ETIMEDOUT after `timeout` ms) or when the socket is destroyed first.
+ * connect error (ETIMEDOUT after `timeout` ms) or when the socket is destroyed first. With
+ * `bridged` (for bridge(), which is then the only reader) the socket reads into adaptive buffers
+ * of our own and does not read at all until bridge() starts it; otherwise it is a plain socket
+ * with 'data' events.
  */
-export function connectTcp(host, port, timeout) {
-  const tcp = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
+export function connectTcp(host, port, timeout, { bridged = false } = {}) {
+  const options = { host, port, allowHalfOpen: true, noDelay: true };
+  let reader = null;
+  if (bridged) ({ reader, onread: options.onread } = adaptiveReader());
+  const tcp = net.connect(options);
+  if (reader) {
+    tcp[READER] = reader;
+    tcp.pause(); // until bridge() has somewhere to put the bytes; they wait in the kernel
+  }
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => tcp.destroy(codedError('ETIMEDOUT', `no answer from ${host}:${port} in ${timeout} ms`)),
@@ -81,12 +137,20 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
   const resumeTcp = () => {
     if (tcp.isPaused() && ws.bufferedAmount <= LOW) tcp.resume();
   };
-  tcp.on('data', (chunk) => {
-    if (ws.readyState !== ws.OPEN) return; // the WebSocket has gone; what the target says is dropped
+  const onChunk = (chunk, done) => {
+    if (ws.readyState !== ws.OPEN) return true; // the WebSocket has gone; what the target says is dropped
     counters.bytesToClients += chunk.length;
-    ws.send(chunk, { binary: true }, resumeTcp);
-    if (ws.bufferedAmount > HIGH) tcp.pause();
-  });
+    ws.send(chunk, { binary: true }, (err) => {
+      if (!err) done?.();
+      resumeTcp();
+    });
+    if (ws.bufferedAmount <= HIGH) return true;
+    tcp.pause();
+    return false;
+  };
+  // A dialled target is read into our own buffers (connectTcp); an accepted one through 'data'.
+  if (tcp[READER]) tcp[READER].onChunk = onChunk;
+  else tcp.on('data', onChunk);
   // ws.close and ws.send queue behind the data already sent, so the page gets every byte before
   // it learns of the end.
   tcp.on('end', () => {

@@ -234,3 +234,32 @@ test('close() ends open tunnels', T, async (t) => {
   await p.close();
   assert.equal((await c).code, 1006);
 });
+
+test("reads follow the target: a bulk transfer comes in messages larger than net's 64 KiB, a trickle as it was written", T, async (t) => {
+  const bulk = randomBytes(8 << 20);
+  const target = await tcpServer(t, (sock) => {
+    sock.once('data', (d) => {
+      if (d.toString() === 'bulk') return sock.end(bulk);
+      let i = 0;
+      const tick = setInterval(() => {
+        sock.write(`line ${i}\n`);
+        if (++i === 5) {
+          clearInterval(tick);
+          sock.end();
+        }
+      }, 20);
+    });
+  });
+  const p = await proxy(t, { allow: [`127.0.0.1:${target.port}`] });
+  const ws = await mustOpen(t, tcpUrl(p, '127.0.0.1', target.port));
+  ws.send(Buffer.from('bulk'));
+  const { data } = await collect(ws);
+  assert.ok(data.equals(bulk), 'every byte, in order');
+  const sizes = ws.inbox.map((m) => m.data.length);
+  assert.ok(Math.max(...sizes) > 64 << 10, `message sizes: ${sizes.slice(0, 20).join(' ')}`);
+  const chatty = await mustOpen(t, tcpUrl(p, '127.0.0.1', target.port));
+  chatty.send(Buffer.from('chat'));
+  const lines = await collect(chatty);
+  assert.equal(lines.data.toString(), [0, 1, 2, 3, 4].map((i) => `line ${i}\n`).join(''));
+  assert.deepEqual(chatty.inbox.map((m) => m.data.toString()), [0, 1, 2, 3, 4].map((i) => `line ${i}\n`), 'one message per write');
+});

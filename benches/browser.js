@@ -106,15 +106,11 @@ try {
   for (const s of [sink, source, echo]) s.close();
 }
 
+const out = rows.map(({ name, rawMs, kvMs, unit }) => (unit === 'throughput'
+  ? { row: `browser ${name}`, unit: 'MiB/s', raw: TOTAL / MiB / (rawMs / 1000), kv: TOTAL / MiB / (kvMs / 1000), ratio: rawMs / kvMs, better: 'higher' }
+  : { row: 'browser echo', unit: 'µs/rt', raw: (rawMs * 1000) / PINGS, kv: (kvMs * 1000) / PINGS, ratio: kvMs / rawMs, better: 'lower' }));
 console.log(`kvsocket (browser, Chromium) vs raw WebSocket, both through kvsocket-proxy to 127.0.0.1 (best of ${ROUNDS}; ${TOTAL / MiB} MiB transfers)`);
-for (const { name, rawMs, kvMs, unit } of rows) {
-  if (unit === 'throughput') {
-    const raw = TOTAL / MiB / (rawMs / 1000);
-    const kv = TOTAL / MiB / (kvMs / 1000);
-    console.log(`${name.padEnd(12)} raw ${raw.toFixed(0).padStart(6)} MiB/s  kvsocket ${kv.toFixed(0).padStart(6)} MiB/s  ratio ${(kv / raw).toFixed(2)}`);
-  } else {
-    const raw = (rawMs * 1000) / PINGS;
-    const kv = (kvMs * 1000) / PINGS;
-    console.log(`${name.padEnd(12)} raw ${raw.toFixed(1).padStart(6)} µs/rt    kvsocket ${kv.toFixed(1).padStart(6)} µs/rt    ratio ${(kv / raw).toFixed(2)}`);
-  }
+for (const r of out) {
+  console.log(`${r.row.padEnd(16)} raw ${r.raw.toFixed(1).padStart(8)} ${r.unit.padEnd(6)} kvsocket ${r.kv.toFixed(1).padStart(8)} ${r.unit.padEnd(6)} ratio ${r.ratio.toFixed(2)} (${r.better} is better)`);
 }
+if (process.argv.includes('--json')) console.log(JSON.stringify({ rows: out }));

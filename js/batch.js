@@ -57,6 +57,9 @@ export function createBatchReader({ memory, batchHeader, batchKinds }) {
           out.actions.push(action);
           break;
         }
+        case K.sendKept:
+          out.actions.push({ type: 'sendKept', id: words[f], start: words[f + 1] + words[f + 2] * 2 ** 32, len: words[f + 3] });
+          break;
         case K.shutdown: out.actions.push({ type: 'shutdown', id: words[f] }); break;
         case K.abort: out.actions.push({ type: 'abort', id: words[f] }); break;
         case K.pause: out.actions.push({ type: 'pause', id: words[f] }); break;

@@ -59,3 +59,29 @@ export class Chunks {
     return out;
   }
 }
+
+/**
+ * Bytes the script wrote that wait on the JS side until the engine sends them (`SendKept`):
+ * the engine numbers kept bytes from 0 over the socket's life, so that chunks it discarded
+ * (the output of a connection that ended) are dropped here by their place, with no message.
+ */
+export class KeptOut {
+  #list = [];
+  #start = 0; // the number of the first byte of #list[0]
+
+  push(bytes) {
+    this.#list.push(bytes);
+  }
+
+  /** The chunk of bytes `start..start + len` (the engine sends one write's chunk at a time). */
+  take(start, len) {
+    const list = this.#list;
+    while (this.#start < start && list.length > 0) this.#start += list.shift().length;
+    const out = list.shift();
+    if (this.#start !== start || out?.length !== len) {
+      throw new Error(`kvsocket: kept bytes ${start}+${len} are not the next chunk (a bug)`);
+    }
+    this.#start += len;
+    return out;
+  }
+}

@@ -9,7 +9,7 @@ import { Link } from './link.js';
 import { createBatchReader } from './batch.js';
 import { installPromises, watchSignal } from './promises.js';
 import { socketDestroyed } from './watch.js';
-import { Chunks, tailOf } from './kept.js';
+import { Chunks, KeptOut, tailOf } from './kept.js';
 
 const DESTROYED = 'the socket was destroyed';
 const now = () => performance.now();
@@ -50,8 +50,23 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     if (pending.length > 0) performPending();
   }
 
+  // What a socket's Link calls (js/link.js), shared by every socket.
+  const linkTarget = {
+    input(method, args) { inputTo(this.socket, method, args); },
+    incoming(...args) { return incomingTo(this.socket, ...args); },
+  };
+  // The options a host reads from a socket's link: `proxy` is read when a host needs it, so that
+  // a later `Socket.defaultProxy = url` counts too.
+  const hostOptions = {
+    get proxy() { return this.given.proxy ?? Socket.defaultProxy; },
+  };
+  let inputTo;
+  let incomingTo;
+
   class Socket extends EventTarget {
     static {
+      inputTo = (socket, method, args) => socket.#input(method, args);
+      incomingTo = (socket, ...args) => socket.#incoming(...args);
       deliverTo = (socket, event) => socket.#deliver(event);
       // Also after destroy(): its abort actions are performed after it returned when a host
       // call destroyed the socket while actions were being performed.
@@ -75,6 +90,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // Stream bytes received and kept here, counted by the engine (js/kept.js); null until the
     // first arrives.
     #kept = null;
+    // Written bytes the engine counts and sends as `sendKept` (js/kept.js); null until used.
+    #keptOut = null;
 
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
     constructor(options = undefined, internal = undefined) {
@@ -88,11 +105,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
       this.#engine = internal?.[ENGINE] ?? new Engine();
       this.#engine.setBatched(true);
-      this.#link = new Link(
-        { input: (method, args) => this.#input(method, args), incoming: (...a) => this.#incoming(...a) },
-        // Read when a host needs it, so that a later `Socket.defaultProxy = url` counts too.
-        { get proxy() { return options.proxy ?? Socket.defaultProxy; } },
-      );
+      // Objects over shared prototypes rather than closures: memory per connection counts.
+      this.#link = new Link({ __proto__: linkTarget, socket: this }, { __proto__: hostOptions, given: options });
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
       if (options.idleTimeout !== undefined) this.setIdleTimeout(options.idleTimeout);
       if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
@@ -115,11 +129,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     listeningEvent() {}
 
     // Types that ever had a listener: a DOM event is built and dispatched only for those, since
-    // a CustomEvent per dataAvailable costs more than the rest of the receive path.
-    #listened = new Set();
+    // a CustomEvent per dataAvailable costs more than the rest of the receive path. Null until
+    // the first listener (most sockets have none: a Set each is memory per connection).
+    #listened = null;
 
     addEventListener(type, listener, options) {
-      this.#listened.add(String(type));
+      (this.#listened ??= new Set()).add(String(type));
       super.addEventListener(type, listener, options);
     }
 
@@ -166,7 +181,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (!socket.#engine.adopt(offered.#engine)) return this.#fail(socket.#engine.lastError());
       socket.#link.adoptFrom(offered.#link);
       socket.#kept = offered.#kept;
+      socket.#keptOut = offered.#keptOut;
       offered.#kept = null;
+      offered.#keptOut = null;
       offered.#accepted = true;
       offered.#movedTo = socket;
       socket.#out();
@@ -179,6 +196,19 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       let bytes = toBytes(data);
       if (this.#destroyed) return 0;
       if (bytes.length > cap) bytes = bytes.subarray(0, cap);
+      if (bytes.length === 0) return 0;
+      // TCP: the bytes stay here and the engine counts them. The caller's view is copied (a
+      // string's or an array's bytes are already ours), so that later changes to it are not
+      // sent: the one copy on the way out.
+      const taken = this.#engine.writeKept(bytes.length);
+      if (taken > 0) {
+        const ours = typeof data === 'string' || Array.isArray(data);
+        (this.#keptOut ??= new KeptOut()).push(ours ? bytes : bytes.slice());
+        this.#out();
+        return taken;
+      }
+      // Not taken that way (UDP datagrams are written with their bytes, or the status takes
+      // no writes and write says so): as bytes.
       const n = this.#engine.write(bytes);
       this.#out();
       return n;
@@ -228,6 +258,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#out(); // performs the abort actions
       this.#destroyed = true;
       this.#kept = null;
+      this.#keptOut = null;
       this.#lastError = DESTROYED;
       this.#clearTimer();
       this.#engine.free();
@@ -397,12 +428,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const engine = this.#engine.incoming(id, localIp, localPort, remoteIp, remotePort);
       if (!engine) return null;
       const child = new Socket({ proxy: this.#link.options.proxy }, { [ENGINE]: engine });
-      this.#pendingChildren.push(child);
+      (this.#pendingChildren ??= []).push(child);
       this.#out();
       return { link: child.#link, id: engine.currentId() };
     }
 
-    #pendingChildren = [];
+    #pendingChildren = null; // made by the first incoming connection
 
     // Reads the batch the engine wrote in the call just made: queues its events, re-arms the
     // connect timer, then performs its actions. Hosts may feed inputs back synchronously while
@@ -417,7 +448,11 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       }
       this.#armTimer(deadline);
       if (actions.length === 0) return;
-      for (let i = 0; i < actions.length; i++) pending.push(this, actions[i]);
+      for (let i = 0; i < actions.length; i++) {
+        const a = actions[i];
+        // Kept bytes are taken now, in the engine's order (a later call may add more).
+        pending.push(this, a.type === 'sendKept' ? { type: 'send', id: a.id, data: this.#keptOut.take(a.start, a.len) } : a);
+      }
       performPending();
     }
 
@@ -445,7 +480,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       };
       call(spec.method);
       if (spec.older) call(spec.older);
-      if (!this.#destroyed && this.#listened.has(event.type)) {
+      if (!this.#destroyed && this.#listened?.has(event.type)) {
         this.dispatchEvent(new CustomEvent(event.type, { detail: spec.detail(event) }));
       }
       if (failure) throw failure.err;

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# `npm run bench`: benchmarks against raw node:net (and, when present, the browser path).
+# `npm run bench`: every row of docs/performance.md's table side by side in one run, on the
+# machine's Node and on Node 24 (benches/run.js, which includes the browser rows), then the other
+# benches (benches/*.sh: the engine alone, Wisp, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 [ -f pkg/kvsocket_wasm.js ] && [ -f pkg/kvsocket.bundle.cjs ] || bash scripts/build.sh
-node benches/node.js
-for extra in benches/*.sh; do [ -e "$extra" ] && bash "$extra"; done
+node benches/run.js
+for extra in benches/*.sh; do
+  [ "$extra" = benches/browser.sh ] || [ ! -e "$extra" ] || bash "$extra"
+done
 exit 0

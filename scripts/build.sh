@@ -14,7 +14,7 @@ cargo build --quiet --release --lib --target wasm32-unknown-unknown
 wasm-bindgen --target web --out-dir pkg --out-name kvsocket \
   target/wasm32-unknown-unknown/release/kvsocket.wasm
 if command -v wasm-opt >/dev/null; then
-  wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     pkg/kvsocket_bg.wasm -o pkg/kvsocket_bg.wasm
 fi

@@ -181,3 +181,98 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn kept_writes_are_sent_in_place_and_counted_until_sent() {
+    let (mut e, id) = connecting_engine();
+    assert_eq!(e.write_kept(4), 4, "queued while connecting");
+    assert_eq!(e.write(b"ab".to_vec()), 2);
+    assert_eq!(e.write_kept(0), 0);
+    drain(&mut e);
+    e.handle(Input::Connected {
+        id,
+        local: addr(LOCAL),
+        remote: addr(REMOTE),
+    });
+    assert_eq!(
+        drain_actions(&mut e),
+        [
+            Action::SendKept {
+                id,
+                start: 0,
+                len: 4
+            },
+            Action::Send {
+                id,
+                data: b"ab".to_vec(),
+                to: None
+            },
+        ]
+    );
+    assert_eq!(e.buffered_amount(), 6);
+    e.handle(Input::Sent { id, len: 6 });
+    assert_eq!(e.buffered_amount(), 0);
+}
+
+#[test]
+fn kept_writes_follow_the_send_rules() {
+    let (mut e, id) = connected_engine();
+    e.set_high_water_mark(10.0).unwrap();
+    drain(&mut e);
+    assert_eq!(e.write_kept(16), 16);
+    assert_eq!(
+        drain_actions(&mut e),
+        [Action::SendKept {
+            id,
+            start: 0,
+            len: 16
+        }]
+    );
+    e.handle(Input::Sent { id, len: 16 });
+    assert_eq!(drain_events(&mut e), [Event::Drain]);
+    // close() waits for kept bytes too.
+    e.write_kept(3);
+    e.close();
+    assert_eq!(e.status(), Status::Closing);
+    e.handle(Input::Sent { id, len: 3 });
+    assert_eq!(e.status(), Status::Unconnected);
+
+    let mut fresh = Engine::new();
+    assert_eq!(fresh.write_kept(3), 0);
+    assert!(!fresh.last_error().is_empty(), "says why, as write does");
+    let (mut udp, _) = connected_udp_engine();
+    assert_eq!(
+        udp.write_kept(3),
+        0,
+        "datagrams are written with their bytes"
+    );
+}
+
+#[test]
+fn discarded_kept_bytes_keep_their_numbers() {
+    let (mut e, id) = connecting_engine();
+    e.write_kept(5);
+    e.handle(Input::ConnectFailed {
+        id,
+        error: "ECONNREFUSED".into(),
+    });
+    drain(&mut e);
+    assert!(e.connect(Some("127.0.0.1"), &port(6667), 0).is_ok());
+    let next = e.current_id().unwrap();
+    e.handle(Input::Connected {
+        id: next,
+        local: addr(LOCAL),
+        remote: addr(REMOTE),
+    });
+    drain(&mut e);
+    e.write_kept(2);
+    assert_eq!(
+        drain_actions(&mut e),
+        [Action::SendKept {
+            id: next,
+            start: 5,
+            len: 2
+        }],
+        "the host drops the 5 bytes it still keeps"
+    );
+}

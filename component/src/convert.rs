@@ -165,6 +165,11 @@ pub fn action_to_wit(action: Action) -> wit::Action {
             data,
             to: to.map(socket_addr_to_wit),
         }),
+        Action::SendKept { id, start, len } => W::SendKept(wit::KeptTransmission {
+            id,
+            start,
+            len: len as u64,
+        }),
         Action::Shutdown { id } => W::Shutdown(id),
         Action::EndOutput { id } => W::EndOutput(id),
         Action::Configure {

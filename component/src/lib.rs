@@ -94,6 +94,11 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().write(data) as u32
     }
 
+    fn write_kept(&self, len: u64) -> u64 {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        self.core.borrow_mut().write_kept(len) as u64
+    }
+
     fn write_to(&self, data: Vec<u8>, host: String, port: wit::PortArg) -> u32 {
         let port = port_arg(port);
         self.core.borrow_mut().write_to(data, Some(&host), &port) as u32

@@ -22,21 +22,34 @@ function resolve({ id, host }, link) {
   });
 }
 
-// A TCP connection's events, for outgoing and incoming connections alike.
+// A TCP connection's events, for outgoing and incoming connections alike. The listeners are
+// shared by every connection (`this` is the net.Socket, its transport at TRANSPORT): closures
+// per connection are memory per connection.
+const TRANSPORT = Symbol('kvsocket transport');
+function onTcpData(buf) { feed(this[TRANSPORT], 'received', buf); }
+function onTcpEnd() { feed(this[TRANSPORT], 'peerClosed'); }
+function onTcpError(err) {
+  const t = this[TRANSPORT];
+  feed(t, t.up ? 'failed' : 'connectFailed', errorName(err));
+}
+function onTcpClose() {
+  const t = this[TRANSPORT];
+  t.link.drop(t.id, t);
+  if (t.up) feed(t, 'closed');
+}
+
 function attachTcp(t, sock) {
   t.kind = 'tcp';
   t.sock = sock;
   t.unsent = 0;
   // TCP failures arrive as the socket's 'error', not here.
   t.written = (err) => { if (!err) reportTcpSent(t); };
+  sock[TRANSPORT] = t;
   sock.setNoDelay(true);
-  sock.on('data', (buf) => feed(t, 'received', buf));
-  sock.on('end', () => feed(t, 'peerClosed'));
-  sock.on('error', (err) => feed(t, t.up ? 'failed' : 'connectFailed', errorName(err)));
-  sock.on('close', () => {
-    t.link.drop(t.id, t);
-    if (t.up) feed(t, 'closed');
-  });
+  sock.on('data', onTcpData);
+  sock.on('end', onTcpEnd);
+  sock.on('error', onTcpError);
+  sock.on('close', onTcpClose);
 }
 
 function connectTcp({ id, ip, port }, link) {

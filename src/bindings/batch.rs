@@ -17,11 +17,12 @@ use std::net::SocketAddr;
 use crate::engine::{Action, Engine as Core, Event, Protocol};
 
 /// Record kinds, actions then events; a kind's number is its index + 1.
-pub const KINDS: [&str; 22] = [
+pub const KINDS: [&str; 23] = [
     "resolve",
     "connect",
     "connectName",
     "send",
+    "sendKept",
     "shutdown",
     "abort",
     "pause",
@@ -71,6 +72,7 @@ const RESOLVE: u32 = kind("resolve");
 const CONNECT: u32 = kind("connect");
 const CONNECT_NAME: u32 = kind("connectName");
 const SEND: u32 = kind("send");
+const SEND_KEPT: u32 = kind("sendKept");
 const SHUTDOWN: u32 = kind("shutdown");
 const ABORT: u32 = kind("abort");
 const PAUSE: u32 = kind("pause");
@@ -186,6 +188,11 @@ impl Batch {
                     }
                     None => self.record(SEND, &[id, ptr, len]),
                 }
+            }
+            Action::SendKept { start, len, .. } => {
+                // `start` as two words, low first: it counts every kept byte ever written.
+                let words = [id, start as u32, (start >> 32) as u32, len as u32];
+                self.record(SEND_KEPT, &words);
             }
             Action::Shutdown { .. } => self.record(SHUTDOWN, &[id]),
             Action::EndOutput { .. } => self.record(END_OUTPUT, &[id]),

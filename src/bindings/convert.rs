@@ -28,7 +28,11 @@ pub fn length_value(value: &JsValue) -> Option<f64> {
         let text = value.as_string()?;
         let digits =
             !text.is_empty() && text.len() <= 15 && text.bytes().all(|b| b.is_ascii_digit());
-        digits.then(|| text.parse().ok()).flatten()
+        // Parsed as an integer (at most 15 digits: exact in f64), not as a float: no float parser
+        // in the module for this.
+        digits
+            .then(|| text.parse::<u64>().ok().map(|n| n as f64))
+            .flatten()
     })
 }
 
@@ -90,6 +94,12 @@ pub fn action_to_js(action: Action) -> JsValue {
             }
             object(&fields)
         }
+        Action::SendKept { start, len, .. } => object(&[
+            ("type", s("sendKept")),
+            ("id", id),
+            ("start", n(start as f64)),
+            ("len", n(len as f64)),
+        ]),
         Action::Shutdown { .. } => object(&[("type", s("shutdown")), ("id", id)]),
         Action::EndOutput { .. } => object(&[("type", s("endOutput")), ("id", id)]),
         // keepAlive: -1 for off, else the delay in ms (0: the system's).

@@ -133,6 +133,15 @@ impl Engine {
         n
     }
 
+    /// `write` for `len` bytes the facade keeps (engine::Engine::write_kept): how many were
+    /// taken; 0 on a UDP socket (then write the bytes) or when the status takes no writes.
+    #[wasm_bindgen(js_name = writeKept)]
+    pub fn write_kept(&mut self, len: f64) -> f64 {
+        let n = self.core.write_kept(len.max(0.0) as usize);
+        self.out();
+        n as f64
+    }
+
     /// One datagram from a bound UDP socket to `ip`:`port`; 0 (and lastError) when refused.
     #[wasm_bindgen(js_name = writeTo)]
     pub fn write_to(&mut self, data: Vec<u8>, ip: JsValue, port: JsValue) -> u32 {

@@ -134,6 +134,11 @@ pub enum Action {
         data: Vec<u8>,
         to: Option<SocketAddr>,
     },
+    /// Send stream bytes the host keeps (written with `Engine::write_kept`): bytes
+    /// `start..start + len` of everything written in that form on this connection, counted
+    /// from 0; bytes before `start` that the host still keeps were discarded (the output of a
+    /// connection that ended) and are dropped. Answer with `Sent` like `Send`.
+    SendKept { id: ConnId, start: u64, len: usize },
     /// Send what is still pending, then end the connection (TCP FIN) and release it.
     Shutdown { id: ConnId },
     /// Drop the transport now, without flushing (also cancels a lookup or a connect).
@@ -172,6 +177,7 @@ impl Action {
             | Action::Connect { id, .. }
             | Action::ConnectName { id, .. }
             | Action::Send { id, .. }
+            | Action::SendKept { id, .. }
             | Action::Shutdown { id }
             | Action::EndOutput { id }
             | Action::Configure { id, .. }

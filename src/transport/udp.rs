@@ -81,7 +81,8 @@ pub fn bind(action: &JsValue, link: &JsValue, template: &str) -> Result<(), JsVa
 /// which the proxy is told with a `to` message when it differs from the last one.
 pub fn send(t: &JsValue, action: &JsValue) -> Result<(), JsValue> {
     if let (true, Some(ip)) = (flag(t, "bound"), get(action, "ip").as_string()) {
-        let port = number(action, "port");
+        // As an integer: formatting the f64 would bring the float formatter into the module.
+        let port = number(action, "port") as u16;
         // `ip` is an address the engine printed: nothing in it needs escaping in JSON.
         let to = format!(r#"{{"type":"to","host":"{ip}","port":{port}}}"#);
         if get(t, "to").as_string().as_deref() != Some(to.as_str()) {

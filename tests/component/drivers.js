@@ -39,6 +39,7 @@ class BindgenDriver {
   connect(host, port, now) { return this.e.connect(host, port, now); }
   listen(port, iface, forceIpv6) { return this.e.listen(port, iface, forceIpv6); }
   write(bytes) { return this.e.write(bytes); }
+  writeKept(len) { return this.e.writeKept(len); }
   reserve(len) { return this.e.reserve(len) ?? null; }
   fill(slot, bytes) { this.e.fill(slot, bytes); }
   read(length) { return this.e.read(length); }
@@ -188,6 +189,7 @@ class ComponentDriver {
     return ok(() => this.s.listen(portArg(port), iface, forceIpv6));
   }
   write(bytes) { return this.s.write(bytes); }
+  writeKept(len) { return Number(this.s.writeKept(BigInt(len))); }
   reserve(len) { return this.s.reserve(BigInt(len)) ?? null; }
   fill(slot, bytes) { this.s.fill(slot, bytes); }
   read(n) { return this.s.readText(length(n)); }
@@ -264,6 +266,8 @@ class ComponentDriver {
           type: 'listen', id: val.id, ip: ip(val.addr), port: val.addr.port,
           ipv6Only: val.ipv6Only, protocol: val.protocol,
         };
+      case 'send-kept':
+        return { type: 'sendKept', id: val.id, start: Number(val.start), len: Number(val.len) };
       case 'shutdown':
       case 'abort':
         return { type: tag, id: val };

@@ -18,6 +18,36 @@ async function same(session) {
 
 const types = (events) => events.map((e) => e.type);
 
+test('written bytes the host keeps: counted, sent as send-kept in their place, numbered over the socket', async () => {
+  const log = await same((s) => {
+    s.writeKept(3);
+    s.connect('127.0.0.1', 6667, 0);
+    const { id } = s.lastAction('connect');
+    s.writeKept(4);
+    s.write(utf8('ab'));
+    s.connected(id, ['127.0.0.1', 50000], ['127.0.0.1', 6667]);
+    s.writeKept(5);
+    s.bufferedAmount();
+    s.sent(id, 11);
+    s.close();
+    s.connect('127.0.0.1', 6667, 0);
+    s.writeKept(2);
+    s.connectFailed(s.lastAction('connect').id, 'ECONNREFUSED');
+    s.connect('127.0.0.1', 6667, 0);
+    const next = s.lastAction('connect').id;
+    s.connected(next, ['127.0.0.1', 50001], ['127.0.0.1', 6667]);
+    s.writeKept(6);
+  });
+  assert.deepStrictEqual(calls(log, 'writeKept'), [0, 4, 5, 2, 6]);
+  assert.deepStrictEqual(actionsOf(log).filter((a) => a.type.startsWith('send')), [
+    { type: 'sendKept', id: '#1', start: 0, len: 4 },
+    { type: 'send', id: '#1', data: hex(utf8('ab')) },
+    { type: 'sendKept', id: '#1', start: 4, len: 5 },
+    // The 2 bytes written before the refused connect were discarded: the count goes on.
+    { type: 'sendKept', id: '#3', start: 11, len: 6 },
+  ]);
+});
+
 test('stream bytes the host keeps: counted, read by count, the UTF-8 rule from their last bytes', async () => {
   const log = await same((s) => {
     s.connect('127.0.0.1', 6667, 0);

@@ -174,3 +174,16 @@ test('a Blob queued before close() is still flushed', T, async (t) => {
   const expected = Buffer.concat([big, Buffer.from('tail')]);
   assert.equal(sha256(peer.received.buffer), sha256(expected));
 });
+
+test('bytes are taken when write() returns: changing the caller\'s buffer later changes nothing', T, async (t) => {
+  const track = cleanup(t);
+  const server = track(await tcpServer());
+  const sock = track(new Socket());
+  const buf = Buffer.from('before');
+  // Written while connecting, so they wait on the socket side before they go out.
+  assert.equal(sock.connect('127.0.0.1', server.port), true);
+  assert.equal(sock.write(buf), 6);
+  buf.write('AFTER!');
+  const peer = track(await server.next());
+  await expectAtPeer(peer, Buffer.from('before'));
+});

@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 use super::Engine;
 use crate::engine::address::{parse_ip, parse_port, PortArg};
 use crate::engine::error::CommandError;
-use crate::engine::io::{Action, Event};
+use crate::engine::io::{Action, Event, Protocol};
+use crate::engine::send::Ready;
 use crate::engine::state::State;
 
 impl Engine {
@@ -22,6 +23,29 @@ impl Engine {
         match self.write_target() {
             Ok(to) => {
                 self.outgoing.push(data, to);
+                self.count_buffered(len);
+                self.flush_outgoing();
+                len
+            }
+            Err(message) => {
+                self.last_error = message;
+                0
+            }
+        }
+    }
+
+    /// `write(data)` for stream bytes the host keeps itself (a JS host keeps the bytes the
+    /// script wrote, so they are not copied into wasm and out again: docs/design.md): the
+    /// engine counts `len` bytes and hands them back as `SendKept` in their place among the
+    /// other writes. The same rules as `write`; 0 on a UDP socket (datagrams are written with
+    /// their bytes) or when the status takes no writes.
+    pub fn write_kept(&mut self, len: usize) -> usize {
+        if len == 0 || self.protocol != Protocol::Tcp {
+            return 0;
+        }
+        match self.write_target() {
+            Ok(_) => {
+                self.outgoing.push_kept(len);
                 self.count_buffered(len);
                 self.flush_outgoing();
                 len
@@ -150,8 +174,11 @@ impl Engine {
             State::Bound { id, .. } => *id,
             _ => return,
         };
-        while let Some((data, to)) = self.outgoing.pop_ready() {
-            self.actions.push_back(Action::Send { id, data, to });
+        while let Some(ready) = self.outgoing.pop_ready() {
+            self.actions.push_back(match ready {
+                Ready::Bytes(data, to) => Action::Send { id, data, to },
+                Ready::Kept { start, len } => Action::SendKept { id, start, len },
+            });
         }
         self.maybe_end_output();
         if matches!(self.state, State::Closing(_))

@@ -3,7 +3,7 @@
 // whether it ended in a failure. No bytes are kept here: readers take them from the engine's
 // receive buffer when they want them, so the engine's high-water marks keep pacing both sides.
 
-/** A socket failure as an Error: `code` is KVIrc's error name (SPEC.md), e.g. 'ConnectionRefused'. */
+/** A socket failure as an Error: `code` is KVIrc's error name (docs/spec.md), e.g. 'ConnectionRefused'. */
 export class SocketError extends Error {
   constructor(message, code = 'UnknownSocket') {
     super(message);
@@ -12,14 +12,14 @@ export class SocketError extends Error {
   }
 }
 
-// Statuses (SPEC.md) that end what a watcher follows: Unconnected, and Closing (after close()
+// Statuses (docs/spec.md) that end what a watcher follows: Unconnected, and Closing (after close()
 // the script has said it is done reading, and nothing more will be read).
 const OVER = new Set([0, 5]);
 
 /** True while the socket is looking up, connecting, connected, bound or listening. */
 export const isLive = (socket) => !OVER.has(socket.status());
 
-// destroy() fires no event (SPEC.md), so the layers learn of it from this hook, which the facade
+// destroy() fires no event (docs/spec.md), so the layers learn of it from this hook, which the facade
 // calls from destroy().
 const destroyHooks = new WeakMap();
 

@@ -258,7 +258,7 @@ async fn connect_sets_status_and_addresses(proxy: Proxy) {
     assert_eq!(s.text("statusName"), "Connected");
     assert_eq!(s.text("remoteIp"), "127.0.0.1");
     assert_eq!(s.number("remotePort"), f64::from(p.target_port));
-    // A page does not learn a local address (SPEC.md), whichever proxy it uses.
+    // A page does not learn a local address (docs/spec.md), whichever proxy it uses.
     assert_eq!(s.text("localIp"), "0.0.0.0");
     s.cmd("close", &[]);
     assert_eq!(s.text("statusName"), "Unconnected");

@@ -9,7 +9,17 @@ import { WispHost, isWispUrl, wispRefusal } from '../../pkg/kvsocket.js';
 // compressing every packet would cost more than it saves.
 // Made at first use: the entry instantiates the wasm module after its imports are evaluated.
 let wispHost;
-const openWebSocket = (url, protocol) => new WebSocket(url, protocol, { perMessageDeflate: false });
+function openWebSocket(url, protocol) {
+  const ws = new WebSocket(url, protocol, { perMessageDeflate: false });
+  // A Wisp v1 server ignores the v2 subprotocol and answers with none. Browsers accept that
+  // answer; `ws` would abort the handshake the server already completed, and the host would
+  // open a second WebSocket without the offer. Taken as browsers take it: the Wisp client
+  // learns the version from the server's first packet, not from the header.
+  if (protocol !== undefined) {
+    ws.on('upgrade', (res) => { res.headers['sec-websocket-protocol'] ??= protocol; });
+  }
+  return ws;
+}
 
 /** Whether a socket's options name a Wisp server. */
 export const usesWisp = (options) => typeof options.proxy === 'string' && isWispUrl(options.proxy);

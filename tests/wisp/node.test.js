@@ -11,9 +11,12 @@ import {
   startWispJs, startWispPython, wispPythonAvailable, echoServer, udpEchoServer, closedPort,
 } from './servers.js';
 
+// [name, start, skip, bytes each socket echoes]. wisp-python 0.9 stalls some streams when many
+// echo streams run at once (it stops reading their targets; its own wisp-js client meets the
+// same with 32 × 1 MiB): 256 KiB each stays clear of that.
 const SERVERS = [
-  ['wisp-js', startWispJs],
-  ['wisp-python', startWispPython, !wispPythonAvailable() && 'wisp-python venv missing: run scripts/setup.sh'],
+  ['wisp-js', startWispJs, false, 1 << 20],
+  ['wisp-python', startWispPython, !wispPythonAvailable() && 'wisp-python venv missing: run scripts/setup.sh', 256 << 10],
 ];
 
 /** Connects `n` sockets through `url` to `port`, each echoing `size` bytes; returns the sockets. */
@@ -22,21 +25,24 @@ async function echoMany(track, url, port, n, size) {
     const sock = track(new Socket({ proxy: url }));
     const data = pseudoRandomBytes(size, i + 1);
     const got = reader(sock);
+    const log = record(sock);
     sock.connectedEvent = () => sock.write(data);
     assert.equal(sock.connect('127.0.0.1', port), true, sock.lastError());
-    await got.waitBytes(size, 20_000);
+    await got.waitBytes(size, 20_000).catch((err) => {
+      throw new Error(`socket ${i}: ${err.message}; its events: ${log.labels().join(', ')}`);
+    });
     assert.equal(sha256(got.buffer), sha256(data), `socket ${i}: the echo differs`);
     return sock;
   });
   return Promise.all(runs);
 }
 
-for (const [name, start, skip] of SERVERS) {
-  test(`${name}: 8 sockets share one WebSocket, each echoing 1 MiB unchanged`, { timeout: 30_000, skip }, async (t) => {
+for (const [name, start, skip, size] of SERVERS) {
+  test(`${name}: 8 sockets share one WebSocket, each echoing ${size >> 10} KiB unchanged`, { timeout: 30_000, skip }, async (t) => {
     const track = cleanup(t);
     const wisp = track(await start());
     const echo = track(await echoServer());
-    const socks = await echoMany(track, wisp.url, echo.port, 8, 1 << 20);
+    const socks = await echoMany(track, wisp.url, echo.port, 8, size);
     // Closing every socket ends each with a clean disconnect.
     const ends = socks.map((s) => once(s, 'disconnected'));
     for (const s of socks) s.close();

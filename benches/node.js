@@ -144,9 +144,15 @@ async function best(fn, rounds = ROUNDS) {
 }
 
 const rows = [];
-async function compare(row, makeServer, raw, kv, rounds = ROUNDS) {
+// `warm`: one untimed run of each side first, so that both are measured with their code
+// compiled (V8 tiers JS and wasm up as they run; a short run of a cold side measures that).
+async function compare(row, makeServer, raw, kv, rounds = ROUNDS, warm = true) {
   const srv = await makeServer();
   const port = srv.address().port;
+  if (warm) {
+    await raw(port);
+    await kv(port);
+  }
   const rawMs = await best(() => raw(port), rounds);
   const kvMs = await best(() => kv(port), rounds);
   srv.close();
@@ -156,7 +162,7 @@ async function compare(row, makeServer, raw, kv, rounds = ROUNDS) {
 await compare('upload', sink, rawUpload, kvUpload);
 await compare('download', source, rawDownload, kvDownload);
 await compare('echo', echo, rawPing, kvPing);
-await compare('soak', soakEcho, soak(rawSoakOne), soak(kvSoakOne), 1);
+await compare('soak', soakEcho, soak(rawSoakOne), soak(kvSoakOne), 1, false);
 
 const mibps = (ms) => TOTAL / MiB / (ms / 1000);
 const out = rows.map(({ row, rawMs, kvMs }) => {

@@ -29,6 +29,23 @@ export interface SocketOptions {
   signal?: Or<GlobalType<'AbortSignal'>, { readonly aborted: boolean }>;
 }
 
+/** What `inspect()` returns. */
+export interface SocketSnapshot {
+  status: StatusName;
+  protocol?: 'tcp' | 'udp';
+  remoteIp?: string;
+  remotePort?: number;
+  localIp?: string;
+  localPort?: number;
+  bytesAvailable?: number;
+  bufferedAmount?: number;
+  needsDrain?: boolean;
+  idleTimeout?: number;
+  lastError: string;
+  /** Only after destroy(). */
+  destroyed?: true;
+}
+
 /** A socket failure as an Error; `code` is KVIrc's name (ConnectionRefused, …). */
 export class SocketError extends Error {
   code: ErrorCode | string;
@@ -117,6 +134,8 @@ export interface Socket extends SocketBase {
   /** idleEvent() after `ms` without a byte either way while Connected; 0 turns it off. */
   setIdleTimeout(ms: number): void;
   idleTimeout(): number;
+  /** For debugging: the engine's snapshot of the socket. */
+  inspect(): SocketSnapshot;
   /** Past this many unread bytes the host stops reading (default 4 MiB). */
   setReceiveHighWaterMark(bytes: number): void;
   bufferedAmount(): number;

@@ -339,6 +339,14 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     idleTimeout() { return this.#destroyed ? 0 : this.#engine.idleTimeout(); }
 
+    /** For debugging: {status, protocol, remoteIp, remotePort, localIp, localPort,
+     * bytesAvailable, bufferedAmount, needsDrain, idleTimeout, lastError} (the engine's
+     * snapshot, built by serde-wasm-bindgen); `destroyed: true` after destroy(). */
+    inspect() {
+      if (this.#destroyed) return { status: 'Unconnected', destroyed: true, lastError: this.#lastError };
+      return this.#engine.inspect();
+    }
+
     /** Past this many unread bytes the host stops reading from the network (default 4 MiB). */
     setReceiveHighWaterMark(bytes) {
       if (this.#destroyed) return;

@@ -43,6 +43,9 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 [ -x /usr/sbin/ngircd ] || command -v ngircd >/dev/null || need_apt+=(ngircd) # a real IRC server for tests
+# Python for websockify and wisp-python (a machine with only Rust and Node may have neither).
+command -v python3 >/dev/null || need_apt+=(python3)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 # The bench's relay row: a real Redis server and redis-benchmark (benches/relay.js).
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v redis-benchmark >/dev/null || need_apt+=(redis-tools)
@@ -51,7 +54,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-python3 -c 'import websockify' 2>/dev/null || { log "installing websockify"; python3 -m pip install -q websockify==0.13.0; }
+# websockify (PyPI) into the python3 on PATH; where that Python refuses pip installs (Debian's:
+# PEP 668, "externally managed"), into a venv of its own, which scripts/test-browser.sh then uses.
+WEBSOCKIFY_VENV=${KVSOCKET_WEBSOCKIFY_VENV:-$HOME/.cache/kvsocket/websockify-venv}
+if ! python3 -c 'import websockify' 2>/dev/null && ! "$WEBSOCKIFY_VENV/bin/python" -c 'import websockify' 2>/dev/null; then
+  log "installing websockify"
+  python3 -m pip install -q websockify==0.13.0 2>/dev/null \
+    || { python3 -m venv "$WEBSOCKIFY_VENV" && "$WEBSOCKIFY_VENV/bin/pip" install -q websockify==0.13.0; }
+fi
 # wisp-python, a Wisp server we did not write, for the Wisp interop tests and bench, in a venv
 # of its own (KVSOCKET_WISP_VENV to put it elsewhere; tests/wisp/servers.js reads the same).
 WISP_VENV=${KVSOCKET_WISP_VENV:-$HOME/.cache/kvsocket/wisp-venv}

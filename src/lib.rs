@@ -11,3 +11,7 @@ pub mod bindings;
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 pub mod transport;
+
+// The Rust async API over the browser transport (futures' AsyncRead/AsyncWrite).
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub mod stream;

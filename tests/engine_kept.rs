@@ -283,3 +283,94 @@ fn discarded_kept_bytes_keep_their_numbers() {
         "the host drops the 5 bytes it still keeps"
     );
 }
+
+#[derive(Debug, Clone)]
+enum WriteStep {
+    Write(usize),
+    Sent(usize),
+    Close,
+    Fail,
+    Reconnect,
+}
+
+fn write_step() -> impl Strategy<Value = WriteStep> {
+    prop_oneof![
+        4 => (1usize..2000).prop_map(WriteStep::Write),
+        3 => (1usize..3000).prop_map(WriteStep::Sent),
+        1 => Just(WriteStep::Close),
+        1 => Just(WriteStep::Fail),
+        1 => Just(WriteStep::Reconnect),
+    ]
+}
+
+/// The sends of `actions` as (kept?, length), and for kept ones their numbering.
+fn sends(actions: &[Action]) -> Vec<(usize, Option<u64>)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send { data, .. } => Some((data.len(), None)),
+            Action::SendKept { start, len, .. } => Some((*len, Some(*start))),
+            _ => None,
+        })
+        .collect()
+}
+
+proptest! {
+    /// The same writes as bytes and as kept bytes: the same results, events, buffered amounts
+    /// and sends of the same lengths; kept sends are numbered one after the other over the
+    /// socket's life, every kept byte written counted once, discarded ones skipped.
+    #[test]
+    fn kept_and_held_writes_behave_the_same(steps in prop::collection::vec(write_step(), 1..40)) {
+        let (mut held, mut hid) = connected_engine();
+        let (mut kept, mut kid) = connected_engine();
+        drain(&mut held);
+        drain(&mut kept);
+        let mut written: u64 = 0;
+        let mut next_start: u64 = 0;
+        for step in steps {
+            match step {
+                WriteStep::Write(n) => {
+                    let a = held.write(vec![7; n]);
+                    let b = kept.write_kept(n);
+                    prop_assert_eq!(a, b);
+                    prop_assert_eq!(kept.last_error(), held.last_error());
+                    written += b as u64;
+                }
+                WriteStep::Sent(n) => {
+                    held.handle(Input::Sent { id: hid, len: n });
+                    kept.handle(Input::Sent { id: kid, len: n });
+                }
+                WriteStep::Close => {
+                    held.close();
+                    kept.close();
+                }
+                WriteStep::Fail => {
+                    held.handle(Input::Failed { id: hid, error: "ECONNRESET".into() });
+                    kept.handle(Input::Failed { id: kid, error: "ECONNRESET".into() });
+                }
+                WriteStep::Reconnect => {
+                    for (e, id) in [(&mut held, &mut hid), (&mut kept, &mut kid)] {
+                        if e.connect(Some("127.0.0.1"), &port(6667), 0).is_ok() {
+                            *id = e.current_id().unwrap();
+                            e.handle(Input::Connected { id: *id, local: addr(LOCAL), remote: addr(REMOTE) });
+                        }
+                    }
+                }
+            }
+            prop_assert_eq!(drain_events(&mut kept), drain_events(&mut held));
+            prop_assert_eq!(kept.buffered_amount(), held.buffered_amount());
+            prop_assert_eq!(kept.status(), held.status());
+            let (h, k) = (sends(&drain_actions(&mut held)), sends(&drain_actions(&mut kept)));
+            prop_assert_eq!(
+                h.iter().map(|s| s.0).collect::<Vec<_>>(),
+                k.iter().map(|s| s.0).collect::<Vec<_>>()
+            );
+            for (len, start) in k {
+                let start = start.expect("kept writes are sent as SendKept");
+                prop_assert!(start >= next_start, "numbered forward");
+                next_start = start + len as u64;
+                prop_assert!(next_start <= written, "never past what was written");
+            }
+        }
+    }
+}

@@ -558,3 +558,97 @@ async fn a_template_the_browser_rejects_is_proxy_not_found() {
     s.until_event("stateChanged:Unconnected").await;
     assert!(s.saw("connectFailed:ProxyNotFound"), "{:?}", s.events());
 }
+
+// ----- the Rust async API (src/stream.rs): TcpStream, futures' AsyncRead + AsyncWrite --------
+
+mod rust_stream {
+    use super::*;
+    use futures::io::{AsyncReadExt, AsyncWriteExt};
+    use kvsocket::stream::TcpStream;
+
+    /// Echo through either proxy: 64 KiB of every byte value out and back, in order.
+    async fn echoes(proxy: Proxy) {
+        let p = skip_without_peers!();
+        let mut s = TcpStream::connect(&proxy.template(&p), "127.0.0.1", p.target_port)
+            .await
+            .expect("connected");
+        let body: Vec<u8> = (0..65536u32).map(|i| (i % 256) as u8).collect();
+        s.write_all(b"echo\n").await.unwrap();
+        s.write_all(&body).await.unwrap();
+        s.flush().await.unwrap();
+        let mut back = vec![0; body.len()];
+        s.read_exact(&mut back).await.unwrap();
+        assert!(back == body, "the echo differs");
+        let snap = s.inspect();
+        assert_eq!(snap.status, "Connected");
+        assert_eq!(snap.remote_port, p.target_port);
+        assert_eq!(snap.bytes_available, 0);
+    }
+
+    #[wasm_bindgen_test]
+    async fn echoes_through_kvsocket_proxy() {
+        echoes(Proxy::Kvsocket).await
+    }
+
+    #[wasm_bindgen_test]
+    async fn echoes_through_websockify() {
+        echoes(Proxy::Websockify).await
+    }
+
+    /// close() is a half-close (kvsocket-proxy's end exchange): the target's echo of what came
+    /// before our FIN still arrives, then its own end is EOF.
+    #[wasm_bindgen_test]
+    async fn close_half_closes_and_read_to_end_gets_the_rest() {
+        let p = skip_without_peers!();
+        let mut s = TcpStream::connect(&Proxy::Kvsocket.template(&p), "127.0.0.1", p.target_port)
+            .await
+            .expect("connected");
+        s.write_all(b"echo\nlast words").await.unwrap();
+        s.close().await.unwrap();
+        assert!(
+            s.write_all(b"more").await.is_err(),
+            "no writes after close()"
+        );
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).await.unwrap();
+        assert_eq!(rest, b"last words");
+        assert_eq!(s.inspect().status, "Unconnected");
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_refused_target_and_a_bad_port_are_errors() {
+        let p = skip_without_peers!();
+        let template = Proxy::Kvsocket.template(&p);
+        let err = TcpStream::connect(&template, "127.0.0.1", p.closed_port)
+            .await
+            .err()
+            .expect("refused");
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused, "{err}");
+        let err = TcpStream::connect(&template, "127.0.0.1", 0)
+            .await
+            .err()
+            .expect("port 0");
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");
+        assert!(err.to_string().contains("port"), "{err}");
+    }
+
+    /// The JS side's inspect(): a plain object built by serde-wasm-bindgen.
+    #[wasm_bindgen_test]
+    fn engine_inspect_is_a_plain_object() {
+        let e = Engine::new();
+        let snap = e.inspect().unwrap();
+        assert_eq!(
+            Reflect::get(&snap, &"status".into())
+                .unwrap()
+                .as_string()
+                .as_deref(),
+            Some("Unconnected")
+        );
+        assert_eq!(
+            Reflect::get(&snap, &"bufferedAmount".into())
+                .unwrap()
+                .as_f64(),
+            Some(0.0)
+        );
+    }
+}

@@ -1,5 +1,5 @@
 // Sockets over a Wisp server in Node (`new Socket({ proxy: 'wisp+ws://host:port/path/' })`):
-// the same Rust host as in browsers (src/transport/wisp.rs) performs their actions, with the
+// the same Rust host as in browsers (src/transport/wisp/) performs their actions, with the
 // `ws` package's WebSocket; every socket with the same URL shares one WebSocket.
 
 import WebSocket from 'ws';

@@ -7,7 +7,7 @@
 import { sendControl, sendError } from './control.js';
 import { Refusal } from './policy.js';
 import { show, targetOf } from './request.js';
-import { bridge, codedError, connectTcp } from './tunnel.js';
+import { TARGET_HIGH, bridge, codedError, connectTcp } from './tunnel.js';
 
 /** `?report=1`: the client wants the dial's outcome as a control message. */
 export const wantsReport = (query) => query?.get('report') === '1';
@@ -82,11 +82,21 @@ export async function tcpRoute(ctx, env) {
 }
 
 // report=1: open, dial, then {"type":"connected",…} and the tunnel, or {"type":"error",code}
-// and close 1011 with the code as reason. What the client sends before `connected` waits.
+// and close 1011 with the code as reason. What the client sends before `connected` waits: up to
+// TARGET_HIGH bytes here, then in the kernel (the WebSocket's socket is paused).
 function reportedTunnel(ctx, env, host, port) {
   ctx.accept((ws) => {
     const early = [];
-    const hold = (data, isBinary) => early.push([data, isBinary]);
+    let earlyBytes = 0;
+    let held = false;
+    const hold = (data, isBinary) => {
+      early.push([data, isBinary]);
+      earlyBytes += data.length;
+      if (earlyBytes > TARGET_HIGH && !held) {
+        held = true;
+        ws.pause();
+      }
+    };
     let cancel = () => {};
     ws.on('message', hold);
     ws.on('error', () => {});
@@ -104,6 +114,9 @@ function reportedTunnel(ctx, env, host, port) {
         ws.off('message', hold);
         join(env, ws, tcp);
         for (const [data, isBinary] of early.splice(0)) ws.emit('message', data, isBinary);
+        // Our pause kept the tunnel's own from being set: resume once the target has room.
+        if (held && tcp.writableLength > TARGET_HIGH) tcp.once('drain', () => ws.resume());
+        else if (held) ws.resume();
       },
       (err) => {
         const r = err instanceof Refusal ? err : new Refusal(500, 'UnknownSocket', String(err?.message ?? err));

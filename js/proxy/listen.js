@@ -11,6 +11,9 @@ import { bridge } from './tunnel.js';
 /** The two routes, sharing the connections that wait for a claim. */
 export function reverseTunnels(env) {
   const waiting = new Map(); // token -> { sock, slot, timer, owner }
+  // ip|port -> the listener bound there, so that a page that closes a listener and at once
+  // listens on its port again does not lose to its own close still under way.
+  const bound = new Map();
 
   function unclaim(token) {
     const w = waiting.get(token);
@@ -39,20 +42,34 @@ export function reverseTunnels(env) {
       const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
       let stopped = false;
       // Binding waits for a lookup even for an address, so the page may be gone before it is done.
+      let key = null;
       const stop = () => {
         stopped = true;
+        if (key && bound.get(key)?.server === server) bound.delete(key);
         server.close();
         for (const token of [...mine]) drop(token);
       };
       const forget = env.track(stop);
 
+      let retried = false;
       server.on('error', (err) => {
+        // Our own listener on that port whose page has already closed it: finish that close
+        // now and bind once more.
+        const previous = bound.get(`${ip}|${port}`);
+        if (err.code === 'EADDRINUSE' && !retried && previous && previous.ws.readyState !== previous.ws.OPEN) {
+          retried = true;
+          previous.stop();
+          previous.server.once('close', () => !stopped && server.listen({ host: ip, port }));
+          return;
+        }
         sendError(ws, err.code ?? 'UnknownSocket', `listen on ${show(ip, port)}: ${err.message}`);
         ws.close(1011, String(err.code ?? 'error'));
       });
       server.listen({ host: ip, port }, () => {
         if (stopped) return server.close();
         const a = server.address();
+        key = `${ip}|${a.port}`;
+        bound.set(key, { ws, server, stop });
         sendControl(ws, { type: 'listening', ip: a.address, port: a.port });
       });
       server.on('connection', (sock) => {

@@ -13,7 +13,8 @@ use wasm_bindgen::prelude::*;
 use crate::engine::address::parse_host_ip;
 use crate::engine::recv::{decode_hex, decode_text, encode_hex, length_arg};
 use crate::engine::{CommandError, Engine as Core, Input};
-use convert::{action_to_js, event_to_js, parse_addr, port_arg};
+pub(crate) use convert::action_to_js;
+use convert::{event_to_js, parse_addr, port_arg};
 
 /// The bytes of `writeHex(hex)`'s argument; throws TypeError for an odd length or a non-hex digit.
 #[wasm_bindgen(js_name = hexToBytes)]
@@ -57,6 +58,42 @@ pub fn batch_header() -> u32 {
 #[wasm_bindgen(js_name = batchKinds)]
 pub fn batch_kinds() -> String {
     batch::KINDS.join(" ")
+}
+
+/// What `inspect()` shows of a socket, for debugging: a structured value (serde), never on the
+/// data path.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub status: &'static str,
+    pub protocol: &'static str,
+    pub remote_ip: String,
+    pub remote_port: u16,
+    pub local_ip: String,
+    pub local_port: u16,
+    pub bytes_available: usize,
+    pub buffered_amount: usize,
+    pub needs_drain: bool,
+    pub idle_timeout: u64,
+    pub last_error: String,
+}
+
+/// The snapshot of one engine.
+pub fn snapshot(core: &Core) -> Snapshot {
+    let (remote, local) = (core.remote(), core.local());
+    Snapshot {
+        status: core.status().name(),
+        protocol: core.protocol().name(),
+        remote_ip: remote.map(|a| a.ip().to_string()).unwrap_or_default(),
+        remote_port: remote.map_or(0, |a| a.port()),
+        local_ip: local.map(|a| a.ip().to_string()).unwrap_or_default(),
+        local_port: local.map_or(0, |a| a.port()),
+        bytes_available: core.bytes_available(),
+        buffered_amount: core.buffered_amount(),
+        needs_drain: core.needs_drain(),
+        idle_timeout: core.idle_timeout(),
+        last_error: core.last_error().to_string(),
+    }
 }
 
 /// One socket's engine, driven by the JS facade.
@@ -345,6 +382,12 @@ impl Engine {
     #[wasm_bindgen(js_name = needsDrain)]
     pub fn needs_drain(&self) -> bool {
         self.core.needs_drain()
+    }
+
+    /// `inspect()`: status, addresses and buffer counts as a plain object (serde-wasm-bindgen),
+    /// for debugging.
+    pub fn inspect(&self) -> Result<JsValue, JsValue> {
+        serde_wasm_bindgen::to_value(&snapshot(&self.core)).map_err(JsValue::from)
     }
 
     #[wasm_bindgen(js_name = isDestroyed)]

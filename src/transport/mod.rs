@@ -45,7 +45,7 @@ impl BrowserHost {
 
     /// Performs one engine action (`{type, id, …}`) for the socket behind `link`.
     pub fn perform(&self, action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
-        // Sockets of a Wisp server share its WebSocket (wisp.rs).
+        // Sockets of a Wisp server share its WebSocket (wisp/).
         if tunnel::template(link).is_some_and(|t| is_wisp_url(&t)) {
             return WispHost::global().perform(action, link);
         }

@@ -1,8 +1,10 @@
 // Socket options (end(), the idle timeout, no-delay, keep-alive) on Node: the scenarios of
 // tests/options/scenarios.js (tests/browser/options.test.js runs the same ones in Chromium)
-// against real net/dgram peers on 127.0.0.1. (That no-delay and keep-alive reach the kernel is
-// not observable from here; tests/engine_options.rs checks the Configure actions.)
+// against real net/dgram peers on 127.0.0.1; and that no-delay and keep-alive reach the
+// connection's net.Socket (tests/engine_options.rs checks when the engine asks for them).
 import test from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Socket } from 'kvsocket';
 import { scenarios } from '../options/scenarios.js';
 import { startPeers } from '../direct/peers.js';
@@ -14,4 +16,23 @@ test('Socket options on Node', { timeout: 60000 }, async (t) => {
   for (const [name, run] of Object.entries(scenarios)) {
     await t.test(name, { timeout: 20000 }, () => run({ Socket }, env));
   }
+});
+
+// What only Node can show: the engine's Configure reaches the real net.Socket. The kernel's
+// option is not readable from Node, so the calls on the connection's net.Socket are recorded.
+test('setNoDelay / setKeepAlive reach the net.Socket of the connection', { timeout: 10000 }, async (t) => {
+  const calls = [];
+  const { setNoDelay, setKeepAlive } = net.Socket.prototype;
+  net.Socket.prototype.setNoDelay = function (on) { calls.push(['noDelay', on]); return setNoDelay.call(this, on); };
+  net.Socket.prototype.setKeepAlive = function (on, ms) { calls.push(['keepAlive', on, ms]); return setKeepAlive.call(this, on, ms); };
+  t.after(() => Object.assign(net.Socket.prototype, { setNoDelay, setKeepAlive }));
+  const server = net.createServer((s) => s.on('error', () => {}));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const sock = await Socket.connect('127.0.0.1', server.address().port);
+  calls.length = 0; // the host's own setNoDelay(true) at connect
+  sock.setNoDelay(false);
+  sock.setKeepAlive(true, 3000);
+  sock.destroy();
+  assert.deepEqual(calls, [['noDelay', false], ['keepAlive', false, 0], ['noDelay', false], ['keepAlive', true, 3000]]);
 });

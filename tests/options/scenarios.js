@@ -96,4 +96,19 @@ export const scenarios = {
     }
     equal(got, 'still echoing', 'echo after the options changed');
   },
+
+  async 'inspect(): a snapshot of the status, addresses and buffer counts'({ Socket }, env) {
+    const sock = await Socket.connect(HOST, env.ports.echo, { idleTimeout: 5000 });
+    sock.write('abc');
+    await new Promise((resolve) => sock.once('dataAvailable', resolve));
+    const snap = sock.inspect();
+    equal(snap.status, 'Connected', 'status');
+    equal(snap.protocol, 'tcp', 'protocol');
+    equal(snap.remoteIp, HOST, 'remoteIp');
+    equal(snap.remotePort, env.ports.echo, 'remotePort');
+    equal(snap.bytesAvailable, sock.bytesAvailable(), 'bytesAvailable');
+    equal(snap.idleTimeout, 5000, 'idleTimeout');
+    sock.destroy();
+    equal(sock.inspect().destroyed, true, 'after destroy()');
+  },
 };

@@ -139,3 +139,18 @@ test('a claimed tunnel outlives its control socket', T, async (t) => {
   await waitUntil(() => tunnel.inbox.length > 0, 'data after the control closed');
   assert.equal(tunnel.inbox[0].data.toString(), 'still here');
 });
+
+test('closing a listener and at once listening on its port again binds it (its close is finished first)', T, async (t) => {
+  const p = await proxy(t, { allowListen: ['127.0.0.1:*'] });
+  for (let i = 0; i < 5; i++) {
+    const { control, port } = await listening(t, p);
+    // The raw close frame, and the new request right behind it: the old listener's WebSocket is
+    // closing, not closed, when the new one binds.
+    control._socket.write(Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]));
+    const again = await mustOpen(t, listenUrl(p, port));
+    const msg = await nextJson(again);
+    assert.deepEqual([msg.type, msg.port], ['listening', port], JSON.stringify(msg));
+    again.close();
+    await closed(again);
+  }
+});

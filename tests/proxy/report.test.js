@@ -80,3 +80,26 @@ test('report=1 with end=1: the end exchange after connected', T, async (t) => {
   ws.send(JSON.stringify({ type: 'end' }));
   assert.equal((await closed(ws)).code, 1000);
 });
+
+test('report=1: megabytes sent before connected all reach the target, in order', T, async (t) => {
+  const { createHash, randomBytes } = await import('node:crypto');
+  const data = randomBytes(4 << 20);
+  let digest;
+  const got = new Promise((resolve) => (digest = resolve));
+  const target = await tcpServer(t, (sock) => {
+    const hash = createHash('sha256');
+    let n = 0;
+    sock.on('data', (d) => {
+      hash.update(d);
+      n += d.length;
+      if (n >= data.length) digest(hash.digest('hex'));
+    });
+  });
+  // The lookup takes a while, so the client's bytes arrive before the connect.
+  const lookup = () => new Promise((resolve) => setTimeout(() => resolve([{ address: '127.0.0.1', family: 4 }]), 300));
+  const p = await proxy(t, { allow: [`slow.test:${target.port}`, `127.0.0.1:${target.port}`], lookup });
+  const ws = await mustOpen(t, reportUrl(p, 'slow.test', target.port));
+  for (let at = 0; at < data.length; at += 64 << 10) ws.send(data.subarray(at, at + (64 << 10)));
+  assert.equal((await nextJson(ws)).type, 'connected');
+  assert.equal(await got, createHash('sha256').update(data).digest('hex'));
+});

@@ -77,7 +77,9 @@ async function promises(): Promise<void> {
   const idle: number = sock.idleTimeout();
   sock.idleEvent = () => {};
   sock.on('idle', () => {});
-  void ended, idle;
+  const snap = sock.inspect();
+  const st: string = snap.status;
+  void ended, idle, st;
   try { await Socket.connect('127.0.0.1', 1); } catch (e) { if (e instanceof SocketError) { const c: string = e.code; void c; } }
   void same, port, queuedTo, owed;
 }

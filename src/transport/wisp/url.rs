@@ -1,0 +1,80 @@
+//! Wisp proxy URLs: `wisp+ws://[user:password@]host:port/path/[?query]`.
+
+use js_sys::decode_uri_component;
+use wasm_bindgen::prelude::*;
+
+/// Whether a proxy URL names a Wisp server: `wisp+ws:` or `wisp+wss:` (any case).
+#[wasm_bindgen(js_name = isWispUrl)]
+pub fn is_wisp_url(url: &str) -> bool {
+    split_scheme(url).is_some()
+}
+
+/// Why a socket with this Wisp proxy URL cannot do `command` ('connect' or 'listen'), or ''
+/// when it can: for the entries' `refuse`, so that `connect()` / `listen()` return false with
+/// this as `lastError()`.
+#[wasm_bindgen(js_name = wispRefusal)]
+pub fn wisp_refusal(url: &str, command: &str) -> String {
+    match parse(url) {
+        Err(problem) => problem,
+        Ok(_) if command == "listen" => "listen over Wisp is not possible: the protocol has no \
+            listening streams (kvsocket-proxy's reverse tunnel listens: a ws:// URL with \
+            {host}/{port})"
+            .into(),
+        Ok(_) => String::new(),
+    }
+}
+
+/// `wisp+ws://…` → (`ws`, `//…`).
+fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
+    let (scheme, rest) = url.split_once(':')?;
+    match scheme.to_ascii_lowercase().as_str() {
+        "wisp+ws" => Some(("ws", rest)),
+        "wisp+wss" => Some(("wss", rest)),
+        _ => None,
+    }
+}
+
+/// The WebSocket URL and the credentials (the userinfo, which a WebSocket URL cannot carry:
+/// they go in the v2 handshake's password extension).
+pub(super) fn parse(url: &str) -> Result<(String, Option<(String, String)>), String> {
+    let (scheme, rest) = split_scheme(url)
+        .ok_or_else(|| format!("not a Wisp URL (wisp+ws: or wisp+wss:): {url}"))?;
+    let rest = rest.split('#').next().unwrap_or(rest);
+    let after = rest
+        .strip_prefix("//")
+        .ok_or_else(|| format!("a Wisp URL needs a host: {scheme}://host:port/path/"))?;
+    let end = after.find(['/', '?']).unwrap_or(after.len());
+    let (authority, tail) = after.split_at(end);
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    if hostport.is_empty() {
+        return Err(format!("a Wisp URL needs a host: {url}"));
+    }
+    let (path, query) = match tail.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (tail, None),
+    };
+    let path = if path.is_empty() { "/" } else { path };
+    if !path.ends_with('/') {
+        return Err(format!(
+            "a Wisp URL's path must end with '/' (the protocol's rule; servers take other paths \
+             for one-target wsproxy): {url}"
+        ));
+    }
+    let decode = |s: &str| -> Result<String, String> {
+        decode_uri_component(s)
+            .map(String::from)
+            .map_err(|_| format!("bad %-escape in the Wisp URL's credentials: {url}"))
+    };
+    let credentials = match userinfo {
+        Some(u) => {
+            let (user, pass) = u.split_once(':').unwrap_or((u, ""));
+            Some((decode(user)?, decode(pass)?))
+        }
+        None => None,
+    };
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+    Ok((format!("{scheme}://{hostport}{path}{query}"), credentials))
+}

@@ -82,6 +82,8 @@ enum Step {
     Connected(Which),
     ConnectFailed(Which, HostError),
     Received(Which, Vec<u8>, bool),
+    ReceivedKept(Which, Vec<u8>),
+    ReadKept(Option<u16>, bool),
     Sent(Which, u32),
     PeerClosed(Which),
     Closed(Which),
@@ -108,6 +110,9 @@ struct Model {
     // receive side (TCP stream)
     unread: VecDeque<u8>,
     datagrams: bool,
+    /// Whether the host keeps this connection's stream bytes (`received_kept`): a host keeps
+    /// all of a connection's stream bytes or none, so the first arrival decides.
+    kept: Option<bool>,
     paused: Option<ConnId>,
     receive_mark: usize,
     // send side (TCP)
@@ -137,6 +142,7 @@ impl Model {
     fn reset_buffers(&mut self) {
         self.unread.clear();
         self.datagrams = false;
+        self.kept = None;
         self.paused = None;
         self.drop_output();
     }
@@ -268,6 +274,8 @@ fn run(e: &mut Engine, m: &mut Model, step: Step) {
                 }
             }
         }
+        // A host that keeps the stream bytes reads them with read_kept only.
+        Step::ReadBytes(_) | Step::ReadHex(_) | Step::ReadText(_) if m.kept == Some(true) => {}
         Step::ReadBytes(n) => {
             let out = e.read_bytes(length(n));
             check_read(m, &out, available - e.bytes_available());
@@ -341,6 +349,41 @@ fn run(e: &mut Engine, m: &mut Model, step: Step) {
                 id,
                 error: err.name().into(),
             });
+        }
+        Step::Received(..) | Step::ReceivedKept(..)
+            if m.kept == Some(matches!(step, Step::Received(..))) && tcp =>
+        {
+            // the other way of feeding stream bytes than this connection's host uses
+        }
+        Step::ReceivedKept(which, data) => {
+            let id = id_of(e, m, which);
+            let tail = &data[data.len().saturating_sub(3)..];
+            let took = e.received_kept(id, data.len(), tail);
+            assert_eq!(
+                took,
+                e.bytes_available() > available,
+                "received_kept says what it took"
+            );
+            if took {
+                m.kept = Some(true);
+            }
+            accepted_data = Some((id, data));
+        }
+        Step::ReadKept(n, text) => {
+            if let Some(taken) = e.read_kept(length(n), text) {
+                assert_eq!(
+                    taken,
+                    available - e.bytes_available(),
+                    "a kept read takes what it says"
+                );
+                assert!(
+                    m.kept != Some(false) || available == 0,
+                    "a kept read of the engine's own bytes"
+                );
+                if !m.datagrams {
+                    m.unread.drain(..taken);
+                }
+            }
         }
         Step::Received(which, data, with_sender) => {
             let id = id_of(e, m, which);
@@ -523,6 +566,7 @@ fn check(
             if tcp {
                 assert_eq!(e.bytes_available() - available, data.len());
                 m.unread.extend(&data);
+                m.kept.get_or_insert(false);
             } else {
                 m.datagrams = true;
             }

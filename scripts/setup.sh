@@ -35,9 +35,6 @@ rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup comp
 
 command -v wasm-pack >/dev/null || { log "installing wasm-pack"; cargo install wasm-pack; }
 command -v wasm-tools >/dev/null || { log "installing wasm-tools"; cargo install wasm-tools; }
-# The engine fuzzer (scripts/fuzz.sh): libFuzzer through cargo-fuzz, which needs nightly.
-rustup toolchain list | grep -q '^nightly' || { log "adding the nightly toolchain"; rustup toolchain install nightly --profile minimal; }
-command -v cargo-fuzz >/dev/null || { log "installing cargo-fuzz"; cargo install cargo-fuzz; }
 
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)

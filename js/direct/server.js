@@ -4,7 +4,8 @@
 // connection is accepted inside incomingConnectionEvent (KVIrc's rule) and queued for the
 // reader; past `backlog` queued and unread, new connections are refused (closed at once).
 
-import { SocketError, Watcher, settled } from '../watch.js';
+import { Watcher, settled } from '../watch.js';
+import { openingPromises } from './opening.js';
 import { invalidState } from './streams.js';
 import { checkOptions } from './options.js';
 import { ACCEPTED } from './tcp.js';
@@ -43,37 +44,24 @@ export function createTCPServerSocket(Socket, TCPSocket) {
         controller.enqueue(new TCPSocket(ACCEPTED, child));
       };
       // '::' listens to IPv6 only here (docs/direct-sockets.md), so ipv6Only changes nothing.
-      if (!sock.listen(o.localPort ?? 0, String(localAddress))) {
-        const failure = new SocketError(sock.lastError(), 'UnknownSocket');
-        sock.destroy();
-        this.#opened = Promise.reject(failure);
-        this.#closed = Promise.reject(failure);
-      } else {
-        this.#opened = sock.listening().then(
-          ({ ip, port }) => ({ readable: this.#readable, localAddress: ip, localPort: port }),
-          (failure) => {
-            sock.destroy();
-            throw this.#closing ? new DOMException('TCPServerSocket.close() was called before it opened', 'AbortError') : failure;
-          },
-        );
-        // The listening ends with close(), a cancel of the readable, or a failure.
-        const watcher = new Watcher(sock, {
-          end: (failure) => {
-            try {
-              if (failure) controller.error(failure);
-              else controller.close();
-            } catch { /* already closed or errored */ }
-          },
-        });
-        this.#closed = this.#opened.then(async () => {
+      const ready = sock.listen(o.localPort ?? 0, String(localAddress)) ? sock.listening() : null;
+      // The listening ends with close(), a cancel of the readable, or a failure.
+      const watcher = ready && new Watcher(sock, {
+        end: (failure) => {
+          try {
+            if (failure) controller.error(failure);
+            else controller.close();
+          } catch { /* already closed or errored */ }
+        },
+      });
+      ({ opened: this.#opened, closed: this.#closed } = openingPromises('TCPServerSocket', sock, ready, {
+        open: ({ ip, port }) => ({ readable: this.#readable, localAddress: ip, localPort: port }),
+        whenOpen: async () => {
           await settled(sock);
           if (watcher.failure) throw watcher.failure;
-        }, (failure) => {
-          if (!this.#closing) throw failure;
-        });
-      }
-      this.#opened.catch(() => {});
-      this.#closed.catch(() => {});
+        },
+        closing: () => this.#closing,
+      }));
     }
 
     /** Resolves with {readable (of TCPSockets), localAddress, localPort}. */

@@ -3,7 +3,8 @@
 // a browser TCP through the proxy (options.proxy or Socket.defaultProxy). Where this departs from
 // the spec: docs/direct-sockets.md.
 
-import { SocketError, settled } from '../watch.js';
+import { settled } from '../watch.js';
+import { openingPromises } from './opening.js';
 import { bufferSourceBytes, invalidState, socketStreams } from './streams.js';
 import { applyBufferSizes, checkOptions } from './options.js';
 
@@ -35,27 +36,12 @@ export function createTCPSocket(Socket) {
       // The spec's defaults: Nagle on, no keep-alive, unless the options say otherwise.
       sock.setNoDelay(options?.noDelay === true);
       if (options?.keepAliveDelay !== undefined) sock.setKeepAlive(true, options.keepAliveDelay);
-      if (!sock.connect(String(remoteAddress), remotePort)) {
-        const failure = new SocketError(sock.lastError(), 'UnknownSocket');
-        sock.destroy();
-        this.#opened = Promise.reject(failure);
-        this.#closed = Promise.reject(failure);
-      } else {
-        this.#opened = sock.connected().then(
-          () => this.#open(),
-          (failure) => {
-            sock.destroy();
-            throw this.#closing ? new DOMException('TCPSocket.close() was called before it opened', 'AbortError') : failure;
-          },
-        );
-        // A close() before the connection opened is a clean close; any other failure to open
-        // rejects closed too.
-        this.#closed = this.#opened.then(() => this.#streams.closed, (failure) => {
-          if (!this.#closing) throw failure;
-        });
-      }
-      this.#opened.catch(() => {});
-      this.#closed.catch(() => {});
+      const ready = sock.connect(String(remoteAddress), remotePort) ? sock.connected() : null;
+      ({ opened: this.#opened, closed: this.#closed } = openingPromises('TCPSocket', sock, ready, {
+        open: () => this.#open(),
+        whenOpen: () => this.#streams.closed,
+        closing: () => this.#closing,
+      }));
     }
 
     #open() {

@@ -3,7 +3,7 @@
 // {data, remoteAddress, remotePort}, one per datagram; writable chunks are UDPMessages too.
 // A kvsocket UDP Socket underneath (a browser needs kvsocket-proxy's datagram mode).
 
-import { SocketError } from '../watch.js';
+import { openingPromises } from './opening.js';
 import { bufferSourceBytes, invalidState, socketStreams } from './streams.js';
 import { applyBufferSizes, checkOptions } from './options.js';
 
@@ -37,25 +37,12 @@ export function createUDPSocket(Socket) {
       const started = bound
         ? sock.listen(o.localPort ?? 0, String(o.localAddress))
         : sock.connect(String(o.remoteAddress), o.remotePort);
-      if (!started) {
-        const failure = new SocketError(sock.lastError(), 'UnknownSocket');
-        sock.destroy();
-        this.#opened = Promise.reject(failure);
-        this.#closed = Promise.reject(failure);
-      } else {
-        this.#opened = (bound ? sock.listening() : sock.connected()).then(
-          () => this.#open(),
-          (failure) => {
-            sock.destroy();
-            throw this.#closing ? new DOMException('UDPSocket.close() was called before it opened', 'AbortError') : failure;
-          },
-        );
-        this.#closed = this.#opened.then(() => this.#streams.closed, (failure) => {
-          if (!this.#closing) throw failure;
-        });
-      }
-      this.#opened.catch(() => {});
-      this.#closed.catch(() => {});
+      const ready = started ? (bound ? sock.listening() : sock.connected()) : null;
+      ({ opened: this.#opened, closed: this.#closed } = openingPromises('UDPSocket', sock, ready, {
+        open: () => this.#open(),
+        whenOpen: () => this.#streams.closed,
+        closing: () => this.#closing,
+      }));
     }
 
     #open() {

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-[ -f pkg/kvsocket_wasm.js ] && [ -f pkg/kvsocket.bundle.cjs ] || bash scripts/build.sh
+bash scripts/build.sh --if-missing
 node benches/run.js
 for extra in benches/*.sh; do
   [ "$extra" = benches/browser.sh ] || [ ! -e "$extra" ] || bash "$extra"

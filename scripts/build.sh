@@ -2,9 +2,12 @@
 # Builds the wasm engine and its JS glue into pkg/. One build serves Node and browsers:
 # wasm-bindgen's `web` target, with the wasm also written inline into pkg/kvsocket_wasm.js, which
 # both entries load with initSync (no fetch, no file for a bundler to find: docs/design.md).
+# `build.sh --if-missing`: only when pkg/ lacks what the entries load (the demo, bench and the
+# suites that may run alone call it so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+if [ "${1:-}" = --if-missing ] && [ -f pkg/kvsocket_wasm.js ] && [ -f pkg/kvsocket.bundle.cjs ]; then exit 0; fi
 
 # The npm packages, the wasm target and the wasm-bindgen CLI pinned to Cargo.toml's version
 # (each skipped when there).

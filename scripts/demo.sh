@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # The first command on a fresh clone: install what the build and the demo need (npm packages,
 # the wasm target, wasm-bindgen-cli; each skipped when there), then build once.
 bash scripts/setup.sh --build
-[ -f pkg/kvsocket_wasm.js ] && [ -f pkg/kvsocket.bundle.cjs ] || bash scripts/build.sh
+bash scripts/build.sh --if-missing
 node examples/demo.js
 
 seconds=${KVSOCKET_DEMO_SECONDS:-}

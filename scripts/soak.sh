@@ -7,7 +7,7 @@
 # by itself. scripts/test-soak.sh runs a short one inside `npm test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f pkg/kvsocket_bg.wasm ] || bash scripts/build.sh
+bash scripts/build.sh --if-missing
 
 CONNECTIONS=${1:-1000}
 BYTES=${2:-1048576}

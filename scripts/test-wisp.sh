@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-[ -f pkg/kvsocket_bg.wasm ] || bash scripts/build.sh
+bash scripts/build.sh --if-missing
 node --test --test-timeout=60000 tests/wisp/

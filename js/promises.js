@@ -7,9 +7,8 @@
 //   for await (const chunk of sock) console.log(chunk);   // Uint8Array chunks until the end
 
 import { describe } from './bytes.js';
-import { SocketError, Watcher, isLive, onDestroy } from './watch.js';
+import { CONNECTING, SocketError, Watcher, isLive, onDestroy } from './watch.js';
 
-const CONNECTING = new Set([1, 2]); // HostLookUp, Connecting
 const LISTENING = new Set([4, 6]); // Bound, Listening
 
 // The abort reason of a socket whose signal fired, kept so that later promises reject with it.

@@ -148,9 +148,11 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     connect(host, port) {
       if (this.#destroyed) return false;
-      const refusal = this.#engine.status() === 0 ? this.#refusal('connect') : '';
-      if (refusal) return this.#fail(refusal);
-      if (this.#engine.status() === 0) this.#chooseResolver();
+      if (this.#engine.status() === 0) {
+        const refusal = this.#refusal('connect');
+        if (refusal) return this.#fail(refusal);
+        this.#chooseResolver();
+      }
       const ok = this.#engine.connect(host, port, now());
       if (ok) this.#kept = null; // the engine starts an empty buffer
       this.#out();

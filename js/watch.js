@@ -19,6 +19,9 @@ const OVER = new Set([0, 5]);
 /** True while the socket is looking up, connecting, connected, bound or listening. */
 export const isLive = (socket) => !OVER.has(socket.status());
 
+/** The statuses of an attempt under way: HostLookUp, Connecting. */
+export const CONNECTING = new Set([1, 2]);
+
 // destroy() fires no event (docs/spec.md), so the layers learn of it from this hook, which the facade
 // calls from destroy().
 const destroyHooks = new WeakMap();

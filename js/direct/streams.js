@@ -26,16 +26,15 @@ export function bufferSourceBytes(chunk, what) {
 export function socketStreams(socket, { read, write, endOutput }) {
   let readWake = null;
   let drainWake = null;
-  const wake = () => {
-    const r = readWake; readWake = null; r?.();
-    const d = drainWake; drainWake = null; d?.();
-  };
+  const wakeRead = () => { const r = readWake; readWake = null; r?.(); };
+  const wakeDrain = () => { const d = drainWake; drainWake = null; d?.(); };
   let writableController;
   const watcher = new Watcher(socket, {
-    data: () => { const r = readWake; readWake = null; r?.(); },
-    drain: () => { const d = drainWake; drainWake = null; d?.(); },
+    data: wakeRead,
+    drain: wakeDrain,
     end: (failure) => {
-      wake();
+      wakeRead();
+      wakeDrain();
       writableController.error(failure ?? new SocketError('the connection is closed', 'RemoteHostClosed'));
     },
   });
@@ -84,7 +83,7 @@ export function socketStreams(socket, { read, write, endOutput }) {
     if (watcher.failure) throw watcher.failure;
   })();
   closed.catch(() => {}); // the failure is the user's to observe, not an unhandled rejection
-  return { readable, writable, closed, watcher };
+  return { readable, writable, closed };
 }
 
 /** An InvalidStateError DOMException (the spec's answer to close() on locked streams). */

@@ -12,9 +12,7 @@
 //   await pipeline(fs.createReadStream(f), duplex, process.stdout);
 
 import { Duplex } from 'node:stream';
-import { SocketError, Watcher, isLive, settled } from '../watch.js';
-
-const CONNECTING = new Set([1, 2]);
+import { CONNECTING, SocketError, Watcher, isLive, settled } from '../watch.js';
 
 /** A stream.Duplex over `socket` (TCP). Destroying the Duplex destroys the socket; ending its
  * writable side ends the socket's output (see `final` below). `options` go to the Duplex

@@ -6,10 +6,9 @@
 import net from 'node:net';
 import dgram from 'node:dgram';
 
-export const BIG = 4 * 1024 * 1024;
+import { BIG, patternByte } from './check.js';
 
-/** The pattern byte at offset i (the big server's, and the scenarios' check). */
-export const patternByte = (i) => (i * 7 + (i >> 10)) & 0xff;
+export { BIG, patternByte }; // the big server's size and pattern are the scenarios' (check.js)
 
 const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 

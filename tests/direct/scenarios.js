@@ -4,35 +4,8 @@
 // ({ports, browser}); it throws when something is wrong. Plain JS: no Node module is imported.
 // Where the hosts differ, `env.browser` says which answer is expected (docs/direct-sockets.md).
 
-const BIG = 4 * 1024 * 1024; // = peers.js
-const patternByte = (i) => (i * 7 + (i >> 10)) & 0xff;
-const HOST = '127.0.0.1';
+import { BIG, HOST, check, equal, patternByte, rejects, text, throwsType } from './check.js';
 
-function check(ok, message) {
-  if (!ok) throw new Error(message);
-}
-function equal(actual, expected, what) {
-  check(actual === expected, `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-async function rejects(promise, test, what) {
-  try {
-    await promise;
-  } catch (err) {
-    check(test(err), `${what}: rejected with the wrong error: ${err?.name} ${err?.code ?? ''} ${err?.message}`);
-    return err;
-  }
-  throw new Error(`${what}: expected a rejection`);
-}
-function throwsType(fn, what) {
-  try {
-    fn();
-  } catch (err) {
-    check(err instanceof TypeError, `${what}: threw ${err?.name}, expected TypeError`);
-    return;
-  }
-  throw new Error(`${what}: expected a TypeError`);
-}
-const text = (bytes) => new TextDecoder().decode(bytes);
 const bytesOf = (s) => new TextEncoder().encode(s);
 
 /** Reads from `reader` until `n` bytes came (or the end); returns them. */

@@ -3,24 +3,7 @@
 // tests/browser/options.test.js in Chromium through kvsocket-proxy, against the peers of
 // tests/direct/peers.js. Each scenario takes ({Socket}, env) and throws when something is wrong.
 
-const HOST = '127.0.0.1';
-
-function check(ok, message) {
-  if (!ok) throw new Error(message);
-}
-function equal(actual, expected, what) {
-  check(actual === expected, `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-function throwsType(fn, what) {
-  try {
-    fn();
-  } catch (err) {
-    check(err instanceof TypeError, `${what}: threw ${err?.name}, expected TypeError`);
-    return;
-  }
-  throw new Error(`${what}: expected a TypeError`);
-}
-const text = (bytes) => new TextDecoder().decode(bytes);
+import { HOST, check, equal, text, throwsType } from '../direct/check.js';
 
 export const scenarios = {
   async 'end(): our FIN after the question, the answer still arrives, then the peer ends'({ Socket }, env) {

@@ -3,26 +3,9 @@
 // kvsocket-proxy, against the peers of tests/direct/peers.js. Each scenario takes ({Socket}, env)
 // and throws when something is wrong.
 
-const BIG = 4 * 1024 * 1024; // = tests/direct/peers.js
-const HOST = '127.0.0.1';
-const RECEIVE_MARK = 4 * 1024 * 1024; // the engine's default receive high-water mark
+import { BIG, HOST, check, equal, rejects, text } from '../direct/check.js';
 
-function check(ok, message) {
-  if (!ok) throw new Error(message);
-}
-function equal(actual, expected, what) {
-  check(actual === expected, `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-async function rejects(promise, test, what) {
-  try {
-    await promise;
-  } catch (err) {
-    check(test(err), `${what}: rejected with the wrong error: ${err?.name} ${err?.code ?? ''} ${err?.message}`);
-    return err;
-  }
-  throw new Error(`${what}: expected a rejection`);
-}
-const text = (bytes) => new TextDecoder().decode(bytes);
+const RECEIVE_MARK = 4 * 1024 * 1024; // the engine's default receive high-water mark
 
 export const scenarios = {
   async 'Socket.connect resolves once Connected; for await yields the bytes; close() ends the loop'({ Socket }, env) {

@@ -27,10 +27,13 @@ pub fn wisp_refusal(url: &str, command: &str) -> String {
 /// `wisp+ws://…` → (`ws`, `//…`).
 fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
     let (scheme, rest) = url.split_once(':')?;
-    match scheme.to_ascii_lowercase().as_str() {
-        "wisp+ws" => Some(("ws", rest)),
-        "wisp+wss" => Some(("wss", rest)),
-        _ => None,
+    // No lowercased copy: this runs for every action of the browser host (is_wisp_url).
+    if scheme.eq_ignore_ascii_case("wisp+ws") {
+        Some(("ws", rest))
+    } else if scheme.eq_ignore_ascii_case("wisp+wss") {
+        Some(("wss", rest))
+    } else {
+        None
     }
 }
 

@@ -5,7 +5,7 @@ use super::{Client, Event, Phase, ServerInfo};
 use crate::engine::ErrorCode;
 use crate::wisp::packet::{ext, Extension, Packet};
 use crate::wisp::reason::close;
-use crate::wisp::transmit::{Payload, Transmit};
+use crate::wisp::transmit::Payload;
 
 impl<P: Payload> Client<P> {
     /// A v2 server's INFO: what it offers, answered with our INFO (or a refusal).
@@ -68,13 +68,12 @@ impl<P: Payload> Client<P> {
         self.phase = Phase::Accepting;
     }
 
-    /// We refuse the server's terms: CLOSE on stream 0, then the connection fails.
+    /// We refuse the server's terms: CLOSE on stream 0, then the connection fails. `fail` leaves
+    /// what is queued to transmit alone, so the CLOSE still goes out before the host closes the
+    /// WebSocket.
     fn reject(&mut self, reason: u8, detail: &str) {
         self.push(&Packet::Close { stream: 0, reason });
-        let keep: Vec<Transmit<P>> = self.transmit.drain(..).collect();
         self.fail(ErrorCode::ProxyConnectionRefused, detail.to_owned());
-        // The CLOSE still goes out before the host closes the WebSocket.
-        self.transmit.extend(keep);
     }
 
     /// The handshake is done (version 1 or 2): the CONNECTs that waited go out.

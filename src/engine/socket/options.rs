@@ -26,8 +26,8 @@ impl Engine {
     /// `setKeepAlive(on, delay_ms)`: TCP keep-alive probes after `delay_ms` of quiet (0: the
     /// system's delay). Refused unless `delay_ms` is a whole number of ms from 0.
     pub fn set_keep_alive(&mut self, on: bool, delay_ms: f64) -> Result<(), CommandError> {
-        let result = if delay_ms.is_finite() && delay_ms >= 0.0 && delay_ms.fract() == 0.0 {
-            self.keep_alive = on.then_some(delay_ms as Millis);
+        let result = if let Some(delay) = whole_ms(delay_ms) {
+            self.keep_alive = on.then_some(delay);
             self.configure_connection();
             Ok(())
         } else {
@@ -41,9 +41,9 @@ impl Engine {
     /// `setIdleTimeout(ms, now)`: an `Idle` event after `ms` without a byte either way while
     /// Connected; 0 turns it off. Refused unless a whole number of ms from 0.
     pub fn set_idle_timeout(&mut self, ms: f64, now: Millis) -> Result<(), CommandError> {
-        let result = if ms.is_finite() && ms >= 0.0 && ms.fract() == 0.0 {
+        let result = if let Some(ms) = whole_ms(ms) {
             self.clock = self.clock.max(now);
-            self.idle_timeout = ms as Millis;
+            self.idle_timeout = ms;
             self.restart_idle();
             Ok(())
         } else {
@@ -164,4 +164,9 @@ impl Engine {
         self.idle_next =
             Some(now.saturating_add((self.idle_timeout / Millis::from(IDLE_TICKS)).max(1)));
     }
+}
+
+/// A whole number of ms from 0 (the option setters' argument), or None.
+fn whole_ms(value: f64) -> Option<Millis> {
+    (value.is_finite() && value >= 0.0 && value.fract() == 0.0).then_some(value as Millis)
 }

@@ -23,9 +23,7 @@ impl Engine {
         match self.write_target() {
             Ok(to) => {
                 self.outgoing.push(data, to);
-                self.count_buffered(len);
-                self.flush_outgoing();
-                len
+                self.queued(len)
             }
             Err(message) => {
                 self.last_error = message;
@@ -46,9 +44,7 @@ impl Engine {
         match self.write_target() {
             Ok(_) => {
                 self.outgoing.push_kept(len);
-                self.count_buffered(len);
-                self.flush_outgoing();
-                len
+                self.queued(len)
             }
             Err(message) => {
                 self.last_error = message;
@@ -67,9 +63,7 @@ impl Engine {
             Ok(_) if len == 0 => 0,
             Ok(to) => {
                 self.outgoing.push(data, Some(to));
-                self.count_buffered(len);
-                self.flush_outgoing();
-                len
+                self.queued(len)
             }
             Err(e) => {
                 self.last_error = e.to_string();
@@ -155,6 +149,14 @@ impl Engine {
                 other.status().name()
             )),
         }
+    }
+
+    /// The end of every accepted write: `len` more bytes buffered, output handed on when it
+    /// can go; returns `len`, what the write queued.
+    fn queued(&mut self, len: usize) -> usize {
+        self.count_buffered(len);
+        self.flush_outgoing();
+        len
     }
 
     fn count_buffered(&mut self, len: usize) {

@@ -13,8 +13,9 @@ use js_sys::{Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::js::{call, get, number, set, set_timeout};
+use super::tunnel::finish;
 use crate::wisp::StreamType;
-use session::{finish, pump, schedule, session, Session};
+use session::{pump, schedule, session, Session};
 pub use url::{is_wisp_url, wisp_refusal};
 use websocket::{Factory, JsBytes};
 

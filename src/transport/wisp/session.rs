@@ -10,7 +10,8 @@ use js_sys::{ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::super::js::{call, feed, flag, get, set, set_timeout};
+use super::super::js::{feed, flag, get, set, set_timeout};
+use super::super::tunnel::finish;
 use super::url::parse;
 use super::websocket::{message_of, Factory, JsBytes};
 use crate::engine::ErrorCode;
@@ -341,10 +342,4 @@ pub(super) fn close_when_idle(s: &Rc<Session>) {
             }
         }
     });
-}
-
-/// The transport leaves its link: no more inputs from it.
-pub(super) fn finish(t: &JsValue) {
-    set(t, "finished", true);
-    let _ = call(&get(t, "link"), "drop", &[get(t, "id"), t.clone()]);
 }

@@ -31,7 +31,7 @@ pub fn number(obj: &JsValue, key: &str) -> f64 {
 pub fn call(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let f: Function = get(obj, name)
         .dyn_into()
-        .map_err(|_| JsValue::from_str(&format!("kvsocket: the link has no {name}()")))?;
+        .map_err(|_| JsValue::from_str(&["kvsocket: the link has no ", name, "()"].concat()))?;
     f.apply(obj, &args.iter().collect::<Array>())
 }
 

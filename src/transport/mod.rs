@@ -15,6 +15,7 @@ mod wisp;
 
 use wasm_bindgen::prelude::*;
 
+use crate::engine::text::quoted;
 use js::{flag, get};
 use url::is_kvsocket_proxy;
 pub use url::proxy_url;
@@ -94,9 +95,9 @@ impl BrowserHost {
             "pause" | "resume" => Ok(()),
             // Only with an engine not told that the proxy resolves names.
             "resolve" => fail_at_once(action, link, "connectFailed"),
-            other => Err(JsValue::from_str(&format!(
-                "kvsocket: unknown engine action {other:?}"
-            ))),
+            other => Err(JsValue::from_str(
+                &("kvsocket: unknown engine action ".to_string() + &quoted(other)),
+            )),
         }
     }
 }

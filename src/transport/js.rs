@@ -1,4 +1,5 @@
-//! Small JS helpers for the browser host: plain-object properties, feeding a link, timers.
+//! Small JS helpers for the browser host and the Rust async stream (src/stream.rs): plain-object
+//! properties, feeding a link, timers.
 
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;

@@ -5,7 +5,7 @@
 //! never resolves names (the engine is told to send them to the proxy as they are), and it can
 //! listen and use UDP only through kvsocket-proxy's reverse tunnel and datagram mode.
 
-mod js;
+pub(crate) mod js;
 mod listen;
 mod session;
 mod tunnel;

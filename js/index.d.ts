@@ -1,5 +1,5 @@
 // Types for kvsocket's public API (docs/spec.md). The same Socket class is exported by the Node entry
-// (js/node/index.js), `require('kvsocket')` (js/node/index.cjs, typed by pkg/kvsocket.d.cts, a copy of this file) and the
+// (js/node/index.js), `require('kvsocket')` (js/node/index.cjs, typed by pkg/kvsocket.d.cts, this file plus the Node part of js/node/index.d.ts) and the
 // browser entry (js/browser/index.js).
 //
 // They must check under any common `lib` setting (with or without "dom", "esnext.disposable" or

@@ -161,16 +161,6 @@ export interface Socket extends SocketBase {
   listening(): Promise<{ ip: string; port: number }>;
   /** `for await (const chunk of socket)`: readBytes() chunks (UDP: one datagram each) until the end. */
   [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined>;
-  once<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
-  off<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
-
-  // ----- promises (js/promises.js) -----
-  /** Resolves with the socket once Connected; rejects when the attempt fails or none is under way. */
-  connected(): Promise<this>;
-  /** Resolves once listen()'s bind completed. */
-  listening(): Promise<{ ip: string; port: number }>;
-  /** `for await (const chunk of socket)`: readBytes() chunks (UDP: one datagram each) until the end. */
-  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined>;
 
   // Overridable event methods (subclass, or assign a function).
   stateChangedEvent(name: StatusName): void;

@@ -13,6 +13,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { writeAll } from './stream.js';
+import { freePort } from '../tests/ports.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_PROXY_MIB ?? 128) * MiB;
@@ -33,16 +34,6 @@ function server(onConnection) {
     s.listen(0, '127.0.0.1', () => resolve(s));
   });
 }
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 // The sink tells each upload when it has every byte.
 let sinkWaiter = null;
 const sink = await server((c) => {

@@ -17,6 +17,7 @@ import { spawn, fork } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { freePort } from '../tests/ports.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_PROXY_MIB ?? 128) * MiB;
@@ -31,16 +32,6 @@ const deadline = setTimeout(() => {
   process.exit(1);
 }, 300_000);
 deadline.unref();
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const chunk = Buffer.alloc(CHUNK, 0x61);
 // The source and the sink, in a process of their own; the sink tells each upload when it has

@@ -15,7 +15,7 @@ export const TARGET_HIGH = 256 << 10;
 
 // After the WebSocket closes we end the TCP connection and read (and drop) until the target
 // ends too; a target that never does is cut off after this long.
-const LINGER_MS = 10_000;
+export const LINGER_MS = 10_000;
 
 // With the end exchange, how long the WebSocket stays open after the target's FIN for the page
 // to write what it still has and answer with its own end.

@@ -78,7 +78,7 @@ function serve(env, ws, from, v2) {
    * Nothing once the id is gone or names a newer stream.
    */
   const end = (id, s, reason, finish = false) => {
-    if (streams.get(id) !== s) return;
+    if (s === undefined || streams.get(id) !== s) return;
     streams.delete(id);
     if (finish) s.finish();
     else s.stop();
@@ -122,7 +122,9 @@ function serve(env, ws, from, v2) {
   });
 
   function open({ stream: id, streamType, port, host }) {
-    if (id === 0 || streams.has(id)) return send(closePacket(id, CLOSE.INVALID_INFO));
+    if (id === 0) return send(closePacket(id, CLOSE.INVALID_INFO));
+    // A CONNECT for an id in use is a client error: that stream ends, with the reason.
+    if (streams.has(id)) return end(id, streams.get(id), CLOSE.INVALID_INFO);
     const slot = env.slots.tryTake();
     if (!slot) {
       env.log(`wisp ${from}: ${show(host, port)} refused: connection cap reached`);

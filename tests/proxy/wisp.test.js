@@ -209,3 +209,19 @@ test('--idle-timeout: a Wisp stream with no byte either way is closed with 0x47,
   assert.equal(await w.closeOf(2), CLOSE.TRANSFER_TIMEOUT);
   await waitUntil(() => p.stats.active === 0 && target.accepts === 1, 'the slots to come back');
 });
+
+test('a CLOSE for an unknown stream changes nothing; a CONNECT for an id in use ends that stream with 0x41', T, async (t) => {
+  let closedTarget = false;
+  const target = await tcpServer(t, (sock) => sock.on('close', () => (closedTarget = true)));
+  const p = await proxy(t, { allow: [`127.0.0.1:${target.port}`] });
+  const w = await wispSession(t, p);
+  w.close(12345);
+  w.close(12346, CLOSE.NETWORK_ERROR);
+  w.connect(1, '127.0.0.1', target.port);
+  await w.opened(1);
+  w.connect(1, '127.0.0.1', target.port);
+  assert.equal(await w.closeOf(1), CLOSE.INVALID_INFO);
+  await waitUntil(() => closedTarget && p.stats.active === 0, 'the first stream\'s target to be closed');
+  assert.equal(target.accepts, 1, 'the second CONNECT dialled nothing');
+  assert.equal(w.ws.readyState, w.ws.OPEN);
+});

@@ -97,8 +97,23 @@ export async function startProxy(options = {}) {
 
   function upgradeContext(req, socket, head) {
     const from = show(socket.remoteAddress, socket.remotePort);
-    const aborts = [];
+    const abort = new AbortController();
     const untrack = track(() => socket.destroy());
+    // Nothing reads the socket until the upgrade completes, so a client that left would go
+    // unnoticed while its target is looked up and dialled: it is read meanwhile. A client sends
+    // nothing before the 101 (RFC 6455, 4.1); what one does send is kept for the WebSocket, up
+    // to maxFrame, past which the connection is cut.
+    const early = [];
+    let earlyBytes = 0;
+    const watch = (chunk) => {
+      early.push(chunk);
+      earlyBytes += chunk.length;
+      if (earlyBytes > o.maxFrame) socket.destroy();
+    };
+    // The client's FIN before the 101 is its leaving (the HTTP server's sockets are half-open).
+    const left = () => socket.destroy();
+    socket.on('data', watch);
+    socket.once('end', left);
     const ctx = {
       req,
       from,
@@ -106,8 +121,10 @@ export async function startProxy(options = {}) {
       slot: null,
       opened: false,
       aborted: false,
-      /** Runs fn if the client goes away (or the handshake fails) before the WebSocket opens. */
-      onAbort: (fn) => aborts.push(fn),
+      /** Aborted if the client goes away (or the handshake fails) before the WebSocket opens. */
+      signal: abort.signal,
+      /** Runs fn if the client goes away before the WebSocket opens (at once if it has gone). */
+      onAbort: (fn) => (ctx.aborted ? fn() : abort.signal.addEventListener('abort', fn, { once: true })),
       refuse(status, reason, detail) {
         stats.refused += 1;
         log(`refused ${from} ${redact(req.url)}: ${status} ${detail}`);
@@ -124,7 +141,11 @@ export async function startProxy(options = {}) {
        */
       accept(onOpen, server = wss) {
         if (socket.destroyed || ctx.aborted) return false;
-        server.handleUpgrade(req, socket, head, (ws) => {
+        // handleUpgrade hands the socket to the WebSocket at once (its reader replaces ours in
+        // the same turn, so no chunk falls between them).
+        socket.off('data', watch);
+        socket.off('end', left);
+        server.handleUpgrade(req, socket, early.length ? Buffer.concat([head, ...early]) : head, (ws) => {
           ctx.opened = true;
           // ?end=1: the tunnel (a connect or a claim) takes part in the end exchange.
           ws[END_EXCHANGE] = wantsEndExchange(ctx.query);
@@ -146,7 +167,7 @@ export async function startProxy(options = {}) {
       untrack();
       ctx.aborted = true;
       ctx.slot?.release();
-      for (const fn of aborts.splice(0)) fn();
+      abort.abort();
     });
     return ctx;
   }
@@ -161,8 +182,8 @@ export async function startProxy(options = {}) {
       if (wisp) return wispRoute(ctx);
       const route = routeOf(ctx.query);
       if (route !== 'claim') {
-        if (env.slots.full()) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${o.maxConnections})`);
-        ctx.slot = env.slots.take();
+        ctx.slot = env.slots.tryTake();
+        if (!ctx.slot) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${o.maxConnections})`);
       }
       await routes[route](ctx, env);
     } catch (err) {

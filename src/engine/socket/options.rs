@@ -7,6 +7,7 @@
 //! the timeout on the host's `handle_timeout(now)`, and `Idle` comes after four quiet ticks in a
 //! row, so between 1 and 1.25 timeouts after the last byte either way; once per quiet period.
 
+use super::settings::MAX_SAFE_INTEGER;
 use super::Engine;
 use crate::engine::error::CommandError;
 use crate::engine::io::{Action, Event, Millis, Protocol};
@@ -82,10 +83,10 @@ impl Engine {
             self.state,
             State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_)
         ) {
-            return Err(CommandError::Unsupported(format!(
-                "end needs status HostLookUp, Connecting or Connected, the socket is {}",
-                self.state.status().name()
-            )));
+            return Err(CommandError::Unsupported(
+                "end needs status HostLookUp, Connecting or Connected, the socket is ".to_string()
+                    + self.state.status().name(),
+            ));
         }
         self.output_ended = true;
         self.forget_drain(); // later writes are refused: no drain is owed (docs/spec.md)
@@ -166,7 +167,8 @@ impl Engine {
     }
 }
 
-/// A whole number of ms from 0 (the option setters' argument), or None.
+/// A whole number of ms from 0 to Number.MAX_SAFE_INTEGER (the option setters' argument), or
+/// None. (Above it, 1e300 say, the value read back would not be the one set.)
 fn whole_ms(value: f64) -> Option<Millis> {
-    (value.is_finite() && value >= 0.0 && value.fract() == 0.0).then_some(value as Millis)
+    ((0.0..=MAX_SAFE_INTEGER).contains(&value) && value.fract() == 0.0).then_some(value as Millis)
 }

@@ -7,7 +7,8 @@ import { WispClient, isWispUrl, wispRefusal } from '../../pkg/kvsocket.js';
 import { createWispHost } from '../wisp/host.js';
 import { send, whenRoom } from './wisp-send.js';
 
-function openWebSocket(url, protocol) {
+/** A WebSocket to a Wisp server, as the Wisp host opens it (`ws`'s, Buffers for messages). */
+export function openWebSocket(url, protocol) {
   // No permessage-deflate: Wisp carries what sockets send, often already compressed, and
   // compressing every packet would cost more than it saves (and js/wisp/data.js counts on
   // `ws` framing each packet at once, which it does not while compressing).
@@ -30,10 +31,11 @@ export const usesWisp = (options) => typeof options.proxy === 'string' && isWisp
 
 /**
  * Wraps the Node host: actions of Wisp sockets go to the Wisp host, the others to `host`.
- * `memory` is the wasm module's (the Wisp client's records are read from it).
+ * `memory` is the wasm module's (the Wisp client's records are read from it); `open` makes the
+ * WebSockets (the tests watch them through it).
  */
-export function withWisp(host, memory) {
-  const wisp = createWispHost({ WispClient, memory, openWebSocket, send, whenRoom, isWispUrl });
+export function withWisp(host, memory, open = openWebSocket) {
+  const wisp = createWispHost({ WispClient, memory, openWebSocket: open, send, whenRoom, isWispUrl });
   return {
     perform(action, link) {
       if (wisp.owns(action, link)) wisp.perform(action, link);

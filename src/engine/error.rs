@@ -188,7 +188,9 @@ impl fmt::Display for CommandError {
             CommandError::UnknownProtocol(p) => {
                 write!(f, "unknown protocol {p:?}: expected 'tcp' or 'udp'")
             }
-            CommandError::NotPositive(what) => write!(f, "{what} must be a positive integer"),
+            CommandError::NotPositive(what) => {
+                write!(f, "{what} must be a positive integer up to 2^53 - 1")
+            }
             CommandError::Unsupported(why) => f.write_str(why),
             CommandError::CannotAccept(why) => write!(f, "accept: {why}"),
         }

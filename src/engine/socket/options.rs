@@ -83,10 +83,10 @@ impl Engine {
             self.state,
             State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_)
         ) {
-            return Err(CommandError::Unsupported(format!(
-                "end needs status HostLookUp, Connecting or Connected, the socket is {}",
-                self.state.status().name()
-            )));
+            return Err(CommandError::Unsupported(
+                "end needs status HostLookUp, Connecting or Connected, the socket is ".to_string()
+                    + self.state.status().name(),
+            ));
         }
         self.output_ended = true;
         self.forget_drain(); // later writes are refused: no drain is owed (docs/spec.md)

@@ -14,6 +14,7 @@ use wasm_bindgen::prelude::*;
 
 use super::js::{call, get, number, set, set_timeout};
 use super::tunnel::finish;
+use crate::engine::text::quoted;
 use crate::wisp::StreamType;
 use session::{pump, schedule, session, Session};
 pub use url::{is_wisp_url, wisp_refusal};
@@ -90,9 +91,9 @@ impl WispHost {
             // resolves names would ask to resolve.
             "listen" => fail_later(action, link, "listenFailed"),
             "resolve" => fail_later(action, link, "connectFailed"),
-            other => Err(JsValue::from_str(&format!(
-                "kvsocket: unknown engine action {other:?}"
-            ))),
+            other => Err(JsValue::from_str(
+                &("kvsocket: unknown engine action ".to_string() + &quoted(other)),
+            )),
         }
     }
 }

@@ -14,6 +14,7 @@ use super::super::js::{feed, flag, get, set, set_timeout};
 use super::super::tunnel::finish;
 use super::url::parse;
 use super::websocket::{message_of, Factory, JsBytes};
+use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
 use crate::wisp::client::{Client, Config, Event, Transmit};
 use crate::wisp::packet::{bytes_needed, HEADER_LEN};
@@ -94,7 +95,7 @@ impl Session {
                 // A URL the WebSocket constructor rejects: every stream fails (a turn later).
                 s.client.borrow_mut().connection_lost(
                     ErrorCode::ProxyNotFound,
-                    &format!("cannot open a WebSocket to the Wisp URL {key}"),
+                    &("cannot open a WebSocket to the Wisp URL ".to_string() + key),
                 );
                 forget(&s);
             }
@@ -184,12 +185,24 @@ pub(super) fn lost(s: &Rc<Session>, code: u16, reason: &str) {
     let (error, detail) = if s.up.get() {
         (
             ErrorCode::ProxyConnectionClosed,
-            format!("the Wisp server's WebSocket closed ({code} {reason})"),
+            [
+                "the Wisp server's WebSocket closed (",
+                &decimal(code.into()),
+                " ",
+                reason,
+                ")",
+            ]
+            .concat(),
         )
     } else {
         (
             ErrorCode::ProxyConnectionRefused,
-            format!("the Wisp server's WebSocket did not open ({code})"),
+            [
+                "the Wisp server's WebSocket did not open (",
+                &decimal(code.into()),
+                ")",
+            ]
+            .concat(),
         )
     };
     s.up.set(false);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Writable, Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Socket, toDuplex } from 'kvsocket';
+import { freePort } from '../ports.js';
 
 const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 const sha = (buf) => createHash('sha256').update(buf).digest('hex');
@@ -195,9 +196,7 @@ test('write side: write() returns false past the high-water mark and the callbac
 });
 
 test('a failed connection destroys the Duplex with a SocketError; destroying the Duplex destroys the socket', { timeout: 10000 }, async () => {
-  const probe = net.createServer();
-  const closed = await listen(probe);
-  await new Promise((r) => probe.close(r));
+  const closed = await freePort();
   const sock = new Socket();
   sock.connect('127.0.0.1', closed);
   const duplex = sock.toDuplex();

@@ -213,3 +213,9 @@ test('a failed connection destroys the Duplex with a SocketError; destroying the
   assert.equal(other.write('x'), 0, 'the socket is destroyed');
   server.close();
 });
+
+test('toDuplex() of something that is not a Socket throws TypeError saying so', () => {
+  for (const bad of [5, null, undefined, {}, new EventTarget()]) {
+    assert.throws(() => toDuplex(bad), (e) => e instanceof TypeError && /toDuplex: expected a Socket/.test(e.message), String(bad));
+  }
+});

@@ -11,6 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { startProxy } from '../../js/proxy/server.js';
 import { launchChromium, servePackage } from './harness.js';
+import { freePort } from '../ports.js';
 
 const listenLocal = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 
@@ -110,9 +111,7 @@ async function startPeers() {
   servers.push(page);
   ports.page = page.address().port;
   // closed: nothing listens there.
-  const tmp = net.createServer();
-  ports.closed = await listenLocal(tmp);
-  await new Promise((resolve) => tmp.close(resolve));
+  ports.closed = await freePort();
   // UDP: an echo peer, and a recorder that can also send.
   const udpEcho = dgram.createSocket('udp4');
   udpEcho.on('message', (m, from) => udpEcho.send(m, from.port, from.address));
@@ -1121,6 +1120,25 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
     assert.deepEqual(r, { ok: [true, 'Bound', 0], before: [5, '', 0, '127.0.0.1', true], text: 'hello', after: ['127.0.0.1', true], w: 4,
       got: ['6261636b'], closed: 'Unconnected', lines: ['stateChanged {"status":4,"name":"Bound"}', 'listening {"ip":"127.0.0.1","port":P}',
         'dataAvailable {"length":5}', 'stateChanged {"status":0,"name":"Unconnected"}'] });
+  });
+
+  await t.test('UDP empty datagrams, as in Node: a write of nothing sends none; one received is no event', async () => {
+    const r = await run(async () => {
+      const s = new Socket({ protocol: 'udp' });
+      const lines = record(s);
+      s.listen(0, '127.0.0.1');
+      const { port } = await until(s, 'listening');
+      await udpSend('', port);
+      await udpSend('6869', port);
+      await sleep(200);
+      const got = [s.bytesAvailable(), s.read(), s.bytesAvailable()];
+      const w = [s.write(''), s.write(new Uint8Array(0)), s.write('x', 0)];
+      await sleep(100);
+      const sent = await udpGot();
+      s.destroy();
+      return { got, w, sent, data: lines.filter((l) => l.startsWith('dataAvailable')) };
+    });
+    assert.deepEqual(r, { got: [2, 'hi', 0], w: [0, 0, 0], sent: [], data: ['dataAvailable {"length":2}'] });
   });
 
   await t.test('UDP bound with two senders: each write goes to the sender of the datagram just read', async () => {

@@ -195,7 +195,9 @@ impl CommandError {
             CommandError::UnknownProtocol(p) => {
                 cat(&["unknown protocol ", &quoted(p), ": expected 'tcp' or 'udp'"])
             }
-            CommandError::NotPositive(what) => cat(&[what, " must be a positive integer"]),
+            CommandError::NotPositive(what) => {
+                cat(&[what, " must be a positive integer up to 2^53 - 1"])
+            }
             CommandError::Unsupported(why) => why.clone(),
             CommandError::CannotAccept(why) => cat(&["accept: ", why]),
         }

@@ -25,7 +25,7 @@ impl Engine {
     }
 
     /// `setKeepAlive(on, delay_ms)`: TCP keep-alive probes after `delay_ms` of quiet (0: the
-    /// system's delay). Refused unless `delay_ms` is a whole number of ms from 0.
+    /// system's delay). Refused unless `delay_ms` is a whole number of ms from 0 to 2^53 - 1.
     pub fn set_keep_alive(&mut self, on: bool, delay_ms: f64) -> Result<(), CommandError> {
         let result = if let Some(delay) = whole_ms(delay_ms) {
             self.keep_alive = on.then_some(delay);
@@ -33,14 +33,14 @@ impl Engine {
             Ok(())
         } else {
             Err(CommandError::Unsupported(
-                "keep-alive delay must be a whole number of ms from 0 (0: the system's)".into(),
+                "keep-alive delay must be a whole number of ms from 0 to 2^53 - 1 (0: the system's)".into(),
             ))
         };
         self.note(result)
     }
 
     /// `setIdleTimeout(ms, now)`: an `Idle` event after `ms` without a byte either way while
-    /// Connected; 0 turns it off. Refused unless a whole number of ms from 0.
+    /// Connected; 0 turns it off. Refused unless a whole number of ms from 0 to 2^53 - 1.
     pub fn set_idle_timeout(&mut self, ms: f64, now: Millis) -> Result<(), CommandError> {
         let result = if let Some(ms) = whole_ms(ms) {
             self.clock = self.clock.max(now);
@@ -49,7 +49,7 @@ impl Engine {
             Ok(())
         } else {
             Err(CommandError::Unsupported(
-                "idle timeout must be a whole number of ms from 0 (0: off)".into(),
+                "idle timeout must be a whole number of ms from 0 to 2^53 - 1 (0: off)".into(),
             ))
         };
         self.note(result)

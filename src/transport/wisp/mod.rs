@@ -38,11 +38,18 @@ impl WispHost {
 #[wasm_bindgen]
 impl WispHost {
     /// `openWebSocket(url, protocol)` returns a WebSocket (or an object with its members:
-    /// `binaryType`, `send`, `close`, `onopen`, `onmessage`, `onclose`).
+    /// `binaryType`, `send`, `close`, `onopen`, `onmessage`, `onclose`; binary messages as
+    /// ArrayBuffers or Uint8Arrays); `sendData(ws, stream, payload)` sends the DATA packet of
+    /// `payload` on `stream`; `whenRoom(ws, callback)` calls back once DATA in flight has left
+    /// (js/node/wisp-data.js).
     #[wasm_bindgen(constructor)]
-    pub fn new(open_web_socket: Function) -> WispHost {
+    pub fn new(open_web_socket: Function, send_data: Function, when_room: Function) -> WispHost {
         WispHost {
-            factory: Factory::Function(open_web_socket),
+            factory: Factory::Function {
+                open: open_web_socket,
+                send_data,
+                when_room,
+            },
         }
     }
 

@@ -46,6 +46,41 @@ extern "C" {
     ) -> Result<(), JsValue>;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A transport (a plain object kept on the link): the fields the host reads and writes for
+    /// every message, as plain property accesses (no name to pass, no Reflect call). A field
+    /// never set reads as NaN (a number) or false.
+    pub type Transport;
+    #[wasm_bindgen(method, getter)]
+    pub fn unsent(this: &Transport) -> f64;
+    #[wasm_bindgen(method, setter = unsent)]
+    pub fn set_unsent(this: &Transport, bytes: f64);
+    #[wasm_bindgen(method, getter)]
+    pub fn up(this: &Transport) -> bool;
+    #[wasm_bindgen(method, getter)]
+    pub fn finished(this: &Transport) -> bool;
+    #[wasm_bindgen(method, getter)]
+    pub fn closing(this: &Transport) -> bool;
+    #[wasm_bindgen(method, getter)]
+    pub fn ended(this: &Transport) -> bool;
+    #[wasm_bindgen(method, getter = endExchange)]
+    pub fn end_exchange(this: &Transport) -> bool;
+    #[wasm_bindgen(method, getter)]
+    pub fn polling(this: &Transport) -> bool;
+    #[wasm_bindgen(method, setter = polling)]
+    pub fn set_polling(this: &Transport, on: bool);
+    #[wasm_bindgen(method, getter)]
+    pub fn udp(this: &Transport) -> bool;
+    #[wasm_bindgen(method, getter)]
+    pub fn ws(this: &Transport) -> JsValue;
+}
+
+/// `t` as a [`Transport`].
+pub fn tr(t: &JsValue) -> &Transport {
+    t.unchecked_ref()
+}
+
 /// Names kept as JS strings. The host uses a few dozen, all from its own code; past this many
 /// (which would be a bug) a name is made afresh each time rather than kept.
 const MAX_NAMES: usize = 128;

@@ -440,7 +440,7 @@ fn after_progress(t: &JsValue) -> Result<(), JsValue> {
 pub fn report_sent(t: &JsValue) -> Result<(), JsValue> {
     // Nothing unsent (the common case of a received message): nothing to look at.
     let unsent = tr(t).unsent();
-    if unsent.is_nan() || unsent <= 0.0 {
+    if unsent <= 0.0 {
         return Ok(());
     }
     // With the end exchange, what is still unsent at a shutdown waits for the proxy's answer.

@@ -16,7 +16,7 @@ mod wisp;
 use wasm_bindgen::prelude::*;
 
 use crate::engine::text::quoted;
-use js::{flag, get};
+use js::get;
 use url::is_kvsocket_proxy;
 pub use url::proxy_url;
 pub use wisp::{is_wisp_url, wisp_refusal, WispClient};
@@ -90,7 +90,7 @@ impl BrowserHost {
 fn on_transport(kind: &str, action: &JsValue, t: Option<JsValue>) -> Result<(), JsValue> {
     match kind {
         "send" => t.map_or(Ok(()), |t| {
-            if flag(&t, "udp") {
+            if js::tr(&t).udp() {
                 udp::send(&t, action)
             } else {
                 tunnel::send_stream(&t, &get(action, "data"))

@@ -37,7 +37,7 @@ function kvDownload() {
       got += s.readBytes().length;
       if (got >= TOTAL) { s.destroy(); resolve(); }
     };
-    s.errorEvent = (code) => reject(new Error(`kvsocket download: ${code}`));
+    s.errorEvent = (code) => reject(new Error(`kvsocket download: ${code}: ${s.lastError()}`));
     s.connect('127.0.0.1', sourcePort);
   });
 }
@@ -55,7 +55,7 @@ function kvUpload() {
     s.connectedEvent = pump;
     s.drainEvent = pump;
     s.dataAvailableEvent = () => { s.destroy(); resolve(); }; // the sink's '!' once all came
-    s.errorEvent = (code) => reject(new Error(`kvsocket upload: ${code}`));
+    s.errorEvent = (code) => reject(new Error(`kvsocket upload: ${code}: ${s.lastError()}`));
     s.connect('127.0.0.1', sinkPort);
   });
 }

@@ -18,6 +18,7 @@
 //! credit (the protocol says so): one datagram, one packet, at once.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 mod handshake;
 
@@ -117,7 +118,7 @@ pub struct Client<P = Vec<u8>> {
     server: ServerInfo,
     /// Every stream's credit when it opens (the CONTINUE on stream 0).
     initial_credit: u32,
-    streams: HashMap<u32, Stream<P>>,
+    streams: Map<u32, Stream<P>>,
     next_stream: u32,
     /// DATA bytes the host can take now (its WebSocket's room, [`Client::set_room`]);
     /// unbounded until the host says.
@@ -134,7 +135,7 @@ impl<P: Payload> Client<P> {
             phase: Phase::Hello,
             server: ServerInfo::default(),
             initial_credit: 0,
-            streams: HashMap::new(),
+            streams: Map::default(),
             next_stream: 1,
             room: usize::MAX,
             transmit: VecDeque::new(),
@@ -506,6 +507,32 @@ impl<P: Payload> Client<P> {
             self.end(stream, None, String::new());
         }
         moved > 0
+    }
+}
+
+/// A map keyed by our own stream ids (or a page's own Wisp URLs), hashed with FNV-1a: std's
+/// default SipHash with random keys defends against keys an attacker picks, which these are
+/// not, and costs the wasm module ~1.5 KB.
+pub(crate) type Map<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// FNV-1a, 64-bit.
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
     }
 }
 

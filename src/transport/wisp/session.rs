@@ -3,7 +3,6 @@
 //! page (or a Node process) with the same URL share it.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{ArrayBuffer, Uint8Array};
@@ -16,7 +15,7 @@ use super::url::parse;
 use super::websocket::{Factory, JsBytes};
 use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
-use crate::wisp::client::{Client, Config, Event, Transmit};
+use crate::wisp::client::{Client, Config, Event, Map, Transmit};
 use crate::wisp::packet::{bytes_needed, HEADER_LEN};
 
 /// How much the shared WebSocket may hold before DATA waits (in the client, still unsent for
@@ -36,7 +35,7 @@ pub(super) struct Session {
     ws: RefCell<Option<WebSocket>>,
     pub(super) client: RefCell<Client<JsBytes>>,
     /// stream id → the socket's transport object (tunnel.rs's shape: `link`, `id`, …).
-    pub(super) streams: RefCell<HashMap<u32, JsValue>>,
+    pub(super) streams: RefCell<Map<u32, JsValue>>,
     up: Cell<bool>,
     pumping: Cell<bool>,
     scheduled: Cell<bool>,
@@ -46,7 +45,7 @@ pub(super) struct Session {
 thread_local! {
     /// The open connections by proxy URL: the sockets of a page (or a Node process) that use
     /// the same URL share one.
-    static SESSIONS: RefCell<HashMap<String, Rc<Session>>> = RefCell::new(HashMap::new());
+    static SESSIONS: RefCell<Map<String, Rc<Session>>> = RefCell::new(Map::default());
 }
 
 pub(super) fn session(key: &str) -> Option<Rc<Session>> {
@@ -79,7 +78,7 @@ impl Session {
             offered_v2: Cell::new(true),
             ws: RefCell::new(ws.clone()),
             client: RefCell::new(Client::new(Config { credentials })),
-            streams: RefCell::new(HashMap::new()),
+            streams: RefCell::new(Map::default()),
             up: Cell::new(false),
             pumping: Cell::new(false),
             scheduled: Cell::new(false),

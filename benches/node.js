@@ -16,6 +16,8 @@ const PINGS = Number(process.env.BENCH_PINGS ?? 2000);
 const SOAK_CONNS = Number(process.env.BENCH_SOAK_CONNS ?? 1000);
 const SOAK_BYTES = Number(process.env.BENCH_SOAK_MIB ?? 1) * MiB;
 const SOAK_MARK = 256 * KiB;
+// BENCH_ONLY=echo,soak runs those rows only (while profiling one of them).
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const chunk = Buffer.alloc(CHUNK, 0x61);
 
 function server(onConnection, options = {}) {
@@ -147,6 +149,7 @@ const rows = [];
 // `warm`: one untimed run of each side first, so that both are measured with their code
 // compiled (V8 tiers JS and wasm up as they run; a short run of a cold side measures that).
 async function compare(row, makeServer, raw, kv, rounds = ROUNDS, warm = true) {
+  if (ONLY && !ONLY.has(row)) return;
   const srv = await makeServer();
   const port = srv.address().port;
   if (warm) {

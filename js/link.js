@@ -15,6 +15,18 @@ export class Link {
     this.target.input(method, args);
   }
 
+  // The two inputs of every chunk, without the generic call's argument array.
+
+  /** Stream bytes (or a datagram without a sender) arrived on transport `id`. */
+  received(id, data) {
+    this.target.received(id, data);
+  }
+
+  /** `n` more bytes of transport `id`'s output left for the network. */
+  sent(id, n) {
+    this.target.sent(id, n);
+  }
+
   /** A listening socket got a connection: returns { link, id } for it, or null to drop it. */
   incoming(id, localIp, localPort, remoteIp, remotePort) {
     return this.target.incoming(id, localIp, localPort, remoteIp, remotePort);

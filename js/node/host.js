@@ -26,7 +26,7 @@ function resolve({ id, host }, link) {
 // shared by every connection (`this` is the net.Socket, its transport at TRANSPORT): closures
 // per connection are memory per connection.
 const TRANSPORT = Symbol('kvsocket transport');
-function onTcpData(buf) { feed(this[TRANSPORT], 'received', buf); }
+function onTcpData(buf) { const t = this[TRANSPORT]; t.link.received(t.id, buf); }
 function onTcpEnd() { feed(this[TRANSPORT], 'peerClosed'); }
 function onTcpError(err) {
   const t = this[TRANSPORT];
@@ -138,7 +138,7 @@ function reportTcpSent(t) {
   const sent = t.unsent - t.sock.writableLength;
   if (sent <= 0) return;
   t.unsent -= sent;
-  feed(t, 'sent', sent);
+  t.link.sent(t.id, sent);
 }
 
 function send({ id, data, ip, port }, link) {
@@ -202,4 +202,6 @@ export const nodeHost = {
   perform(action, link) {
     actions[action.type](action, link);
   },
+  // `send` takes an ASCII string as well as bytes (net writes it as it is).
+  sendsText: () => true,
 };

@@ -33,6 +33,8 @@ export function withWisp(host) {
       if (t ? t.wisp !== undefined : usesWisp(link.options)) (wispHost ??= new WispHost(openWebSocket)).perform(action, link);
       else host.perform(action, link);
     },
+    // The Wisp host's sends take bytes only.
+    sendsText: (options) => !usesWisp(options) && host.sendsText?.(options) === true,
     // A Wisp URL is the one proxy option Node takes (the others are `host`'s to judge).
     checkOptions(options) {
       if (!usesWisp(options)) host.checkOptions?.(options);

@@ -233,6 +233,15 @@ impl Engine {
         n.map_or(-1.0, |n| n as f64)
     }
 
+    /// `readKept` for a length the facade has as a number (NaN for none): no JS value crosses,
+    /// so a read costs no calls back into JS to look at its argument.
+    #[wasm_bindgen(js_name = readKeptNumber)]
+    pub fn read_kept_number(&mut self, length: f64, text: bool) -> f64 {
+        let n = self.core.read_kept(length_arg(Some(length)), text);
+        self.out();
+        n.map_or(-1.0, |n| n as f64)
+    }
+
     #[wasm_bindgen(js_name = readHex)]
     pub fn read_hex(&mut self, length: JsValue) -> String {
         let hex = self

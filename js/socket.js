@@ -6,6 +6,7 @@
 import { toBytes, lengthCap, isBlob, isAscii, describe } from './bytes.js';
 import { EVENTS, enqueue, deliverNow } from './dispatch.js';
 import { Link } from './link.js';
+import { SocketBase } from './event-target.js';
 import { createBatchReader } from './batch.js';
 import { installPromises, watchSignal } from './promises.js';
 import { socketDestroyed } from './watch.js';
@@ -19,6 +20,8 @@ const now = () => performance.now();
 const MAX_DELAY = 2 ** 31 - 1;
 // The key under which the facade passes an existing engine to the constructor.
 const ENGINE = Symbol('kvsocket engine');
+// A Socket made without options shares this one (an object per socket is memory per socket).
+const NO_OPTIONS = Object.freeze({});
 
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `wasm` holds the
@@ -63,17 +66,13 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
   }
 
-  // What a socket's Link calls (js/link.js), shared by every socket.
-  const linkTarget = {
-    input(method, args) { inputTo(this.socket, method, args); },
-    received(id, data) { receivedTo(this.socket, id, data); },
-    sent(id, n) { sentTo(this.socket, id, n); },
-    incoming(...args) { return incomingTo(this.socket, ...args); },
-  };
-  // The options a host reads from a socket's link: `proxy` is read when a host needs it, so that
-  // a later `Socket.defaultProxy = url` counts too.
-  const hostOptions = {
-    get proxy() { return this.given.proxy ?? Socket.defaultProxy; },
+  // What every socket's Link calls (js/link.js).
+  const sink = {
+    input: (socket, method, args) => inputTo(socket, method, args),
+    received: (socket, id, data) => receivedTo(socket, id, data),
+    sent: (socket, id, n) => sentTo(socket, id, n),
+    incoming: (socket, ...args) => incomingTo(socket, ...args),
+    defaultProxy: () => Socket.defaultProxy,
   };
   let inputTo;
   let receivedTo;
@@ -84,7 +83,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
   // is running under it (js/dispatch.js); else they wait for the running delivery or a microtask.
   const inputDone = () => { if (!performing) deliverNow(); };
 
-  class Socket extends EventTarget {
+  class Socket extends SocketBase {
     static {
       inputTo = (socket, method, args) => socket.#input(method, args);
       receivedTo = (socket, id, data) => socket.#received(id, data);
@@ -119,7 +118,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
     constructor(options = undefined, internal = undefined) {
       super();
-      options ??= {};
+      options ??= NO_OPTIONS;
       if (typeof options !== 'object') {
         throw new TypeError(`Socket options must be an object, got ${describe(options)}`);
       }
@@ -128,8 +127,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
       this.#engine = internal?.[ENGINE] ?? new Engine();
       this.#engine.setBatched(true);
-      // Objects over shared prototypes rather than closures: memory per connection counts.
-      this.#link = new Link({ __proto__: linkTarget, socket: this }, { __proto__: hostOptions, given: options });
+      this.#link = new Link(sink, this, options);
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
       if (options.idleTimeout !== undefined) this.setIdleTimeout(options.idleTimeout);
       if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
@@ -490,7 +488,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (this.#destroyed) return null;
       const engine = this.#engine.incoming(id, localIp, localPort, remoteIp, remotePort);
       if (!engine) return null;
-      const child = new Socket({ proxy: this.#link.options.proxy }, { [ENGINE]: engine });
+      // The listener's proxy option, not its other options (a signal, timeouts).
+      const given = this.#link.given.proxy === undefined ? NO_OPTIONS : { proxy: this.#link.given.proxy };
+      const child = new Socket(given, { [ENGINE]: engine });
       (this.#pendingChildren ??= []).push(child);
       this.#out();
       return { link: child.#link, id: engine.currentId() };

@@ -32,6 +32,11 @@ function onTcpError(err) {
   const t = this[TRANSPORT];
   feed(t, t.up ? 'failed' : 'connectFailed', errorName(err));
 }
+function onTcpConnect() {
+  const t = this[TRANSPORT];
+  t.up = true;
+  feed(t, 'connected', this.localAddress, this.localPort, this.remoteAddress, this.remotePort);
+}
 function onTcpClose() {
   const t = this[TRANSPORT];
   t.link.drop(t.id, t);
@@ -42,8 +47,7 @@ function attachTcp(t, sock) {
   t.kind = 'tcp';
   t.sock = sock;
   t.unsent = 0;
-  // TCP failures arrive as the socket's 'error', not here.
-  t.written = (err) => { if (!err) reportTcpSent(t); };
+  t.written = null; // the write callback, made at the first write (idle sockets have none)
   sock[TRANSPORT] = t;
   sock.setNoDelay(true);
   sock.on('data', onTcpData);
@@ -56,10 +60,7 @@ function connectTcp({ id, ip, port }, link) {
   const t = link.open(id, { up: false });
   const sock = net.connect({ host: ip, port });
   attachTcp(t, sock);
-  sock.once('connect', () => {
-    t.up = true;
-    feed(t, 'connected', sock.localAddress, sock.localPort, sock.remoteAddress, sock.remotePort);
-  });
+  sock.on('connect', onTcpConnect); // once; `once` would wrap it in an object per connection
 }
 
 function listenTcp({ id, ip, port, ipv6Only }, link) {
@@ -146,6 +147,8 @@ function send({ id, data, ip, port }, link) {
   if (!t?.sock) return;
   if (t.kind === 'tcp') {
     t.unsent += data.length;
+    // TCP failures arrive as the socket's 'error', not here.
+    t.written ??= (err) => { if (!err) reportTcpSent(t); };
     t.sock.write(data, t.written);
     reportTcpSent(t);
     return;

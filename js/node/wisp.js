@@ -22,7 +22,11 @@ function openWebSocket(url, protocol) {
 }
 
 /** Whether a socket's options name a Wisp server. */
-export const usesWisp = (options) => typeof options.proxy === 'string' && isWispUrl(options.proxy);
+export const usesWisp = (options) => {
+  const url = options.proxy;
+  // Most sockets have none: no call into wasm (with a string to copy) for them.
+  return typeof url === 'string' && url !== '' && isWispUrl(url);
+};
 
 /** Wraps the Node host: actions of Wisp sockets go to the Wisp host, the others to `host`. */
 export function withWisp(host) {

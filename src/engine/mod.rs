@@ -12,4 +12,4 @@ pub mod state;
 pub use address::{Host, PortArg};
 pub use error::{CommandError, ErrorCode};
 pub use io::{Action, ConnId, Event, Input, Millis, Protocol, Status};
-pub use socket::Engine;
+pub use socket::{Engine, Queues};

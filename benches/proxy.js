@@ -1,24 +1,30 @@
 // `npm run bench` (through benches/proxy.sh): kvsocket-proxy against websockify on the same
 // transfers (issue 10), side by side in one run. Both proxies run as processes of their own in
-// front of the same node:net source and sink on 127.0.0.1; a `ws` client in this process
-// downloads TOTAL bytes from the source and uploads TOTAL bytes to the sink, in 64 KiB
-// messages. Prints MiB/s for each and the ratio kvsocket-proxy / websockify (higher is better),
-// best of BENCH_ROUNDS, and one JSON line.
+// front of the same node:net source and sink on 127.0.0.1 (a third process, benches/proxy-ends.js,
+// so that this one's CPU time is the client's alone). This process downloads TOTAL bytes from
+// the source with a `ws` client, downloads them again with a client that only counts the bytes in
+// the frames (no message assembly: what a proxy can do when its client costs nothing), and
+// uploads TOTAL bytes to the sink with the `ws` client, in 64 KiB messages. Prints MiB/s for each
+// and the ratio kvsocket-proxy / websockify (higher is better), best of BENCH_ROUNDS, each
+// process's CPU time per MiB, and one JSON line.
 //
 // Env: BENCH_PROXY_MIB (transfer size, default 128), BENCH_ROUNDS (best of, default 3),
-// PYTHON (default python3, with websockify installed: scripts/setup.sh).
+// PYTHON (default python3, with websockify installed: benches/proxy.sh finds it as
+// scripts/setup.sh installed it), BENCH_PROXY_PROFILE=DIR (kvsocket-proxy runs with --cpu-prof
+// and writes its profile into DIR when the bench ends).
 import net from 'node:net';
-import { spawn } from 'node:child_process';
+import { spawn, fork } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { writeAll } from './stream.js';
+import { freePort } from '../tests/ports.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_PROXY_MIB ?? 128) * MiB;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CHUNK = 64 * 1024;
 const PYTHON = process.env.PYTHON ?? 'python3';
+const PROFILE = process.env.BENCH_PROXY_PROFILE;
 
 // Never hang: a bench that stops making progress fails instead.
 const deadline = setTimeout(() => {
@@ -27,38 +33,20 @@ const deadline = setTimeout(() => {
 }, 300_000);
 deadline.unref();
 
-function server(onConnection) {
-  return new Promise((resolve) => {
-    const s = net.createServer((c) => { c.on('error', () => {}); onConnection(c); });
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  });
-}
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// The sink tells each upload when it has every byte.
+const chunk = Buffer.alloc(CHUNK, 0x61);
+// The source and the sink, in a process of their own; the sink tells each upload when it has
+// every byte.
+const ends = fork(fileURLToPath(new URL('./proxy-ends.js', import.meta.url)), [String(TOTAL), String(CHUNK)]);
 let sinkWaiter = null;
-const sink = await server((c) => {
-  let got = 0;
-  c.on('data', (d) => {
-    got += d.length;
-    if (got >= TOTAL) sinkWaiter?.(got);
+const { sourcePort, sinkPort } = await new Promise((resolve) => {
+  ends.on('message', (m) => {
+    if (m.ports) resolve(m.ports);
+    if (m.sunk) sinkWaiter?.(m.sunk);
   });
 });
-const chunk = Buffer.alloc(CHUNK, 0x61);
-const source = await server((c) => writeAll(c, TOTAL, chunk));
-const sourcePort = source.address().port;
-const sinkPort = sink.address().port;
 
 const children = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+process.on('exit', () => [...children, ends].forEach((c) => c.kill('SIGKILL')));
 function start(command, args, ready) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
@@ -76,7 +64,8 @@ function start(command, args, ready) {
 
 const kvPort = await freePort();
 const cli = fileURLToPath(new URL('../js/proxy/cli.js', import.meta.url));
-await start(process.execPath, [cli, '--listen', `127.0.0.1:${kvPort}`, '--allow', `127.0.0.1:${sourcePort}`,
+const profiling = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
+await start(process.execPath, [...profiling, cli, '--listen', `127.0.0.1:${kvPort}`, '--allow', `127.0.0.1:${sourcePort}`,
   '--allow', `127.0.0.1:${sinkPort}`, '--quiet'], /limits: /);
 const wsSourcePort = await freePort();
 const wsSinkPort = await freePort();
@@ -116,6 +105,74 @@ async function download(url) {
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   ws.terminate();
   return s;
+}
+
+/** Seconds to receive TOTAL bytes from the source through `url` with a client that does the
+ * WebSocket handshake by hand and then only walks the frame headers, counting the payload bytes
+ * of data frames as they pass, read into one reused buffer: no message is assembled or copied,
+ * so what is left of the time is the proxy's (and the system's). */
+function countingDownload(url) {
+  const { hostname, port, pathname, search } = new URL(url);
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    let head = ''; // the HTTP answer, until its blank line
+    let need = 0; // payload bytes of the current frame still to come
+    let counted = false; // whether the current frame is data (binary or continuation)
+    let header = Buffer.alloc(0); // a frame header split across reads
+    const frames = (buf, at) => {
+      while (at < buf.length) {
+        if (need > 0) {
+          const n = Math.min(need, buf.length - at);
+          if (counted) got += n;
+          need -= n;
+          at += n;
+          continue;
+        }
+        // A header: 2 bytes, then 2 or 8 of length (server frames are not masked).
+        const h = header.length > 0 ? Buffer.concat([header, buf.subarray(at)]) : buf.subarray(at);
+        const len7 = h.length >= 2 ? h[1] & 0x7f : 0;
+        const size = len7 === 126 ? 4 : len7 === 127 ? 10 : 2;
+        if (h.length < size) {
+          header = Buffer.from(h);
+          return;
+        }
+        at += size - header.length;
+        header = Buffer.alloc(0);
+        const opcode = h[0] & 0x0f;
+        need = len7 === 126 ? h.readUInt16BE(2) : len7 === 127 ? Number(h.readBigUInt64BE(2)) : len7;
+        counted = opcode === 0 || opcode === 2;
+        if (opcode === 8) return tcp.destroy(); // close: the source ended
+      }
+    };
+    const tcp = net.connect({
+      host: hostname,
+      port: Number(port),
+      onread: {
+        buffer: Buffer.allocUnsafe(256 * 1024),
+        callback(n, buf) {
+          if (head !== null) {
+            head += buf.toString('latin1', 0, n);
+            const end = head.indexOf('\r\n\r\n');
+            if (end < 0) return;
+            if (!head.startsWith('HTTP/1.1 101')) return tcp.destroy(new Error(`no upgrade: ${head.split('\r\n')[0]}`));
+            const rest = Buffer.from(head.slice(end + 4), 'latin1');
+            head = null;
+            frames(rest, 0);
+          } else {
+            frames(buf.subarray(0, n), 0);
+          }
+          if (got >= TOTAL) tcp.destroy();
+        },
+      },
+    });
+    tcp.on('connect', () => tcp.write(`GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n`
+      + 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n'
+      + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: binary\r\n\r\n'));
+    tcp.on('error', reject);
+    tcp.on('close', () => (got >= TOTAL ? resolve(Number(process.hrtime.bigint() - t0) / 1e9)
+      : reject(new Error(`counting download from ${url} ended after ${got} of ${TOTAL} bytes`))));
+  });
 }
 
 /** Seconds until the sink has TOTAL bytes sent through `url` in 64 KiB messages. */
@@ -161,6 +218,8 @@ function family(roots) {
   }
   return out;
 }
+/** Runs `run` and returns its seconds, and the CPU seconds of the proxy (`roots` and their
+ * children) and of the source and sink process (the last root) during it. */
 async function measured(roots, run) {
   const start = family(roots);
   const last = new Map(start);
@@ -169,48 +228,67 @@ async function measured(roots, run) {
   try {
     const seconds = await run();
     sample();
-    let ticks = 0;
-    for (const [pid, t] of last) ticks += t - (start.get(pid) ?? 0);
-    return { seconds, cpu: ticks / 100 };
+    const endsPid = roots[roots.length - 1];
+    const used = { proxy: 0, ends: 0 };
+    for (const [pid, t] of last) used[pid === endsPid ? 'ends' : 'proxy'] += (t - (start.get(pid) ?? 0)) / 100;
+    return { seconds, cpu: used };
   } finally {
     clearInterval(timer);
   }
 }
 const pids = { kvsocket: [children[0].pid], websockify: [children[1].pid, children[2].pid] };
+// Rows: what is measured, the client that does it, how.
+const RUNS = [
+  ['download', 'ws client', download, 'download'],
+  ['download, counting client', 'frame counter', countingDownload, 'download'],
+  ['upload', 'ws client', upload, 'upload'],
+];
 const cpu = {};
 const best = {};
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, run] of [['download', download], ['upload', upload]]) {
+  for (const [name, , run, direction] of RUNS) {
     for (const proxy of ['websockify', 'kvsocket']) {
       const key = `${proxy} ${name}`;
       const self0 = process.cpuUsage();
-      const { seconds: s, cpu: used } = await measured(pids[proxy], () => run(urls[proxy][name]));
+      const { seconds: s, cpu: used } = await measured([...pids[proxy], ends.pid], () => run(urls[proxy][direction]));
       const selfUsed = Object.values(process.cpuUsage(self0)).reduce((a, b) => a + b) / 1e6;
-      (cpu[key] ??= []).push({ proxy: used * 1000 / (TOTAL / MiB), client: selfUsed * 1000 / (TOTAL / MiB) });
+      const perMiB = (seconds) => seconds * 1000 / (TOTAL / MiB);
+      (cpu[key] ??= []).push({ proxy: perMiB(used.proxy), client: perMiB(selfUsed), ends: perMiB(used.ends) });
       best[key] = Math.min(best[key] ?? Infinity, s);
     }
   }
 }
 const mibs = (s) => TOTAL / MiB / s;
-const rows = ['download', 'upload'].map((name) => {
+const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+const rows = RUNS.map(([name, client]) => {
   const kv = mibs(best[`kvsocket ${name}`]);
   const wsf = mibs(best[`websockify ${name}`]);
-  return { name, kvsocket: kv, websockify: wsf, ratio: kv / wsf };
+  const cpuMs = (proxy, part) => median(cpu[`${proxy} ${name}`].map((c) => c[part]));
+  const cpuMsPerMiB = {};
+  for (const proxy of ['kvsocket', 'websockify']) {
+    cpuMsPerMiB[proxy] = cpuMs(proxy, 'proxy');
+    cpuMsPerMiB[`${proxy} client`] = cpuMs(proxy, 'client');
+    cpuMsPerMiB[`${proxy} source+sink`] = cpuMs(proxy, 'ends');
+  }
+  return { name, client, kvsocket: kv, websockify: wsf, ratio: kv / wsf, cpuMsPerMiB, cpuRatio: cpuMsPerMiB.websockify / cpuMsPerMiB.kvsocket };
 });
-console.log(`kvsocket-proxy vs websockify, ${TOTAL / MiB} MiB to/from a ws client in 64 KiB messages (best of ${ROUNDS}; MiB/s, higher is better)`);
+console.log(`kvsocket-proxy vs websockify, ${TOTAL / MiB} MiB to/from a client in 64 KiB messages (best of ${ROUNDS}; MiB/s, higher is better)`);
 for (const r of rows) {
-  console.log(`  proxy ${r.name.padEnd(8)} kvsocket-proxy ${r.kvsocket.toFixed(0).padStart(5)}  websockify ${r.websockify.toFixed(0).padStart(5)}  ratio ${r.ratio.toFixed(2)}`);
+  console.log(`  proxy ${r.name.padEnd(26)} kvsocket-proxy ${r.kvsocket.toFixed(0).padStart(5)}  websockify ${r.websockify.toFixed(0).padStart(5)}  ratio ${r.ratio.toFixed(2)}`);
 }
-const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
-const cpuMs = {};
-for (const [key, cs] of Object.entries(cpu)) {
-  cpuMs[key] = median(cs.map((c) => c.proxy));
-  console.log(`  ${key.padEnd(20)} CPU per MiB (median): proxy ${cpuMs[key].toFixed(2)} ms, client and servers ${median(cs.map((c) => c.client)).toFixed(2)} ms`);
-}
+console.log('  CPU ms per MiB (median of the rounds): proxy / client / source+sink');
 for (const r of rows) {
-  r.cpuMsPerMiB = { kvsocket: cpuMs[`kvsocket ${r.name}`], websockify: cpuMs[`websockify ${r.name}`] };
-  r.cpuRatio = r.cpuMsPerMiB.websockify / r.cpuMsPerMiB.kvsocket;
+  const c = r.cpuMsPerMiB;
+  const part = (proxy) => `${c[proxy].toFixed(2)} / ${c[`${proxy} client`].toFixed(2)} / ${c[`${proxy} source+sink`].toFixed(2)}`;
+  console.log(`  ${r.name.padEnd(26)} kvsocket-proxy ${part('kvsocket')}   websockify ${part('websockify')}   websockify/kvsocket-proxy ${r.cpuRatio.toFixed(2)}`);
 }
-console.log(`  CPU per byte, websockify / kvsocket-proxy: download ${rows[0].cpuRatio.toFixed(2)}, upload ${rows[1].cpuRatio.toFixed(2)} (higher: kvsocket-proxy cheaper)`);
 console.log(JSON.stringify({ bench: 'proxy', mib: TOTAL / MiB, rounds: ROUNDS, rows }));
+if (PROFILE) {
+  // --cpu-prof writes its file when the process exits by itself: stop it the way a user would.
+  const proxy = children[0];
+  const exited = new Promise((resolve) => proxy.once('exit', resolve));
+  proxy.kill('SIGTERM');
+  await exited;
+  console.log(`kvsocket-proxy CPU profile written to ${PROFILE}`);
+}
 process.exit(0);

@@ -7,20 +7,12 @@ import net from 'node:net';
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Socket } from 'kvsocket';
+import { freePort } from '../tests/ports.js';
 
 const REQUESTS = Number(process.env.BENCH_REDIS_REQUESTS ?? 100000);
 const CLIENTS = 20;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const run = promisify(execFile);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitPort(port) {
   for (let i = 0; i < 100; i++) {

@@ -1,5 +1,5 @@
 // Types for kvsocket's public API (docs/spec.md). The same Socket class is exported by the Node entry
-// (js/node/index.js), `require('kvsocket')` (js/node/index.cjs, typed by pkg/kvsocket.d.cts, a copy of this file) and the
+// (js/node/index.js), `require('kvsocket')` (js/node/index.cjs, typed by pkg/kvsocket.d.cts, this file plus the Node part of js/node/index.d.ts) and the
 // browser entry (js/browser/index.js).
 //
 // They must check under any common `lib` setting (with or without "dom", "esnext.disposable" or
@@ -151,16 +151,6 @@ export interface Socket extends SocketBase {
   removeEventListener(type: string, listener: Listener | null, options?: ListenerOptions): void;
   /** Shorthand for addEventListener; returns the socket. */
   on<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
-  once<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
-  off<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
-
-  // ----- promises (js/promises.js) -----
-  /** Resolves with the socket once Connected; rejects when the attempt fails or none is under way. */
-  connected(): Promise<this>;
-  /** Resolves once listen()'s bind completed. */
-  listening(): Promise<{ ip: string; port: number }>;
-  /** `for await (const chunk of socket)`: readBytes() chunks (UDP: one datagram each) until the end. */
-  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined>;
   once<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
   off<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown): this;
 

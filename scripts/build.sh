@@ -25,7 +25,7 @@ echo "[build] pkg/kvsocket_bg.wasm: $(wc -c < pkg/kvsocket_bg.wasm) bytes"
 node scripts/inline-wasm.js
 # require('kvsocket') (js/node/index.cjs) on a Node 20 without require(esm) (before 20.19): the
 # Node entry bundled as one CommonJS file (its npm dependencies, ws, stay outside: required at
-# run time); and the declarations for require (js/index.d.ts's API).
+# run time); and the declarations for require (the Node entry's: scripts/cts-types.js).
 esbuild js/node/index.js --bundle --platform=node --format=cjs --target=node20 --packages=external \
   --log-level=warning --outfile=pkg/kvsocket.bundle.cjs
-cp js/index.d.ts pkg/kvsocket.d.cts
+node scripts/cts-types.js

@@ -52,9 +52,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 # websockify (PyPI) into the python3 on PATH; where that Python refuses pip installs (Debian's:
-# PEP 668, "externally managed"), into a venv of its own, which scripts/test-browser.sh then uses.
-WEBSOCKIFY_VENV=${KVSOCKET_WEBSOCKIFY_VENV:-$HOME/.cache/kvsocket/websockify-venv}
-if ! python3 -c 'import websockify' 2>/dev/null && ! "$WEBSOCKIFY_VENV/bin/python" -c 'import websockify' 2>/dev/null; then
+# PEP 668, "externally managed"), into a venv of its own (scripts/websockify-python.sh finds it).
+. scripts/websockify-python.sh
+if ! websockify_ready; then
   log "installing websockify"
   python3 -m pip install -q websockify==0.13.0 2>/dev/null \
     || { python3 -m venv "$WEBSOCKIFY_VENV" && "$WEBSOCKIFY_VENV/bin/pip" install -q websockify==0.13.0; }

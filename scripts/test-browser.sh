@@ -39,10 +39,8 @@ for _ in $(seq 100); do [ -s "$work/peers.out" ] && break; sleep 0.1; done
 read -r TARGET_PORT CLOSED_PORT PROXY_PORT WS_PORT WS_REFUSED_PORT <"$work/peers.out"
 wait_port "$PROXY_PORT" peers
 
-# The Python that has websockify: python3, or the venv scripts/setup.sh made when python3's pip
-# refused to install (PEP 668).
-WEBSOCKIFY_PYTHON=python3
-python3 -c 'import websockify' 2>/dev/null || WEBSOCKIFY_PYTHON=${KVSOCKET_WEBSOCKIFY_VENV:-$HOME/.cache/kvsocket/websockify-venv}/bin/python
+# The Python that has websockify (python3, or the venv scripts/setup.sh made).
+. scripts/websockify-python.sh
 
 # websockify in one-target mode: one in front of the target server, one in front of a closed
 # port (its refusal comes after the WebSocket opened). `timeout` bounds their lives.

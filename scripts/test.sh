@@ -22,13 +22,8 @@ step "node --test (public API on Node, kvsocket-proxy, packaging: links, types, 
 run node --test --test-timeout=60000 tests/node/ tests/proxy/ tests/packaging/
 . scripts/node-lts.sh # installed by setup.sh
 step "node --test on Node $NODE_LTS_MAJOR, the current LTS ($NODE_LTS)"
-# Globs: Node 22+ takes no directory. tests/proxy/memory.test.js's RSS bounds were measured on
-# Node 20: on Node 24 the proxy process grows by some 65 MiB where 60 are allowed, and the second
-# round adds 20-30 MiB (V8 collects external memory later): left out here until it is calibrated.
-lts_suites=(tests/node/*.test.js)
-for f in tests/proxy/*.test.js; do [ "$f" = tests/proxy/memory.test.js ] || lts_suites+=("$f"); done
-echo "(tests/proxy/memory.test.js runs on the machine's Node only: its bounds are Node 20's)"
-run "$NODE_LTS" --test --test-timeout=60000 "${lts_suites[@]}"
+# Globs: Node 22+ takes no directory.
+run "$NODE_LTS" --test --test-timeout=60000 tests/node/*.test.js tests/proxy/*.test.js
 for extra in scripts/test-*.sh; do
   [ -e "$extra" ] || continue
   step "$extra"; run bash "$extra"

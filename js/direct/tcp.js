@@ -27,15 +27,16 @@ export function createTCPSocket(Socket) {
         return;
       }
       checkOptions(options, 'TCPSocket');
-      if (options.keepAliveDelay !== undefined && !(options.keepAliveDelay >= 1000)) {
+      const o = options ?? {};
+      if (o.keepAliveDelay !== undefined && !(o.keepAliveDelay >= 1000)) {
         throw new TypeError('TCPSocket: keepAliveDelay must be at least 1000 ms');
       }
-      const sock = new Socket({ proxy: options.proxy });
+      const sock = new Socket({ proxy: o.proxy });
       this.#socket = sock;
-      applyBufferSizes(sock, options, 'TCPSocket');
+      applyBufferSizes(sock, o, 'TCPSocket');
       // The spec's defaults: Nagle on, no keep-alive, unless the options say otherwise.
-      sock.setNoDelay(options?.noDelay === true);
-      if (options?.keepAliveDelay !== undefined) sock.setKeepAlive(true, options.keepAliveDelay);
+      sock.setNoDelay(o.noDelay === true);
+      if (o.keepAliveDelay !== undefined) sock.setKeepAlive(true, o.keepAliveDelay);
       const ready = sock.connect(String(remoteAddress), remotePort) ? sock.connected() : null;
       ({ opened: this.#opened, closed: this.#closed } = openingPromises('TCPSocket', sock, ready, {
         open: () => this.#open(),

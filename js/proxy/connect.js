@@ -47,22 +47,28 @@ export function dialTcp(addresses, port, deadline, options = {}) {
 }
 
 /**
- * Checks, resolves and connects: the connected socket (for bridge()), or a Refusal (403 denied,
- * 502 with the error code, 504 ETIMEDOUT). `onCancel` gets the function that abandons the
- * attempt.
+ * Checks, resolves and connects: the connected socket, or a Refusal (403 denied, 502 with the
+ * error code, 504 ETIMEDOUT). The one way every route dials a target. `signal` (an
+ * AbortSignal) abandons the attempt: aborted while the name is looked up, nothing is dialled;
+ * while dialling, the attempt is destroyed; either way the Refusal's code is ECANCELED.
+ * `bridged` (default true): the socket is for bridge() (connectTcp); false gives a plain one.
  */
-export async function openTarget(env, host, port, onCancel = () => {}) {
+export async function openTarget(env, host, port, { signal, bridged = true } = {}) {
   const deadline = Date.now() + env.connectTimeout;
   const checked = await env.policy.target(host, port, deadline);
-  const dial = dialTcp(checked.addresses, port, deadline, { bridged: true });
-  onCancel(dial.cancel);
+  const where = show(checked.host, port);
+  if (signal?.aborted) throw new Refusal(502, 'ECANCELED', `connect to ${where} abandoned`);
+  const dial = dialTcp(checked.addresses, port, deadline, { bridged });
+  signal?.addEventListener('abort', dial.cancel);
   const forget = env.track(dial.cancel);
   try {
     return await dial.ready;
   } catch (err) {
     const code = String(err.code ?? 'ECONNFAILED');
-    throw new Refusal(code === 'ETIMEDOUT' ? 504 : 502, code, `connect to ${show(checked.host, port)} failed: ${err.message}`);
+    throw new Refusal(code === 'ETIMEDOUT' ? 504 : 502, code, `connect to ${where} failed: ${err.message}`);
   } finally {
+    // Once connected, an abort is the caller's to handle: it must not destroy the connection.
+    signal?.removeEventListener('abort', dial.cancel);
     forget();
   }
 }
@@ -76,7 +82,7 @@ function join(env, ws, tcp) {
 export async function tcpRoute(ctx, env) {
   const { host, port } = targetOf(ctx.query);
   if (wantsReport(ctx.query)) return reportedTunnel(ctx, env, host, port);
-  const tcp = await openTarget(env, host, port, ctx.onAbort); // a Refusal is the upgrade's answer
+  const tcp = await openTarget(env, host, port, { signal: ctx.signal }); // a Refusal is the upgrade's answer
   if (ctx.aborted) return tcp.destroy();
   if (!ctx.accept((ws) => join(env, ws, tcp))) tcp.destroy();
 }
@@ -97,11 +103,11 @@ function reportedTunnel(ctx, env, host, port) {
         ws.pause();
       }
     };
-    let cancel = () => {};
+    const gone = new AbortController(); // the client left before the outcome: dial nothing more
     ws.on('message', hold);
     ws.on('error', () => {});
-    ws.once('close', () => cancel());
-    openTarget(env, host, port, (fn) => (cancel = fn)).then(
+    ws.once('close', () => gone.abort());
+    openTarget(env, host, port, { signal: gone.signal }).then(
       (tcp) => {
         if (ws.readyState !== ws.OPEN) return tcp.destroy();
         sendControl(ws, {

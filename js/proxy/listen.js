@@ -76,17 +76,18 @@ export function reverseTunnels(env) {
         sock.on('error', () => {});
         // Each listener holds at most maxPending unclaimed connections, so one page cannot fill
         // the proxy's slots with connections it never takes.
-        const full = env.slots.full() ? 'too many connections'
-          : mine.size >= env.maxPending ? `${env.maxPending} connections already wait to be claimed` : null;
-        if (full) {
-          env.log(`dropped a connection from ${show(sock.remoteAddress, sock.remotePort)}: ${full}`);
+        const pendingFull = mine.size >= env.maxPending;
+        const slot = pendingFull ? null : env.slots.tryTake();
+        if (!slot) {
+          const why = pendingFull ? `${env.maxPending} connections already wait to be claimed` : 'too many connections';
+          env.log(`dropped a connection from ${show(sock.remoteAddress, sock.remotePort)}: ${why}`);
           sock.destroy();
           return;
         }
         const token = randomBytes(18).toString('base64url');
         const timer = setTimeout(() => drop(token), env.claimTimeout);
         const onClose = () => drop(token);
-        waiting.set(token, { sock, slot: env.slots.take(), timer, owner: mine, onClose });
+        waiting.set(token, { sock, slot, timer, owner: mine, onClose });
         mine.add(token);
         sock.once('close', onClose);
         sendControl(ws, {

@@ -97,7 +97,7 @@ export async function startProxy(options = {}) {
 
   function upgradeContext(req, socket, head) {
     const from = show(socket.remoteAddress, socket.remotePort);
-    const aborts = [];
+    const abort = new AbortController();
     const untrack = track(() => socket.destroy());
     const ctx = {
       req,
@@ -106,8 +106,10 @@ export async function startProxy(options = {}) {
       slot: null,
       opened: false,
       aborted: false,
-      /** Runs fn if the client goes away (or the handshake fails) before the WebSocket opens. */
-      onAbort: (fn) => aborts.push(fn),
+      /** Aborted if the client goes away (or the handshake fails) before the WebSocket opens. */
+      signal: abort.signal,
+      /** Runs fn if the client goes away before the WebSocket opens (at once if it has gone). */
+      onAbort: (fn) => (ctx.aborted ? fn() : abort.signal.addEventListener('abort', fn, { once: true })),
       refuse(status, reason, detail) {
         stats.refused += 1;
         log(`refused ${from} ${redact(req.url)}: ${status} ${detail}`);
@@ -146,7 +148,7 @@ export async function startProxy(options = {}) {
       untrack();
       ctx.aborted = true;
       ctx.slot?.release();
-      for (const fn of aborts.splice(0)) fn();
+      abort.abort();
     });
     return ctx;
   }
@@ -161,8 +163,8 @@ export async function startProxy(options = {}) {
       if (wisp) return wispRoute(ctx);
       const route = routeOf(ctx.query);
       if (route !== 'claim') {
-        if (env.slots.full()) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${o.maxConnections})`);
-        ctx.slot = env.slots.take();
+        ctx.slot = env.slots.tryTake();
+        if (!ctx.slot) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${o.maxConnections})`);
       }
       await routes[route](ctx, env);
     } catch (err) {

@@ -15,7 +15,7 @@ export const TARGET_HIGH = 256 << 10;
 
 // After the WebSocket closes we end the TCP connection and read (and drop) until the target
 // ends too; a target that never does is cut off after this long.
-const LINGER_MS = 10_000;
+export const LINGER_MS = 10_000;
 
 // With the end exchange, how long the WebSocket stays open after the target's FIN for the page
 // to write what it still has and answer with its own end.
@@ -32,12 +32,15 @@ export function codedError(code, message) {
 // size adapts to the tunnel, from MIN_READ for an idle or chatty one (what it holds between
 // reads) up to MAX_READ for a bulk transfer, where each read becomes one WebSocket message, so
 // fewer reads, fewer and larger messages, and buffers reused instead of fresh memory per read.
+// A bulk download from a loopback target fills every read of 1 MiB (the kernel holds more than
+// that): the proxy's CPU per byte was 0.47–0.55 ms/MiB with 1 MiB reads, 0.63 with 512 KiB,
+// 0.70–0.86 with 256 KiB (benches/proxy.js; docs/performance.md).
 const MIN_READ = 16 << 10;
-const MAX_READ = 256 << 10;
+const MAX_READ = 1 << 20;
 // MAX_READ buffers whose bytes have been written on wait here for the next read, shared by all
 // tunnels (at most 4 MiB).
 const pool = [];
-const POOL_SIZE = 16;
+const POOL_SIZE = 4;
 const takeBuffer = (size) => (size === MAX_READ && pool.pop()) || Buffer.allocUnsafe(size);
 const giveBack = (buf) => {
   if (buf.length === MAX_READ && pool.length < POOL_SIZE) pool.push(buf);

@@ -13,7 +13,7 @@ import { HIGH, LOW } from './tunnel.js';
 const family = (ip) => (net.isIPv6(ip) ? 'udp6' : 'udp4');
 
 // Closing twice throws; the page and proxy.close() may both get there.
-function closeQuietly(sock) {
+export function closeQuietly(sock) {
   try {
     sock.close();
   } catch {
@@ -21,38 +21,85 @@ function closeQuietly(sock) {
   }
 }
 
-// Datagrams may be lost anyway: when the page does not keep up, drop rather than queue.
-function forward(ws, msg, counters) {
+/**
+ * Datagrams may be lost anyway: when the client does not keep up (more than HIGH queued on its
+ * WebSocket), drop rather than queue. Counts what it sends; `frame(msg)` wraps the datagram
+ * for the WebSocket (a Wisp DATA packet), the datagram as it is by default. False if dropped.
+ */
+export function forward(ws, msg, counters, frame = (m) => m) {
   if (ws.readyState !== ws.OPEN || ws.bufferedAmount > HIGH) return false;
   counters.bytesToClients += msg.length;
-  ws.send(msg, { binary: true });
+  ws.send(frame(msg), { binary: true });
   return true;
 }
 
 /**
- * Sends datagrams for the page with the bytes not yet handed to the system bounded: above HIGH
- * the WebSocket stops being read until the sends done bring it under LOW. And closes the session
- * after idleTimeout ms without a datagram either way.
+ * Stops reading a WebSocket while anyone holds it: `hold()` / `release()`, counted, so that
+ * the sessions sharing one WebSocket (Wisp streams) each hold it without letting it go for
+ * the others.
  */
-function sender(ws, sock, env) {
+export function pauser(ws) {
+  let holds = 0;
+  return {
+    hold() {
+      holds += 1;
+      if (holds === 1) ws.pause();
+    },
+    release() {
+      holds -= 1;
+      if (holds === 0 && ws.readyState === ws.OPEN) ws.resume();
+    },
+  };
+}
+
+/**
+ * Sends a client's datagrams with the bytes not yet handed to the system bounded: above HIGH
+ * the client's WebSocket is held (`reading`, a pauser()) until the sends done bring it under
+ * LOW. After idleTimeout ms without a datagram either way, `onIdle()` (by default the
+ * session's WebSocket is closed with 1011 ETIMEDOUT). `stop()` when the session ends.
+ */
+export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.readyState === ws.OPEN && ws.close(1011, 'ETIMEDOUT') } = {}) {
   let pending = 0;
+  let holding = false;
   let idle = null;
   if (env.idleTimeout > 0) {
-    idle = setTimeout(() => ws.readyState === ws.OPEN && ws.close(1011, 'ETIMEDOUT'), env.idleTimeout);
+    idle = setTimeout(onIdle, env.idleTimeout);
     idle.unref();
   }
+  const letGo = () => {
+    if (!holding) return;
+    holding = false;
+    reading.release();
+  };
+  let flushed = null; // run once every send is done
   return {
     touch: () => idle?.refresh(),
-    stop: () => clearTimeout(idle),
+    stop() {
+      clearTimeout(idle);
+      letGo();
+    },
+    /** Runs fn once every datagram given to send() has been handed to the system (now, if none waits). */
+    whenSent(fn) {
+      if (pending === 0) fn();
+      else flushed = fn;
+    },
     send(data, port, address, onError) {
       idle?.refresh();
       env.stats.bytesFromClients += data.length;
       pending += data.length;
-      if (pending > HIGH && !ws.isPaused) ws.pause();
+      if (pending > HIGH && !holding) {
+        holding = true;
+        reading.hold();
+      }
       const done = (err) => {
         pending -= data.length;
-        if (ws.isPaused && pending <= LOW) ws.resume();
+        if (pending <= LOW) letGo();
         if (err) onError(err);
+        if (pending === 0 && flushed) {
+          const fn = flushed;
+          flushed = null;
+          fn();
+        }
       };
       if (address === undefined) sock.send(data, done);
       else sock.send(data, port, address, done);
@@ -60,17 +107,23 @@ function sender(ws, sock, env) {
   };
 }
 
-/** ?udp=1&host=&port=: a UDP socket connected to a checked address before the upgrade is answered. */
-export async function udpConnect(ctx, env) {
-  const { host, port } = targetOf(ctx.query);
+/**
+ * Checks and resolves a UDP peer and connects a socket to its first checked address: {sock,
+ * target} (target: host:port for messages), or a Refusal (the policy's, or 502 with the
+ * socket's error code; ECANCELED when `signal` aborted first: no socket is left open).
+ */
+export async function connectUdp(env, host, port, signal) {
   const { addresses, host: canonical } = await env.policy.target(host, port, Date.now() + env.connectTimeout);
   const target = show(canonical, port);
-  if (ctx.aborted) return;
+  const abandoned = () => new Refusal(502, 'ECANCELED', `UDP to ${target} abandoned`);
+  if (signal?.aborted) throw abandoned();
   const { address } = addresses[0];
   const sock = dgram.createSocket(family(address));
+  let onAbort;
   try {
-    ctx.onAbort(() => closeQuietly(sock));
     await new Promise((resolve, reject) => {
+      onAbort = () => reject(abandoned());
+      signal?.addEventListener('abort', onAbort);
       sock.once('error', reject);
       sock.connect(port, address, () => {
         sock.off('error', reject);
@@ -79,9 +132,25 @@ export async function udpConnect(ctx, env) {
     });
   } catch (err) {
     closeQuietly(sock);
-    if (ctx.aborted) return;
-    throw new Refusal(502, String(err.code ?? 'EUNKNOWN'), `UDP to ${target} failed: ${err.message}`);
+    throw err instanceof Refusal ? err : new Refusal(502, String(err.code ?? 'EUNKNOWN'), `UDP to ${target} failed: ${err.message}`);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
+  return { sock, target };
+}
+
+/** ?udp=1&host=&port=: a UDP socket connected to a checked address before the upgrade is answered. */
+export async function udpConnect(ctx, env) {
+  const { host, port } = targetOf(ctx.query);
+  let connected;
+  try {
+    connected = await connectUdp(env, host, port, ctx.signal);
+  } catch (err) {
+    if (ctx.aborted) return;
+    throw err;
+  }
+  const { sock, target } = connected;
+  if (ctx.aborted) return closeQuietly(sock);
   const forget = env.track(() => closeQuietly(sock));
   const accepted = ctx.accept((ws) => {
     const local = sock.address();
@@ -124,7 +193,8 @@ export function udpBind(ctx, env) {
   ctx.accept((ws) => {
     const sock = dgram.createSocket(family(ip));
     const forget = env.track(() => closeQuietly(sock));
-    const out = sender(ws, sock, env);
+    const reading = pauser(ws);
+    const out = sender(ws, sock, env, { reading });
     let bound = false;
     let destination = null; // {address, port}, checked: set by the page's last valid {type: 'to'}
     // While a `to` naming a host is being looked up, the messages after it wait here, in order.
@@ -151,7 +221,7 @@ export function udpBind(ctx, env) {
       const wanted = destinationOf(message);
       if (wanted.error) return sendError(ws, 'BadMessage', wanted.error);
       waiting = [];
-      ws.pause(); // the rest stays in the kernel while we look the name up
+      reading.hold(); // the rest stays in the kernel while we look the name up
       env.policy.target(wanted.host, wanted.port, Date.now() + env.connectTimeout).then(
         (checked) => {
           destination = { address: checked.addresses[0].address, port: wanted.port };
@@ -160,7 +230,7 @@ export function udpBind(ctx, env) {
       ).finally(() => {
         const queued = waiting;
         waiting = null;
-        if (ws.readyState === ws.OPEN) ws.resume();
+        reading.release();
         for (const [data, isBinary] of queued) onMessage(data, isBinary);
       });
     }

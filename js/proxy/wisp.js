@@ -5,14 +5,18 @@
 // resolves and dials only checked addresses), and the connection cap (slots, one per stream).
 // What the server decides is told in Wisp's terms: a CLOSE with the reason (blocked,
 // unreachable, refused, timed out, throttled), and, for v2 clients, the stream-open
-// confirmation, so a page learns a refused target before it is "connected".
+// confirmation, so a page learns a refused target before it is "connected". Targets are
+// dialled by connect.js's openTarget and UDP peers connected by udp.js's connectUdp, the
+// per-socket routes' own, and datagrams follow udp.js's rules: one place for each rule.
+// A CLOSE ends a stream id at once (the protocol's rule): nothing more is sent for it, and a
+// CONNECT may use it again.
 
-import dgram from 'node:dgram';
 import { WebSocketServer } from 'ws';
-import { dialTcp } from './connect.js';
+import { openTarget } from './connect.js';
 import { Refusal } from './policy.js';
 import { show } from './request.js';
-import { HIGH } from './tunnel.js';
+import { HIGH, LINGER_MS } from './tunnel.js';
+import { closeQuietly, connectUdp, forward, pauser, sender } from './udp.js';
 import { CLOSE, EXT, TYPE, StreamType, closePacket, continuePacket, dataPacket, infoPacket, parsePacket } from './wisp-packet.js';
 
 /** The path of the Wisp endpoint (a Wisp URL ends with '/'). */
@@ -60,19 +64,24 @@ export function wispEndpoint(env, { maxFrame }) {
 }
 
 function serve(env, ws, from, v2) {
-  const streams = new Map();
+  const streams = new Map(); // id -> the stream the client may still use
+  const reading = pauser(ws); // UDP streams hold the shared WebSocket while their sends back up
   let ready = false;
   let confirms = false;
   const send = (packet) => {
     if (ws.readyState === ws.OPEN) ws.send(packet);
   };
 
-  const end = (id, reason) => {
-    const s = streams.get(id);
-    if (!s) return;
+  /**
+   * Stream `s` is gone for the client: its id is free again and `reason` (if any) is told. With
+   * `finish` the target still gets what the client sent, then a FIN; otherwise it is stopped.
+   * Nothing once the id is gone or names a newer stream.
+   */
+  const end = (id, s, reason, finish = false) => {
+    if (s === undefined || streams.get(id) !== s) return;
     streams.delete(id);
-    s.stop();
-    s.slot.release();
+    if (finish) s.finish();
+    else s.stop();
     if (reason !== undefined) send(closePacket(id, reason));
   };
 
@@ -102,74 +111,89 @@ function serve(env, ws, from, v2) {
     switch (p.type) {
       case TYPE.CONNECT: return open(p);
       case TYPE.DATA: return streams.get(p.stream)?.write(p.payload);
-      case TYPE.CLOSE: {
-        const s = streams.get(p.stream);
-        // A voluntary close is the client's end: what it wrote is still delivered (FIN after).
-        if (s && p.reason === CLOSE.VOLUNTARY) return s.finish(() => end(p.stream));
-        return end(p.stream);
-      }
+      // A voluntary close is the client's end: what it wrote is still delivered (FIN after).
+      case TYPE.CLOSE: return end(p.stream, streams.get(p.stream), undefined, p.reason === CLOSE.VOLUNTARY);
       default: return undefined; // CONTINUE and INFO from a client mean nothing now
     }
   });
   ws.on('error', () => {});
   ws.on('close', () => {
-    for (const id of [...streams.keys()]) end(id);
+    for (const [id, s] of [...streams]) end(id, s);
   });
 
   function open({ stream: id, streamType, port, host }) {
-    if (id === 0 || streams.has(id)) return send(closePacket(id, CLOSE.INVALID_INFO));
-    if (env.slots.full()) {
+    if (id === 0) return send(closePacket(id, CLOSE.INVALID_INFO));
+    // A CONNECT for an id in use is a client error: that stream ends, with the reason.
+    if (streams.has(id)) return end(id, streams.get(id), CLOSE.INVALID_INFO);
+    const slot = env.slots.tryTake();
+    if (!slot) {
       env.log(`wisp ${from}: ${show(host, port)} refused: connection cap reached`);
       return send(closePacket(id, CLOSE.THROTTLED));
     }
+    const abort = new AbortController();
     // Until the target answers, what the client sends waits (a client may send at once).
     const early = [];
+    let finishing = false;
     const s = {
-      slot: env.slots.take(),
-      stop: () => {},
       write: (payload) => early.push(payload),
-      finish: (done) => early.push(done),
+      // Closed before it opened: with bytes to deliver the open goes on (they reach the target,
+      // then a FIN; a v1 client cannot know when a stream is open); without, nothing is dialled.
+      finish: () => (early.length > 0 ? (finishing = true) : s.stop()),
+      stop: () => {
+        abort.abort();
+        slot.release();
+      },
     };
     streams.set(id, s);
-    const deadline = Date.now() + env.connectTimeout;
-    const opening = (async () => {
-      const checked = await env.policy.target(host, port, deadline);
-      if (streamType === StreamType.UDP) return udpStream(env, id, s, checked, send, () => end(id, CLOSE.NETWORK_ERROR));
-      const dial = dialTcp(checked.addresses, port, deadline);
-      s.stop = dial.cancel;
-      return tcpStream(env, ws, id, s, await dial.ready, send, (reason) => end(id, reason));
-    })();
+    const link = {
+      live: () => streams.get(id) === s, // whether anything may still be sent for the stream
+      ended: (reason, finish) => end(id, s, reason, finish),
+    };
+    const udp = streamType === StreamType.UDP;
+    const opening = udp ? connectUdp(env, host, port, abort.signal) : openTarget(env, host, port, { signal: abort.signal, bridged: false });
     opening.then(
-      () => {
-        if (streams.get(id) !== s) return s.stop();
+      (target) => {
+        if (abort.signal.aborted) return udp ? closeQuietly(target.sock) : target.destroy();
         env.stats.opened += 1;
-        if (confirms) send(continuePacket(id, BUFFER));
-        for (const item of early.splice(0)) {
-          if (typeof item === 'function') s.finish(item);
-          else s.write(item);
-        }
+        if (udp) udpStream(env, ws, id, s, target.sock, slot, link, reading);
+        else tcpStream(env, ws, id, s, target, slot, link);
+        if (confirms && link.live()) send(continuePacket(id, BUFFER));
+        for (const payload of early.splice(0)) s.write(payload);
+        if (finishing) s.finish();
       },
       (err) => {
-        if (streams.get(id) !== s) return;
+        slot.release();
+        if (!link.live()) return; // closed by the client meanwhile: it hears nothing more of it
         env.stats.refused += 1;
         env.log(`wisp ${from}: ${show(host, port)} refused: ${err.code ?? ''} ${err.message}`);
-        end(id, reasonOf(err));
+        end(id, s, reasonOf(err));
       },
     );
   }
 }
 
 // A TCP stream: DATA to the target; the target's bytes as DATA; CONTINUE as the target takes
-// the client's packets; the target's end is a voluntary CLOSE, its failure a network error.
-function tcpStream(env, ws, id, s, tcp, send, ended) {
+// the client's packets. Wisp has no half-close: the target's FIN ends the stream with a
+// voluntary CLOSE (after its bytes; what the client sent is still delivered), its failure with
+// 0x03, --idle-timeout with 0x47. Once the client closed the stream, what the target sends is
+// read and dropped until it ends, LINGER_MS at most (as a per-socket tunnel after its close).
+function tcpStream(env, ws, id, s, tcp, slot, { live, ended }) {
   const forget = env.track(() => tcp.destroy());
   let taken = 0; // packets written since the last CONTINUE
   let paused = false;
+  let failed = false;
+  let linger = null;
   const credit = () => {
-    if (taken >= BUFFER / 2 && !tcp.writableNeedDrain) {
+    if (taken >= BUFFER / 2 && !tcp.writableNeedDrain && live() && ws.readyState === ws.OPEN) {
       taken = 0;
-      send(continuePacket(id, BUFFER));
+      ws.send(continuePacket(id, BUFFER));
     }
+  };
+  // The WebSocket is shared: a stream whose bytes pile up in it waits until they leave.
+  const resume = () => {
+    if (!paused) return;
+    paused = false;
+    tcp.resume();
   };
   s.write = (payload) => {
     env.stats.bytesFromClients += payload.length;
@@ -177,56 +201,53 @@ function tcpStream(env, ws, id, s, tcp, send, ended) {
     taken += 1;
     credit();
   };
-  s.finish = (done) => {
-    tcp.off('close', onClose);
-    tcp.end();
-    done();
+  s.finish = () => {
+    tcp.end(); // after everything written so far
+    resume();
+    linger = setTimeout(() => tcp.destroy(), LINGER_MS);
+    linger.unref();
   };
   s.stop = () => {
-    forget();
-    tcp.off('close', onClose);
-    if (!tcp.writableEnded) tcp.destroy();
+    tcp.destroy();
+    slot.release();
   };
   tcp.on('drain', credit);
-  // The WebSocket is shared: a stream whose bytes pile up in it waits until they leave.
-  const resume = () => {
-    if (!paused) return;
-    paused = false;
-    tcp.resume();
-  };
   tcp.on('data', (chunk) => {
+    if (!live() || ws.readyState !== ws.OPEN) return; // the stream is gone: dropped
     env.stats.bytesToClients += chunk.length;
-    if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount <= HIGH) return ws.send(dataPacket(id, chunk));
     // Called once this packet, and so every one before it, has left.
     paused = true;
     tcp.pause();
     ws.send(dataPacket(id, chunk), resume);
   });
-  let failed = false;
+  tcp.on('end', () => ended(CLOSE.VOLUNTARY, true));
   tcp.on('error', () => { failed = true; });
-  const onClose = () => ended(failed ? CLOSE.NETWORK_ERROR : CLOSE.VOLUNTARY);
-  tcp.on('close', onClose);
+  tcp.on('close', () => {
+    forget();
+    clearTimeout(linger);
+    slot.release();
+    ended(failed ? CLOSE.NETWORK_ERROR : CLOSE.VOLUNTARY);
+  });
+  if (env.idleTimeout > 0) tcp.setTimeout(env.idleTimeout, () => ended(CLOSE.TRANSFER_TIMEOUT));
 }
 
-// A UDP stream: one DATA packet, one datagram, to the one checked address.
-function udpStream(env, id, s, checked, send, failed) {
-  const { address, family } = checked.addresses[0];
-  const sock = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
-  const forget = env.track(() => sock.close());
-  return new Promise((resolve, reject) => {
-    sock.once('error', reject);
-    sock.connect(checked.port, address, () => {
-      sock.off('error', reject);
-      sock.on('error', () => {}); // ICMP errors: a datagram lost, not the stream
-      sock.on('message', (msg) => send(dataPacket(id, msg)));
-      s.write = (payload) => sock.send(payload, (err) => err && failed());
-      s.finish = (done) => done();
-      s.stop = () => {
-        forget();
-        try { sock.close(); } catch { /* closed */ }
-      };
-      resolve();
-    });
-  });
+// A UDP stream: one DATA packet, one datagram, to the one checked address, under udp.js's
+// rules (the per-socket UDP sessions'): datagrams for a client that does not keep up are
+// dropped, sends above HIGH hold the WebSocket, bytes are counted, --idle-timeout is 0x47.
+function udpStream(env, ws, id, s, sock, slot, { live, ended }, reading) {
+  const forget = env.track(() => closeQuietly(sock));
+  const out = sender(ws, sock, env, { reading, onIdle: () => ended(CLOSE.TRANSFER_TIMEOUT) });
+  const frame = (msg) => dataPacket(id, msg);
+  sock.on('error', () => {}); // ICMP errors: a datagram lost, not the stream
+  sock.on('message', (msg) => live() && forward(ws, msg, env.stats, frame) && out.touch());
+  s.write = (payload) => out.send(payload, undefined, undefined, () => ended(CLOSE.NETWORK_ERROR));
+  s.stop = () => {
+    out.stop();
+    forget();
+    closeQuietly(sock);
+    slot.release();
+  };
+  // The client's datagrams before its CLOSE still go out (closing the socket would cancel them).
+  s.finish = () => out.whenSent(s.stop);
 }

@@ -1,4 +1,11 @@
 //! Small JS helpers for the browser host: plain-object properties, feeding a link, timers.
+//!
+//! Property and method names are made into JS strings once each and kept ([`with_name`]): a
+//! name passed from Rust as text is otherwise copied out of wasm memory and decoded by a
+//! TextDecoder on every use, which was the largest single cost of the host in an echo's page
+//! profile (docs/performance.md).
+
+use std::cell::RefCell;
 
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
@@ -8,15 +15,75 @@ extern "C" {
     // The global setTimeout, so that the host works in windows and workers alike.
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout_js(handler: &JsValue, ms: i32) -> JsValue;
+
+    /// A link (js/link.js); `feed(method, id, ...args)` by arity, called directly rather than
+    /// through an argument array and `Function.prototype.apply`.
+    pub type Link;
+    /// `link.get(id)`: the transport kept under the engine's id, or undefined.
+    #[wasm_bindgen(method, js_name = get)]
+    pub fn transport(this: &Link, id: &JsValue) -> JsValue;
+    #[wasm_bindgen(method, catch, js_name = feed)]
+    fn feed0(this: &Link, method: &JsValue, id: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = feed)]
+    fn feed1(this: &Link, method: &JsValue, id: &JsValue, a: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = feed)]
+    fn feed2(
+        this: &Link,
+        method: &JsValue,
+        id: &JsValue,
+        a: &JsValue,
+        b: &JsValue,
+    ) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = feed)]
+    fn feed4(
+        this: &Link,
+        method: &JsValue,
+        id: &JsValue,
+        a: &JsValue,
+        b: &JsValue,
+        c: &JsValue,
+        d: &JsValue,
+    ) -> Result<(), JsValue>;
+}
+
+/// Names kept as JS strings. The host uses a few dozen, all from its own code; past this many
+/// (which would be a bug) a name is made afresh each time rather than kept.
+const MAX_NAMES: usize = 128;
+
+thread_local! {
+    static NAMES: RefCell<Vec<(Box<str>, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The JS string for `name`, made on its first use and kept.
+pub fn name(name: &str) -> JsValue {
+    // Cloned out (a reference count, no text) so that no borrow is held while JS runs: a getter
+    // could call back into the host.
+    let known = NAMES.with(|names| {
+        let names = names.borrow();
+        names
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| v.clone())
+    });
+    known.unwrap_or_else(|| {
+        let value = JsValue::from_str(name);
+        NAMES.with(|names| {
+            let mut names = names.borrow_mut();
+            if names.len() < MAX_NAMES {
+                names.push((name.into(), value.clone()));
+            }
+        });
+        value
+    })
 }
 
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 pub fn set(obj: &JsValue, key: &str, value: impl Into<JsValue>) {
     // Setting a property of one of our own plain objects cannot fail.
-    let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
+    let _ = Reflect::set(obj, &name(key), &value.into());
 }
 
 pub fn flag(obj: &JsValue, key: &str) -> bool {
@@ -38,9 +105,19 @@ pub fn call(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsVa
 /// `t.link.feed(method, t.id, ...args)`. Read through the transport each time: `accept(other)`
 /// moves a transport to another socket's link.
 pub fn feed(t: &JsValue, method: &str, args: &[JsValue]) -> Result<(), JsValue> {
-    let mut all = vec![JsValue::from_str(method), get(t, "id")];
-    all.extend_from_slice(args);
-    call(&get(t, "link"), "feed", &all).map(drop)
+    let link: Link = get(t, "link").unchecked_into();
+    let (method, id) = (name(method), get(t, "id"));
+    match args {
+        [] => link.feed0(&method, &id),
+        [a] => link.feed1(&method, &id, a),
+        [a, b] => link.feed2(&method, &id, a, b),
+        [a, b, c, d] => link.feed4(&method, &id, a, b, c, d),
+        _ => {
+            let mut all = vec![method, id];
+            all.extend_from_slice(args);
+            call(&link, "feed", &all).map(drop)
+        }
+    }
 }
 
 /// Runs `f` once after `ms` milliseconds.

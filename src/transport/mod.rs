@@ -45,15 +45,21 @@ impl BrowserHost {
 
     /// Performs one engine action (`{type, id, …}`) for the socket behind `link`.
     pub fn perform(&self, action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
+        let kind = get(action, "type").as_string().unwrap_or_default();
+        if !matches!(kind.as_str(), "connect" | "listen" | "resolve") {
+            // An action on a connection: its transport says whose it is (a Wisp stream's
+            // carries its server's key), so the proxy URL is not read for every send.
+            let link: &js::Link = link.unchecked_ref();
+            let t = Some(link.transport(&get(action, "id"))).filter(JsValue::is_object);
+            if t.as_ref().is_some_and(|t| get(t, "wisp").is_string()) {
+                return WispHost::global().perform(action, link);
+            }
+            return on_transport(&kind, action, t);
+        }
         // Sockets of a Wisp server share its WebSocket (wisp/).
         if tunnel::template(link).is_some_and(|t| is_wisp_url(&t)) {
             return WispHost::global().perform(action, link);
         }
-        let kind = get(action, "type").as_string().unwrap_or_default();
-        let transport = || {
-            let t = js::call(link, "get", &[get(action, "id")]).unwrap_or(JsValue::UNDEFINED);
-            Some(t).filter(|t| t.is_object())
-        };
         let udp = get(action, "protocol").as_string().as_deref() == Some("udp");
         // Listening and UDP need kvsocket-proxy's own modes; the URL is derived from its template.
         let special = (kind == "listen" || (kind == "connect" && udp))
@@ -75,29 +81,35 @@ impl BrowserHost {
             "connect" => tunnel::open(action, link),
             "listen" if udp => udp::bind(action, link, &template),
             "listen" => listen::open(action, link, &template),
-            "send" => transport().map_or(Ok(()), |t| {
-                if flag(&t, "udp") {
-                    udp::send(&t, action)
-                } else {
-                    tunnel::send_stream(&t, &get(action, "data"))
-                }
-            }),
-            "shutdown" => transport().map_or(Ok(()), |t| tunnel::shutdown(&t)),
-            "endOutput" => transport().map_or(Ok(()), |t| tunnel::end_output(&t)),
-            // The tunnel's protocol carries no TCP options: the proxy's socket keeps its own.
-            "configure" => Ok(()),
-            "abort" => {
-                transport().inspect(tunnel::abort);
-                Ok(())
-            }
-            // A WebSocket cannot be paused: received bytes keep buffering (docs/spec.md, Backpressure).
-            "pause" | "resume" => Ok(()),
             // Only with an engine not told that the proxy resolves names.
-            "resolve" => fail_at_once(action, link, "connectFailed"),
-            other => Err(JsValue::from_str(&format!(
-                "kvsocket: unknown engine action {other:?}"
-            ))),
+            _ => fail_at_once(action, link, "connectFailed"),
         }
+    }
+}
+
+/// An action on an open connection (`t`: its transport, `None` once it is gone).
+fn on_transport(kind: &str, action: &JsValue, t: Option<JsValue>) -> Result<(), JsValue> {
+    match kind {
+        "send" => t.map_or(Ok(()), |t| {
+            if flag(&t, "udp") {
+                udp::send(&t, action)
+            } else {
+                tunnel::send_stream(&t, &get(action, "data"))
+            }
+        }),
+        "shutdown" => t.map_or(Ok(()), |t| tunnel::shutdown(&t)),
+        "endOutput" => t.map_or(Ok(()), |t| tunnel::end_output(&t)),
+        // The tunnel's protocol carries no TCP options: the proxy's socket keeps its own.
+        "configure" => Ok(()),
+        "abort" => {
+            t.inspect(tunnel::abort);
+            Ok(())
+        }
+        // A WebSocket cannot be paused: received bytes keep buffering (docs/spec.md, Backpressure).
+        "pause" | "resume" => Ok(()),
+        other => Err(JsValue::from_str(&format!(
+            "kvsocket: unknown engine action {other:?}"
+        ))),
     }
 }
 

@@ -150,20 +150,20 @@ fn attach(t: &JsValue, ws: &WebSocket) {
     let on_message = {
         let t = t.clone();
         Closure::<dyn FnMut(MessageEvent) -> Result<(), JsValue>>::new(move |e: MessageEvent| {
-            // Binary frames are data; text frames are control messages, of which a TCP tunnel
-            // knows `end` (docs/proxy-protocol.md: ignore unknown ones).
+            // Binary frames are data (looked at first: they are nearly all); text frames are
+            // control messages, of which a TCP tunnel knows `end` (docs/proxy-protocol.md:
+            // ignore unknown ones).
             let data = e.data();
-            if let Some(text) = data.as_string() {
-                return control(&t, &text);
+            if data.is_instance_of::<ArrayBuffer>() {
+                let bytes = Uint8Array::new(&data);
+                feed(&t, "received", &[bytes.into()])?;
+                // A cheap look while we are here (after the bytes: a flush that completes
+                // ends a Closing socket, and these bytes came before that).
+                return report_sent(&t);
             }
-            match data.dyn_into::<ArrayBuffer>() {
-                Ok(buf) => {
-                    feed(&t, "received", &[Uint8Array::new(&buf).into()])?;
-                    // A cheap look while we are here (after the bytes: a flush that completes
-                    // ends a Closing socket, and these bytes came before that).
-                    report_sent(&t)
-                }
-                Err(_) => Ok(()),
+            match data.as_string() {
+                Some(text) => control(&t, &text),
+                None => Ok(()),
             }
         })
     };
@@ -288,7 +288,9 @@ pub fn is_code(reason: &str) -> bool {
 }
 
 pub fn ws_of(t: &JsValue) -> Option<WebSocket> {
-    get(t, "ws").dyn_into().ok()
+    // Only websocket() sets it, to a WebSocket: no instanceof check needed.
+    let ws = get(t, "ws");
+    (!ws.is_undefined()).then(|| ws.unchecked_into())
 }
 
 /// A `send` action of a UDP session: the bytes are one datagram, so one message; `sent`
@@ -308,12 +310,13 @@ pub fn send_stream(t: &JsValue, data: &JsValue) -> Result<(), JsValue> {
     };
     let len = bytes.length();
     if len <= MAX_MESSAGE {
-        return send_frame(t, data);
+        put_bytes(t, bytes)?;
+        return after_progress(t);
     }
     let mut at = 0;
     while at < len {
         let end = len.min(at + MAX_MESSAGE);
-        put_frame(t, &bytes.subarray(at, end).into())?;
+        put_bytes(t, &bytes.subarray(at, end))?;
         at = end;
     }
     after_progress(t)
@@ -330,26 +333,41 @@ pub fn send_frame(t: &JsValue, frame: &JsValue) -> Result<(), JsValue> {
 
 /// send_frame without the look at the progress that follows.
 fn put_frame(t: &JsValue, frame: &JsValue) -> Result<(), JsValue> {
-    let Some(ws) = ws_of(t).filter(|_| !flag(t, "finished")) else {
+    match frame.as_string() {
+        Some(text) => match open_ws(t, frame)? {
+            Some(ws) => ws.send_with_str(&text),
+            None => Ok(()),
+        },
+        None => put_bytes(t, frame.unchecked_ref()),
+    }
+}
+
+/// put_frame for a binary frame.
+fn put_bytes(t: &JsValue, bytes: &Uint8Array) -> Result<(), JsValue> {
+    let Some(ws) = open_ws(t, bytes)? else {
         return Ok(());
     };
-    if !flag(t, "up") {
-        let queue: Array = get(t, "queue").dyn_into().unwrap_or_else(|_| {
-            let queue = Array::new();
-            set(t, "queue", queue.clone());
-            queue
-        });
-        queue.push(frame);
-        return Ok(());
-    }
-    if let Some(text) = frame.as_string() {
-        ws.send_with_str(&text)?;
-        return Ok(());
-    }
-    let bytes: &Uint8Array = frame.unchecked_ref();
     ws.send_with_array_buffer_view(bytes)?;
     set(t, "unsent", number(t, "unsent") + f64::from(bytes.length()));
     Ok(())
+}
+
+/// The WebSocket to send `frame` on now; `None` when the transport is finished, or when it is
+/// not open yet (then the frame waits in `t.queue` for opened()).
+fn open_ws(t: &JsValue, frame: &JsValue) -> Result<Option<WebSocket>, JsValue> {
+    let Some(ws) = ws_of(t).filter(|_| !flag(t, "finished")) else {
+        return Ok(None);
+    };
+    if flag(t, "up") {
+        return Ok(Some(ws));
+    }
+    let queue: Array = get(t, "queue").dyn_into().unwrap_or_else(|_| {
+        let queue = Array::new();
+        set(t, "queue", queue.clone());
+        queue
+    });
+    queue.push(frame);
+    Ok(None)
 }
 
 /// A `shutdown` action. With the end exchange (kvsocket-proxy): `{"type":"end"}` after the
@@ -420,12 +438,16 @@ fn after_progress(t: &JsValue) -> Result<(), JsValue> {
 }
 
 pub fn report_sent(t: &JsValue) -> Result<(), JsValue> {
+    // Nothing unsent (the common case of a received message): nothing to look at.
+    let unsent = number(t, "unsent");
+    if unsent <= 0.0 {
+        return Ok(());
+    }
     // With the end exchange, what is still unsent at a shutdown waits for the proxy's answer.
     if flag(t, "closing") && flag(t, "endExchange") {
         return Ok(());
     }
     let Some(ws) = ws_of(t) else { return Ok(()) };
-    let unsent = number(t, "unsent");
     let left = f64::from(ws.buffered_amount()).min(unsent);
     if left < unsent {
         // Updated before feeding: the engine may send more from inside the feed.

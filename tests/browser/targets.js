@@ -60,10 +60,4 @@ export async function startTargets() {
 }
 
 /** A port on 127.0.0.1 where nothing listens (bound, then released). */
-export async function closedPort() {
-  const s = net.createServer();
-  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
+export { freePort as closedPort } from '../ports.js';

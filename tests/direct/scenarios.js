@@ -82,6 +82,16 @@ export const scenarios = {
     await rejects(new TCPSocket('bad host!', 80).opened, (e) => /host/.test(e.message), 'a bad host');
   },
 
+  async 'null options are no options: TCPSocket and TCPServerSocket open; UDPSocket still asks for a mode'({ TCPSocket, UDPSocket, TCPServerSocket }, env) {
+    const server = new TCPServerSocket(HOST, null);
+    check((await server.opened).localPort > 0, 'TCPServerSocket(host, null) listens');
+    await server.close();
+    const sock = new TCPSocket(HOST, env.ports.echo, null);
+    equal((await sock.opened).remotePort, env.ports.echo, 'TCPSocket(host, port, null) connects');
+    await sock.close();
+    throwsType(() => new UDPSocket(null), 'UDPSocket(null): neither mode');
+  },
+
   async 'TCPSocket: a large download arrives whole and in order through a slow reader'({ TCPSocket }, env) {
     const sock = new TCPSocket(HOST, env.ports.big, { receiveBufferSize: 64 * 1024 });
     const { readable } = await sock.opened;

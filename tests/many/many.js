@@ -10,10 +10,10 @@
 //            counts as connected, and such a connection never reaches the server.
 // Ends cleanly: every socket saw exactly its expected events, none threw, and the process exits
 // by itself (nothing left running: the runner bounds the time). Prints one summary line.
-import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Socket } from 'kvsocket';
+import { freePort as closedPort } from '../ports.js';
 
 const [mode, countArg] = process.argv.slice(2);
 const N = Number(countArg ?? 10000);
@@ -31,14 +31,6 @@ function summary(extra) {
 }
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
-async function closedPort() {
-  const srv = net.createServer();
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
 // Each socket's events, counted by type; also whether any came after destroy().
 function watch(sock, seen) {
   const count = (type) => () => {

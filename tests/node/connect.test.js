@@ -111,6 +111,26 @@ test('after a failed connect the socket can connect again', T, async (t) => {
   assert.equal(sock.status(true), 'Connected');
 });
 
+test('connect() again inside connectFailedEvent: the first attempt\'s error and Unconnected still come, then the second attempt\'s events', T, async (t) => {
+  const track = cleanup(t);
+  const server = track(await tcpServer());
+  const sock = track(new Socket());
+  const log = record(sock);
+  const seen = [];
+  sock.connectFailedEvent = () => {
+    seen.push(['in connectFailed', sock.status(true)]);
+    seen.push(['connect again', sock.connect('127.0.0.1', server.port)]);
+  };
+  sock.errorEvent = () => seen.push(['in error', sock.status(true)]);
+  assert.equal(sock.connect('127.0.0.1', await freePort()), true);
+  await log.until('connected');
+  assert.deepEqual(seen, [['in connectFailed', 'Unconnected'], ['connect again', true], ['in error', 'Connecting']]);
+  assert.deepEqual(log.labels(), [
+    'stateChanged(Connecting)', 'connectFailed(ConnectionRefused)', 'error(ConnectionRefused)', 'stateChanged(Unconnected)',
+    'stateChanged(Connecting)', 'stateChanged(Connected)', 'connected',
+  ]);
+});
+
 test('unknown host name: connectFailed → error(HostNotFound) → stateChanged(Unconnected)', T, async (t) => {
   const sock = cleanup(t)(new Socket());
   const log = record(sock);

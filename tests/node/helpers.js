@@ -124,16 +124,7 @@ export async function listenPort(sock, ms = 3000) {
 }
 
 /** A port on `host` where nothing listens (connections are refused). */
-export function freePort(host = '127.0.0.1') {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../ports.js';
 
 /** Accumulates what a node:net socket receives. */
 export function collect(netSocket) {

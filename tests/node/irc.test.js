@@ -8,16 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { IrcClient } from '../../examples/irc.js';
+import { freePort } from '../ports.js';
 
 const NGIRCD = ['/usr/sbin/ngircd', '/usr/bin/ngircd'].find((p) => spawnSync(p, ['--version']).status === 0);
-
-async function freePort() {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function startNgircd(t) {
   const dir = await mkdtemp(path.join(tmpdir(), 'kvsocket-irc-'));

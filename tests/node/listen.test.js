@@ -124,6 +124,39 @@ test('accept(other) moves the connection to a fresh subclass instance', T, async
   assert.equal(c.received.text, 'got:hi');
 });
 
+test('accept(socket) and accept(other): Connected without a stateChanged or connected event; the moved-from socket is Unconnected', T, async (t) => {
+  const track = cleanup(t);
+  const server = track(new Socket());
+  const seen = [];
+  server.incomingConnectionEvent = (socket) => {
+    const other = track(new Socket());
+    const keep = seen.length === 0; // the first connection is kept, the second moved
+    const logs = { socket: record(socket), other: keep ? null : record(other) };
+    assert.equal(server.accept(keep ? socket : other), true);
+    const taker = keep ? socket : other;
+    taker.dataAvailableEvent = () => taker.write(taker.readBytes());
+    track(socket);
+    seen.push({ keep, socket, other, logs, status: taker.status(true), movedFrom: keep ? null : [socket.status(true), socket.remoteIp(), socket.remotePort()] });
+  };
+  assert.equal(server.listen(0, '127.0.0.1'), true);
+  const port = await listenPort(server);
+  for (const word of ['kept', 'moved']) {
+    const c = await client(t, port);
+    c.write(word);
+    await c.received.waitBytes(word.length);
+    assert.equal(c.received.text, word);
+  }
+  assert.equal(seen.length, 2);
+  const [kept, moved] = seen;
+  assert.equal(kept.status, 'Connected');
+  assert.equal(moved.status, 'Connected');
+  assert.deepEqual(moved.movedFrom, ['Unconnected', '', 0]);
+  const types = (log) => [...new Set(log.map((e) => e.type))];
+  assert.deepEqual(types(kept.logs.socket), ['dataAvailable'], 'the kept socket: data only');
+  assert.deepEqual(types(moved.logs.other), ['dataAvailable'], 'the socket the connection moved to: data only');
+  assert.deepEqual(types(moved.logs.socket), [], 'the socket it moved from: nothing');
+});
+
 test('no accept: what the handler wrote is flushed, then the connection is closed', T, async (t) => {
   const track = cleanup(t);
   const server = track(new Socket());

@@ -370,6 +370,25 @@ test('read(len) takes from the oldest datagram only and discards the rest of it'
   assert.equal(sock.read(5), '');
 });
 
+test('empty datagrams: write of nothing sends none (returns 0); one received is nothing to read', T5, async (t) => {
+  const peer = await udpPeer(t);
+  const { sock, log } = await udpClient(t, '127.0.0.1', peer.port);
+  assert.equal(sock.write(''), 0);
+  assert.equal(sock.write(new Uint8Array(0)), 0);
+  assert.equal(sock.write('abc', 0), 0);
+  assert.equal(sock.write('first'), 5);
+  await waitUntil(() => peer.messages.length > 0, 3000, 'a datagram at the peer');
+  await sleep(50);
+  assert.deepEqual(peer.messages.map((m) => String(m.msg)), ['first'], 'no empty datagram went out');
+  await sendTo(peer, Buffer.alloc(0), sock.localPort(), '127.0.0.1');
+  await sendTo(peer, 'after', sock.localPort(), '127.0.0.1');
+  await waitUntil(() => log.of('dataAvailable').length > 0, 3000, 'dataAvailable');
+  await sleep(50);
+  assert.deepEqual(log.of('dataAvailable').map((e) => e.detail.length), [5], 'the empty datagram is not an event');
+  assert.equal(sock.read(), 'after');
+  assert.equal(sock.bytesAvailable(), 0);
+});
+
 test('readBytes and readHex take one datagram each, with the same length rule', T5, async (t) => {
   const { sock, log, port } = await boundSocket(t, 0, '127.0.0.1');
   const peer = await udpPeer(t);

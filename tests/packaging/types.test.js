@@ -1,4 +1,4 @@
-// The declarations (js/index.d.ts, its CommonJS copy pkg/kvsocket.d.cts, js/proxy/server.d.ts)
+// The declarations (js/index.d.ts, the CommonJS pkg/kvsocket.d.cts written from it and js/node/index.d.ts, js/proxy/server.d.ts)
 // type-check in strict mode under the `lib` settings projects commonly use, with and without
 // @types/node, and with Node's and bundlers' module resolution. Each setting compiles the usage
 // files in tests/types/ that fit it (its own tsconfig, written under test-output/types/).

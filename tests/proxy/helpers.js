@@ -56,13 +56,7 @@ export async function tcpServer(t, onConnection = () => {}, { listenOn = '127.0.
 export const echoServer = (t) => tcpServer(t, (sock) => sock.pipe(sock));
 
 /** A port on 127.0.0.1 with nobody listening (bound then released). */
-export async function closedPort() {
-  const s = net.createServer();
-  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
+export { freePort as closedPort } from '../ports.js';
 
 /** A proxy on 127.0.0.1:0 whose log lines land in `proxy.lines`. */
 export async function proxy(t, options = {}) {

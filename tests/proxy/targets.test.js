@@ -106,3 +106,17 @@ test('listeners: a wildcard rule binds no loopback or unspecified interface unle
   const ws = await mustOpen(t, `${open.url}?listen=0&iface=127.0.0.1`);
   assert.equal((await nextJson(ws)).type, 'listening');
 });
+
+test('report=1: a client gone while its target is being looked up gets nothing dialled', T, async (t) => {
+  const server = await tcpServer(t);
+  let answer = null;
+  const lookup = () => new Promise((resolve) => (answer = () => resolve([{ address: '127.0.0.1', family: 4 }])));
+  const p = await proxy(t, { allow: [`slow.test:${server.port}`], allowLoopback: true, lookup });
+  const ws = await mustOpen(t, `${tcpUrl(p, 'slow.test', server.port)}&report=1`);
+  await waitUntil(() => answer, 'the lookup');
+  ws.terminate();
+  await waitUntil(() => p.stats.active === 0, 'the session to be gone');
+  answer();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(server.accepts, 0, 'a target was dialled for a client that had gone');
+});

@@ -5,27 +5,15 @@
 // must end exactly once, with an error, and nothing may come after.
 //
 //   node tests/soak/browser.js [CONNECTIONS [BYTES]]     (default 100 × 1 MiB)
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, servePackage } from '../browser/harness.js';
+import { startChild as child } from './child.js';
 
 const CONNECTIONS = Number(process.argv[2] ?? 100);
 const BYTES = Number(process.argv[3] ?? 1 << 20);
 const KILLED = Math.max(5, Math.round(CONNECTIONS / 10));
 const started = performance.now();
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
-
-/** A child process that prints one line (a port or a URL) once ready. */
-async function child(args, env = {}) {
-  const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const line = await new Promise((resolve, reject) => {
-    proc.stdout.once('data', (d) => resolve(String(d).trim()));
-    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited early (${code})`)));
-  });
-  proc.stdout.resume();
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  return { line, exited, kill: () => proc.kill('SIGKILL'), stop: () => { proc.stdin.end(); return exited; } };
-}
 
 const PROXY = `
   const { startProxy } = await import(${JSON.stringify(new URL('../../js/proxy/server.js', import.meta.url).href)});
@@ -37,7 +25,7 @@ const PROXY = `
 const target = await child([here('./target.js')], { LIFETIME_S: '600' });
 const proxy = await child(['--input-type=module', '-e', PROXY]);
 const doomed = await child(['--input-type=module', '-e', PROXY]);
-const web = await servePackage();
+const web = await servePackage({ extra: ['/tests/soak/'] });
 const browser = await launchChromium();
 let result;
 try {
@@ -49,18 +37,10 @@ try {
   setTimeout(() => doomed.kill(), 1000);
   result = await page.evaluate(async ({ port, proxyUrl, doomedUrl, connections, bytes, killed }) => {
     const { Socket } = await import('/js/browser/index.js');
+    const { bytesFor } = await import('/tests/soak/bytes.js');
     const CHUNK = 64 << 10;
     const hex = async (data) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', data))]
       .map((b) => b.toString(16).padStart(2, '0')).join('');
-    const bytesFor = (seed, n) => {
-      const out = new Uint8Array(n);
-      let x = (seed * 2654435761) >>> 0 || 1;
-      for (let i = 0; i < n; i++) {
-        x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-        out[i] = x & 0xff;
-      }
-      return out;
-    };
     const run = (kind, proxyTemplate, data) => new Promise((resolve) => {
       const sock = new Socket({ proxy: proxyTemplate });
       const seen = { kind, events: 0, counts: {}, afterEnd: [], afterDestroy: 0, chunks: [], received: 0, thrown: [] };

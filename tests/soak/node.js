@@ -13,11 +13,12 @@
 //   noread     a target that never reads: output piles up, no drain, then destroy()
 //   refused    connects to a port nothing listens on
 // Prints one summary; exits 1 when any connection broke a promise or lost a byte.
-import net from 'node:net';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Socket } from 'kvsocket';
+import { freePort as closedPort } from '../ports.js';
+import { bytesFor } from './bytes.js';
+import { startChild } from './child.js';
 
 const CONNECTIONS = Number(process.argv[2] ?? 1000);
 const BYTES = Number(process.argv[3] ?? 1 << 20);
@@ -28,37 +29,10 @@ const problems = [];
 const fail = (what) => { if (problems.length < 30) problems.push(what); };
 process.on('uncaughtException', (err) => fail(`thrown to the script: ${err?.stack ?? err}`));
 
-/** Deterministic pseudo-random bytes (xorshift32), one stream per connection. */
-function bytesFor(seed, n) {
-  const out = new Uint8Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-/** A target process (tests/soak/target.js): its port, and kill(). */
+/** A target process (tests/soak/target.js): its port, kill() and stop(). */
 async function startTarget() {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./target.js', import.meta.url))], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const port = await new Promise((resolve, reject) => {
-    child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
-    child.once('exit', (code) => reject(new Error(`the target exited early (${code})`)));
-  });
-  child.stdout.resume();
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return { port, kill: () => child.kill('SIGKILL'), stop: () => { child.stdin.end(); return exited; }, exited };
-}
-
-async function closedPort() {
-  const srv = net.createServer();
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
+  const child = await startChild([fileURLToPath(new URL('./target.js', import.meta.url))]);
+  return { ...child, port: Number(child.line) };
 }
 
 /**

@@ -109,9 +109,4 @@ export async function udpEchoServer() {
 }
 
 /** A loopback port where nothing listens. */
-export async function closedPort() {
-  const server = net.createServer();
-  const port = await listening(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort as closedPort } from '../ports.js';

@@ -1,0 +1,64 @@
+// A raw Wisp client for the proxy suites: the packets of js/proxy/wisp-packet.js (plus CONNECT,
+// which only clients write) over a `ws` WebSocket to kvsocket-proxy's /wisp/, with every packet
+// the server sends kept in order, parsed. Tests drive the protocol by hand with it, so that
+// they can send what a well-behaved client library would not (a CLOSE mid-lookup, a reused id).
+
+import { CLOSE, EXT, TYPE, StreamType, closePacket, dataPacket, infoPacket, parsePacket } from '../../js/proxy/wisp-packet.js';
+import { mustOpen, waitUntil } from './helpers.js';
+
+export { CLOSE, StreamType, TYPE };
+
+/** CONNECT: stream type, port (LE), then the host name in UTF-8. */
+export function connectPacket(stream, streamType, port, host) {
+  const name = Buffer.from(host, 'utf8');
+  const out = Buffer.alloc(5 + 3 + name.length);
+  out[0] = TYPE.CONNECT;
+  out.writeUInt32LE(stream, 1);
+  out[5] = streamType;
+  out.writeUInt16LE(port, 6);
+  name.copy(out, 8);
+  return out;
+}
+
+/**
+ * Opens /wisp/ on proxy `p` as a v2 client that asks for the stream-open confirmation (a
+ * CONTINUE once a stream is open), and completes the handshake. Returns the session:
+ * `packets` (every packet from the server, parsed), `of(id)` (those of one stream),
+ * `connect(id, host, port, type)`, `data(id, bytes)`, `close(id, reason)`, `opened(id)`
+ * (waits for the confirmation or throws with the CLOSE reason), `closeOf(id)` (waits for a
+ * CLOSE), `dataOf(id)` (the DATA payloads so far, joined), and the WebSocket `ws`.
+ */
+export async function wispSession(t, p) {
+  const ws = await mustOpen(t, `${p.url}wisp/`, { protocols: ['wisp-v2'] });
+  const packets = [];
+  const take = () => {
+    for (const m of ws.inbox.splice(0)) packets.push(parsePacket(m.data));
+  };
+  ws.on('message', take);
+  take();
+  await waitUntil(() => packets.some((x) => x.type === TYPE.INFO), "the server's INFO");
+  ws.send(infoPacket(0, 2, 0, [[EXT.STREAM_CONFIRMATION, new Uint8Array(0)]]));
+  await waitUntil(() => packets.some((x) => x.type === TYPE.CONTINUE && x.stream === 0), 'the CONTINUE on stream 0');
+  const of = (id) => packets.filter((x) => x.stream === id);
+  const session = {
+    ws,
+    packets,
+    of,
+    connect: (id, host, port, type = StreamType.TCP) => ws.send(connectPacket(id, type, port, host)),
+    data: (id, bytes) => ws.send(dataPacket(id, Buffer.from(bytes))),
+    close: (id, reason = CLOSE.VOLUNTARY) => ws.send(closePacket(id, reason)),
+    dataOf: (id) => Buffer.concat(of(id).filter((x) => x.type === TYPE.DATA).map((x) => x.payload)),
+    async closeOf(id, ms = 5000) {
+      await waitUntil(() => of(id).some((x) => x.type === TYPE.CLOSE), `a CLOSE for stream ${id}`, ms);
+      return of(id).find((x) => x.type === TYPE.CLOSE).reason;
+    },
+    /** Waits for stream `id`'s confirmation; `after` skips the packets of an earlier use of the id. */
+    async opened(id, after = 0) {
+      const mine = () => of(id).slice(after).find((x) => x.type === TYPE.CONTINUE || x.type === TYPE.CLOSE);
+      await waitUntil(mine, `stream ${id} to open`);
+      const first = mine();
+      if (first.type === TYPE.CLOSE) throw new Error(`stream ${id} closed with 0x${first.reason.toString(16)}`);
+    },
+  };
+  return session;
+}

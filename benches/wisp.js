@@ -1,11 +1,14 @@
 // `npm run bench` (Wisp part): the same download and upload through the same Wisp server (the
 // wisp-js server, in a process of its own: benches/wisp-server.js) with kvsocket's Node host and
 // with the @mercuryworkshop/wisp-js client, side by side in one run; prints MiB/s and the ratio
-// kvsocket / wisp-js (higher is better). Then the number of WebSockets a page of 100 sockets
-// opens in Chromium through one Wisp URL (1 expected). Stops by itself.
+// kvsocket / wisp-js (higher is better), each client's CPU time per MiB, and the server's (its
+// CPU per MiB and its share of a core: the server is what limits both clients when that share
+// nears 100 %). Then the number of WebSockets a page of 100 sockets opens in Chromium through one
+// Wisp URL (1 expected). Stops by itself. BENCH_WISP_SKIP_PAGE=1 leaves the page out.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
 import { Socket } from 'kvsocket';
 import { client as wispClient } from '@mercuryworkshop/wisp-js/client';
 
@@ -93,38 +96,60 @@ async function wjUpload() {
   conn.close();
 }
 
-// The best throughput over ROUNDS, and this process's CPU time per MiB in that round (the
-// server has its own process: this is the client's cost alone).
+// The server's CPU time so far in ms (Linux: /proc), or NaN where it cannot be read.
+function serverCpuMs() {
+  try {
+    const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = 100; // USER_HZ: 100 on Linux
+
+// The best throughput over ROUNDS, and in that round this process's CPU time per MiB (the
+// client's cost alone: the server has its own process) and the server's CPU time per MiB and
+// share of one core (near 100 %: the server is what limits both clients).
 async function best(run) {
   let fastest = Infinity;
   let cpu = 0;
+  let serverCpu = NaN;
+  let serverShare = NaN;
   for (let i = 0; i < ROUNDS; i++) {
     const c0 = process.cpuUsage();
+    const s0 = serverCpuMs();
     const t0 = performance.now();
     await run();
     const ms = performance.now() - t0;
     const used = process.cpuUsage(c0);
+    const serverMs = serverCpuMs() - s0;
     if (ms < fastest) {
       fastest = ms;
       cpu = (used.user + used.system) / 1000 / (TOTAL / MiB);
+      serverCpu = serverMs / (TOTAL / MiB);
+      serverShare = serverMs / ms;
     }
   }
-  return { mibs: (TOTAL / MiB) / (fastest / 1000), cpu };
+  return { mibs: (TOTAL / MiB) / (fastest / 1000), cpu, serverCpu, serverShare };
 }
 
-const fmt = (x) => x.toFixed(1).padStart(8);
+const fmt = (x, w = 8) => x.toFixed(1).padStart(w);
+const pct = (x) => (Number.isNaN(x) ? '   ?' : `${Math.round(x * 100)}%`.padStart(4));
 const serverName = SERVER === 'proxy' ? "kvsocket-proxy's /wisp/" : 'the wisp-js server';
-console.log(`\nWisp: ${TOTAL / MiB} MiB through ${serverName} (its own process), best of ${ROUNDS}, MiB/s`);
-console.log('                  kvsocket  wisp-js   ratio   client CPU ms/MiB: kvsocket  wisp-js');
+console.log(`\nWisp: ${TOTAL / MiB} MiB through ${serverName} (its own process), best of ${ROUNDS}`);
+console.log('            MiB/s: kvsocket  wisp-js  ratio | client CPU ms/MiB: kvsocket wisp-js | server CPU ms/MiB (% of a core): with kvsocket, with wisp-js');
 for (const [name, kv, wj] of [['download', kvDownload, wjDownload], ['upload', kvUpload, wjUpload]]) {
   const a = await best(kv);
   const b = await best(wj);
-  console.log(`${name.padEnd(16)} ${fmt(a.mibs)} ${fmt(b.mibs)}   ${(a.mibs / b.mibs).toFixed(2)}x` +
-    `                    ${fmt(a.cpu)} ${fmt(b.cpu)}`);
+  console.log(`${name.padEnd(16)} ${fmt(a.mibs)} ${fmt(b.mibs)}  ${(a.mibs / b.mibs).toFixed(2)}x |` +
+    `${fmt(a.cpu, 27)} ${fmt(b.cpu, 7)} |` +
+    `${fmt(a.serverCpu, 34)} (${pct(a.serverShare)}) ${fmt(b.serverCpu, 9)} (${pct(b.serverShare)})`);
 }
+console.log('A server near 100 % of a core is what limits both clients\' throughput; the client CPU columns are each client\'s own cost.');
 server.stdin.end();
 
 // ----- the WebSocket count of a 100-socket page -----
+if (process.env.BENCH_WISP_SKIP_PAGE === '1') process.exit(0);
 const { countPageWebSockets } = await import('./wisp-page.js');
 const count = await countPageWebSockets(100);
 console.log(`a page of 100 sockets through one Wisp URL opened ${count.webSockets} WebSocket(s) (${count.echoed}/100 echoed)`);

@@ -381,7 +381,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     /** For debugging: {status, protocol, remoteIp, remotePort, localIp, localPort,
      * bytesAvailable, bufferedAmount, needsDrain, idleTimeout, lastError} (the engine's
-     * snapshot, built by serde-wasm-bindgen); `destroyed: true` after destroy(). */
+     * snapshot as a plain object); `destroyed: true` after destroy(). */
     inspect() {
       if (this.#destroyed) return { status: 'Unconnected', destroyed: true, lastError: this.#lastError };
       return this.#engine.inspect();

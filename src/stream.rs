@@ -22,19 +22,14 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use futures::io::{AsyncRead, AsyncWrite};
-use js_sys::{Map, Object, Reflect, Uint8Array};
+use js_sys::{Map, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::bindings::{action_to_js, snapshot, Snapshot};
 use crate::engine::address::parse_host_ip;
 use crate::engine::{Engine, ErrorCode, Event, Input, PortArg, Status};
+use crate::transport::js::{set, set_timeout};
 use crate::transport::BrowserHost;
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &JsValue, ms: f64);
-}
 
 fn now() -> u64 {
     js_sys::Date::now() as u64
@@ -56,10 +51,6 @@ struct Inner {
 /// A TCP connection through a WebSocket proxy, for async Rust in a browser.
 pub struct TcpStream {
     inner: Rc<RefCell<Inner>>,
-}
-
-fn set(obj: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
 fn addr_of(ip: &JsValue, port: &JsValue) -> SocketAddr {
@@ -108,16 +99,16 @@ fn input_of(method: &str, id: u32, args: [JsValue; 4]) -> Option<Input> {
 fn make_link(proxy: &str, inner: Weak<RefCell<Inner>>) -> JsValue {
     let link: JsValue = Object::new().into();
     let options: JsValue = Object::new().into();
-    set(&options, "proxy", &JsValue::from_str(proxy));
-    set(&link, "options", &options);
+    set(&options, "proxy", proxy);
+    set(&link, "options", options);
     let transports = Map::new();
-    set(&link, "transports", &transports);
+    set(&link, "transports", transports.clone());
 
     let (l, map) = (link.clone(), transports.clone());
     let open =
         Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(move |id: JsValue, t: JsValue| {
-            set(&t, "link", &l);
-            set(&t, "id", &id);
+            set(&t, "link", l.clone());
+            set(&t, "id", id.clone());
             map.set(&id, &t);
             t
         });
@@ -140,10 +131,10 @@ fn make_link(proxy: &str, inner: Weak<RefCell<Inner>>) -> JsValue {
             }
         },
     );
-    set(&link, "open", &open.into_js_value());
-    set(&link, "get", &get.into_js_value());
-    set(&link, "drop", &drop.into_js_value());
-    set(&link, "feed", &feed.into_js_value());
+    set(&link, "open", open.into_js_value());
+    set(&link, "get", get.into_js_value());
+    set(&link, "drop", drop.into_js_value());
+    set(&link, "feed", feed.into_js_value());
     link
 }
 
@@ -190,7 +181,8 @@ fn arm_timer(rc: &Rc<RefCell<Inner>>, inner: &mut Inner) {
     }
     inner.timer_at = at;
     let weak = Rc::downgrade(rc);
-    let fire = Closure::once_into_js(move || {
+    let delay = at.unwrap_or(0).saturating_sub(now());
+    set_timeout(delay.min(i32::MAX as u64) as i32, move || {
         let Some(rc) = weak.upgrade() else { return };
         {
             let mut inner = rc.borrow_mut();
@@ -199,8 +191,6 @@ fn arm_timer(rc: &Rc<RefCell<Inner>>, inner: &mut Inner) {
         }
         pump(&rc);
     });
-    let delay = at.unwrap_or(0).saturating_sub(now());
-    set_timeout(&fire, delay as f64);
 }
 
 fn error_of(failure: &Option<(ErrorCode, String)>, fallback: io::ErrorKind) -> io::Error {

@@ -200,9 +200,13 @@ fn idle_timeout_zero_is_off_and_bad_values_are_refused() {
     e.set_idle_timeout(0.0, 0).unwrap();
     assert_eq!(e.poll_timeout(), None);
     assert_eq!(e.idle_timeout(), 0);
-    for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY] {
+    // Past Number.MAX_SAFE_INTEGER a script would read back another value than it set.
+    let too_large = 9_007_199_254_740_992.0;
+    for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, 1e300, too_large] {
         assert!(e.set_idle_timeout(bad, 0).is_err(), "{bad}");
     }
+    e.set_idle_timeout(9_007_199_254_740_991.0, 0).unwrap();
+    assert_eq!(e.idle_timeout(), 9_007_199_254_740_991);
     assert!(
         e.last_error().contains("idle timeout"),
         "{}",
@@ -254,6 +258,7 @@ fn default_options_configure_nothing_changes_are_told_while_connected() {
     );
     assert!(e.set_keep_alive(true, -5.0).is_err());
     assert!(e.set_keep_alive(true, 0.5).is_err());
+    assert!(e.set_keep_alive(true, 1e300).is_err());
     assert!(drain_actions(&mut e).is_empty());
 }
 

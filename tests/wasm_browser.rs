@@ -637,7 +637,7 @@ mod rust_stream {
         assert!(err.to_string().contains("port"), "{err}");
     }
 
-    /// The JS side's inspect(): a plain object built by serde-wasm-bindgen.
+    /// The JS side's inspect(): a plain object with the snapshot's fields in camelCase.
     #[wasm_bindgen_test]
     fn engine_inspect_is_a_plain_object() {
         let e = Engine::new();

@@ -4,6 +4,7 @@
 
 import WebSocket from 'ws';
 import { WispHost, isWispUrl, wispRefusal } from '../../pkg/kvsocket.js';
+import { sendData, whenRoom } from './wisp-data.js';
 
 // No permessage-deflate: Wisp carries what sockets send, often already compressed, and
 // compressing every packet would cost more than it saves.
@@ -11,6 +12,9 @@ import { WispHost, isWispUrl, wispRefusal } from '../../pkg/kvsocket.js';
 let wispHost;
 function openWebSocket(url, protocol) {
   const ws = new WebSocket(url, protocol, { perMessageDeflate: false });
+  // Messages as Buffers: an ArrayBuffer would be a copy of every message that shares its
+  // memory with others (ws cuts them out of what the socket read).
+  ws.binaryType = 'nodebuffer';
   // A Wisp v1 server ignores the v2 subprotocol and answers with none. Browsers accept that
   // answer; `ws` would abort the handshake the server already completed, and the host would
   // open a second WebSocket without the offer. Taken as browsers take it: the Wisp client
@@ -34,7 +38,7 @@ export function withWisp(host) {
     perform(action, link) {
       // A Wisp stream's transport says so (its `wisp` key); only a connect reads the URL.
       const t = action.type === 'connect' ? undefined : link.get(action.id);
-      if (t ? t.wisp !== undefined : usesWisp(link.options)) (wispHost ??= new WispHost(openWebSocket)).perform(action, link);
+      if (t ? t.wisp !== undefined : usesWisp(link.options)) (wispHost ??= new WispHost(openWebSocket, sendData, whenRoom)).perform(action, link);
       else host.perform(action, link);
     },
     // The Wisp host's sends take bytes only.

@@ -99,6 +99,21 @@ export async function startProxy(options = {}) {
     const from = show(socket.remoteAddress, socket.remotePort);
     const abort = new AbortController();
     const untrack = track(() => socket.destroy());
+    // Nothing reads the socket until the upgrade completes, so a client that left would go
+    // unnoticed while its target is looked up and dialled: it is read meanwhile. A client sends
+    // nothing before the 101 (RFC 6455, 4.1); what one does send is kept for the WebSocket, up
+    // to maxFrame, past which the connection is cut.
+    const early = [];
+    let earlyBytes = 0;
+    const watch = (chunk) => {
+      early.push(chunk);
+      earlyBytes += chunk.length;
+      if (earlyBytes > o.maxFrame) socket.destroy();
+    };
+    // The client's FIN before the 101 is its leaving (the HTTP server's sockets are half-open).
+    const left = () => socket.destroy();
+    socket.on('data', watch);
+    socket.once('end', left);
     const ctx = {
       req,
       from,
@@ -126,7 +141,11 @@ export async function startProxy(options = {}) {
        */
       accept(onOpen, server = wss) {
         if (socket.destroyed || ctx.aborted) return false;
-        server.handleUpgrade(req, socket, head, (ws) => {
+        // handleUpgrade hands the socket to the WebSocket at once (its reader replaces ours in
+        // the same turn, so no chunk falls between them).
+        socket.off('data', watch);
+        socket.off('end', left);
+        server.handleUpgrade(req, socket, early.length ? Buffer.concat([head, ...early]) : head, (ws) => {
           ctx.opened = true;
           // ?end=1: the tunnel (a connect or a claim) takes part in the end exchange.
           ws[END_EXCHANGE] = wantsEndExchange(ctx.query);

@@ -25,6 +25,15 @@ export const WISP_PATH = '/wisp/';
 /** DATA packets a stream may have in flight towards its target (the CONTINUE credit). */
 const BUFFER = 128;
 
+/**
+ * Packets a stream may have waiting in the proxy (before it opened, or not yet handed to the
+ * system) before its client counts as ignoring the credit: a client that keeps to it has at
+ * most BUFFER before its first CONTINUE and BUFFER more after each one, plus those it sent
+ * before a CONTINUE reached it. Past this the stream ends with 0x41, so one stream cannot make
+ * the proxy queue without bound for a target that does not read.
+ */
+const OVER_CREDIT = 3 * BUFFER;
+
 /** Whether an upgrade request is for the Wisp endpoint. */
 export const isWispRequest = (req) => new URL(req.url, 'ws://proxy').pathname === WISP_PATH;
 
@@ -85,6 +94,11 @@ function serve(env, ws, from, v2) {
     if (reason !== undefined) send(closePacket(id, reason));
   };
 
+  const overCredit = (id, s) => {
+    env.log(`wisp ${from}: stream ${id} sent past its credit; closing it`);
+    end(id, s, CLOSE.INVALID_INFO);
+  };
+
   if (v2) send(infoPacket(0, 2, 0, [[EXT.UDP, new Uint8Array(0)], [EXT.STREAM_CONFIRMATION, new Uint8Array(0)]]));
   else start();
 
@@ -135,7 +149,7 @@ function serve(env, ws, from, v2) {
     const early = [];
     let finishing = false;
     const s = {
-      write: (payload) => early.push(payload),
+      write: (payload) => (early.length < OVER_CREDIT ? early.push(payload) : overCredit(id, s)),
       // Closed before it opened: with bytes to deliver the open goes on (they reach the target,
       // then a FIN; a v1 client cannot know when a stream is open); without, nothing is dialled.
       finish: () => (early.length > 0 ? (finishing = true) : s.stop()),
@@ -145,25 +159,23 @@ function serve(env, ws, from, v2) {
       },
     };
     streams.set(id, s);
-    const link = {
-      live: () => streams.get(id) === s, // whether anything may still be sent for the stream
-      ended: (reason, finish) => end(id, s, reason, finish),
-    };
+    const live = () => streams.get(id) === s; // whether anything may still be sent for the stream
     const udp = streamType === StreamType.UDP;
     const opening = udp ? connectUdp(env, host, port, abort.signal) : openTarget(env, host, port, { signal: abort.signal, bridged: false });
     opening.then(
       (target) => {
         if (abort.signal.aborted) return udp ? closeQuietly(target.sock) : target.destroy();
         env.stats.opened += 1;
+        const link = { live, ended: (reason, finish) => end(id, s, reason, finish), overCredit: () => overCredit(id, s) };
         if (udp) udpStream(env, ws, id, s, target.sock, slot, link, reading);
         else tcpStream(env, ws, id, s, target, slot, link);
-        if (confirms && link.live()) send(continuePacket(id, BUFFER));
+        if (confirms && live()) send(continuePacket(id, BUFFER));
         for (const payload of early.splice(0)) s.write(payload);
         if (finishing) s.finish();
       },
       (err) => {
         slot.release();
-        if (!link.live()) return; // closed by the client meanwhile: it hears nothing more of it
+        if (!live()) return; // closed by the client meanwhile: it hears nothing more of it
         env.stats.refused += 1;
         env.log(`wisp ${from}: ${show(host, port)} refused: ${err.code ?? ''} ${err.message}`);
         end(id, s, reasonOf(err));
@@ -177,9 +189,10 @@ function serve(env, ws, from, v2) {
 // voluntary CLOSE (after its bytes; what the client sent is still delivered), its failure with
 // 0x03, --idle-timeout with 0x47. Once the client closed the stream, what the target sends is
 // read and dropped until it ends, LINGER_MS at most (as a per-socket tunnel after its close).
-function tcpStream(env, ws, id, s, tcp, slot, { live, ended }) {
+function tcpStream(env, ws, id, s, tcp, slot, { live, ended, overCredit }) {
   const forget = env.track(() => tcp.destroy());
   let taken = 0; // packets written since the last CONTINUE
+  let queued = 0; // packets written and not yet handed to the system
   let paused = false;
   let failed = false;
   let linger = null;
@@ -195,9 +208,12 @@ function tcpStream(env, ws, id, s, tcp, slot, { live, ended }) {
     paused = false;
     tcp.resume();
   };
+  const written = () => { queued -= 1; };
   s.write = (payload) => {
+    if (queued >= OVER_CREDIT) return overCredit();
     env.stats.bytesFromClients += payload.length;
-    tcp.write(payload);
+    queued += 1;
+    tcp.write(payload, written);
     taken += 1;
     credit();
   };

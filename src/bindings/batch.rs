@@ -14,6 +14,7 @@
 use std::cell::RefCell;
 use std::net::SocketAddr;
 
+use crate::engine::text::ip_text;
 use crate::engine::{Action, Engine as Core, Event, Protocol, Queues};
 
 /// Record kinds, actions then events; a kind's number is its index + 1.
@@ -182,7 +183,7 @@ impl Batch {
     }
 
     fn ip(&mut self, addr: &SocketAddr) -> [u32; 2] {
-        self.text(&addr.ip().to_string())
+        self.text(&ip_text(&addr.ip()))
     }
 
     fn action(&mut self, action: Action) {

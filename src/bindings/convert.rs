@@ -6,6 +6,7 @@ use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::engine::address::parse_host_ip;
+use crate::engine::text::{ip_text, quoted};
 use crate::engine::{Action, Event, PortArg};
 
 /// A script's port argument: numbers and strings as they are; `undefined` takes `default`.
@@ -39,10 +40,10 @@ pub fn length_value(value: &JsValue) -> Option<f64> {
 pub fn parse_addr(ip: &str, port: u16) -> Result<SocketAddr, JsError> {
     parse_host_ip(ip)
         .map(|ip| SocketAddr::new(ip, port))
-        .ok_or_else(|| JsError::new(&format!("host reported a bad address {ip:?}")))
+        .ok_or_else(|| JsError::new(&("host reported a bad address ".to_string() + &quoted(ip))))
 }
 
-fn object(fields: &[(&str, JsValue)]) -> JsValue {
+pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
     let obj = Object::new();
     for (key, value) in fields {
         // Setting a property on a fresh plain object cannot fail.
@@ -68,7 +69,7 @@ pub fn action_to_js(action: Action) -> JsValue {
         Action::Connect { addr, protocol, .. } => object(&[
             ("type", s("connect")),
             ("id", id),
-            ("ip", s(&addr.ip().to_string())),
+            ("ip", s(&ip_text(&addr.ip()))),
             ("port", n(addr.port())),
             ("protocol", s(protocol.name())),
         ]),
@@ -89,7 +90,7 @@ pub fn action_to_js(action: Action) -> JsValue {
             let bytes = Uint8Array::from(data.as_slice());
             let mut fields = vec![("type", s("send")), ("id", id), ("data", bytes.into())];
             if let Some(to) = to {
-                fields.push(("ip", s(&to.ip().to_string())));
+                fields.push(("ip", s(&ip_text(&to.ip()))));
                 fields.push(("port", n(to.port())));
             }
             object(&fields)
@@ -124,7 +125,7 @@ pub fn action_to_js(action: Action) -> JsValue {
         } => object(&[
             ("type", s("listen")),
             ("id", id),
-            ("ip", s(&addr.ip().to_string())),
+            ("ip", s(&ip_text(&addr.ip()))),
             ("port", n(addr.port())),
             ("ipv6Only", JsValue::from_bool(ipv6_only)),
             ("protocol", s(protocol.name())),
@@ -160,7 +161,7 @@ pub fn event_to_js(event: Event) -> JsValue {
         Event::Idle => object(&[("type", s("idle"))]),
         Event::Listening { local } => object(&[
             ("type", s("listening")),
-            ("ip", s(&local.ip().to_string())),
+            ("ip", s(&ip_text(&local.ip()))),
             ("port", n(local.port())),
         ]),
     }

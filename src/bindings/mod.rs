@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::engine::address::parse_host_ip;
 use crate::engine::recv::{decode_hex, decode_text, encode_hex, length_arg};
+use crate::engine::text::ip_text;
 use crate::engine::{CommandError, Engine as Core, Input};
 pub(crate) use convert::action_to_js;
 use convert::{event_to_js, parse_addr, port_arg};
@@ -45,7 +46,7 @@ fn number_or_nan(value: &JsValue) -> f64 {
 
 /// A refused setting throws TypeError with the engine's message (docs/spec.md: `setConnectTimeout`).
 fn type_error(result: Result<(), CommandError>) -> Result<(), JsValue> {
-    result.map_err(|e| js_sys::TypeError::new(&e.to_string()).into())
+    result.map_err(|e| js_sys::TypeError::new(&e.message()).into())
 }
 
 /// The address of the batch header (src/bindings/batch.rs): four f64 in wasm memory.
@@ -60,10 +61,9 @@ pub fn batch_kinds() -> String {
     batch::KINDS.join(" ")
 }
 
-/// What `inspect()` shows of a socket, for debugging: a structured value (serde), never on the
-/// data path.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// What `inspect()` shows of a socket, for debugging, never on the data path. JS gets it as a
+/// plain object with these fields in camelCase ([`Snapshot::to_js`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     pub status: &'static str,
     pub protocol: &'static str,
@@ -78,15 +78,36 @@ pub struct Snapshot {
     pub last_error: String,
 }
 
+impl Snapshot {
+    /// The plain object `socket.inspect()` returns. Built field by field rather than with serde,
+    /// which cost the module ~5 KB for this one debugging call.
+    pub fn to_js(&self) -> JsValue {
+        let n = |v: f64| JsValue::from_f64(v);
+        convert::object(&[
+            ("status", self.status.into()),
+            ("protocol", self.protocol.into()),
+            ("remoteIp", self.remote_ip.as_str().into()),
+            ("remotePort", n(self.remote_port.into())),
+            ("localIp", self.local_ip.as_str().into()),
+            ("localPort", n(self.local_port.into())),
+            ("bytesAvailable", n(self.bytes_available as f64)),
+            ("bufferedAmount", n(self.buffered_amount as f64)),
+            ("needsDrain", self.needs_drain.into()),
+            ("idleTimeout", n(self.idle_timeout as f64)),
+            ("lastError", self.last_error.as_str().into()),
+        ])
+    }
+}
+
 /// The snapshot of one engine.
 pub fn snapshot(core: &Core) -> Snapshot {
     let (remote, local) = (core.remote(), core.local());
     Snapshot {
         status: core.status().name(),
         protocol: core.protocol().name(),
-        remote_ip: remote.map(|a| a.ip().to_string()).unwrap_or_default(),
+        remote_ip: remote.map(|a| ip_text(&a.ip())).unwrap_or_default(),
         remote_port: remote.map_or(0, |a| a.port()),
-        local_ip: local.map(|a| a.ip().to_string()).unwrap_or_default(),
+        local_ip: local.map(|a| ip_text(&a.ip())).unwrap_or_default(),
         local_port: local.map_or(0, |a| a.port()),
         bytes_available: core.bytes_available(),
         buffered_amount: core.buffered_amount(),
@@ -402,10 +423,10 @@ impl Engine {
         self.core.needs_drain()
     }
 
-    /// `inspect()`: status, addresses and buffer counts as a plain object (serde-wasm-bindgen),
-    /// for debugging.
+    /// `inspect()`: status, addresses and buffer counts as a plain object, for debugging.
+    /// (A `Result` so that the export returns a number, not a JS value: see "outputs" below.)
     pub fn inspect(&self) -> Result<JsValue, JsValue> {
-        serde_wasm_bindgen::to_value(&snapshot(&self.core)).map_err(JsValue::from)
+        Ok(snapshot(&self.core).to_js())
     }
 
     #[wasm_bindgen(js_name = isDestroyed)]
@@ -430,7 +451,7 @@ impl Engine {
     pub fn remote_ip(&self) -> String {
         self.core
             .remote()
-            .map(|a| a.ip().to_string())
+            .map(|a| ip_text(&a.ip()))
             .unwrap_or_default()
     }
 
@@ -443,7 +464,7 @@ impl Engine {
     pub fn local_ip(&self) -> String {
         self.core
             .local()
-            .map(|a| a.ip().to_string())
+            .map(|a| ip_text(&a.ip()))
             .unwrap_or_default()
     }
 

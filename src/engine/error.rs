@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::text::{decimal, quoted};
+
 /// KVIrc's socket error names, reported by `errorEvent(code, message)` and `connectFailedEvent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
@@ -162,36 +164,49 @@ pub enum CommandError {
     CannotAccept(&'static str),
 }
 
-impl fmt::Display for CommandError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl CommandError {
+    /// What `lastError()` says. Built without `core::fmt` (src/engine/text.rs): this text reaches
+    /// the wasm module, the `Display` below only native callers.
+    pub fn message(&self) -> String {
+        let cat = |parts: &[&str]| parts.concat();
         match self {
-            CommandError::InvalidPort { min } => {
-                write!(f, "port must be an integer from {min} to 65535")
-            }
-            CommandError::InvalidHost(h) => write!(
-                f,
-                "invalid host {h:?}: expected an IPv4 or IPv6 literal or an RFC 1123 host name"
-            ),
-            CommandError::InvalidInterface(i) => {
-                write!(f, "invalid interface {i:?}: expected '' or an IP literal")
-            }
+            CommandError::InvalidPort { min } => cat(&[
+                "port must be an integer from ",
+                &decimal(u64::from(*min)),
+                " to 65535",
+            ]),
+            CommandError::InvalidHost(h) => cat(&[
+                "invalid host ",
+                &quoted(h),
+                ": expected an IPv4 or IPv6 literal or an RFC 1123 host name",
+            ]),
+            CommandError::InvalidInterface(i) => cat(&[
+                "invalid interface ",
+                &quoted(i),
+                ": expected '' or an IP literal",
+            ]),
             CommandError::NotIpv6Interface(i) => {
-                write!(f, "forceIpv6 needs '' or an IPv6 interface, got {i:?}")
+                cat(&["forceIpv6 needs '' or an IPv6 interface, got ", &quoted(i)])
             }
             CommandError::WrongStatus { command, status } => {
-                write!(
-                    f,
-                    "{command} needs status Unconnected, the socket is {status}"
-                )
+                cat(&[command, " needs status Unconnected, the socket is ", status])
             }
-            CommandError::Destroyed => f.write_str("the socket was destroyed"),
+            CommandError::Destroyed => "the socket was destroyed".into(),
             CommandError::UnknownProtocol(p) => {
-                write!(f, "unknown protocol {p:?}: expected 'tcp' or 'udp'")
+                cat(&["unknown protocol ", &quoted(p), ": expected 'tcp' or 'udp'"])
             }
-            CommandError::NotPositive(what) => write!(f, "{what} must be a positive integer"),
-            CommandError::Unsupported(why) => f.write_str(why),
-            CommandError::CannotAccept(why) => write!(f, "accept: {why}"),
+            CommandError::NotPositive(what) => {
+                cat(&[what, " must be a positive integer up to 2^53 - 1"])
+            }
+            CommandError::Unsupported(why) => why.clone(),
+            CommandError::CannotAccept(why) => cat(&["accept: ", why]),
         }
+    }
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 

@@ -8,6 +8,7 @@ pub mod recv;
 pub mod send;
 pub mod socket;
 pub mod state;
+pub mod text;
 
 pub use address::{Host, PortArg};
 pub use error::{CommandError, ErrorCode};

@@ -484,7 +484,7 @@ impl Engine {
     /// Records a failed command's message for `lastError()`.
     fn note<T>(&mut self, result: Result<T, CommandError>) -> Result<T, CommandError> {
         if let Err(e) = &result {
-            self.last_error = e.to_string();
+            self.last_error = e.message();
         }
         result
     }

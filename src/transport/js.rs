@@ -1,4 +1,5 @@
-//! Small JS helpers for the browser host: plain-object properties, feeding a link, timers.
+//! Small JS helpers for the browser host and the Rust async stream (src/stream.rs): plain-object
+//! properties, feeding a link, timers.
 //!
 //! Property and method names are made into JS strings once each and kept ([`with_name`]): a
 //! name passed from Rust as text is otherwise copied out of wasm memory and decoded by a
@@ -98,7 +99,7 @@ pub fn number(obj: &JsValue, key: &str) -> f64 {
 pub fn call(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let f: Function = get(obj, name)
         .dyn_into()
-        .map_err(|_| JsValue::from_str(&format!("kvsocket: the link has no {name}()")))?;
+        .map_err(|_| JsValue::from_str(&["kvsocket: the link has no ", name, "()"].concat()))?;
     f.apply(obj, &args.iter().collect::<Array>())
 }
 

@@ -10,10 +10,11 @@ use super::js::{call, feed, get, number, set};
 use super::session::{self, Message};
 use super::tunnel;
 use super::url::session_url;
+use crate::engine::text::decimal;
 
 /// Opens the control socket for a `listen` action (`ip`, `port`).
 pub fn open(action: &JsValue, link: &JsValue, template: &str) -> Result<(), JsValue> {
-    let port = (number(action, "port") as u16).to_string();
+    let port = decimal(number(action, "port") as u16 as u64);
     let iface = get(action, "ip").as_string().unwrap_or_default();
     let url = session_url(template, &[("listen", &port), ("iface", &iface)]);
     let t = tunnel::transport(link, &get(action, "id"))?;

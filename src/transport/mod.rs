@@ -5,7 +5,7 @@
 //! never resolves names (the engine is told to send them to the proxy as they are), and it can
 //! listen and use UDP only through kvsocket-proxy's reverse tunnel and datagram mode.
 
-mod js;
+pub(crate) mod js;
 mod listen;
 mod session;
 mod tunnel;
@@ -15,6 +15,7 @@ mod wisp;
 
 use wasm_bindgen::prelude::*;
 
+use crate::engine::text::quoted;
 use js::{flag, get};
 use url::is_kvsocket_proxy;
 pub use url::proxy_url;
@@ -107,9 +108,9 @@ fn on_transport(kind: &str, action: &JsValue, t: Option<JsValue>) -> Result<(), 
         }
         // A WebSocket cannot be paused: received bytes keep buffering (docs/spec.md, Backpressure).
         "pause" | "resume" => Ok(()),
-        other => Err(JsValue::from_str(&format!(
-            "kvsocket: unknown engine action {other:?}"
-        ))),
+        other => Err(JsValue::from_str(
+            &("kvsocket: unknown engine action ".to_string() + &quoted(other)),
+        )),
     }
 }
 

@@ -9,10 +9,11 @@ use super::js::{feed, flag, get, number, set};
 use super::session::{self, Message};
 use super::tunnel;
 use super::url::session_url;
+use crate::engine::text::decimal;
 
 /// A `connect` action with protocol udp (`ip`, or `host` for a name the proxy resolves).
 pub fn connect(action: &JsValue, link: &JsValue, template: &str) -> Result<(), JsValue> {
-    let port = (number(action, "port") as u16).to_string();
+    let port = decimal(number(action, "port") as u16 as u64);
     let host = get(action, "ip").as_string();
     let host = host.or_else(|| get(action, "host").as_string());
     let url = host.map(|h| session_url(template, &[("udp", "1"), ("host", &h), ("port", &port)]));
@@ -45,7 +46,7 @@ pub fn connect(action: &JsValue, link: &JsValue, template: &str) -> Result<(), J
 
 /// A `listen` action with protocol udp (`ip`, `port`).
 pub fn bind(action: &JsValue, link: &JsValue, template: &str) -> Result<(), JsValue> {
-    let port = (number(action, "port") as u16).to_string();
+    let port = decimal(number(action, "port") as u16 as u64);
     let iface = get(action, "ip").as_string().unwrap_or_default();
     let url = session_url(
         template,
@@ -84,7 +85,14 @@ pub fn send(t: &JsValue, action: &JsValue) -> Result<(), JsValue> {
         // As an integer: formatting the f64 would bring the float formatter into the module.
         let port = number(action, "port") as u16;
         // `ip` is an address the engine printed: nothing in it needs escaping in JSON.
-        let to = format!(r#"{{"type":"to","host":"{ip}","port":{port}}}"#);
+        let to = [
+            r#"{"type":"to","host":""#,
+            &ip,
+            r#"","port":"#,
+            &decimal(port.into()),
+            "}",
+        ]
+        .concat();
         if get(t, "to").as_string().as_deref() != Some(to.as_str()) {
             tunnel::send_frame(t, &JsValue::from_str(&to))?;
             set(t, "to", to);

@@ -2,19 +2,20 @@
 
 use js_sys::encode_uri_component;
 
+use crate::engine::text::{decimal, find, replace};
+
 /// `{host}` and `{port}` replaced, URI-encoded (an IPv6 address's colons too); a template without
 /// placeholders (websockify's one-target mode) is used as it is.
 pub fn proxy_url(template: &str, host: &str, port: u16) -> String {
-    template
-        .replace("{host}", &encode(host))
-        .replace("{port}", &port.to_string())
+    let url = replace(template, "{host}", &encode(host));
+    replace(&url, "{port}", &decimal(port.into()))
 }
 
 /// Whether the template is kvsocket-proxy's form. Only a proxy that takes its target from the
 /// URL can also be asked to listen or to carry datagrams; a template without placeholders is
 /// websockify's one-target mode, which has neither (docs/browser-host.md).
 pub fn is_kvsocket_proxy(template: &str) -> bool {
-    template.contains("{host}") || template.contains("{port}")
+    find(template, "{host}").is_some() || find(template, "{port}").is_some()
 }
 
 /// The URL of another kvsocket-proxy session (`?listen=`, `?claim=`, `?udp=1…`): the template's
@@ -28,9 +29,9 @@ pub fn session_url(template: &str, params: &[(&str, &str)]) -> String {
         let name = p.split('=').next().unwrap_or(p);
         !p.is_empty() && !is_kvsocket_proxy(p) && !ours(name)
     });
-    let added = params.iter().map(|(k, v)| format!("{k}={}", encode(v)));
+    let added = params.iter().map(|(k, v)| [k, "=", &encode(v)].concat());
     let query: Vec<String> = kept.map(String::from).chain(added).collect();
-    format!("{base}?{}", query.join("&"))
+    [base, "?", &query.join("&")].concat()
 }
 
 fn encode(text: &str) -> String {
@@ -46,5 +47,5 @@ pub fn with_param(url: &str, name: &str, value: &str) -> String {
         Some(_) if url.ends_with('?') || url.ends_with('&') => "",
         Some(_) => "&",
     };
-    format!("{url}{sep}{name}={}", encode(value))
+    [url, sep, name, "=", &encode(value)].concat()
 }

@@ -24,6 +24,7 @@ mod handshake;
 use super::packet::{Header, Packet, PacketError, PacketType, StreamType};
 use super::reason::{close, describe, error_code};
 pub use super::transmit::{Payload, Transmit};
+use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
 
 /// The largest DATA payload of a TCP stream. Servers take WebSocket messages of a bounded size
@@ -330,7 +331,9 @@ impl<P: Payload> Client<P> {
     }
 
     fn malformed(&mut self, error: PacketError) -> Option<u32> {
-        self.protocol_error(format!("the Wisp server sent a malformed packet: {error}"));
+        self.protocol_error(
+            "the Wisp server sent a malformed packet: ".to_string() + &error.message(),
+        );
         None
     }
 
@@ -378,11 +381,16 @@ impl<P: Payload> Client<P> {
                 let error = error_code(reason).unwrap_or(ErrorCode::ProxyConnectionClosed);
                 self.fail(error, describe(reason).to_owned());
             }
-            _ if !matches!(self.phase, Phase::Open { .. }) => self.protocol_error(format!(
-                "the Wisp server sent {} on stream {} before its handshake ended",
-                packet.kind().name(),
-                packet.stream()
-            )),
+            _ if !matches!(self.phase, Phase::Open { .. }) => self.protocol_error(
+                [
+                    "the Wisp server sent ",
+                    packet.kind().name(),
+                    " on stream ",
+                    &decimal(packet.stream().into()),
+                    " before its handshake ended",
+                ]
+                .concat(),
+            ),
             Packet::Continue { stream, credit } => {
                 let s = self.streams.get_mut(&stream)?;
                 s.credit = credit;
@@ -398,9 +406,14 @@ impl<P: Payload> Client<P> {
             }
             // A v2 server repeats nothing after the handshake; a late INFO is ignored.
             Packet::Info { .. } => {}
-            Packet::Connect { stream, .. } => self.protocol_error(format!(
-                "the Wisp server sent CONNECT (stream {stream}): servers do not open streams"
-            )),
+            Packet::Connect { stream, .. } => self.protocol_error(
+                [
+                    "the Wisp server sent CONNECT (stream ",
+                    &decimal(stream.into()),
+                    "): servers do not open streams",
+                ]
+                .concat(),
+            ),
             // Routed by header in receive().
             Packet::Data { .. } => {}
         }

@@ -8,6 +8,9 @@
 
 use std::fmt;
 
+use crate::engine::recv::encode_hex;
+use crate::engine::text::decimal;
+
 /// The bytes before every payload: the type and the stream id.
 pub const HEADER_LEN: usize = 5;
 
@@ -328,20 +331,41 @@ pub enum PacketError {
     ExtensionTruncated { need: usize, got: usize },
 }
 
+impl PacketError {
+    /// The text of this error, built without `core::fmt` (src/engine/text.rs: the module size).
+    pub fn message(&self) -> String {
+        let count = |n: &usize| decimal(*n as u64);
+        match self {
+            PacketError::Truncated { what, need, got } => [
+                "truncated Wisp ",
+                what,
+                ": needs ",
+                &count(need),
+                " bytes, got ",
+                &count(got),
+            ]
+            .concat(),
+            PacketError::UnknownType(t) => {
+                "unknown Wisp packet type 0x".to_string() + &encode_hex(&[*t])
+            }
+            PacketError::UnknownStreamType(t) => {
+                "unknown Wisp stream type 0x".to_string() + &encode_hex(&[*t])
+            }
+            PacketError::HostNotUtf8 => "Wisp CONNECT host name is not UTF-8".into(),
+            PacketError::ExtensionTruncated { need, got } => [
+                "truncated Wisp INFO extension: needs ",
+                &count(need),
+                " bytes, got ",
+                &count(got),
+            ]
+            .concat(),
+        }
+    }
+}
+
 impl fmt::Display for PacketError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PacketError::Truncated { what, need, got } => {
-                write!(f, "truncated Wisp {what}: needs {need} bytes, got {got}")
-            }
-            PacketError::UnknownType(t) => write!(f, "unknown Wisp packet type 0x{t:02x}"),
-            PacketError::UnknownStreamType(t) => write!(f, "unknown Wisp stream type 0x{t:02x}"),
-            PacketError::HostNotUtf8 => f.write_str("Wisp CONNECT host name is not UTF-8"),
-            PacketError::ExtensionTruncated { need, got } => write!(
-                f,
-                "truncated Wisp INFO extension: needs {need} bytes, got {got}"
-            ),
-        }
+        f.write_str(&self.message())
     }
 }
 

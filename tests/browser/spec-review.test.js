@@ -1123,6 +1123,25 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
         'dataAvailable {"length":5}', 'stateChanged {"status":0,"name":"Unconnected"}'] });
   });
 
+  await t.test('UDP empty datagrams, as in Node: a write of nothing sends none; one received is no event', async () => {
+    const r = await run(async () => {
+      const s = new Socket({ protocol: 'udp' });
+      const lines = record(s);
+      s.listen(0, '127.0.0.1');
+      const { port } = await until(s, 'listening');
+      await udpSend('', port);
+      await udpSend('6869', port);
+      await sleep(200);
+      const got = [s.bytesAvailable(), s.read(), s.bytesAvailable()];
+      const w = [s.write(''), s.write(new Uint8Array(0)), s.write('x', 0)];
+      await sleep(100);
+      const sent = await udpGot();
+      s.destroy();
+      return { got, w, sent, data: lines.filter((l) => l.startsWith('dataAvailable')) };
+    });
+    assert.deepEqual(r, { got: [2, 'hi', 0], w: [0, 0, 0], sent: [], data: ['dataAvailable {"length":2}'] });
+  });
+
   await t.test('UDP bound with two senders: each write goes to the sender of the datagram just read', async () => {
     const r = await run(async () => {
       const s = new Socket({ protocol: 'udp' });

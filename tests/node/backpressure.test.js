@@ -37,6 +37,22 @@ test('writes that stay under the default 1 MiB mark fire no drain', T, async (t)
   assert.equal(sock.bufferedAmount(), 0);
 });
 
+test('marks of 4 GiB and more are kept as large, not cut to 32 bits by the wasm engine', T, async (t) => {
+  const { sock, peer, log } = await connectedPair(t);
+  for (const mark of [2 ** 32, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER]) {
+    sock.setHighWaterMark(mark);
+    assert.equal(sock.write(new Uint8Array(100)), 100);
+    assert.equal(sock.needsDrain(), false, `100 bytes went over a mark of ${mark}`);
+  }
+  // The receive side too: a mark of 2^32 + 1 must not pause reading after a byte.
+  sock.setReceiveHighWaterMark(2 ** 32 + 1);
+  peer.write(new Uint8Array(256 * 1024));
+  await waitUntil(() => sock.bytesAvailable() === 256 * 1024, 3000, '256 KiB unread');
+  await peer.received.waitBytes(300);
+  await sleep(50);
+  assert.equal(log.of('drain').length, 0);
+});
+
 test('each time the mark is crossed there is a new drain', T, async (t) => {
   const { sock, peer, log } = await connectedPair(t);
   sock.setHighWaterMark(16 * 1024);

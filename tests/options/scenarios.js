@@ -63,6 +63,9 @@ export const scenarios = {
     equal(sock.idleTimeout(), 0, 'off');
     throwsType(() => sock.setIdleTimeout(-1), 'a negative timeout');
     throwsType(() => sock.setIdleTimeout(1.5), 'a fraction');
+    throwsType(() => sock.setIdleTimeout(1e300), 'more ms than a JS number counts exactly');
+    sock.setIdleTimeout(Number.MAX_SAFE_INTEGER);
+    equal(sock.idleTimeout(), Number.MAX_SAFE_INTEGER, 'the largest exact timeout, as set');
     sock.destroy();
   },
 
@@ -71,6 +74,7 @@ export const scenarios = {
     equal(sock.setNoDelay(false).setKeepAlive(true, 5000), sock, 'chainable');
     throwsType(() => sock.setNoDelay('yes'), 'setNoDelay with a string');
     throwsType(() => sock.setKeepAlive(true, -1), 'a negative keep-alive delay');
+    throwsType(() => sock.setKeepAlive(true, 1e300), 'a keep-alive delay past exact integers');
     sock.write('still echoing');
     let got = '';
     for await (const chunk of sock) {

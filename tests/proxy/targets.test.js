@@ -7,7 +7,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  T, collect, mustOpen, nextJson, openWs, proxy, tcpServer, tcpUrl, udpPeer, waitUntil,
+  T, WebSocket, collect, mustOpen, nextJson, openWs, proxy, sleep, tcpServer, tcpUrl, udpPeer, waitUntil,
 } from './helpers.js';
 
 const SPELLINGS = [
@@ -107,16 +107,23 @@ test('listeners: a wildcard rule binds no loopback or unspecified interface unle
   assert.equal((await nextJson(ws)).type, 'listening');
 });
 
-test('report=1: a client gone while its target is being looked up gets nothing dialled', T, async (t) => {
+test('a client gone while its target is being looked up gets nothing dialled, with or without report=1', T, async (t) => {
   const server = await tcpServer(t);
-  let answer = null;
-  const lookup = () => new Promise((resolve) => (answer = () => resolve([{ address: '127.0.0.1', family: 4 }])));
+  const answers = [];
+  const lookup = () => new Promise((resolve) => answers.push(() => resolve([{ address: '127.0.0.1', family: 4 }])));
   const p = await proxy(t, { allow: [`slow.test:${server.port}`], allowLoopback: true, lookup });
-  const ws = await mustOpen(t, `${tcpUrl(p, 'slow.test', server.port)}&report=1`);
-  await waitUntil(() => answer, 'the lookup');
-  ws.terminate();
-  await waitUntil(() => p.stats.active === 0, 'the session to be gone');
-  answer();
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Without report=1 the upgrade waits for the connection: the client leaves mid-handshake.
+  const waiting = new WebSocket(tcpUrl(p, 'slow.test', server.port), ['binary']);
+  waiting.on('error', () => {});
+  await waitUntil(() => answers.length === 1, 'the first lookup');
+  waiting.terminate();
+  await waitUntil(() => p.stats.active === 0, 'the first session to be gone');
+  // With report=1 the WebSocket is open during the lookup: the client closes it.
+  const reported = await mustOpen(t, `${tcpUrl(p, 'slow.test', server.port)}&report=1`);
+  await waitUntil(() => answers.length === 2, 'the second lookup');
+  reported.terminate();
+  await waitUntil(() => p.stats.active === 0, 'the second session to be gone');
+  for (const answer of answers) answer();
+  await sleep(200);
   assert.equal(server.accepts, 0, 'a target was dialled for a client that had gone');
 });

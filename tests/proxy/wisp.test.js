@@ -225,3 +225,28 @@ test('a CLOSE for an unknown stream changes nothing; a CONNECT for an id in use 
   assert.equal(target.accepts, 1, 'the second CONNECT dialled nothing');
   assert.equal(w.ws.readyState, w.ws.OPEN);
 });
+
+test('a client that sends far past its credit to a target that does not read gets its stream closed with 0x41', { timeout: 30_000 }, async (t) => {
+  let targetClosed = false;
+  let held = null;
+  const target = await tcpServer(t, (sock) => {
+    held = sock;
+    sock.on('close', () => (targetClosed = true));
+  }, { pauseOnConnect: true });
+  const p = await proxy(t, { allow: [`127.0.0.1:${target.port}`] });
+  const w = await wispSession(t, p);
+  w.connect(1, '127.0.0.1', target.port);
+  await w.opened(1);
+  // 800 packets of 64 KiB without waiting for a CONTINUE (the credit is 128): what the
+  // kernel's buffers do not take would otherwise wait in the proxy without bound.
+  const payload = Buffer.alloc(64 << 10, 7);
+  for (let i = 0; i < 800 && w.ws.readyState === w.ws.OPEN; i++) {
+    w.data(1, payload);
+    if (w.ws.bufferedAmount > 4 << 20) await sleep(5);
+  }
+  assert.equal(await w.closeOf(1, 15_000), CLOSE.INVALID_INFO);
+  held.resume(); // reading now, the target learns that the proxy dropped it
+  await waitUntil(() => targetClosed && p.stats.active === 0, 'the target to be closed');
+  assert.ok(p.lines.some((l) => /sent past its credit/.test(l)), p.lines.join('\n'));
+  assert.equal(w.ws.readyState, w.ws.OPEN, 'the other streams go on');
+});

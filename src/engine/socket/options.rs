@@ -7,6 +7,7 @@
 //! the timeout on the host's `handle_timeout(now)`, and `Idle` comes after four quiet ticks in a
 //! row, so between 1 and 1.25 timeouts after the last byte either way; once per quiet period.
 
+use super::settings::MAX_SAFE_INTEGER;
 use super::Engine;
 use crate::engine::error::CommandError;
 use crate::engine::io::{Action, Event, Millis, Protocol};
@@ -24,7 +25,7 @@ impl Engine {
     }
 
     /// `setKeepAlive(on, delay_ms)`: TCP keep-alive probes after `delay_ms` of quiet (0: the
-    /// system's delay). Refused unless `delay_ms` is a whole number of ms from 0.
+    /// system's delay). Refused unless `delay_ms` is a whole number of ms from 0 to 2^53 - 1.
     pub fn set_keep_alive(&mut self, on: bool, delay_ms: f64) -> Result<(), CommandError> {
         let result = if let Some(delay) = whole_ms(delay_ms) {
             self.keep_alive = on.then_some(delay);
@@ -32,14 +33,14 @@ impl Engine {
             Ok(())
         } else {
             Err(CommandError::Unsupported(
-                "keep-alive delay must be a whole number of ms from 0 (0: the system's)".into(),
+                "keep-alive delay must be a whole number of ms from 0 to 2^53 - 1 (0: the system's)".into(),
             ))
         };
         self.note(result)
     }
 
     /// `setIdleTimeout(ms, now)`: an `Idle` event after `ms` without a byte either way while
-    /// Connected; 0 turns it off. Refused unless a whole number of ms from 0.
+    /// Connected; 0 turns it off. Refused unless a whole number of ms from 0 to 2^53 - 1.
     pub fn set_idle_timeout(&mut self, ms: f64, now: Millis) -> Result<(), CommandError> {
         let result = if let Some(ms) = whole_ms(ms) {
             self.clock = self.clock.max(now);
@@ -48,7 +49,7 @@ impl Engine {
             Ok(())
         } else {
             Err(CommandError::Unsupported(
-                "idle timeout must be a whole number of ms from 0 (0: off)".into(),
+                "idle timeout must be a whole number of ms from 0 to 2^53 - 1 (0: off)".into(),
             ))
         };
         self.note(result)
@@ -82,10 +83,10 @@ impl Engine {
             self.state,
             State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_)
         ) {
-            return Err(CommandError::Unsupported(format!(
-                "end needs status HostLookUp, Connecting or Connected, the socket is {}",
-                self.state.status().name()
-            )));
+            return Err(CommandError::Unsupported(
+                "end needs status HostLookUp, Connecting or Connected, the socket is ".to_string()
+                    + self.state.status().name(),
+            ));
         }
         self.output_ended = true;
         self.forget_drain(); // later writes are refused: no drain is owed (docs/spec.md)
@@ -166,7 +167,8 @@ impl Engine {
     }
 }
 
-/// A whole number of ms from 0 (the option setters' argument), or None.
+/// A whole number of ms from 0 to Number.MAX_SAFE_INTEGER (the option setters' argument), or
+/// None. (Above it, 1e300 say, the value read back would not be the one set.)
 fn whole_ms(value: f64) -> Option<Millis> {
-    (value.is_finite() && value >= 0.0 && value.fract() == 0.0).then_some(value as Millis)
+    ((0.0..=MAX_SAFE_INTEGER).contains(&value) && value.fract() == 0.0).then_some(value as Millis)
 }

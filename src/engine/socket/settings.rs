@@ -29,8 +29,8 @@ impl Engine {
 
     /// `setHighWaterMark(bytes)`: a positive integer.
     pub fn set_high_water_mark(&mut self, bytes: f64) -> Result<(), CommandError> {
-        let result =
-            positive_integer(bytes, "high-water mark").map(|v| self.send_high_water = v as usize);
+        let result = positive_integer(bytes, "high-water mark")
+            .map(|v| self.send_high_water = saturating(v));
         self.note(result)
     }
 
@@ -38,7 +38,7 @@ impl Engine {
     /// is buffered resumes a paused receive.
     pub fn set_receive_high_water_mark(&mut self, bytes: f64) -> Result<(), CommandError> {
         let result = positive_integer(bytes, "receive high-water mark")
-            .map(|v| self.recv_high_water = v as usize);
+            .map(|v| self.recv_high_water = saturating(v));
         if result.is_ok() {
             self.maybe_resume_reading();
         }
@@ -59,9 +59,18 @@ impl Engine {
 }
 
 /// A positive integer that JS numbers hold exactly (up to `Number.MAX_SAFE_INTEGER`).
+/// A byte count as usize: on wasm32 a mark of 4 GiB or more means "no mark" rather than what
+/// `as` would leave of it (2^32 + 1 would become 1).
+fn saturating(bytes: u64) -> usize {
+    usize::try_from(bytes).unwrap_or(usize::MAX)
+}
+
+/// The largest integer a JS number holds exactly (Number.MAX_SAFE_INTEGER): the bound of every
+/// count and duration a script sets.
+pub(super) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
 fn positive_integer(value: f64, what: &'static str) -> Result<u64, CommandError> {
-    if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0
-    {
+    if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= MAX_SAFE_INTEGER {
         Ok(value as u64)
     } else {
         Err(CommandError::NotPositive(what))

@@ -10,6 +10,7 @@ use crate::engine::error::CommandError;
 use crate::engine::io::{Action, Event, Protocol};
 use crate::engine::send::Ready;
 use crate::engine::state::State;
+use crate::engine::text::quoted;
 
 impl Engine {
     /// `write(data)`: the number of bytes queued (all of `data`, or 0 when the status takes no
@@ -66,7 +67,7 @@ impl Engine {
                 self.queued(len)
             }
             Err(e) => {
-                self.last_error = e.to_string();
+                self.last_error = e.message();
                 0
             }
         }
@@ -81,17 +82,19 @@ impl Engine {
             return Err(CommandError::Destroyed);
         }
         if !matches!(self.state, State::Bound { .. }) {
-            return Err(CommandError::Unsupported(format!(
-                "writeTo needs a bound UDP socket (status Bound), the socket is {}",
-                self.state.status().name()
-            )));
+            return Err(CommandError::Unsupported(
+                "writeTo needs a bound UDP socket (status Bound), the socket is ".to_string()
+                    + self.state.status().name(),
+            ));
         }
         let port = parse_port(port, 1)?;
         let text = host.unwrap_or_default();
         let ip = parse_ip(text).ok_or_else(|| {
-            CommandError::Unsupported(format!(
-                "writeTo: {text:?} is not an IP literal (a bound socket sends to addresses, not names)"
-            ))
+            CommandError::Unsupported(
+                "writeTo: ".to_string()
+                    + &quoted(text)
+                    + " is not an IP literal (a bound socket sends to addresses, not names)",
+            )
         })?;
         Ok(SocketAddr::new(ip, port))
     }
@@ -132,7 +135,7 @@ impl Engine {
     /// `Ok(Some(addr))` for a bound UDP socket's last sender, `Err(why)` when it takes none.
     fn write_target(&self) -> Result<Option<SocketAddr>, String> {
         if self.destroyed {
-            return Err(CommandError::Destroyed.to_string());
+            return Err(CommandError::Destroyed.message());
         }
         match &self.state {
             State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_)
@@ -144,10 +147,10 @@ impl Engine {
             State::Bound { .. } => self.last_sender.map(Some).ok_or_else(|| {
                 "write on a bound UDP socket answers the sender of the last datagram read, and none was read yet".to_string()
             }),
-            other => Err(format!(
-                "write needs status Connecting or Connected, the socket is {}",
-                other.status().name()
-            )),
+            other => Err(
+                "write needs status Connecting or Connected, the socket is ".to_string()
+                    + other.status().name(),
+            ),
         }
     }
 

@@ -14,6 +14,7 @@ use wasm_bindgen::prelude::*;
 
 use super::js::{call, get, number, set, set_timeout};
 use super::tunnel::finish;
+use crate::engine::text::quoted;
 use crate::wisp::StreamType;
 use session::{pump, schedule, session, Session};
 pub use url::{is_wisp_url, wisp_refusal};
@@ -37,11 +38,18 @@ impl WispHost {
 #[wasm_bindgen]
 impl WispHost {
     /// `openWebSocket(url, protocol)` returns a WebSocket (or an object with its members:
-    /// `binaryType`, `send`, `close`, `onopen`, `onmessage`, `onclose`).
+    /// `binaryType`, `send`, `close`, `onopen`, `onmessage`, `onclose`; binary messages as
+    /// ArrayBuffers or Uint8Arrays); `sendData(ws, stream, payload)` sends the DATA packet of
+    /// `payload` on `stream`; `whenRoom(ws, callback)` calls back once DATA in flight has left
+    /// (js/node/wisp-data.js).
     #[wasm_bindgen(constructor)]
-    pub fn new(open_web_socket: Function) -> WispHost {
+    pub fn new(open_web_socket: Function, send_data: Function, when_room: Function) -> WispHost {
         WispHost {
-            factory: Factory::Function(open_web_socket),
+            factory: Factory::Function {
+                open: open_web_socket,
+                send_data,
+                when_room,
+            },
         }
     }
 
@@ -90,9 +98,9 @@ impl WispHost {
             // resolves names would ask to resolve.
             "listen" => fail_later(action, link, "listenFailed"),
             "resolve" => fail_later(action, link, "connectFailed"),
-            other => Err(JsValue::from_str(&format!(
-                "kvsocket: unknown engine action {other:?}"
-            ))),
+            other => Err(JsValue::from_str(
+                &("kvsocket: unknown engine action ".to_string() + &quoted(other)),
+            )),
         }
     }
 }

@@ -13,7 +13,8 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use super::super::js::{feed, flag, get, set, set_timeout};
 use super::super::tunnel::finish;
 use super::url::parse;
-use super::websocket::{message_of, Factory, JsBytes};
+use super::websocket::{Factory, JsBytes};
+use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
 use crate::wisp::client::{Client, Config, Event, Transmit};
 use crate::wisp::packet::{bytes_needed, HEADER_LEN};
@@ -22,9 +23,6 @@ use crate::wisp::packet::{bytes_needed, HEADER_LEN};
 /// its socket): with many streams on one WebSocket, each stream's credit alone would let the
 /// browser buffer megabytes per stream.
 const ROOM: usize = 1 << 20;
-
-/// How often to look at the WebSocket's buffer while DATA waits for room.
-const POLL_MS: i32 = 4;
 
 /// One Wisp connection: its WebSocket, its client, and the transports of its streams.
 pub(super) struct Session {
@@ -94,7 +92,7 @@ impl Session {
                 // A URL the WebSocket constructor rejects: every stream fails (a turn later).
                 s.client.borrow_mut().connection_lost(
                     ErrorCode::ProxyNotFound,
-                    &format!("cannot open a WebSocket to the Wisp URL {key}"),
+                    &("cannot open a WebSocket to the Wisp URL ".to_string() + key),
                 );
                 forget(&s);
             }
@@ -142,17 +140,24 @@ pub(super) fn attach(s: &Rc<Session>, ws: &WebSocket) {
 /// One binary message: its header goes to the client, which routes DATA to a stream; the
 /// payload goes from the message to the stream's engine without passing through the client.
 pub(super) fn message(s: &Rc<Session>, data: JsValue) -> Result<(), JsValue> {
-    let Ok(buf) = data.dyn_into::<ArrayBuffer>() else {
-        // Wisp is binary only: a text frame is ignored, as the reference implementations do.
-        return Ok(());
+    // Browsers hand binary messages over as ArrayBuffers, Node's `ws` as Buffers (Uint8Arrays).
+    // Wisp is binary only: a text frame is ignored, as the reference implementations do.
+    let bytes = match data.dyn_into::<ArrayBuffer>() {
+        Ok(buf) => Uint8Array::new(&buf),
+        Err(data) => match data.dyn_into::<Uint8Array>() {
+            Ok(bytes) => bytes,
+            Err(_) => return Ok(()),
+        },
     };
-    let bytes = Uint8Array::new(&buf);
     let len = bytes.length() as usize;
     let first = if len > 0 { bytes.get_index(0) } else { 0 };
     let seen = bytes.subarray(0, bytes_needed(first, len) as u32).to_vec();
     let routed = s.client.borrow_mut().receive(&seen);
-    // What came before (an Opened, say) is told before these bytes.
-    pump(s);
+    // What came before (an Opened, say) is told before these bytes. A DATA packet changes
+    // nothing else: no pump for it.
+    if s.client.borrow().has_output() {
+        pump(s);
+    }
     if let Some(stream) = routed {
         let t = s.streams.borrow().get(&stream).cloned();
         if let Some(t) = t {
@@ -184,12 +189,24 @@ pub(super) fn lost(s: &Rc<Session>, code: u16, reason: &str) {
     let (error, detail) = if s.up.get() {
         (
             ErrorCode::ProxyConnectionClosed,
-            format!("the Wisp server's WebSocket closed ({code} {reason})"),
+            [
+                "the Wisp server's WebSocket closed (",
+                &decimal(code.into()),
+                " ",
+                reason,
+                ")",
+            ]
+            .concat(),
         )
     } else {
         (
             ErrorCode::ProxyConnectionRefused,
-            format!("the Wisp server's WebSocket did not open ({code})"),
+            [
+                "the Wisp server's WebSocket did not open (",
+                &decimal(code.into()),
+                ")",
+            ]
+            .concat(),
         )
     };
     s.up.set(false);
@@ -243,15 +260,19 @@ pub(super) fn pump(s: &Rc<Session>) {
     }
 }
 
-/// Pumps again once the WebSocket's buffer has had time to drain (once, however often asked).
+/// Pumps again once the WebSocket's buffer has room (once, however often asked).
 pub(super) fn poll_room(s: &Rc<Session>) {
     if s.polling.replace(true) {
         return;
     }
-    let s = s.clone();
-    set_timeout(POLL_MS, move || {
+    let Some(ws) = s.ws.borrow().clone() else {
         s.polling.set(false);
-        pump(&s);
+        return;
+    };
+    let again = s.clone();
+    s.factory.when_room(&ws, move || {
+        again.polling.set(false);
+        pump(&again);
     });
 }
 
@@ -270,8 +291,7 @@ pub(super) fn drain(s: &Rc<Session>) {
         }
         if let (Some(ws), true) = (&*s.ws.borrow(), s.up.get()) {
             for p in packets {
-                // A closing WebSocket drops what is sent; its close event fails the streams.
-                let _ = ws.send_with_array_buffer_view(&message_of(p));
+                s.factory.send(ws, p);
             }
         }
         for e in events {

@@ -41,19 +41,19 @@ fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
 /// they go in the v2 handshake's password extension).
 pub(super) fn parse(url: &str) -> Result<(String, Option<(String, String)>), String> {
     let (scheme, rest) = split_scheme(url)
-        .ok_or_else(|| format!("not a Wisp URL (wisp+ws: or wisp+wss:): {url}"))?;
+        .ok_or_else(|| "not a Wisp URL (wisp+ws: or wisp+wss:): ".to_string() + url)?;
     let rest = rest.split('#').next().unwrap_or(rest);
     let after = rest
         .strip_prefix("//")
-        .ok_or_else(|| format!("a Wisp URL needs a host: {scheme}://host:port/path/"))?;
+        .ok_or_else(|| ["a Wisp URL needs a host: ", scheme, "://host:port/path/"].concat())?;
     let end = after.find(['/', '?']).unwrap_or(after.len());
-    let (authority, tail) = after.split_at(end);
+    let (authority, tail) = after.split_at_checked(end).unwrap_or((after, ""));
     let (userinfo, hostport) = match authority.rsplit_once('@') {
         Some((u, h)) => (Some(u), h),
         None => (None, authority),
     };
     if hostport.is_empty() {
-        return Err(format!("a Wisp URL needs a host: {url}"));
+        return Err("a Wisp URL needs a host: ".to_string() + url);
     }
     let (path, query) = match tail.split_once('?') {
         Some((p, q)) => (p, Some(q)),
@@ -61,15 +61,17 @@ pub(super) fn parse(url: &str) -> Result<(String, Option<(String, String)>), Str
     };
     let path = if path.is_empty() { "/" } else { path };
     if !path.ends_with('/') {
-        return Err(format!(
-            "a Wisp URL's path must end with '/' (the protocol's rule; servers take other paths \
-             for one-target wsproxy): {url}"
-        ));
+        return Err(
+            "a Wisp URL's path must end with '/' (the protocol's rule; servers take \
+             other paths for one-target wsproxy): "
+                .to_string()
+                + url,
+        );
     }
     let decode = |s: &str| -> Result<String, String> {
         decode_uri_component(s)
             .map(String::from)
-            .map_err(|_| format!("bad %-escape in the Wisp URL's credentials: {url}"))
+            .map_err(|_| "bad %-escape in the Wisp URL's credentials: ".to_string() + url)
     };
     let credentials = match userinfo {
         Some(u) => {
@@ -78,6 +80,9 @@ pub(super) fn parse(url: &str) -> Result<(String, Option<(String, String)>), Str
         }
         None => None,
     };
-    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
-    Ok((format!("{scheme}://{hostport}{path}{query}"), credentials))
+    let query = query.map_or(String::new(), |q| "?".to_string() + q);
+    Ok((
+        [scheme, "://", hostport, path, &query].concat(),
+        credentials,
+    ))
 }

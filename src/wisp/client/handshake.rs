@@ -2,6 +2,7 @@
 //! taken as a v1 server's; credentials for a server that asks.
 
 use super::{Client, Event, Phase, ServerInfo};
+use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
 use crate::wisp::packet::{ext, Extension, Packet};
 use crate::wisp::reason::close;
@@ -17,9 +18,14 @@ impl<P: Payload> Client<P> {
             return;
         };
         if major < 2 {
-            return self.protocol_error(format!(
-                "the Wisp server sent INFO for version {major}, which has no INFO"
-            ));
+            return self.protocol_error(
+                [
+                    "the Wisp server sent INFO for version ",
+                    &decimal(major.into()),
+                    ", which has no INFO",
+                ]
+                .concat(),
+            );
         }
         let find = |id: u8| extensions.iter().find(|e| e.id == id);
         self.server.udp = find(ext::UDP).is_some();

@@ -100,14 +100,18 @@ export function make(Socket, proxy, { total, chunkSize, pings }) {
       let n = 0;
       let t = 0;
       let ms = 0;
+      let got = 0;
       ws.onopen = () => { t = performance.now(); ws.send(ping); };
-      ws.onmessage = () => {
+      // The answer is read (e.data), as kvsocket's side reads it with readBytes().
+      ws.onmessage = (e) => {
+        got += e.data.byteLength;
         if (++n < pings) return ws.send(ping);
         ms = performance.now() - t;
         ws.close(1000);
       };
       ws.onerror = () => reject(new Error('raw echo: WebSocket error'));
-      ws.onclose = () => (n === pings ? resolve(ms) : reject(new Error(`raw echo: ${n} of ${pings} answers`)));
+      ws.onclose = () => (n === pings && got === 4 * pings ? resolve(ms)
+        : reject(new Error(`raw echo: ${n} of ${pings} answers, ${got} bytes`)));
     });
   }
 

@@ -13,11 +13,18 @@
 
 import { Duplex } from 'node:stream';
 import { CONNECTING, SocketError, Watcher, isLive, settled } from '../watch.js';
+import { describe } from '../bytes.js';
+
+// The Socket class installDuplex was given: toDuplex takes its instances only.
+let SocketClass = null;
 
 /** A stream.Duplex over `socket` (TCP). Destroying the Duplex destroys the socket; ending its
  * writable side ends the socket's output (see `final` below). `options` go to the Duplex
  * (readableHighWaterMark, writableHighWaterMark, ...). */
 export function toDuplex(socket, options = {}) {
+  if (!(SocketClass && socket instanceof SocketClass)) {
+    throw new TypeError(`toDuplex: expected a Socket, got ${describe(socket)}`);
+  }
   let wanted = false; // the Duplex asked for data and has not been given any since
   let drained = null; // the write callback waiting for a drain
 
@@ -104,6 +111,7 @@ export function toDuplex(socket, options = {}) {
 
 /** Adds `socket.toDuplex(options)` to the Node entry's Socket class. */
 export function installDuplex(Socket) {
+  SocketClass = Socket;
   Object.defineProperty(Socket.prototype, 'toDuplex', {
     value: function toDuplexMethod(options) { return toDuplex(this, options); },
     writable: true,

@@ -293,7 +293,9 @@ impl Engine {
 
     #[wasm_bindgen(js_name = setProtocol)]
     pub fn set_protocol(&mut self, name: JsValue) -> bool {
-        let name = name.as_string().unwrap_or_default();
+        // Not a string: refused like any unknown name, and lastError() says which (as for
+        // connect's host), rather than showing it as "".
+        let name = name.as_string().unwrap_or_else(|| "(not a string)".into());
         self.core.set_protocol(&name).is_ok()
     }
 

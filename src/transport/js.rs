@@ -47,6 +47,69 @@ extern "C" {
     ) -> Result<(), JsValue>;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A transport (a plain object kept on the link): the fields the host reads and writes for
+    /// every message, as plain property accesses (no name to pass, no Reflect call). Read as
+    /// options: a field not set yet is undefined (and wasm-bindgen's debug glue checks types).
+    pub type Transport;
+    #[wasm_bindgen(method, getter = unsent)]
+    fn unsent_field(this: &Transport) -> Option<f64>;
+    #[wasm_bindgen(method, setter = unsent)]
+    pub fn set_unsent(this: &Transport, bytes: f64);
+    #[wasm_bindgen(method, getter = up)]
+    fn up_field(this: &Transport) -> Option<bool>;
+    #[wasm_bindgen(method, getter = finished)]
+    fn finished_field(this: &Transport) -> Option<bool>;
+    #[wasm_bindgen(method, getter = closing)]
+    fn closing_field(this: &Transport) -> Option<bool>;
+    #[wasm_bindgen(method, getter = ended)]
+    fn ended_field(this: &Transport) -> Option<bool>;
+    #[wasm_bindgen(method, getter = endExchange)]
+    fn end_exchange_field(this: &Transport) -> Option<bool>;
+    #[wasm_bindgen(method, getter = polling)]
+    fn polling_field(this: &Transport) -> Option<bool>;
+    #[wasm_bindgen(method, setter = polling)]
+    pub fn set_polling(this: &Transport, on: bool);
+    #[wasm_bindgen(method, getter = udp)]
+    fn udp_field(this: &Transport) -> Option<bool>;
+    #[wasm_bindgen(method, getter)]
+    pub fn ws(this: &Transport) -> JsValue;
+}
+
+impl Transport {
+    /// Bytes handed to the WebSocket and not yet reported `sent`.
+    pub fn unsent(&self) -> f64 {
+        self.unsent_field().unwrap_or(0.0)
+    }
+    pub fn up(&self) -> bool {
+        self.up_field() == Some(true)
+    }
+    pub fn finished(&self) -> bool {
+        self.finished_field() == Some(true)
+    }
+    pub fn closing(&self) -> bool {
+        self.closing_field() == Some(true)
+    }
+    pub fn ended(&self) -> bool {
+        self.ended_field() == Some(true)
+    }
+    pub fn end_exchange(&self) -> bool {
+        self.end_exchange_field() == Some(true)
+    }
+    pub fn polling(&self) -> bool {
+        self.polling_field() == Some(true)
+    }
+    pub fn udp(&self) -> bool {
+        self.udp_field() == Some(true)
+    }
+}
+
+/// `t` as a [`Transport`].
+pub fn tr(t: &JsValue) -> &Transport {
+    t.unchecked_ref()
+}
+
 /// Names kept as JS strings. The host uses a few dozen, all from its own code; past this many
 /// (which would be a bug) a name is made afresh each time rather than kept.
 const MAX_NAMES: usize = 128;
@@ -123,5 +186,11 @@ pub fn feed(t: &JsValue, method: &str, args: &[JsValue]) -> Result<(), JsValue> 
 
 /// Runs `f` once after `ms` milliseconds.
 pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
+    set_timeout_boxed(ms, Box::new(f));
+}
+
+/// One `Closure::once_into_js` for every caller: its JS-callable wrapper is generic, and
+/// compiled once per closure type it was a copy per call site (~5 KB of the module in all).
+fn set_timeout_boxed(ms: i32, f: Box<dyn FnOnce()>) {
     set_timeout_js(&Closure::once_into_js(f), ms);
 }

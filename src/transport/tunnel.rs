@@ -7,7 +7,7 @@ use js_sys::{Array, ArrayBuffer, Object, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
-use super::js::{call, feed, flag, get, number, set, set_timeout};
+use super::js::{call, feed, flag, get, number, set, set_timeout, tr};
 use super::url::{is_kvsocket_proxy, proxy_url, with_param};
 
 /// How often to look at `bufferedAmount` while bytes are still queued in the WebSocket.
@@ -173,7 +173,7 @@ fn attach(t: &JsValue, ws: &WebSocket) {
             // Before open (or before the proxy reported the connect), the close event that
             // follows says it all; after that the connection broke (no close frame), which the
             // browser tells with no detail.
-            if !flag(&t, "up") || dialling(&t) {
+            if !tr(&t).up() || dialling(&t) {
                 return Ok(());
             }
             finish(&t);
@@ -220,7 +220,7 @@ fn control(t: &JsValue, text: &str) -> Result<(), JsValue> {
                 .map_or(get(t, "remotePort"), Into::into);
             feed(t, "connected", &["0.0.0.0".into(), 0.into(), ip, port])
         }
-        Some("end") if flag(t, "endExchange") && !flag(t, "peerEnded") && !dialling(t) => {
+        Some("end") if tr(t).end_exchange() && !flag(t, "peerEnded") && !dialling(t) => {
             set(t, "peerEnded", true);
             // Connected: the engine ends too (a `shutdown`, which sends our end). Closing: it
             // goes on waiting for our end's answer.
@@ -231,7 +231,7 @@ fn control(t: &JsValue, text: &str) -> Result<(), JsValue> {
 }
 
 fn closed(t: &JsValue, code: u16, reason: &str) -> Result<(), JsValue> {
-    if flag(t, "ended") && code == 1000 {
+    if tr(t).ended() && code == 1000 {
         // The answer to our end: every byte reached the target (which ended too). What was held
         // back is reported now, which ends a Closing engine cleanly.
         release_sent(t)?;
@@ -249,7 +249,7 @@ fn closed(t: &JsValue, code: u16, reason: &str) -> Result<(), JsValue> {
         };
         return feed(t, "connectFailed", &[reason.into()]);
     }
-    if !flag(t, "up") {
+    if !tr(t).up() {
         // Closed before open: the proxy refused the session (or the claim: the incoming
         // connection is already up, so that fails it), could not reach it, or is not there.
         let input = if flag(t, "claimed") {
@@ -289,7 +289,7 @@ pub fn is_code(reason: &str) -> bool {
 
 pub fn ws_of(t: &JsValue) -> Option<WebSocket> {
     // Only websocket() sets it, to a WebSocket: no instanceof check needed.
-    let ws = get(t, "ws");
+    let ws = tr(t).ws();
     (!ws.is_undefined()).then(|| ws.unchecked_into())
 }
 
@@ -348,17 +348,17 @@ fn put_bytes(t: &JsValue, bytes: &Uint8Array) -> Result<(), JsValue> {
         return Ok(());
     };
     ws.send_with_array_buffer_view(bytes)?;
-    set(t, "unsent", number(t, "unsent") + f64::from(bytes.length()));
+    tr(t).set_unsent(tr(t).unsent() + f64::from(bytes.length()));
     Ok(())
 }
 
 /// The WebSocket to send `frame` on now; `None` when the transport is finished, or when it is
 /// not open yet (then the frame waits in `t.queue` for opened()).
 fn open_ws(t: &JsValue, frame: &JsValue) -> Result<Option<WebSocket>, JsValue> {
-    let Some(ws) = ws_of(t).filter(|_| !flag(t, "finished")) else {
+    let Some(ws) = ws_of(t).filter(|_| !tr(t).finished()) else {
         return Ok(None);
     };
-    if flag(t, "up") {
+    if tr(t).up() {
         return Ok(Some(ws));
     }
     let queue: Array = get(t, "queue").dyn_into().unwrap_or_else(|_| {
@@ -385,7 +385,7 @@ pub fn shutdown(t: &JsValue) -> Result<(), JsValue> {
 /// it (websockify) a WebSocket cannot end one way only: nothing is sent, and the output ends
 /// with the connection (docs/promises-and-streams.md).
 pub fn end_output(t: &JsValue) -> Result<(), JsValue> {
-    if !flag(t, "endExchange") || flag(t, "ended") || !flag(t, "up") {
+    if !tr(t).end_exchange() || tr(t).ended() || !tr(t).up() {
         return Ok(());
     }
     report_sent(t)?;
@@ -410,14 +410,14 @@ pub fn abort(t: &JsValue) {
 fn after_progress(t: &JsValue) -> Result<(), JsValue> {
     // Before open nothing has left, and a close now would abort the opening: opened() calls
     // this again.
-    if !flag(t, "up") {
+    if !tr(t).up() {
         return Ok(());
     }
     report_sent(t)?;
-    if flag(t, "finished") || flag(t, "ended") {
+    if tr(t).finished() || tr(t).ended() {
         return Ok(());
     }
-    if flag(t, "closing") && flag(t, "endExchange") {
+    if tr(t).closing() && tr(t).end_exchange() {
         // Every byte is in the WebSocket already (queued ones went out in opened()); the end
         // follows them in order. No need to wait for bufferedAmount: nothing more is reported
         // until the proxy's close.
@@ -427,9 +427,9 @@ fn after_progress(t: &JsValue) -> Result<(), JsValue> {
         }
         return Ok(());
     }
-    if number(t, "unsent") > 0.0 {
+    if tr(t).unsent() > 0.0 {
         poll_later(t);
-    } else if flag(t, "closing") {
+    } else if tr(t).closing() {
         if let Some(ws) = ws_of(t) {
             ws.close_with_code(1000)?;
         }
@@ -439,19 +439,19 @@ fn after_progress(t: &JsValue) -> Result<(), JsValue> {
 
 pub fn report_sent(t: &JsValue) -> Result<(), JsValue> {
     // Nothing unsent (the common case of a received message): nothing to look at.
-    let unsent = number(t, "unsent");
+    let unsent = tr(t).unsent();
     if unsent <= 0.0 {
         return Ok(());
     }
     // With the end exchange, what is still unsent at a shutdown waits for the proxy's answer.
-    if flag(t, "closing") && flag(t, "endExchange") {
+    if tr(t).closing() && tr(t).end_exchange() {
         return Ok(());
     }
     let Some(ws) = ws_of(t) else { return Ok(()) };
     let left = f64::from(ws.buffered_amount()).min(unsent);
     if left < unsent {
         // Updated before feeding: the engine may send more from inside the feed.
-        set(t, "unsent", left);
+        tr(t).set_unsent(left);
         feed(t, "sent", &[(unsent - left).into()])?;
     }
     Ok(())
@@ -459,8 +459,8 @@ pub fn report_sent(t: &JsValue) -> Result<(), JsValue> {
 
 /// Reports every byte still unsent as `sent`: the proxy said they reached the target.
 fn release_sent(t: &JsValue) -> Result<(), JsValue> {
-    let unsent = number(t, "unsent");
-    set(t, "unsent", 0);
+    let unsent = tr(t).unsent();
+    tr(t).set_unsent(0.0);
     if unsent > 0.0 {
         feed(t, "sent", &[unsent.into()])?;
     }
@@ -468,13 +468,13 @@ fn release_sent(t: &JsValue) -> Result<(), JsValue> {
 }
 
 fn poll_later(t: &JsValue) {
-    if flag(t, "polling") {
+    if tr(t).polling() {
         return;
     }
-    set(t, "polling", true);
+    tr(t).set_polling(true);
     let t = t.clone();
     set_timeout(POLL_MS, move || {
-        set(&t, "polling", false);
+        tr(&t).set_polling(false);
         if let Err(err) = after_progress(&t) {
             wasm_bindgen::throw_val(err);
         }

@@ -11,6 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { startProxy } from '../../js/proxy/server.js';
 import { launchChromium, servePackage } from './harness.js';
+import { freePort } from '../ports.js';
 
 const listenLocal = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 
@@ -110,9 +111,7 @@ async function startPeers() {
   servers.push(page);
   ports.page = page.address().port;
   // closed: nothing listens there.
-  const tmp = net.createServer();
-  ports.closed = await listenLocal(tmp);
-  await new Promise((resolve) => tmp.close(resolve));
+  ports.closed = await freePort();
   // UDP: an echo peer, and a recorder that can also send.
   const udpEcho = dgram.createSocket('udp4');
   udpEcho.on('message', (m, from) => udpEcho.send(m, from.port, from.address));

@@ -7,6 +7,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 
 import { BIG, patternByte } from './check.js';
+import { freePort } from '../ports.js';
 
 export { BIG, patternByte }; // the big server's size and pattern are the scenarios' (check.js)
 
@@ -53,9 +54,7 @@ export async function startPeers() {
   const udpEcho = dgram.createSocket('udp4');
   udpEcho.on('message', (msg, from) => udpEcho.send(msg, from.port, from.address));
   await new Promise((resolve) => udpEcho.bind(0, '127.0.0.1', resolve));
-  const closedServer = net.createServer();
-  const closed = await listen(closedServer);
-  await new Promise((resolve) => closedServer.close(resolve));
+  const closed = await freePort();
   const ports = {
     echo: await listen(echo),
     big: await listen(big),

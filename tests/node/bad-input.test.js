@@ -71,6 +71,10 @@ test('setProtocol: any case of tcp/udp, false for other names or when not Unconn
     assert.notEqual(sock.lastError(), '');
     assert.equal(sock.protocol(), 'tcp');
   }
+  // A name that is not a string is said so, not shown as '' (as connect's host is).
+  assert.match(sock.lastError(), /not a string/);
+  assert.equal(sock.setProtocol(''), false);
+  assert.match(sock.lastError(), /unknown protocol ""/);
   assert.equal(sock.setProtocol('UDP'), true);
   assert.equal(sock.protocol(), 'udp');
   assert.equal(sock.setProtocol('Tcp'), true);

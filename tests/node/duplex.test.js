@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Writable, Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Socket, toDuplex } from 'kvsocket';
+import { freePort } from '../ports.js';
 
 const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 const sha = (buf) => createHash('sha256').update(buf).digest('hex');
@@ -195,9 +196,7 @@ test('write side: write() returns false past the high-water mark and the callbac
 });
 
 test('a failed connection destroys the Duplex with a SocketError; destroying the Duplex destroys the socket', { timeout: 10000 }, async () => {
-  const probe = net.createServer();
-  const closed = await listen(probe);
-  await new Promise((r) => probe.close(r));
+  const closed = await freePort();
   const sock = new Socket();
   sock.connect('127.0.0.1', closed);
   const duplex = sock.toDuplex();
@@ -213,4 +212,10 @@ test('a failed connection destroys the Duplex with a SocketError; destroying the
   assert.equal(other.status(), 0);
   assert.equal(other.write('x'), 0, 'the socket is destroyed');
   server.close();
+});
+
+test('toDuplex() of something that is not a Socket throws TypeError saying so', () => {
+  for (const bad of [5, null, undefined, {}, new EventTarget()]) {
+    assert.throws(() => toDuplex(bad), (e) => e instanceof TypeError && /toDuplex: expected a Socket/.test(e.message), String(bad));
+  }
 });

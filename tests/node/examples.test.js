@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { T, cleanup, withTimeout } from './helpers.js';
+import { T, cleanup, freePort, withTimeout } from './helpers.js';
 import { WebServer, PAGE } from '../../examples/webserver.js';
 import { HeadRequest } from '../../examples/head.js';
 
@@ -87,10 +87,7 @@ test('the HEAD request against the webserver (the demo pairing)', T, async (t) =
 });
 
 test('the HEAD request rejects when the connection is refused', T, async (t) => {
-  const server = http.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
+  const port = await freePort();
   const req = cleanup(t)(new HeadRequest('127.0.0.1', port, { log: quiet }));
   await assert.rejects(withTimeout(req.response, 5000, 'the failure'), /ConnectionRefused/);
 });
@@ -112,11 +109,7 @@ test('demo.js runs the two examples against each other and exits 0', T, async ()
 });
 
 test('webserver.js and head.js run as scripts and exit by themselves', T, async () => {
-  // a free port for the pair
-  const probe = http.createServer();
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
+  const port = await freePort(); // for the pair
 
   const serving = run('webserver.js', [String(port), '1']);
   let head;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { server as wispServer } from '@mercuryworkshop/wisp-js/server';
+import { freePort } from '../ports.js';
 
 /** The venv scripts/setup.sh installs wisp-python into. */
 export const WISP_VENV = process.env.KVSOCKET_WISP_VENV ?? path.join(os.homedir(), '.cache/kvsocket/wisp-venv');
@@ -54,9 +55,7 @@ export async function startWispJs({ blockedPorts = [] } = {}) {
 /** wisp-python (v1) as a child process on a free port; `null` when its venv is missing. */
 export async function startWispPython() {
   if (!wispPythonAvailable()) return null;
-  const probe = net.createServer();
-  const port = await listening(probe);
-  await new Promise((resolve) => probe.close(resolve));
+  const port = await freePort();
   const child = spawn(path.join(WISP_VENV, 'bin/python'),
     ['-m', 'wisp.server', '--host', '127.0.0.1', '--port', String(port), '--allow-loopback', '--log-level', 'error', '--threads', '1'],
     // Its own process group: the server runs its loop in a worker process, which a signal to
@@ -109,4 +108,4 @@ export async function udpEchoServer() {
 }
 
 /** A loopback port where nothing listens. */
-export { freePort as closedPort } from '../ports.js';
+export { freePort as closedPort };

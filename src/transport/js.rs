@@ -186,5 +186,11 @@ pub fn feed(t: &JsValue, method: &str, args: &[JsValue]) -> Result<(), JsValue> 
 
 /// Runs `f` once after `ms` milliseconds.
 pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
+    set_timeout_boxed(ms, Box::new(f));
+}
+
+/// One `Closure::once_into_js` for every caller: its JS-callable wrapper is generic, and
+/// compiled once per closure type it was a copy per call site (~5 KB of the module in all).
+fn set_timeout_boxed(ms: i32, f: Box<dyn FnOnce()>) {
     set_timeout_js(&Closure::once_into_js(f), ms);
 }

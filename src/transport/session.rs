@@ -20,13 +20,17 @@ pub enum Message {
     Data(Uint8Array),
 }
 
+/// What a mode does with a message for transport `t`. A plain function (everything it needs is
+/// on `t`), so that `open` and its closures are compiled once for every mode, not once each.
+pub type OnMessage = fn(&JsValue, Message) -> Result<(), JsValue>;
+
 /// Opens the session's WebSocket for transport `t`. `attempt` is the input for a failure
 /// before ready (`listenFailed` or `connectFailed`); `on_message` is the mode's.
 pub fn open(
     t: &JsValue,
     url: Option<String>,
     attempt: &str,
-    on_message: impl FnMut(&JsValue, Message) -> Result<(), JsValue> + 'static,
+    on_message: OnMessage,
 ) -> Result<(), JsValue> {
     set(t, "attempt", attempt);
     let Some(ws) = url.and_then(|url| websocket(t, &url)) else {
@@ -41,11 +45,10 @@ pub fn open(
     };
     let on_frame = {
         let t = t.clone();
-        let mut on_message = on_message;
         Closure::<dyn FnMut(MessageEvent) -> Result<(), JsValue>>::new(move |e: MessageEvent| {
             let data = e.data();
             if let Some(text) = data.as_string() {
-                return control(&t, &text, &mut on_message);
+                return control(&t, &text, on_message);
             }
             if let Ok(buf) = data.dyn_into::<ArrayBuffer>() {
                 on_message(&t, Message::Data(Uint8Array::new(&buf)))?;
@@ -72,11 +75,7 @@ pub fn ready(t: &JsValue) {
     set(t, "ready", true);
 }
 
-fn control(
-    t: &JsValue,
-    text: &str,
-    on_message: &mut impl FnMut(&JsValue, Message) -> Result<(), JsValue>,
-) -> Result<(), JsValue> {
+fn control(t: &JsValue, text: &str, on_message: OnMessage) -> Result<(), JsValue> {
     // docs/proxy-protocol.md: a page ignores what it does not understand.
     let Ok(message) = JSON::parse(text) else {
         return Ok(());

@@ -2,6 +2,7 @@
 // "Events" and their orders).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import dns from 'node:dns';
 import {
   Socket, T, cleanup, connectedPair, freePort, hasIPv6, once, record, sleep, stalledPort, tcpServer,
 } from './helpers.js';
@@ -132,6 +133,17 @@ test('connect() again inside connectFailedEvent: the first attempt\'s error and 
 });
 
 test('unknown host name: connectFailed → error(HostNotFound) → stateChanged(Unconnected)', T, async (t) => {
+  // The resolver is ours (no query leaves the machine): it answers as a real one does for a
+  // name that does not exist.
+  const original = dns.lookup;
+  let asked = 0;
+  dns.lookup = (host, options, callback) => {
+    if (host !== 'no-such-host.invalid') return original(host, options, callback);
+    asked++;
+    const err = Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host });
+    process.nextTick(callback, err);
+  };
+  t.after(() => { dns.lookup = original; });
   const sock = cleanup(t)(new Socket());
   const log = record(sock);
   assert.equal(sock.connect('no-such-host.invalid', 80), true);
@@ -142,6 +154,7 @@ test('unknown host name: connectFailed → error(HostNotFound) → stateChanged(
   ]);
   assert.equal(sock.status(), 0);
   assert.notEqual(sock.lastError(), '');
+  assert.equal(asked, 1, 'the name went to our resolver');
 });
 
 test('connectTimeout option: a handshake that never completes fails with SocketTimeout', T, async (t) => {

@@ -5,7 +5,7 @@ use kvsocket::engine::ErrorCode;
 use kvsocket::wisp::client::{Client, Config, Event, Transmit, MAX_DATA};
 use kvsocket::wisp::packet::{bytes_needed, ext, Extension, Header, Packet, PacketError};
 use kvsocket::wisp::reason::close;
-use kvsocket::wisp::{PacketType, StreamType};
+use kvsocket::wisp::{Counted, PacketType, StreamType};
 
 fn transmitted(c: &mut Client) -> Vec<Packet> {
     std::iter::from_fn(|| c.poll_transmit().map(Transmit::into_bytes))
@@ -202,6 +202,48 @@ fn v2_handshake_answers_info_and_waits_for_confirmation() {
         Some(s),
         "the header alone routes"
     );
+    assert_eq!(
+        c.route_data(s),
+        Some(s),
+        "so does the stream id (a JS host reads the header)"
+    );
+    assert_eq!(c.route_data(s + 1), None, "no stream: dropped");
+}
+
+#[test]
+fn counted_payloads_are_cut_into_packets_by_length_only() {
+    // A JS host keeps the bytes and the client counts them (Counted): the same cuts as bytes.
+    let mut c = Client::<Counted>::new(Config::default());
+    c.receive(
+        &Packet::Continue {
+            stream: 0,
+            credit: 2,
+        }
+        .encode(),
+    );
+    let s = c.open(StreamType::Tcp, "h", 1);
+    c.send(s, Counted(2 * MAX_DATA + 10));
+    let lens: Vec<usize> = std::iter::from_fn(|| c.poll_transmit())
+        .filter_map(|t| match t {
+            Transmit::Data { payload, .. } => Some(payload.0),
+            Transmit::Packet(_) => None,
+        })
+        .collect();
+    assert_eq!(lens, [MAX_DATA, MAX_DATA], "two packets: the credit");
+    c.receive(
+        &Packet::Continue {
+            stream: s,
+            credit: 1,
+        }
+        .encode(),
+    );
+    assert!(matches!(
+        c.poll_transmit(),
+        Some(Transmit::Data {
+            payload: Counted(10),
+            ..
+        })
+    ));
 }
 
 #[test]

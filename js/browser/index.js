@@ -7,8 +7,9 @@
 
 import {
   initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, BrowserHost, isKvsocketProxy, isWispUrl, wispRefusal,
-  batchHeader, batchKinds,
+  WispClient, batchHeader, batchKinds,
 } from '../../pkg/kvsocket.js';
+import { createWispHost } from '../wisp/host.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { createDirectSockets } from '../direct/index.js';
@@ -39,9 +40,29 @@ function rejectedScheme(template) {
 
 const browserHost = new BrowserHost();
 
-/** The facade's host: the Rust BrowserHost performs; `refuse` says what a browser cannot do. */
+/** How often a page looks at a Wisp WebSocket's buffer while DATA waits for room: a browser's
+ * WebSocket tells nothing when its buffer drains. */
+const ROOM_POLL_MS = 4;
+
+// Sockets of a Wisp URL share its WebSocket (js/wisp/, docs/wisp.md).
+const wispHost = createWispHost({
+  WispClient,
+  memory,
+  isWispUrl,
+  openWebSocket(url, protocol) {
+    const ws = protocol === undefined ? new WebSocket(url) : new WebSocket(url, protocol);
+    ws.binaryType = 'arraybuffer';
+    return ws;
+  },
+  // A browser's WebSocket copies what send() is given before it returns.
+  send: (ws, packet) => ws.send(packet),
+  whenRoom: (ws, callback) => setTimeout(callback, ROOM_POLL_MS),
+});
+
+/** The facade's host: the Rust BrowserHost performs (js/wisp/ for Wisp sockets); `refuse` says
+ * what a browser cannot do. */
 export const browserHostAdapter = {
-  perform: (action, link) => browserHost.perform(action, link),
+  perform: (action, link) => (wispHost.owns(action, link) ? wispHost.perform(action, link) : browserHost.perform(action, link)),
   refuse(command, options, protocol) {
     const proxy = options.proxy;
     // A template with placeholders is kvsocket-proxy's form (its reverse tunnel and datagram mode

@@ -26,7 +26,7 @@ const host = {
 };
 
 export const Socket = createSocketClass({
-  Engine, hexToBytes, textOfBytes, hexOfBytes, host: withWisp(host), wasm: { memory, batchHeader, batchKinds },
+  Engine, hexToBytes, textOfBytes, hexOfBytes, host: withWisp(host, memory), wasm: { memory, batchHeader, batchKinds },
 });
 installDuplex(Socket);
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);

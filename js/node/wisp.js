@@ -1,16 +1,17 @@
 // Sockets over a Wisp server in Node (`new Socket({ proxy: 'wisp+ws://host:port/path/' })`):
-// the same Rust host as in browsers (src/transport/wisp/) performs their actions, with the
-// `ws` package's WebSocket; every socket with the same URL shares one WebSocket.
+// the same host as in browsers (js/wisp/) performs their actions, with the `ws` package's
+// WebSocket; every socket with the same URL shares one WebSocket.
 
 import WebSocket from 'ws';
-import { WispHost, isWispUrl, wispRefusal } from '../../pkg/kvsocket.js';
-import { sendData, whenRoom } from './wisp-data.js';
+import { WispClient, isWispUrl, wispRefusal } from '../../pkg/kvsocket.js';
+import { createWispHost } from '../wisp/host.js';
+import { send, whenRoom } from './wisp-send.js';
 
-// No permessage-deflate: Wisp carries what sockets send, often already compressed, and
-// compressing every packet would cost more than it saves.
-// Made at first use: the entry instantiates the wasm module after its imports are evaluated.
-let wispHost;
-function openWebSocket(url, protocol) {
+/** A WebSocket to a Wisp server, as the Wisp host opens it (`ws`'s, Buffers for messages). */
+export function openWebSocket(url, protocol) {
+  // No permessage-deflate: Wisp carries what sockets send, often already compressed, and
+  // compressing every packet would cost more than it saves (and js/wisp/data.js counts on
+  // `ws` framing each packet at once, which it does not while compressing).
   const ws = new WebSocket(url, protocol, { perMessageDeflate: false });
   // Messages as Buffers: an ArrayBuffer would be a copy of every message that shares its
   // memory with others (ws cuts them out of what the socket read).
@@ -26,17 +27,26 @@ function openWebSocket(url, protocol) {
 }
 
 /** Whether a socket's options name a Wisp server. */
-export const usesWisp = (options) => typeof options.proxy === 'string' && isWispUrl(options.proxy);
+export const usesWisp = (options) => {
+  const url = options.proxy;
+  // Most sockets have none: no call into wasm (with a string to copy) for them.
+  return typeof url === 'string' && url !== '' && isWispUrl(url);
+};
 
-/** Wraps the Node host: actions of Wisp sockets go to the Wisp host, the others to `host`. */
-export function withWisp(host) {
+/**
+ * Wraps the Node host: actions of Wisp sockets go to the Wisp host, the others to `host`.
+ * `memory` is the wasm module's (the Wisp client's records are read from it); `open` makes the
+ * WebSockets (the tests watch them through it).
+ */
+export function withWisp(host, memory, open = openWebSocket) {
+  const wisp = createWispHost({ WispClient, memory, openWebSocket: open, send, whenRoom, isWispUrl });
   return {
     perform(action, link) {
-      // A Wisp stream's transport says so (its `wisp` key); only a connect reads the URL.
-      const t = action.type === 'connect' ? undefined : link.get(action.id);
-      if (t ? t.wisp !== undefined : usesWisp(link.options)) (wispHost ??= new WispHost(openWebSocket, sendData, whenRoom)).perform(action, link);
+      if (wisp.owns(action, link)) wisp.perform(action, link);
       else host.perform(action, link);
     },
+    // The Wisp host's sends take bytes only.
+    sendsText: (options) => !usesWisp(options) && host.sendsText?.(options) === true,
     // A Wisp URL is the one proxy option Node takes (the others are `host`'s to judge).
     checkOptions(options) {
       if (!usesWisp(options)) host.checkOptions?.(options);

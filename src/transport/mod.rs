@@ -19,7 +19,7 @@ use crate::engine::text::quoted;
 use js::get;
 use url::is_kvsocket_proxy;
 pub use url::proxy_url;
-pub use wisp::{is_wisp_url, wisp_refusal, WispHost};
+pub use wisp::{is_wisp_url, wisp_refusal, WispClient};
 
 /// What this host cannot do: resolve names itself, or listen / use UDP through a proxy other
 /// than kvsocket-proxy (the JS adapter refuses those before the engine starts them).
@@ -48,18 +48,16 @@ impl BrowserHost {
     pub fn perform(&self, action: &JsValue, link: &JsValue) -> Result<(), JsValue> {
         let kind = get(action, "type").as_string().unwrap_or_default();
         if !matches!(kind.as_str(), "connect" | "listen" | "resolve") {
-            // An action on a connection: its transport says whose it is (a Wisp stream's
-            // carries its server's key), so the proxy URL is not read for every send.
+            // An action on a connection: its transport, so the proxy URL is not read for
+            // every send.
             let link: &js::Link = link.unchecked_ref();
             let t = Some(link.transport(&get(action, "id"))).filter(JsValue::is_object);
-            if t.as_ref().is_some_and(|t| get(t, "wisp").is_string()) {
-                return WispHost::global().perform(action, link);
-            }
             return on_transport(&kind, action, t);
         }
-        // Sockets of a Wisp server share its WebSocket (wisp/).
+        // Wisp URLs are the JS entries' (js/wisp/ performs their sockets' actions before this
+        // host sees them); the Rust async stream (src/stream.rs) takes tunnel URLs only.
         if tunnel::template(link).is_some_and(|t| is_wisp_url(&t)) {
-            return WispHost::global().perform(action, link);
+            return fail_at_once(action, link, "connectFailed");
         }
         let udp = get(action, "protocol").as_string().as_deref() == Some("udp");
         // Listening and UDP need kvsocket-proxy's own modes; the URL is derived from its template.

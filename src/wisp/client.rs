@@ -253,14 +253,24 @@ impl<P: Payload> Client<P> {
             Err(e) => return self.malformed(e),
         };
         if header.kind == PacketType::Data {
-            // Data for a stream we no longer know is in flight past our CLOSE: dropped.
-            let s = self.streams.get(&header.stream)?;
-            return (s.state != StreamState::Waiting).then_some(header.stream);
+            return self.route_data(header.stream);
         }
         match Packet::decode(message) {
             Ok(packet) => self.on_packet(packet),
             Err(e) => self.malformed(e),
         }
+    }
+
+    /// A DATA packet for `stream` arrived (the host read its header): returns the stream when
+    /// its payload goes to the stream's socket, `None` when it is dropped. [`Client::receive`]
+    /// of the packet's first [`HEADER_LEN`](super::packet::HEADER_LEN) bytes decides the same.
+    pub fn route_data(&mut self, stream: u32) -> Option<u32> {
+        if self.is_failed() {
+            return None;
+        }
+        // Data for a stream we no longer know is in flight past our CLOSE: dropped.
+        let s = self.streams.get(&stream)?;
+        (s.state != StreamState::Waiting).then_some(stream)
     }
 
     /// How many DATA bytes the host can take now: its WebSocket's room. DATA that the credit

@@ -11,3 +11,4 @@ pub mod transmit;
 
 pub use client::{Client, Config, Event, Payload, ServerInfo, Transmit, MAX_DATA};
 pub use packet::{Extension, Header, Packet, PacketError, PacketType, StreamType, HEADER_LEN};
+pub use transmit::Counted;

@@ -28,6 +28,22 @@ impl Payload for Vec<u8> {
     }
 }
 
+/// Bytes the host holds, of which the client knows only how many: a JS host keeps each
+/// stream's output in JS memory, in order, and takes the bytes of a DATA packet when it sends it
+/// (js/wisp/), so that no payload passes through wasm memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted(pub usize);
+
+impl Payload for Counted {
+    fn len(&self) -> usize {
+        self.0
+    }
+
+    fn split_at(self, at: usize) -> (Self, Self) {
+        (Counted(at), Counted(self.0 - at))
+    }
+}
+
 /// One WebSocket message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transmit<P> {

@@ -1,0 +1,55 @@
+// Sockets over Wisp, for browsers and Node alike (`proxy: 'wisp+ws://host:port/path/'`): every
+// socket with the same Wisp URL is one stream on one shared WebSocket (session.js). This
+// performs the engine's actions for such sockets; the protocol's rules are the client's
+// (src/wisp/), a socket's are its engine's. `env` is the host's: session.js says what it holds,
+// and `isWispUrl`.
+
+import { Session, sessionOf, finish } from './session.js';
+
+/** Why a Wisp socket cannot do this action (the entries refuse these first: `wispRefusal`). */
+const UNSUPPORTED = 'UnsupportedSocketOperation';
+
+export function createWispHost(env) {
+  function connect(action, link) {
+    const key = link.options.proxy;
+    const t = link.open(action.id, { wisp: key, udp: action.protocol === 'udp', up: false });
+    // The page never learns which address the server used for a name.
+    t.remoteIp = action.ip ?? '0.0.0.0';
+    t.remotePort = action.port;
+    const session = sessionOf(key) ?? new Session(key, env);
+    session.openStream(t, action.ip ?? action.host ?? '', action.port);
+  }
+
+  return {
+    /** Whether the action is a Wisp socket's: a stream's transport says so (its `wisp` key),
+     * and only an action with no transport yet (a connect) reads the URL. */
+    owns(action, link) {
+      const t = action.type === 'connect' ? undefined : link.get(action.id);
+      return t !== undefined ? t.wisp !== undefined : typeof link.options.proxy === 'string' && env.isWispUrl(link.options.proxy);
+    },
+
+    /** Performs one engine action (`{type, id, …}`) for the socket behind `link`. */
+    perform(action, link) {
+      if (action.type === 'connect') return connect(action, link);
+      if (action.type === 'listen' || action.type === 'resolve') {
+        // An engine not told that the server resolves names would ask to resolve; Wisp has no
+        // listening streams. Answered a turn later.
+        const input = action.type === 'listen' ? 'listenFailed' : 'connectFailed';
+        setTimeout(() => link.feed(input, action.id, UNSUPPORTED), 0);
+        return;
+      }
+      const t = link.get(action.id);
+      if (t === undefined || t.finished) return;
+      switch (action.type) {
+        case 'send': return t.session.send(t, action.data);
+        case 'shutdown': return t.session.close(t);
+        case 'abort': return t.session.abort(t);
+        // A WebSocket cannot be paused, and Wisp has no receive window (docs/wisp.md). Wisp has
+        // no half-close (its CLOSE ends both ways) and no TCP options: the output stays open
+        // after end() until close() (docs/promises-and-streams.md).
+        case 'pause': case 'resume': case 'endOutput': case 'configure': return;
+        default: throw new Error(`kvsocket: unknown engine action "${action.type}"`);
+      }
+    },
+  };
+}

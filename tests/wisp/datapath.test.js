@@ -1,0 +1,179 @@
+// The Wisp data path on the JS side (js/wisp/): payloads handed to the socket as views of the
+// WebSocket's message, DATA headers read and written in JS, a packet that arrives in several
+// WebSocket frames, writes cut into 64 KiB packets within the credit, and DATA held back while
+// the shared WebSocket's buffer is full (Node's `ws` callback tells when it drains).
+//
+// Real WebSockets on loopback throughout. Where a case needs packets that the servers we did not
+// write will not send on demand (a DATA packet split over frames, a text frame, a packet for an
+// unknown stream, a small credit), a scripted Wisp v1 server on the `ws` package sends them.
+// The sockets come from a Socket class built like the Node entry's, whose WebSockets the test
+// can watch (withWisp's `open`): the messages `ws` hands over are what the payloads must be
+// views of.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { WebSocketServer } from 'ws';
+import 'kvsocket'; // instantiates the module
+import {
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds,
+} from '../../pkg/kvsocket.js';
+import { createSocketClass } from '../../js/socket.js';
+import { nodeHost } from '../../js/node/host.js';
+import { withWisp, openWebSocket } from '../../js/node/wisp.js';
+import { T, cleanup, record, sha256, pseudoRandomBytes, waitUntil } from '../node/helpers.js';
+import { startWispJs } from './servers.js';
+
+const { memory } = initSync(); // the module the entry instantiated: its memory
+const MAX_DATA = 64 * 1024;
+
+/** A Socket class whose Wisp WebSockets are handed to `watch` as they are opened. */
+function watchedSockets(watch) {
+  const open = (url, protocol) => {
+    const ws = openWebSocket(url, protocol);
+    watch(ws);
+    return ws;
+  };
+  return createSocketClass({
+    Engine, hexToBytes, textOfBytes, hexOfBytes,
+    host: withWisp(nodeHost, memory, open),
+    wasm: { memory, batchHeader, batchKinds },
+  });
+}
+
+const packet = (type, stream, payload = new Uint8Array(0)) => {
+  const out = Buffer.alloc(5 + payload.length);
+  out[0] = type;
+  out.writeUInt32LE(stream, 1);
+  out.set(payload, 5);
+  return out;
+};
+const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
+
+/**
+ * A scripted Wisp v1 server: the initial CONTINUE gives `credit`; every packet received is kept
+ * (`packets`, copies); `onConnect(ws, stream)` runs for each CONNECT.
+ */
+async function scriptedServer(track, { credit = 128, onConnect = () => {} } = {}) {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const server = { packets: [], url: `wisp+ws://127.0.0.1:${wss.address().port}/` };
+  wss.on('connection', (ws) => {
+    ws.on('error', () => {});
+    ws.send(packet(3, 0, u32(credit)));
+    ws.on('message', (m) => {
+      server.packets.push(Buffer.from(m));
+      if (m[0] === 1) onConnect(ws, m.readUInt32LE(1));
+    });
+  });
+  track(() => new Promise((resolve) => {
+    for (const c of wss.clients) c.terminate();
+    wss.close(resolve);
+  }));
+  return server;
+}
+
+test('a DATA payload reaches readBytes() as a view of the WebSocket message, not a copy', T, async (t) => {
+  const track = cleanup(t);
+  const payload = pseudoRandomBytes(3000, 11);
+  const server = await scriptedServer(track, { onConnect: (ws, stream) => ws.send(packet(2, stream, payload)) });
+  const messages = [];
+  const Socket = watchedSockets((ws) => ws.on('message', (m, binary) => { if (binary) messages.push(m); }));
+  const sock = new Socket({ proxy: server.url });
+  track(() => sock.destroy());
+  const got = new Promise((resolve) => { sock.dataAvailableEvent = () => resolve(sock.readBytes()); });
+  assert.equal(sock.connect('127.0.0.1', 9), true, sock.lastError());
+  const bytes = await got;
+  assert.deepEqual(bytes, payload);
+  const message = messages.find((m) => m[0] === 2);
+  assert.equal(bytes.buffer, message.buffer, 'the same memory as the message ws handed over');
+  assert.equal(bytes.byteOffset, message.byteOffset + 5, 'just after the 5-byte header');
+});
+
+test('a packet in several WebSocket frames (its header split) is one packet; text frames and unknown streams are dropped', T, async (t) => {
+  const track = cleanup(t);
+  const payload = pseudoRandomBytes(70_000, 5);
+  const server = await scriptedServer(track, {
+    onConnect(ws, stream) {
+      ws.send('not Wisp: ignored');
+      ws.send(packet(2, stream + 1000, Buffer.from('for a stream that is not open')));
+      const whole = packet(2, stream, payload);
+      ws.send(whole.subarray(0, 3), { fin: false }); // the header in two frames
+      ws.send(whole.subarray(3, 12), { fin: false });
+      ws.send(whole.subarray(12), { fin: true });
+      ws.send(packet(4, stream, Buffer.from([0x02]))); // CLOSE, voluntary
+    },
+  });
+  const Socket = watchedSockets(() => {});
+  const sock = new Socket({ proxy: server.url });
+  track(() => sock.destroy());
+  const log = record(sock);
+  const chunks = [];
+  sock.dataAvailableEvent = () => chunks.push(Buffer.from(sock.readBytes()));
+  sock.connect('127.0.0.1', 9);
+  await log.until('disconnected');
+  assert.equal(sha256(Buffer.concat(chunks)), sha256(payload));
+  assert.deepEqual(log.labels((e) => e.type === 'disconnected' || e.type === 'error'), ['disconnected("")']);
+});
+
+test('a large write leaves as 64 KiB DATA packets within the credit; the rest waits in bufferedAmount', T, async (t) => {
+  const track = cleanup(t);
+  let serverWs;
+  let streamId;
+  const server = await scriptedServer(track, { credit: 2, onConnect: (ws, stream) => { serverWs = ws; streamId = stream; } });
+  const Socket = watchedSockets(() => {});
+  const sock = new Socket({ proxy: server.url });
+  track(() => sock.destroy());
+  const data = pseudoRandomBytes(3 * MAX_DATA + 8192, 3);
+  await new Promise((resolve) => { sock.connectedEvent = resolve; sock.connect('127.0.0.1', 9); });
+  assert.equal(sock.write(data), data.length);
+  data.fill(0); // the socket took its own copy: a later change is not sent
+  const want = pseudoRandomBytes(3 * MAX_DATA + 8192, 3);
+  const dataPackets = () => server.packets.filter((p) => p[0] === 2);
+  await waitUntil(() => dataPackets().length === 2, 5000, 'the two packets the credit allows');
+  // Only the credit's two packets left: the rest is still the socket's.
+  assert.equal(sock.bufferedAmount(), data.length - 2 * MAX_DATA);
+  serverWs.send(packet(3, streamId, u32(2)));
+  await waitUntil(() => dataPackets().length === 4, 5000, 'the two packets the next CONTINUE allows');
+  const sent = dataPackets();
+  assert.deepEqual(sent.map((p) => p.length - 5), [MAX_DATA, MAX_DATA, MAX_DATA, 8192]);
+  for (const p of sent) assert.equal(p.readUInt32LE(1), streamId);
+  assert.equal(sha256(Buffer.concat(sent.map((p) => p.subarray(5)))), sha256(want));
+  await waitUntil(() => sock.bufferedAmount() === 0, 5000, 'nothing buffered');
+});
+
+test('DATA waits while the shared WebSocket holds a MiB, and goes on when the server reads again', { timeout: 60_000 }, async (t) => {
+  const track = cleanup(t);
+  const wisp = track(await startWispJs());
+  let serverSide;
+  wisp.server.on('upgrade', (req, socket) => { serverSide = socket; });
+  // A sink that keeps what each connection sent.
+  const got = [];
+  const sink = track(net.createServer((c) => {
+    const mine = { chunks: [], size: 0 };
+    got.push(mine);
+    c.on('data', (d) => { mine.chunks.push(d); mine.size += d.length; });
+    c.on('error', () => {});
+  }));
+  await new Promise((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  let ws;
+  const Socket = watchedSockets((w) => { ws = w; });
+  // Four streams of 8 MiB: more than their credit together lets the kernel's buffers hold, so
+  // the WebSocket's own buffer fills while the server is not reading.
+  const size = 8 << 20;
+  const datas = [1, 2, 3, 4].map((seed) => pseudoRandomBytes(size, seed));
+  const socks = datas.map(() => new Socket({ proxy: wisp.url }));
+  track(() => socks.forEach((s) => s.destroy()));
+  await Promise.all(socks.map((s) => new Promise((resolve) => { s.connectedEvent = resolve; s.connect('127.0.0.1', sink.address().port); })));
+  serverSide.pause();
+  socks.forEach((s, i) => s.write(datas[i]));
+  await waitUntil(() => ws.bufferedAmount >= 1 << 20, 20_000, 'the WebSocket buffer to fill');
+  // Held back in the client, not piled into the WebSocket: at most the room and one packet more.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.ok(ws.bufferedAmount <= (1 << 20) + MAX_DATA + 64, `the WebSocket holds ${ws.bufferedAmount} bytes`);
+  const held = socks.reduce((n, s) => n + s.bufferedAmount(), 0);
+  assert.ok(held > 0, 'the sockets still hold what waits');
+  serverSide.resume();
+  await waitUntil(() => got.length === 4 && got.every((g) => g.size === size), 40_000, 'every byte at the targets');
+  assert.deepEqual(got.map((g) => sha256(Buffer.concat(g.chunks))).sort(), datas.map((d) => sha256(d)).sort());
+  assert.ok(socks.every((s) => s.bufferedAmount() === 0));
+});

@@ -520,9 +520,9 @@ impl<P: Payload> Client<P> {
     }
 }
 
-/// A map keyed by our own stream ids (or a page's own Wisp URLs), hashed with FNV-1a: std's
-/// default SipHash with random keys defends against keys an attacker picks, which these are
-/// not, and costs the wasm module ~1.5 KB.
+/// A map keyed by our own stream ids, hashed with FNV-1a: std's default SipHash with random
+/// keys defends against keys an attacker picks, which these are not, and costs the wasm module
+/// ~1.5 KB.
 pub(crate) type Map<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// FNV-1a, 64-bit.

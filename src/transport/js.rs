@@ -75,6 +75,11 @@ extern "C" {
     fn udp_field(this: &Transport) -> Option<bool>;
     #[wasm_bindgen(method, getter)]
     pub fn ws(this: &Transport) -> JsValue;
+    /// Set by `link.open` (js/link.js), and again when `accept(other)` moves the transport.
+    #[wasm_bindgen(method, getter)]
+    fn link(this: &Transport) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn id(this: &Transport) -> JsValue;
 }
 
 impl Transport {
@@ -169,8 +174,8 @@ pub fn call(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsVa
 /// `t.link.feed(method, t.id, ...args)`. Read through the transport each time: `accept(other)`
 /// moves a transport to another socket's link.
 pub fn feed(t: &JsValue, method: &str, args: &[JsValue]) -> Result<(), JsValue> {
-    let link: Link = get(t, "link").unchecked_into();
-    let (method, id) = (name(method), get(t, "id"));
+    let link: Link = tr(t).link().unchecked_into();
+    let (method, id) = (name(method), tr(t).id());
     match args {
         [] => link.feed0(&method, &id),
         [a] => link.feed1(&method, &id, a),

@@ -2,7 +2,9 @@
 // kvsocket-proxy (in-process) to local node:net servers, kvsocket's browser Socket against a raw
 // WebSocket to the same proxy URL doing the same work (benches/browser-page.js), side by side in
 // one run: upload, download, echo round trips. Prints MiB/s and µs per round trip for each and
-// the ratio kvsocket / raw (throughput: higher is better; latency: lower is better).
+// the ratio kvsocket / raw (throughput: higher is better; latency: lower is better), and the CPU
+// time the page's renderer process spent per MiB or per round trip, median of the rounds, from
+// /proc: unlike wall time, it does not grow when other work on the machine takes the cores.
 //
 // Env: BENCH_BROWSER_MIB (transfer size, default 64), BENCH_BROWSER_PINGS (echo round trips,
 // default 1000), BENCH_ROUNDS (best of, default 3), CHROMIUM (default /usr/bin/chromium),
@@ -11,6 +13,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
 import { startProxy } from '../js/proxy/server.js';
 import { writeAll } from './stream.js';
 import { launchChromium, servePackage } from '../tests/browser/harness.js';
@@ -49,6 +52,40 @@ const proxy = await startProxy({
   log: (line) => console.error(`kvsocket-proxy: ${line}`),
 });
 
+// CPU milliseconds used so far by Chromium's renderer processes (the page's: where kvsocket's
+// work happens; the network service and the browser process carry the same WebSocket traffic
+// for both sides), from /proc: Playwright starts Chromium as a child of this process.
+function rendererCpuMs() {
+  const stats = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const f = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
+      stats.push({ pid: Number(entry), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      /* gone */
+    }
+  }
+  const ours = new Set([process.pid]);
+  let ticks = 0;
+  // Parents before children is not guaranteed: repeat until no new descendant turns up.
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of stats) {
+      if (ours.has(p.pid) || !ours.has(p.ppid)) continue;
+      ours.add(p.pid);
+      grew = true;
+      try {
+        if (readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('--type=renderer')) ticks += p.ticks;
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+
 // ----- the page: the browser entry, the wasm and the page half of the bench -----
 const web = await servePackage({ extra: ['/benches/browser-page.js'] });
 const browser = await launchChromium();
@@ -66,15 +103,28 @@ try {
   }, { proxyUrl: `${proxy.url}?host={host}&port={port}`, sizes: { total: TOTAL, chunkSize: CHUNK, pings: PINGS } });
 
   const run = (fn, port) => page.evaluate(([f, p]) => window.bench[f](p), [fn, port]);
-  // Best of ROUNDS each, raw and kvsocket alternating so that neither always runs warmer.
+  // Milliseconds and the renderer's CPU milliseconds of one run.
+  async function measured(fn, port) {
+    const cpu0 = rendererCpuMs();
+    const ms = await run(fn, port);
+    return { ms, cpuMs: rendererCpuMs() - cpu0 };
+  }
+  // Best of ROUNDS each (CPU: the median), raw and kvsocket alternating so that neither always
+  // runs warmer.
   async function compare(name, port, rawFn, kvFn, unit) {
     let rawMs = Infinity;
     let kvMs = Infinity;
+    const rawCpu = [];
+    const kvCpu = [];
     for (let i = 0; i < ROUNDS; i++) {
-      rawMs = Math.min(rawMs, await run(rawFn, port));
-      kvMs = Math.min(kvMs, await run(kvFn, port));
+      const raw = await measured(rawFn, port);
+      const kv = await measured(kvFn, port);
+      rawMs = Math.min(rawMs, raw.ms);
+      kvMs = Math.min(kvMs, kv.ms);
+      rawCpu.push(raw.cpuMs);
+      kvCpu.push(kv.cpuMs);
     }
-    rows.push({ name, rawMs, kvMs, unit });
+    rows.push({ name, rawMs, kvMs, rawCpuMs: median(rawCpu), kvCpuMs: median(kvCpu), unit });
   }
   await compare('upload', ports.sink, 'rawUpload', 'kvUpload', 'throughput');
   await compare('download', ports.source, 'rawDownload', 'kvDownload', 'throughput');
@@ -106,11 +156,22 @@ try {
   for (const s of [sink, source, echo]) s.close();
 }
 
-const out = rows.map(({ name, rawMs, kvMs, unit }) => (unit === 'throughput'
-  ? { row: `browser ${name}`, unit: 'MiB/s', raw: TOTAL / MiB / (rawMs / 1000), kv: TOTAL / MiB / (kvMs / 1000), ratio: rawMs / kvMs, better: 'higher' }
-  : { row: 'browser echo', unit: 'µs/rt', raw: (rawMs * 1000) / PINGS, kv: (kvMs * 1000) / PINGS, ratio: kvMs / rawMs, better: 'lower' }));
+const out = rows.map(({ name, rawMs, kvMs, rawCpuMs, kvCpuMs, unit }) => {
+  // The renderer's CPU per MiB (ms) or per round trip (µs); the ratio is kvsocket / raw.
+  const cpu = unit === 'throughput'
+    ? { cpuUnit: 'CPU ms/MiB', rawCpu: rawCpuMs / (TOTAL / MiB), kvCpu: kvCpuMs / (TOTAL / MiB) }
+    : { cpuUnit: 'CPU µs/rt', rawCpu: (rawCpuMs * 1000) / PINGS, kvCpu: (kvCpuMs * 1000) / PINGS };
+  cpu.cpuRatio = cpu.kvCpu / cpu.rawCpu;
+  return unit === 'throughput'
+    ? { row: `browser ${name}`, unit: 'MiB/s', raw: TOTAL / MiB / (rawMs / 1000), kv: TOTAL / MiB / (kvMs / 1000), ratio: rawMs / kvMs, better: 'higher', ...cpu }
+    : { row: 'browser echo', unit: 'µs/rt', raw: (rawMs * 1000) / PINGS, kv: (kvMs * 1000) / PINGS, ratio: kvMs / rawMs, better: 'lower', ...cpu };
+});
 console.log(`kvsocket (browser, Chromium) vs raw WebSocket, both through kvsocket-proxy to 127.0.0.1 (best of ${ROUNDS}; ${TOTAL / MiB} MiB transfers)`);
 for (const r of out) {
   console.log(`${r.row.padEnd(16)} raw ${r.raw.toFixed(1).padStart(8)} ${r.unit.padEnd(6)} kvsocket ${r.kv.toFixed(1).padStart(8)} ${r.unit.padEnd(6)} ratio ${r.ratio.toFixed(2)} (${r.better} is better)`);
+}
+console.log(`the page's CPU (Chromium's renderer process; median of ${ROUNDS}; kvsocket / raw, lower is cheaper):`);
+for (const r of out) {
+  console.log(`${r.row.padEnd(16)} raw ${r.rawCpu.toFixed(1).padStart(8)} ${r.cpuUnit.padEnd(10)} kvsocket ${r.kvCpu.toFixed(1).padStart(8)} ${r.cpuUnit.padEnd(10)} ratio ${r.cpuRatio.toFixed(2)}`);
 }
 if (process.argv.includes('--json')) console.log(JSON.stringify({ rows: out }));

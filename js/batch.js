@@ -9,8 +9,10 @@
  */
 export function createBatchReader({ memory, batchHeader, batchKinds }) {
   const at = batchHeader();
-  const K = {};
-  batchKinds().split(' ').forEach((name, i) => { K[name] = i + 1; });
+  // The engine's kind numbers mapped to this reader's own (NAMES' order), so that the switch
+  // below compares with constants; a kind this reader does not know maps to 0.
+  const code = new Uint8Array(64);
+  batchKinds().split(' ').forEach((name, i) => { code[i + 1] = NAMES.indexOf(name) + 1; });
   const decoder = new TextDecoder();
 
   // Views over the whole memory, remade when it grows: growing detaches the old buffer, and
@@ -18,6 +20,7 @@ export function createBatchReader({ memory, batchHeader, batchKinds }) {
   let header = new Float64Array(0);
   let words;
   let bytes;
+  let textAt = 0;
   const views = () => {
     if (header.length !== 0) return;
     const buffer = memory.buffer;
@@ -25,80 +28,102 @@ export function createBatchReader({ memory, batchHeader, batchKinds }) {
     words = new Uint32Array(buffer);
     bytes = new Uint8Array(buffer);
   };
+  const text = (i) => {
+    const o = textAt + words[i];
+    return decoder.decode(bytes.subarray(o, o + words[i + 1]));
+  };
 
-  /** The decoded batch, reused by every read: copy out before calling into wasm again. */
-  const out = { events: [], actions: [], deadline: -1 };
+  /**
+   * The decoded batch, reused by every read: copy out before calling into wasm again. The
+   * arrays are not emptied (setting an array's length is a call into V8's runtime): only the
+   * first `eventCount` / `actionCount` entries are this batch's.
+   */
+  const out = { events: [], actions: [], eventCount: 0, actionCount: 0, deadline: -1 };
 
   /** Reads the batch into `out` and returns it. */
   function read() {
     views();
-    out.events.length = 0;
-    out.actions.length = 0;
     out.deadline = header[3];
     const count = header[1];
+    out.eventCount = out.actionCount = 0;
     if (count === 0) return out;
+    const events = out.events;
+    const actions = out.actions;
+    let ne = 0;
+    let na = 0;
     const base = header[0] >>> 2;
-    const textAt = header[2];
-    const text = (i) => {
-      const o = textAt + words[i];
-      return decoder.decode(bytes.subarray(o, o + words[i + 1]));
-    };
+    textAt = header[2];
     for (let i = base, end = base + count; i < end; i += 2 + words[i + 1]) {
       const f = i + 2; // the record's first field
-      switch (words[i]) {
+      switch (code[words[i]]) {
         // ----- actions -----
-        case K.send: {
+        case SEND: {
           const ptr = words[f + 1];
           const action = { type: 'send', id: words[f], data: bytes.slice(ptr, ptr + words[f + 2]) };
           if (words[i + 1] > 3) {
             action.ip = text(f + 3);
             action.port = words[f + 5];
           }
-          out.actions.push(action);
+          actions[na++] = action;
           break;
         }
-        case K.sendKept:
-          out.actions.push({ type: 'sendKept', id: words[f], start: words[f + 1] + words[f + 2] * 2 ** 32, len: words[f + 3] });
+        case SEND_KEPT:
+          actions[na++] = { type: 'sendKept', id: words[f], start: words[f + 1] + words[f + 2] * 2 ** 32, len: words[f + 3] };
           break;
-        case K.shutdown: out.actions.push({ type: 'shutdown', id: words[f] }); break;
-        case K.abort: out.actions.push({ type: 'abort', id: words[f] }); break;
-        case K.pause: out.actions.push({ type: 'pause', id: words[f] }); break;
-        case K.endOutput: out.actions.push({ type: 'endOutput', id: words[f] }); break;
+        case SHUTDOWN: actions[na++] = { type: 'shutdown', id: words[f] }; break;
+        case ABORT: actions[na++] = { type: 'abort', id: words[f] }; break;
+        case PAUSE: actions[na++] = { type: 'pause', id: words[f] }; break;
+        case END_OUTPUT: actions[na++] = { type: 'endOutput', id: words[f] }; break;
         // keepAlive: -1 for off, else the delay in ms (0: the system's); the word holds it + 1.
-        case K.configure: out.actions.push({ type: 'configure', id: words[f], noDelay: words[f + 1] === 1, keepAlive: words[f + 2] - 1 }); break;
-        case K.resume: out.actions.push({ type: 'resume', id: words[f] }); break;
-        case K.resolve: out.actions.push({ type: 'resolve', id: words[f], host: text(f + 1) }); break;
-        case K.connect:
-          out.actions.push({ type: 'connect', id: words[f], ip: text(f + 1), port: words[f + 3], protocol: protocol(words[f + 4]) });
+        case CONFIGURE: actions[na++] = { type: 'configure', id: words[f], noDelay: words[f + 1] === 1, keepAlive: words[f + 2] - 1 }; break;
+        case RESUME: actions[na++] = { type: 'resume', id: words[f] }; break;
+        case RESOLVE: actions[na++] = { type: 'resolve', id: words[f], host: text(f + 1) }; break;
+        case CONNECT:
+          actions[na++] = { type: 'connect', id: words[f], ip: text(f + 1), port: words[f + 3], protocol: protocol(words[f + 4]) };
           break;
-        case K.connectName:
-          out.actions.push({ type: 'connect', id: words[f], host: text(f + 1), port: words[f + 3], protocol: protocol(words[f + 4]) });
+        case CONNECT_NAME:
+          actions[na++] = { type: 'connect', id: words[f], host: text(f + 1), port: words[f + 3], protocol: protocol(words[f + 4]) };
           break;
-        case K.listen:
-          out.actions.push({
+        case LISTEN:
+          actions[na++] = {
             type: 'listen', id: words[f], ip: text(f + 1), port: words[f + 3],
             ipv6Only: words[f + 5] === 1, protocol: protocol(words[f + 4]),
-          });
+          };
           break;
         // ----- events -----
-        case K.dataAvailable: out.events.push({ type: 'dataAvailable', length: words[f] }); break;
-        case K.drain: out.events.push({ type: 'drain' }); break;
-        case K.idle: out.events.push({ type: 'idle' }); break;
-        case K.stateChanged: out.events.push({ type: 'stateChanged', status: words[f], name: text(f + 1) }); break;
-        case K.hostFound: out.events.push({ type: 'hostFound' }); break;
-        case K.connected: out.events.push({ type: 'connected' }); break;
-        case K.connectFailed: out.events.push({ type: 'connectFailed', code: text(f), reason: text(f + 2) }); break;
-        case K.error: out.events.push({ type: 'error', code: text(f), message: text(f + 2) }); break;
-        case K.disconnected: out.events.push({ type: 'disconnected', error: text(f) }); break;
-        case K.incomingConnection: out.events.push({ type: 'incomingConnection' }); break;
-        case K.listening: out.events.push({ type: 'listening', ip: text(f), port: words[f + 2] }); break;
+        case DATA_AVAILABLE: events[ne++] = { type: 'dataAvailable', length: words[f] }; break;
+        case DRAIN: events[ne++] = { type: 'drain' }; break;
+        case IDLE: events[ne++] = { type: 'idle' }; break;
+        case STATE_CHANGED: events[ne++] = { type: 'stateChanged', status: words[f], name: text(f + 1) }; break;
+        case HOST_FOUND: events[ne++] = { type: 'hostFound' }; break;
+        case CONNECTED: events[ne++] = { type: 'connected' }; break;
+        case CONNECT_FAILED: events[ne++] = { type: 'connectFailed', code: text(f), reason: text(f + 2) }; break;
+        case ERROR: events[ne++] = { type: 'error', code: text(f), message: text(f + 2) }; break;
+        case DISCONNECTED: events[ne++] = { type: 'disconnected', error: text(f) }; break;
+        case INCOMING_CONNECTION: events[ne++] = { type: 'incomingConnection' }; break;
+        case LISTENING: events[ne++] = { type: 'listening', ip: text(f), port: words[f + 2] }; break;
         default: throw new Error(`kvsocket: unknown batch record kind ${words[i]}`);
       }
     }
+    out.eventCount = ne;
+    out.actionCount = na;
     return out;
   }
 
   return read;
 }
+
+// The kinds this reader knows, by the engine's names (src/bindings/batch.rs, KINDS), and their
+// codes here (place + 1).
+const NAMES = [
+  'send', 'sendKept', 'shutdown', 'abort', 'pause', 'endOutput', 'configure', 'resume', 'resolve',
+  'connect', 'connectName', 'listen', 'dataAvailable', 'drain', 'idle', 'stateChanged', 'hostFound',
+  'connected', 'connectFailed', 'error', 'disconnected', 'incomingConnection', 'listening',
+];
+const [
+  SEND, SEND_KEPT, SHUTDOWN, ABORT, PAUSE, END_OUTPUT, CONFIGURE, RESUME, RESOLVE,
+  CONNECT, CONNECT_NAME, LISTEN, DATA_AVAILABLE, DRAIN, IDLE, STATE_CHANGED, HOST_FOUND,
+  CONNECTED, CONNECT_FAILED, ERROR, DISCONNECTED, INCOMING_CONNECTION, LISTENING,
+] = NAMES.map((_, i) => i + 1);
 
 const protocol = (udp) => (udp === 1 ? 'udp' : 'tcp');

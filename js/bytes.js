@@ -11,6 +11,12 @@ function viewBytes(data) {
   return null;
 }
 
+/** True when every UTF-16 unit of `text` is ASCII (then its UTF-8 bytes are its units). */
+export function isAscii(text) {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** True for a Blob (or a File): its bytes are read asynchronously. */
 export function isBlob(data) {
   return typeof Blob !== 'undefined' && data instanceof Blob;

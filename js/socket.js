@@ -3,20 +3,25 @@
 // buffers and event order is the engine's; what is here is JS-only: argument types, Blobs,
 // timers, and dispatch.
 
-import { toBytes, lengthCap, isBlob, describe } from './bytes.js';
-import { EVENTS, enqueue } from './dispatch.js';
+import { toBytes, lengthCap, isBlob, isAscii, describe } from './bytes.js';
+import { EVENTS, enqueue, deliverNow } from './dispatch.js';
 import { Link } from './link.js';
+import { SocketBase } from './event-target.js';
 import { createBatchReader } from './batch.js';
 import { installPromises, watchSignal } from './promises.js';
 import { socketDestroyed } from './watch.js';
 import { Chunks, KeptOut, tailOf } from './kept.js';
 
 const DESTROYED = 'the socket was destroyed';
+// The longest string write() checks for ASCII to hand a host as text (see write).
+const TEXT_MAX = 1024;
 const now = () => performance.now();
 // setTimeout's largest delay; larger ones fire at once (Node and browsers alike).
 const MAX_DELAY = 2 ** 31 - 1;
 // The key under which the facade passes an existing engine to the constructor.
 const ENGINE = Symbol('kvsocket engine');
+// A Socket made without options shares this one (an object per socket is memory per socket).
+const NO_OPTIONS = Object.freeze({});
 
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `wasm` holds the
@@ -31,7 +36,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
   // Actions of every socket wait here, in the order their engines made them, and are performed
   // by the outermost #out: a host that feeds an input while performing (synchronously) queues
   // the actions that follow behind the ones still waiting, as one engine queue would.
+  // Filled up to `waiting` (setting an array's length is a call into V8's runtime).
   const pending = [];
+  let waiting = 0;
   let performing = false;
   let deliverTo;
   let performOne;
@@ -41,31 +48,46 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     performing = true;
     let i = 0;
     try {
-      for (; i < pending.length; i += 2) performOne(pending[i], pending[i + 1]);
-    } finally {
+      for (; i < waiting; i += 2) {
+        const socket = pending[i];
+        const action = pending[i + 1];
+        pending[i] = pending[i + 1] = undefined;
+        performOne(socket, action);
+      }
+      waiting = 0;
+    } catch (err) {
       // A host that threw leaves the rest for the next call, as the engine queue did.
-      pending.splice(0, Math.min(i + 2, pending.length));
+      const done = i + 2;
+      for (let k = done; k < waiting; k++) pending[k - done] = pending[k];
+      waiting -= done;
+      throw err;
+    } finally {
       performing = false;
     }
-    if (pending.length > 0) performPending();
   }
 
-  // What a socket's Link calls (js/link.js), shared by every socket.
-  const linkTarget = {
-    input(method, args) { inputTo(this.socket, method, args); },
-    incoming(...args) { return incomingTo(this.socket, ...args); },
-  };
-  // The options a host reads from a socket's link: `proxy` is read when a host needs it, so that
-  // a later `Socket.defaultProxy = url` counts too.
-  const hostOptions = {
-    get proxy() { return this.given.proxy ?? Socket.defaultProxy; },
+  // What every socket's Link calls (js/link.js).
+  const sink = {
+    input: (socket, method, args) => inputTo(socket, method, args),
+    received: (socket, id, data) => receivedTo(socket, id, data),
+    sent: (socket, id, n) => sentTo(socket, id, n),
+    incoming: (socket, ...args) => incomingTo(socket, ...args),
+    defaultProxy: () => Socket.defaultProxy,
   };
   let inputTo;
+  let receivedTo;
+  let sentTo;
   let incomingTo;
 
-  class Socket extends EventTarget {
+  // The end of a host input: its events are delivered now when no script call and no action
+  // is running under it (js/dispatch.js); else they wait for the running delivery or a microtask.
+  const inputDone = () => { if (!performing) deliverNow(); };
+
+  class Socket extends SocketBase {
     static {
       inputTo = (socket, method, args) => socket.#input(method, args);
+      receivedTo = (socket, id, data) => socket.#received(id, data);
+      sentTo = (socket, id, n) => socket.#sent(id, n);
       incomingTo = (socket, ...args) => socket.#incoming(...args);
       deliverTo = (socket, event) => socket.#deliver(event);
       // Also after destroy(): its abort actions are performed after it returned when a host
@@ -96,7 +118,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
     constructor(options = undefined, internal = undefined) {
       super();
-      options ??= {};
+      options ??= NO_OPTIONS;
       if (typeof options !== 'object') {
         throw new TypeError(`Socket options must be an object, got ${describe(options)}`);
       }
@@ -105,8 +127,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
       this.#engine = internal?.[ENGINE] ?? new Engine();
       this.#engine.setBatched(true);
-      // Objects over shared prototypes rather than closures: memory per connection counts.
-      this.#link = new Link({ __proto__: linkTarget, socket: this }, { __proto__: hostOptions, given: options });
+      this.#link = new Link(sink, this, options);
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
       if (options.idleTimeout !== undefined) this.setIdleTimeout(options.idleTimeout);
       if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
@@ -193,6 +214,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     write(data, length) {
+      // A short ASCII string goes to a host that sends text as it is: its byte count is its
+      // length, and no bytes are made for it (an allocation per small write, measured).
+      if (typeof data === 'string' && length === undefined && data.length <= TEXT_MAX && isAscii(data)
+        && host.sendsText?.(this.#link.options)) return this.#writeText(data);
       const cap = lengthCap(length);
       if (isBlob(data)) return this.#writeBlob(data, cap);
       let bytes = toBytes(data);
@@ -212,6 +237,19 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       // Not taken that way (UDP datagrams are written with their bytes, or the status takes
       // no writes and write says so): as bytes.
       const n = this.#engine.write(bytes);
+      this.#out();
+      return n;
+    }
+
+    #writeText(text) {
+      if (this.#destroyed || text.length === 0) return 0;
+      const taken = this.#engine.writeKept(text.length);
+      if (taken > 0) {
+        (this.#keptOut ??= new KeptOut()).push(text);
+        this.#out();
+        return taken;
+      }
+      const n = this.#engine.write(toBytes(text)); // a datagram, or a status that takes no writes
       this.#out();
       return n;
     }
@@ -376,7 +414,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // holds the bytes of this read itself (a datagram).
     #takeKept(length, text) {
       if (this.#destroyed || this.#kept === null) return null;
-      const n = this.#engine.readKept(length, text);
+      // A number (or none) crosses as a number; anything else as itself, for the engine's rule.
+      const n = typeof length === 'number' || length === undefined
+        ? this.#engine.readKeptNumber(length ?? NaN, text)
+        : this.#engine.readKept(length, text);
       this.#out(); // reading may resume a paused receive
       return n < 0 ? null : this.#kept.take(n);
     }
@@ -420,24 +461,36 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (method === 'received' && args[2] === undefined) return this.#received(args[0], args[1]);
       this.#engine[method](...args);
       this.#out();
+      inputDone();
     }
 
     // Stream bytes (no sender): kept here when the engine takes them as kept bytes; otherwise
     // (a UDP socket, or input the engine refuses) fed as they are, for the engine to decide.
     #received(id, data) {
+      if (this.#destroyed) return;
       if (data.length > 0 && this.#engine.receivedKept(id, data.length, tailOf(data))) {
         (this.#kept ??= new Chunks()).push(data);
       } else {
         this.#engine.received(id, data);
       }
       this.#out();
+      inputDone();
+    }
+
+    #sent(id, n) {
+      if (this.#destroyed) return;
+      this.#engine.sent(id, n);
+      this.#out();
+      inputDone();
     }
 
     #incoming(id, localIp, localPort, remoteIp, remotePort) {
       if (this.#destroyed) return null;
       const engine = this.#engine.incoming(id, localIp, localPort, remoteIp, remotePort);
       if (!engine) return null;
-      const child = new Socket({ proxy: this.#link.options.proxy }, { [ENGINE]: engine });
+      // The listener's proxy option, not its other options (a signal, timeouts).
+      const given = this.#link.given.proxy === undefined ? NO_OPTIONS : { proxy: this.#link.given.proxy };
+      const child = new Socket(given, { [ENGINE]: engine });
       (this.#pendingChildren ??= []).push(child);
       this.#out();
       return { link: child.#link, id: engine.currentId() };
@@ -450,18 +503,19 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // performing; their actions wait behind the ones already pending (performPending).
     #out() {
       if (this.#destroyed) return;
-      const { events, actions, deadline } = readBatch();
-      for (let i = 0; i < events.length; i++) {
+      const { events, actions, eventCount, actionCount, deadline } = readBatch();
+      for (let i = 0; i < eventCount; i++) {
         const event = events[i];
         if (event.type === 'incomingConnection') event.socket = this.#pendingChildren.shift();
         enqueue(deliverTo, this, event);
       }
-      this.#armTimer(deadline);
-      if (actions.length === 0) return;
-      for (let i = 0; i < actions.length; i++) {
+      if (deadline !== this.#timerAt) this.#armTimer(deadline);
+      if (actionCount === 0) return;
+      for (let i = 0; i < actionCount; i++) {
         const a = actions[i];
         // Kept bytes are taken now, in the engine's order (a later call may add more).
-        pending.push(this, a.type === 'sendKept' ? { type: 'send', id: a.id, data: this.#keptOut.take(a.start, a.len) } : a);
+        pending[waiting++] = this;
+        pending[waiting++] = a.type === 'sendKept' ? { type: 'send', id: a.id, data: this.#keptOut.take(a.start, a.len) } : a;
       }
       performPending();
     }
@@ -483,20 +537,28 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const spec = EVENTS[event.type];
       const args = spec.args(event);
       let failure = null;
-      const call = (name) => {
-        if (this.#destroyed || typeof this[name] !== 'function') return;
+      try {
+        this.#callMethod(spec.method, args);
+      } catch (err) {
+        failure = { err };
+      }
+      if (spec.older) {
         try {
-          this[name](...args);
+          this.#callMethod(spec.older, args);
         } catch (err) {
           failure ??= { err };
         }
-      };
-      call(spec.method);
-      if (spec.older) call(spec.older);
+      }
       if (!this.#destroyed && this.#listened?.has(event.type)) {
         this.dispatchEvent(new CustomEvent(event.type, { detail: spec.detail(event) }));
       }
       if (failure) throw failure.err;
+    }
+
+    #callMethod(name, args) {
+      if (this.#destroyed) return;
+      const fn = this[name];
+      if (typeof fn === 'function') Reflect.apply(fn, this, args);
     }
 
     // incomingConnectionEvent: the script may accept the socket (or move it to another) while

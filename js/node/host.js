@@ -26,11 +26,16 @@ function resolve({ id, host }, link) {
 // shared by every connection (`this` is the net.Socket, its transport at TRANSPORT): closures
 // per connection are memory per connection.
 const TRANSPORT = Symbol('kvsocket transport');
-function onTcpData(buf) { feed(this[TRANSPORT], 'received', buf); }
+function onTcpData(buf) { const t = this[TRANSPORT]; t.link.received(t.id, buf); }
 function onTcpEnd() { feed(this[TRANSPORT], 'peerClosed'); }
 function onTcpError(err) {
   const t = this[TRANSPORT];
   feed(t, t.up ? 'failed' : 'connectFailed', errorName(err));
+}
+function onTcpConnect() {
+  const t = this[TRANSPORT];
+  t.up = true;
+  feed(t, 'connected', this.localAddress, this.localPort, this.remoteAddress, this.remotePort);
 }
 function onTcpClose() {
   const t = this[TRANSPORT];
@@ -42,8 +47,7 @@ function attachTcp(t, sock) {
   t.kind = 'tcp';
   t.sock = sock;
   t.unsent = 0;
-  // TCP failures arrive as the socket's 'error', not here.
-  t.written = (err) => { if (!err) reportTcpSent(t); };
+  t.written = null; // the write callback, made at the first write (idle sockets have none)
   sock[TRANSPORT] = t;
   sock.setNoDelay(true);
   sock.on('data', onTcpData);
@@ -56,10 +60,7 @@ function connectTcp({ id, ip, port }, link) {
   const t = link.open(id, { up: false });
   const sock = net.connect({ host: ip, port });
   attachTcp(t, sock);
-  sock.once('connect', () => {
-    t.up = true;
-    feed(t, 'connected', sock.localAddress, sock.localPort, sock.remoteAddress, sock.remotePort);
-  });
+  sock.on('connect', onTcpConnect); // once; `once` would wrap it in an object per connection
 }
 
 function listenTcp({ id, ip, port, ipv6Only }, link) {
@@ -138,7 +139,7 @@ function reportTcpSent(t) {
   const sent = t.unsent - t.sock.writableLength;
   if (sent <= 0) return;
   t.unsent -= sent;
-  feed(t, 'sent', sent);
+  t.link.sent(t.id, sent);
 }
 
 function send({ id, data, ip, port }, link) {
@@ -146,6 +147,8 @@ function send({ id, data, ip, port }, link) {
   if (!t?.sock) return;
   if (t.kind === 'tcp') {
     t.unsent += data.length;
+    // TCP failures arrive as the socket's 'error', not here.
+    t.written ??= (err) => { if (!err) reportTcpSent(t); };
     t.sock.write(data, t.written);
     reportTcpSent(t);
     return;
@@ -202,4 +205,6 @@ export const nodeHost = {
   perform(action, link) {
     actions[action.type](action, link);
   },
+  // `send` takes an ASCII string as well as bytes (net writes it as it is).
+  sendsText: () => true,
 };

@@ -27,7 +27,11 @@ export function openWebSocket(url, protocol) {
 }
 
 /** Whether a socket's options name a Wisp server. */
-export const usesWisp = (options) => typeof options.proxy === 'string' && isWispUrl(options.proxy);
+export const usesWisp = (options) => {
+  const url = options.proxy;
+  // Most sockets have none: no call into wasm (with a string to copy) for them.
+  return typeof url === 'string' && url !== '' && isWispUrl(url);
+};
 
 /**
  * Wraps the Node host: actions of Wisp sockets go to the Wisp host, the others to `host`.
@@ -41,6 +45,8 @@ export function withWisp(host, memory, open = openWebSocket) {
       if (wisp.owns(action, link)) wisp.perform(action, link);
       else host.perform(action, link);
     },
+    // The Wisp host's sends take bytes only.
+    sendsText: (options) => !usesWisp(options) && host.sendsText?.(options) === true,
     // A Wisp URL is the one proxy option Node takes (the others are `host`'s to judge).
     checkOptions(options) {
       if (!usesWisp(options)) host.checkOptions?.(options);

@@ -149,6 +149,13 @@ impl Engine {
         self.batched = on;
     }
 
+    /// Lends the batch's spare output queues for a call that makes outputs often (batch.rs).
+    fn lend(&mut self) {
+        if self.batched {
+            batch::lend(&mut self.core);
+        }
+    }
+
     /// Writes the outputs to the batch when batched.
     fn out(&mut self) {
         if self.batched {
@@ -195,6 +202,7 @@ impl Engine {
     /// taken; 0 on a UDP socket (then write the bytes) or when the status takes no writes.
     #[wasm_bindgen(js_name = writeKept)]
     pub fn write_kept(&mut self, len: f64) -> f64 {
+        self.lend();
         let n = self.core.write_kept(len.max(0.0) as usize);
         self.out();
         n as f64
@@ -250,6 +258,16 @@ impl Engine {
         let n = self
             .core
             .read_kept(length_arg(convert::length_value(&length)), text);
+        self.out();
+        n.map_or(-1.0, |n| n as f64)
+    }
+
+    /// `readKept` for a length the facade has as a number (NaN for none): no JS value crosses,
+    /// so a read costs no calls back into JS to look at its argument.
+    #[wasm_bindgen(js_name = readKeptNumber)]
+    pub fn read_kept_number(&mut self, length: f64, text: bool) -> f64 {
+        self.lend();
+        let n = self.core.read_kept(length_arg(Some(length)), text);
         self.out();
         n.map_or(-1.0, |n| n as f64)
     }
@@ -515,6 +533,7 @@ impl Engine {
     /// last one in bits 0-7. Returns whether the engine took them (else drop them).
     #[wasm_bindgen(js_name = receivedKept)]
     pub fn received_kept(&mut self, id: u32, len: f64, tail: u32) -> bool {
+        self.lend();
         let count = ((tail >> 24) as usize).min(3);
         let bytes = [(tail >> 16) as u8, (tail >> 8) as u8, tail as u8];
         let taken = self
@@ -525,6 +544,7 @@ impl Engine {
     }
 
     pub fn sent(&mut self, id: u32, len: f64) {
+        self.lend();
         self.core.handle(Input::Sent {
             id,
             len: len.max(0.0) as usize,

@@ -14,3 +14,5 @@ pub use address::{Host, PortArg};
 pub use error::{CommandError, ErrorCode};
 pub use io::{Action, ConnId, Event, Input, Millis, Protocol, Status};
 pub use socket::Engine;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub(crate) use socket::Queues;

@@ -35,6 +35,23 @@ pub const DEFAULT_RECV_HIGH_WATER: usize = 4 * 1024 * 1024;
 /// `close()`) would be taken for the adopted connection's.
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 
+/// A pair of output queues a host lends to engines (`Engine::swap_queues`); used by the wasm
+/// bindings only.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[derive(Debug, Default)]
+pub(crate) struct Queues {
+    actions: VecDeque<Action>,
+    events: VecDeque<Event>,
+}
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+impl Queues {
+    /// Whether these queues hold memory (a lent pair comes back with it).
+    pub(crate) fn allocated(&self) -> bool {
+        self.actions.capacity() > 0 || self.events.capacity() > 0
+    }
+}
+
 /// One KVIrc socket, without I/O: commands from the script, inputs from the host, and
 /// `poll_action` / `poll_event` / `poll_timeout` for what follows.
 #[derive(Debug)]
@@ -282,6 +299,19 @@ impl Engine {
     /// The next thing the script must be told.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
+    }
+
+    /// Swaps the engine's output queues with `spare`'s, if the engine's are empty (drained).
+    /// A host that drains after every call lends one pair of queues, with their memory, to the
+    /// engine it calls and takes it back after draining: thousands of idle engines then hold
+    /// no queue memory, and a busy one allocates none per call. Memory handling for the
+    /// crate's bindings, not part of the engine's contract (wit/).
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    pub(crate) fn swap_queues(&mut self, spare: &mut Queues) {
+        if self.actions.is_empty() && self.events.is_empty() {
+            std::mem::swap(&mut self.actions, &mut spare.actions);
+            std::mem::swap(&mut self.events, &mut spare.events);
+        }
     }
 
     /// When `handle_timeout` must be called next, if a deadline runs.

@@ -636,8 +636,17 @@ fn push_some(out: &Array, value: Option<JsValue>) -> bool {
     value.map(|v| out.push(&v)).is_some()
 }
 
-/// For Rust callers in wasm (tests): the same outputs as values.
+/// For Rust callers in wasm (tests): the same outputs as values, and what JS does not ask.
 impl Engine {
+    /// The next deadline in ms on the host's clock, or -1 (JS reads it from the batch).
+    pub fn poll_timeout(&self) -> f64 {
+        self.core.poll_timeout().map_or(-1.0, |t| t as f64)
+    }
+
+    pub fn is_destroyed(&self) -> bool {
+        self.core.is_destroyed()
+    }
+
     /// The next action as a plain object (`{type, id, …}`), or undefined.
     pub fn poll_action(&mut self) -> JsValue {
         self.core

@@ -121,8 +121,8 @@ pub fn snapshot(core: &Core) -> Snapshot {
 #[wasm_bindgen]
 pub struct Engine {
     core: Core,
-    /// Outputs go to the batch after every call that can make some, instead of waiting for
-    /// `pollAction` / `pollEvent` (which then find nothing).
+    /// Outputs go to the batch after every call that can make some (JS reads them only there;
+    /// an engine not batched keeps them for Rust callers' `poll_action` / `poll_event`).
     batched: bool,
 }
 
@@ -607,33 +607,17 @@ impl Engine {
 
     // ----- outputs -----
     //
-    // Without the batch (src/bindings/batch.rs), the next action and event reach JS through an
-    // array the caller passes, never as the return value of an export. No export may return a
-    // JS value (an `externref` in wasm): that crashed Node 20 (issue 9). Its V8 (11.3) inlines
-    // such a JS-to-wasm call into optimized JS (the facade's pump, which then called
-    // pollAction); when that JS is deoptimized while the wasm call runs (building the action
-    // object changed a map the optimized code depended on), the deoptimizer rebuilds the
-    // call's continuation frame, knows no `externref` result kind, and
-    // `Deoptimizer::DoComputeBuiltinContinuation` reaches UNREACHABLE: SIGTRAP. A number result
-    // is one it knows. tests/node/wasm-exports.test.js keeps every export's result a number.
-    // (The facade reads the batch only; pollAction / pollEvent remain for the wasm-bindgen
-    // browser tests' harness, tests/wasm_browser.rs. The deadline is in the batch's header.)
-
-    /// Pushes the next action, a plain object (`{type, id, …}`), onto `out`; false when none.
-    #[wasm_bindgen(js_name = pollAction)]
-    pub fn poll_action_into(&mut self, out: &Array) -> bool {
-        push_some(out, self.core.poll_action().map(action_to_js))
-    }
-
-    /// Pushes the next event, a plain object (`{type, …}`), onto `out`; false when none.
-    #[wasm_bindgen(js_name = pollEvent)]
-    pub fn poll_event_into(&mut self, out: &Array) -> bool {
-        push_some(out, self.core.poll_event().map(event_to_js))
-    }
-}
-
-fn push_some(out: &Array, value: Option<JsValue>) -> bool {
-    value.map(|v| out.push(&v)).is_some()
+    // Outputs reach JS only through the batch (src/bindings/batch.rs: `setBatched(true)`, then
+    // js/batch.js reads what each call wrote), never as the return value of an export. No
+    // export may return a JS value (an `externref` in wasm): that crashed Node 20 (issue 9).
+    // Its V8 (11.3) inlines such a JS-to-wasm call into optimized JS (the facade's pump, which
+    // then called a pollAction export); when that JS is deoptimized while the wasm call runs
+    // (building the action object changed a map the optimized code depended on), the
+    // deoptimizer rebuilds the call's continuation frame, knows no `externref` result kind,
+    // and `Deoptimizer::DoComputeBuiltinContinuation` reaches UNREACHABLE: SIGTRAP. A number
+    // result is one it knows. tests/node/wasm-exports.test.js keeps every export's result a
+    // number. (The pollAction / pollEvent exports that built an object per output are gone:
+    // ~4 KB of the module that nothing but a test harness used.)
 }
 
 /// For Rust callers in wasm (tests): the same outputs as values, and what JS does not ask.

@@ -18,8 +18,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CHUNK = 64 * 1024;
 const chunk = new Uint8Array(CHUNK).fill(0x62);
 
-// BENCH_WISP_SERVER=proxy: kvsocket-proxy's /wisp/ endpoint instead of the wisp-js server.
-const SERVER = process.env.BENCH_WISP_SERVER === 'proxy' ? 'proxy' : 'wisp-js';
+// BENCH_WISP_SERVER=proxy: kvsocket-proxy's /wisp/ endpoint instead of the wisp-js server;
+// =bare: a bare server that is its own source and sink (benches/wisp-bare.js), which compares
+// the clients alone.
+const SERVER = ['proxy', 'bare'].includes(process.env.BENCH_WISP_SERVER) ? process.env.BENCH_WISP_SERVER : 'wisp-js';
 const server = spawn(process.execPath, [new URL('./wisp-server.js', import.meta.url).pathname, String(TOTAL), SERVER], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
@@ -35,7 +37,7 @@ function kvDownload() {
       got += s.readBytes().length;
       if (got >= TOTAL) { s.destroy(); resolve(); }
     };
-    s.errorEvent = (code) => reject(new Error(`kvsocket download: ${code}`));
+    s.errorEvent = (code) => reject(new Error(`kvsocket download: ${code}: ${s.lastError()}`));
     s.connect('127.0.0.1', sourcePort);
   });
 }
@@ -53,7 +55,7 @@ function kvUpload() {
     s.connectedEvent = pump;
     s.drainEvent = pump;
     s.dataAvailableEvent = () => { s.destroy(); resolve(); }; // the sink's '!' once all came
-    s.errorEvent = (code) => reject(new Error(`kvsocket upload: ${code}`));
+    s.errorEvent = (code) => reject(new Error(`kvsocket upload: ${code}: ${s.lastError()}`));
     s.connect('127.0.0.1', sinkPort);
   });
 }
@@ -135,7 +137,7 @@ async function best(run) {
 
 const fmt = (x, w = 8) => x.toFixed(1).padStart(w);
 const pct = (x) => (Number.isNaN(x) ? '   ?' : `${Math.round(x * 100)}%`.padStart(4));
-const serverName = SERVER === 'proxy' ? "kvsocket-proxy's /wisp/" : 'the wisp-js server';
+const serverName = { proxy: "kvsocket-proxy's /wisp/", bare: 'a bare Wisp server (its own source and sink)', 'wisp-js': 'the wisp-js server' }[SERVER];
 console.log(`\nWisp: ${TOTAL / MiB} MiB through ${serverName} (its own process), best of ${ROUNDS}`);
 console.log('            MiB/s: kvsocket  wisp-js  ratio | client CPU ms/MiB: kvsocket wisp-js | server CPU ms/MiB (% of a core): with kvsocket, with wisp-js');
 for (const [name, kv, wj] of [['download', kvDownload, wjDownload], ['upload', kvUpload, wjUpload]]) {

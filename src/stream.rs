@@ -94,8 +94,8 @@ fn input_of(method: &str, id: u32, args: [JsValue; 4]) -> Option<Input> {
 }
 
 /// The link object of the transport's contract: `options.proxy`, `open(id, t)`, `get(id)`,
-/// `drop(id, t)` and `feed(method, id, …args)`. Its closures hold the stream weakly, and live
-/// as long as JS holds the link.
+/// `drop(id, t)`, `feed(method, id, …args)`, `received(id, data)` and `sent(id, n)`. Its
+/// closures hold the stream weakly, and live as long as JS holds the link.
 fn make_link(proxy: &str, inner: Weak<RefCell<Inner>>) -> JsValue {
     let link: JsValue = Object::new().into();
     let options: JsValue = Object::new().into();
@@ -120,22 +120,50 @@ fn make_link(proxy: &str, inner: Weak<RefCell<Inner>>) -> JsValue {
             map.delete(&id);
         }
     });
+    let to = inner.clone();
     let feed = Closure::<dyn Fn(JsValue, JsValue, JsValue, JsValue, JsValue, JsValue)>::new(
         move |method: JsValue, id: JsValue, a, b, c, d| {
-            let Some(rc) = inner.upgrade() else { return };
-            let id = id.as_f64().unwrap_or(0.0) as u32;
-            if let Some(input) = input_of(&method.as_string().unwrap_or_default(), id, [a, b, c, d])
-            {
-                rc.borrow_mut().core.handle(input);
-                pump(&rc);
-            }
+            take_input(
+                &to,
+                &method.as_string().unwrap_or_default(),
+                &id,
+                [a, b, c, d],
+            );
         },
     );
+    // `received(id, data)` and `sent(id, n)`: the two per-chunk inputs, which the browser
+    // transport passes without the generic feed (as js/link.js has them).
+    let to = inner.clone();
+    let received = Closure::<dyn Fn(JsValue, JsValue)>::new(move |id: JsValue, data: JsValue| {
+        let none = JsValue::UNDEFINED;
+        take_input(
+            &to,
+            "received",
+            &id,
+            [data, none.clone(), none.clone(), none],
+        );
+    });
+    let sent = Closure::<dyn Fn(JsValue, JsValue)>::new(move |id: JsValue, n: JsValue| {
+        let none = JsValue::UNDEFINED;
+        take_input(&inner, "sent", &id, [n, none.clone(), none.clone(), none]);
+    });
     set(&link, "open", open.into_js_value());
     set(&link, "get", get.into_js_value());
     set(&link, "drop", drop.into_js_value());
     set(&link, "feed", feed.into_js_value());
+    set(&link, "received", received.into_js_value());
+    set(&link, "sent", sent.into_js_value());
     link
+}
+
+/// Hands one input from the transport to the engine, then acts on what follows.
+fn take_input(inner: &Weak<RefCell<Inner>>, method: &str, id: &JsValue, args: [JsValue; 4]) {
+    let Some(rc) = inner.upgrade() else { return };
+    let id = id.as_f64().unwrap_or(0.0) as u32;
+    if let Some(input) = input_of(method, id, args) {
+        rc.borrow_mut().core.handle(input);
+        pump(&rc);
+    }
 }
 
 /// Performs the engine's actions (no borrow is held while the transport runs: it may feed

@@ -144,6 +144,15 @@ impl Sock {
         );
         let sink = js_sys::Object::new();
         Reflect::set(&sink, &"input".into(), &input.into_js_value()).unwrap();
+        // The link's two per-chunk entries (received, sent) as the generic input, as the
+        // facade's sink does.
+        for method in ["received", "sent"] {
+            let entry = Function::new_with_args(
+                "socket, id, value",
+                &["return this.input(socket, '", method, "', [id, value]);"].concat(),
+            );
+            Reflect::set(&sink, &method.into(), &entry).unwrap();
+        }
         let options = js_sys::Object::new();
         Reflect::set(&options, &"proxy".into(), &template.into()).unwrap();
         let link: JsValue = Link::new(&sink, &JsValue::NULL, &options).into();

@@ -140,7 +140,7 @@ export class Session {
     if (t === undefined) return;
     const payload = bytes.subarray(HEADER);
     if (t.udp) feed(t, 'received', payload, t.remoteIp, t.remotePort);
-    else feed(t, 'received', payload);
+    else t.link.received(t.id, payload);
   }
 
   // The WebSocket closed: every stream fails (nothing is left waiting). A server that would not
@@ -251,7 +251,7 @@ export class Session {
     }
     const t = this.streams.get(stream);
     if (t === undefined) return;
-    if (kind === SENT) return feed(t, 'sent', arg);
+    if (kind === SENT) return t.link.sent(t.id, arg);
     if (kind === OPENED) {
       t.up = true;
       // A Wisp server does not tell the local address of its connection.

@@ -23,6 +23,12 @@ extern "C" {
     /// `link.get(id)`: the transport kept under the engine's id, or undefined.
     #[wasm_bindgen(method, js_name = get)]
     pub fn transport(this: &Link, id: &JsValue) -> JsValue;
+    /// `link.received(id, data)` and `link.sent(id, n)`: the two inputs of every chunk, which
+    /// the link passes on without the generic feed's argument array.
+    #[wasm_bindgen(method, catch, js_name = received)]
+    fn received_input(this: &Link, id: &JsValue, data: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = sent)]
+    fn sent_input(this: &Link, id: &JsValue, n: f64) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = feed)]
     fn feed0(this: &Link, method: &JsValue, id: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = feed)]
@@ -75,6 +81,11 @@ extern "C" {
     fn udp_field(this: &Transport) -> Option<bool>;
     #[wasm_bindgen(method, getter)]
     pub fn ws(this: &Transport) -> JsValue;
+    /// Set by `link.open` (js/link.js), and again when `accept(other)` moves the transport.
+    #[wasm_bindgen(method, getter)]
+    fn link(this: &Transport) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn id(this: &Transport) -> JsValue;
 }
 
 impl Transport {
@@ -169,8 +180,8 @@ pub fn call(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsVa
 /// `t.link.feed(method, t.id, ...args)`. Read through the transport each time: `accept(other)`
 /// moves a transport to another socket's link.
 pub fn feed(t: &JsValue, method: &str, args: &[JsValue]) -> Result<(), JsValue> {
-    let link: Link = get(t, "link").unchecked_into();
-    let (method, id) = (name(method), get(t, "id"));
+    let link: Link = tr(t).link().unchecked_into();
+    let (method, id) = (name(method), tr(t).id());
     match args {
         [] => link.feed0(&method, &id),
         [a] => link.feed1(&method, &id, a),
@@ -182,6 +193,18 @@ pub fn feed(t: &JsValue, method: &str, args: &[JsValue]) -> Result<(), JsValue> 
             call(&link, "feed", &all).map(drop)
         }
     }
+}
+
+/// `feed(t, "received", [data])` through the link's own entry for it.
+pub fn feed_received(t: &JsValue, data: &JsValue) -> Result<(), JsValue> {
+    let link: Link = tr(t).link().unchecked_into();
+    link.received_input(&tr(t).id(), data)
+}
+
+/// `feed(t, "sent", [n])` through the link's own entry for it.
+pub fn feed_sent(t: &JsValue, n: f64) -> Result<(), JsValue> {
+    let link: Link = tr(t).link().unchecked_into();
+    link.sent_input(&tr(t).id(), n)
 }
 
 /// Runs `f` once after `ms` milliseconds.

@@ -7,7 +7,7 @@ use js_sys::{Array, ArrayBuffer, Object, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
-use super::js::{call, feed, flag, get, number, set, set_timeout, tr};
+use super::js::{call, feed, feed_received, feed_sent, flag, get, number, set, set_timeout, tr};
 use super::url::{is_kvsocket_proxy, proxy_url, with_param};
 
 /// How often to look at `bufferedAmount` while bytes are still queued in the WebSocket.
@@ -156,7 +156,7 @@ fn attach(t: &JsValue, ws: &WebSocket) {
             let data = e.data();
             if data.is_instance_of::<ArrayBuffer>() {
                 let bytes = Uint8Array::new(&data);
-                feed(&t, "received", &[bytes.into()])?;
+                feed_received(&t, &bytes)?;
                 // A cheap look while we are here (after the bytes: a flush that completes
                 // ends a Closing socket, and these bytes came before that).
                 return report_sent(&t);
@@ -452,7 +452,7 @@ pub fn report_sent(t: &JsValue) -> Result<(), JsValue> {
     if left < unsent {
         // Updated before feeding: the engine may send more from inside the feed.
         tr(t).set_unsent(left);
-        feed(t, "sent", &[(unsent - left).into()])?;
+        feed_sent(t, unsent - left)?;
     }
     Ok(())
 }
@@ -462,7 +462,7 @@ fn release_sent(t: &JsValue) -> Result<(), JsValue> {
     let unsent = tr(t).unsent();
     tr(t).set_unsent(0.0);
     if unsent > 0.0 {
-        feed(t, "sent", &[unsent.into()])?;
+        feed_sent(t, unsent)?;
     }
     Ok(())
 }

@@ -18,6 +18,7 @@
 //! credit (the protocol says so): one datagram, one packet, at once.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 mod handshake;
 
@@ -117,7 +118,7 @@ pub struct Client<P = Vec<u8>> {
     server: ServerInfo,
     /// Every stream's credit when it opens (the CONTINUE on stream 0).
     initial_credit: u32,
-    streams: HashMap<u32, Stream<P>>,
+    streams: Map<u32, Stream<P>>,
     next_stream: u32,
     /// DATA bytes the host can take now (its WebSocket's room, [`Client::set_room`]);
     /// unbounded until the host says.
@@ -134,7 +135,7 @@ impl<P: Payload> Client<P> {
             phase: Phase::Hello,
             server: ServerInfo::default(),
             initial_credit: 0,
-            streams: HashMap::new(),
+            streams: Map::default(),
             next_stream: 1,
             room: usize::MAX,
             transmit: VecDeque::new(),
@@ -285,7 +286,7 @@ impl<P: Payload> Client<P> {
             .filter(|(_, s)| !s.pending.is_empty())
             .map(|(id, _)| *id)
             .collect();
-        ids.sort_unstable();
+        sort_ids(&mut ids);
         loop {
             let mut moved = false;
             for &id in &ids {
@@ -357,7 +358,7 @@ impl<P: Payload> Client<P> {
             return;
         }
         let mut ids: Vec<u32> = self.streams.keys().copied().collect();
-        ids.sort_unstable();
+        sort_ids(&mut ids);
         for stream in ids {
             self.end(stream, Some(error), detail.clone());
         }
@@ -516,5 +517,78 @@ impl<P: Payload> Client<P> {
             self.end(stream, None, String::new());
         }
         moved > 0
+    }
+}
+
+/// A map keyed by our own stream ids, hashed with FNV-1a: std's default SipHash with random
+/// keys defends against keys an attacker picks, which these are not, and costs the wasm module
+/// ~1.5 KB.
+pub(crate) type Map<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// FNV-1a, 64-bit.
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Stream ids in ascending order (the streams' turns, starts and ends follow the order they
+/// were opened in). A heapsort by hand: `sort_unstable` brings ~4 KB of quicksort into the wasm
+/// module for this one use, this a few hundred bytes, and it is O(n log n) all the same.
+pub(crate) fn sort_ids(ids: &mut [u32]) {
+    fn sift(ids: &mut [u32], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && ids[child] < ids[child + 1] {
+                child += 1;
+            }
+            if ids[root] >= ids[child] {
+                return;
+            }
+            ids.swap(root, child);
+            root = child;
+        }
+    }
+    let n = ids.len();
+    for start in (0..n / 2).rev() {
+        sift(ids, start, n);
+    }
+    for end in (1..n).rev() {
+        ids.swap(0, end);
+        sift(ids, 0, end);
+    }
+}
+
+// proptest builds natively only (Cargo.toml).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::sort_ids;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn sort_ids_sorts_as_std(mut ids in proptest::collection::vec(any::<u32>(), 0..200)) {
+            let mut expected = ids.clone();
+            expected.sort_unstable();
+            sort_ids(&mut ids);
+            prop_assert_eq!(ids, expected);
+        }
     }
 }

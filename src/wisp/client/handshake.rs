@@ -95,7 +95,7 @@ impl<P: Payload> Client<P> {
         self.initial_credit = credit;
         self.events.push_back(Event::Ready { version });
         let mut waiting: Vec<u32> = self.streams.keys().copied().collect();
-        waiting.sort_unstable();
+        super::sort_ids(&mut waiting);
         for stream in waiting {
             self.start(stream);
         }

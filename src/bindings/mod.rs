@@ -431,11 +431,6 @@ impl Engine {
         Ok(snapshot(&self.core).to_js())
     }
 
-    #[wasm_bindgen(js_name = isDestroyed)]
-    pub fn is_destroyed(&self) -> bool {
-        self.core.is_destroyed()
-    }
-
     /// Whether a drain may be told now (the socket still takes writes): the facade asks when it
     /// delivers one, a microtask after the engine queued it.
     #[wasm_bindgen(js_name = drainDue)]
@@ -621,6 +616,8 @@ impl Engine {
     // call's continuation frame, knows no `externref` result kind, and
     // `Deoptimizer::DoComputeBuiltinContinuation` reaches UNREACHABLE: SIGTRAP. A number result
     // is one it knows. tests/node/wasm-exports.test.js keeps every export's result a number.
+    // (The facade reads the batch only; pollAction / pollEvent remain for the wasm-bindgen
+    // browser tests' harness, tests/wasm_browser.rs. The deadline is in the batch's header.)
 
     /// Pushes the next action, a plain object (`{type, id, …}`), onto `out`; false when none.
     #[wasm_bindgen(js_name = pollAction)]
@@ -633,20 +630,23 @@ impl Engine {
     pub fn poll_event_into(&mut self, out: &Array) -> bool {
         push_some(out, self.core.poll_event().map(event_to_js))
     }
-
-    /// The next deadline in ms on the host's clock, or -1.
-    #[wasm_bindgen(js_name = pollTimeout)]
-    pub fn poll_timeout(&self) -> f64 {
-        self.core.poll_timeout().map_or(-1.0, |t| t as f64)
-    }
 }
 
 fn push_some(out: &Array, value: Option<JsValue>) -> bool {
     value.map(|v| out.push(&v)).is_some()
 }
 
-/// For Rust callers in wasm (tests): the same outputs as values.
+/// For Rust callers in wasm (tests): the same outputs as values, and what JS does not ask.
 impl Engine {
+    /// The next deadline in ms on the host's clock, or -1 (JS reads it from the batch).
+    pub fn poll_timeout(&self) -> f64 {
+        self.core.poll_timeout().map_or(-1.0, |t| t as f64)
+    }
+
+    pub fn is_destroyed(&self) -> bool {
+        self.core.is_destroyed()
+    }
+
     /// The next action as a plain object (`{type, id, …}`), or undefined.
     pub fn poll_action(&mut self) -> JsValue {
         self.core

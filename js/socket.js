@@ -582,6 +582,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       } finally {
         this.#offering = null;
         if (!child.#accepted && !child.#destroyed) child.close();
+        // Accepted as itself: what its engine was born with (inherited options, the idle
+        // deadline) is read now; accept(other) read it through adopt's batch, close() through its own.
+        else if (child.#movedTo === null && !child.#destroyed) {
+          child.#engine.flush();
+          child.#out();
+        }
       }
     }
 

@@ -149,6 +149,13 @@ impl Engine {
         self.batched = on;
     }
 
+    /// Writes the batch of what is pending without a command or input: an accepted connection's
+    /// engine is born with outputs (its inherited no-delay / keep-alive, its idle deadline) that no
+    /// call of its own has written yet (the listener's `incoming` wrote the listener's batch).
+    pub fn flush(&mut self) {
+        self.out();
+    }
+
     /// Lends the batch's spare output queues for a call that makes outputs often (batch.rs).
     fn lend(&mut self) {
         if self.batched {

@@ -28,6 +28,9 @@ export function createBatchReader({ memory, batchHeader, batchKinds }) {
     words = new Uint32Array(buffer);
     bytes = new Uint8Array(buffer);
   };
+  // A status's name is the engine's for that status, always the same: decoded once each.
+  const names = [];
+  const statusName = (status, i) => names[status] ??= text(i);
   const text = (i) => {
     const o = textAt + words[i];
     return decoder.decode(bytes.subarray(o, o + words[i + 1]));
@@ -94,7 +97,7 @@ export function createBatchReader({ memory, batchHeader, batchKinds }) {
         case DATA_AVAILABLE: events[ne++] = { type: 'dataAvailable', length: words[f] }; break;
         case DRAIN: events[ne++] = { type: 'drain' }; break;
         case IDLE: events[ne++] = { type: 'idle' }; break;
-        case STATE_CHANGED: events[ne++] = { type: 'stateChanged', status: words[f], name: text(f + 1) }; break;
+        case STATE_CHANGED: events[ne++] = { type: 'stateChanged', status: words[f], name: statusName(words[f], f + 1) }; break;
         case HOST_FOUND: events[ne++] = { type: 'hostFound' }; break;
         case CONNECTED: events[ne++] = { type: 'connected' }; break;
         case CONNECT_FAILED: events[ne++] = { type: 'connectFailed', code: text(f), reason: text(f + 2) }; break;

@@ -29,10 +29,14 @@ const NO_OPTIONS = Object.freeze({});
  * `host.perform(action, link)` performs an engine action; `host.refuse?.(command, options)`
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
  * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
- * cannot honour.
+ * cannot honour; `host.sendsText?.(options)` says whether its `send` takes an ASCII string as
+ * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best.
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
   const readBatch = createBatchReader(wasm);
+  // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
+  // Buffer, from its shared pool when small, which net writes without converting).
+  const copyBytes = host.copyBytes ?? ((bytes) => bytes.slice());
   // Actions of every socket wait here, in the order their engines made them, and are performed
   // by the outermost #out: a host that feeds an input while performing (synchronously) queues
   // the actions that follow behind the ones still waiting, as one engine queue would.
@@ -230,7 +234,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const taken = this.#engine.writeKept(bytes.length);
       if (taken > 0) {
         const ours = typeof data === 'string' || Array.isArray(data);
-        (this.#keptOut ??= new KeptOut()).push(ours ? bytes : bytes.slice());
+        (this.#keptOut ??= new KeptOut()).push(ours ? bytes : copyBytes(bytes));
         this.#out();
         return taken;
       }
@@ -528,6 +532,13 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       // (or close() was called) in between, the engine says no drain is due any more.
       if (event.type === 'drain' && !this.#engine.drainDue()) return;
       if (event.type === 'incomingConnection') return this.#offer(event);
+      // The common case, called directly (no table lookups by the event's type): a
+      // dataAvailable to a socket without listeners (its method has no older name).
+      if (event.type === 'dataAvailable' && this.#listened === null) {
+        const fn = this.dataAvailableEvent;
+        if (typeof fn === 'function') fn.call(this, event.length);
+        return;
+      }
       this.#callHandlers(event);
     }
 
@@ -571,6 +582,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       } finally {
         this.#offering = null;
         if (!child.#accepted && !child.#destroyed) child.close();
+        // Accepted as itself: what its engine was born with (inherited options, the idle
+        // deadline) is read now; accept(other) read it through adopt's batch, close() through its own.
+        else if (child.#movedTo === null && !child.#destroyed) {
+          child.#engine.flush();
+          child.#out();
+        }
       }
     }
 

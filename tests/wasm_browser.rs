@@ -24,6 +24,37 @@ extern "C" {
     fn new(sink: &JsValue, socket: &JsValue, options: &JsValue) -> Link;
 }
 
+// The facade's own reader of the batch a batched engine writes after each call.
+#[wasm_bindgen(module = "/js/batch.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createBatchReader)]
+    fn create_batch_reader(wasm: &JsValue) -> Function;
+}
+
+thread_local! {
+    /// `createBatchReader({ memory, batchHeader, batchKinds })` over this module, made once.
+    static READ_BATCH: Function = {
+        let wasm = js_sys::Object::new();
+        let header = Closure::<dyn Fn() -> u32>::new(kvsocket::bindings::batch_header);
+        let kinds = Closure::<dyn Fn() -> String>::new(kvsocket::bindings::batch_kinds);
+        Reflect::set(&wasm, &"memory".into(), &wasm_bindgen::memory()).unwrap();
+        Reflect::set(&wasm, &"batchHeader".into(), &header.into_js_value()).unwrap();
+        Reflect::set(&wasm, &"batchKinds".into(), &kinds.into_js_value()).unwrap();
+        create_batch_reader(&wasm)
+    };
+}
+
+/// The last batch's actions and events, copied out before anything calls into wasm again.
+fn read_batch() -> (Vec<JsValue>, Vec<JsValue>) {
+    let out = READ_BATCH.with(|read| read.call0(&JsValue::NULL).expect("read the batch"));
+    let take = |list: &str, count: &str| {
+        let items: Array = field(&out, list).unchecked_into();
+        let n = field(&out, count).as_f64().unwrap() as u32;
+        (0..n).map(|i| items.get(i)).collect::<Vec<_>>()
+    };
+    (take("actions", "actionCount"), take("events", "eventCount"))
+}
+
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
@@ -106,15 +137,16 @@ fn describe(event: &JsValue) -> String {
 }
 
 impl Inner {
+    /// After each call into the (batched) engine, as js/socket.js: its events are told, its
+    /// actions performed (which may feed inputs, and so pump again, from inside).
     fn pump(&self) {
         let link = self.link.get().expect("link set");
-        // pollAction/pollEvent push onto an array and return whether they did (as js/socket.js).
-        let out = Array::new();
-        while call(&self.engine, "pollAction", &[out.clone().into()]).is_truthy() {
-            self.host.perform(&out.pop(), link).expect("perform");
+        let (actions, events) = read_batch();
+        for event in &events {
+            self.events.borrow_mut().push(describe(event));
         }
-        while call(&self.engine, "pollEvent", &[out.clone().into()]).is_truthy() {
-            self.events.borrow_mut().push(describe(&out.pop()));
+        for action in &actions {
+            self.host.perform(action, link).expect("perform");
         }
     }
 }
@@ -123,6 +155,7 @@ impl Sock {
     fn new(template: &str) -> Sock {
         let engine: JsValue = Engine::new().into();
         call(&engine, "setTransportResolvesNames", &[true.into()]);
+        call(&engine, "setBatched", &[true.into()]);
         let inner = Rc::new(Inner {
             engine,
             host: BrowserHost::new(),

@@ -45,6 +45,8 @@ export function withWisp(host, memory, open = openWebSocket) {
       if (wisp.owns(action, link)) wisp.perform(action, link);
       else host.perform(action, link);
     },
+    // Bytes for the Wisp host too (a Buffer is a Uint8Array).
+    copyBytes: host.copyBytes,
     // The Wisp host's sends take bytes only.
     sendsText: (options) => !usesWisp(options) && host.sendsText?.(options) === true,
     // A Wisp URL is the one proxy option Node takes (the others are `host`'s to judge).

@@ -121,8 +121,8 @@ pub fn snapshot(core: &Core) -> Snapshot {
 #[wasm_bindgen]
 pub struct Engine {
     core: Core,
-    /// Outputs go to the batch after every call that can make some, instead of waiting for
-    /// `pollAction` / `pollEvent` (which then find nothing).
+    /// Outputs go to the batch after every call that can make some (JS reads them only there;
+    /// an engine not batched keeps them for Rust callers' `poll_action` / `poll_event`).
     batched: bool,
 }
 
@@ -147,6 +147,13 @@ impl Engine {
     #[wasm_bindgen(js_name = setBatched)]
     pub fn set_batched(&mut self, on: bool) {
         self.batched = on;
+    }
+
+    /// Writes the batch of what is pending without a command or input: an accepted connection's
+    /// engine is born with outputs (its inherited no-delay / keep-alive, its idle deadline) that no
+    /// call of its own has written yet (the listener's `incoming` wrote the listener's batch).
+    pub fn flush(&mut self) {
+        self.out();
     }
 
     /// Lends the batch's spare output queues for a call that makes outputs often (batch.rs).
@@ -431,11 +438,6 @@ impl Engine {
         Ok(snapshot(&self.core).to_js())
     }
 
-    #[wasm_bindgen(js_name = isDestroyed)]
-    pub fn is_destroyed(&self) -> bool {
-        self.core.is_destroyed()
-    }
-
     /// Whether a drain may be told now (the socket still takes writes): the facade asks when it
     /// delivers one, a microtask after the engine queued it.
     #[wasm_bindgen(js_name = drainDue)]
@@ -612,41 +614,30 @@ impl Engine {
 
     // ----- outputs -----
     //
-    // Without the batch (src/bindings/batch.rs), the next action and event reach JS through an
-    // array the caller passes, never as the return value of an export. No export may return a
-    // JS value (an `externref` in wasm): that crashed Node 20 (issue 9). Its V8 (11.3) inlines
-    // such a JS-to-wasm call into optimized JS (the facade's pump, which then called
-    // pollAction); when that JS is deoptimized while the wasm call runs (building the action
-    // object changed a map the optimized code depended on), the deoptimizer rebuilds the
-    // call's continuation frame, knows no `externref` result kind, and
-    // `Deoptimizer::DoComputeBuiltinContinuation` reaches UNREACHABLE: SIGTRAP. A number result
-    // is one it knows. tests/node/wasm-exports.test.js keeps every export's result a number.
+    // Outputs reach JS only through the batch (src/bindings/batch.rs: `setBatched(true)`, then
+    // js/batch.js reads what each call wrote), never as the return value of an export. No
+    // export may return a JS value (an `externref` in wasm): that crashed Node 20 (issue 9).
+    // Its V8 (11.3) inlines such a JS-to-wasm call into optimized JS (the facade's pump, which
+    // then called a pollAction export); when that JS is deoptimized while the wasm call runs
+    // (building the action object changed a map the optimized code depended on), the
+    // deoptimizer rebuilds the call's continuation frame, knows no `externref` result kind,
+    // and `Deoptimizer::DoComputeBuiltinContinuation` reaches UNREACHABLE: SIGTRAP. A number
+    // result is one it knows. tests/node/wasm-exports.test.js keeps every export's result a
+    // number. (The pollAction / pollEvent exports that built an object per output are gone:
+    // ~4 KB of the module that nothing but a test harness used.)
+}
 
-    /// Pushes the next action, a plain object (`{type, id, …}`), onto `out`; false when none.
-    #[wasm_bindgen(js_name = pollAction)]
-    pub fn poll_action_into(&mut self, out: &Array) -> bool {
-        push_some(out, self.core.poll_action().map(action_to_js))
-    }
-
-    /// Pushes the next event, a plain object (`{type, …}`), onto `out`; false when none.
-    #[wasm_bindgen(js_name = pollEvent)]
-    pub fn poll_event_into(&mut self, out: &Array) -> bool {
-        push_some(out, self.core.poll_event().map(event_to_js))
-    }
-
-    /// The next deadline in ms on the host's clock, or -1.
-    #[wasm_bindgen(js_name = pollTimeout)]
+/// For Rust callers in wasm (tests): the same outputs as values, and what JS does not ask.
+impl Engine {
+    /// The next deadline in ms on the host's clock, or -1 (JS reads it from the batch).
     pub fn poll_timeout(&self) -> f64 {
         self.core.poll_timeout().map_or(-1.0, |t| t as f64)
     }
-}
 
-fn push_some(out: &Array, value: Option<JsValue>) -> bool {
-    value.map(|v| out.push(&v)).is_some()
-}
+    pub fn is_destroyed(&self) -> bool {
+        self.core.is_destroyed()
+    }
 
-/// For Rust callers in wasm (tests): the same outputs as values.
-impl Engine {
     /// The next action as a plain object (`{type, id, …}`), or undefined.
     pub fn poll_action(&mut self) -> JsValue {
         self.core

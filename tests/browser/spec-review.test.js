@@ -134,7 +134,13 @@ async function startPeers() {
     askCount: () => askCount,
     askResult: (i) => Promise.race([askOf(i).p, new Promise((r) => setTimeout(() => r('no end'), 3000))]),
     upgrades: () => upgrades.splice(0),
-    udpGot: () => udpGot.splice(0),
+    upgradeCount: () => upgrades.length,
+    /** The datagrams the recorder got since the last call, once there are `count` (at most `ms`
+     * later: a loaded machine may take seconds; the assertion then shows what came). */
+    udpGot: async (count = 0, ms = 5000) => {
+      for (const end = Date.now() + ms; udpGot.length < count && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
+      return udpGot.splice(0);
+    },
     /** Sends a datagram (hex) to 127.0.0.1:port from the recorder; resolves with its port. */
     udpSend: (hex, port) => new Promise((resolve) => udpRec.send(Buffer.from(hex, 'hex'), port, '127.0.0.1', () => resolve(udpRec.address().port))),
     /** Connects to 127.0.0.1:port, writes hex, ends its side after `expect` bytes (or `ms` after connecting). */
@@ -184,6 +190,15 @@ async function setupPage(page, env, proxyUrl) {
       const timer = setTimeout(() => reject(new Error(`no ${type} in ${ms} ms`)), ms);
       sock.addEventListener(type, (e) => { clearTimeout(timer); resolve(e.detail); }, { once: true });
     });
+    // Waits until cond() holds (checked every 10 ms), at most `ms`: what arrives over the network
+    // is awaited, not slept for, since a loaded machine can take seconds. A fixed sleep is only
+    // for "nothing further happens".
+    window.waitFor = async (cond, what, ms = 5000) => {
+      for (const end = performance.now() + ms; !(await cond());) {
+        if (performance.now() > end) throw new Error(`not in ${ms} ms: ${what}`);
+        await sleep(10);
+      }
+    };
     const TYPES = ['stateChanged', 'hostFound', 'connected', 'connectFailed', 'error', 'dataAvailable',
       'disconnected', 'incomingConnection', 'drain', 'listening'];
     // Every DOM event as "type {detail}" (a Socket in the detail as "Socket").
@@ -374,14 +389,14 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
   await t.test('the URL template: {host} and {port} replaced URI-encoded, other parameters kept, end=1 and report=1 added, subprotocol binary', async () => {
     const r = await run(async () => {
       const remote = [];
-      for (const [host, port] of [['::1', 7], ['[::1]', 8], ['127.0.0.1', '9'], ['Example.COM', 10]]) {
-        const s = new Socket({ proxy: `ws://127.0.0.1:${env.silent}/x?h={host}&p={port}&k=1`, connectTimeout: 1000 });
+      const before = await upgradeCount();
+      for (const [i, [host, port]] of [['::1', 7], ['[::1]', 8], ['127.0.0.1', '9'], ['Example.COM', 10]].entries()) {
+        const s = new Socket({ proxy: `ws://127.0.0.1:${env.silent}/x?h={host}&p={port}&k=1`, connectTimeout: 5000 });
         s.connect(host, port);
-        await sleep(100);
+        await waitFor(async () => (await upgradeCount()) > before + i, 'the upgrade request').catch(() => {});
         remote.push(s.remoteIp());
         s.destroy();
       }
-      await sleep(50);
       return { remote, upgrades: await upgrades() };
     });
     assert.deepEqual(r.remote, ['::1', '::1', '127.0.0.1', '0.0.0.0']); // 0.0.0.0 for a name: docs/browser-host.md
@@ -439,7 +454,8 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       s.stateChangedEvent = (name) => inHandler.push(`${name} ${s.status(true)}`);
       const ok = s.connect('127.0.0.1', env.echo);
       const status = s.status(true);
-      await sleep(50);
+      await waitFor(() => s.status() === 0, 'Unconnected').catch(() => {});
+      await sleep(50); // nothing after it
       s.destroy();
       return { ok, status, inHandler, lines };
     });
@@ -579,8 +595,11 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
         s[method] = () => { calls.push(method); try { s.destroy(); } catch (e) { threw = String(e); } };
         s.disconnectedEvent = () => calls.push('disconnectedEvent');
         start(s);
+        // The handler's event first (however long the connection takes), then 300 ms for any
+        // further event; `calls` copied then, like the rest.
+        await waitFor(() => calls.length > 0, method).catch(() => {});
         await sleep(300);
-        out[method] = { calls, last: lines.at(-1) ?? null, threw, status: s.status() };
+        out[method] = { calls: [...calls], last: lines.at(-1) ?? null, threw, status: s.status() };
       }
       return out;
     });
@@ -657,14 +676,21 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       s.connect('127.0.0.1', env.cmd);
       await until(s, 'connected');
       const lengths = [];
-      s.dataAvailableEvent = (n) => lengths.push(n);
+      const buffered = [];
+      s.dataAvailableEvent = (n) => { lengths.push(n); buffered.push(s.bytesAvailable()); };
       s.write('send 61626364 split\n');
-      await sleep(350);
-      const out = { lengths, text: s.read() };
+      await waitFor(() => s.bytesAvailable() === 4, 'the fourth byte').catch(() => {});
+      await sleep(30); // its event
+      const out = { lengths, buffered, text: s.read() };
       s.destroy();
       return out;
     });
-    assert.deepEqual(r, { lengths: [1, 2, 3, 4], text: 'abcd' });
+    // One byte every 30 ms: one event each, unless a loaded machine let bytes arrive together
+    // (then one event for them); each event's length is what was buffered then.
+    assert.equal(r.text, 'abcd');
+    assert.deepEqual(r.lengths, r.buffered);
+    assert.equal(r.lengths.at(-1), 4);
+    assert.ok(r.lengths.every((n, i) => i === 0 || n > r.lengths[i - 1]), `lengths ${r.lengths} grow`);
   });
 
   await t.test('write(): while Connecting queued; ArrayBuffer, DataView, typed arrays, Array items, length caps', async () => {
@@ -1061,7 +1087,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       await until(s, 'connected');
       const info = [s.status(true), s.remoteIp(), s.remotePort() === env.udpEcho, s.localIp(), s.localPort() > 0];
       const n = [s.write('one'), s.write('twotwo'), s.write([0, 1]), s.writeHex('ff00')];
-      await sleep(300);
+      await waitFor(() => s.bytesAvailable() >= 18, 'the five echoes').catch(() => {});
       const reads = [s.bytesAvailable(), s.read(), s.read(3), s.bytesAvailable(), s.read(2), s.readHex(), s.readHex(), s.read()];
       s.close();
       const closed = s.status(true);
@@ -1085,10 +1111,11 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       const errors = [];
       s.addEventListener('error', (e) => errors.push(e.detail));
       const big = s.write(new Uint8Array(70000));
-      await sleep(200);
+      await waitFor(() => errors.length > 0, 'errorEvent').catch(() => {});
+      await sleep(50); // no second error
       const status = s.status(true);
       s.write('ok');
-      await sleep(200);
+      await waitFor(() => s.bytesAvailable() > 0, 'the echo').catch(() => {});
       const out = { refused, big, errors, status, read: s.read() };
       s.destroy();
       return out;
@@ -1104,13 +1131,12 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       const ok = [s.listen(0, '127.0.0.1'), s.status(true), s.write('nowhere')];
       const { port } = await until(s, 'listening');
       const from = await udpSend('68656c6c6f', port);
-      await sleep(200);
+      await waitFor(() => s.bytesAvailable() > 0, 'the datagram').catch(() => {});
       const before = [s.bytesAvailable(), s.remoteIp(), s.remotePort(), s.localIp(), s.localPort() === port];
       const text = s.read();
       const after = [s.remoteIp(), s.remotePort() === from];
       const w = s.write('back');
-      await sleep(200);
-      const got = await udpGot();
+      const got = await udpGot(1);
       s.close();
       const closed = s.status(true);
       await sleep(30);
@@ -1130,7 +1156,8 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       const { port } = await until(s, 'listening');
       await udpSend('', port);
       await udpSend('6869', port);
-      await sleep(200);
+      await waitFor(() => s.bytesAvailable() > 0, 'the second datagram').catch(() => {});
+      await sleep(50); // the empty one came first: no event for it
       const got = [s.bytesAvailable(), s.read(), s.bytesAvailable()];
       const w = [s.write(''), s.write(new Uint8Array(0)), s.write('x', 0)];
       await sleep(100);
@@ -1150,15 +1177,18 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       other.connect('127.0.0.1', port);
       await until(other, 'connected');
       other.write('from-other');
-      await sleep(100);
+      // Each datagram awaited before the next is sent, so that they arrive in this order.
+      await waitFor(() => s.bytesAvailable() >= 10, 'the datagram from other').catch(() => {});
       await udpSend('66726f6d2d726563', port);
-      await sleep(200);
+      await waitFor(() => s.bytesAvailable() >= 18, 'the datagram from the recorder').catch(() => {});
       const a = s.read();
       s.write('to-other');
       const b = s.read();
       s.write('to-rec');
-      await sleep(200);
-      const out = { a, b, other: other.read(), rec: await udpGot() };
+      const rec = await udpGot(1);
+      await waitFor(() => other.bytesAvailable() > 0, 'the answer to other').catch(() => {});
+      await sleep(50); // nothing more for either
+      const out = { a, b, other: other.read(), rec: [...rec, ...await udpGot()] };
       s.destroy();
       other.destroy();
       return out;

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createBatchReader } from '../../js/batch.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PKG = path.join(ROOT, 'pkg');
@@ -21,80 +22,121 @@ async function loadBindgen() {
   if (!bindgen) {
     const wasm = path.join(PKG, 'kvsocket_bg.wasm');
     if (!existsSync(wasm)) throw new Error('pkg/ is not built: run scripts/build.sh');
-    bindgen = await import(pathToFileURL(path.join(PKG, 'kvsocket.js')));
-    bindgen.initSync({ module: readFileSync(wasm) });
+    const module = await import(pathToFileURL(path.join(PKG, 'kvsocket.js')));
+    const { memory } = module.initSync({ module: readFileSync(wasm) });
+    const { batchHeader, batchKinds } = module;
+    bindgen = { Engine: module.Engine, memory, readBatch: createBatchReader({ memory, batchHeader, batchKinds }), headerAt: batchHeader() };
   }
   return bindgen;
 }
 
+/** The batch's header (four f64), over the memory as it is now (growing it detaches views). */
+const batchHeader = () => new Float64Array(bindgen.memory.buffer, bindgen.headerAt, 4);
+
 const ipPort = (ip, port) => (ip === '' ? null : [ip, port]);
 
-/** The wasm-bindgen `Engine` behind the common driver shape. */
+/**
+ * The wasm-bindgen `Engine` behind the common driver shape. Its outputs reach JS only through
+ * the batch (src/bindings/batch.rs), as in the facade (js/socket.js `#out`): the engine is
+ * batched, each call that writes a batch is followed by reading it with the facade's own reader
+ * (js/batch.js), and what it held is queued here for `pollAction` / `pollEvent`; the batch's
+ * deadline is this socket's `pollTimeout` until its next batch.
+ */
 class BindgenDriver {
+  #actions = [];
+  #events = [];
+  #deadline = -1; // the facade's timer too is unarmed until the engine's first batch
+
   constructor(engine) {
     this.e = engine;
+    this.e.setBatched(true); // an accepted connection's engine is batched already: no change
+  }
+
+  /**
+   * Calls the engine, then reads the batch if that call wrote one. The batch is one per module
+   * and stays until the next call that writes: a call that writes none (a query,
+   * setProtocol, ...) leaves another call's batch there, possibly another socket's. So the
+   * deadline word is set to NaN first, which the engine replaces with a number whenever it
+   * writes a batch.
+   */
+  #call(f) {
+    batchHeader()[3] = NaN;
+    try {
+      return f(this.e);
+    } finally {
+      // (also when the call threw: a refused setting's TypeError comes after its batch)
+      if (!Number.isNaN(batchHeader()[3])) this.#readBatch();
+    }
+  }
+
+  #readBatch() {
+    const { actions, events, actionCount, eventCount, deadline } = bindgen.readBatch();
+    // Copied out: the reader reuses its arrays, and a `send`'s bytes are already its own copy.
+    for (let i = 0; i < actionCount; i++) this.#actions.push(actions[i]);
+    for (let i = 0; i < eventCount; i++) this.#events.push(events[i]);
+    this.#deadline = deadline;
   }
 
   // commands
-  connect(host, port, now) { return this.e.connect(host, port, now); }
-  listen(port, iface, forceIpv6) { return this.e.listen(port, iface, forceIpv6); }
-  write(bytes) { return this.e.write(bytes); }
-  writeKept(len) { return this.e.writeKept(len); }
-  reserve(len) { return this.e.reserve(len) ?? null; }
-  fill(slot, bytes) { this.e.fill(slot, bytes); }
-  read(length) { return this.e.read(length); }
-  readBytes(length) { return this.e.readBytes(length); }
-  readHex(length) { return this.e.readHex(length); }
-  readKept(length, text) { const n = this.e.readKept(length, text); return n < 0 ? null : n; }
-  close() { this.e.close(); }
-  destroy() { this.e.destroy(); }
-  setProtocol(name) { return this.e.setProtocol(name); }
-  setConnectTimeout(ms) { return throwsNot(() => this.e.setConnectTimeout(ms)); }
-  setHighWaterMark(bytes) { return throwsNot(() => this.e.setHighWaterMark(bytes)); }
-  setTransportResolvesNames(on) { this.e.setTransportResolvesNames(on); }
-  adopt(other) { return this.e.adopt(other.e); }
+  connect(host, port, now) { return this.#call((e) => e.connect(host, port, now)); }
+  listen(port, iface, forceIpv6) { return this.#call((e) => e.listen(port, iface, forceIpv6)); }
+  write(bytes) { return this.#call((e) => e.write(bytes)); }
+  writeKept(len) { return this.#call((e) => e.writeKept(len)); }
+  reserve(len) { return this.#call((e) => e.reserve(len)) ?? null; }
+  fill(slot, bytes) { this.#call((e) => e.fill(slot, bytes)); }
+  read(length) { return this.#call((e) => e.read(length)); }
+  readBytes(length) { return this.#call((e) => e.readBytes(length)); }
+  readHex(length) { return this.#call((e) => e.readHex(length)); }
+  readKept(length, text) { const n = this.#call((e) => e.readKept(length, text)); return n < 0 ? null : n; }
+  close() { this.#call((e) => e.close()); }
+  destroy() { this.#call((e) => e.destroy()); }
+  setProtocol(name) { return this.#call((e) => e.setProtocol(name)); }
+  setConnectTimeout(ms) { return throwsNot(() => this.#call((e) => e.setConnectTimeout(ms))); }
+  setHighWaterMark(bytes) { return throwsNot(() => this.#call((e) => e.setHighWaterMark(bytes))); }
+  setTransportResolvesNames(on) { this.#call((e) => e.setTransportResolvesNames(on)); }
+  adopt(other) { return this.#call((e) => e.adopt(other.e)); }
 
-  // queries
-  status() { return this.e.status(); }
-  statusName() { return this.e.statusName(); }
-  protocol() { return this.e.protocol(); }
-  lastError() { return this.e.lastError(); }
-  bytesAvailable() { return this.e.bytesAvailable(); }
-  bufferedAmount() { return this.e.bufferedAmount(); }
-  currentId() { return this.e.currentId() || null; }
-  remote() { return ipPort(this.e.remoteIp(), this.e.remotePort()); }
-  local() { return ipPort(this.e.localIp(), this.e.localPort()); }
-  pollTimeout() { const t = this.e.pollTimeout(); return t < 0 ? null : t; }
+  // queries (they write no batch; called through `#call` all the same, which would tell)
+  status() { return this.#call((e) => e.status()); }
+  statusName() { return this.#call((e) => e.statusName()); }
+  protocol() { return this.#call((e) => e.protocol()); }
+  lastError() { return this.#call((e) => e.lastError()); }
+  bytesAvailable() { return this.#call((e) => e.bytesAvailable()); }
+  bufferedAmount() { return this.#call((e) => e.bufferedAmount()); }
+  currentId() { return this.#call((e) => e.currentId()) || null; }
+  remote() { return this.#call((e) => ipPort(e.remoteIp(), e.remotePort())); }
+  local() { return this.#call((e) => ipPort(e.localIp(), e.localPort())); }
+  /** The deadline of this socket's latest batch (no export asks the engine for it). */
+  pollTimeout() { return this.#deadline < 0 ? null : this.#deadline; }
 
   // inputs
-  resolved(id, addrs) { this.e.resolved(id, addrs); }
-  connected(id, [lip, lport], [rip, rport]) { this.e.connected(id, lip, lport, rip, rport); }
-  connectFailed(id, error) { this.e.connectFailed(id, error); }
-  received(id, bytes, from) { this.e.received(id, bytes, from?.[0], from?.[1]); }
-  receivedKept(id, bytes) { return this.e.receivedKept(id, bytes.length, packTail(bytes)); }
-  sent(id, len) { this.e.sent(id, len); }
-  peerClosed(id) { this.e.peerClosed(id); }
-  closed(id) { this.e.closed(id); }
-  failed(id, error) { this.e.failed(id, error); }
-  listening(id, [ip, port]) { this.e.listening(id, ip, port); }
-  listenFailed(id, error) { this.e.listenFailed(id, error); }
+  resolved(id, addrs) { this.#call((e) => e.resolved(id, addrs)); }
+  connected(id, [lip, lport], [rip, rport]) { this.#call((e) => e.connected(id, lip, lport, rip, rport)); }
+  connectFailed(id, error) { this.#call((e) => e.connectFailed(id, error)); }
+  received(id, bytes, from) { this.#call((e) => e.received(id, bytes, from?.[0], from?.[1])); }
+  receivedKept(id, bytes) { return this.#call((e) => e.receivedKept(id, bytes.length, packTail(bytes))); }
+  sent(id, len) { this.#call((e) => e.sent(id, len)); }
+  peerClosed(id) { this.#call((e) => e.peerClosed(id)); }
+  closed(id) { this.#call((e) => e.closed(id)); }
+  failed(id, error) { this.#call((e) => e.failed(id, error)); }
+  listening(id, [ip, port]) { this.#call((e) => e.listening(id, ip, port)); }
+  listenFailed(id, error) { this.#call((e) => e.listenFailed(id, error)); }
   incoming(id, [lip, lport], [rip, rport]) {
-    const child = this.e.incoming(id, lip, lport, rip, rport);
+    const child = this.#call((e) => e.incoming(id, lip, lport, rip, rport));
     return child ? new BindgenDriver(child) : null;
   }
-  timeout(now) { this.e.timeout(now); }
+  timeout(now) { this.#call((e) => e.timeout(now)); }
 
-  // outputs, already in the common shapes (src/bindings/convert.rs)
-  // (the wasm-bindgen engine pushes its next output onto an array: src/bindings/mod.rs)
+  // outputs, from the queue, in the common shapes (js/batch.js's, which are
+  // src/bindings/convert.rs's: a send's bytes shown as hex)
   pollAction() {
-    const out = [];
-    if (!this.e.pollAction(out)) return undefined;
-    const a = out[0];
+    const a = this.#actions.shift();
+    if (a === undefined) return undefined;
     return a.type === 'send' ? { ...a, data: hex(a.data) } : { ...a };
   }
   pollEvent() {
-    const out = [];
-    return this.e.pollEvent(out) ? { ...out[0] } : undefined;
+    const e = this.#events.shift();
+    return e === undefined ? undefined : { ...e };
   }
 }
 

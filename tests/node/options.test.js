@@ -36,3 +36,32 @@ test('setNoDelay / setKeepAlive reach the net.Socket of the connection', { timeo
   sock.destroy();
   assert.deepEqual(calls, [['noDelay', false], ['keepAlive', false, 0], ['noDelay', false], ['keepAlive', true, 3000]]);
 });
+
+// An accepted connection inherits the listener's options: its idle timer runs from the accept,
+// before any byte or command of its own (it did not until its first input: no idle event for a
+// silent peer), and the listener's no-delay reaches its net.Socket.
+test('an accepted connection inherits the idle timeout and no-delay, applied at accept', { timeout: 10000 }, async (t) => {
+  const calls = [];
+  const { setNoDelay } = net.Socket.prototype;
+  net.Socket.prototype.setNoDelay = function (on) { calls.push(on); return setNoDelay.call(this, on); };
+  t.after(() => Object.assign(net.Socket.prototype, { setNoDelay }));
+  const listener = new Socket();
+  listener.setIdleTimeout(300);
+  listener.setNoDelay(false);
+  let accepted = null;
+  const idle = new Promise((resolve) => {
+    listener.incomingConnectionEvent = (child) => {
+      assert.equal(listener.accept(child), true);
+      accepted = child;
+      child.idleEvent = resolve;
+    };
+  });
+  assert.equal(listener.listen(0, '127.0.0.1'), true);
+  const client = net.connect(listener.localPort(), '127.0.0.1'); // says nothing
+  client.on('error', () => {});
+  t.after(() => { client.destroy(); listener.destroy(); accepted?.destroy(); });
+  const timer = new Promise((_, reject) => setTimeout(() => reject(new Error('no idle event within 3 s')), 3000));
+  await Promise.race([idle, timer]);
+  assert.equal(accepted.idleTimeout(), 300);
+  assert.ok(calls.includes(false), `the listener's setNoDelay(false) reached the accepted net.Socket: ${calls}`);
+});

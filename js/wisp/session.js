@@ -132,7 +132,11 @@ export class Session {
     const stream = dataStream(bytes);
     if (stream < 0) {
       this.client.receive(bytes);
-      if (this.client.hasOutput()) this.pump();
+      // A CONTINUE gives credit to DATA that may then wait for room, not go: the room the
+      // client holds is the WebSocket's as of the last pump, and 0 if the buffer was full then
+      // (which the client, short of credit, did not wait on). Only a pump looks at the buffer
+      // again and, still full, waits for room: without it that DATA waited for nothing.
+      if (this.client.hasOutput() || this.client.wantsRoom()) this.pump();
       return;
     }
     if (!this.client.routeData(stream)) return;

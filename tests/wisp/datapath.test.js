@@ -177,3 +177,45 @@ test('DATA waits while the shared WebSocket holds a MiB, and goes on when the se
   assert.deepEqual(got.map((g) => sha256(Buffer.concat(g.chunks))).sort(), datas.map((d) => sha256(d)).sort());
   assert.ok(socks.every((s) => s.bufferedAmount() === 0));
 });
+
+test('DATA that a CONTINUE allows while the shared WebSocket is full goes once the buffer drains (no stall)', { timeout: 60_000 }, async (t) => {
+  // The client's room is the WebSocket's as of its last look. A stream out of credit does not
+  // wait for room; when its CONTINUE comes while another stream has filled the buffer, the DATA
+  // it allows must wait for room and then go (it once waited for nothing: an upload stalled).
+  const track = cleanup(t);
+  let serverWs;
+  const ids = [];
+  const server = await scriptedServer(track, { credit: 1, onConnect: (ws, stream) => { serverWs = ws; ids.push(stream); } });
+  let ws;
+  const Socket = watchedSockets((w) => { ws = w; });
+  const a = new Socket({ proxy: server.url });
+  const b = new Socket({ proxy: server.url });
+  track(() => { a.destroy(); b.destroy(); });
+  await new Promise((resolve) => { a.connectedEvent = resolve; a.connect('127.0.0.1', 9); });
+  await new Promise((resolve) => { b.connectedEvent = resolve; b.connect('127.0.0.1', 9); });
+  await waitUntil(() => ids.length === 2, 5000, 'both CONNECTs at the server');
+  const [streamA, streamB] = ids;
+  const dataOf = (stream) => server.packets.filter((p) => p[0] === 2 && p.readUInt32LE(1) === stream);
+  // A: its one packet of credit goes, the second packet waits for credit.
+  const want = pseudoRandomBytes(2 * MAX_DATA, 5);
+  a.write(want);
+  await waitUntil(() => dataOf(streamA).length === 1, 5000, "A's first packet");
+  assert.equal(a.bufferedAmount(), MAX_DATA);
+  // The server stops reading; B, with credit to spare, fills the WebSocket's buffer a packet at a
+  // time until it holds the client's room (a MiB), with nothing of B's left waiting.
+  serverWs._socket.pause();
+  serverWs.send(packet(3, streamB, u32(1 << 20)));
+  const chunk = new Uint8Array(MAX_DATA);
+  for (let i = 0; ws.bufferedAmount < 1 << 20; i++) {
+    assert.ok(i < 2048, 'the WebSocket buffer fills within 128 MiB');
+    b.write(chunk);
+    await waitUntil(() => b.bufferedAmount() === 0, 5000, "B's packet handed to the WebSocket");
+  }
+  // A's credit comes while the buffer is full; then the server reads again.
+  serverWs.send(packet(3, streamA, u32(8)));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  serverWs._socket.resume();
+  await waitUntil(() => dataOf(streamA).length === 2, 10_000, "A's second packet, sent once the buffer drained");
+  assert.equal(sha256(Buffer.concat(dataOf(streamA).map((p) => p.subarray(5)))), sha256(want));
+  assert.equal(a.bufferedAmount(), 0);
+});

@@ -9,7 +9,8 @@ import net from 'node:net';
 /** The ngircd binary, or undefined when it is not installed. */
 export const NGIRCD = ['/usr/sbin/ngircd', '/usr/bin/ngircd'].find((p) => spawnSync(p, ['--version']).status === 0);
 
-function freePort() {
+/** A port free now on 127.0.0.1 (for ngircd here, and for the listen page in serve.js). */
+export function freePort() {
   const probe = net.createServer();
   return new Promise((resolve, reject) => {
     probe.once('error', reject);

@@ -6,14 +6,13 @@
 //
 //   node www/serve.js [--port 8000] [--listen-port N] [--exit-after SECONDS]
 import http from 'node:http';
-import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { startProxy } from '../js/proxy/server.js';
 import { startSite, startChat } from './targets.js';
-import { startNgircd } from './ngircd.js';
+import { startNgircd, freePort } from './ngircd.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
@@ -37,18 +36,6 @@ async function serveFile(pathname, res) {
   }
 }
 
-// A port free now on 127.0.0.1, for the listen page (the page binds it later, through the proxy).
-function freePort() {
-  const probe = net.createServer();
-  return new Promise((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** Starts everything; resolves with { url, proxyUrl, listenPort, close() }. */
 export async function startDemo({ port = 8000, listenPort = 0 } = {}) {
   // irc.html's server: a real ngircd when installed (null otherwise; the page says so).
@@ -70,6 +57,7 @@ export async function startDemo({ port = 8000, listenPort = 0 } = {}) {
     throw err;
   });
   const url = `http://127.0.0.1:${web.address().port}/`;
+  // A port free now; the listen page binds it later, through the proxy.
   const listen = { iface: '127.0.0.1', port: listenPort || await freePort() };
   const proxy = await startProxy({
     allow: [site.port, chat.port, ...(irc ? [irc.port] : [])].flatMap((p) => [`127.0.0.1:${p}`, `localhost:${p}`]),

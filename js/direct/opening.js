@@ -1,8 +1,10 @@
 // How a Direct Socket opens, one rule for TCPSocket, UDPSocket and TCPServerSocket: a call that
 // did not start fails both promises at once; a failure to open destroys the Socket; a close()
-// before it opened turns that failure into an AbortError and makes `closed` resolve.
+// before it opened turns that failure into an AbortError and makes `closed` resolve. And how
+// TCPSocket and UDPSocket close (closeStreams).
 
 import { SocketError } from '../watch.js';
+import { invalidState } from './streams.js';
 
 /**
  * The `opened` and `closed` promises of a Direct Socket named `name` over `sock`. `ready` is the
@@ -31,4 +33,20 @@ export function openingPromises(name, sock, ready, { open, whenOpen, closing }) 
   opened.catch(() => {});
   closed.catch(() => {});
   return { opened, closed };
+}
+
+/**
+ * close() of a TCPSocket or UDPSocket named `name`: an InvalidStateError while a stream is
+ * locked (a reader or writer holds it), as the spec says; otherwise `markClosing()`, then an open
+ * socket flushes what was written and closes, one still opening is abandoned. Returns `closed`
+ * without its value.
+ */
+export function closeStreams(name, streams, sock, closed, markClosing) {
+  if (streams && (streams.readable.locked || streams.writable.locked)) {
+    return Promise.reject(invalidState(`${name}.close(): release the readable and writable streams first`));
+  }
+  markClosing();
+  if (streams) sock.close();
+  else sock.destroy(); // still connecting: abandon the attempt
+  return closed.then(() => undefined);
 }

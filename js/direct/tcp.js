@@ -4,8 +4,8 @@
 // the spec: docs/direct-sockets.md.
 
 import { settled } from '../watch.js';
-import { openingPromises } from './opening.js';
-import { bufferSourceBytes, invalidState, socketStreams } from './streams.js';
+import { closeStreams, openingPromises } from './opening.js';
+import { bufferSourceBytes, socketStreams } from './streams.js';
 import { applyBufferSizes, checkOptions } from './options.js';
 
 // The key with which TCPServerSocket hands over an accepted Socket instead of a host and port.
@@ -86,14 +86,7 @@ export function createTCPSocket(Socket) {
     /** Flushes what was written, closes the connection, and returns `closed`. Rejects with an
      * InvalidStateError while a stream is locked (a reader or writer holds it), as the spec. */
     close() {
-      const s = this.#streams;
-      if (s && (s.readable.locked || s.writable.locked)) {
-        return Promise.reject(invalidState('TCPSocket.close(): release the readable and writable streams first'));
-      }
-      this.#closing = true;
-      if (s) this.#socket.close();
-      else this.#socket.destroy(); // still connecting: abandon the attempt
-      return this.#closed.then(() => undefined);
+      return closeStreams('TCPSocket', this.#streams, this.#socket, this.#closed, () => { this.#closing = true; });
     }
   };
 }

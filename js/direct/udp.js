@@ -3,8 +3,8 @@
 // {data, remoteAddress, remotePort}, one per datagram; writable chunks are UDPMessages too.
 // A kvsocket UDP Socket underneath (a browser needs kvsocket-proxy's datagram mode).
 
-import { openingPromises } from './opening.js';
-import { bufferSourceBytes, invalidState, socketStreams } from './streams.js';
+import { closeStreams, openingPromises } from './opening.js';
+import { bufferSourceBytes, socketStreams } from './streams.js';
 import { applyBufferSizes, checkOptions } from './options.js';
 
 export function createUDPSocket(Socket) {
@@ -87,14 +87,7 @@ export function createUDPSocket(Socket) {
 
     /** Closes the socket and returns `closed`; InvalidStateError while a stream is locked. */
     close() {
-      const s = this.#streams;
-      if (s && (s.readable.locked || s.writable.locked)) {
-        return Promise.reject(invalidState('UDPSocket.close(): release the readable and writable streams first'));
-      }
-      this.#closing = true;
-      if (s) this.#socket.close();
-      else this.#socket.destroy();
-      return this.#closed.then(() => undefined);
+      return closeStreams('UDPSocket', this.#streams, this.#socket, this.#closed, () => { this.#closing = true; });
     }
   };
 }

@@ -10,8 +10,8 @@
 export class Link {
   /**
    * `sink`: the facade's shared functions { input(socket, method, args), received(socket, id,
-   * data), sent(socket, id, n), incoming(socket, ...), defaultProxy() }; `given`: the options
-   * the Socket was made with.
+   * data), sent(socket, id, n), unsent(socket, id, n), incoming(socket, ...), defaultProxy() };
+   * `given`: the options the Socket was made with.
    */
   constructor(sink, socket, given) {
     this.sink = sink;
@@ -47,6 +47,12 @@ export class Link {
   /** `n` more bytes of transport `id`'s output left for the network. */
   sent(id, n) {
     this.sink.sent(this.socket, id, n);
+  }
+
+  /** `n` bytes of a write handed to transport `id` at once (`host.sendNow`) are still held by
+   * it, not yet on the network. */
+  unsent(id, n) {
+    this.sink.unsent(this.socket, id, n);
   }
 
   /** A listening socket got a connection: returns { link, id } for it, or null to drop it. */

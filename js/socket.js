@@ -11,6 +11,7 @@ import { createBatchReader } from './batch.js';
 import { installPromises, watchSignal } from './promises.js';
 import { socketDestroyed } from './watch.js';
 import { Chunks, KeptOut, tailOf } from './kept.js';
+import { createTextReader } from './text.js';
 
 const DESTROYED = 'the socket was destroyed';
 // The longest string write() checks for ASCII to hand a host as text (see write).
@@ -25,7 +26,8 @@ const NO_OPTIONS = Object.freeze({});
 
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `wasm` holds the
- * instance's `memory` and the `batchHeader` / `batchKinds` exports (js/batch.js);
+ * instance's `memory` and the `batchHeader` / `batchKinds` exports (js/batch.js), and
+ * `textScratch` / `textOfScratch` (js/text.js; without them `textOfBytes` decodes);
  * `host.perform(action, link)` performs an engine action; `host.refuse?.(command, options)`
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
  * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
@@ -34,6 +36,7 @@ const NO_OPTIONS = Object.freeze({});
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
   const readBatch = createBatchReader(wasm);
+  const textOf = wasm.textScratch ? createTextReader({ ...wasm, textOfBytes }) : textOfBytes;
   // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
   // Buffer, from its shared pool when small, which net writes without converting).
   const copyBytes = host.copyBytes ?? ((bytes) => bytes.slice());
@@ -75,12 +78,14 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     input: (socket, method, args) => inputTo(socket, method, args),
     received: (socket, id, data) => receivedTo(socket, id, data),
     sent: (socket, id, n) => sentTo(socket, id, n),
+    unsent: (socket, id, n) => unsentTo(socket, id, n),
     incoming: (socket, ...args) => incomingTo(socket, ...args),
     defaultProxy: () => Socket.defaultProxy,
   };
   let inputTo;
   let receivedTo;
   let sentTo;
+  let unsentTo;
   let incomingTo;
 
   // The end of a host input: its events are delivered now when no script call and no action
@@ -92,6 +97,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       inputTo = (socket, method, args) => socket.#input(method, args);
       receivedTo = (socket, id, data) => socket.#received(id, data);
       sentTo = (socket, id, n) => socket.#sent(id, n);
+      unsentTo = (socket, id, n) => socket.#unsent(id, n);
       incomingTo = (socket, ...args) => socket.#incoming(...args);
       deliverTo = (socket, event) => socket.#deliver(event);
       // Also after destroy(): its abort actions are performed after it returned when a host
@@ -228,16 +234,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (this.#destroyed) return 0;
       if (bytes.length > cap) bytes = bytes.subarray(0, cap);
       if (bytes.length === 0) return 0;
-      // TCP: the bytes stay here and the engine counts them. The caller's view is copied (a
-      // string's or an array's bytes are already ours), so that later changes to it are not
-      // sent: the one copy on the way out.
-      const taken = this.#engine.writeKept(bytes.length);
-      if (taken > 0) {
-        const ours = typeof data === 'string' || Array.isArray(data);
-        (this.#keptOut ??= new KeptOut()).push(ours ? bytes : copyBytes(bytes));
-        this.#out();
-        return taken;
-      }
+      // TCP: the engine counts the bytes, which stay on this side. The caller's view is
+      // copied (a string's or an array's bytes are already ours), so that later changes to it
+      // are not sent: the one copy on the way out.
+      const ours = typeof data === 'string' || Array.isArray(data);
+      const taken = this.#writeKept(bytes, !ours);
+      if (taken > 0) return taken;
       // Not taken that way (UDP datagrams are written with their bytes, or the status takes
       // no writes and write says so): as bytes.
       const n = this.#engine.write(bytes);
@@ -247,15 +249,51 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     #writeText(text) {
       if (this.#destroyed || text.length === 0) return 0;
-      const taken = this.#engine.writeKept(text.length);
-      if (taken > 0) {
-        (this.#keptOut ??= new KeptOut()).push(text);
-        this.#out();
-        return taken;
-      }
+      const taken = this.#writeKept(text, false);
+      if (taken > 0) return taken;
       const n = this.#engine.write(toBytes(text)); // a datagram, or a status that takes no writes
       this.#out();
       return n;
+    }
+
+    // A TCP write whose bytes (or ASCII string) stay on this side, `copy`: a copy of them, not
+    // them. The engine counts them and either queues them (a `sendKept` in their place, the
+    // chunk kept in #keptOut until then) or, when nothing written earlier waits and the host can
+    // hand bytes to its transport within the call (`host.sendNow`), lets them through at once:
+    // one call into wasm and no action for a small write. Returns the bytes taken; 0 when the
+    // engine takes none this way (UDP, or a status that takes no writes).
+    #writeKept(chunk, copy) {
+      const n = chunk.length;
+      const through = host.sendNow !== undefined && waiting === 0 && !performing;
+      const id = through ? this.#engine.writeThrough(n) : (this.#engine.writeKept(n) > 0 ? -1 : 0);
+      if (id === 0) return 0;
+      if (copy) chunk = copyBytes(chunk);
+      if (id < 0) {
+        (this.#keptOut ??= new KeptOut()).push(chunk); // before #out performs its sendKept
+        this.#out();
+      } else {
+        this.#out(); // writeThrough's batch (a deadline at most) before the host's inputs
+        this.#sendNow(id, chunk);
+      }
+      return n;
+    }
+
+    // Bytes the engine let through to connection `id`: the host hands them to its transport
+    // now and reports what it could not pass on (`unsent`) through the link. A host that cannot
+    // on that transport (a Wisp stream's) gets them as an ordinary `send`, counted back as
+    // unsent first, which is what the queued form does. As while actions are performed, inputs
+    // fed meanwhile deliver no event inside the script's call.
+    #sendNow(id, chunk) {
+      performing = true;
+      try {
+        if (!host.sendNow(id, chunk, this.#link)) {
+          this.#unsent(id, chunk.length);
+          host.perform({ type: 'send', id, data: chunk }, this.#link);
+        }
+      } finally {
+        performing = false;
+      }
+      if (waiting > 0) performPending();
     }
 
     /** A bound UDP socket: one datagram to `ip`:`port` (an IP literal), not to the last sender.
@@ -276,7 +314,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     read(length) {
       const kept = this.#takeKept(length, true);
-      if (kept !== null) return kept.length === 0 ? '' : textOfBytes(kept);
+      if (kept !== null) return kept.length === 0 ? '' : textOf(kept);
       return this.#take('read', length, '');
     }
 
@@ -484,6 +522,13 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     #sent(id, n) {
       if (this.#destroyed) return;
       this.#engine.sent(id, n);
+      this.#out();
+      inputDone();
+    }
+
+    #unsent(id, n) {
+      if (this.#destroyed) return;
+      this.#engine.unsent(id, n);
       this.#out();
       inputDone();
     }

@@ -7,7 +7,7 @@
 
 import {
   initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, BrowserHost, isKvsocketProxy, isWispUrl, wispRefusal,
-  WispClient, batchHeader, batchKinds,
+  WispClient, batchHeader, batchKinds, textScratch, textOfScratch,
 } from '../../pkg/kvsocket.js';
 import { createWispHost } from '../wisp/host.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
@@ -83,7 +83,7 @@ const browserHostAdapter = {
 };
 
 export const Socket = createSocketClass({
-  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
+  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds, textScratch, textOfScratch },
 });
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
 export { SocketError } from '../promises.js';

@@ -180,19 +180,23 @@ function written(data) {
   }
 }
 
+function writeTcp(t, data) {
+  // Net calls back once per write, in order: the oldest write in flight is the one done.
+  (t.inflight ??= []).push(data);
+  // TCP failures arrive as the socket's 'error', not here.
+  t.written ??= (err) => {
+    written(t.inflight.shift());
+    if (!err) reportTcpSent(t);
+  };
+  t.sock.write(data, t.written);
+}
+
 function send({ id, data, ip, port }, link) {
   const t = link.get(id);
   if (!t?.sock) return;
   if (t.kind === 'tcp') {
     t.unsent += data.length;
-    // Net calls back once per write, in order: the oldest write in flight is the one done.
-    (t.inflight ??= []).push(data);
-    // TCP failures arrive as the socket's 'error', not here.
-    t.written ??= (err) => {
-      written(t.inflight.shift());
-      if (!err) reportTcpSent(t);
-    };
-    t.sock.write(data, t.written);
+    writeTcp(t, data);
     reportTcpSent(t);
     return;
   }
@@ -205,6 +209,26 @@ function send({ id, data, ip, port }, link) {
   };
   if (ip !== undefined) t.sock.send(data, port, ip, done);
   else t.sock.send(data, done);
+}
+
+// A write the engine let through (`writeThrough`: nothing written earlier waits) is handed
+// to net within the write() call, with no action. The engine counted it as handed over: what
+// net still holds beyond what the engine counts as unsent is reported `unsent`, or, when
+// earlier bytes left meanwhile, `sent`. False when the transport is not a net connection of
+// this host (a Wisp stream): the facade sends it as an action instead.
+function sendNow(id, data, link) {
+  const t = link.get(id);
+  if (t === undefined || t.kind !== 'tcp' || !t.sock) return false;
+  writeTcp(t, data);
+  const held = t.sock.writableLength;
+  if (held > t.unsent) {
+    const n = held - t.unsent;
+    t.unsent = held;
+    t.link.unsent(t.id, n);
+  } else {
+    reportTcpSent(t);
+  }
+  return true;
 }
 
 function release(t, graceful) {
@@ -250,6 +274,7 @@ export const nodeHost = {
     if (action.type === 'send') send(action, link);
     else actions[action.type](action, link);
   },
+  sendNow,
   // `send` takes an ASCII string as well as bytes (net writes it as it is).
   sendsText: () => true,
   // A Buffer: net writes it without converting, and one under 4 KiB comes from Node's shared

@@ -47,6 +47,8 @@ export function withWisp(host, memory, open = openWebSocket) {
     },
     // Bytes for the Wisp host too (a Buffer is a Uint8Array).
     copyBytes: host.copyBytes,
+    // Net connections only: it declines a Wisp stream's, which then goes as an action.
+    sendNow: host.sendNow,
     // The Wisp host's sends take bytes only.
     sendsText: (options) => !usesWisp(options) && host.sendsText?.(options) === true,
     // A Wisp URL is the one proxy option Node takes (the others are `host`'s to judge).

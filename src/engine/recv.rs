@@ -248,6 +248,17 @@ pub fn decode_text(bytes: &[u8]) -> String {
     }
 }
 
+/// `decode_text(bytes)` when it differs from `bytes` read as UTF-8 as they are; `None` when the
+/// bytes are already their own text (valid UTF-8 without NUL), so that a host can make the
+/// string from its own copy of them with any standard UTF-8 decoder.
+pub fn decode_text_if_changed(bytes: &[u8]) -> Option<String> {
+    if !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok() {
+        None
+    } else {
+        Some(decode_text(bytes))
+    }
+}
+
 /// Lowercase hex, two digits a byte.
 pub fn encode_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -332,6 +343,14 @@ mod tests {
         assert_eq!(decode_text(b"a\0b"), "a\u{ff}b");
         assert_eq!(decode_text(&[0x61, 0xff, 0x62]), "a\u{fffd}b");
         assert_eq!(decode_text("ÿ€".as_bytes()), "ÿ€");
+        // Text that is its bytes' own UTF-8 is not copied again; NUL and invalid bytes are.
+        assert_eq!(decode_text_if_changed("ÿ€ ok".as_bytes()), None);
+        assert_eq!(decode_text_if_changed(b""), None);
+        assert_eq!(decode_text_if_changed(b"a\0"), Some("a\u{ff}".into()));
+        assert_eq!(
+            decode_text_if_changed(&[0xe2, 0x82]),
+            Some("\u{fffd}".into())
+        );
     }
 
     #[test]

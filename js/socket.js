@@ -35,7 +35,8 @@ const NO_OPTIONS = Object.freeze({});
  * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best.
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
-  const readBatch = createBatchReader(wasm);
+  // A dataAvailable comes as its length, a number: no object per message (js/batch.js).
+  const readBatch = createBatchReader(wasm, { dataAvailableAsLength: true });
   const textOf = wasm.textScratch ? createTextReader({ ...wasm, textOfBytes }) : textOfBytes;
   // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
   // Buffer, from its shared pool when small, which net writes without converting).
@@ -319,7 +320,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     readBytes(length) {
-      return this.#takeKept(length, false) ?? this.#take('readBytes', length, new Uint8Array(0));
+      return this.#takeKept(length, false, true) ?? this.#take('readBytes', length, new Uint8Array(0));
     }
 
     readHex(length) {
@@ -453,15 +454,16 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     // The bytes of a read of kept stream bytes, or null when there are none or the engine
-    // holds the bytes of this read itself (a datagram).
-    #takeKept(length, text) {
+    // holds the bytes of this read itself (a datagram). `handedOut`: the script gets them
+    // (readBytes: a plain Uint8Array), else they are only decoded here.
+    #takeKept(length, text, handedOut = false) {
       if (this.#destroyed || this.#kept === null) return null;
       // A number (or none) crosses as a number; anything else as itself, for the engine's rule.
       const n = typeof length === 'number' || length === undefined
         ? this.#engine.readKeptNumber(length ?? NaN, text)
         : this.#engine.readKept(length, text);
       this.#out(); // reading may resume a paused receive
-      return n < 0 ? null : this.#kept.take(n);
+      return n < 0 ? null : this.#kept.take(n, handedOut);
     }
 
     // A host whose transport resolves names for some options (a Wisp server, in Node) says so
@@ -555,7 +557,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const { events, actions, eventCount, actionCount, deadline } = readBatch();
       for (let i = 0; i < eventCount; i++) {
         const event = events[i];
-        if (event.type === 'incomingConnection') event.socket = this.#pendingChildren.shift();
+        if (typeof event !== 'number' && event.type === 'incomingConnection') event.socket = this.#pendingChildren.shift();
         enqueue(deliverTo, this, event);
       }
       if (deadline !== this.#timerAt) this.#armTimer(deadline);
@@ -573,17 +575,18 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const target = this.#movedTo ?? this;
       if (target !== this) return target.#deliver(event);
       if (this.#destroyed) return;
+      // The common case, called directly (no table lookups by the event's type): a
+      // dataAvailable (its length) to a socket without listeners (its method has no older name).
+      if (typeof event === 'number') {
+        if (this.#listened !== null) return this.#callHandlers({ type: 'dataAvailable', length: event });
+        const fn = this.dataAvailableEvent;
+        if (typeof fn === 'function') fn.call(this, event);
+        return;
+      }
       // Delivery comes a microtask after the engine queued the drain: if the connection ended
       // (or close() was called) in between, the engine says no drain is due any more.
       if (event.type === 'drain' && !this.#engine.drainDue()) return;
       if (event.type === 'incomingConnection') return this.#offer(event);
-      // The common case, called directly (no table lookups by the event's type): a
-      // dataAvailable to a socket without listeners (its method has no older name).
-      if (event.type === 'dataAvailable' && this.#listened === null) {
-        const fn = this.dataAvailableEvent;
-        if (typeof fn === 'function') fn.call(this, event.length);
-        return;
-      }
       this.#callHandlers(event);
     }
 

@@ -116,7 +116,10 @@ impl RecvBuffer {
         let available = self.stream_len;
         match length {
             Some(n) if n < available => n,
-            _ if keep_partial_char => available - incomplete_utf8_tail(&self.last_bytes(3)),
+            _ if keep_partial_char => {
+                let (last, n) = self.last_bytes();
+                available - incomplete_utf8_tail(&last[3 - n..])
+            }
             _ => available,
         }
     }
@@ -171,23 +174,25 @@ impl RecvBuffer {
         }
     }
 
-    /// The last `k` (or fewer) stream bytes, in order.
-    fn last_bytes(&self, k: usize) -> Vec<u8> {
-        let mut tail = Vec::with_capacity(k);
+    /// The last 3 (or fewer: `n`) stream bytes, in order, at the end of the array: no
+    /// allocation on every text read.
+    fn last_bytes(&self) -> ([u8; 3], usize) {
+        let mut tail = [0; 3];
+        let mut n = 0;
         for (i, chunk) in self.chunks.iter().enumerate().rev() {
             let start = if i == 0 { self.head } else { 0 };
             for &b in chunk.known_tail(start).iter().rev() {
-                if tail.len() == k {
-                    break;
+                if n == 3 {
+                    return (tail, n);
                 }
-                tail.push(b);
+                n += 1;
+                tail[3 - n] = b;
             }
-            if tail.len() == k {
+            if n == 3 {
                 break;
             }
         }
-        tail.reverse();
-        tail
+        (tail, n)
     }
 
     /// Takes from the oldest datagram only: at most `length` bytes of it; the rest of that

@@ -147,9 +147,11 @@ function listenUdp({ id, ip, port, ipv6Only }, link) {
 
 // TCP: bytes handed to `sock.write` and not yet reported `sent`. What net still holds is
 // `writableLength`; the rest reached the kernel. Reported right after the write when the kernel
-// took it at once (the common case, no callback to wait for), else by the write's callback,
-// one function per connection.
+// took it at once (the common case, no callback to wait for), else by a write's callback (one
+// function per connection: writeTcp).
 function reportTcpSent(t) {
+  // A socket destroyed by a failure took nothing more: its 'error' tells the engine.
+  if (t.sock.destroyed) return;
   const sent = t.unsent - t.sock.writableLength;
   if (sent <= 0) return;
   t.unsent -= sent;
@@ -180,15 +182,30 @@ function written(data) {
   }
 }
 
+const NOTHING = Buffer.alloc(0);
+
+// Hands `data` to net. A write that net takes to the kernel within the call (nothing of the
+// connection's waits in net, and the kernel has room: the common case) goes without a
+// callback, since with one net schedules a tick per write to call it. Net calls back only
+// writes it could not finish at once: one made while net still holds earlier bytes, or, when
+// the kernel took part of a write, an empty write behind the rest. Callbacks come in write
+// order: the oldest entry of `inflight` is the one done. TCP failures arrive as the socket's
+// 'error', not here.
 function writeTcp(t, data) {
-  // Net calls back once per write, in order: the oldest write in flight is the one done.
-  (t.inflight ??= []).push(data);
-  // TCP failures arrive as the socket's 'error', not here.
+  const sock = t.sock;
+  if (sock.writableLength === 0) {
+    sock.write(data);
+    if (sock.writableLength === 0) return written(data); // all in the kernel: free again
+    (t.inflight ??= []).push(data);
+    data = NOTHING; // the kernel took part: an empty write calls back once the rest is out
+  } else {
+    (t.inflight ??= []).push(data);
+  }
   t.written ??= (err) => {
     written(t.inflight.shift());
     if (!err) reportTcpSent(t);
   };
-  t.sock.write(data, t.written);
+  sock.write(data, t.written);
 }
 
 function send({ id, data, ip, port }, link) {
@@ -218,9 +235,11 @@ function send({ id, data, ip, port }, link) {
 // this host (a Wisp stream): the facade sends it as an action instead.
 function sendNow(id, data, link) {
   const t = link.get(id);
-  if (t === undefined || t.kind !== 'tcp' || !t.sock) return false;
+  if (t === undefined || t.kind !== 'tcp' || !t.sock || t.sock.destroyed) return false;
   writeTcp(t, data);
-  const held = t.sock.writableLength;
+  // A write that destroyed the socket (a failure at once) took nothing: all of it unsent, and
+  // the socket's 'error' tells the engine what happened.
+  const held = t.sock.destroyed ? t.unsent + data.length : t.sock.writableLength;
   if (held > t.unsent) {
     const n = held - t.unsent;
     t.unsent = held;

@@ -59,7 +59,7 @@ const wispHost = createWispHost({
 
 /** The facade's host: js/browser/host.js performs (js/wisp/ for Wisp sockets); `refuse` says
  * what a browser cannot do. */
-export const browserHostAdapter = {
+const browserHostAdapter = {
   perform: (action, link) => (wispHost.owns(action, link) ? wispHost.perform(action, link) : browserHost.perform(action, link)),
   refuse(command, options, protocol) {
     const proxy = options.proxy;

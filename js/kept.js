@@ -73,6 +73,13 @@ export class KeptOut {
     this.#list.push(bytes);
   }
 
+  /** Replaces the waiting chunk `bytes` (the same object) by `copy(bytes)`. */
+  replace(bytes, copy) {
+    const list = this.#list;
+    const i = list.lastIndexOf(bytes);
+    if (i >= 0) list[i] = copy(bytes);
+  }
+
   /** The chunk of bytes `start..start + len` (the engine sends one write's chunk at a time). */
   take(start, len) {
     const list = this.#list;

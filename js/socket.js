@@ -30,7 +30,10 @@ const NO_OPTIONS = Object.freeze({});
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
  * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
  * cannot honour; `host.sendsText?.(options)` says whether its `send` takes an ASCII string as
- * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best.
+ * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best;
+ * `host.sendCopies?.(options)` says that its `send` copies the bytes before it returns (a
+ * browser's WebSocket.send), so that a write's view needs a copy only if it is still waiting
+ * when write() returns.
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
   const readBatch = createBatchReader(wasm);
@@ -234,8 +237,16 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const taken = this.#engine.writeKept(bytes.length);
       if (taken > 0) {
         const ours = typeof data === 'string' || Array.isArray(data);
-        (this.#keptOut ??= new KeptOut()).push(ours ? bytes : copyBytes(bytes));
-        this.#out();
+        // Lent: the host's send copies, and no script code runs before this write's send
+        // (events wait for the outermost call): copied only if it did not go out now (a
+        // connection not open yet, a host that threw).
+        const lent = !ours && host.sendCopies?.(this.#link.options) === true;
+        (this.#keptOut ??= new KeptOut()).push(ours || lent ? bytes : copyBytes(bytes));
+        try {
+          this.#out();
+        } finally {
+          if (lent) this.#unlend(bytes);
+        }
         return taken;
       }
       // Not taken that way (UDP datagrams are written with their bytes, or the status takes
@@ -243,6 +254,14 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const n = this.#engine.write(bytes);
       this.#out();
       return n;
+    }
+
+    // A lent view (write) that still waits, kept or pending, is replaced by a copy of itself.
+    #unlend(bytes) {
+      this.#keptOut?.replace(bytes, copyBytes);
+      for (let i = 1; i < waiting; i += 2) {
+        if (pending[i].data === bytes) pending[i] = { ...pending[i], data: copyBytes(bytes) };
+      }
     }
 
     #writeText(text) {

@@ -332,12 +332,13 @@ function putBytes(t, bytes) {
   t.unsent += bytes.length;
 }
 
-/** Whether `frame` can go now: not when the transport is finished, nor before open (then it
- * waits in `t.queue` for opened()). */
+/** Whether `frame` can go now: not when the transport is finished, nor before open (then a
+ * copy waits in `t.queue` for opened(): the facade lends a write's bytes to a send, which
+ * copies them, as WebSocket.send does). */
 function openWs(t, frame) {
   if (t.ws === null || t.finished) return false;
   if (t.up) return true;
-  (t.queue ??= []).push(frame);
+  (t.queue ??= []).push(typeof frame === 'string' ? frame : frame.slice());
   return false;
 }
 

@@ -57,10 +57,23 @@ const wispHost = createWispHost({
   whenRoom: (ws, callback) => setTimeout(callback, ROOM_POLL_MS),
 });
 
+// sendCopies' answer for the last proxy URL asked about (a wasm call per write otherwise).
+let lastProxy = null;
+let lastCopies = false;
+
 /** The facade's host: js/browser/host.js performs (js/wisp/ for Wisp sockets); `refuse` says
  * what a browser cannot do. */
 const browserHostAdapter = {
   perform: (action, link) => (wispHost.owns(action, link) ? wispHost.perform(action, link) : browserHost.perform(action, link)),
+  // WebSocket.send copies what it is given; a Wisp stream keeps its output until credit allows.
+  sendCopies(options) {
+    const proxy = options.proxy;
+    if (proxy !== lastProxy) {
+      lastProxy = proxy;
+      lastCopies = typeof proxy === 'string' && !isWispUrl(proxy);
+    }
+    return lastCopies;
+  },
   refuse(command, options, protocol) {
     const proxy = options.proxy;
     // A template with placeholders is kvsocket-proxy's form (its reverse tunnel and datagram mode

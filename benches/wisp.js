@@ -18,6 +18,9 @@ const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_MIB ?? 64) * MiB;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CHUNK = 64 * 1024;
+// Rounds of each client first, not counted, of 256 MiB together: both clients cost up to twice
+// as much per MiB in their first 200-300 MiB (the JIT; kvsocket's wasm tiers up too).
+const WARM_UP = Math.max(1, Math.ceil((256 * MiB) / TOTAL));
 const chunk = new Uint8Array(CHUNK).fill(0x62);
 
 // BENCH_WISP_SERVER=proxy: kvsocket-proxy's /wisp/ endpoint instead of the wisp-js server;
@@ -125,12 +128,12 @@ async function measure(run) {
 
 // The clients ROUNDS times each, taking turns (each round in another order), so that a change
 // in the machine's load falls on all: each one's best throughput, its CPU time per MiB over all
-// its rounds (steadier than one round's; a first round of each, warming up, is not counted),
+// its rounds (steadier than one round's; rounds that warm up, WARM_UP, are not counted),
 // the server's CPU time per MiB over its rounds with that client, and its share of one core in
 // that client's best round (near 100 %: the server is what limits the throughput).
 async function compare(clients) {
   const runs = clients.map((run) => ({ run, rounds: [] }));
-  for (const r of runs) await r.run();
+  for (let i = 0; i < WARM_UP; i++) for (const r of runs) await r.run();
   for (let i = 0; i < ROUNDS; i++) {
     for (let k = 0; k < runs.length; k++) {
       const r = runs[(i + k) % runs.length];

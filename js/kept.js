@@ -73,11 +73,15 @@ export class KeptOut {
     this.#list.push(bytes);
   }
 
-  /** Replaces the waiting chunk `bytes` (the same object) by `copy(bytes)`. */
+  /** Replaces `bytes`, if it is still kept, with `copy(bytes)` (a lent view: js/socket.js). */
   replace(bytes, copy) {
     const list = this.#list;
-    const i = list.lastIndexOf(bytes);
-    if (i >= 0) list[i] = copy(bytes);
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i] === bytes) {
+        list[i] = copy(bytes);
+        return;
+      }
+    }
   }
 
   /** The chunk of bytes `start..start + len` (the engine sends one write's chunk at a time). */

@@ -8,7 +8,7 @@
 import {
   initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, wispRefusal, WispClient, batchHeader, batchKinds,
 } from '../../pkg/kvsocket.js';
-import { browserHost, isKvsocketProxy } from './host.js';
+import { browserHost, isKvsocketProxy, sendsInCall } from './host.js';
 import { createWispHost } from '../wisp/host.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
@@ -57,22 +57,16 @@ const wispHost = createWispHost({
   whenRoom: (ws, callback) => setTimeout(callback, ROOM_POLL_MS),
 });
 
-// sendCopies' answer for the last proxy URL asked about (a wasm call per write otherwise).
-let lastProxy = null;
-let lastCopies = false;
-
 /** The facade's host: js/browser/host.js performs (js/wisp/ for Wisp sockets); `refuse` says
  * what a browser cannot do. */
 const browserHostAdapter = {
   perform: (action, link) => (wispHost.owns(action, link) ? wispHost.perform(action, link) : browserHost.perform(action, link)),
-  // WebSocket.send copies what it is given; a Wisp stream keeps its output until credit allows.
-  sendCopies(options) {
-    const proxy = options.proxy;
-    if (proxy !== lastProxy) {
-      lastProxy = proxy;
-      lastCopies = typeof proxy === 'string' && !isWispUrl(proxy);
-    }
-    return lastCopies;
+  // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js), and so
+  // does a tunnel (WebSocket.send copies; js/browser/host.js): their sockets lend them
+  // (js/socket.js).
+  borrows(link) {
+    const t = link.transport;
+    return t !== undefined && (t.wisp !== undefined || sendsInCall(t));
   },
   refuse(command, options, protocol) {
     const proxy = options.proxy;

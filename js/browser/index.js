@@ -61,6 +61,9 @@ const wispHost = createWispHost({
  * what a browser cannot do. */
 const browserHostAdapter = {
   perform: (action, link) => (wispHost.owns(action, link) ? wispHost.perform(action, link) : browserHost.perform(action, link)),
+  // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js): a socket
+  // with a Wisp stream lends them (js/socket.js).
+  borrows: (link) => link.transport?.wisp !== undefined,
   refuse(command, options, protocol) {
     const proxy = options.proxy;
     // A template with placeholders is kvsocket-proxy's form (its reverse tunnel and datagram mode

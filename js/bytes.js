@@ -32,7 +32,8 @@ export function toBytes(data) {
   const view = viewBytes(data);
   if (view) return view;
   if (Array.isArray(data)) {
-    const parts = data.map((item, i) => {
+    // Every index, holes included (map() skips a hole, which is no byte either).
+    const parts = Array.from(data, (item, i) => {
       if (typeof item === 'number') {
         if (Number.isInteger(item) && item >= 0 && item <= 255) return item;
         throw new TypeError(`write: array item ${i} is ${item}, not an integer from 0 to 255`);
@@ -63,7 +64,7 @@ export function lengthCap(length) {
 }
 
 export function describe(value) {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an Array';
   if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
   return `${typeof value} ${String(value)}`;

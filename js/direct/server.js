@@ -7,7 +7,7 @@
 import { Watcher, settled } from '../watch.js';
 import { openingPromises } from './opening.js';
 import { invalidState } from './streams.js';
-import { checkOptions } from './options.js';
+import { checkAddress, checkOptions, checkPort } from './options.js';
 import { ACCEPTED } from './tcp.js';
 
 const DEFAULT_BACKLOG = 128;
@@ -23,8 +23,10 @@ export function createTCPServerSocket(Socket, TCPSocket) {
     /** @param {string} localAddress an IP literal ('127.0.0.1', '::1', '0.0.0.0', '::')
      *  @param {{localPort?: number, backlog?: number, ipv6Only?: boolean, proxy?: string}} [options] */
     constructor(localAddress, options = {}) {
+      checkAddress(localAddress, 'TCPServerSocket', 'localAddress');
       checkOptions(options, 'TCPServerSocket');
       const o = options ?? {};
+      if (o.localPort !== undefined) checkPort(o.localPort, 'TCPServerSocket', 'localPort');
       if (o.localPort === 0) throw new TypeError('TCPServerSocket: localPort must not be 0 (leave it out for any port)');
       if (o.backlog !== undefined && !(Number.isInteger(o.backlog) && o.backlog > 0)) {
         throw new TypeError('TCPServerSocket: backlog must be a positive integer');
@@ -44,7 +46,7 @@ export function createTCPServerSocket(Socket, TCPSocket) {
         controller.enqueue(new TCPSocket(ACCEPTED, child));
       };
       // '::' listens to IPv6 only here (docs/direct-sockets.md), so ipv6Only changes nothing.
-      const ready = sock.listen(o.localPort ?? 0, String(localAddress)) ? sock.listening() : null;
+      const ready = sock.listen(o.localPort ?? 0, localAddress) ? sock.listening() : null;
       // The listening ends with close(), a cancel of the readable, or a failure.
       const watcher = ready && new Watcher(sock, {
         end: (failure) => {

@@ -6,7 +6,7 @@
 import { settled } from '../watch.js';
 import { closeStreams, openingPromises } from './opening.js';
 import { bufferSourceBytes, socketStreams } from './streams.js';
-import { applyBufferSizes, checkOptions } from './options.js';
+import { applyBufferSizes, checkAddress, checkOptions, checkPort } from './options.js';
 
 // The key with which TCPServerSocket hands over an accepted Socket instead of a host and port.
 export const ACCEPTED = Symbol('kvsocket accepted connection');
@@ -26,6 +26,8 @@ export function createTCPSocket(Socket) {
         this.#opened = Promise.resolve(this.#open());
         return;
       }
+      checkAddress(remoteAddress, 'TCPSocket', 'remoteAddress');
+      checkPort(remotePort, 'TCPSocket', 'remotePort');
       checkOptions(options, 'TCPSocket');
       const o = options ?? {};
       if (o.keepAliveDelay !== undefined && !(o.keepAliveDelay >= 1000)) {
@@ -37,7 +39,7 @@ export function createTCPSocket(Socket) {
       // The spec's defaults: Nagle on, no keep-alive, unless the options say otherwise.
       sock.setNoDelay(o.noDelay === true);
       if (o.keepAliveDelay !== undefined) sock.setKeepAlive(true, o.keepAliveDelay);
-      const ready = sock.connect(String(remoteAddress), remotePort) ? sock.connected() : null;
+      const ready = sock.connect(remoteAddress, remotePort) ? sock.connected() : null;
       ({ opened: this.#opened, closed: this.#closed } = openingPromises('TCPSocket', sock, ready, {
         open: () => this.#open(),
         whenOpen: () => this.#streams.closed,

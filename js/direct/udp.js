@@ -5,7 +5,7 @@
 
 import { closeStreams, openingPromises } from './opening.js';
 import { bufferSourceBytes, socketStreams } from './streams.js';
-import { applyBufferSizes, checkOptions } from './options.js';
+import { applyBufferSizes, checkAddress, checkOptions, checkPort } from './options.js';
 
 export function createUDPSocket(Socket) {
   return class UDPSocket {
@@ -30,13 +30,20 @@ export function createUDPSocket(Socket) {
       if (connected && (o.remoteAddress === undefined || o.remotePort === undefined)) {
         throw new TypeError('UDPSocket: connected mode needs both remoteAddress and remotePort');
       }
+      if (bound) {
+        checkAddress(o.localAddress, 'UDPSocket', 'localAddress');
+        if (o.localPort !== undefined) checkPort(o.localPort, 'UDPSocket', 'localPort');
+      } else {
+        checkAddress(o.remoteAddress, 'UDPSocket', 'remoteAddress');
+        checkPort(o.remotePort, 'UDPSocket', 'remotePort');
+      }
       this.#bound = bound;
       const sock = new Socket({ proxy: o.proxy, protocol: 'udp' });
       this.#socket = sock;
       applyBufferSizes(sock, o, 'UDPSocket');
       const started = bound
-        ? sock.listen(o.localPort ?? 0, String(o.localAddress))
-        : sock.connect(String(o.remoteAddress), o.remotePort);
+        ? sock.listen(o.localPort ?? 0, o.localAddress)
+        : sock.connect(o.remoteAddress, o.remotePort);
       const ready = started ? (bound ? sock.listening() : sock.connected()) : null;
       ({ opened: this.#opened, closed: this.#closed } = openingPromises('UDPSocket', sock, ready, {
         open: () => this.#open(),

@@ -20,15 +20,19 @@ impl From<u16> for PortArg {
 }
 
 /// The port in `min..=65535`, or `InvalidPort`. Only integers and strings of ASCII digits count:
-/// `1.5`, `"80a"`, `" 80"` and `"-1"` are refused.
+/// `1.5`, `"80a"`, `" 80"` and `"-1"` are refused. A string's leading zeros do not count, so
+/// `"065535"` is 65535 as `"080"` is 80.
 pub fn parse_port(arg: &PortArg, min: u16) -> Result<u16, CommandError> {
     let bad = CommandError::InvalidPort { min };
     let value: u64 = match arg {
         PortArg::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n <= 65535.0 => *n as u64,
-        PortArg::Text(s)
-            if !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            s.parse().map_err(|_| bad.clone())?
+        PortArg::Text(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            // At most 5 significant digits: a longer one is out of range, and too long to parse.
+            let digits = s.trim_start_matches('0');
+            if digits.len() > 5 {
+                return Err(bad);
+            }
+            digits.parse().unwrap_or(0)
         }
         _ => return Err(bad),
     };
@@ -128,6 +132,12 @@ mod tests {
                 "{bad:?}"
             );
         }
+        assert_eq!(parse_port(&PortArg::Text("065535".into()), 1), Ok(65535));
+        assert_eq!(parse_port(&PortArg::Text("000080".into()), 1), Ok(80));
+        assert_eq!(parse_port(&PortArg::Text("000".into()), 0), Ok(0));
+        assert!(parse_port(&PortArg::Text("000".into()), 1).is_err());
+        assert!(parse_port(&PortArg::Text("0065536".into()), 1).is_err());
+        assert!(parse_port(&PortArg::Text("9".repeat(40)), 0).is_err());
         assert!(parse_port(&PortArg::Other, 0).is_err());
         assert!(parse_port(&PortArg::Number(65536.0), 0).is_err());
     }

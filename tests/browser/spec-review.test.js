@@ -484,7 +484,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       await until(s, 'connected');
       s.write('hello\0');
       await until(s, 'dataAvailable');
-      await sleep(30);
+      await waitFor(() => s.bytesAvailable() >= 6, 'the echo');
       const text = s.read();
       s.close();
       const afterClose = [s.status(true), lines.length];
@@ -621,7 +621,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       await until(s, 'connected');
       s.write('send 68c3a96c6c6f00ff41e282ac42e282 stay\n');
       await until(s, 'dataAvailable');
-      await sleep(100);
+      await waitFor(() => s.bytesAvailable() >= 15, 'the 15 bytes');
       const out = { available: s.bytesAvailable(), all: s.read(), left: s.bytesAvailable(), leftHex: s.readHex() };
       s.destroy();
       return out;
@@ -650,7 +650,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       await until(s, 'connected');
       s.write('send 000102030405060708090a stay\n');
       await until(s, 'dataAvailable');
-      await sleep(100);
+      await waitFor(() => s.bytesAvailable() >= 11, 'the 11 bytes');
       const out = { two: s.readHex(2), text: s.readHex('2'), bytes: Array.from(s.readBytes(3)), one: s.read(1), frac: s.readHex(1.5), rest: s.readHex(-1) };
       s.destroy();
       const all = {}; // the cmd server takes one command per connection: one connection each
@@ -660,7 +660,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
         await until(u, 'connected');
         u.write('send 6162636465 stay\n');
         await until(u, 'dataAvailable');
-        await sleep(30);
+        await waitFor(() => u.bytesAvailable() >= 5, 'the 5 bytes');
         all[String(len)] = u.readHex(len);
         u.destroy();
       }
@@ -825,7 +825,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       s.connect('127.0.0.1', env.ask);
       await until(s, 'connected');
       const answer = await askResult(i);
-      await sleep(50);
+      await waitFor(() => lines.some((l) => l.startsWith('disconnected')), 'disconnected').catch(() => {});
       s.destroy();
       return { lines, answer };
     });
@@ -868,7 +868,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       await until(s, 'connected');
       s.write('new');
       await until(s, 'dataAvailable');
-      await sleep(50);
+      await waitFor(() => s.bytesAvailable() >= 3, 'the echo');
       const out = { status, again, lines, text: s.read() };
       s.destroy();
       return out;
@@ -1040,7 +1040,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
         sock.disconnectEvent = (e) => seen.push([e, sock.bytesAvailable(), sock.read()]);
       };
       await dial(port, '71756974', 0, 1);
-      await sleep(400);
+      await waitFor(() => seen.length > 0, 'disconnected').catch(() => {});
       server.destroy();
       return seen;
     });
@@ -1059,7 +1059,8 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
         sock.dataAvailableEvent = () => { const text = sock.read(); server.destroy(); sock.write(text); };
       };
       const pending = dial(port, '31', 0, 800);
-      await sleep(300);
+      // Its handler destroys the listener on the first byte.
+      await waitFor(() => server.status() === 0, 'the first byte').catch(() => {});
       const status = child?.status(true);
       const w = child?.write('still');
       const got = await pending;
@@ -1068,8 +1069,14 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       s.listen(0, '127.0.0.1');
       const l = await until(s, 'listening');
       s.close();
-      await sleep(200);
-      const refused = await dial(l.port, '', 0, 300);
+      // The proxy stops listening a moment later: dial until refused (a dial that still gets
+      // through is closed by the listener; bounded).
+      let refused;
+      for (const end = performance.now() + 5000; ;) {
+        refused = await dial(l.port, '', 0, 300);
+        if (refused.error || performance.now() > end) break;
+        await sleep(20);
+      }
       s.destroy();
       return { status, w, got: got.text, refused: refused.error };
     });

@@ -74,6 +74,12 @@ export const scenarios = {
   },
 
   async 'TCPSocket: bad arguments: TypeError for options, a rejected opened for the address'({ TCPSocket }) {
+    throwsType(() => new TCPSocket(), 'no arguments');
+    throwsType(() => new TCPSocket(HOST), 'no port');
+    throwsType(() => new TCPSocket(undefined, 80), 'no address');
+    throwsType(() => new TCPSocket(0x7f000001, 80), 'a number for the address');
+    throwsType(() => new TCPSocket(HOST, null), 'null for the port');
+    throwsType(() => new TCPSocket(HOST, { port: 80 }), 'an object for the port');
     throwsType(() => new TCPSocket(HOST, 80, { sendBufferSize: 0 }), 'sendBufferSize 0');
     throwsType(() => new TCPSocket(HOST, 80, { receiveBufferSize: 0 }), 'receiveBufferSize 0');
     throwsType(() => new TCPSocket(HOST, 80, { keepAliveDelay: 10 }), 'keepAliveDelay under 1000');
@@ -90,6 +96,17 @@ export const scenarios = {
     equal((await sock.opened).remotePort, env.ports.echo, 'TCPSocket(host, port, null) connects');
     await sock.close();
     throwsType(() => new UDPSocket(null), 'UDPSocket(null): neither mode');
+  },
+
+  async 'wrong argument types throw TypeError: TCPServerSocket and UDPSocket'({ TCPServerSocket, UDPSocket }) {
+    throwsType(() => new TCPServerSocket(), 'TCPServerSocket(): no address');
+    throwsType(() => new TCPServerSocket(null), 'TCPServerSocket(null)');
+    throwsType(() => new TCPServerSocket(HOST, { localPort: [80] }), 'an Array for localPort');
+    throwsType(() => new UDPSocket(), 'UDPSocket(): no options');
+    throwsType(() => new UDPSocket({ remoteAddress: 0x7f000001, remotePort: 9 }), 'a number for remoteAddress');
+    throwsType(() => new UDPSocket({ remoteAddress: HOST, remotePort: true }), 'a boolean for remotePort');
+    throwsType(() => new UDPSocket({ localAddress: null }), 'null for localAddress');
+    throwsType(() => new UDPSocket({ localAddress: HOST, localPort: {} }), 'an object for localPort');
   },
 
   async 'TCPSocket: a large download arrives whole and in order through a slow reader'({ TCPSocket }, env) {

@@ -78,6 +78,15 @@ test("read('3'): a numeric string length is a number, as connect() takes '80' fo
     assert.equal(sock.read(), 'f');
   });
 
+test("a numeric string length's leading zeros do not count, however many: read('0000000000000000002') is read(2)", T, async (t) => {
+  const { sock, peer } = await connectedPair(t);
+  peer.write('abcdef');
+  await waitUntil(() => sock.bytesAvailable() === 6, 3000, '6 buffered bytes');
+  assert.equal(sock.read('0000000000000000002'), 'ab');
+  assert.equal(sock.readHex('00000000000000000001'), '63');
+  assert.equal(sock.read('99999999999999999999'), 'def', 'a length over what is buffered takes everything');
+});
+
 test('new Socket(null) is a socket with the default options, like new Socket() (options are optional)',
   T,
   (t) => {
@@ -335,4 +344,18 @@ test("connect(host, 80.0) and connect(host, '80') use port 80; '80.5' is refused
   const sock = track(new Socket());
   assert.equal(sock.connect('127.0.0.1', '80.5'), false);
   assert.equal(sock.status(), 0);
+});
+
+test("a port string's leading zeros do not count: '065535' is 65535, '000080' is 80, listen('000') is port 0", T, (t) => {
+  const track = cleanup(t);
+  for (const [port, want] of [['065535', 65535], ['000080', 80]]) {
+    const sock = track(new Socket());
+    assert.equal(sock.connect('127.0.0.1', port), true, `port ${JSON.stringify(port)}: ${sock.lastError()}`);
+    assert.equal(sock.remotePort(), want);
+    sock.destroy();
+  }
+  const server = track(new Socket());
+  assert.equal(server.listen('000', '127.0.0.1'), true, server.lastError());
+  assert.notEqual(server.localPort(), 0);
+  for (const port of ['0065536', '9'.repeat(30)]) assert.equal(track(new Socket()).connect('127.0.0.1', port), false);
 });

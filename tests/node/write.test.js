@@ -95,6 +95,8 @@ test('a wrong type or a bad array item throws TypeError and queues nothing', T, 
   for (const data of bad) {
     assert.throws(() => sock.write(data), TypeError, `write(${String(Array.isArray(data) ? `[${data}]` : typeof data)})`);
   }
+  // A hole in an array is no byte: named like any other bad item.
+  assert.throws(() => sock.write([0x41, , 0x42]), { name: 'TypeError', message: /array item 1 is undefined/ });
   assert.equal(sock.bytesAvailable(), 0);
   assert.equal(sock.write('GOOD'), 4);
   await expectAtPeer(peer, Buffer.from('GOOD'));

@@ -29,13 +29,18 @@ const NO_OPTIONS = Object.freeze({});
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
  * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
  * cannot honour; `host.sendsText?.(options)` says whether its `send` takes an ASCII string as
- * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best.
+ * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best;
+ * `host.borrows?.(link)` says whether the host takes the `send`s of the socket behind `link`
+ * only for the call (it sends or copies them before it returns), so that a write's view may be
+ * lent to it (`action.lent`) instead of copied first.
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
   const readBatch = createBatchReader(wasm);
   // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
   // Buffer, from its shared pool when small, which net writes without converting).
   const copyBytes = host.copyBytes ?? ((bytes) => bytes.slice());
+  // The caller's view that the write running now lends to a host that borrows (null otherwise).
+  let lent = null;
   // Actions of every socket wait here, in the order their engines made them, and are performed
   // by the outermost #out: a host that feeds an input while performing (synchronously) queues
   // the actions that follow behind the ones still waiting, as one engine queue would.
@@ -244,6 +249,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const taken = this.#engine.writeKept(bytes.length);
       if (taken > 0) {
         const ours = typeof data === 'string' || Array.isArray(data);
+        if (!ours && host.borrows?.(this.#link)) return this.#lend(bytes, taken);
         (this.#keptOut ??= new KeptOut()).push(ours ? bytes : copyBytes(bytes));
         this.#out();
         return taken;
@@ -253,6 +259,26 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const n = this.#engine.write(bytes);
       this.#out();
       return n;
+    }
+
+    // A host that borrows may send the caller's view itself within this call (a Wisp DATA
+    // packet is framed from it; the WebSocket copies it as it frames it): it is copied only
+    // where it is still kept when the call ends (not yet sent, or an action still pending).
+    #lend(bytes, taken) {
+      (this.#keptOut ??= new KeptOut()).push(bytes);
+      lent = bytes;
+      try {
+        this.#out();
+      } finally {
+        lent = null;
+        this.#keptOut?.replace(bytes, copyBytes);
+        // Left pending only when a host threw (performPending keeps the rest for later).
+        for (let i = 1; i < waiting; i += 2) {
+          const a = pending[i];
+          if (a.data === bytes) pending[i] = { ...a, data: copyBytes(bytes), lent: false };
+        }
+      }
+      return taken;
     }
 
     #writeText(text) {
@@ -536,9 +562,17 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         const a = actions[i];
         // Kept bytes are taken now, in the engine's order (a later call may add more).
         pending[waiting++] = this;
-        pending[waiting++] = a.type === 'sendKept' ? { type: 'send', id: a.id, data: this.#keptOut.take(a.start, a.len) } : a;
+        pending[waiting++] = a.type === 'sendKept' ? this.#sendKept(a) : a;
       }
       performPending();
+    }
+
+    // The send of a SendKept: its chunk, lent when it is the running write's view and is
+    // performed within this call (no other action is being performed), else a copy.
+    #sendKept(a) {
+      const data = this.#keptOut.take(a.start, a.len);
+      if (data !== lent) return { type: 'send', id: a.id, data };
+      return performing ? { type: 'send', id: a.id, data: copyBytes(data) } : { type: 'send', id: a.id, data, lent: true };
     }
 
     #deliver(event) {

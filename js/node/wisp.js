@@ -47,6 +47,9 @@ export function withWisp(host, memory, open = openWebSocket) {
     },
     // Bytes for the Wisp host too (a Buffer is a Uint8Array).
     copyBytes: host.copyBytes,
+    // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js): a
+    // socket with a Wisp stream lends them (js/socket.js). Net sockets get copies.
+    borrows: (link) => link.transport?.wisp !== undefined,
     // The Wisp host's sends take bytes only.
     sendsText: (options) => !usesWisp(options) && host.sendsText?.(options) === true,
     // A Wisp URL is the one proxy option Node takes (the others are `host`'s to judge).

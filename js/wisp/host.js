@@ -44,7 +44,7 @@ export function createWispHost(env) {
       const t = link.get(action.id);
       if (t === undefined || t.finished) return;
       switch (action.type) {
-        case 'send': return t.session.send(t, action.data);
+        case 'send': return t.session.send(t, action.data, action.lent === true);
         case 'shutdown': return t.session.close(t);
         case 'abort': return t.session.abort(t);
         // A WebSocket cannot be paused, and Wisp has no receive window (docs/wisp.md). Wisp has

@@ -35,12 +35,40 @@ function onTcpError(err) {
 function onTcpConnect() {
   const t = this[TRANSPORT];
   t.up = true;
-  feed(t, 'connected', this.localAddress, this.localPort, this.remoteAddress, this.remotePort);
+  listenData(this); // only now: see connectTcp
+  const local = sockName(this, false);
+  const localIp = local.address;
+  const localPort = local.port;
+  const remote = sockName(this, true);
+  t.link.connected(t.id, localIp, localPort, remote.address, remote.port);
+}
+
+// A connected socket's own or peer address, read into one reused object: net's getters
+// (localAddress, remoteAddress, …) keep what they read on the socket for its life, two objects
+// and their strings per connection that nobody reads again. Through net's getters where the
+// handle lacks the call.
+const NAME = { address: '', family: '', port: 0 };
+function sockName(sock, peer) {
+  const handle = sock._handle;
+  const read = peer ? handle?.getpeername : handle?.getsockname;
+  if (typeof read === 'function' && read.call(handle, NAME) === 0) return NAME;
+  return peer
+    ? { address: sock.remoteAddress, port: sock.remotePort }
+    : { address: sock.localAddress, port: sock.localPort };
 }
 function onTcpClose() {
   const t = this[TRANSPORT];
   t.link.drop(t.id, t);
   if (t.up) feed(t, 'closed');
+}
+
+// 'data' in flowing mode without `resume()`, which starts the flow a tick later: a tick per
+// connection, and Node's tick processing allocates on each. net reads already (its connect
+// step reads, and so does an accepted socket), so the stream only has to be flowing when 'data'
+// gets its listener, and a flowing stream's 'data' listener does not resume it again.
+function listenData(sock) {
+  sock.readableFlowing = true;
+  sock.on('data', onTcpData);
 }
 
 // A TCP connection's transport, one shape for outgoing and incoming connections alike: the
@@ -64,7 +92,6 @@ function attachTcp(t, sock) {
   t.sock = sock;
   sock[TRANSPORT] = t;
   sock.setNoDelay(true);
-  sock.on('data', onTcpData);
   sock.on('end', onTcpEnd);
   sock.on('error', onTcpError);
   sock.on('close', onTcpClose);
@@ -74,6 +101,8 @@ function connectTcp({ id, ip, port }, link) {
   const t = link.open(id, new TcpTransport(false));
   const sock = net.connect({ host: ip, port });
   attachTcp(t, sock);
+  // 'data' is listened to from the connect on: a listener before it makes net wait for the
+  // connect with a closure of its own (its `_read`), memory and time per connection.
   sock.on('connect', onTcpConnect); // once; `once` would wrap it in an object per connection
 }
 
@@ -86,6 +115,7 @@ function listenTcp({ id, ip, port, ipv6Only }, link) {
     if (!child) return sock.destroy();
     const ct = child.link.open(child.id, new TcpTransport(true));
     attachTcp(ct, sock);
+    listenData(sock);
   });
   server.on('error', (err) => feed(t, 'listenFailed', errorName(err)));
   server.on('listening', () => {

@@ -12,6 +12,7 @@ import net from 'node:net';
 import { startProxy } from '../../js/proxy/server.js';
 import { launchChromium, servePackage } from './harness.js';
 import { freePort } from '../ports.js';
+import { commandServer } from '../command-server.js';
 
 const listenLocal = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 
@@ -27,34 +28,26 @@ async function startPeers() {
   await serve('echo', net.createServer((s) => track(s).pipe(s)));
   // cmd: the first line says what to do: `send HEX end|reset|stay|split`, `big N` (N bytes, then
   // the end), `rst` (reads one chunk, stops reading, resets 200 ms later).
-  await serve('cmd', net.createServer((s) => {
-    track(s);
-    let head = Buffer.alloc(0);
-    const onData = (chunk) => {
-      head = Buffer.concat([head, chunk]);
-      const nl = head.indexOf(10);
-      if (nl < 0) return;
-      s.off('data', onData);
-      const [what, arg, how] = head.subarray(0, nl).toString().trim().split(/\s+/);
-      if (what === 'send') {
-        const bytes = Buffer.from(arg, 'hex');
-        if (how === 'end') s.end(bytes);
-        else if (how === 'reset') s.write(bytes, () => setTimeout(() => s.resetAndDestroy(), 50));
-        else if (how === 'split') {
-          let i = 0;
-          const next = () => { if (i < bytes.length && !s.destroyed) { s.write(bytes.subarray(i, ++i)); setTimeout(next, 30); } };
-          next();
-        } else s.write(bytes);
-      } else if (what === 'big') {
-        const b = Buffer.alloc(Number(arg));
-        for (let i = 0; i < b.length; i++) b[i] = i % 251;
-        s.end(b);
-      } else if (what === 'rst') {
-        s.once('data', () => { s.pause(); setTimeout(() => s.resetAndDestroy(), 200); });
-      }
-    };
-    s.on('data', onData);
-  }));
+  const cmd = commandServer((s, [what, arg, how]) => {
+    if (what === 'send') {
+      const bytes = Buffer.from(arg, 'hex');
+      if (how === 'end') s.end(bytes);
+      else if (how === 'reset') s.write(bytes, () => setTimeout(() => s.resetAndDestroy(), 50));
+      else if (how === 'split') {
+        let i = 0;
+        const next = () => { if (i < bytes.length && !s.destroyed) { s.write(bytes.subarray(i, ++i)); setTimeout(next, 30); } };
+        next();
+      } else s.write(bytes);
+    } else if (what === 'big') {
+      const b = Buffer.alloc(Number(arg));
+      for (let i = 0; i < b.length; i++) b[i] = i % 251;
+      s.end(b);
+    } else if (what === 'rst') {
+      s.once('data', () => { s.pause(); setTimeout(() => s.resetAndDestroy(), 200); });
+    }
+  });
+  cmd.on('connection', track);
+  await serve('cmd', cmd);
   // sink: records each connection's bytes; sinkResult(i) resolves once the i-th one closed.
   const sinks = [];
   const sinkOf = (i) => (sinks[i] ??= (() => { let resolve; const p = new Promise((r) => { resolve = r; }); return { p, resolve }; })());

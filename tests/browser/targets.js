@@ -17,7 +17,7 @@ export async function startTargets() {
 
   const server = commandServer(serve);
 
-  function serve(sock, cmd, name, rest) {
+  function serve(sock, [cmd, name], rest) {
     if (cmd === 'echo') {
       if (rest.length) sock.write(rest);
       sock.pipe(sock);

@@ -11,7 +11,7 @@ lifetime.unref();
 
 const server = commandServer(serve);
 
-function serve(sock, cmd, arg, rest) {
+function serve(sock, [cmd, arg], rest) {
   const limit = Number(arg);
   if (cmd === 'noread') {
     sock.pause();

@@ -32,9 +32,12 @@ const NO_OPTIONS = Object.freeze({});
  * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best;
  * `host.borrows?.(link)` says whether the host takes the `send`s of the socket behind `link`
  * only for the call (it sends or copies them before it returns), so that a write's view may be
- * lent to it (`action.lent`) instead of copied first.
+ * lent to it (`action.lent`) instead of copied first. `engines` (js/engines.js), when given,
+ * makes the engines of the sockets made by scripts.
  */
-export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
+export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm, engines }) {
+  // How sockets get a fresh engine (js/engines.js), and who frees it if never destroyed.
+  const { make: makeEngine, watch: watchEngine } = engines ?? { make: () => new Engine(), watch() {} };
   const readBatch = createBatchReader(wasm);
   // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
   // Buffer, from its shared pool when small, which net writes without converting).
@@ -141,7 +144,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       // A host refuses options it cannot honour (Node: a proxy) with a TypeError of its own.
       if (!internal?.[ENGINE]) host.checkOptions?.(options);
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
-      this.#engine = internal?.[ENGINE] ?? new Engine();
+      if (internal?.[ENGINE]) {
+        this.#engine = internal[ENGINE];
+      } else {
+        this.#engine = makeEngine();
+        watchEngine(this, this.#engine);
+      }
       this.#engine.setBatched(true);
       this.#link = new Link(sink, this, options);
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);

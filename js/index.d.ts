@@ -224,6 +224,7 @@ export interface TCPSocketOpenInfo {
 }
 
 export class TCPSocket {
+  /** Throws TypeError for arguments of the wrong type (a missing or non-string address, a port that is not a number); a bad address or port of the right type rejects `opened`. */
   constructor(remoteAddress: string, remotePort: number, options?: TCPSocketOptions);
   readonly opened: Promise<TCPSocketOpenInfo>;
   readonly closed: Promise<void>;
@@ -259,6 +260,7 @@ export interface UDPSocketOpenInfo {
 }
 
 export class UDPSocket {
+  /** Throws TypeError unless the options name one mode with addresses of the right types. */
   constructor(options: UDPSocketOptions);
   readonly opened: Promise<UDPSocketOpenInfo>;
   readonly closed: Promise<void>;
@@ -273,6 +275,7 @@ export interface TCPServerSocketOptions {
 }
 
 export class TCPServerSocket {
+  /** Throws TypeError for a missing or non-string address, or options of the wrong type. */
   constructor(localAddress: string, options?: TCPServerSocketOptions);
   /** `readable` gives accepted TCPSockets. */
   readonly opened: Promise<{ readable: WebReadableStream; localAddress: string; localPort: number }>;

@@ -77,6 +77,17 @@ export class KeptOut {
     this.#list.push(bytes);
   }
 
+  /** Replaces `bytes`, if it is still kept, with `copy(bytes)` (a lent view: js/socket.js). */
+  replace(bytes, copy) {
+    const list = this.#list;
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i] === bytes) {
+        list[i] = copy(bytes);
+        return;
+      }
+    }
+  }
+
   /** The chunk of bytes `start..start + len` (the engine sends one write's chunk at a time). */
   take(start, len) {
     const list = this.#list;

@@ -10,8 +10,8 @@
 export class Link {
   /**
    * `sink`: the facade's shared functions { input(socket, method, args), received(socket, id,
-   * data), sent(socket, id, n), unsent(socket, id, n), incoming(socket, ...), defaultProxy() };
-   * `given`: the options the Socket was made with.
+   * data), sent(socket, id, n), unsent(socket, id, n), connected(socket, id, ...),
+   * incoming(socket, ...), defaultProxy() }; `given`: the options the Socket was made with.
    */
   constructor(sink, socket, given) {
     this.sink = sink;
@@ -53,6 +53,11 @@ export class Link {
    * it, not yet on the network. */
   unsent(id, n) {
     this.sink.unsent(this.socket, id, n);
+  }
+
+  /** Transport `id` connected (the first input of every connection: no argument array). */
+  connected(id, localIp, localPort, remoteIp, remotePort) {
+    this.sink.connected(this.socket, id, localIp, localPort, remoteIp, remotePort);
   }
 
   /** A listening socket got a connection: returns { link, id } for it, or null to drop it. */

@@ -12,13 +12,12 @@ import { installPromises, watchSignal } from './promises.js';
 import { socketDestroyed } from './watch.js';
 import { Chunks, KeptOut, tailOf } from './kept.js';
 import { createTextReader } from './text.js';
+import { createDeadlines } from './deadlines.js';
 
 const DESTROYED = 'the socket was destroyed';
 // The longest string write() checks for ASCII to hand a host as text (see write).
 const TEXT_MAX = 1024;
 const now = () => performance.now();
-// setTimeout's largest delay; larger ones fire at once (Node and browsers alike).
-const MAX_DELAY = 2 ** 31 - 1;
 // The key under which the facade passes an existing engine to the constructor.
 const ENGINE = Symbol('kvsocket engine');
 // A Socket made without options shares this one (an object per socket is memory per socket).
@@ -32,15 +31,23 @@ const NO_OPTIONS = Object.freeze({});
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
  * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
  * cannot honour; `host.sendsText?.(options)` says whether its `send` takes an ASCII string as
- * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best.
+ * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best;
+ * `host.borrows?.(link)` says whether the host takes the `send`s of the socket behind `link`
+ * only for the call (it sends or copies them before it returns), so that a write's view may be
+ * lent to it (`action.lent`) instead of copied first. `engines` (js/engines.js), when given,
+ * makes the engines of the sockets made by scripts.
  */
-export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
+export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm, engines }) {
+  // How sockets get a fresh engine (js/engines.js), and who frees it if never destroyed.
+  const { make: makeEngine, watch: watchEngine } = engines ?? { make: () => new Engine(), watch() {} };
   // A dataAvailable comes as its length, a number: no object per message (js/batch.js).
   const readBatch = createBatchReader(wasm, { dataAvailableAsLength: true });
   const textOf = wasm.textScratch ? createTextReader({ ...wasm, textOfBytes }) : textOfBytes;
   // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
   // Buffer, from its shared pool when small, which net writes without converting).
   const copyBytes = host.copyBytes ?? ((bytes) => bytes.slice());
+  // The caller's view that the write running now lends to a host that borrows (null otherwise).
+  let lent = null;
   // Actions of every socket wait here, in the order their engines made them, and are performed
   // by the outermost #out: a host that feeds an input while performing (synchronously) queues
   // the actions that follow behind the ones still waiting, as one engine queue would.
@@ -80,6 +87,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     received: (socket, id, data) => receivedTo(socket, id, data),
     sent: (socket, id, n) => sentTo(socket, id, n),
     unsent: (socket, id, n) => unsentTo(socket, id, n),
+    connected: (socket, id, localIp, localPort, remoteIp, remotePort) => connectedTo(socket, id, localIp, localPort, remoteIp, remotePort),
     incoming: (socket, ...args) => incomingTo(socket, ...args),
     defaultProxy: () => Socket.defaultProxy,
   };
@@ -87,7 +95,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
   let receivedTo;
   let sentTo;
   let unsentTo;
+  let connectedTo;
   let incomingTo;
+  // Every socket's next deadline, one timer for all (js/deadlines.js).
+  let deadlines;
 
   // The end of a host input: its events are delivered now when no script call and no action
   // is running under it (js/dispatch.js); else they wait for the running delivery or a microtask.
@@ -99,11 +110,13 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       receivedTo = (socket, id, data) => socket.#received(id, data);
       sentTo = (socket, id, n) => socket.#sent(id, n);
       unsentTo = (socket, id, n) => socket.#unsent(id, n);
+      connectedTo = (socket, id, localIp, localPort, remoteIp, remotePort) => socket.#connected(id, localIp, localPort, remoteIp, remotePort);
       incomingTo = (socket, ...args) => socket.#incoming(...args);
       deliverTo = (socket, event) => socket.#deliver(event);
       // Also after destroy(): its abort actions are performed after it returned when a host
       // call destroyed the socket while actions were being performed.
       performOne = (socket, action) => host.perform(action, socket.#link);
+      deadlines = createDeadlines(now, (socket) => socket.#deadlinePassed(), (socket, slot) => { socket.#timerSlot = slot; });
     }
 
     /** The browser host's proxy URL template for sockets made without `options.proxy`. */
@@ -111,8 +124,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     #engine;
     #link;
-    #timer = null;
+    // The engine's next deadline as last read (-1: none), and where it waits in `deadlines`
+    // (-1: not waiting).
     #timerAt = -1;
+    #timerSlot = -1;
     #destroyed = false;
     #lastError = '';
     // Incoming connection handling: the socket offered to incomingConnectionEvent right now,
@@ -136,7 +151,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       // A host refuses options it cannot honour (Node: a proxy) with a TypeError of its own.
       if (!internal?.[ENGINE]) host.checkOptions?.(options);
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
-      this.#engine = internal?.[ENGINE] ?? new Engine();
+      if (internal?.[ENGINE]) {
+        this.#engine = internal[ENGINE];
+      } else {
+        this.#engine = makeEngine();
+        watchEngine(this, this.#engine);
+      }
       this.#engine.setBatched(true);
       this.#link = new Link(sink, this, options);
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
@@ -185,7 +205,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         if (refusal) return this.#fail(refusal);
         this.#chooseResolver();
       }
-      const ok = this.#engine.connect(host, port, now());
+      // The usual arguments cross as themselves; others as JS values, for the engine's rules.
+      const ok = typeof host === 'string' && typeof port === 'number'
+        ? this.#engine.connectTo(host, port, now())
+        : this.#engine.connect(host, port, now());
       if (ok) this.#kept = null; // the engine starts an empty buffer
       this.#out();
       return ok;
@@ -237,15 +260,40 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (bytes.length === 0) return 0;
       // TCP: the engine counts the bytes, which stay on this side. The caller's view is
       // copied (a string's or an array's bytes are already ours), so that later changes to it
-      // are not sent: the one copy on the way out.
+      // are not sent: the one copy on the way out. A host that borrows gets the view lent.
       const ours = typeof data === 'string' || Array.isArray(data);
-      const taken = this.#writeKept(bytes, !ours);
+      const taken = !ours && host.borrows?.(this.#link) ? this.#lendKept(bytes) : this.#writeKept(bytes, !ours);
       if (taken > 0) return taken;
       // Not taken that way (UDP datagrams are written with their bytes, or the status takes
       // no writes and write says so): as bytes.
       const n = this.#engine.write(bytes);
       this.#out();
       return n;
+    }
+
+    #lendKept(bytes) {
+      const taken = this.#engine.writeKept(bytes.length);
+      return taken > 0 ? this.#lend(bytes, taken) : 0;
+    }
+
+    // A host that borrows may send the caller's view itself within this call (a Wisp DATA
+    // packet is framed from it; the WebSocket copies it as it frames it): it is copied only
+    // where it is still kept when the call ends (not yet sent, or an action still pending).
+    #lend(bytes, taken) {
+      (this.#keptOut ??= new KeptOut()).push(bytes);
+      lent = bytes;
+      try {
+        this.#out();
+      } finally {
+        lent = null;
+        this.#keptOut?.replace(bytes, copyBytes);
+        // Left pending only when a host threw (performPending keeps the rest for later).
+        for (let i = 1; i < waiting; i += 2) {
+          const a = pending[i];
+          if (a.data === bytes) pending[i] = { ...a, data: copyBytes(bytes), lent: false };
+        }
+      }
+      return taken;
     }
 
     #writeText(text) {
@@ -450,7 +498,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     #refusal(command) {
-      return host.refuse ? host.refuse(command, this.#link.options, this.#engine.protocol()) : '';
+      return host.refuse ? host.refuse(command, this.#link.options, this.#engine.isUdp() ? 'udp' : 'tcp') : '';
     }
 
     // The bytes of a read of kept stream bytes, or null when there are none or the engine
@@ -521,6 +569,13 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       inputDone();
     }
 
+    #connected(id, localIp, localPort, remoteIp, remotePort) {
+      if (this.#destroyed) return;
+      this.#engine.connected(id, localIp, localPort, remoteIp, remotePort);
+      this.#out();
+      inputDone();
+    }
+
     #sent(id, n) {
       if (this.#destroyed) return;
       this.#engine.sent(id, n);
@@ -566,9 +621,17 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         const a = actions[i];
         // Kept bytes are taken now, in the engine's order (a later call may add more).
         pending[waiting++] = this;
-        pending[waiting++] = a.type === 'sendKept' ? { type: 'send', id: a.id, data: this.#keptOut.take(a.start, a.len) } : a;
+        pending[waiting++] = a.type === 'sendKept' ? this.#sendKept(a) : a;
       }
       performPending();
+    }
+
+    // The send of a SendKept: its chunk, lent when it is the running write's view and is
+    // performed within this call (no other action is being performed), else a copy.
+    #sendKept(a) {
+      const data = this.#keptOut.take(a.start, a.len);
+      if (data !== lent) return { type: 'send', id: a.id, data };
+      return performing ? { type: 'send', id: a.id, data: copyBytes(data) } : { type: 'send', id: a.id, data, lent: true };
     }
 
     #deliver(event) {
@@ -594,16 +657,15 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // others from being called; its error is rethrown once they ran (dispatch reports it).
     #callHandlers(event) {
       const spec = EVENTS[event.type];
-      const args = spec.args(event);
       let failure = null;
       try {
-        this.#callMethod(spec.method, args);
+        this.#callMethod(spec.method, spec, event);
       } catch (err) {
         failure = { err };
       }
       if (spec.older) {
         try {
-          this.#callMethod(spec.older, args);
+          this.#callMethod(spec.older, spec, event);
         } catch (err) {
           failure ??= { err };
         }
@@ -614,10 +676,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (failure) throw failure.err;
     }
 
-    #callMethod(name, args) {
+    #callMethod(name, spec, event) {
       if (this.#destroyed) return;
       const fn = this[name];
-      if (typeof fn === 'function') Reflect.apply(fn, this, args);
+      if (typeof fn === 'function') spec.call(fn, this, event);
     }
 
     // incomingConnectionEvent: the script may accept the socket (or move it to another) while
@@ -640,20 +702,19 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     #armTimer(at) {
-      if (at === this.#timerAt) return;
-      this.#clearTimer();
-      if (at < 0) return;
+      if (this.#timerSlot >= 0) deadlines.remove(this.#timerSlot);
       this.#timerAt = at;
-      this.#timer = setTimeout(() => {
-        this.#timer = null;
-        this.#timerAt = -1;
-        this.#input('timeout', [now()]);
-      }, Math.min(MAX_DELAY, Math.max(0, at - now()))); // a longer wait just re-arms
+      if (at >= 0) deadlines.add(this, at);
+    }
+
+    // The deadline passed (or one the engine has since moved: it decides what is due).
+    #deadlinePassed() {
+      if (this.#timerSlot < 0) this.#timerAt = -1; // a wait set since then stays
+      this.#input('timeout', [now()]);
     }
 
     #clearTimer() {
-      if (this.#timer !== null) clearTimeout(this.#timer);
-      this.#timer = null;
+      if (this.#timerSlot >= 0) deadlines.remove(this.#timerSlot);
       this.#timerAt = -1;
     }
   }

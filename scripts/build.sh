@@ -16,6 +16,15 @@ bash scripts/setup.sh --build
 cargo build --quiet --release --lib --target wasm32-unknown-unknown
 wasm-bindgen --target web --out-dir pkg --out-name kvsocket \
   target/wasm32-unknown-unknown/release/kvsocket.wasm
+# src/stream.rs (the Rust async API) imports js/browser/host.js as a wasm-bindgen snippet, which
+# wasm-bindgen copies into pkg/snippets/ (with a package.json of the project's dependencies)
+# even though the module's exports never reach it. The JS entries import js/browser/host.js
+# itself: the copy is not shipped, and the glue must not import it.
+if grep -q "snippets/" pkg/kvsocket.js; then
+  echo "[build] pkg/kvsocket.js imports a wasm-bindgen snippet: ship it or drop the import" >&2
+  exit 1
+fi
+rm -rf pkg/snippets pkg/package.json
 if command -v wasm-opt >/dev/null; then
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \

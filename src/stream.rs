@@ -22,14 +22,32 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use futures::io::{AsyncRead, AsyncWrite};
-use js_sys::{Map, Object, Uint8Array};
+use js_sys::{Map, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::bindings::{action_to_js, snapshot, Snapshot};
 use crate::engine::address::parse_host_ip;
 use crate::engine::{Engine, ErrorCode, Event, Input, PortArg, Status};
-use crate::transport::js::{set, set_timeout};
-use crate::transport::BrowserHost;
+// The browser host is JavaScript (js/browser/host.js, the one the browser entry uses): it
+// performs the engine's actions on WebSockets, and this stream is its link.
+use crate::transport::{is_wisp_url, perform};
+
+#[wasm_bindgen]
+extern "C" {
+    // The global setTimeout, so that the stream works in windows and workers alike.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout_js(handler: &JsValue, ms: i32) -> JsValue;
+}
+
+/// Runs `f` once after `ms` milliseconds.
+fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
+    set_timeout_js(&Closure::once_into_js(f), ms);
+}
+
+/// Sets a property of one of our own plain objects (which cannot fail).
+fn set(obj: &JsValue, key: &str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(obj, &key.into(), &value.into());
+}
 
 fn now() -> u64 {
     js_sys::Date::now() as u64
@@ -175,7 +193,7 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
             inner.core.poll_action().map(|a| (a, inner.link.clone()))
         };
         let Some((action, link)) = next else { break };
-        let _ = BrowserHost::new().perform(&action_to_js(action), &link);
+        let _ = perform(&action_to_js(action), &link);
     }
     let wakers = {
         let mut inner = rc.borrow_mut();
@@ -282,6 +300,11 @@ impl TcpStream {
     /// resolves host names. Fails with the engine's refusal (a bad host or port) at once, or with
     /// the connection's failure (`ConnectionRefused`, `TimedOut`, …).
     pub async fn connect(proxy: &str, host: &str, port: u16) -> io::Result<TcpStream> {
+        // Wisp URLs are the JS entries' (js/wisp/): one WebSocket shared by many sockets.
+        if is_wisp_url(proxy) {
+            let message = "kvsocket: the Rust stream takes a tunnel URL (ws://…), not Wisp";
+            return Err(io::Error::new(io::ErrorKind::Unsupported, message));
+        }
         let rc = Rc::new_cyclic(|weak| {
             let mut core = Engine::new();
             core.set_transport_resolves_names(true);

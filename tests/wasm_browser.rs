@@ -1,6 +1,7 @@
 //! The browser host in Chromium (`scripts/test-browser.sh` runs this with
-//! `wasm-pack test --headless --chrome -- --test wasm_browser`): the real `Engine` and
-//! `BrowserHost`, joined by the facade's own `Link` (js/link.js), against kvsocket-proxy and
+//! `wasm-pack test --headless --chrome -- --test wasm_browser`): the real `Engine` and the
+//! browser host (js/browser/host.js), joined by the facade's own `Link` (js/link.js), against
+//! kvsocket-proxy and
 //! against websockify in its one-target mode. The script starts the peers and passes where they
 //! are at compile time (`KVSOCKET_*`, below); without them every test says so and passes.
 #![cfg(target_arch = "wasm32")]
@@ -10,7 +11,8 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use kvsocket::bindings::Engine;
-use kvsocket::transport::{proxy_url, BrowserHost};
+// The browser entry's host (js/browser/host.js).
+use kvsocket::transport::{perform, proxy_url};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -103,11 +105,10 @@ impl Proxy {
     }
 }
 
-// ----- a socket: Engine + BrowserHost + Link, pumped as js/socket.js does ----------------------
+// ----- a socket: Engine + the browser host + Link, pumped as js/socket.js does ----------------------
 
 struct Inner {
     engine: JsValue,
-    host: BrowserHost,
     link: OnceCell<JsValue>,
     /// Every event, as "type" or "type:detail".
     events: RefCell<Vec<String>>,
@@ -146,7 +147,7 @@ impl Inner {
             self.events.borrow_mut().push(describe(event));
         }
         for action in &actions {
-            self.host.perform(action, link).expect("perform");
+            perform(action, link).expect("perform");
         }
     }
 }
@@ -158,7 +159,6 @@ impl Sock {
         call(&engine, "setBatched", &[true.into()]);
         let inner = Rc::new(Inner {
             engine,
-            host: BrowserHost::new(),
             link: OnceCell::new(),
             events: RefCell::new(Vec::new()),
         });

@@ -6,9 +6,10 @@
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
 import {
-  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, BrowserHost, isKvsocketProxy, isWispUrl, wispRefusal,
-  WispClient, batchHeader, batchKinds, textScratch, textOfScratch,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, wispRefusal, WispClient, batchHeader, batchKinds,
+  textScratch, textOfScratch,
 } from '../../pkg/kvsocket.js';
+import { browserHost, isKvsocketProxy, sendsInCall } from './host.js';
 import { createWispHost } from '../wisp/host.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
@@ -38,8 +39,6 @@ function rejectedScheme(template) {
   return scheme === undefined || ['ws', 'wss', 'http', 'https'].includes(scheme) ? '' : `${scheme}:`;
 }
 
-const browserHost = new BrowserHost();
-
 /** How often a page looks at a Wisp WebSocket's buffer while DATA waits for room: a browser's
  * WebSocket tells nothing when its buffer drains. */
 const ROOM_POLL_MS = 4;
@@ -59,15 +58,22 @@ const wispHost = createWispHost({
   whenRoom: (ws, callback) => setTimeout(callback, ROOM_POLL_MS),
 });
 
-/** The facade's host: the Rust BrowserHost performs (js/wisp/ for Wisp sockets); `refuse` says
+/** The facade's host: js/browser/host.js performs (js/wisp/ for Wisp sockets); `refuse` says
  * what a browser cannot do. */
 const browserHostAdapter = {
   perform: (action, link) => (wispHost.owns(action, link) ? wispHost.perform(action, link) : browserHost.perform(action, link)),
+  // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js), and so
+  // does a tunnel (WebSocket.send copies; js/browser/host.js): their sockets lend them
+  // (js/socket.js).
+  borrows(link) {
+    const t = link.transport;
+    return t !== undefined && (t.wisp !== undefined || sendsInCall(t));
+  },
   refuse(command, options, protocol) {
     const proxy = options.proxy;
     // A template with placeholders is kvsocket-proxy's form (its reverse tunnel and datagram mode
     // live at the same address); one without is websockify's one-target mode
-    // (docs/browser-host.md). The test is the Rust host's own (src/transport/url.rs).
+    // (docs/browser-host.md). The test is the host's own (js/browser/host.js).
     if (typeof proxy !== 'string' || proxy === '') return NO_PROXY;
     // A Wisp server (wisp+ws:// or wisp+wss://): TCP and UDP streams over one shared WebSocket.
     if (isWispUrl(proxy)) return wispRefusal(proxy, command);

@@ -49,6 +49,9 @@ export function withWisp(host, memory, open = openWebSocket) {
     copyBytes: host.copyBytes,
     // Net connections only: it declines a Wisp stream's, which then goes as an action.
     sendNow: host.sendNow,
+    // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js): a
+    // socket with a Wisp stream lends them (js/socket.js). Net sockets get copies.
+    borrows: (link) => link.transport?.wisp !== undefined,
     // The Wisp host's sends take bytes only.
     sendsText: (options) => !usesWisp(options) && host.sendsText?.(options) === true,
     // A Wisp URL is the one proxy option Node takes (the others are `host`'s to judge).

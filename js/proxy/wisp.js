@@ -22,8 +22,20 @@ import { CLOSE, EXT, TYPE, StreamType, closePacket, continuePacket, dataPacket, 
 /** The path of the Wisp endpoint (a Wisp URL ends with '/'). */
 export const WISP_PATH = '/wisp/';
 
-/** DATA packets a stream may have in flight towards its target (the CONTINUE credit). */
+/** The most DATA packets a stream may have in flight towards its target (the CONTINUE credit). */
 const BUFFER = 128;
+
+/**
+ * The bytes of a TCP stream's DATA that its client may have in flight: the credit is counted in
+ * packets (the protocol's unit), so each grant is this many bytes' worth of the stream's largest
+ * packet so far (of the largest message the proxy takes, --max-frame, before it sent any), at
+ * most BUFFER packets and at least one. A client of 64 KiB packets gets 64 of them, one of
+ * 256 KiB packets 16 (128 of those were 32 MiB a stream could leave queued in the proxy).
+ */
+const WINDOW = 4 << 20;
+
+/** The credit worth `bytes` of packets of `size` bytes. */
+const packetsFor = (bytes, size) => Math.max(1, Math.min(BUFFER, Math.floor(bytes / size)));
 
 /**
  * Packets a stream may have waiting in the proxy (before it opened, or not yet handed to the
@@ -66,13 +78,15 @@ export function wispEndpoint(env, { maxFrame }) {
     handleProtocols: (offered) => offered.values().next().value ?? false,
   });
 
+  // Every stream's credit until it sent a packet: the largest messages the proxy takes.
+  const initial = packetsFor(WINDOW, maxFrame);
   return function wispRoute(ctx) {
     const v2 = Boolean(ctx.req.headers['sec-websocket-protocol']);
-    ctx.accept((ws) => serve(env, ws, ctx.from, v2), wss);
+    ctx.accept((ws) => serve(env, ws, ctx.from, v2, initial), wss);
   };
 }
 
-function serve(env, ws, from, v2) {
+function serve(env, ws, from, v2, initial) {
   const streams = new Map(); // id -> the stream the client may still use
   const reading = pauser(ws); // UDP streams hold the shared WebSocket while their sends back up
   let ready = false;
@@ -104,7 +118,7 @@ function serve(env, ws, from, v2) {
 
   function start() {
     ready = true;
-    send(continuePacket(0, BUFFER));
+    send(continuePacket(0, initial));
   }
 
   ws.on('message', (data, isBinary) => {
@@ -168,8 +182,8 @@ function serve(env, ws, from, v2) {
         env.stats.opened += 1;
         const link = { live, ended: (reason, finish) => end(id, s, reason, finish), overCredit: () => overCredit(id, s) };
         if (udp) udpStream(env, ws, id, s, target.sock, slot, link, reading);
-        else tcpStream(env, ws, id, s, target, slot, link);
-        if (confirms && live()) send(continuePacket(id, BUFFER));
+        else tcpStream(env, ws, id, s, target, slot, link, initial);
+        if (confirms && live()) send(continuePacket(id, initial));
         for (const payload of early.splice(0)) s.write(payload);
         if (finishing) s.finish();
       },
@@ -185,22 +199,28 @@ function serve(env, ws, from, v2) {
 }
 
 // A TCP stream: DATA to the target; the target's bytes as DATA; CONTINUE as the target takes
-// the client's packets. Wisp has no half-close: the target's FIN ends the stream with a
+// the client's packets (once half the last credit was used and at most half of WINDOW waits
+// for the system: the new credit is what the rest of WINDOW holds of the largest packets). Wisp has no half-close: the target's FIN ends the stream with a
 // voluntary CLOSE (after its bytes; what the client sent is still delivered), its failure with
 // 0x03, --idle-timeout with 0x47. Once the client closed the stream, what the target sends is
 // read and dropped until it ends, LINGER_MS at most (as a per-socket tunnel after its close).
-function tcpStream(env, ws, id, s, tcp, slot, { live, ended, overCredit }) {
+function tcpStream(env, ws, id, s, tcp, slot, { live, ended, overCredit }, initial) {
   const forget = env.track(() => tcp.destroy());
+  let granted = initial; // the client's credit as of the last CONTINUE
   let taken = 0; // packets written since the last CONTINUE
+  let largest = 0; // the largest payload of the stream so far
   let queued = 0; // packets written and not yet handed to the system
   let paused = false;
   let failed = false;
   let linger = null;
   const credit = () => {
-    if (taken >= BUFFER / 2 && !tcp.writableNeedDrain && live() && ws.readyState === ws.OPEN) {
-      taken = 0;
-      ws.send(continuePacket(id, BUFFER));
-    }
+    if (taken * 2 < granted || !live() || ws.readyState !== ws.OPEN) return;
+    // What waits for the system ('drain' looks again once it has all left).
+    const room = WINDOW - tcp.writableLength;
+    if (room < WINDOW / 2) return;
+    taken = 0;
+    granted = packetsFor(room, largest);
+    ws.send(continuePacket(id, granted));
   };
   // The WebSocket is shared: a stream whose bytes pile up in it waits until they leave.
   const resume = () => {
@@ -212,6 +232,7 @@ function tcpStream(env, ws, id, s, tcp, slot, { live, ended, overCredit }) {
   s.write = (payload) => {
     if (queued >= OVER_CREDIT) return overCredit();
     env.stats.bytesFromClients += payload.length;
+    if (payload.length > largest) largest = payload.length;
     queued += 1;
     tcp.write(payload, written);
     taken += 1;

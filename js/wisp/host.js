@@ -25,7 +25,10 @@ export function createWispHost(env) {
      * and only an action with no transport yet (a connect) reads the URL. */
     owns(action, link) {
       const t = action.type === 'connect' ? undefined : link.get(action.id);
-      return t !== undefined ? t.wisp !== undefined : typeof link.options.proxy === 'string' && env.isWispUrl(link.options.proxy);
+      if (t !== undefined) return t.wisp !== undefined;
+      const url = link.options.proxy;
+      // Most sockets have no proxy URL: no call into wasm (with a string copied in) for them.
+      return typeof url === 'string' && url !== '' && env.isWispUrl(url);
     },
 
     /** Performs one engine action (`{type, id, …}`) for the socket behind `link`. */
@@ -41,7 +44,7 @@ export function createWispHost(env) {
       const t = link.get(action.id);
       if (t === undefined || t.finished) return;
       switch (action.type) {
-        case 'send': return t.session.send(t, action.data);
+        case 'send': return t.session.send(t, action.data, action.lent === true);
         case 'shutdown': return t.session.close(t);
         case 'abort': return t.session.abort(t);
         // A WebSocket cannot be paused, and Wisp has no receive window (docs/wisp.md). Wisp has

@@ -8,7 +8,7 @@
 // message; a socket's output waits here (Outgoing) and the client, which counts it against the
 // server's credit and the WebSocket's room, says when and how much of it goes.
 
-import { dataPacket, dataStream, HEADER } from './data.js';
+import { dataPacket, dataStream, sent, HEADER } from './data.js';
 import { Outgoing } from './outgoing.js';
 
 /** How much the shared WebSocket may hold before DATA waits (in the client, still unsent for
@@ -79,11 +79,14 @@ export class Session {
     this.schedule();
   }
 
-  /** The socket of `t` wrote `bytes` (its own copy, js/socket.js). */
-  send(t, bytes) {
-    t.out.push(bytes);
+  /** The socket of `t` wrote `bytes`: its own copy, or the caller's view when `lent`
+   * (js/socket.js), which is sent now as far as the credit and the room allow, and copied
+   * for what must wait. */
+  send(t, bytes, lent) {
+    t.out.push(bytes, lent);
     this.client.send(t.stream, bytes.length);
     this.pump();
+    if (lent) t.out.keep();
   }
 
   /** close(): the stream ends after what is queued. */
@@ -177,8 +180,10 @@ export class Session {
 
   /**
    * Sends the client's packets and tells the sockets its events, until it has nothing more.
-   * Reentrant calls (an input fed here makes its engine act at once) leave the work to the
-   * outer loop, so packets go out in the client's order.
+   * A call while packets are being sent leaves the work to the outer loop, so packets go out in
+   * the client's order; while events are being told (a socket told of room may write, its
+   * write comes here) a call runs: the packets read before were all sent, and a write sent in
+   * its own call needs no copy.
    */
   pump() {
     if (this.pumping) return;
@@ -225,7 +230,11 @@ export class Session {
             const t = this.streams.get(words[i + 1]);
             const payload = t.out.take(words[i + 2]);
             // A closing WebSocket drops what is sent; its close event fails the streams.
-            if (ws !== null) env.send(ws, dataPacket(t.stream, payload));
+            if (ws !== null) {
+              const packet = dataPacket(t.stream, payload);
+              env.send(ws, packet);
+              sent(packet);
+            }
             i += 3;
             break;
           }
@@ -243,7 +252,12 @@ export class Session {
           default: throw new Error(`kvsocket: unknown Wisp record ${words[i]} (a bug)`);
         }
       }
-      for (let i = 0; i < events.length; i += 3) this.#tell(events[i], events[i + 1], events[i + 2]);
+      this.pumping = false;
+      try {
+        for (let i = 0; i < events.length; i += 3) this.#tell(events[i], events[i + 1], events[i + 2]);
+      } finally {
+        this.pumping = true;
+      }
     }
   }
 

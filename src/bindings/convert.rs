@@ -6,6 +6,7 @@ use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::engine::address::parse_host_ip;
+use crate::engine::recv::length_text;
 use crate::engine::text::{ip_text, quoted};
 use crate::engine::{Action, Event, PortArg};
 
@@ -25,16 +26,7 @@ pub fn port_arg(value: &JsValue, default: Option<u16>) -> PortArg {
 /// A read length as a script passes it: a number, or a string of decimal digits (as ports are
 /// accepted); anything else is "not a number" (read everything).
 pub fn length_value(value: &JsValue) -> Option<f64> {
-    value.as_f64().or_else(|| {
-        let text = value.as_string()?;
-        let digits =
-            !text.is_empty() && text.len() <= 15 && text.bytes().all(|b| b.is_ascii_digit());
-        // Parsed as an integer (at most 15 digits: exact in f64), not as a float: no float parser
-        // in the module for this.
-        digits
-            .then(|| text.parse::<u64>().ok().map(|n| n as f64))
-            .flatten()
-    })
+    value.as_f64().or_else(|| length_text(&value.as_string()?))
 }
 
 pub fn parse_addr(ip: &str, port: u16) -> Result<SocketAddr, JsError> {

@@ -216,6 +216,22 @@ impl RecvBuffer {
     }
 }
 
+/// A `read` length the script gave as a string: a string of decimal digits counts as the number
+/// it spells, leading zeros not counting (as for ports); anything else is not a number. More
+/// than 15 significant digits is more than any buffer holds: infinity, a read of everything.
+pub fn length_text(text: &str) -> Option<f64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = text.trim_start_matches('0');
+    if digits.len() > 15 {
+        return Some(f64::INFINITY);
+    }
+    // Parsed as an integer (at most 15 digits: exact in f64), not as a float: no float parser
+    // in the module for this. All zeros is 0.
+    Some(digits.parse::<u64>().map_or(0.0, |n| n as f64))
+}
+
 /// docs/spec.md's length rule: omitted, 0, negative or not a number means "everything". Hosts pass
 /// what the script gave; the rule lives here.
 pub fn length_arg(length: Option<f64>) -> Option<usize> {
@@ -300,6 +316,20 @@ mod tests {
         assert_eq!(length_arg(Some(f64::NAN)), None);
         assert_eq!(length_arg(Some(2.0)), Some(2));
         assert_eq!(length_arg(Some(2.7)), Some(2));
+    }
+
+    #[test]
+    fn length_text_rule() {
+        assert_eq!(length_text("3"), Some(3.0));
+        assert_eq!(length_text("003"), Some(3.0));
+        assert_eq!(length_text("000000000000000000003"), Some(3.0));
+        assert_eq!(length_text("0"), Some(0.0));
+        assert_eq!(length_text("0000"), Some(0.0));
+        assert_eq!(length_text("1234567890123456"), Some(f64::INFINITY));
+        for bad in ["", " 3", "3 ", "-1", "2.5", "1e3", "0x10", "+3"] {
+            assert_eq!(length_text(bad), None, "{bad:?}");
+        }
+        assert_eq!(length_arg(length_text("99999999999999999999")), None);
     }
 
     #[test]

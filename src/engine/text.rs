@@ -1,5 +1,4 @@
-//! Numbers, addresses and quoted names as text, and string search and replace, without
-//! `core::fmt` or the Two-Way searcher. The wasm module ships no
+//! Numbers, addresses and quoted names as text, without `core::fmt`. The wasm module ships no
 //! formatting machinery on its paths (each `format!`, `to_string()` of a number or address, and
 //! `{:?}` pulls in code: docs/performance.md, "Module size"); these give the same text as std's
 //! `Display` (and, for plain text, `Debug`), which the tests check.
@@ -48,12 +47,18 @@ fn push_hex(out: &mut String, n: u16) {
 /// longest run of two or more zero groups as `::`, the first of equal runs), an IPv4-mapped
 /// address as `::ffff:a.b.c.d`.
 pub fn ip_text(ip: &IpAddr) -> String {
-    let mut out = String::new();
-    match ip {
-        IpAddr::V4(v4) => push_ipv4(&mut out, v4),
-        IpAddr::V6(v6) => push_ipv6(&mut out, v6),
-    }
+    // The longest text ("ffff:…" eight groups): one allocation.
+    let mut out = String::with_capacity(39);
+    push_ip(&mut out, ip);
     out
+}
+
+/// Appends `ip` as [`ip_text`] writes it (into a buffer the caller reuses: no allocation).
+pub fn push_ip(out: &mut String, ip: &IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => push_ipv4(out, v4),
+        IpAddr::V6(v6) => push_ipv6(out, v6),
+    }
 }
 
 fn push_ipv4(out: &mut String, ip: &Ipv4Addr) {
@@ -131,48 +136,9 @@ pub fn quoted(text: &str) -> String {
     out
 }
 
-/// Where `pattern` first occurs in `text`, as `text.find(pattern)`. By hand, from the pattern's
-/// first character: `str::find` / `replace` / `contains` with a string pattern bring the Two-Way
-/// searcher (~2 KB) into the module, for short patterns (the proxy URL's placeholders). Slices with `get` and `split_at_checked`: an
-/// index that could panic brings the panic's formatting code.
-pub fn find(text: &str, pattern: &str) -> Option<usize> {
-    let first = pattern.chars().next()?;
-    text.match_indices(first)
-        .map(|(at, _)| at)
-        .find(|&at| text.get(at..).is_some_and(|t| t.starts_with(pattern)))
-}
-
-/// `text` with every `pattern` replaced by `with`, as `text.replace(pattern, with)`.
-pub fn replace(text: &str, pattern: &str, with: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some((head, tail)) = find(rest, pattern).and_then(|at| rest.split_at_checked(at)) {
-        out.push_str(head);
-        out.push_str(with);
-        rest = tail.get(pattern.len()..).unwrap_or_default();
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn replace_and_find_as_str_does() {
-        for (text, pattern, with) in [
-            ("ws://h/?host={host}&port={port}", "{host}", "a.b"),
-            ("{host}{host}x{host", "{host}", "[::1]"),
-            ("no placeholder", "{port}", "80"),
-            ("{{port}}", "{port}", "8"),
-            ("é{port}ü{p", "{port}", "1"),
-            ("", "{port}", "1"),
-        ] {
-            assert_eq!(replace(text, pattern, with), text.replace(pattern, with));
-            assert_eq!(find(text, pattern), text.find(pattern));
-        }
-    }
 
     #[test]
     fn decimals() {
@@ -229,12 +195,6 @@ mod props {
         fn every_ipv6_as_std(groups in proptest::array::uniform8(prop_oneof![Just(0u16), Just(1u16), any::<u16>()])) {
             let ip = IpAddr::V6(Ipv6Addr::from(groups));
             prop_assert_eq!(ip_text(&ip), ip.to_string());
-        }
-
-        #[test]
-        fn replace_as_std(text in "[{}a-cé]{0,12}", pattern in "[{}a-c]{1,3}", with in "[a-c]{0,3}") {
-            prop_assert_eq!(replace(&text, &pattern, &with), text.replace(&pattern, &with));
-            prop_assert_eq!(find(&text, &pattern), text.find(&pattern));
         }
 
         #[test]

@@ -58,6 +58,16 @@ test('a read of everything never splits a UTF-8 character while open', T, async 
   assert.equal(sock.bytesAvailable(), 0);
 });
 
+test('read(length) takes exactly length bytes even inside a character, as KVIrc: each part is U+FFFD', T, async (t) => {
+  const { sock, peer } = await connectedPair(t);
+  const euro = Buffer.from('€'); // e2 82 ac
+  await send(sock, peer, [0x61, ...euro, 0x62]);
+  assert.equal(sock.read(2), 'a\ufffd');
+  assert.equal(sock.bytesAvailable(), 3);
+  assert.deepEqual([...sock.readBytes(2)], [0x82, 0xac], 'readBytes(length) gives the rest of the character as it came');
+  assert.equal(sock.read(5), 'b', 'a length over what is buffered is a read of everything');
+});
+
 test('after the peer closes, an incomplete trailing sequence is read as U+FFFD', T, async (t) => {
   const { sock, peer } = await connectedPair(t);
   const disconnected = once(sock, 'disconnected');

@@ -78,6 +78,15 @@ test("read('3'): a numeric string length is a number, as connect() takes '80' fo
     assert.equal(sock.read(), 'f');
   });
 
+test("a numeric string length's leading zeros do not count, however many: read('0000000000000000002') is read(2)", T, async (t) => {
+  const { sock, peer } = await connectedPair(t);
+  peer.write('abcdef');
+  await waitUntil(() => sock.bytesAvailable() === 6, 3000, '6 buffered bytes');
+  assert.equal(sock.read('0000000000000000002'), 'ab');
+  assert.equal(sock.readHex('00000000000000000001'), '63');
+  assert.equal(sock.read('99999999999999999999'), 'def', 'a length over what is buffered takes everything');
+});
+
 test('new Socket(null) is a socket with the default options, like new Socket() (options are optional)',
   T,
   (t) => {

@@ -237,7 +237,7 @@ test('a client that sends far past its credit to a target that does not read get
   const w = await wispSession(t, p);
   w.connect(1, '127.0.0.1', target.port);
   await w.opened(1);
-  // 800 packets of 64 KiB without waiting for a CONTINUE (the credit is 128): what the
+  // 800 packets of 64 KiB without waiting for a CONTINUE (the credit is 16): what the
   // kernel's buffers do not take would otherwise wait in the proxy without bound.
   const payload = Buffer.alloc(64 << 10, 7);
   for (let i = 0; i < 800 && w.ws.readyState === w.ws.OPEN; i++) {
@@ -249,4 +249,34 @@ test('a client that sends far past its credit to a target that does not read get
   await waitUntil(() => targetClosed && p.stats.active === 0, 'the target to be closed');
   assert.ok(p.lines.some((l) => /sent past its credit/.test(l)), p.lines.join('\n'));
   assert.equal(w.ws.readyState, w.ws.OPEN, 'the other streams go on');
+});
+
+test('TCP credit is counted in bytes: each CONTINUE grants 4 MiB worth of the stream\'s largest packets (of --max-frame before it sent any)', T, async (t) => {
+  const got = new Map();
+  const target = await tcpServer(t, (sock) => {
+    const mine = { size: 0 };
+    got.set(got.size, mine);
+    sock.on('data', (d) => { mine.size += d.length; });
+  });
+  const p = await proxy(t, { allow: [`127.0.0.1:${target.port}`] });
+  const w = await wispSession(t, p);
+  const credits = (id) => w.of(id).filter((x) => x.type === TYPE.CONTINUE).map((x) => x.credit);
+  assert.deepEqual(credits(0), [16], 'the initial credit: 4 MiB of 256 KiB messages (the default --max-frame)');
+  const MAX = (256 << 10) - 5; // the largest payload in a 256 KiB message
+  for (const [id, size, want] of [[1, 64 << 10, 64], [3, MAX, 16], [5, 1000, 128]]) {
+    w.connect(id, '127.0.0.1', target.port);
+    await w.opened(id);
+    assert.deepEqual(credits(id), [16], 'the open confirmation grants the initial credit');
+    // Half the credit used, with the target reading: a CONTINUE worth 4 MiB of these packets
+    // (at most 128 packets).
+    for (let i = 0; i < 8; i++) w.data(id, Buffer.alloc(size, id));
+    await waitUntil(() => credits(id).length === 2, `stream ${id}'s CONTINUE`);
+    assert.equal(credits(id)[1], want, `packets of ${size} bytes`);
+  }
+  await waitUntil(() => [...got.values()].reduce((n, g) => n + g.size, 0) === 8 * ((64 << 10) + MAX + 1000), 'every byte at the targets');
+
+  // A proxy that takes messages of 64 KiB at most starts streams at 64 packets.
+  const small = await proxy(t, { allow: [`127.0.0.1:${target.port}`], maxFrame: 64 << 10 });
+  const v = await wispSession(t, small);
+  assert.deepEqual(v.of(0).filter((x) => x.type === TYPE.CONTINUE).map((x) => x.credit), [64]);
 });

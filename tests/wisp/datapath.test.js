@@ -12,6 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { createHash } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import 'kvsocket'; // instantiates the module
 import {
@@ -26,17 +27,24 @@ import { startWispJs } from './servers.js';
 const { memory } = initSync(); // the module the entry instantiated: its memory
 const MAX_DATA = 64 * 1024;
 
-/** A Socket class whose Wisp WebSockets are handed to `watch` as they are opened. */
-function watchedSockets(watch) {
+/**
+ * A Socket class whose Wisp WebSockets are handed to `watch` as they are opened; `copies`
+ * counts the facade's copies of written views (the host's copyBytes).
+ */
+function watchedSockets(watch, copies = { count: 0 }) {
   const open = (url, protocol) => {
     const ws = openWebSocket(url, protocol);
     watch(ws);
     return ws;
   };
+  const host = withWisp(nodeHost, memory, open);
+  const copyBytes = host.copyBytes;
+  host.copyBytes = (bytes) => {
+    copies.count++;
+    return copyBytes(bytes);
+  };
   return createSocketClass({
-    Engine, hexToBytes, textOfBytes, hexOfBytes,
-    host: withWisp(nodeHost, memory, open),
-    wasm: { memory, batchHeader, batchKinds },
+    Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm: { memory, batchHeader, batchKinds },
   });
 }
 
@@ -218,4 +226,77 @@ test('DATA that a CONTINUE allows while the shared WebSocket is full goes once t
   await waitUntil(() => dataOf(streamA).length === 2, 10_000, "A's second packet, sent once the buffer drained");
   assert.equal(sha256(Buffer.concat(dataOf(streamA).map((p) => p.subarray(5)))), sha256(want));
   assert.equal(a.bufferedAmount(), 0);
+});
+
+test("a write that goes in its own call is framed from the caller's view (no copy first); a later change to the view is not sent", T, async (t) => {
+  const track = cleanup(t);
+  const server = await scriptedServer(track, { credit: 64 });
+  const copies = { count: 0 };
+  const Socket = watchedSockets(() => {}, copies);
+  const sock = new Socket({ proxy: server.url });
+  track(() => sock.destroy());
+  // Written before the stream is open: the socket keeps it, so it is copied.
+  const early = pseudoRandomBytes(5000, 1);
+  const wantEarly = Buffer.from(early);
+  assert.equal(sock.connect('127.0.0.1', 9), true, sock.lastError());
+  assert.equal(sock.write(early), early.length);
+  early.fill(0);
+  assert.equal(copies.count, 1, 'a write that waits for the connection is copied');
+  await new Promise((resolve) => { sock.connectedEvent = resolve; });
+  // Credit and room: each write leaves as a DATA packet in its call, framed from the view.
+  const view = new Uint8Array(MAX_DATA);
+  const want = [];
+  for (let i = 0; i < 8; i++) {
+    view.set(pseudoRandomBytes(MAX_DATA, 100 + i));
+    want.push(Buffer.from(view));
+    assert.equal(sock.write(view), MAX_DATA);
+    assert.equal(sock.bufferedAmount(), 0, 'sent in the call');
+  }
+  view.fill(0);
+  assert.equal(copies.count, 1, 'no copy of a write sent in its call');
+  const dataPackets = () => server.packets.filter((p) => p[0] === 2);
+  await waitUntil(() => dataPackets().length === 9, 5000, 'nine DATA packets');
+  assert.equal(sha256(Buffer.concat(dataPackets().map((p) => p.subarray(5)))), sha256(Buffer.concat([wantEarly, ...want])));
+});
+
+test('one view rewritten and written again and again through a real server: every write arrives as it was at write()', { timeout: 60_000 }, async (t) => {
+  // Writes from drainEvent, while the WebSocket's buffer fills and drains: some go in their own
+  // call (lent), some wait for room (copied then), a large write partly both.
+  const track = cleanup(t);
+  const wisp = track(await startWispJs());
+  const got = [];
+  const sink = track(net.createServer((c) => {
+    c.on('data', (d) => got.push(d));
+    c.on('error', () => {});
+  }));
+  await new Promise((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const copies = { count: 0 };
+  const Socket = watchedSockets(() => {}, copies);
+  const sock = new Socket({ proxy: wisp.url });
+  track(() => sock.destroy());
+  const sizes = [MAX_DATA, 1000, 3 * MAX_DATA + 17, MAX_DATA - 1, 4096, 200_000];
+  const view = new Uint8Array(200_000);
+  const want = createHash('sha256');
+  let total = 0;
+  let i = 0;
+  const writes = 600;
+  const pump = () => {
+    while (i < writes) {
+      const n = sizes[i % sizes.length];
+      const part = view.subarray(0, n);
+      part.set(pseudoRandomBytes(n, i));
+      want.update(part);
+      total += n;
+      i++;
+      sock.write(part);
+      part.fill(0xee); // not sent
+      if (sock.bufferedAmount() > 1 << 20) return;
+    }
+  };
+  sock.drainEvent = pump;
+  await new Promise((resolve) => { sock.connectedEvent = resolve; sock.connect('127.0.0.1', sink.address().port); });
+  pump();
+  await waitUntil(() => got.reduce((n, d) => n + d.length, 0) >= total && i === writes, 40_000, 'every byte at the sink');
+  assert.equal(sha256(Buffer.concat(got)), want.digest('hex'));
+  assert.equal(copies.count, 0, 'the socket itself copied nothing (what waited, the Wisp host copied)');
 });

@@ -6,7 +6,8 @@
 //                                               stdin closes
 //   node --expose-gc benches/idle.js raw|kv PORT COUNT
 //                                               opens COUNT connections to PORT, prints one JSON
-//                                               line {side, count, openMs, rssPerConn, heapPerConn}
+//                                               line {side, count, openMs, openCpuMs, rssPerConn,
+//                                               heapPerConn}
 //
 // Needs COUNT (+ a few) file descriptors in each process: `ulimit -n` at least that.
 import net from 'node:net';
@@ -53,15 +54,21 @@ if (mode === 'server') {
   const before = await settle();
   const conns = [];
   const t = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < count; i += BATCH) {
     conns.push(...await Promise.all(Array.from({ length: Math.min(BATCH, count - i) }, open)));
   }
   const openMs = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  // This process's CPU time while opening (user + system): on a shared machine it moves far
+  // less than the wall time.
+  const openCpuMs = (used.user + used.system) / 1000;
   const after = await settle();
   console.log(JSON.stringify({
     side: mode,
     count,
     openMs,
+    openCpuMs,
     rssPerConn: (after.rss - before.rss) / count,
     heapPerConn: (after.heapUsed - before.heapUsed) / count,
   }));

@@ -5,7 +5,7 @@
 // Stops by itself.
 import net from 'node:net';
 import { Socket } from 'kvsocket';
-import { writeAll } from './stream.js';
+import { writeAll, writeAllKv } from './stream.js';
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
@@ -41,17 +41,7 @@ function rawUpload(port) {
 function kvUpload(port) {
   return new Promise((resolve) => {
     const s = new Socket();
-    let left = TOTAL;
-    const pump = () => {
-      while (left > 0) {
-        left -= CHUNK;
-        s.write(chunk);
-        if (s.bufferedAmount() > MiB) return; // drainEvent resumes
-      }
-      s.close();
-    };
-    s.connectedEvent = pump;
-    s.drainEvent = pump;
+    writeAllKv(s, TOTAL, chunk, MiB, () => s.close());
     s.disconnectEvent = () => { s.destroy(); resolve(); };
     s.connect('127.0.0.1', port);
   });
@@ -116,17 +106,8 @@ function kvSoakOne(port) {
   return new Promise((resolve, reject) => {
     const s = new Socket();
     s.setHighWaterMark(SOAK_MARK);
-    let left = SOAK_BYTES;
     let got = 0;
-    const pump = () => {
-      while (left > 0) {
-        left -= CHUNK;
-        s.write(chunk);
-        if (s.bufferedAmount() > SOAK_MARK) return; // drainEvent resumes
-      }
-    };
-    s.connectedEvent = pump;
-    s.drainEvent = pump;
+    writeAllKv(s, SOAK_BYTES, chunk, SOAK_MARK);
     s.dataAvailableEvent = () => { got += s.readBytes().length; if (got >= SOAK_BYTES) s.close(); };
     s.errorEvent = (code) => reject(new Error(`kvsocket soak: ${code}`));
     s.disconnectEvent = () => { s.destroy(); got === SOAK_BYTES ? resolve() : reject(new Error(`kvsocket soak got ${got}`)); };

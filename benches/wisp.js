@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { Socket } from 'kvsocket';
 import { client as wispClient } from '@mercuryworkshop/wisp-js/client';
 import { floorDownload, floorUpload } from './wisp-floor.js';
+import { writeAllKv } from './stream.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_MIB ?? 64) * MiB;
@@ -49,16 +50,7 @@ function kvDownload() {
 function kvUpload() {
   return new Promise((resolve, reject) => {
     const s = new Socket({ proxy: `wisp+${URL_}` });
-    let left = TOTAL;
-    const pump = () => {
-      while (left > 0) {
-        left -= CHUNK;
-        s.write(chunk);
-        if (s.bufferedAmount() > MiB) return; // drainEvent resumes
-      }
-    };
-    s.connectedEvent = pump;
-    s.drainEvent = pump;
+    writeAllKv(s, TOTAL, chunk, MiB);
     s.dataAvailableEvent = () => { s.destroy(); resolve(); }; // the sink's '!' once all came
     s.errorEvent = (code) => reject(new Error(`kvsocket upload: ${code}: ${s.lastError()}`));
     s.connect('127.0.0.1', sinkPort);

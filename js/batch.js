@@ -31,9 +31,27 @@ export function createBatchReader({ memory, batchHeader, batchKinds }) {
   // A status's name is the engine's for that status, always the same: decoded once each.
   const names = [];
   const statusName = (status, i) => names[status] ??= text(i);
+  // The last short text decoded, and its bytes: a connect's address is most often the one
+  // the previous connect had, and comparing a few bytes costs less than a view and a decode.
+  const lastBytes = new Uint8Array(TEXT_KEPT);
+  let lastLength = -1;
+  let lastText = '';
   const text = (i) => {
     const o = textAt + words[i];
-    return decoder.decode(bytes.subarray(o, o + words[i + 1]));
+    const n = words[i + 1];
+    if (n === lastLength) {
+      let k = 0;
+      while (k < n && bytes[o + k] === lastBytes[k]) k++;
+      if (k === n) return lastText;
+    }
+    const view = bytes.subarray(o, o + n);
+    const decoded = decoder.decode(view);
+    if (n <= TEXT_KEPT) {
+      lastBytes.set(view);
+      lastLength = n;
+      lastText = decoded;
+    }
+    return decoded;
   };
 
   /**
@@ -128,5 +146,8 @@ const [
   CONNECT, CONNECT_NAME, LISTEN, DATA_AVAILABLE, DRAIN, IDLE, STATE_CHANGED, HOST_FOUND,
   CONNECTED, CONNECT_FAILED, ERROR, DISCONNECTED, INCOMING_CONNECTION, LISTENING,
 ] = NAMES.map((_, i) => i + 1);
+
+// The longest text `text` keeps for the next (an IPv6 address is at most 45 characters).
+const TEXT_KEPT = 48;
 
 const protocol = (udp) => (udp === 1 ? 'udp' : 'tcp');

@@ -3,11 +3,16 @@
 
 const encoder = new TextEncoder();
 
+// Looked up once: in a page that is not cross-origin isolated SharedArrayBuffer is not defined,
+// and `typeof` of a missing global misses V8's cache on every call (~5 µs of an echo's round
+// trip in Chromium's profile).
+const Shared = typeof SharedArrayBuffer === 'undefined' ? null : SharedArrayBuffer;
+const BlobClass = typeof Blob === 'undefined' ? null : Blob;
+
 function viewBytes(data) {
-  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer)) {
-    return new Uint8Array(data);
-  }
+  // A view first: what nearly every write passes.
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer || (Shared !== null && data instanceof Shared)) return new Uint8Array(data);
   return null;
 }
 
@@ -19,7 +24,7 @@ export function isAscii(text) {
 
 /** True for a Blob (or a File): its bytes are read asynchronously. */
 export function isBlob(data) {
-  return typeof Blob !== 'undefined' && data instanceof Blob;
+  return BlobClass !== null && data instanceof BlobClass;
 }
 
 /**

@@ -10,7 +10,8 @@
 export class Link {
   /**
    * `sink`: the facade's shared functions { input(socket, method, args), received(socket, id,
-   * data), sent(socket, id, n), incoming(socket, ...), defaultProxy() }; `given`: the options
+   * data), sent(socket, id, n), connected(socket, id, ...), incoming(socket, ...),
+   * defaultProxy() }; `given`: the options
    * the Socket was made with.
    */
   constructor(sink, socket, given) {
@@ -47,6 +48,11 @@ export class Link {
   /** `n` more bytes of transport `id`'s output left for the network. */
   sent(id, n) {
     this.sink.sent(this.socket, id, n);
+  }
+
+  /** Transport `id` connected (the first input of every connection: no argument array). */
+  connected(id, localIp, localPort, remoteIp, remotePort) {
+    this.sink.connected(this.socket, id, localIp, localPort, remoteIp, remotePort);
   }
 
   /** A listening socket got a connection: returns { link, id } for it, or null to drop it. */

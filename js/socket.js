@@ -11,13 +11,12 @@ import { createBatchReader } from './batch.js';
 import { installPromises, watchSignal } from './promises.js';
 import { socketDestroyed } from './watch.js';
 import { Chunks, KeptOut, tailOf } from './kept.js';
+import { createDeadlines } from './deadlines.js';
 
 const DESTROYED = 'the socket was destroyed';
 // The longest string write() checks for ASCII to hand a host as text (see write).
 const TEXT_MAX = 1024;
 const now = () => performance.now();
-// setTimeout's largest delay; larger ones fire at once (Node and browsers alike).
-const MAX_DELAY = 2 ** 31 - 1;
 // The key under which the facade passes an existing engine to the constructor.
 const ENGINE = Symbol('kvsocket engine');
 // A Socket made without options shares this one (an object per socket is memory per socket).
@@ -33,9 +32,12 @@ const NO_OPTIONS = Object.freeze({});
  * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best;
  * `host.borrows?.(link)` says whether the host takes the `send`s of the socket behind `link`
  * only for the call (it sends or copies them before it returns), so that a write's view may be
- * lent to it (`action.lent`) instead of copied first.
+ * lent to it (`action.lent`) instead of copied first. `engines` (js/engines.js), when given,
+ * makes the engines of the sockets made by scripts.
  */
-export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm }) {
+export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm, engines }) {
+  // How sockets get a fresh engine (js/engines.js), and who frees it if never destroyed.
+  const { make: makeEngine, watch: watchEngine } = engines ?? { make: () => new Engine(), watch() {} };
   const readBatch = createBatchReader(wasm);
   // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
   // Buffer, from its shared pool when small, which net writes without converting).
@@ -80,13 +82,17 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     input: (socket, method, args) => inputTo(socket, method, args),
     received: (socket, id, data) => receivedTo(socket, id, data),
     sent: (socket, id, n) => sentTo(socket, id, n),
+    connected: (socket, id, localIp, localPort, remoteIp, remotePort) => connectedTo(socket, id, localIp, localPort, remoteIp, remotePort),
     incoming: (socket, ...args) => incomingTo(socket, ...args),
     defaultProxy: () => Socket.defaultProxy,
   };
   let inputTo;
   let receivedTo;
   let sentTo;
+  let connectedTo;
   let incomingTo;
+  // Every socket's next deadline, one timer for all (js/deadlines.js).
+  let deadlines;
 
   // The end of a host input: its events are delivered now when no script call and no action
   // is running under it (js/dispatch.js); else they wait for the running delivery or a microtask.
@@ -97,11 +103,13 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       inputTo = (socket, method, args) => socket.#input(method, args);
       receivedTo = (socket, id, data) => socket.#received(id, data);
       sentTo = (socket, id, n) => socket.#sent(id, n);
+      connectedTo = (socket, id, localIp, localPort, remoteIp, remotePort) => socket.#connected(id, localIp, localPort, remoteIp, remotePort);
       incomingTo = (socket, ...args) => socket.#incoming(...args);
       deliverTo = (socket, event) => socket.#deliver(event);
       // Also after destroy(): its abort actions are performed after it returned when a host
       // call destroyed the socket while actions were being performed.
       performOne = (socket, action) => host.perform(action, socket.#link);
+      deadlines = createDeadlines(now, (socket) => socket.#deadlinePassed(), (socket, slot) => { socket.#timerSlot = slot; });
     }
 
     /** The browser host's proxy URL template for sockets made without `options.proxy`. */
@@ -109,8 +117,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     #engine;
     #link;
-    #timer = null;
+    // The engine's next deadline as last read (-1: none), and where it waits in `deadlines`
+    // (-1: not waiting).
     #timerAt = -1;
+    #timerSlot = -1;
     #destroyed = false;
     #lastError = '';
     // Incoming connection handling: the socket offered to incomingConnectionEvent right now,
@@ -134,7 +144,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       // A host refuses options it cannot honour (Node: a proxy) with a TypeError of its own.
       if (!internal?.[ENGINE]) host.checkOptions?.(options);
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
-      this.#engine = internal?.[ENGINE] ?? new Engine();
+      if (internal?.[ENGINE]) {
+        this.#engine = internal[ENGINE];
+      } else {
+        this.#engine = makeEngine();
+        watchEngine(this, this.#engine);
+      }
       this.#engine.setBatched(true);
       this.#link = new Link(sink, this, options);
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
@@ -183,7 +198,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         if (refusal) return this.#fail(refusal);
         this.#chooseResolver();
       }
-      const ok = this.#engine.connect(host, port, now());
+      // The usual arguments cross as themselves; others as JS values, for the engine's rules.
+      const ok = typeof host === 'string' && typeof port === 'number'
+        ? this.#engine.connectTo(host, port, now())
+        : this.#engine.connect(host, port, now());
       if (ok) this.#kept = null; // the engine starts an empty buffer
       this.#out();
       return ok;
@@ -437,7 +455,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     #refusal(command) {
-      return host.refuse ? host.refuse(command, this.#link.options, this.#engine.protocol()) : '';
+      return host.refuse ? host.refuse(command, this.#link.options, this.#engine.isUdp() ? 'udp' : 'tcp') : '';
     }
 
     // The bytes of a read of kept stream bytes, or null when there are none or the engine
@@ -503,6 +521,13 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       } else {
         this.#engine.received(id, data);
       }
+      this.#out();
+      inputDone();
+    }
+
+    #connected(id, localIp, localPort, remoteIp, remotePort) {
+      if (this.#destroyed) return;
+      this.#engine.connected(id, localIp, localPort, remoteIp, remotePort);
       this.#out();
       inputDone();
     }
@@ -580,16 +605,15 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // others from being called; its error is rethrown once they ran (dispatch reports it).
     #callHandlers(event) {
       const spec = EVENTS[event.type];
-      const args = spec.args(event);
       let failure = null;
       try {
-        this.#callMethod(spec.method, args);
+        this.#callMethod(spec.method, spec, event);
       } catch (err) {
         failure = { err };
       }
       if (spec.older) {
         try {
-          this.#callMethod(spec.older, args);
+          this.#callMethod(spec.older, spec, event);
         } catch (err) {
           failure ??= { err };
         }
@@ -600,10 +624,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (failure) throw failure.err;
     }
 
-    #callMethod(name, args) {
+    #callMethod(name, spec, event) {
       if (this.#destroyed) return;
       const fn = this[name];
-      if (typeof fn === 'function') Reflect.apply(fn, this, args);
+      if (typeof fn === 'function') spec.call(fn, this, event);
     }
 
     // incomingConnectionEvent: the script may accept the socket (or move it to another) while
@@ -626,20 +650,19 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     #armTimer(at) {
-      if (at === this.#timerAt) return;
-      this.#clearTimer();
-      if (at < 0) return;
+      if (this.#timerSlot >= 0) deadlines.remove(this.#timerSlot);
       this.#timerAt = at;
-      this.#timer = setTimeout(() => {
-        this.#timer = null;
-        this.#timerAt = -1;
-        this.#input('timeout', [now()]);
-      }, Math.min(MAX_DELAY, Math.max(0, at - now()))); // a longer wait just re-arms
+      if (at >= 0) deadlines.add(this, at);
+    }
+
+    // The deadline passed (or one the engine has since moved: it decides what is due).
+    #deadlinePassed() {
+      if (this.#timerSlot < 0) this.#timerAt = -1; // a wait set since then stays
+      this.#input('timeout', [now()]);
     }
 
     #clearTimer() {
-      if (this.#timer !== null) clearTimeout(this.#timer);
-      this.#timer = null;
+      if (this.#timerSlot >= 0) deadlines.remove(this.#timerSlot);
       this.#timerAt = -1;
     }
   }

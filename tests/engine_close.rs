@@ -6,13 +6,6 @@ mod common;
 use common::*;
 use kvsocket::engine::*;
 
-fn error(code: ErrorCode) -> Event {
-    Event::Error {
-        code,
-        message: code.message().to_string(),
-    }
-}
-
 // ----- close() ---------------------------------------------------------------------------------
 
 #[test]
@@ -83,20 +76,12 @@ fn given_closing_when_write_then_0() {
 #[test]
 fn given_closing_when_data_arrives_then_it_is_discarded_without_data_available() {
     let (mut e, id) = connected_engine();
-    e.handle(Input::Received {
-        id,
-        data: b"early".to_vec(),
-        from: None,
-    });
+    received(&mut e, id, b"early");
     e.write(b"x".to_vec());
     drain(&mut e);
     e.close();
     drain(&mut e);
-    e.handle(Input::Received {
-        id,
-        data: b"late".to_vec(),
-        from: None,
-    });
+    received(&mut e, id, b"late");
     assert_eq!(drain_events(&mut e), [], "the script is done reading");
     assert_eq!(e.bytes_available(), 5);
     e.handle(Input::Sent { id, len: 1 });
@@ -112,11 +97,7 @@ fn given_closing_when_data_arrives_then_it_is_discarded_without_data_available()
 fn given_reading_paused_when_close_with_output_pending_then_reading_resumes() {
     let (mut e, id) = connected_engine();
     e.set_receive_high_water_mark(4.0).unwrap();
-    e.handle(Input::Received {
-        id,
-        data: b"12345".to_vec(),
-        from: None,
-    });
+    received(&mut e, id, b"12345");
     assert_eq!(drain_actions(&mut e), [Action::PauseReading { id }]);
     e.write(b"x".to_vec());
     drain(&mut e);
@@ -353,11 +334,7 @@ fn an_unknown_failure_is_unknown_socket() {
 #[test]
 fn bytes_received_before_a_failure_stay_readable() {
     let (mut e, id) = connected_engine();
-    e.handle(Input::Received {
-        id,
-        data: b"last words".to_vec(),
-        from: None,
-    });
+    received(&mut e, id, b"last words");
     e.handle(Input::Failed {
         id,
         error: "ECONNRESET".into(),
@@ -397,11 +374,7 @@ fn buffered_amount_is_0_after_the_connection_ends() {
 fn given_connected_when_destroy_then_abort_and_no_further_event() {
     let (mut e, id) = connected_engine();
     e.write(b"never flushed".to_vec());
-    e.handle(Input::Received {
-        id,
-        data: b"unread".to_vec(),
-        from: None,
-    });
+    received(&mut e, id, b"unread");
     drain_actions(&mut e);
     e.destroy();
     assert!(e.is_destroyed());

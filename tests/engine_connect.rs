@@ -6,20 +6,6 @@ mod common;
 use common::*;
 use kvsocket::engine::*;
 
-fn connect_failed(code: ErrorCode) -> Vec<Event> {
-    vec![
-        Event::ConnectFailed {
-            code,
-            reason: code.message().to_string(),
-        },
-        Event::Error {
-            code,
-            message: code.message().to_string(),
-        },
-        Event::StateChanged(Status::Unconnected),
-    ]
-}
-
 // ----- by IP literal ---------------------------------------------------------------------------
 
 #[test]
@@ -524,11 +510,7 @@ fn inputs_for_the_previous_connection_are_ignored_after_a_reconnect() {
     let new = e.current_id().unwrap();
     assert_ne!(new, old);
     drain(&mut e);
-    e.handle(Input::Received {
-        id: old,
-        data: b"old".to_vec(),
-        from: None,
-    });
+    received(&mut e, old, b"old");
     e.handle(Input::Failed {
         id: old,
         error: "ECONNRESET".into(),

@@ -8,14 +8,6 @@ use kvsocket::engine::*;
 
 const MIB: usize = 1024 * 1024;
 
-fn received(e: &mut Engine, id: ConnId, data: &[u8]) {
-    e.handle(Input::Received {
-        id,
-        data: data.to_vec(),
-        from: None,
-    });
-}
-
 // ----- write -----------------------------------------------------------------------------------
 
 #[test]
@@ -47,11 +39,7 @@ fn given_connecting_when_write_then_queued_and_sent_in_order_once_connected() {
         "nothing is sent while connecting"
     );
     assert_eq!(e.buffered_amount(), 23);
-    e.handle(Input::Connected {
-        id,
-        local: addr(LOCAL),
-        remote: addr(REMOTE),
-    });
+    connected(&mut e, id);
     assert_eq!(e.write(b"JOIN #a\r\n".to_vec()), 9);
     assert_eq!(
         drain_actions(&mut e),
@@ -117,11 +105,7 @@ fn writes_queued_while_connecting_are_dropped_when_the_attempt_fails() {
     assert_eq!(e.buffered_amount(), 0);
     e.connect(Some("127.0.0.1"), &port(6667), 0).unwrap();
     let id = e.current_id().unwrap();
-    e.handle(Input::Connected {
-        id,
-        local: addr(LOCAL),
-        remote: addr(REMOTE),
-    });
+    connected(&mut e, id);
     assert_eq!(sent_bytes(&drain_actions(&mut e)), b"");
 }
 
@@ -412,11 +396,7 @@ fn writes_queued_while_connecting_count_toward_the_mark() {
     let (mut e, id) = connecting_engine();
     e.set_high_water_mark(3.0).unwrap();
     e.write(b"abcd".to_vec());
-    e.handle(Input::Connected {
-        id,
-        local: addr(LOCAL),
-        remote: addr(REMOTE),
-    });
+    connected(&mut e, id);
     drain_events(&mut e);
     e.handle(Input::Sent { id, len: 4 });
     assert_eq!(drain_events(&mut e), [Event::Drain]);
@@ -577,11 +557,7 @@ fn a_reservation_made_while_connecting_is_sent_in_order_once_connected_and_fille
     let (mut e, id) = connecting_engine();
     let slot = e.reserve(2).unwrap();
     e.write(b"!".to_vec());
-    e.handle(Input::Connected {
-        id,
-        local: addr(LOCAL),
-        remote: addr(REMOTE),
-    });
+    connected(&mut e, id);
     assert_eq!(sent_bytes(&drain_actions(&mut e)), b"");
     e.fill(slot, b"hi".to_vec());
     assert_eq!(sent_bytes(&drain_actions(&mut e)), b"hi!");

@@ -99,19 +99,11 @@ fn kept_bytes_are_refused_where_received_bytes_would_be() {
 #[test]
 fn reads_of_the_engines_own_bytes_are_not_kept_reads() {
     let (mut udp, uid) = connected_udp_engine();
-    udp.handle(Input::Received {
-        id: uid,
-        data: b"dgram".to_vec(),
-        from: None,
-    });
+    received(&mut udp, uid, b"dgram");
     assert_eq!(udp.read_kept(None, false), None);
     assert_eq!(udp.read_bytes(None), b"dgram");
     let (mut e, id) = connected_engine();
-    e.handle(Input::Received {
-        id,
-        data: b"held".to_vec(),
-        from: None,
-    });
+    received(&mut e, id, b"held");
     assert_eq!(e.read_kept(None, false), None);
     assert_eq!(e.bytes_available(), 4, "nothing was taken");
 }
@@ -196,11 +188,7 @@ fn kept_writes_are_sent_in_place_and_counted_until_sent() {
     assert_eq!(e.write(b"ab".to_vec()), 2);
     assert_eq!(e.write_kept(0), 0);
     drain(&mut e);
-    e.handle(Input::Connected {
-        id,
-        local: addr(LOCAL),
-        remote: addr(REMOTE),
-    });
+    connected(&mut e, id);
     assert_eq!(
         drain_actions(&mut e),
         [

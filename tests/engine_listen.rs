@@ -242,11 +242,7 @@ fn the_child_inherits_the_servers_marks_and_timeout() {
         .unwrap();
     let cid = child.current_id().unwrap();
     assert_eq!(child.connect_timeout(), 1234);
-    child.handle(Input::Received {
-        id: cid,
-        data: b"abc".to_vec(),
-        from: None,
-    });
+    received(&mut child, cid, b"abc");
     assert_eq!(
         drain_actions(&mut child),
         [Action::PauseReading { id: cid }]
@@ -324,11 +320,7 @@ fn incoming_child() -> (Engine, ConnId) {
 #[test]
 fn adopt_moves_the_connection_its_bytes_and_its_actions() {
     let (mut child, cid) = incoming_child();
-    child.handle(Input::Received {
-        id: cid,
-        data: b"GET / HTTP/1.0\r\n".to_vec(),
-        from: None,
-    });
+    received(&mut child, cid, b"GET / HTTP/1.0\r\n");
     child.write(b"early".to_vec());
 
     let mut adopter = Engine::new();
@@ -451,11 +443,7 @@ fn an_adopter_takes_a_paused_connection_and_can_resume_it() {
         .handle_incoming(id, addr(LOCAL), addr(REMOTE))
         .unwrap();
     let cid = child.current_id().unwrap();
-    child.handle(Input::Received {
-        id: cid,
-        data: b"abc".to_vec(),
-        from: None,
-    });
+    received(&mut child, cid, b"abc");
     let mut adopter = Engine::new();
     adopter.set_receive_high_water_mark(2.0).unwrap();
     adopter.adopt(&mut child).unwrap();

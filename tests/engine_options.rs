@@ -6,14 +6,6 @@ mod common;
 use common::*;
 use kvsocket::engine::*;
 
-fn received(e: &mut Engine, id: ConnId, data: &[u8]) {
-    e.handle(Input::Received {
-        id,
-        data: data.to_vec(),
-        from: None,
-    });
-}
-
 // ----- end(): half-close -----------------------------------------------------------------------
 
 #[test]
@@ -98,11 +90,7 @@ fn end_while_connecting_follows_the_connection_and_its_queued_output() {
     assert_eq!(e.end(), Ok(()));
     assert_eq!(e.write(b"late".to_vec()), 0, "no writes after end()");
     assert!(drain_actions(&mut e).is_empty());
-    e.handle(Input::Connected {
-        id,
-        local: addr(LOCAL),
-        remote: addr(REMOTE),
-    });
+    connected(&mut e, id);
     assert_eq!(
         drain_actions(&mut e),
         [
@@ -223,11 +211,7 @@ fn an_idle_timeout_set_before_connecting_starts_when_connected() {
         Some(60_000),
         "only the connect deadline while Connecting"
     );
-    e.handle(Input::Connected {
-        id,
-        local: addr(LOCAL),
-        remote: addr(REMOTE),
-    });
+    connected(&mut e, id);
     drain(&mut e);
     let (_, idles) = run_clock(&mut e, 0, 1_000);
     assert!(!idles.is_empty());
@@ -273,11 +257,7 @@ fn options_set_before_a_connection_are_told_when_it_comes_up() {
     e.connect(Some("127.0.0.1"), &port(80), 0).unwrap();
     let id = e.current_id().unwrap();
     drain(&mut e);
-    e.handle(Input::Connected {
-        id,
-        local: addr(LOCAL),
-        remote: addr(REMOTE),
-    });
+    connected(&mut e, id);
     assert_eq!(
         drain_actions(&mut e),
         [Action::Configure {

@@ -1,20 +1,10 @@
 //! The browser's option: host names go to the transport (its proxy resolves them), so a connect
 //! by name skips HostLookUp (docs/spec.md, Hosts) and every other rule stays as it is.
 
-use kvsocket::engine::{Action, Engine, ErrorCode, Event, Input, PortArg, Protocol, Status};
-use std::net::SocketAddr;
+mod common;
 
-fn actions(e: &mut Engine) -> Vec<Action> {
-    std::iter::from_fn(|| e.poll_action()).collect()
-}
-
-fn events(e: &mut Engine) -> Vec<Event> {
-    std::iter::from_fn(|| e.poll_event()).collect()
-}
-
-fn addr(text: &str) -> SocketAddr {
-    text.parse().unwrap()
-}
+use common::*;
+use kvsocket::engine::*;
 
 fn browser_engine() -> Engine {
     let mut e = Engine::new();
@@ -30,7 +20,7 @@ fn connect_by_name_goes_straight_to_connecting_with_the_name() {
     assert_eq!(e.status(), Status::Connecting);
     let id = e.current_id().unwrap();
     assert_eq!(
-        actions(&mut e),
+        drain_actions(&mut e),
         [Action::ConnectName {
             id,
             host: "irc.example".into(),
@@ -38,7 +28,10 @@ fn connect_by_name_goes_straight_to_connecting_with_the_name() {
             protocol: Protocol::Tcp
         }]
     );
-    assert_eq!(events(&mut e), [Event::StateChanged(Status::Connecting)]);
+    assert_eq!(
+        drain_events(&mut e),
+        [Event::StateChanged(Status::Connecting)]
+    );
     assert_eq!(e.poll_timeout(), Some(60_000), "the connect timeout runs");
 
     e.handle(Input::Connected {
@@ -47,7 +40,7 @@ fn connect_by_name_goes_straight_to_connecting_with_the_name() {
         remote: addr("0.0.0.0:6667"),
     });
     assert_eq!(
-        events(&mut e),
+        drain_events(&mut e),
         [Event::StateChanged(Status::Connected), Event::Connected],
         "no hostFound: there was no lookup"
     );
@@ -60,7 +53,7 @@ fn ip_literals_are_unchanged_and_the_option_is_off_by_default() {
     e.connect(Some("127.0.0.1"), &PortArg::Number(7000.0), 0)
         .unwrap();
     assert!(
-        matches!(&actions(&mut e)[..], [Action::Connect { addr: a, .. }] if *a == addr("127.0.0.1:7000"))
+        matches!(&drain_actions(&mut e)[..], [Action::Connect { addr: a, .. }] if *a == addr("127.0.0.1:7000"))
     );
 
     let mut plain = Engine::new();
@@ -68,7 +61,10 @@ fn ip_literals_are_unchanged_and_the_option_is_off_by_default() {
         .connect(Some("irc.example"), &PortArg::Number(6667.0), 0)
         .unwrap();
     assert_eq!(plain.status(), Status::HostLookUp);
-    assert!(matches!(&actions(&mut plain)[..], [Action::Resolve { .. }]));
+    assert!(matches!(
+        &drain_actions(&mut plain)[..],
+        [Action::Resolve { .. }]
+    ));
 }
 
 #[test]
@@ -77,15 +73,15 @@ fn a_proxy_refusal_of_a_name_is_a_connect_failure() {
     e.connect(Some("irc.example"), &PortArg::Number(6667.0), 0)
         .unwrap();
     let id = e.current_id().unwrap();
-    events(&mut e);
-    actions(&mut e);
+    drain_events(&mut e);
+    drain_actions(&mut e);
     e.handle(Input::ConnectFailed {
         id,
         error: "ProxyConnectionRefused".into(),
     });
     let code = ErrorCode::ProxyConnectionRefused;
     assert_eq!(
-        events(&mut e),
+        drain_events(&mut e),
         [
             Event::ConnectFailed {
                 code,
@@ -98,7 +94,7 @@ fn a_proxy_refusal_of_a_name_is_a_connect_failure() {
             Event::StateChanged(Status::Unconnected),
         ]
     );
-    assert_eq!(actions(&mut e), [Action::Abort { id }]);
+    assert_eq!(drain_actions(&mut e), [Action::Abort { id }]);
 }
 
 #[test]
@@ -108,8 +104,8 @@ fn timeout_of_a_name_connect_aborts_it() {
     e.connect(Some("irc.example"), &PortArg::Number(6667.0), 10)
         .unwrap();
     let id = e.current_id().unwrap();
-    actions(&mut e);
+    drain_actions(&mut e);
     e.handle_timeout(510);
-    assert_eq!(actions(&mut e), [Action::Abort { id }]);
+    assert_eq!(drain_actions(&mut e), [Action::Abort { id }]);
     assert_eq!(e.status(), Status::Unconnected);
 }

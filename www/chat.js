@@ -1,37 +1,20 @@
-// A line-based chat client: a Socket subclass that splits what it reads into lines.
+// A line-based chat client: a Socket subclass (talk.js's LineSocket) that sends what the page says
+// as `<nick> text` lines and shows every line it reads.
 import { Socket } from '/js/browser/index.js';
 import config from '/config.js';
-import { $, socketView } from './ui.js';
+import { $ } from './ui.js';
+import { talkPage, show, connectedUi, LineSocket } from './talk.js';
 
 // wisp-chat.html (data-via="wisp"): the same chat over the proxy's Wisp endpoint, where every
 // socket of the page shares one WebSocket.
 const proxy = document.documentElement.dataset.via === 'wisp' ? config.wisp : config.proxy;
 Socket.defaultProxy = proxy;
-const view = socketView($('#socket'));
 
-function show(line) {
-  const li = document.createElement('li');
-  li.textContent = line;
-  if (line.startsWith('* ')) li.className = 'system';
-  $('#messages').append(li);
-  li.scrollIntoView({ block: 'nearest' });
-}
-
-function connectedUi(on) {
-  $('#say').disabled = !on;
-  $('#send').disabled = !on;
-  $('#connect').textContent = on ? 'Disconnect' : 'Connect';
-  $('#connect').disabled = false;
-}
-
-class ChatClient extends Socket {
-  partial = '';
-
+class ChatClient extends LineSocket {
   constructor(nick) {
-    super();
+    super('\n');
     this.nick = nick;
-    view.attach(this);
-    if (!this.connect(config.chat.host, config.chat.port)) view.note(`connect: ${this.lastError()}`);
+    this.open(config.chat.host, config.chat.port);
   }
 
   connectedEvent() {
@@ -40,48 +23,18 @@ class ChatClient extends Socket {
   }
 
   say(text) {
-    const n = this.write(`<${this.nick}> ${text}\n`);
-    view.wrote(n);
+    this.send(`<${this.nick}> ${text}\n`);
   }
 
-  dataAvailableEvent(length) {
-    const lines = (this.partial + this.read()).split('\n');
-    view.read(length);
-    this.partial = lines.pop();
-    lines.forEach(show);
+  leave() {
+    this.close();
   }
 
-  connectFailedEvent(reason) {
-    view.note(`could not connect: ${reason}`);
-    connectedUi(false);
-  }
-
-  disconnectedEvent(error) {
-    show(error ? `* disconnected: ${error}` : '* disconnected');
-    connectedUi(false);
+  line(text) {
+    show(text, text.startsWith('* ') ? 'system' : '');
   }
 }
 
-let client = null;
-const params = new URLSearchParams(location.search);
+const page = talkPage({ nickLength: 20, leaveLabel: 'Disconnect', open: (nick) => new ChatClient(nick) });
 $('#proxy').textContent = proxy;
-$('#nick').value = params.get('nick') ?? `guest${Math.floor(Math.random() * 1000)}`;
-$('#connect').disabled = false;
-
-$('#join').addEventListener('submit', (e) => {
-  e.preventDefault();
-  if (client && client.status() !== 0) {
-    client.close();
-    return;
-  }
-  $('#connect').disabled = true;
-  client = new ChatClient($('#nick').value.trim() || 'guest');
-});
-
-$('#talk').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const text = $('#say').value.trim();
-  if (!text || !client) return;
-  client.say(text);
-  $('#say').value = '';
-});
+page.ready();

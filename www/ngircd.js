@@ -1,5 +1,6 @@
-// A real IRC server for the demo's IRC page: Debian's ngircd (installed by scripts/setup.sh),
-// started on 127.0.0.1 with a config file of its own in a temporary folder. Node side only.
+// A real IRC server for the demo's IRC page and the IRC tests: Debian's ngircd (installed by
+// scripts/setup.sh), started on 127.0.0.1 with a config file of its own in a temporary folder.
+// Node side only.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

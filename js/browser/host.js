@@ -332,12 +332,13 @@ function putBytes(t, bytes) {
   t.unsent += bytes.length;
 }
 
-/** Whether `frame` can go now: not when the transport is finished, nor before open (then it
- * waits in `t.queue` for opened()). */
+/** Whether `frame` can go now: not when the transport is finished, nor before open (then a
+ * copy waits in `t.queue` for opened(): sends copy within the call, as WebSocket.send does,
+ * so that the facade may lend them a write's view: sendsInCall). */
 function openWs(t, frame) {
   if (t.ws === null || t.finished) return false;
   if (t.up) return true;
-  (t.queue ??= []).push(frame);
+  (t.queue ??= []).push(typeof frame === 'string' ? frame : frame.slice());
   return false;
 }
 
@@ -604,6 +605,11 @@ export function perform(action, link) {
     default: throw new Error(`kvsocket: unknown engine action ${JSON.stringify(type)}`);
   }
 }
+
+/** Whether `t` is this host's transport, whose `send` copies the bytes within the call
+ * (WebSocket.send does; a frame that waits for open is copied into the queue): the facade
+ * may lend it a write's view instead of copying it first (js/socket.js, `host.borrows`). */
+export const sendsInCall = (t) => t instanceof Transport;
 
 /** The facade's host (js/socket.js): its `send` takes bytes. */
 export const browserHost = { perform };

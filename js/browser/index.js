@@ -8,7 +8,7 @@
 import {
   initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, wispRefusal, WispClient, batchHeader, batchKinds,
 } from '../../pkg/kvsocket.js';
-import { browserHost, isKvsocketProxy } from './host.js';
+import { browserHost, isKvsocketProxy, sendsInCall } from './host.js';
 import { createWispHost } from '../wisp/host.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
@@ -61,9 +61,13 @@ const wispHost = createWispHost({
  * what a browser cannot do. */
 const browserHostAdapter = {
   perform: (action, link) => (wispHost.owns(action, link) ? wispHost.perform(action, link) : browserHost.perform(action, link)),
-  // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js): a socket
-  // with a Wisp stream lends them (js/socket.js).
-  borrows: (link) => link.transport?.wisp !== undefined,
+  // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js), and so
+  // does a tunnel (WebSocket.send copies; js/browser/host.js): their sockets lend them
+  // (js/socket.js).
+  borrows(link) {
+    const t = link.transport;
+    return t !== undefined && (t.wisp !== undefined || sendsInCall(t));
+  },
   refuse(command, options, protocol) {
     const proxy = options.proxy;
     // A template with placeholders is kvsocket-proxy's form (its reverse tunnel and datagram mode

@@ -11,8 +11,10 @@ import { createDirectSockets } from '../direct/index.js';
 import { nodeHost } from './host.js';
 import { installDuplex, toDuplex } from './duplex.js';
 import { withWisp } from './wisp.js';
+import { createEngines } from '../engines.js';
 
-const { memory } = initSync({ module: wasmBytes() });
+const exports = initSync({ module: wasmBytes() });
+const { memory } = exports;
 
 const host = {
   ...nodeHost,
@@ -27,6 +29,7 @@ const host = {
 
 export const Socket = createSocketClass({
   Engine, hexToBytes, textOfBytes, hexOfBytes, host: withWisp(host, memory), wasm: { memory, batchHeader, batchKinds },
+  engines: createEngines(Engine, exports),
 });
 installDuplex(Socket);
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);

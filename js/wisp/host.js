@@ -25,7 +25,10 @@ export function createWispHost(env) {
      * and only an action with no transport yet (a connect) reads the URL. */
     owns(action, link) {
       const t = action.type === 'connect' ? undefined : link.get(action.id);
-      return t !== undefined ? t.wisp !== undefined : typeof link.options.proxy === 'string' && env.isWispUrl(link.options.proxy);
+      if (t !== undefined) return t.wisp !== undefined;
+      const url = link.options.proxy;
+      // Most sockets have no proxy URL: no call into wasm (with a string copied in) for them.
+      return typeof url === 'string' && url !== '' && env.isWispUrl(url);
     },
 
     /** Performs one engine action (`{type, id, …}`) for the socket behind `link`. */

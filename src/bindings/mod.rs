@@ -11,9 +11,10 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::engine::address::parse_host_ip;
+use crate::engine::address::PortArg;
 use crate::engine::recv::{decode_hex, decode_text, encode_hex, length_arg};
 use crate::engine::text::ip_text;
-use crate::engine::{CommandError, Engine as Core, Input};
+use crate::engine::{CommandError, Engine as Core, Input, Protocol};
 pub(crate) use convert::action_to_js;
 use convert::{event_to_js, parse_addr, port_arg};
 
@@ -156,7 +157,9 @@ impl Engine {
         self.out();
     }
 
-    /// Lends the batch's spare output queues for a call that makes outputs often (batch.rs).
+    /// Lends the batch's spare output queues for a call that makes outputs (batch.rs): the
+    /// hot calls, and the ones every connection makes (connect, connected, the end), which
+    /// otherwise allocated a pair of queues and freed it again.
     fn lend(&mut self) {
         if self.batched {
             batch::lend(&mut self.core);
@@ -175,9 +178,24 @@ impl Engine {
     /// `connect(host, port)`; `now` is the host's monotonic clock in ms.
     pub fn connect(&mut self, host: JsValue, port: JsValue, now: f64) -> bool {
         let host = host.as_string();
+        self.lend();
         let ok = self
             .core
             .connect(host.as_deref(), &port_arg(&port, None), now as u64)
+            .is_ok();
+        self.out();
+        ok
+    }
+
+    /// `connect` for the usual arguments, a string host and a number port: the same rules,
+    /// with no JS value crossing (the general form asks JS for each argument's type and value,
+    /// a call out of wasm each).
+    #[wasm_bindgen(js_name = connectTo)]
+    pub fn connect_to(&mut self, host: &str, port: f64, now: f64) -> bool {
+        self.lend();
+        let ok = self
+            .core
+            .connect(Some(host), &PortArg::Number(port), now as u64)
             .is_ok();
         self.out();
         ok
@@ -289,11 +307,13 @@ impl Engine {
     }
 
     pub fn close(&mut self) {
+        self.lend();
         self.core.close();
         self.out();
     }
 
     pub fn destroy(&mut self) {
+        self.lend();
         self.core.destroy();
         self.out();
     }
@@ -406,6 +426,12 @@ impl Engine {
         self.core.protocol().name().to_string()
     }
 
+    /// `protocol() === 'udp'` without a string out of wasm (the facade asks on every connect).
+    #[wasm_bindgen(js_name = isUdp)]
+    pub fn is_udp(&self) -> bool {
+        self.core.protocol() == Protocol::Udp
+    }
+
     #[wasm_bindgen(js_name = connectTimeout)]
     pub fn connect_timeout(&self) -> f64 {
         self.core.connect_timeout() as f64
@@ -508,6 +534,7 @@ impl Engine {
     ) -> Result<(), JsError> {
         let local = parse_addr(local_ip, local_port)?;
         let remote = parse_addr(remote_ip, remote_port)?;
+        self.lend();
         self.core.handle(Input::Connected { id, local, remote });
         self.out();
         Ok(())
@@ -556,16 +583,19 @@ impl Engine {
 
     #[wasm_bindgen(js_name = peerClosed)]
     pub fn peer_closed(&mut self, id: u32) {
+        self.lend();
         self.core.handle(Input::PeerClosed { id });
         self.out();
     }
 
     pub fn closed(&mut self, id: u32) {
+        self.lend();
         self.core.handle(Input::Closed { id });
         self.out();
     }
 
     pub fn failed(&mut self, id: u32, error: &str) {
+        self.lend();
         self.core.handle(Input::Failed {
             id,
             error: error.to_string(),
@@ -608,6 +638,7 @@ impl Engine {
     }
 
     pub fn timeout(&mut self, now: f64) {
+        self.lend();
         self.core.handle_timeout(now as u64);
         self.out();
     }

@@ -47,12 +47,18 @@ fn push_hex(out: &mut String, n: u16) {
 /// longest run of two or more zero groups as `::`, the first of equal runs), an IPv4-mapped
 /// address as `::ffff:a.b.c.d`.
 pub fn ip_text(ip: &IpAddr) -> String {
-    let mut out = String::new();
-    match ip {
-        IpAddr::V4(v4) => push_ipv4(&mut out, v4),
-        IpAddr::V6(v6) => push_ipv6(&mut out, v6),
-    }
+    // The longest text ("ffff:…" eight groups): one allocation.
+    let mut out = String::with_capacity(39);
+    push_ip(&mut out, ip);
     out
+}
+
+/// Appends `ip` as [`ip_text`] writes it (into a buffer the caller reuses: no allocation).
+pub fn push_ip(out: &mut String, ip: &IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => push_ipv4(out, v4),
+        IpAddr::V6(v6) => push_ipv6(out, v6),
+    }
 }
 
 fn push_ipv4(out: &mut String, ip: &Ipv4Addr) {

@@ -42,3 +42,21 @@ export function servePackage({ extra = [] } = {}) {
     resolve(server);
   }));
 }
+
+/**
+ * A Chromium page open at servePackage's empty page (with its `extra` prefixes); Chromium and the
+ * server stop after the test `t`. Resolves with { page, pageErrors } (the page's uncaught errors).
+ */
+export async function packagePage(t, { extra } = {}) {
+  const web = await servePackage({ extra });
+  const browser = await launchChromium();
+  t.after(async () => {
+    await browser.close();
+    web.close();
+  });
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(web.url);
+  return { page, pageErrors };
+}

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startProxy } from '../../js/proxy/server.js';
 import { closedPort } from './targets.js';
-import { root, launchChromium, servePackage } from './harness.js';
+import { root, launchChromium, packagePage } from './harness.js';
 
 /** A node:dgram socket on 127.0.0.1 that records what it gets (and answers, with `reply`). */
 async function udpPeer(reply) {
@@ -90,19 +90,12 @@ test('listen and UDP in Chromium through kvsocket-proxy', { timeout: 90_000 }, a
   });
   // A proxy whose incoming connections expire at once: the page's claim comes too late.
   const hasty = await startProxy({ allowListen: ['127.0.0.1:0'], claimTimeout: 0, log: () => {} });
-  const web = await servePackage();
-  const browser = await launchChromium();
+  const { page, pageErrors } = await packagePage(t);
   t.after(async () => {
-    await browser.close();
-    web.close();
     await Promise.all([proxy.close(), hasty.close()]);
     for (const peer of [echo, client, stranger]) peer.close();
     busy.close();
   });
-  const page = await browser.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(`http://127.0.0.1:${web.address().port}/`);
   // A parameter of the proxy's own (no placeholder) stays in the derived listen/claim/UDP URLs.
   await setupPage(page, `${proxy.url}?via=test&host={host}&port={port}`);
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Socket } from 'kvsocket';
 import { startProxy } from '../../js/proxy/server.js';
 import { closedPort } from './targets.js';
-import { launchChromium, servePackage } from './harness.js';
+import { packagePage } from './harness.js';
 
 /** What a script sees when connect fails: [connectFailedEvent reason, errorEvent code]. */
 async function failure(Sock, proxy, host, port, connectTimeout = 5000) {
@@ -30,15 +30,8 @@ test('connect failures in Chromium carry the reason Node gives', { timeout: 60_0
     : name === 'localhost' ? Promise.resolve([{ address: '127.0.0.1', family: 4 }])
       : Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' })));
   const proxy = await startProxy({ allow: [`127.0.0.1:${closed}`, `localhost:${closed}`, '*:80'], lookup, connectTimeout: 300, log: () => {} });
-  const web = await servePackage();
-  const browser = await launchChromium();
-  t.after(async () => {
-    await browser.close();
-    web.close();
-    await proxy.close();
-  });
-  const page = await browser.newPage();
-  await page.goto(web.url);
+  const { page } = await packagePage(t);
+  t.after(() => proxy.close());
   const template = `${proxy.url}?host={host}&port={port}`;
   const cases = [['127.0.0.1', closed], ['localhost', closed], ['nowhere.test', 80], ['hangs.test', 80], ['127.0.0.1', 9]];
   const inBrowser = await page.evaluate(async ({ template, cases, src }) => {

@@ -3,24 +3,19 @@
 // 127.0.0.1 (tunnels, reverse tunnels, datagrams), against the Node peers of
 // tests/direct/peers.js; one subtest per scenario, as the Node runners do.
 import { startProxy } from '../../js/proxy/server.js';
-import { launchChromium, servePackage } from './harness.js';
+import { packagePage } from './harness.js';
 import { startPeers } from '../direct/peers.js';
 
 /** `module` is the scenario file's URL path, e.g. '/tests/direct/scenarios.js'. */
 export async function runInChromium(t, module, scenarios) {
   const peers = await startPeers();
   const proxy = await startProxy({ allow: ['127.0.0.1:*'], allowListen: ['127.0.0.1:0', '127.0.0.1:*'], log: () => {} });
-  const web = await servePackage({ extra: ['/tests/direct/', '/tests/promises/', '/tests/options/'] });
-  const browser = await launchChromium();
+  const { page } = await packagePage(t, { extra: ['/tests/direct/', '/tests/promises/', '/tests/options/'] });
   t.after(async () => {
-    await browser.close();
-    web.close();
     await proxy.close();
     peers.close();
   });
-  const page = await browser.newPage();
   page.on('pageerror', (err) => console.error('page error:', err));
-  await page.goto(web.url);
   await page.evaluate(async ({ proxyUrl, module }) => {
     const api = await import('/js/browser/index.js');
     api.Socket.defaultProxy = proxyUrl;

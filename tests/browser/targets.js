@@ -5,7 +5,7 @@
 //   reset         answers "reset\n" and resets the connection (RST: the connection breaks)
 //   sink NAME     counts the bytes after the line until the client ends, recorded under NAME
 //   count NAME    answers "BYTES SUM\n" for NAME once its sink ended (SUM: the bytes' sum mod 2^32)
-import net from 'node:net';
+import { commandServer } from '../command-server.js';
 
 export async function startTargets() {
   const sinks = new Map(); // NAME -> Promise<{bytes, sum}>
@@ -15,21 +15,9 @@ export async function startTargets() {
     return sinks.get(name);
   };
 
-  const server = net.createServer((sock) => {
-    sock.on('error', () => {});
-    let head = Buffer.alloc(0);
-    const onData = (chunk) => {
-      head = Buffer.concat([head, chunk]);
-      const nl = head.indexOf(10);
-      if (nl < 0) return;
-      sock.off('data', onData);
-      const [cmd, name] = head.subarray(0, nl).toString().trim().split(/\s+/);
-      serve(sock, cmd, name, head.subarray(nl + 1));
-    };
-    sock.on('data', onData);
-  });
+  const server = commandServer(serve);
 
-  function serve(sock, cmd, name, rest) {
+  function serve(sock, [cmd, name], rest) {
     if (cmd === 'echo') {
       if (rest.length) sock.write(rest);
       sock.pipe(sock);

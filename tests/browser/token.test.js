@@ -6,7 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startProxy } from '../../js/proxy/server.js';
-import { launchChromium, servePackage } from './harness.js';
+import { packagePage } from './harness.js';
 
 const TOKEN = 'page-token_0123456789abcdef';
 
@@ -14,16 +14,11 @@ test('the page passes its token in the proxy URL template, to tunnels and listen
   const echo = net.createServer((c) => c.pipe(c));
   await new Promise((resolve) => echo.listen(0, '127.0.0.1', resolve));
   const proxy = await startProxy({ allow: [`127.0.0.1:${echo.address().port}`], allowListen: ['127.0.0.1:0'], tokens: [TOKEN], log: () => {} });
-  const web = await servePackage();
-  const browser = await launchChromium();
+  const { page } = await packagePage(t);
   t.after(async () => {
-    await browser.close();
-    web.close();
     await proxy.close();
     echo.close();
   });
-  const page = await browser.newPage();
-  await page.goto(web.url);
   const run = (template) => page.evaluate(async ({ template, port }) => {
     const { Socket } = await import('/js/browser/index.js');
     const first = (s, types) => new Promise((resolve) => {

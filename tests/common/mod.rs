@@ -1,5 +1,6 @@
-//! Shared helpers for the engine's integration tests: drain what an engine queued, and build an
-//! engine already in a given status (through the public API only, as a host would).
+//! Shared helpers for the engine's integration tests: drain what an engine queued, the host's
+//! usual inputs and the events they cause, and build an engine already in a given status (through
+//! the public API only, as a host would).
 #![allow(dead_code)]
 
 use std::net::{IpAddr, SocketAddr};
@@ -55,34 +56,70 @@ pub fn sent_bytes(actions: &[Action]) -> Vec<u8> {
         .collect()
 }
 
-/// Status `HostLookUp` after `connect("irc.example.org", 6667)` at time 0; returns the resolve id.
-pub fn lookup_engine() -> (Engine, ConnId) {
-    let mut e = Engine::new();
-    e.connect(Some("irc.example.org"), &port(6667), 0)
-        .expect("connect by name starts");
-    let id = e.current_id().expect("a lookup has an id");
-    drain(&mut e);
-    (e, id)
+/// The event a failure with `code` reports: `Error` with the code's message.
+pub fn error(code: ErrorCode) -> Event {
+    Event::Error {
+        code,
+        message: code.message().to_string(),
+    }
 }
 
-/// Status `Connecting` after `connect("127.0.0.1", 6667)` at time 0; returns the attempt id.
-pub fn connecting_engine() -> (Engine, ConnId) {
-    let mut e = Engine::new();
-    e.connect(Some("127.0.0.1"), &port(6667), 0)
-        .expect("connect by IP starts");
-    let id = e.current_id().expect("an attempt has an id");
-    drain(&mut e);
-    (e, id)
+/// The events of a connect attempt that fails with `code`, in docs/spec.md's order.
+pub fn connect_failed(code: ErrorCode) -> Vec<Event> {
+    vec![
+        Event::ConnectFailed {
+            code,
+            reason: code.message().to_string(),
+        },
+        error(code),
+        Event::StateChanged(Status::Unconnected),
+    ]
 }
 
-/// Status `Connected` (TCP, LOCAL ↔ REMOTE), queues drained; returns the connection id.
-pub fn connected_engine() -> (Engine, ConnId) {
-    let (mut e, id) = connecting_engine();
+/// The host reports that attempt `id` connected, LOCAL ↔ REMOTE.
+pub fn connected(e: &mut Engine, id: ConnId) {
     e.handle(Input::Connected {
         id,
         local: addr(LOCAL),
         remote: addr(REMOTE),
     });
+}
+
+/// The host reports bytes from the peer of connection `id`.
+pub fn received(e: &mut Engine, id: ConnId, data: &[u8]) {
+    e.handle(Input::Received {
+        id,
+        data: data.to_vec(),
+        from: None,
+    });
+}
+
+/// `connect(host, 6667)` at time 0 with `protocol` set first, queues drained; returns the id.
+fn started(protocol: &str, host: &str) -> (Engine, ConnId) {
+    let mut e = Engine::new();
+    e.set_protocol(protocol)
+        .expect("a protocol while Unconnected");
+    e.connect(Some(host), &port(6667), 0)
+        .expect("connect starts");
+    let id = e.current_id().expect("a lookup or an attempt has an id");
+    drain(&mut e);
+    (e, id)
+}
+
+/// Status `HostLookUp` after `connect("irc.example.org", 6667)` at time 0; returns the resolve id.
+pub fn lookup_engine() -> (Engine, ConnId) {
+    started("tcp", "irc.example.org")
+}
+
+/// Status `Connecting` after `connect("127.0.0.1", 6667)` at time 0; returns the attempt id.
+pub fn connecting_engine() -> (Engine, ConnId) {
+    started("tcp", "127.0.0.1")
+}
+
+/// Status `Connected` (TCP, LOCAL ↔ REMOTE), queues drained; returns the connection id.
+pub fn connected_engine() -> (Engine, ConnId) {
+    let (mut e, id) = connecting_engine();
+    connected(&mut e, id);
     drain(&mut e);
     assert_eq!(e.status(), Status::Connected);
     (e, id)
@@ -128,18 +165,10 @@ pub fn bound_udp_engine() -> (Engine, ConnId) {
     (e, id)
 }
 
-/// A UDP socket `Connected` to REMOTE; returns its id.
+/// A UDP socket `Connected` (LOCAL ↔ REMOTE), queues drained; returns its id.
 pub fn connected_udp_engine() -> (Engine, ConnId) {
-    let mut e = Engine::new();
-    e.set_protocol("udp").expect("udp while Unconnected");
-    e.connect(Some("127.0.0.1"), &port(6667), 0)
-        .expect("connect starts");
-    let id = e.current_id().expect("an attempt has an id");
-    e.handle(Input::Connected {
-        id,
-        local: addr(LOCAL),
-        remote: addr(REMOTE),
-    });
+    let (mut e, id) = started("udp", "127.0.0.1");
+    connected(&mut e, id);
     drain(&mut e);
     assert_eq!(e.status(), Status::Connected);
     (e, id)

@@ -2,9 +2,8 @@
 // (docs/spec.md "Functions": close).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import {
-  Socket, T, cleanup, connectedPair, freePort, listenPort, once, pseudoRandomBytes, record, sha256, sleep, tcpServer,
+  Socket, T, cleanup, connectOutcome, connectedPair, freePort, listenPort, once, pseudoRandomBytes, record, sha256, sleep, tcpServer,
 } from './helpers.js';
 
 test('close() flushes 8 MiB before closing; the peer gets every byte (sha256)', T, async (t) => {
@@ -90,12 +89,7 @@ test('close() stops a listener: the port refuses connections afterwards', T, asy
   sock.close();
   assert.equal(sock.status(), 0);
   await sleep(50);
-  const code = await new Promise((resolve) => {
-    const c = net.connect(port, '127.0.0.1');
-    c.once('connect', () => { c.destroy(); resolve('connected'); });
-    c.once('error', (e) => resolve(e.code));
-  });
-  assert.equal(code, 'ECONNREFUSED');
+  assert.equal(await connectOutcome(port), 'ECONNREFUSED');
 });
 
 test('the socket is reusable after close(): connect again, then listen', T, async (t) => {

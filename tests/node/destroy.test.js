@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Socket, T, cleanup, connectedPair, listenPort, record, sleep, tcpServer, waitUntil, withTimeout } from './helpers.js';
+import { Socket, T, cleanup, connectOutcome, connectedPair, listenPort, record, sleep, tcpServer, waitUntil, withTimeout } from './helpers.js';
 
 /** Asserts every method returns its failure value, as docs/spec.md says for a destroyed socket. */
 function assertInert(sock) {
@@ -92,12 +92,7 @@ test('destroy() stops listening: the port refuses connections', T, async (t) => 
   sock.destroy();
   assertInert(sock);
   await sleep(50);
-  const code = await new Promise((resolve) => {
-    const c = net.connect(port, '127.0.0.1');
-    c.once('connect', () => { c.destroy(); resolve('connected'); });
-    c.once('error', (e) => resolve(e.code));
-  });
-  assert.equal(code, 'ECONNREFUSED');
+  assert.equal(await connectOutcome(port), 'ECONNREFUSED');
 });
 
 test('destroy() inside incomingConnectionEvent on the listener', T, async (t) => {

@@ -123,6 +123,15 @@ export async function listenPort(sock, ms = 3000) {
   return sock.localPort();
 }
 
+/** What a node:net connect to 127.0.0.1:`port` meets: 'connected', or the error's code. */
+export function connectOutcome(port) {
+  return new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1');
+    c.once('connect', () => { c.destroy(); resolve('connected'); });
+    c.once('error', (e) => resolve(e.code));
+  });
+}
+
 /** A port on `host` where nothing listens (connections are refused). */
 export { freePort } from '../ports.js';
 

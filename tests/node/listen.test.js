@@ -21,6 +21,21 @@ async function client(t, port, host = '127.0.0.1', firstWrite) {
   return c;
 }
 
+/**
+ * A kvsocket server on 127.0.0.1 that accepts every connection and answers each read with
+ * `answer(socket)` (an echo unless said); resolves with its port.
+ */
+async function acceptingServer(track, answer = (socket) => socket.write(socket.readBytes())) {
+  const server = track(new Socket());
+  server.incomingConnectionEvent = (socket) => {
+    server.accept(socket);
+    track(socket);
+    socket.dataAvailableEvent = () => answer(socket);
+  };
+  assert.equal(server.listen(0, '127.0.0.1'), true);
+  return listenPort(server);
+}
+
 test('listen(0) lets the system pick; localPort() tells which', T, async (t) => {
   const sock = cleanup(t)(new Socket());
   const log = record(sock);
@@ -173,35 +188,26 @@ test('no accept: what the handler wrote is flushed, then the connection is close
   assert.equal(server.status(true), 'Listening');
 });
 
-test('data that arrives before the handler runs is kept for the accepted socket', T, async (t) => {
-  const track = cleanup(t);
-  const server = track(new Socket());
-  const received = [];
-  server.incomingConnectionEvent = (socket) => {
-    server.accept(socket);
-    track(socket);
-    socket.dataAvailableEvent = () => received.push(socket.read());
-    if (socket.bytesAvailable() > 0) received.push(socket.read());
-  };
-  assert.equal(server.listen(0, '127.0.0.1'), true);
-  await client(t, await listenPort(server), '127.0.0.1', 'early bytes');
-  await waitUntil(() => received.join('') === 'early bytes', 3000, `'early bytes' (got ${JSON.stringify(received)})`);
-});
-
-test('data before the handler is kept for a socket accepted with accept(other)', T, async (t) => {
-  const track = cleanup(t);
-  const server = track(new Socket());
-  const received = [];
-  server.incomingConnectionEvent = () => {
-    const other = track(new Socket());
-    server.accept(other);
-    other.dataAvailableEvent = () => received.push(other.read());
-    if (other.bytesAvailable() > 0) received.push(other.read());
-  };
-  assert.equal(server.listen(0, '127.0.0.1'), true);
-  await client(t, await listenPort(server), '127.0.0.1', 'early bytes');
-  await waitUntil(() => received.join('') === 'early bytes', 3000, `'early bytes' (got ${JSON.stringify(received)})`);
-});
+// The handler runs after the connection's first bytes may have arrived: whichever socket takes
+// the connection finds them waiting.
+for (const [taker, take] of [
+  ['the accepted socket', (server, socket, track) => { server.accept(socket); return track(socket); }],
+  ['a socket accepted with accept(other)', (server, socket, track) => { const other = track(new Socket()); server.accept(other); return other; }],
+]) {
+  test(`data that arrives before the handler runs is kept for ${taker}`, T, async (t) => {
+    const track = cleanup(t);
+    const server = track(new Socket());
+    const received = [];
+    server.incomingConnectionEvent = (socket) => {
+      const sock = take(server, socket, track);
+      sock.dataAvailableEvent = () => received.push(sock.read());
+      if (sock.bytesAvailable() > 0) received.push(sock.read());
+    };
+    assert.equal(server.listen(0, '127.0.0.1'), true);
+    await client(t, await listenPort(server), '127.0.0.1', 'early bytes');
+    await waitUntil(() => received.join('') === 'early bytes', 3000, `'early bytes' (got ${JSON.stringify(received)})`);
+  });
+}
 
 test('accept() from an incomingConnection listener works too', T, async (t) => {
   const track = cleanup(t);
@@ -330,31 +336,17 @@ test("listen(0, '', true) listens on all IPv6 interfaces", T, async (t) => {
 
 test('a kvsocket client talks to a kvsocket server', T, async (t) => {
   const track = cleanup(t);
-  const server = track(new Socket());
-  server.incomingConnectionEvent = (socket) => {
-    server.accept(socket);
-    track(socket);
-    socket.dataAvailableEvent = () => socket.write(socket.read().toUpperCase());
-  };
-  assert.equal(server.listen(0, '127.0.0.1'), true);
+  const port = await acceptingServer(track, (socket) => socket.write(socket.read().toUpperCase()));
   const c = track(new Socket());
   c.connectedEvent = () => c.write('shout');
   let got = '';
   c.dataAvailableEvent = () => { got += c.read(); };
-  assert.equal(c.connect('127.0.0.1', await listenPort(server)), true);
+  assert.equal(c.connect('127.0.0.1', port), true);
   await waitUntil(() => got === 'SHOUT', 3000, 'the echo');
 });
 
 test('an accepted socket echoes 4 MiB intact (sha256), both directions under backpressure', T, async (t) => {
-  const track = cleanup(t);
-  const server = track(new Socket());
-  server.incomingConnectionEvent = (socket) => {
-    server.accept(socket);
-    track(socket);
-    socket.dataAvailableEvent = () => socket.write(socket.readBytes());
-  };
-  assert.equal(server.listen(0, '127.0.0.1'), true);
-  const c = await client(t, await listenPort(server));
+  const c = await client(t, await acceptingServer(cleanup(t)));
   const data = pseudoRandomBytes(4 * 1024 * 1024, 11);
   c.write(data);
   await c.received.waitBytes(data.length, 8000);
@@ -393,15 +385,7 @@ test('incomingConnection is asynchronous and the listener keeps its status', T, 
 });
 
 test('20 concurrent clients of a kvsocket echo server each get their own bytes back', T, async (t) => {
-  const track = cleanup(t);
-  const server = track(new Socket());
-  server.incomingConnectionEvent = (socket) => {
-    server.accept(socket);
-    track(socket);
-    socket.dataAvailableEvent = () => socket.write(socket.readBytes());
-  };
-  assert.equal(server.listen(0, '127.0.0.1'), true);
-  const port = await listenPort(server);
+  const port = await acceptingServer(cleanup(t));
   const clients = await Promise.all(Array.from({ length: 20 }, () => client(t, port)));
   clients.forEach((c, i) => c.write(`client ${i} `.repeat(1000)));
   await Promise.all(clients.map((c, i) => c.received.waitBytes(`client ${i} `.length * 1000, 8000)));

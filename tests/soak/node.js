@@ -19,11 +19,11 @@ import { Socket } from 'kvsocket';
 import { freePort as closedPort } from '../ports.js';
 import { bytesFor } from './bytes.js';
 import { startChild } from './child.js';
+import { soakConnection, checkEvents, summary, MiB } from './connection.js';
 
 const CONNECTIONS = Number(process.argv[2] ?? 1000);
 const BYTES = Number(process.argv[3] ?? 1 << 20);
 const FAULTS = Math.max(5, Math.round(CONNECTIONS / 20)); // of each kind
-const CHUNK = 64 << 10;
 const started = performance.now();
 const problems = [];
 const fail = (what) => { if (problems.length < 30) problems.push(what); };
@@ -35,79 +35,11 @@ async function startTarget() {
   return { ...child, port: Number(child.line) };
 }
 
-/**
- * One connection: writes `header` then `data` (in chunks, following drain), reads what comes
- * back. Resolves with what the script saw once the attempt ended (or `stopAt` said to destroy).
- */
-function run(kind, port, header, data, { destroyAfterMs } = {}) {
-  return new Promise((resolve) => {
-    const sock = new Socket();
-    const seen = { kind, events: 0, counts: {}, afterEnd: [], afterDestroy: 0, received: 0, hash: createHash('sha256'), error: null };
-    let ended = false;
-    let destroyed = false;
-    const finish = () => {
-      // Anything that still arrives after the end is counted by the handlers below.
-      setTimeout(() => { sock.destroy(); destroyed = true; resolve(seen); }, 50);
-    };
-    const count = (type) => {
-      seen.events++;
-      seen.counts[type] = (seen.counts[type] ?? 0) + 1;
-      if (destroyed) seen.afterDestroy++;
-      else if (ended) seen.afterEnd.push(type);
-    };
-    let at = 0;
-    const pump = () => {
-      while (at < data.length && sock.status() === 3) {
-        const end = Math.min(data.length, at + CHUNK);
-        sock.write(data.subarray(at, end));
-        at = end;
-        if (sock.bufferedAmount() > (1 << 20)) return; // drainEvent resumes
-      }
-    };
-    sock.connectedEvent = () => {
-      count('connected');
-      sock.write(header);
-      pump();
-      if (destroyAfterMs !== undefined) {
-        setTimeout(() => {
-          seen.bufferedAtDestroy = sock.bufferedAmount();
-          seen.statusAtDestroy = sock.status(true);
-          sock.destroy();
-          destroyed = true;
-          setTimeout(() => resolve(seen), 50);
-        }, destroyAfterMs);
-      }
-    };
-    sock.drainEvent = () => {
-      count('drain');
-      if (sock.status() !== 3) fail(`${kind}: drain while ${sock.status(true)}`);
-      pump();
-    };
-    sock.dataAvailableEvent = () => {
-      count('dataAvailable');
-      const bytes = sock.readBytes();
-      seen.hash.update(bytes);
-      seen.received += bytes.length;
-      if (kind === 'echo' && seen.received === data.length) sock.close();
-    };
-    sock.errorEvent = (code) => { count('error'); seen.error = code; };
-    // A failed attempt ends with connectFailed, error, stateChanged(Unconnected) (docs/spec.md).
-    sock.connectFailedEvent = () => count('connectFailed');
-    sock.stateChangedEvent = (name) => {
-      count('stateChanged');
-      if (name === 'Unconnected' && seen.counts.connectFailed && !ended) {
-        ended = true;
-        finish();
-      }
-    };
-    sock.disconnectEvent = (error) => {
-      count('disconnected');
-      seen.disconnectError = error;
-      ended = true;
-      finish();
-    };
-    if (!sock.connect('127.0.0.1', port)) fail(`${kind}: connect returned false: ${sock.lastError()}`);
-  });
+/** One connection (connection.js), its bytes hashed as they arrive. */
+function run(kind, port, header, data, options = {}) {
+  const hash = createHash('sha256');
+  return soakConnection(new Socket(), { kind, port, header, data, ...options, onBytes: (b) => hash.update(b) })
+    .then((seen) => Object.assign(seen, { hash }));
 }
 
 const target = await startTarget();
@@ -139,15 +71,12 @@ let bytesEchoed = 0;
 const byKind = {};
 for (const s of results) {
   (byKind[s.kind] ??= []).push(s);
-  if (s.afterDestroy) fail(`${s.kind}: ${s.afterDestroy} events after destroy()`);
-  if (s.afterEnd.length) fail(`${s.kind}: events after the end: ${s.afterEnd.join(', ')}`);
-  const ends = (s.counts.disconnected ?? 0) + (s.counts.connectFailed ?? 0);
   if (s.kind === 'noread') {
-    if (ends !== 0) fail(`noread: ended before destroy() (${JSON.stringify(s.counts)})`);
+    checkEvents(s, fail, 0); // destroyed while Connected: no end
     if (s.statusAtDestroy !== 'Connected' || !(s.bufferedAtDestroy > 0)) fail(`noread: ${s.statusAtDestroy}, ${s.bufferedAtDestroy} buffered at destroy()`);
     continue;
   }
-  if (ends !== 1) fail(`${s.kind}: ${ends} disconnect/connectFailed events for one attempt (${JSON.stringify(s.counts)})`);
+  checkEvents(s, fail);
   if (s.kind === 'echo') {
     bytesEchoed += s.received;
     const ok = s.received === BYTES && s.hash.digest('hex') === sums.get(s.i);
@@ -160,15 +89,12 @@ for (const s of results) {
   if (s.kind === 'refused' && s.counts.connectFailed !== 1) fail(`refused: ${JSON.stringify(s.counts)}`);
 }
 const echo = byKind.echo ?? [];
-const per = echo.map((s) => s.events);
 const ms = Math.round(performance.now() - started);
-const MiB = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(0)} MiB` : `${(n / 1024).toFixed(0)} KiB`);
 console.log(`soak node: ${echo.length} connections × ${MiB(BYTES)} echoed, sha256 checked (${MiB(2 * bytesEchoed)} moved), ${ms} ms, node ${process.version}`);
 const withError = (kind) => byKind[kind].filter((s) => s.disconnectError).length;
 console.log(`  faults: reset mid-transfer ${byKind.reset.length} (${withError('reset')} with an error), target killed mid-transfer ${byKind.killed.length} (${withError('killed')} with an error), `
   + `target that never reads ${byKind.noread.length}, refused ${byKind.refused.length}: exactly one end each, none after destroy()`);
-console.log(`  events per echo connection: min ${Math.min(...per)}, mean ${(per.reduce((a, b) => a + b, 0) / per.length).toFixed(1)}, max ${Math.max(...per)}`);
-console.log(`  bytes lost: ${bytesLost}`);
+console.log(summary(echo, bytesLost));
 if (bytesLost !== 0) fail(`${bytesLost} bytes lost`);
 for (const p of problems) console.error(`  PROBLEM ${p}`);
 process.exitCode = problems.length ? 1 : 0;

@@ -4,26 +4,15 @@
 //   reset N    echoes, and resets the connection (RST) once N bytes after the line arrived
 //   noread     never reads (the client's bytes pile up in the kernel, then in the client)
 // It ends when its stdin ends (or when killed); LIFETIME_S bounds its life anyway.
-import net from 'node:net';
+import { commandServer } from '../command-server.js';
 
 const lifetime = setTimeout(() => process.exit(0), Number(process.env.LIFETIME_S ?? 600) * 1000);
 lifetime.unref();
 
-const server = net.createServer((sock) => {
-  sock.on('error', () => {});
-  let head = Buffer.alloc(0);
-  const onData = (chunk) => {
-    head = Buffer.concat([head, chunk]);
-    const nl = head.indexOf(10);
-    if (nl < 0) return;
-    sock.off('data', onData);
-    const [cmd, arg] = head.subarray(0, nl).toString().trim().split(/\s+/);
-    serve(sock, cmd, Number(arg), head.subarray(nl + 1));
-  };
-  sock.on('data', onData);
-});
+const server = commandServer(serve);
 
-function serve(sock, cmd, limit, rest) {
+function serve(sock, [cmd, arg], rest) {
+  const limit = Number(arg);
   if (cmd === 'noread') {
     sock.pause();
     return;

@@ -15,3 +15,10 @@ pub mod transport;
 // The Rust async API over the browser transport (futures' AsyncRead/AsyncWrite).
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 pub mod stream;
+
+// Talc instead of std's dlmalloc: 6.8 KB less module (dlmalloc's malloc alone was 4.8 KB), and
+// no slower in the Node benches nor heavier per idle connection (docs/performance.md, "Module
+// size"). Its drop-in WebAssembly form: grows the memory as dlmalloc does.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

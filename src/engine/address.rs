@@ -3,6 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::error::CommandError;
+use super::ip::{parse_v4, parse_v6};
 
 /// A port as a script passes it: JS numbers and numeric strings are both accepted.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,12 +55,12 @@ pub enum Host {
 /// Parses an IP literal: dotted IPv4, or IPv6 bare or in brackets.
 pub fn parse_ip(text: &str) -> Option<IpAddr> {
     if let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-        return inner.parse::<Ipv6Addr>().ok().map(IpAddr::V6);
+        return parse_v6(inner).map(IpAddr::V6);
     }
-    if let Ok(v4) = text.parse::<Ipv4Addr>() {
+    if let Some(v4) = parse_v4(text) {
         return Some(IpAddr::V4(v4));
     }
-    text.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+    parse_v6(text).map(IpAddr::V6)
 }
 
 /// Parses an address as hosts report it (Node's `net`, a proxy's messages): an IP literal as

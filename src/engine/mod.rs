@@ -4,6 +4,7 @@
 pub mod address;
 pub mod error;
 pub mod io;
+pub mod ip;
 pub mod recv;
 pub mod send;
 pub mod socket;

@@ -28,7 +28,10 @@ const NO_OPTIONS = Object.freeze({});
  * `host.perform(action, link)` performs an engine action; `host.refuse?.(command, options)`
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
  * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
- * cannot honour; `host.sendsText?.(options)` says whether its `send` takes an ASCII string as
+ * cannot honour; `host.resolvesNames?.(options)` whether the transport resolves host names for
+ * such a socket (the engine then hands names on); `host.plain?.(options)` that neither applies
+ * (nothing refused, names resolved by the engine), so connect() asks the engine nothing first;
+ * `host.sendsText?.(options)` says whether its `send` takes an ASCII string as
  * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best;
  * `host.borrows?.(link)` says whether the host takes the `send`s of the socket behind `link`
  * only for the call (it sends or copies them before it returns), so that a write's view may be
@@ -37,7 +40,17 @@ const NO_OPTIONS = Object.freeze({});
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm, engines }) {
   // How sockets get a fresh engine (js/engines.js), and who frees it if never destroyed.
-  const { make: makeEngine, watch: watchEngine } = engines ?? { make: () => new Engine(), watch() {} };
+  const { make: makeEngine, watch: watchEngine } = engines ?? {
+    make() {
+      const engine = new Engine();
+      engine.setBatched(true);
+      return engine;
+    },
+    watch() {},
+  };
+  // Sockets whose engine was told that the transport resolves names (#chooseResolver): only
+  // these need telling otherwise, so a plain socket's connect skips that call.
+  const resolving = new WeakSet();
   const readBatch = createBatchReader(wasm);
   // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
   // Buffer, from its shared pool when small, which net writes without converting).
@@ -145,12 +158,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (!internal?.[ENGINE]) host.checkOptions?.(options);
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
       if (internal?.[ENGINE]) {
-        this.#engine = internal[ENGINE];
+        this.#engine = internal[ENGINE]; // batched, as its listener's
+        if (internal.resolving) resolving.add(this); // it inherits the listener's setting
       } else {
         this.#engine = makeEngine();
         watchEngine(this, this.#engine);
       }
-      this.#engine.setBatched(true);
       this.#link = new Link(sink, this, options);
       if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
       if (options.idleTimeout !== undefined) this.setIdleTimeout(options.idleTimeout);
@@ -193,7 +206,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     connect(host, port) {
       if (this.#destroyed) return false;
-      if (this.#engine.status() === 0) {
+      // A plain socket (the host connects it itself, refuses nothing for it, and the engine
+      // resolves names) skips the checks, three calls into wasm on every connect.
+      if (!this.#plain() && this.#engine.status() === 0) {
         const refusal = this.#refusal('connect');
         if (refusal) return this.#fail(refusal);
         this.#chooseResolver();
@@ -454,6 +469,11 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       return false;
     }
 
+    // No refusal and no transport resolving names, for the host and for this engine.
+    #plain() {
+      return host.plain?.(this.#link.options) === true && !resolving.has(this);
+    }
+
     #refusal(command) {
       return host.refuse ? host.refuse(command, this.#link.options, this.#engine.isUdp() ? 'udp' : 'tcp') : '';
     }
@@ -473,7 +493,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // A host whose transport resolves names for some options (a Wisp server, in Node) says so
     // per connect: the engine then skips HostLookUp and hands the name on.
     #chooseResolver() {
-      if (host.resolvesNames) this.#engine.setTransportResolvesNames(host.resolvesNames(this.#link.options));
+      if (!host.resolvesNames) return;
+      const on = host.resolvesNames(this.#link.options);
+      if (!on && !resolving.has(this)) return; // engines start with it off
+      this.#engine.setTransportResolvesNames(on);
+      if (on) resolving.add(this);
+      else resolving.delete(this);
     }
 
     #take(method, length, empty) {
@@ -545,7 +570,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (!engine) return null;
       // The listener's proxy option, not its other options (a signal, timeouts).
       const given = this.#link.given.proxy === undefined ? NO_OPTIONS : { proxy: this.#link.given.proxy };
-      const child = new Socket(given, { [ENGINE]: engine });
+      const child = new Socket(given, { [ENGINE]: engine, resolving: resolving.has(this) });
       (this.#pendingChildren ??= []).push(child);
       this.#out();
       return { link: child.#link, id: engine.currentId() };

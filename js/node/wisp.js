@@ -61,5 +61,7 @@ export function withWisp(host, memory, open = openWebSocket) {
     },
     // The Wisp server resolves names (it may reach targets this machine cannot resolve).
     resolvesNames: (options) => usesWisp(options),
+    // Without a Wisp URL a socket is net's: `host` refuses nothing, the engine resolves names.
+    plain: (options) => !usesWisp(options) && !host.refuse,
   };
 }

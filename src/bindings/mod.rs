@@ -143,6 +143,16 @@ impl Engine {
         }
     }
 
+    /// A new engine in batched mode: `new Engine()` and `setBatched(true)` in one call (the
+    /// facade makes one per socket).
+    #[wasm_bindgen(js_name = newBatched)]
+    pub fn new_batched() -> Engine {
+        Engine {
+            core: Core::new(),
+            batched: true,
+        }
+    }
+
     /// Batched mode (src/bindings/batch.rs): after each call that can make outputs, they are in
     /// the batch. Connections this engine accepts are batched too.
     #[wasm_bindgen(js_name = setBatched)]

@@ -6,8 +6,8 @@
 //                                               stdin closes
 //   node --expose-gc benches/idle.js raw|kv PORT COUNT
 //                                               opens COUNT connections to PORT, prints one JSON
-//                                               line {side, count, openMs, openCpuMs, rssPerConn,
-//                                               heapPerConn}
+//                                               line {side, count, openMs, openCpuMs, openUserMs,
+//                                               rssPerConn, heapPerConn}
 //
 // Needs COUNT (+ a few) file descriptors in each process: `ulimit -n` at least that.
 import net from 'node:net';
@@ -63,12 +63,16 @@ if (mode === 'server') {
   // This process's CPU time while opening (user + system): on a shared machine it moves far
   // less than the wall time.
   const openCpuMs = (used.user + used.system) / 1000;
+  // User time alone: the system time of 10 000 loopback connects moves with contention for the
+  // kernel's locks (the server accepts on the other core), the user time much less.
+  const openUserMs = used.user / 1000;
   const after = await settle();
   console.log(JSON.stringify({
     side: mode,
     count,
     openMs,
     openCpuMs,
+    openUserMs,
     rssPerConn: (after.rss - before.rss) / count,
     heapPerConn: (after.heapUsed - before.heapUsed) / count,
   }));

@@ -7,16 +7,19 @@
 // socket dropped without `destroy()` needs finalizing: the socket is registered instead, with
 // no token (nothing to unregister; after a `destroy()` the finalizer finds the engine freed).
 //
+// Engines are made batched (`Engine.newBatched`: one call into wasm, not two).
+//
 // This reads two names of wasm-bindgen's glue for the pinned version (Cargo.toml): the export
-// `engine_new` and the wrapper's `__wbg_ptr`. Where either is missing, `new Engine()` is used.
+// `engine_newBatched` and the wrapper's `__wbg_ptr`. Where either is missing, wasm-bindgen's own
+// constructor is used.
 
 /**
  * `Engine`: the wasm-bindgen class; `exports`: the instance's exports (what `initSync`
- * returns). Returns `{ make(), watch(socket, engine) }`.
+ * returns). Returns `{ make(), watch(socket, engine) }`: `make()` gives a batched engine.
  */
 export function createEngines(Engine, exports) {
-  const plain = { make: () => new Engine(), watch() {} };
-  if (typeof exports?.engine_new !== 'function' || typeof FinalizationRegistry !== 'function') return plain;
+  const plain = { make: () => Engine.newBatched(), watch() {} };
+  if (typeof exports?.engine_newBatched !== 'function' || typeof FinalizationRegistry !== 'function') return plain;
   const probe = new Engine();
   const known = typeof probe.__wbg_ptr === 'number' && probe.__wbg_ptr !== 0;
   probe.free();
@@ -27,7 +30,7 @@ export function createEngines(Engine, exports) {
   return {
     make() {
       const engine = Object.create(Engine.prototype);
-      engine.__wbg_ptr = exports.engine_new() >>> 0;
+      engine.__wbg_ptr = exports.engine_newBatched() >>> 0;
       return engine;
     },
     /** Frees `engine` once `socket` is collected, unless it was freed before. */

@@ -16,7 +16,7 @@ trap 'rm -rf "$out"' EXIT
 wasm-bindgen --target web --out-dir "$out" --out-name kvsocket \
   target/wasm32-unknown-unknown/release/kvsocket.wasm
 # The same passes and features as scripts/build.sh, names kept.
-wasm-opt -Oz -g --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+wasm-opt -Oz --converge -g --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$out/kvsocket_bg.wasm" -o "$out/named.wasm"
 twiggy top -n "${1:-40}" "$out/named.wasm"

@@ -187,3 +187,25 @@ test('a Wisp server that is not there: connectFailed(ProxyConnectionRefused) for
       'error(ProxyConnectionRefused)', 'stateChanged(Unconnected)']);
   }
 });
+
+test('Socket.defaultProxy from a Wisp URL back to none: the next connect resolves the name here again', T, async (t) => {
+  const track = cleanup(t);
+  const url = `wisp+ws://127.0.0.1:${await closedPort()}/`;
+  const echo = track(await echoServer());
+  const previous = Socket.defaultProxy;
+  track(() => { Socket.defaultProxy = previous; });
+  Socket.defaultProxy = url;
+  const sock = track(new Socket());
+  const log = record(sock);
+  assert.equal(sock.connect('localhost', echo.port), true);
+  await log.until('error');
+  // Through the Wisp URL the server would have resolved the name: no HostLookUp.
+  assert.deepEqual(log.labels().slice(0, 2), ['stateChanged(Connecting)', 'connectFailed(ProxyConnectionRefused)']);
+  Socket.defaultProxy = '';
+  log.length = 0;
+  assert.equal(sock.connect('localhost', echo.port), true);
+  await log.until('connected');
+  assert.deepEqual(log.labels().slice(0, 5), [
+    'stateChanged(HostLookUp)', 'hostFound', 'stateChanged(Connecting)', 'stateChanged(Connected)', 'connected',
+  ]);
+});

@@ -5,9 +5,11 @@
 
 /**
  * A reader over one wasm instance: `memory` is its WebAssembly.Memory; `batchHeader` and
- * `batchKinds` are the exports of the same name.
+ * `batchKinds` are the exports of the same name. `dataAvailableAsLength`: a dataAvailable event
+ * is its length, a number, rather than `{ type: 'dataAvailable', length }` (the facade's form:
+ * one object fewer per message).
  */
-export function createBatchReader({ memory, batchHeader, batchKinds }) {
+export function createBatchReader({ memory, batchHeader, batchKinds }, { dataAvailableAsLength = false } = {}) {
   const at = batchHeader();
   // The engine's kind numbers mapped to this reader's own (NAMES' order), so that the switch
   // below compares with constants; a kind this reader does not know maps to 0.
@@ -112,7 +114,7 @@ export function createBatchReader({ memory, batchHeader, batchKinds }) {
           };
           break;
         // ----- events -----
-        case DATA_AVAILABLE: events[ne++] = { type: 'dataAvailable', length: words[f] }; break;
+        case DATA_AVAILABLE: events[ne++] = dataAvailableAsLength ? words[f] : { type: 'dataAvailable', length: words[f] }; break;
         case DRAIN: events[ne++] = { type: 'drain' }; break;
         case IDLE: events[ne++] = { type: 'idle' }; break;
         case STATE_CHANGED: events[ne++] = { type: 'stateChanged', status: words[f], name: statusName(words[f], f + 1) }; break;

@@ -25,8 +25,12 @@ export class Chunks {
     this.#list.push(bytes);
   }
 
-  /** The next `n` bytes (the engine's count: never more than were pushed). */
-  take(n) {
+  /**
+   * The next `n` bytes (the engine's count: never more than were pushed): a plain Uint8Array
+   * when `handedOut` (readBytes gives it to the script), else any view of them (a chunk as
+   * the network gave it, e.g. a Buffer: no view made for a read that only decodes it).
+   */
+  take(n, handedOut = true) {
     if (n === 0) return EMPTY;
     const list = this.#list;
     const first = list[0];
@@ -39,7 +43,7 @@ export class Chunks {
     }
     if (n === left) {
       list.shift();
-      const out = this.#head === 0 ? plain(first) : plain(first).subarray(this.#head);
+      const out = this.#head !== 0 ? plain(first).subarray(this.#head) : handedOut ? plain(first) : first;
       this.#head = 0;
       return out;
     }

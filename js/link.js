@@ -10,9 +10,8 @@
 export class Link {
   /**
    * `sink`: the facade's shared functions { input(socket, method, args), received(socket, id,
-   * data), sent(socket, id, n), connected(socket, id, ...), incoming(socket, ...),
-   * defaultProxy() }; `given`: the options
-   * the Socket was made with.
+   * data), sent(socket, id, n), unsent(socket, id, n), connected(socket, id, ...),
+   * incoming(socket, ...), defaultProxy() }; `given`: the options the Socket was made with.
    */
   constructor(sink, socket, given) {
     this.sink = sink;
@@ -48,6 +47,12 @@ export class Link {
   /** `n` more bytes of transport `id`'s output left for the network. */
   sent(id, n) {
     this.sink.sent(this.socket, id, n);
+  }
+
+  /** `n` bytes of a write handed to transport `id` at once (`host.sendNow`) are still held by
+   * it, not yet on the network. */
+  unsent(id, n) {
+    this.sink.unsent(this.socket, id, n);
   }
 
   /** Transport `id` connected (the first input of every connection: no argument array). */

@@ -11,6 +11,7 @@ import { createBatchReader } from './batch.js';
 import { installPromises, watchSignal } from './promises.js';
 import { socketDestroyed } from './watch.js';
 import { Chunks, KeptOut, tailOf } from './kept.js';
+import { createTextReader } from './text.js';
 import { createDeadlines } from './deadlines.js';
 
 const DESTROYED = 'the socket was destroyed';
@@ -24,7 +25,8 @@ const NO_OPTIONS = Object.freeze({});
 
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `wasm` holds the
- * instance's `memory` and the `batchHeader` / `batchKinds` exports (js/batch.js);
+ * instance's `memory` and the `batchHeader` / `batchKinds` exports (js/batch.js), and
+ * `textScratch` / `textOfScratch` (js/text.js; without them `textOfBytes` decodes);
  * `host.perform(action, link)` performs an engine action; `host.refuse?.(command, options)`
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
  * else ''; `host.checkOptions?.(options)` throws TypeError for constructor options the host
@@ -51,7 +53,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
   // Sockets whose engine was told that the transport resolves names (#chooseResolver): only
   // these need telling otherwise, so a plain socket's connect skips that call.
   const resolving = new WeakSet();
-  const readBatch = createBatchReader(wasm);
+  // A dataAvailable comes as its length, a number: no object per message (js/batch.js).
+  const readBatch = createBatchReader(wasm, { dataAvailableAsLength: true });
+  const textOf = wasm.textScratch ? createTextReader({ ...wasm, textOfBytes }) : textOfBytes;
   // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
   // Buffer, from its shared pool when small, which net writes without converting).
   const copyBytes = host.copyBytes ?? ((bytes) => bytes.slice());
@@ -95,6 +99,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     input: (socket, method, args) => inputTo(socket, method, args),
     received: (socket, id, data) => receivedTo(socket, id, data),
     sent: (socket, id, n) => sentTo(socket, id, n),
+    unsent: (socket, id, n) => unsentTo(socket, id, n),
     connected: (socket, id, localIp, localPort, remoteIp, remotePort) => connectedTo(socket, id, localIp, localPort, remoteIp, remotePort),
     incoming: (socket, ...args) => incomingTo(socket, ...args),
     defaultProxy: () => Socket.defaultProxy,
@@ -102,6 +107,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
   let inputTo;
   let receivedTo;
   let sentTo;
+  let unsentTo;
   let connectedTo;
   let incomingTo;
   // Every socket's next deadline, one timer for all (js/deadlines.js).
@@ -116,6 +122,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       inputTo = (socket, method, args) => socket.#input(method, args);
       receivedTo = (socket, id, data) => socket.#received(id, data);
       sentTo = (socket, id, n) => socket.#sent(id, n);
+      unsentTo = (socket, id, n) => socket.#unsent(id, n);
       connectedTo = (socket, id, localIp, localPort, remoteIp, remotePort) => socket.#connected(id, localIp, localPort, remoteIp, remotePort);
       incomingTo = (socket, ...args) => socket.#incoming(...args);
       deliverTo = (socket, event) => socket.#deliver(event);
@@ -266,22 +273,22 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (this.#destroyed) return 0;
       if (bytes.length > cap) bytes = bytes.subarray(0, cap);
       if (bytes.length === 0) return 0;
-      // TCP: the bytes stay here and the engine counts them. The caller's view is copied (a
-      // string's or an array's bytes are already ours), so that later changes to it are not
-      // sent: the one copy on the way out.
-      const taken = this.#engine.writeKept(bytes.length);
-      if (taken > 0) {
-        const ours = typeof data === 'string' || Array.isArray(data);
-        if (!ours && host.borrows?.(this.#link)) return this.#lend(bytes, taken);
-        (this.#keptOut ??= new KeptOut()).push(ours ? bytes : copyBytes(bytes));
-        this.#out();
-        return taken;
-      }
+      // TCP: the engine counts the bytes, which stay on this side. The caller's view is
+      // copied (a string's or an array's bytes are already ours), so that later changes to it
+      // are not sent: the one copy on the way out. A host that borrows gets the view lent.
+      const ours = typeof data === 'string' || Array.isArray(data);
+      const taken = !ours && host.borrows?.(this.#link) ? this.#lendKept(bytes) : this.#writeKept(bytes, !ours);
+      if (taken > 0) return taken;
       // Not taken that way (UDP datagrams are written with their bytes, or the status takes
       // no writes and write says so): as bytes.
       const n = this.#engine.write(bytes);
       this.#out();
       return n;
+    }
+
+    #lendKept(bytes) {
+      const taken = this.#engine.writeKept(bytes.length);
+      return taken > 0 ? this.#lend(bytes, taken) : 0;
     }
 
     // A host that borrows may send the caller's view itself within this call (a Wisp DATA
@@ -306,15 +313,51 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     #writeText(text) {
       if (this.#destroyed || text.length === 0) return 0;
-      const taken = this.#engine.writeKept(text.length);
-      if (taken > 0) {
-        (this.#keptOut ??= new KeptOut()).push(text);
-        this.#out();
-        return taken;
-      }
+      const taken = this.#writeKept(text, false);
+      if (taken > 0) return taken;
       const n = this.#engine.write(toBytes(text)); // a datagram, or a status that takes no writes
       this.#out();
       return n;
+    }
+
+    // A TCP write whose bytes (or ASCII string) stay on this side, `copy`: a copy of them, not
+    // them. The engine counts them and either queues them (a `sendKept` in their place, the
+    // chunk kept in #keptOut until then) or, when nothing written earlier waits and the host can
+    // hand bytes to its transport within the call (`host.sendNow`), lets them through at once:
+    // one call into wasm and no action for a small write. Returns the bytes taken; 0 when the
+    // engine takes none this way (UDP, or a status that takes no writes).
+    #writeKept(chunk, copy) {
+      const n = chunk.length;
+      const through = host.sendNow !== undefined && waiting === 0 && !performing;
+      const id = through ? this.#engine.writeThrough(n) : (this.#engine.writeKept(n) > 0 ? -1 : 0);
+      if (id === 0) return 0;
+      if (copy) chunk = copyBytes(chunk);
+      if (id < 0) {
+        (this.#keptOut ??= new KeptOut()).push(chunk); // before #out performs its sendKept
+        this.#out();
+      } else {
+        this.#out(); // writeThrough's batch (a deadline at most) before the host's inputs
+        this.#sendNow(id, chunk);
+      }
+      return n;
+    }
+
+    // Bytes the engine let through to connection `id`: the host hands them to its transport
+    // now and reports what it could not pass on (`unsent`) through the link. A host that cannot
+    // on that transport (a Wisp stream's) gets them as an ordinary `send`, counted back as
+    // unsent first, which is what the queued form does. As while actions are performed, inputs
+    // fed meanwhile deliver no event inside the script's call.
+    #sendNow(id, chunk) {
+      performing = true;
+      try {
+        if (!host.sendNow(id, chunk, this.#link)) {
+          this.#unsent(id, chunk.length);
+          host.perform({ type: 'send', id, data: chunk }, this.#link);
+        }
+      } finally {
+        performing = false;
+      }
+      if (waiting > 0) performPending();
     }
 
     /** A bound UDP socket: one datagram to `ip`:`port` (an IP literal), not to the last sender.
@@ -335,12 +378,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     read(length) {
       const kept = this.#takeKept(length, true);
-      if (kept !== null) return kept.length === 0 ? '' : textOfBytes(kept);
+      if (kept !== null) return kept.length === 0 ? '' : textOf(kept);
       return this.#take('read', length, '');
     }
 
     readBytes(length) {
-      return this.#takeKept(length, false) ?? this.#take('readBytes', length, new Uint8Array(0));
+      return this.#takeKept(length, false, true) ?? this.#take('readBytes', length, new Uint8Array(0));
     }
 
     readHex(length) {
@@ -479,15 +522,16 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     // The bytes of a read of kept stream bytes, or null when there are none or the engine
-    // holds the bytes of this read itself (a datagram).
-    #takeKept(length, text) {
+    // holds the bytes of this read itself (a datagram). `handedOut`: the script gets them
+    // (readBytes: a plain Uint8Array), else they are only decoded here.
+    #takeKept(length, text, handedOut = false) {
       if (this.#destroyed || this.#kept === null) return null;
       // A number (or none) crosses as a number; anything else as itself, for the engine's rule.
       const n = typeof length === 'number' || length === undefined
         ? this.#engine.readKeptNumber(length ?? NaN, text)
         : this.#engine.readKept(length, text);
       this.#out(); // reading may resume a paused receive
-      return n < 0 ? null : this.#kept.take(n);
+      return n < 0 ? null : this.#kept.take(n, handedOut);
     }
 
     // A host whose transport resolves names for some options (a Wisp server, in Node) says so
@@ -564,6 +608,13 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       inputDone();
     }
 
+    #unsent(id, n) {
+      if (this.#destroyed) return;
+      this.#engine.unsent(id, n);
+      this.#out();
+      inputDone();
+    }
+
     #incoming(id, localIp, localPort, remoteIp, remotePort) {
       if (this.#destroyed) return null;
       const engine = this.#engine.incoming(id, localIp, localPort, remoteIp, remotePort);
@@ -586,7 +637,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const { events, actions, eventCount, actionCount, deadline } = readBatch();
       for (let i = 0; i < eventCount; i++) {
         const event = events[i];
-        if (event.type === 'incomingConnection') event.socket = this.#pendingChildren.shift();
+        if (typeof event !== 'number' && event.type === 'incomingConnection') event.socket = this.#pendingChildren.shift();
         enqueue(deliverTo, this, event);
       }
       if (deadline !== this.#timerAt) this.#armTimer(deadline);
@@ -612,17 +663,18 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const target = this.#movedTo ?? this;
       if (target !== this) return target.#deliver(event);
       if (this.#destroyed) return;
+      // The common case, called directly (no table lookups by the event's type): a
+      // dataAvailable (its length) to a socket without listeners (its method has no older name).
+      if (typeof event === 'number') {
+        if (this.#listened !== null) return this.#callHandlers({ type: 'dataAvailable', length: event });
+        const fn = this.dataAvailableEvent;
+        if (typeof fn === 'function') fn.call(this, event);
+        return;
+      }
       // Delivery comes a microtask after the engine queued the drain: if the connection ended
       // (or close() was called) in between, the engine says no drain is due any more.
       if (event.type === 'drain' && !this.#engine.drainDue()) return;
       if (event.type === 'incomingConnection') return this.#offer(event);
-      // The common case, called directly (no table lookups by the event's type): a
-      // dataAvailable to a socket without listeners (its method has no older name).
-      if (event.type === 'dataAvailable' && this.#listened === null) {
-        const fn = this.dataAvailableEvent;
-        if (typeof fn === 'function') fn.call(this, event.length);
-        return;
-      }
       this.#callHandlers(event);
     }
 

@@ -679,6 +679,16 @@ mod rust_stream {
         assert!(err.to_string().contains("port"), "{err}");
     }
 
+    /// A Wisp URL is the JS `Socket`'s (its host is js/wisp/): refused at once, no WebSocket.
+    #[wasm_bindgen_test]
+    async fn a_wisp_url_is_unsupported() {
+        let err = TcpStream::connect("wisp+ws://127.0.0.1:9/wisp/", "127.0.0.1", 7)
+            .await
+            .err()
+            .expect("refused");
+        assert_eq!(err.kind(), std::io::ErrorKind::Unsupported, "{err}");
+    }
+
     /// The JS side's inspect(): a plain object with the snapshot's fields in camelCase.
     #[wasm_bindgen_test]
     fn engine_inspect_is_a_plain_object() {

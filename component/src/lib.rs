@@ -10,7 +10,7 @@ use std::cell::RefCell;
 
 use kvsocket::engine::address::parse_host_ip;
 use kvsocket::engine::recv::{decode_hex, length_arg};
-use kvsocket::engine::{CommandError, Engine};
+use kvsocket::engine::{CommandError, Engine, Through};
 
 use convert::{
     action_to_wit, event_to_wit, input_from_wit, ip_from_wit, ip_to_wit, port_arg, protocol_name,
@@ -97,6 +97,20 @@ impl wit::GuestSocket for EngineSocket {
     fn write_kept(&self, len: u64) -> u64 {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         self.core.borrow_mut().write_kept(len) as u64
+    }
+
+    fn write_through(&self, len: u64) -> wit::Through {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        match self.core.borrow_mut().write_through(len) {
+            Through::Refused => wit::Through::Refused,
+            Through::Queued => wit::Through::Queued,
+            Through::Now(id) => wit::Through::Now(id),
+        }
+    }
+
+    fn unsent(&self, id: wit::ConnId, len: u64) {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        self.core.borrow_mut().unsent(id, len)
     }
 
     fn write_to(&self, data: Vec<u8>, host: String, port: wit::PortArg) -> u32 {

@@ -7,6 +7,7 @@
 
 import {
   initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, wispRefusal, WispClient, batchHeader, batchKinds,
+  textScratch, textOfScratch,
 } from '../../pkg/kvsocket.js';
 import { browserHost, isKvsocketProxy, sendsInCall } from './host.js';
 import { createWispHost } from '../wisp/host.js';
@@ -88,7 +89,7 @@ const browserHostAdapter = {
 };
 
 export const Socket = createSocketClass({
-  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds },
+  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds, textScratch, textOfScratch },
 });
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
 export { SocketError } from '../promises.js';

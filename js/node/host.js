@@ -203,9 +203,11 @@ function listenUdp({ id, ip, port, ipv6Only }, link) {
 
 // TCP: bytes handed to `sock.write` and not yet reported `sent`. What net still holds is
 // `writableLength`; the rest reached the kernel. Reported right after the write when the kernel
-// took it at once (the common case, no callback to wait for), else by the write's callback,
-// one function per connection.
+// took it at once (the common case, no callback to wait for), else by a write's callback (one
+// function per connection: writeTcp).
 function reportTcpSent(t) {
+  // A socket destroyed by a failure took nothing more: its 'error' tells the engine.
+  if (t.sock.destroyed) return;
   const sent = t.unsent - t.sock.writableLength;
   if (sent <= 0) return;
   t.unsent -= sent;
@@ -236,19 +238,38 @@ function written(data) {
   }
 }
 
+const NOTHING = Buffer.alloc(0);
+
+// Hands `data` to net. A write that net takes to the kernel within the call (nothing of the
+// connection's waits in net, and the kernel has room: the common case) goes without a
+// callback, since with one net schedules a tick per write to call it. Net calls back only
+// writes it could not finish at once: one made while net still holds earlier bytes, or, when
+// the kernel took part of a write, an empty write behind the rest. Callbacks come in write
+// order: the oldest entry of `inflight` is the one done. TCP failures arrive as the socket's
+// 'error', not here.
+function writeTcp(t, data) {
+  const sock = t.sock;
+  if (sock.writableLength === 0) {
+    sock.write(data);
+    if (sock.writableLength === 0) return written(data); // all in the kernel: free again
+    (t.inflight ??= []).push(data);
+    data = NOTHING; // the kernel took part: an empty write calls back once the rest is out
+  } else {
+    (t.inflight ??= []).push(data);
+  }
+  t.written ??= (err) => {
+    written(t.inflight.shift());
+    if (!err) reportTcpSent(t);
+  };
+  sock.write(data, t.written);
+}
+
 function send({ id, data, ip, port }, link) {
   const t = link.get(id);
   if (!t?.sock) return;
   if (t.kind === 'tcp') {
     t.unsent += data.length;
-    // Net calls back once per write, in order: the oldest write in flight is the one done.
-    (t.inflight ??= []).push(data);
-    // TCP failures arrive as the socket's 'error', not here.
-    t.written ??= (err) => {
-      written(t.inflight.shift());
-      if (!err) reportTcpSent(t);
-    };
-    t.sock.write(data, t.written);
+    writeTcp(t, data);
     reportTcpSent(t);
     return;
   }
@@ -261,6 +282,28 @@ function send({ id, data, ip, port }, link) {
   };
   if (ip !== undefined) t.sock.send(data, port, ip, done);
   else t.sock.send(data, done);
+}
+
+// A write the engine let through (`writeThrough`: nothing written earlier waits) is handed
+// to net within the write() call, with no action. The engine counted it as handed over: what
+// net still holds beyond what the engine counts as unsent is reported `unsent`, or, when
+// earlier bytes left meanwhile, `sent`. False when the transport is not a net connection of
+// this host (a Wisp stream): the facade sends it as an action instead.
+function sendNow(id, data, link) {
+  const t = link.get(id);
+  if (t === undefined || t.kind !== 'tcp' || !t.sock || t.sock.destroyed) return false;
+  writeTcp(t, data);
+  // A write that destroyed the socket (a failure at once) took nothing: all of it unsent, and
+  // the socket's 'error' tells the engine what happened.
+  const held = t.sock.destroyed ? t.unsent + data.length : t.sock.writableLength;
+  if (held > t.unsent) {
+    const n = held - t.unsent;
+    t.unsent = held;
+    t.link.unsent(t.id, n);
+  } else {
+    reportTcpSent(t);
+  }
+  return true;
 }
 
 function release(t, graceful) {
@@ -306,6 +349,7 @@ export const nodeHost = {
     if (action.type === 'send') send(action, link);
     else actions[action.type](action, link);
   },
+  sendNow,
   // `send` takes an ASCII string as well as bytes (net writes it as it is).
   sendsText: () => true,
   // A Buffer: net writes it without converting, and one under 4 KiB comes from Node's shared

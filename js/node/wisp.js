@@ -47,6 +47,8 @@ export function withWisp(host, memory, open = openWebSocket) {
     },
     // Bytes for the Wisp host too (a Buffer is a Uint8Array).
     copyBytes: host.copyBytes,
+    // Net connections only: it declines a Wisp stream's, which then goes as an action.
+    sendNow: host.sendNow,
     // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js): a
     // socket with a Wisp stream lends them (js/socket.js). Net sockets get copies.
     borrows: (link) => link.transport?.wisp !== undefined,

@@ -4,6 +4,7 @@
 
 mod batch;
 mod convert;
+mod text;
 
 use std::net::SocketAddr;
 
@@ -14,7 +15,7 @@ use crate::engine::address::parse_host_ip;
 use crate::engine::address::PortArg;
 use crate::engine::recv::{decode_hex, decode_text, encode_hex, length_arg};
 use crate::engine::text::ip_text;
-use crate::engine::{CommandError, Engine as Core, Input, Protocol};
+use crate::engine::{CommandError, Engine as Core, Input, Protocol, Through};
 pub(crate) use convert::action_to_js;
 use convert::{event_to_js, parse_addr, port_arg};
 
@@ -241,6 +242,30 @@ impl Engine {
         let n = self.core.write_kept(len.max(0.0) as usize);
         self.out();
         n as f64
+    }
+
+    /// `writeKept(len)` for a host that hands the bytes to its transport within the call
+    /// (engine::Engine::write_through): the connection's id (> 0) when the host hands them to
+    /// that transport now, with no `sendKept` (then `unsent` for what it could not pass on);
+    /// -1 when they were queued as `writeKept` queues them; 0 when not taken.
+    #[wasm_bindgen(js_name = writeThrough)]
+    pub fn write_through(&mut self, len: f64) -> f64 {
+        self.lend();
+        let through = self.core.write_through(len.max(0.0) as usize);
+        self.out();
+        match through {
+            Through::Refused => 0.0,
+            Through::Queued => -1.0,
+            Through::Now(id) => f64::from(id),
+        }
+    }
+
+    /// What the host could not pass on at once of a write let through to transport `id`
+    /// (engine::Engine::unsent).
+    pub fn unsent(&mut self, id: u32, len: f64) {
+        self.lend();
+        self.core.unsent(id, len.max(0.0) as usize);
+        self.out();
     }
 
     /// One datagram from a bound UDP socket to `ip`:`port`; 0 (and lastError) when refused.

@@ -189,6 +189,20 @@ impl Action {
     }
 }
 
+/// What [`Engine::write_through`](super::Engine::write_through) did with a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Through {
+    /// Nothing taken, as `write_kept` returning 0: no bytes, UDP, or a status that takes no
+    /// writes (`last_error` says why).
+    Refused,
+    /// Taken and queued as `write_kept` queues them: a `SendKept` in their place.
+    Queued,
+    /// Taken and counted as handed over already: the host hands the bytes to transport `id` now,
+    /// within the same call, and reports with `Engine::unsent` what its transport could not
+    /// pass on to the network at once.
+    Now(ConnId),
+}
+
 /// What the script must be told, in order. The facade delivers each one asynchronously.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {

@@ -116,7 +116,10 @@ impl RecvBuffer {
         let available = self.stream_len;
         match length {
             Some(n) if n < available => n,
-            _ if keep_partial_char => available - incomplete_utf8_tail(&self.last_bytes(3)),
+            _ if keep_partial_char => {
+                let (last, n) = self.last_bytes();
+                available - incomplete_utf8_tail(&last[3 - n..])
+            }
             _ => available,
         }
     }
@@ -171,23 +174,25 @@ impl RecvBuffer {
         }
     }
 
-    /// The last `k` (or fewer) stream bytes, in order.
-    fn last_bytes(&self, k: usize) -> Vec<u8> {
-        let mut tail = Vec::with_capacity(k);
+    /// The last 3 (or fewer: `n`) stream bytes, in order, at the end of the array: no
+    /// allocation on every text read.
+    fn last_bytes(&self) -> ([u8; 3], usize) {
+        let mut tail = [0; 3];
+        let mut n = 0;
         for (i, chunk) in self.chunks.iter().enumerate().rev() {
             let start = if i == 0 { self.head } else { 0 };
             for &b in chunk.known_tail(start).iter().rev() {
-                if tail.len() == k {
-                    break;
+                if n == 3 {
+                    return (tail, n);
                 }
-                tail.push(b);
+                n += 1;
+                tail[3 - n] = b;
             }
-            if tail.len() == k {
+            if n == 3 {
                 break;
             }
         }
-        tail.reverse();
-        tail
+        (tail, n)
     }
 
     /// Takes from the oldest datagram only: at most `length` bytes of it; the rest of that
@@ -261,6 +266,17 @@ pub fn decode_text(bytes: &[u8]) -> String {
         text.replace('\0', "\u{ff}")
     } else {
         text.into_owned()
+    }
+}
+
+/// `decode_text(bytes)` when it differs from `bytes` read as UTF-8 as they are; `None` when the
+/// bytes are already their own text (valid UTF-8 without NUL), so that a host can make the
+/// string from its own copy of them with any standard UTF-8 decoder.
+pub fn decode_text_if_changed(bytes: &[u8]) -> Option<String> {
+    if !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok() {
+        None
+    } else {
+        Some(decode_text(bytes))
     }
 }
 
@@ -362,6 +378,14 @@ mod tests {
         assert_eq!(decode_text(b"a\0b"), "a\u{ff}b");
         assert_eq!(decode_text(&[0x61, 0xff, 0x62]), "a\u{fffd}b");
         assert_eq!(decode_text("ÿ€".as_bytes()), "ÿ€");
+        // Text that is its bytes' own UTF-8 is not copied again; NUL and invalid bytes are.
+        assert_eq!(decode_text_if_changed("ÿ€ ok".as_bytes()), None);
+        assert_eq!(decode_text_if_changed(b""), None);
+        assert_eq!(decode_text_if_changed(b"a\0"), Some("a\u{ff}".into()));
+        assert_eq!(
+            decode_text_if_changed(&[0xe2, 0x82]),
+            Some("\u{fffd}".into())
+        );
     }
 
     #[test]

@@ -37,6 +37,36 @@ test('writes that stay under the default 1 MiB mark fire no drain', T, async (t)
   assert.equal(sock.bufferedAmount(), 0);
 });
 
+test('small writes while the peer does not read: what net holds counts in bufferedAmount(), then one drain, every byte in order', T, async (t) => {
+  // Writes under the mark with nothing buffered go to net within write() (writeThrough); once
+  // the kernel's buffers are full net holds them, and they count until net hands them on.
+  const { sock, peer, log } = await connectedPair(t);
+  const mark = 256 * 1024;
+  sock.setHighWaterMark(mark);
+  peer.pause();
+  const chunk = 16 * 1024;
+  const data = pseudoRandomBytes(32 * MiB, 11);
+  let at = 0;
+  let firstHeld = -1;
+  while (at < data.length && !sock.needsDrain()) {
+    assert.equal(sock.write(data.subarray(at, at + chunk)), chunk);
+    at += chunk;
+    if (firstHeld < 0 && sock.bufferedAmount() > 0) firstHeld = sock.bufferedAmount();
+  }
+  assert.ok(firstHeld > 0 && firstHeld <= chunk, `net held ${firstHeld} of a ${chunk}-byte write`);
+  assert.ok(sock.needsDrain(), `the mark was crossed within ${data.length} bytes`);
+  assert.ok(sock.bufferedAmount() > mark);
+  await sleep(50);
+  assert.equal(log.of('drain').length, 0, 'no drain while the peer does not read');
+  peer.resume();
+  await peer.received.waitBytes(at, 8000);
+  await waitUntil(() => log.of('drain').length > 0, 2000, 'drainEvent');
+  await sleep(50);
+  assert.equal(log.of('drain').length, 1);
+  assert.equal(sock.bufferedAmount(), 0);
+  assert.equal(sha256(peer.received.buffer), sha256(data.subarray(0, at)));
+});
+
 test('marks of 4 GiB and more are kept as large, not cut to 32 bits by the wasm engine', T, async (t) => {
   const { sock, peer, log } = await connectedPair(t);
   for (const mark of [2 ** 32, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER]) {

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use super::Engine;
 use crate::engine::address::{parse_ip, parse_port, PortArg};
 use crate::engine::error::CommandError;
-use crate::engine::io::{Action, Event, Protocol};
+use crate::engine::io::{Action, ConnId, Event, Protocol, Through};
 use crate::engine::send::Ready;
 use crate::engine::state::State;
 use crate::engine::text::quoted;
@@ -51,6 +51,61 @@ impl Engine {
                 self.last_error = message;
                 0
             }
+        }
+    }
+
+    /// `write_kept(len)` for a host that can hand bytes to its transport within the call. When
+    /// nothing written earlier still waits (Connected, nothing buffered, no output reserved, no
+    /// action undrained) and the write is within the high-water mark, the bytes skip the queue: no `SendKept`, nothing buffered, and the host
+    /// hands them over at once ([`Through::Now`]) and reports with [`Engine::unsent`] what its
+    /// transport could not pass on yet. Otherwise as `write_kept` ([`Through::Queued`] or
+    /// [`Through::Refused`]). The same rules decide, and `bufferedAmount` still counts what
+    /// the transport holds; a small write is then one call into the engine instead of two
+    /// (`write_kept`, then `Sent`).
+    pub fn write_through(&mut self, len: usize) -> Through {
+        if len == 0 || self.protocol != Protocol::Tcp {
+            return Through::Refused;
+        }
+        if let Err(message) = self.write_target() {
+            self.last_error = message;
+            return Through::Refused;
+        }
+        match &self.state {
+            // Not while earlier bytes are buffered (queued, or still held by the transport):
+            // the host reports what the transport holds after this write, which must be this
+            // write's alone. A write over the high-water mark is queued: it owes the drain a
+            // queued one owes, even when the transport takes it all at once.
+            State::Connected(link)
+                if self.buffered == 0
+                    && self.outgoing.is_empty()
+                    && self.actions.is_empty()
+                    && len <= self.send_high_water =>
+            {
+                let id = link.id;
+                self.note_activity();
+                Through::Now(id)
+            }
+            _ => {
+                self.outgoing.push_kept(len);
+                self.queued(len);
+                Through::Queued
+            }
+        }
+    }
+
+    /// The host could not pass `len` bytes of a write let through ([`Through::Now`]) on to
+    /// transport `id`'s network at once: they count as buffered until `Sent` reports them,
+    /// and past the high-water mark a drain is owed. Inputs for another transport, or once
+    /// the connection ended, change nothing.
+    pub fn unsent(&mut self, id: ConnId, len: usize) {
+        if self.destroyed || self.state.id() != Some(id) {
+            return;
+        }
+        match self.state {
+            State::Connected(_) => self.count_buffered(len),
+            // Closing takes no writes, so no drain is owed: only what close() waits for grows.
+            State::Closing(_) => self.buffered = self.buffered.saturating_add(len),
+            _ => {}
         }
     }
 

@@ -13,10 +13,10 @@
 import net from 'node:net';
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { readFileSync, readdirSync } from 'node:fs';
 import { startProxy } from '../js/proxy/server.js';
 import { writeAll } from './stream.js';
 import { launchChromium, servePackage } from '../tests/browser/harness.js';
+import { rendererCpuMs } from './renderer-cpu.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_BROWSER_MIB ?? 64) * MiB;
@@ -52,38 +52,6 @@ const proxy = await startProxy({
   log: (line) => console.error(`kvsocket-proxy: ${line}`),
 });
 
-// CPU milliseconds used so far by Chromium's renderer processes (the page's: where kvsocket's
-// work happens; the network service and the browser process carry the same WebSocket traffic
-// for both sides), from /proc: Playwright starts Chromium as a child of this process.
-function rendererCpuMs() {
-  const stats = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const f = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      stats.push({ pid: Number(entry), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      /* gone */
-    }
-  }
-  const ours = new Set([process.pid]);
-  let ticks = 0;
-  // Parents before children is not guaranteed: repeat until no new descendant turns up.
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of stats) {
-      if (ours.has(p.pid) || !ours.has(p.ppid)) continue;
-      ours.add(p.pid);
-      grew = true;
-      try {
-        if (readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('--type=renderer')) ticks += p.ticks;
-      } catch {
-        /* gone */
-      }
-    }
-  }
-  return ticks * 10; // USER_HZ is 100 on Linux
-}
 const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 
 // ----- the page: the browser entry, the wasm and the page half of the bench -----

@@ -81,7 +81,7 @@ function serveWisp(sock, total) {
     if (n === 0 || message.type !== DATA || !sinks.has(message.stream)) return;
     const before = sinks.get(message.stream);
     sinks.set(message.stream, before + n);
-    if (before + n >= total && before < total) sock.write(frame(DATA, message.stream, Buffer.from('!')));
+    if (before + n >= total && before < total) sock.write(frame(DATA, message.stream, Buffer.from(before + n === total ? '!' : '?')));
   };
 
   sock.on('data', (chunk) => {

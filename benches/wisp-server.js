@@ -1,6 +1,7 @@
 // The Wisp server of benches/wisp.js, in a process of its own so that the clients measured do
 // not share its CPU: the @mercuryworkshop/wisp-js server (loopback allowed), a source target
-// that sends TOTAL bytes to each connection, and a sink that answers one byte once TOTAL came.
+// that sends TOTAL bytes to each connection, and a sink that answers one byte once TOTAL came
+// ('!', or '?' when more than TOTAL came).
 // With `proxy` as the second argument the server is kvsocket-proxy's /wisp/ endpoint instead;
 // with `bare`, a bare Wisp server that is its own source and sink (wisp-bare.js: ports 1 and 2).
 // Prints "WISP_URL SOURCE_PORT SINK_PORT" and lives until its stdin closes (or LIFETIME_S).
@@ -34,7 +35,7 @@ const sink = net.createServer((c) => {
   let got = 0;
   c.on('data', (d) => {
     got += d.length;
-    if (got >= TOTAL && got - d.length < TOTAL) c.write('!');
+    if (got >= TOTAL && got - d.length < TOTAL) c.write(got === TOTAL ? '!' : '?'); // '?': too many
   });
 });
 const web = http.createServer((req, res) => res.writeHead(404).end());

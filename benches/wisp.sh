@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The Wisp bench (benches/wisp.js): kvsocket vs the wisp-js client through the same wisp-js
-# server, then the WebSocket count of a 100-socket page in Chromium.
+# The Wisp bench: kvsocket vs the wisp-js client through the same wisp-js server on Node
+# (benches/wisp.js, then the WebSocket count of a 100-socket page in Chromium), and the same
+# comparison in headless Chromium through a bare server and the wisp-js server
+# (benches/wisp-browser.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
@@ -8,3 +10,4 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   exit 0
 fi
 node benches/wisp.js
+node benches/wisp-browser.js

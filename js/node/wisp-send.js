@@ -25,19 +25,21 @@ function onLeft(ws) {
 }
 
 /**
- * Sends one packet on `ws` (the `ws` package's WebSocket). With bytes already waiting in its
- * buffer, `ws` is asked to call back when this packet has left: the room that a waiting session
- * hears of (whenRoom). A packet sent into an empty buffer needs no callback: the buffer can only
- * fill, and a session only wait, through packets sent after it.
+ * Sends one packet on `ws` (the `ws` package's WebSocket). A packet that brings the buffer to
+ * `room` (the session's: it waits for room past it) is sent with a callback, which `ws` calls
+ * once it has left: the room that a waiting session hears of (whenRoom). The others need none
+ * (a callback per write costs Node's streams a little each): a session waits only while the
+ * buffer holds `room` or more, and the last packet in it then is one that brought it there,
+ * whose callback comes when all of it has left.
  */
-export function send(ws, packet) {
-  if (ws.bufferedAmount > 0) ws.send(packet, onLeft(ws));
+export function send(ws, packet, room) {
+  if (ws.bufferedAmount + packet.length >= room) ws.send(packet, onLeft(ws));
   else ws.send(packet);
 }
 
 /**
  * Calls `callback` once a packet in flight on `ws` has left. A session asks only when the
- * buffer holds more than its room (a MiB), which only packets sent with a callback can fill;
+ * buffer holds its room (a MiB) or more, which only a packet sent with a callback brings about;
  * `ws` calls each back, written or failed (a failed WebSocket's close then fails the streams).
  */
 export function whenRoom(ws, callback) {

@@ -46,7 +46,8 @@ export function finish(t) {
 export class Session {
   /**
    * Opens the connection for `key` (a Wisp URL) and registers it. `env`: `WispClient`, the
-   * wasm `memory`, `openWebSocket(url, protocol)`, `send(ws, packet)`, `whenRoom(ws, callback)`.
+   * wasm `memory`, `openWebSocket(url, protocol)`, `send(ws, packet, room)` (`room`: the buffer
+   * past which DATA waits), `whenRoom(ws, callback)`.
    */
   constructor(key, env) {
     this.key = key;
@@ -145,7 +146,9 @@ export class Session {
     if (!this.client.routeData(stream)) return;
     const t = this.streams.get(stream);
     if (t === undefined) return;
-    const payload = bytes.subarray(HEADER);
+    // A plain Uint8Array over the message's memory: what readBytes() hands out as it is (a
+    // Buffer's subarray would be a Buffer, viewed again as a plain array there: js/kept.js).
+    const payload = new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER, bytes.length - HEADER);
     if (t.udp) feed(t, 'received', payload, t.remoteIp, t.remotePort);
     else t.link.received(t.id, payload);
   }
@@ -232,14 +235,14 @@ export class Session {
             // A closing WebSocket drops what is sent; its close event fails the streams.
             if (ws !== null) {
               const packet = dataPacket(t.stream, payload);
-              env.send(ws, packet);
+              env.send(ws, packet, ROOM);
               sent(packet);
             }
             i += 3;
             break;
           }
           case PACKET:
-            if (ws !== null) env.send(ws, bytes.slice(words[i + 1], words[i + 1] + words[i + 2]));
+            if (ws !== null) env.send(ws, bytes.slice(words[i + 1], words[i + 1] + words[i + 2]), ROOM);
             i += 3;
             break;
           case OPENED: events.push(OPENED, words[i + 1], 0); i += 2; break;

@@ -7,8 +7,9 @@
 // work (benches/wisp-bare.js: it compares the clients alone) and the wisp-js server with
 // node:net targets. Prints MiB/s (best of the rounds), the ratio kvsocket / wisp-js (higher is
 // better), the page's CPU per MiB (the renderer process, from /proc, over all counted rounds),
-// its main thread's script time per MiB (CDP Performance.getMetrics ScriptDuration), and the
-// server's share of a core in the best round (near 100 %: the server is what limits).
+// its main thread's script time per MiB (CDP Performance.getMetrics ScriptDuration), the
+// network service's CPU per MiB (the process that frames the WebSocket's bytes for the page),
+// and the server's share of a core in the best round (near 100 %: the server is what limits).
 //
 // Env: BENCH_MIB (transfer size, default 64), BENCH_ROUNDS (counted rounds per client, default
 // 3; one uncounted warm-up round each before), BENCH_WISP_BROWSER_PROFILE=DIR (then one more run
@@ -20,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { launchChromium, servePackage } from '../tests/browser/harness.js';
-import { rendererCpuMs } from './renderer-cpu.js';
+import { chromiumCpuMs, rendererCpuMs } from './renderer-cpu.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_MIB ?? 64) * MiB;
@@ -81,13 +82,15 @@ try {
   const run = (fn, server, port) => page.evaluate(([f, u, p]) => window.bench[f](u, p), [fn, server.url, port]);
   async function measured(fn, server, port) {
     const cpu0 = rendererCpuMs();
+    const net0 = chromiumCpuMs('NetworkService');
     const thread0 = await threadMs();
     const s0 = cpuMsOf(server.pid);
     const ms = await run(fn, server, port);
     const serverCpu = cpuMsOf(server.pid) - s0;
     const cpu = rendererCpuMs() - cpu0;
+    const net = chromiumCpuMs('NetworkService') - net0;
     const thread = await threadMs();
-    return { ms, cpu, task: thread.task - thread0.task, script: thread.script - thread0.script, serverCpu };
+    return { ms, cpu, net, task: thread.task - thread0.task, script: thread.script - thread0.script, serverCpu };
   }
   // One warm-up round of each (not counted), then ROUNDS each, the clients taking turns (each
   // round in the other order), so that a change in the machine's load falls on both.
@@ -109,6 +112,7 @@ try {
         cpu: sum('cpu') / mib,
         task: sum('task') / mib,
         script: sum('script') / mib,
+        net: sum('net') / mib,
         share: best.serverCpu / best.ms,
       };
     });
@@ -144,11 +148,12 @@ const three = (r, k, w, d) => `${fmt(r.kv[k], w, d)} ${fmt(r.wj[k], 7, d)} ${fmt
 console.log(`\nWisp in Chromium: ${TOTAL / MiB} MiB in 64 KiB writes, kvsocket's browser Socket (kv) vs the wisp-js client (wj) in one page, best of ${ROUNDS} (after a warm-up each), taking turns`);
 console.log('servers: bare = its own source and sink, no per-byte work (the clients alone); wisp-js = the wisp-js server with node:net targets');
 console.log('raw = no Wisp client, prebuilt packets on the page\'s WebSocket: the floor under any client in this browser. CPU per MiB over all counted rounds:');
-console.log('renderer = the page\'s renderer process (/proc); script = the main thread running JS (CDP ScriptDuration, native calls such as send() included)');
-console.log('                     MiB/s:  kv      wj   raw  kv/wj | renderer ms/MiB: kv    wj   raw  kv/wj | script ms/MiB: kv   wj  raw | server % of a core: kv   wj  raw');
+console.log('renderer = the page\'s renderer process (/proc); script = the main thread running JS (CDP ScriptDuration, native calls such as send() included);');
+console.log('network = Chromium\'s network service process (/proc), which carries every WebSocket byte for the page');
+console.log('                     MiB/s:  kv      wj   raw  kv/wj | renderer ms/MiB: kv    wj   raw  kv/wj | script ms/MiB: kv   wj  raw | network ms/MiB: kv   wj  raw | server % of a core: kv   wj  raw');
 for (const r of rows) {
   console.log(`${`${r.name} (${r.server})`.padEnd(24)} ${three(r, 'mibs', 7, 1)} ${fmt(r.kv.mibs / r.wj.mibs, 5, 2)}x |` +
-    `${three(r, 'cpu', 19, 2)} ${fmt(r.kv.cpu / r.wj.cpu, 6, 2)} |${three(r, 'script', 17, 2)} |` +
+    `${three(r, 'cpu', 19, 2)} ${fmt(r.kv.cpu / r.wj.cpu, 6, 2)} |${three(r, 'script', 17, 2)} |${three(r, 'net', 18, 2)} |` +
     `${pct(r.kv.share).padStart(22)} ${pct(r.wj.share).padStart(4)} ${pct(r.raw.share).padStart(4)}`);
 }
 console.log('kv/wj: kvsocket / wisp-js (throughput: higher is better; CPU: lower is cheaper).');

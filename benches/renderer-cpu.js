@@ -1,10 +1,17 @@
-// What the browser benches measure of Chromium's cost: the CPU time of its renderer processes.
+// What the browser benches measure of Chromium's cost: the CPU time of its processes, the
+// renderers' (the page's) above all.
 import { readFileSync, readdirSync } from 'node:fs';
 
 // CPU milliseconds used so far by Chromium's renderer processes (the page's: where kvsocket's
 // work happens; the network service and the browser process carry the same WebSocket traffic
 // for both sides), from /proc: Playwright starts Chromium as a child of this process.
 export function rendererCpuMs() {
+  return chromiumCpuMs('--type=renderer');
+}
+
+// The same for the processes of this process's descendants whose command line holds `match`
+// (e.g. 'NetworkService': the network service, which frames and masks the WebSocket's bytes).
+export function chromiumCpuMs(match) {
   const stats = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -25,7 +32,7 @@ export function rendererCpuMs() {
       ours.add(p.pid);
       grew = true;
       try {
-        if (readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('--type=renderer')) ticks += p.ticks;
+        if (readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(match)) ticks += p.ticks;
       } catch {
         /* gone */
       }

@@ -108,5 +108,80 @@ export function make(Socket, wisp, { total, chunkSize }) {
     return ms;
   }
 
-  return { kvDownload, kvUpload, wjDownload, wjUpload };
+  // ----- no Wisp client: the page's WebSocket alone (the floor under both) -----
+  // The same transfer with one prebuilt DATA packet sent again and again within the server's
+  // credit and received packets only counted (Wisp v1: no subprotocol offered; the server's
+  // CONTINUE on stream 0 comes first, then one stream), as benches/wisp-floor.js does on Node.
+  // What it costs the page is what any Wisp client pays for the browser's WebSocket.
+  function rawOpen(url, port, onData) {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      ws.binaryType = 'arraybuffer';
+      const state = { ws, credit: 0, onCredit: null };
+      ws.onerror = () => reject(new Error('raw: WebSocket error'));
+      ws.onmessage = ({ data }) => {
+        const view = new DataView(data);
+        const type = view.getUint8(0);
+        if (type === 2) return onData(data);
+        if (type !== 3) return;
+        state.credit = view.getUint32(5, true);
+        if (view.getUint32(1, true) !== 0) return state.onCredit?.();
+        const host = new TextEncoder().encode('127.0.0.1');
+        const connect = new Uint8Array(8 + host.length);
+        const c = new DataView(connect.buffer);
+        c.setUint8(0, 1); // CONNECT
+        c.setUint32(1, 1, true); // stream 1
+        c.setUint8(5, 1); // TCP
+        c.setUint16(6, port, true);
+        connect.set(host, 8);
+        ws.send(connect);
+        resolve(state);
+      };
+    });
+  }
+
+  async function rawDownload(url, port) {
+    const t = performance.now();
+    let got = 0;
+    let done;
+    const finished = new Promise((resolve) => { done = resolve; });
+    const { ws } = await rawOpen(url, port, (data) => {
+      got += data.byteLength - 5;
+      if (got >= total) done();
+    });
+    await finished;
+    const ms = performance.now() - t;
+    ws.close();
+    if (got !== total) throw new Error(`raw download: got ${got} of ${total} bytes`);
+    return ms;
+  }
+
+  async function rawUpload(url, port) {
+    const t = performance.now();
+    let answered;
+    const finished = new Promise((resolve) => { answered = resolve; });
+    const state = await rawOpen(url, port, (data) => answered(new Uint8Array(data)[5]));
+    const packet = new Uint8Array(5 + chunkSize).fill(0x62);
+    new DataView(packet.buffer).setUint8(0, 2); // DATA
+    new DataView(packet.buffer).setUint32(1, 1, true);
+    let left = total;
+    const pump = () => {
+      while (left > 0) {
+        if (state.credit === 0) return; // the next CONTINUE pumps
+        if (state.ws.bufferedAmount > HIGH_WATER) return setTimeout(pump, 0);
+        state.credit--;
+        state.ws.send(packet);
+        left -= chunkSize;
+      }
+    };
+    state.onCredit = pump;
+    pump();
+    const answer = await finished;
+    const ms = performance.now() - t;
+    state.ws.close();
+    if (answer !== 0x21) throw new Error('raw upload: the target got more than was sent');
+    return ms;
+  }
+
+  return { kvDownload, kvUpload, wjDownload, wjUpload, rawDownload, rawUpload };
 }

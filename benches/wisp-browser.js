@@ -1,17 +1,19 @@
 // `npm run bench` (Wisp part, through benches/wisp.sh): the same download and upload through the
 // same Wisp server with kvsocket's browser Socket and with the @mercuryworkshop/wisp-js client
 // (its browser build, dist/wisp-client.mjs, served from node_modules), in one headless Chromium
-// page (benches/wisp-browser-page.js), side by side in one run. Two servers, each in a process
-// of its own (benches/wisp-server.js): a bare one that is its own source and sink and does no
-// per-byte work (benches/wisp-bare.js: it compares the clients alone) and the wisp-js server
-// with node:net targets. Prints MiB/s (best of the rounds), the ratio kvsocket / wisp-js (higher
-// is better), the page's CPU per MiB (the renderer process, from /proc, over all counted rounds)
-// and its main thread's busy time per MiB (CDP Performance.getMetrics TaskDuration), and the
-// server's share of a core in the best round (near 100 %: the server is what limits).
+// page (benches/wisp-browser-page.js), side by side in one run, with the floor under both (no
+// Wisp client: prebuilt packets on the page's WebSocket). Two servers, each in a process of its
+// own (benches/wisp-server.js): a bare one that is its own source and sink and does no per-byte
+// work (benches/wisp-bare.js: it compares the clients alone) and the wisp-js server with
+// node:net targets. Prints MiB/s (best of the rounds), the ratio kvsocket / wisp-js (higher is
+// better), the page's CPU per MiB (the renderer process, from /proc, over all counted rounds),
+// its main thread's script time per MiB (CDP Performance.getMetrics ScriptDuration), the
+// network service's CPU per MiB (the process that frames the WebSocket's bytes for the page),
+// and the server's share of a core in the best round (near 100 %: the server is what limits).
 //
 // Env: BENCH_MIB (transfer size, default 64), BENCH_ROUNDS (counted rounds per client, default
 // 3; one uncounted warm-up round each before), BENCH_WISP_BROWSER_PROFILE=DIR (then one more run
-// of each under the page's V8 profiler, to DIR/wisp-{kv,wj}{Download,Upload}-SERVER.cpuprofile).
+// of each under the page's V8 profiler: DIR/wisp-{kv,wj,raw}{Download,Upload}-SERVER.cpuprofile).
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { launchChromium, servePackage } from '../tests/browser/harness.js';
-import { rendererCpuMs } from './renderer-cpu.js';
+import { chromiumCpuMs, rendererCpuMs } from './renderer-cpu.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_MIB ?? 64) * MiB;
@@ -70,18 +72,25 @@ try {
   }, { sizes: { total: TOTAL, chunkSize: CHUNK }, wispJs: `${WISP_JS_CLIENT}wisp-client.mjs` });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  const taskMs = async () => {
+  // The page's main thread so far, ms: busy (TaskDuration) and running script (ScriptDuration).
+  const threadMs = async () => {
     const { metrics } = await cdp.send('Performance.getMetrics');
-    return metrics.find((m) => m.name === 'TaskDuration').value * 1000;
+    const get = (name) => metrics.find((m) => m.name === name).value * 1000;
+    return { task: get('TaskDuration'), script: get('ScriptDuration') };
   };
 
   const run = (fn, server, port) => page.evaluate(([f, u, p]) => window.bench[f](u, p), [fn, server.url, port]);
   async function measured(fn, server, port) {
     const cpu0 = rendererCpuMs();
-    const task0 = await taskMs();
+    const net0 = chromiumCpuMs('NetworkService');
+    const thread0 = await threadMs();
     const s0 = cpuMsOf(server.pid);
     const ms = await run(fn, server, port);
-    return { ms, cpu: rendererCpuMs() - cpu0, task: (await taskMs()) - task0, serverCpu: cpuMsOf(server.pid) - s0 };
+    const serverCpu = cpuMsOf(server.pid) - s0;
+    const cpu = rendererCpuMs() - cpu0;
+    const net = chromiumCpuMs('NetworkService') - net0;
+    const thread = await threadMs();
+    return { ms, cpu, net, task: thread.task - thread0.task, script: thread.script - thread0.script, serverCpu };
   }
   // One warm-up round of each (not counted), then ROUNDS each, the clients taking turns (each
   // round in the other order), so that a change in the machine's load falls on both.
@@ -95,23 +104,30 @@ try {
       }
     }
     const mib = (TOTAL / MiB) * ROUNDS;
-    const [kv, wj] = rounds.map((rs) => {
+    const [kv, wj, raw] = rounds.map((rs) => {
       const best = rs.reduce((a, b) => (b.ms < a.ms ? b : a));
       const sum = (k) => rs.reduce((n, r) => n + r[k], 0);
-      return { mibs: TOTAL / MiB / (best.ms / 1000), cpu: sum('cpu') / mib, task: sum('task') / mib, share: best.serverCpu / best.ms };
+      return {
+        mibs: TOTAL / MiB / (best.ms / 1000),
+        cpu: sum('cpu') / mib,
+        task: sum('task') / mib,
+        script: sum('script') / mib,
+        net: sum('net') / mib,
+        share: best.serverCpu / best.ms,
+      };
     });
-    rows.push({ name, server: server.kind, kv, wj });
+    rows.push({ name, server: server.kind, kv, wj, raw });
   }
   for (const server of servers) {
-    await compare('download', server, server.source, ['kvDownload', 'wjDownload']);
-    await compare('upload', server, server.sink, ['kvUpload', 'wjUpload']);
+    await compare('download', server, server.source, ['kvDownload', 'wjDownload', 'rawDownload']);
+    await compare('upload', server, server.sink, ['kvUpload', 'wjUpload', 'rawUpload']);
   }
   if (PROFILE) {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
     await mkdir(PROFILE, { recursive: true });
     for (const server of servers) {
-      for (const fn of ['kvDownload', 'wjDownload', 'kvUpload', 'wjUpload']) {
+      for (const fn of ['kvDownload', 'wjDownload', 'rawDownload', 'kvUpload', 'wjUpload', 'rawUpload']) {
         await cdp.send('Profiler.start');
         await run(fn, server, fn.endsWith('Download') ? server.source : server.sink);
         const { profile } = await cdp.send('Profiler.stop');
@@ -128,14 +144,18 @@ try {
 
 const fmt = (x, w, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '?').padStart(w);
 const pct = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '?').padStart(4);
-console.log(`\nWisp in Chromium: ${TOTAL / MiB} MiB in 64 KiB writes, kvsocket's browser Socket vs the wisp-js client in one page, best of ${ROUNDS} (after a warm-up each), taking turns`);
+const three = (r, k, w, d) => `${fmt(r.kv[k], w, d)} ${fmt(r.wj[k], 7, d)} ${fmt(r.raw[k], 5, d)}`;
+console.log(`\nWisp in Chromium: ${TOTAL / MiB} MiB in 64 KiB writes, kvsocket's browser Socket (kv) vs the wisp-js client (wj) in one page, best of ${ROUNDS} (after a warm-up each), taking turns`);
 console.log('servers: bare = its own source and sink, no per-byte work (the clients alone); wisp-js = the wisp-js server with node:net targets');
-console.log('                    MiB/s: kvsocket wisp-js  ratio | renderer CPU ms/MiB: kvsocket wisp-js  ratio | main thread ms/MiB: kvsocket wisp-js | server (% of a core): kvsocket wisp-js');
-for (const { name, server, kv, wj } of rows) {
-  console.log(`${`${name} (${server})`.padEnd(26)} ${fmt(kv.mibs, 9)} ${fmt(wj.mibs, 7)} ${fmt(kv.mibs / wj.mibs, 5, 2)}x |` +
-    `${fmt(kv.cpu, 30, 2)} ${fmt(wj.cpu, 7, 2)} ${fmt(kv.cpu / wj.cpu, 6, 2)} |` +
-    `${fmt(kv.task, 29, 2)} ${fmt(wj.task, 7, 2)} |${pct(kv.share).padStart(31)} ${pct(wj.share).padStart(7)}`);
+console.log('raw = no Wisp client, prebuilt packets on the page\'s WebSocket: the floor under any client in this browser. CPU per MiB over all counted rounds:');
+console.log('renderer = the page\'s renderer process (/proc); script = the main thread running JS (CDP ScriptDuration, native calls such as send() included);');
+console.log('network = Chromium\'s network service process (/proc), which carries every WebSocket byte for the page');
+console.log('                     MiB/s:  kv      wj   raw  kv/wj | renderer ms/MiB: kv    wj   raw  kv/wj | script ms/MiB: kv   wj  raw | network ms/MiB: kv   wj  raw | server % of a core: kv   wj  raw');
+for (const r of rows) {
+  console.log(`${`${r.name} (${r.server})`.padEnd(24)} ${three(r, 'mibs', 7, 1)} ${fmt(r.kv.mibs / r.wj.mibs, 5, 2)}x |` +
+    `${three(r, 'cpu', 19, 2)} ${fmt(r.kv.cpu / r.wj.cpu, 6, 2)} |${three(r, 'script', 17, 2)} |${three(r, 'net', 18, 2)} |` +
+    `${pct(r.kv.share).padStart(22)} ${pct(r.wj.share).padStart(4)} ${pct(r.raw.share).padStart(4)}`);
 }
-console.log('ratio: kvsocket / wisp-js (throughput: higher is better; CPU: lower is cheaper).');
+console.log('kv/wj: kvsocket / wisp-js (throughput: higher is better; CPU: lower is cheaper).');
 if (process.argv.includes('--json')) console.log(JSON.stringify({ rows }));
 process.exit(0);

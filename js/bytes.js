@@ -10,8 +10,12 @@ const Shared = typeof SharedArrayBuffer === 'undefined' ? null : SharedArrayBuff
 const BlobClass = typeof Blob === 'undefined' ? null : Blob;
 
 function viewBytes(data) {
-  // A view first: what nearly every write passes.
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  // A view first: what nearly every write passes; a plain Uint8Array as it is (no view made
+  // per write: a relay writes what readBytes() gave it). Subclasses (a Node Buffer, whose
+  // slice() is a view) and other views get a plain Uint8Array over their bytes.
+  if (ArrayBuffer.isView(data)) {
+    return data.constructor === Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
   if (data instanceof ArrayBuffer || (Shared !== null && data instanceof Shared)) return new Uint8Array(data);
   return null;
 }

@@ -225,8 +225,15 @@ const slabs = [];
 
 function copyBytes(bytes) {
   const n = bytes.length;
-  // Under 4 KiB Node's shared pool serves Buffer.from; over 64 KiB a copy of its own.
-  if (n < 4096 || n > SLAB) return Buffer.from(bytes);
+  // Under 4 KiB from Node's shared pool (allocUnsafe + set: 47 ns for a 45-byte command
+  // against 69 for Buffer.from, which first looks at what it was given; Node 24: 42 against
+  // 58); over 64 KiB a copy of its own.
+  if (n < 4096) {
+    const out = Buffer.allocUnsafe(n);
+    out.set(bytes);
+    return out;
+  }
+  if (n > SLAB) return Buffer.from(bytes);
   const out = Buffer.from(slabs.pop() ?? new ArrayBuffer(SLAB), 0, n);
   out.set(bytes);
   return out;

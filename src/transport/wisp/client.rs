@@ -124,10 +124,10 @@ impl WispClient {
         self.client.connection_lost(error, detail.trim_end());
     }
 
-    /// A packet other than DATA (any length; a DATA packet's first 5 bytes would do as well):
-    /// returns the stream its DATA payload goes to, or 0.
-    pub fn receive(&mut self, message: &[u8]) -> u32 {
-        self.client.receive(message).unwrap_or(0)
+    /// A packet other than DATA (any length; a DATA packet's header goes to
+    /// [`WispClient::route_data`]).
+    pub fn receive(&mut self, message: &[u8]) {
+        self.client.receive(message);
     }
 
     /// A DATA packet for `stream` arrived: whether its payload goes to the stream's socket.
@@ -153,12 +153,6 @@ impl WispClient {
     #[wasm_bindgen(js_name = hasOutput)]
     pub fn has_output(&self) -> bool {
         self.client.has_output()
-    }
-
-    /// How many streams are open or opening.
-    #[wasm_bindgen(getter, js_name = streamCount)]
-    pub fn stream_count(&self) -> usize {
-        self.client.stream_count()
     }
 
     /// Drains what the client has: every packet to send, then every event, as records of

@@ -10,7 +10,7 @@
 // this file as a wasm-bindgen snippet, which is copied alone.
 
 /** How often to look at `bufferedAmount` while bytes are still queued in the WebSocket (it
- * tells nothing when its buffer drains). */
+ * tells nothing when its buffer drains): a tunnel's, and a Wisp session's (whenRoom). */
 const POLL_MS = 4;
 
 /** The largest binary message a TCP tunnel sends: TCP has no message boundaries, and a proxy
@@ -116,16 +116,28 @@ function transportOn(link, id) {
 
 const TRANSPORT = Symbol('kvsocket transport');
 
+/** A browser WebSocket to `url` (offering `protocol` if given) whose binary messages are
+ * ArrayBuffers: a tunnel's, and a Wisp session's (js/wisp/session.js, `openWebSocket`). Throws
+ * for a URL the browser rejects. */
+export function openWebSocket(url, protocol) {
+  const ws = protocol === undefined ? new WebSocket(url) : new WebSocket(url, protocol);
+  ws.binaryType = 'arraybuffer';
+  return ws;
+}
+
+/** Calls `callback` once the WebSocket's buffer may have room again: a browser's tells nothing
+ * when it drains, so this looks again after POLL_MS (js/wisp/session.js, `whenRoom`). */
+export const whenRoom = (ws, callback) => setTimeout(callback, POLL_MS);
+
 /** A WebSocket to `url` with the `binary` subprotocol, kept as `t.ws`; null for a URL the
  * browser rejects. */
 function websocket(t, url) {
   let ws;
   try {
-    ws = new WebSocket(url, 'binary');
+    ws = openWebSocket(url, 'binary');
   } catch {
     return null;
   }
-  ws.binaryType = 'arraybuffer';
   ws[TRANSPORT] = t;
   t.ws = ws;
   return ws;

@@ -9,7 +9,7 @@ import {
   initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, wispRefusal, WispClient, batchHeader, batchKinds,
   textScratch, textOfScratch,
 } from '../../pkg/kvsocket.js';
-import { browserHost, isKvsocketProxy, sendsInCall } from './host.js';
+import { browserHost, isKvsocketProxy, openWebSocket, sendsInCall, whenRoom } from './host.js';
 import { createWispHost } from '../wisp/host.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
@@ -39,23 +39,16 @@ function rejectedScheme(template) {
   return scheme === undefined || ['ws', 'wss', 'http', 'https'].includes(scheme) ? '' : `${scheme}:`;
 }
 
-/** How often a page looks at a Wisp WebSocket's buffer while DATA waits for room: a browser's
- * WebSocket tells nothing when its buffer drains. */
-const ROOM_POLL_MS = 4;
-
 // Sockets of a Wisp URL share its WebSocket (js/wisp/, docs/wisp.md).
 const wispHost = createWispHost({
   WispClient,
   memory,
   isWispUrl,
-  openWebSocket(url, protocol) {
-    const ws = protocol === undefined ? new WebSocket(url) : new WebSocket(url, protocol);
-    ws.binaryType = 'arraybuffer';
-    return ws;
-  },
+  openWebSocket,
   // A browser's WebSocket copies what send() is given before it returns.
   send: (ws, packet) => ws.send(packet),
-  whenRoom: (ws, callback) => setTimeout(callback, ROOM_POLL_MS),
+  // DATA waiting for room looks at the buffer again as a tunnel's bytes do.
+  whenRoom,
 });
 
 /** The facade's host: js/browser/host.js performs (js/wisp/ for Wisp sockets); `refuse` says

@@ -4,7 +4,7 @@
 // (src/wisp/), a socket's are its engine's. `env` is the host's: session.js says what it holds,
 // and `isWispUrl`.
 
-import { Session, sessionOf, finish } from './session.js';
+import { Session, sessionOf } from './session.js';
 
 /** Why a Wisp socket cannot do this action (the entries refuse these first: `wispRefusal`). */
 const UNSUPPORTED = 'UnsupportedSocketOperation';

@@ -38,7 +38,7 @@ export const sessionOf = (key) => sessions.get(key);
 const feed = (t, method, ...args) => t.link.feed(method, t.id, ...args);
 
 /** The transport is done: no more inputs from it, and it leaves its link. */
-export function finish(t) {
+function finish(t) {
   t.finished = true;
   t.link.drop(t.id, t);
 }

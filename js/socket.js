@@ -395,7 +395,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#kept = null;
       this.#keptOut = null;
       this.#lastError = DESTROYED;
-      this.#clearTimer();
+      this.#armTimer(-1);
       this.#engine.free();
       socketDestroyed(this); // tells js/watch.js followers (promises, streams), since no event will
     }
@@ -715,6 +715,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       }
     }
 
+    // Waits for the engine's deadline `at` in place of the one before (-1: none).
     #armTimer(at) {
       if (this.#timerSlot >= 0) deadlines.remove(this.#timerSlot);
       this.#timerAt = at;
@@ -725,11 +726,6 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     #deadlinePassed() {
       if (this.#timerSlot < 0) this.#timerAt = -1; // a wait set since then stays
       this.#input('timeout', [now()]);
-    }
-
-    #clearTimer() {
-      if (this.#timerSlot >= 0) deadlines.remove(this.#timerSlot);
-      this.#timerAt = -1;
     }
   }
   installPromises(Socket); // connected(), listening(), for await, once/off, Socket.connect/listen

@@ -94,22 +94,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
   }
 
-  // What every socket's Link calls (js/link.js).
-  const sink = {
-    input: (socket, method, args) => inputTo(socket, method, args),
-    received: (socket, id, data) => receivedTo(socket, id, data),
-    sent: (socket, id, n) => sentTo(socket, id, n),
-    unsent: (socket, id, n) => unsentTo(socket, id, n),
-    connected: (socket, id, localIp, localPort, remoteIp, remotePort) => connectedTo(socket, id, localIp, localPort, remoteIp, remotePort),
-    incoming: (socket, ...args) => incomingTo(socket, ...args),
-    defaultProxy: () => Socket.defaultProxy,
-  };
-  let inputTo;
-  let receivedTo;
-  let sentTo;
-  let unsentTo;
-  let connectedTo;
-  let incomingTo;
+  // What every socket's Link calls (js/link.js), shared by every socket.
+  let sink;
   // Every socket's next deadline, one timer for all (js/deadlines.js).
   let deadlines;
 
@@ -119,12 +105,15 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
   class Socket extends SocketBase {
     static {
-      inputTo = (socket, method, args) => socket.#input(method, args);
-      receivedTo = (socket, id, data) => socket.#received(id, data);
-      sentTo = (socket, id, n) => socket.#sent(id, n);
-      unsentTo = (socket, id, n) => socket.#unsent(id, n);
-      connectedTo = (socket, id, localIp, localPort, remoteIp, remotePort) => socket.#connected(id, localIp, localPort, remoteIp, remotePort);
-      incomingTo = (socket, ...args) => socket.#incoming(...args);
+      sink = {
+        input: (socket, method, args) => socket.#input(method, args),
+        received: (socket, id, data) => socket.#received(id, data),
+        sent: (socket, id, n) => socket.#sent(id, n),
+        unsent: (socket, id, n) => socket.#unsent(id, n),
+        connected: (socket, id, localIp, localPort, remoteIp, remotePort) => socket.#connected(id, localIp, localPort, remoteIp, remotePort),
+        incoming: (socket, ...args) => socket.#incoming(...args),
+        defaultProxy: () => Socket.defaultProxy,
+      };
       deliverTo = (socket, event) => socket.#deliver(event);
       // Also after destroy(): its abort actions are performed after it returned when a host
       // call destroyed the socket while actions were being performed.
@@ -406,7 +395,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#kept = null;
       this.#keptOut = null;
       this.#lastError = DESTROYED;
-      this.#clearTimer();
+      this.#armTimer(-1);
       this.#engine.free();
       socketDestroyed(this); // tells js/watch.js followers (promises, streams), since no event will
     }
@@ -726,6 +715,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       }
     }
 
+    // Waits for the engine's deadline `at` in place of the one before (-1: none).
     #armTimer(at) {
       if (this.#timerSlot >= 0) deadlines.remove(this.#timerSlot);
       this.#timerAt = at;
@@ -736,11 +726,6 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     #deadlinePassed() {
       if (this.#timerSlot < 0) this.#timerAt = -1; // a wait set since then stays
       this.#input('timeout', [now()]);
-    }
-
-    #clearTimer() {
-      if (this.#timerSlot >= 0) deadlines.remove(this.#timerSlot);
-      this.#timerAt = -1;
     }
   }
   installPromises(Socket); // connected(), listening(), for await, once/off, Socket.connect/listen

@@ -37,21 +37,21 @@ function onTcpConnect() {
   t.up = true;
   listenData(this); // only now: see connectTcp
   const local = sockName(this, false);
-  const localIp = local.address;
-  const localPort = local.port;
   const remote = sockName(this, true);
-  t.link.connected(t.id, localIp, localPort, remote.address, remote.port);
+  t.link.connected(t.id, local.address, local.port, remote.address, remote.port);
 }
 
-// A connected socket's own or peer address, read into one reused object: net's getters
-// (localAddress, remoteAddress, …) keep what they read on the socket for its life, two objects
-// and their strings per connection that nobody reads again. Through net's getters where the
-// handle lacks the call.
-const NAME = { address: '', family: '', port: 0 };
+// A connected socket's own or peer address, read into a reused object (one for each side):
+// net's getters (localAddress, remoteAddress, …) keep what they read on the socket for its life,
+// two objects and their strings per connection that nobody reads again. Through net's getters
+// where the handle lacks the call.
+const LOCAL = { address: '', family: '', port: 0 };
+const PEER = { address: '', family: '', port: 0 };
 function sockName(sock, peer) {
   const handle = sock._handle;
   const read = peer ? handle?.getpeername : handle?.getsockname;
-  if (typeof read === 'function' && read.call(handle, NAME) === 0) return NAME;
+  const out = peer ? PEER : LOCAL;
+  if (typeof read === 'function' && read.call(handle, out) === 0) return out;
   return peer
     ? { address: sock.remoteAddress, port: sock.remotePort }
     : { address: sock.localAddress, port: sock.localPort };
@@ -131,10 +131,8 @@ function listenTcp({ id, ip, port, ipv6Only }, link) {
   t.server = server;
   server.on('connection', (sock) => {
     const local = sockName(sock, false);
-    const localIp = local.address;
-    const localPort = local.port;
     const remote = sockName(sock, true);
-    const child = t.link.incoming(t.id, localIp, localPort, remote.address, remote.port);
+    const child = t.link.incoming(t.id, local.address, local.port, remote.address, remote.port);
     if (!child) return sock.destroy();
     const ct = child.link.open(child.id, new TcpTransport(true));
     attachTcp(ct, sock);

@@ -58,7 +58,6 @@ impl Engine {
     }
 }
 
-/// A positive integer that JS numbers hold exactly (up to `Number.MAX_SAFE_INTEGER`).
 /// A byte count as usize: on wasm32 a mark of 4 GiB or more means "no mark" rather than what
 /// `as` would leave of it (2^32 + 1 would become 1).
 fn saturating(bytes: u64) -> usize {
@@ -69,6 +68,7 @@ fn saturating(bytes: u64) -> usize {
 /// count and duration a script sets.
 pub(super) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
+/// A positive integer that JS numbers hold exactly (up to `Number.MAX_SAFE_INTEGER`).
 fn positive_integer(value: f64, what: &'static str) -> Result<u64, CommandError> {
     if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= MAX_SAFE_INTEGER {
         Ok(value as u64)

@@ -39,18 +39,9 @@ impl Engine {
     /// other writes. The same rules as `write`; 0 on a UDP socket (datagrams are written with
     /// their bytes) or when the status takes no writes.
     pub fn write_kept(&mut self, len: usize) -> usize {
-        if len == 0 || self.protocol != Protocol::Tcp {
-            return 0;
-        }
-        match self.write_target() {
-            Ok(_) => {
-                self.outgoing.push_kept(len);
-                self.queued(len)
-            }
-            Err(message) => {
-                self.last_error = message;
-                0
-            }
+        match self.take_kept(len, false) {
+            Through::Refused => 0,
+            Through::Queued | Through::Now(_) => len,
         }
     }
 
@@ -63,6 +54,12 @@ impl Engine {
     /// the transport holds; a small write is then one call into the engine instead of two
     /// (`write_kept`, then `Sent`).
     pub fn write_through(&mut self, len: usize) -> Through {
+        self.take_kept(len, true)
+    }
+
+    /// `write_kept` and `write_through`: the bytes queued as `SendKept`, or, when `through` and
+    /// nothing written earlier still waits, let through ([`Through::Now`]).
+    fn take_kept(&mut self, len: usize, through: bool) -> Through {
         if len == 0 || self.protocol != Protocol::Tcp {
             return Through::Refused;
         }
@@ -76,7 +73,8 @@ impl Engine {
             // write's alone. A write over the high-water mark is queued: it owes the drain a
             // queued one owes, even when the transport takes it all at once.
             State::Connected(link)
-                if self.buffered == 0
+                if through
+                    && self.buffered == 0
                     && self.outgoing.is_empty()
                     && self.actions.is_empty()
                     && len <= self.send_high_water =>

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { startProxy } from '../js/proxy/server.js';
 import { writeAll } from './stream.js';
-import { launchChromium, servePackage } from '../tests/browser/harness.js';
+import { openPackagePage } from '../tests/browser/harness.js';
 import { rendererCpuMs } from './renderer-cpu.js';
 
 const MiB = 1024 * 1024;
@@ -55,14 +55,9 @@ const proxy = await startProxy({
 const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 
 // ----- the page: the browser entry, the wasm and the page half of the bench -----
-const web = await servePackage({ extra: ['/benches/browser-page.js'] });
-const browser = await launchChromium();
+const { page, pageErrors, close: closePage } = await openPackagePage({ extra: ['/benches/browser-page.js'] });
 const rows = [];
 try {
-  const page = await browser.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(web.url);
   await page.evaluate(async ({ proxyUrl, sizes }) => {
     const { Socket } = await import('/js/browser/index.js');
     const { make } = await import('/benches/browser-page.js');
@@ -118,8 +113,7 @@ try {
   for (let i = 0; i < 50 && sunk < 2 * ROUNDS * TOTAL; i++) await new Promise((r) => setTimeout(r, 20));
   if (sunk !== 2 * ROUNDS * TOTAL) throw new Error(`the sink got ${sunk} bytes, expected ${2 * ROUNDS * TOTAL}`);
 } finally {
-  await browser.close();
-  web.close();
+  await closePage();
   await proxy.close();
   for (const s of [sink, source, echo]) s.close();
 }

@@ -20,7 +20,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { launchChromium, servePackage } from '../tests/browser/harness.js';
+import { openPackagePage } from '../tests/browser/harness.js';
 import { chromiumCpuMs, rendererCpuMs } from './renderer-cpu.js';
 
 const MiB = 1024 * 1024;
@@ -56,14 +56,9 @@ function cpuMsOf(pid) {
 }
 
 const servers = await Promise.all([startServer('bare'), startServer('wisp-js')]);
-const web = await servePackage({ extra: ['/benches/wisp-browser-page.js', WISP_JS_CLIENT] });
-const browser = await launchChromium();
+const { page, pageErrors, close: closePage } = await openPackagePage({ extra: ['/benches/wisp-browser-page.js', WISP_JS_CLIENT] });
 const rows = [];
 try {
-  const page = await browser.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(web.url);
   await page.evaluate(async ({ sizes, wispJs }) => {
     const { Socket } = await import('/js/browser/index.js');
     const { client } = await import(wispJs);
@@ -137,8 +132,7 @@ try {
   }
   if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join('; ')}`);
 } finally {
-  await browser.close();
-  web.close();
+  await closePage();
   for (const s of servers) s.stop();
 }
 

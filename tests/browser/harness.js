@@ -44,19 +44,32 @@ export function servePackage({ extra = [] } = {}) {
 }
 
 /**
- * A Chromium page open at servePackage's empty page (with its `extra` prefixes); Chromium and the
- * server stop after the test `t`. Resolves with { page, pageErrors } (the page's uncaught errors).
+ * A Chromium page open at servePackage's empty page (with its `extra` prefixes). Resolves with
+ * { page, pageErrors (the page's uncaught errors), close() (stops Chromium and the server) }.
  */
-export async function packagePage(t, { extra } = {}) {
+export async function openPackagePage({ extra } = {}) {
   const web = await servePackage({ extra });
-  const browser = await launchChromium();
-  t.after(async () => {
-    await browser.close();
+  let browser;
+  const close = async () => {
+    await browser?.close();
     web.close();
-  });
-  const page = await browser.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(web.url);
+  };
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(web.url);
+    return { page, pageErrors, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** openPackagePage for a test: Chromium and the server stop after the test `t`. */
+export async function packagePage(t, { extra } = {}) {
+  const { page, pageErrors, close } = await openPackagePage({ extra });
+  t.after(close);
   return { page, pageErrors };
 }

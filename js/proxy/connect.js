@@ -131,6 +131,6 @@ function reportedTunnel(ctx, env, host, port) {
         sendError(ws, r.code, r.message);
         if (ws.readyState === ws.OPEN) ws.close(1011, r.code);
       },
-    );
+    ).catch(env.internal); // the handlers run later, maybe after the WebSocket closed: nothing may escape
   });
 }

@@ -57,6 +57,8 @@ export async function startProxy(options = {}) {
   const admit = admission({ origins: o.origins, tokens: o.tokens });
   const clients = clientLimits({ max: o.maxConnections, perClient: o.maxPerClient, handshakeTimeout: o.handshakeTimeout, stats, log });
   const env = {
+    /** For an error no route expected: logged, never thrown (an unhandled one ends the process). */
+    internal: (err) => log(`internal error: ${err?.stack ?? err}`),
     policy,
     slots: createSlots(o.maxConnections, stats),
     stats,
@@ -92,7 +94,7 @@ export async function startProxy(options = {}) {
       log(`internal error on ${redact(req.url)}: ${err.stack ?? err}`);
       if (ctx.opened) socket.destroy();
       else ctx.refuse(500, 'Internal Server Error', String(err.message ?? err));
-    });
+    }).catch(env.internal);
   });
 
   function upgradeContext(req, socket, head) {

@@ -72,9 +72,11 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
     reading.release();
   };
   let flushed = null; // run once every send is done
+  let stopped = false;
   return {
     touch: () => idle?.refresh(),
     stop() {
+      stopped = true;
       clearTimeout(idle);
       letGo();
     },
@@ -84,6 +86,7 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
       else flushed = fn;
     },
     send(data, port, address, onError) {
+      if (stopped) return; // the session has ended: its socket is closed, nobody hears of it
       idle?.refresh();
       env.stats.bytesFromClients += data.length;
       pending += data.length;
@@ -101,8 +104,14 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
           fn();
         }
       };
-      if (address === undefined) sock.send(data, done);
-      else sock.send(data, port, address, done);
+      // A socket closed meanwhile throws (ERR_SOCKET_DGRAM_NOT_RUNNING): that is this send's
+      // error, never an exception for the caller.
+      try {
+        if (address === undefined) sock.send(data, done);
+        else sock.send(data, port, address, done);
+      } catch (err) {
+        done(err);
+      }
     },
   };
 }
@@ -222,17 +231,21 @@ export function udpBind(ctx, env) {
       if (wanted.error) return sendError(ws, 'BadMessage', wanted.error);
       waiting = [];
       reading.hold(); // the rest stays in the kernel while we look the name up
+      // Each handler runs once the lookup settled, perhaps after the session ended: a closed
+      // session drops what waited (its socket is closed), and nothing a handler does may
+      // escape as a rejection (that would end the proxy process).
       env.policy.target(wanted.host, wanted.port, Date.now() + env.connectTimeout).then(
         (checked) => {
           destination = { address: checked.addresses[0].address, port: wanted.port };
         },
         (err) => sendError(ws, !(err instanceof Refusal) ? 'UnknownSocket' : err.code === 'BadRequest' ? 'BadMessage' : err.code, `to: ${err.message}`),
-      ).finally(() => {
+      ).then(() => {
         const queued = waiting;
         waiting = null;
         reading.release();
+        if (ws.readyState !== ws.OPEN) return;
         for (const [data, isBinary] of queued) onMessage(data, isBinary);
-      });
+      }).catch(env.internal);
     }
 
     function onMessage(data, isBinary) {

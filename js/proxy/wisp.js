@@ -194,7 +194,7 @@ function serve(env, ws, from, v2, initial) {
         env.log(`wisp ${from}: ${show(host, port)} refused: ${err.code ?? ''} ${err.message}`);
         end(id, s, reasonOf(err));
       },
-    );
+    ).catch(env.internal); // the handlers run later, maybe after the WebSocket closed: nothing may escape
   }
 }
 

@@ -119,10 +119,11 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
 /**
  * Checks and resolves a UDP peer and connects a socket to its first checked address: {sock,
  * target} (target: host:port for messages), or a Refusal (the policy's, or 502 with the
- * socket's error code; ECANCELED when `signal` aborted first: no socket is left open).
+ * socket's error code; ECANCELED when `signal` aborted first: no socket is left open). `slot`
+ * is held until a lookup settles (policy.js).
  */
-export async function connectUdp(env, host, port, signal) {
-  const { addresses, host: canonical } = await env.policy.target(host, port, Date.now() + env.connectTimeout);
+export async function connectUdp(env, host, port, signal, slot) {
+  const { addresses, host: canonical } = await env.policy.target(host, port, Date.now() + env.connectTimeout, { slot });
   const target = show(canonical, port);
   const abandoned = () => new Refusal(502, 'ECANCELED', `UDP to ${target} abandoned`);
   if (signal?.aborted) throw abandoned();
@@ -153,7 +154,7 @@ export async function udpConnect(ctx, env) {
   const { host, port } = targetOf(ctx.query);
   let connected;
   try {
-    connected = await connectUdp(env, host, port, ctx.signal);
+    connected = await connectUdp(env, host, port, ctx.signal, ctx.slot);
   } catch (err) {
     if (ctx.aborted) return;
     throw err;
@@ -234,7 +235,7 @@ export function udpBind(ctx, env) {
       // Each handler runs once the lookup settled, perhaps after the session ended: a closed
       // session drops what waited (its socket is closed), and nothing a handler does may
       // escape as a rejection (that would end the proxy process).
-      env.policy.target(wanted.host, wanted.port, Date.now() + env.connectTimeout).then(
+      env.policy.target(wanted.host, wanted.port, Date.now() + env.connectTimeout, { slot: ctx.slot }).then(
         (checked) => {
           destination = { address: checked.addresses[0].address, port: wanted.port };
         },

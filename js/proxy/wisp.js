@@ -175,7 +175,7 @@ function serve(env, ws, from, v2, initial) {
     streams.set(id, s);
     const live = () => streams.get(id) === s; // whether anything may still be sent for the stream
     const udp = streamType === StreamType.UDP;
-    const opening = udp ? connectUdp(env, host, port, abort.signal) : openTarget(env, host, port, { signal: abort.signal, bridged: false });
+    const opening = udp ? connectUdp(env, host, port, abort.signal, slot) : openTarget(env, host, port, { signal: abort.signal, bridged: false, slot });
     opening.then(
       (target) => {
         if (abort.signal.aborted) return udp ? closeQuietly(target.sock) : target.destroy();

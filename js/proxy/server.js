@@ -67,6 +67,7 @@ export async function startProxy(options = {}) {
     connectTimeout: o.connectTimeout,
     claimTimeout: o.claimTimeout,
     idleTimeout: o.idleTimeout,
+    handshakeTimeout: o.handshakeTimeout,
     maxPending: o.maxPending,
   };
   const reverse = reverseTunnels(env);

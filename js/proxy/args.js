@@ -47,7 +47,8 @@ Limits:
                              Wisp WebSocket with no stream, 0 = never (default ${D.idleTimeout})
   Each tunnel buffers at most about 1 MiB towards its target and 1 MiB towards the page.
 
-  --quiet                    do not log refusals
+  --quiet                    do not log refusals (logged lines are escaped, cut at 1024
+                             characters, at most 20 a second, tokens hidden)
   --help                     this text
 
 URL forms (docs/proxy-protocol.md):

@@ -39,12 +39,15 @@ export function parseListenAddress(value) {
  * ('127.0.0.1:0'); allow and allowListen (rule strings, see allow.js); allowLoopback and
  * allowPrivate (open those address classes to wildcard rules); origins (exact Origin values or
  * '*'; empty = loopback pages and clients without Origin); tokens (empty = none required);
- * maxConnections, maxPerClient, maxFrame, maxPending, connectTimeout, handshakeTimeout,
+ * maxConnections, maxPerClient, clientPrefixV6, maxFrame, maxPending, connectTimeout, handshakeTimeout,
  * idleTimeout, claimTimeout; lookup (name -> promise of [{address, family}], the system
  * resolver by default); log (a function taking one line). Resolves once listening.
  */
 export async function startProxy(options = {}) {
   const o = { ...DEFAULTS, ...definedOnly(options) };
+  if (!(Number.isInteger(o.clientPrefixV6) && o.clientPrefixV6 >= 1 && o.clientPrefixV6 <= 128)) {
+    throw new Error(`clientPrefixV6 ${o.clientPrefixV6}: expected a prefix length of 1-128 bits`);
+  }
   const { listen = '127.0.0.1:0', allow = [], allowListen = [] } = options;
   // Every line escaped, bounded, its tokens hidden and rate-limited (log.js).
   const log = safeLog(options.log ?? defaultLog);
@@ -57,12 +60,15 @@ export async function startProxy(options = {}) {
   };
   const policy = createPolicy({ allow, allowListen, allowLoopback: o.allowLoopback, allowPrivate: o.allowPrivate, lookup: o.lookup });
   const admit = admission({ origins: o.origins, tokens: o.tokens });
-  const clients = clientLimits({ max: o.maxConnections, perClient: o.maxPerClient, handshakeTimeout: o.handshakeTimeout, stats, log });
+  const clients = clientLimits({
+    max: o.maxConnections, perClient: o.maxPerClient, prefixV6: o.clientPrefixV6, handshakeTimeout: o.handshakeTimeout, stats, log,
+  });
   const env = {
     /** For an error no route expected: logged, never thrown (an unhandled one ends the process). */
     internal: (err) => log(`internal error: ${err?.stack ?? err}`),
     policy,
     slots: createSlots(o.maxConnections, stats),
+    clients,
     stats,
     log,
     track,
@@ -217,7 +223,7 @@ export async function startProxy(options = {}) {
     describe: () => [
       ...admit.describe(),
       ...policy.describe(),
-      `limits: ${o.maxConnections} connections, ${o.maxPerClient} per client address, messages up to ${o.maxFrame} bytes, ` +
+      `limits: ${o.maxConnections} connections, ${o.maxPerClient} per client (an IPv4 address, an IPv6 /${o.clientPrefixV6}), messages up to ${o.maxFrame} bytes, ` +
         `idle timeout ${o.idleTimeout ? `${o.idleTimeout / 1000} s` : 'none'}`,
     ],
     /** Closes the listener and everything still open through it. */

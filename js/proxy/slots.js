@@ -9,9 +9,10 @@ export function createSlots(max, stats) {
     /**
      * A slot, or null when `max` are taken (the caller refuses). The slot gives itself back
      * once, however many times release() is called, and not before every promise passed to
-     * holdUntil() has settled.
+     * holdUntil() has settled. `also` (a hold with release(), such as the client's share from
+     * limits.js) is given back with the slot.
      */
-    tryTake() {
+    tryTake(also) {
       if (max > 0 && stats.active >= max) return null;
       stats.active += 1;
       let held = true;
@@ -21,6 +22,7 @@ export function createSlots(max, stats) {
         if (!held || !released || pending > 0) return;
         held = false;
         stats.active -= 1;
+        also?.release();
       };
       return {
         release() {

@@ -91,11 +91,12 @@ export function wispEndpoint(env, { maxFrame }) {
   return function wispRoute(ctx) {
     const offered = String(ctx.req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
     const v2 = wispProtocol(offered) !== undefined;
-    ctx.accept((ws) => serve(env, ws, ctx.from, v2, initial), wss);
+    ctx.accept((ws) => serve(env, ws, ctx.from, ctx.req.socket.remoteAddress, v2, initial), wss);
   };
 }
 
-function serve(env, ws, from, v2, initial) {
+// `address`: the client's IP address, whose per-client cap (limits.js) each stream counts in.
+function serve(env, ws, from, address, v2, initial) {
   const streams = new Map(); // id -> the stream the client may still use
   const reading = pauser(ws); // UDP streams hold the shared WebSocket while their sends back up
   let ready = false;
@@ -181,9 +182,13 @@ function serve(env, ws, from, v2, initial) {
     if (id === 0) return send(closePacket(id, CLOSE.INVALID_INFO));
     // A CONNECT for an id in use is a client error: that stream ends, with the reason.
     if (streams.has(id)) return end(id, streams.get(id), CLOSE.INVALID_INFO);
-    const slot = env.slots.tryTake();
+    // A stream counts as a connection of its client's (--max-per-client), and takes a slot
+    // (--max-connections); the client's share is given back with the slot.
+    const share = env.clients.take(address);
+    const slot = share && env.slots.tryTake(share);
     if (!slot) {
-      env.log(`wisp ${from}: ${show(host, port)} refused: connection cap reached`);
+      share?.release();
+      env.log(`wisp ${from}: ${show(host, port)} refused: ${share ? 'connection cap reached' : env.clients.tooMany(address)}`);
       return send(closePacket(id, CLOSE.THROTTLED));
     }
     const abort = new AbortController();

@@ -13,6 +13,7 @@
 
 import { WebSocketServer } from 'ws';
 import { openTarget } from './connect.js';
+import { answerer } from './control.js';
 import { Refusal } from './policy.js';
 import { show } from './request.js';
 import { isTokenProtocol } from './token.js';
@@ -101,9 +102,10 @@ function serve(env, ws, from, address, v2, initial) {
   const reading = pauser(ws); // UDP streams hold the shared WebSocket while their sends back up
   let ready = false;
   let confirms = false;
-  const send = (packet) => {
-    if (ws.readyState === ws.OPEN) ws.send(packet);
-  };
+  // Every packet but a stream's DATA (and its credit) answers something the client sent (a
+  // CLOSE for a refused or throttled CONNECT, an open confirmation): sent under the
+  // WebSocket's HIGH, past which the client is not read until they have left (control.js).
+  const send = answerer(ws, reading);
 
   /**
    * Stream `s` is gone for the client: its id is free again and `reason` (if any) is told. With

@@ -13,7 +13,6 @@ export const RATE = 20;
 const WINDOW_MS = 1000;
 
 // C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const hex = (c) => {
   const n = c.charCodeAt(0);

@@ -50,7 +50,7 @@ export async function startProxy(options = {}) {
   }
   const { listen = '127.0.0.1:0', allow = [], allowListen = [] } = options;
   // Every line escaped, bounded, its tokens hidden and rate-limited (log.js).
-  const log = safeLog(options.log ?? defaultLog);
+  const log = safeLog(o.log ?? defaultLog);
   const where = parseListenAddress(listen);
   const stats = { active: 0, clients: 0, opened: 0, refused: 0, bytesFromClients: 0, bytesToClients: 0 };
   const live = new Set(); // how to tear down everything still open, for close()

@@ -17,7 +17,17 @@ test('logLine escapes control characters (newline, CR, ESC, NUL, DEL, C1, U+2028
   assert.equal(logLine('a\nb\rc\x1b[31md\x00e\x7ff\x9bg\u2028h'), 'a\\x0ab\\x0dc\\x1b[31md\\x00e\\x7ff\\x9bg\\u2028h');
   const long = logLine(`host ${'x'.repeat(250_000)}`);
   assert.ok(long.length < LINE_MAX + 40, `${long.length} characters`);
-  assert.match(long, /… \(\d+ more characters\)$/);
+  assert.match(long, /… \(cut: 250005 characters in all\)$/);
+  assert.match(logLine('\n'.repeat(LINE_MAX)), /^(\\x0a){256}… \(cut: 1024 characters in all\)$/, 'cut after escaping too');
+});
+
+test('logLine takes linear time on what a client may send (256 KiB of separators)', () => {
+  for (const text of ['?'.repeat(256 << 10), '&'.repeat(256 << 10), `?${'a'.repeat(256 << 10)}`, '?a=b'.repeat(64 << 10)]) {
+    const start = process.hrtime.bigint();
+    logLine(text);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    assert.ok(ms < 200, `${JSON.stringify(text.slice(0, 4))}…: ${ms.toFixed(0)} ms`);
+  }
 });
 
 test('redact hides a token in every spelling', () => {

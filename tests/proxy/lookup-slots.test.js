@@ -11,7 +11,7 @@ import { CLOSE, wispSession } from './wisp-client.js';
 const MAX = 4;
 
 test('Wisp: a stream CLOSEd mid-lookup keeps its slot until the lookup answers, so lookups in flight never exceed --max-connections', T, async (t) => {
-  const dns = slowResolver(300);
+  const dns = slowResolver(1500);
   const p = await proxy(t, { allow: ['name.test:7'], allowLoopback: true, maxConnections: MAX, lookup: dns.lookup });
   const w = await wispSession(t, p);
   for (let id = 1; id <= 40; id++) {
@@ -29,7 +29,7 @@ test('Wisp: a stream CLOSEd mid-lookup keeps its slot until the lookup answers, 
 });
 
 test('per-socket: a client gone mid-lookup keeps its slot until the lookup answers', T, async (t) => {
-  const dns = slowResolver(300);
+  const dns = slowResolver(1500);
   const p = await proxy(t, { allow: ['name.test:7'], allowLoopback: true, maxConnections: MAX, lookup: dns.lookup });
   const statuses = [];
   for (let i = 0; i < 2 * MAX; i++) {
@@ -53,7 +53,7 @@ test('per-socket: a client gone mid-lookup keeps its slot until the lookup answe
 });
 
 test('per-socket: a client gone mid-lookup also keeps its place under --max-per-client until the lookup answers', T, async (t) => {
-  const dns = slowResolver(300);
+  const dns = slowResolver(1500);
   const p = await proxy(t, { allow: ['name.test:7'], allowLoopback: true, maxConnections: 16, maxPerClient: 2, lookup: dns.lookup });
   const outcomes = [];
   for (const localAddress of ['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.2']) {

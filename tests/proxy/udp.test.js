@@ -68,6 +68,29 @@ test('bound mode: datagrams in come after a "from" message; "to" names where dat
   assert.equal(peer.received[0].from.port, l.port, 'sent from the bound port');
 });
 
+test('bound mode: a WebSocket dropped while its "to" name is looked up ends without a crash (issue 18, 1)', T, async (t) => {
+  const peer = await udpPeer(t);
+  const answers = []; // the lookups, answered once the proxy has seen their client go
+  const lookup = () => new Promise((resolve) => answers.push(() => resolve([{ address: '127.0.0.1', family: 4 }])));
+  const p = await proxy(t, { allowListen: ['127.0.0.1:*'], allow: [`peer.test:${peer.port}`], allowLoopback: true, lookup });
+  for (let i = 0; i < 3; i++) {
+    const ws = await mustOpen(t, boundUrl(p, 0));
+    await nextJson(ws, "'listening'");
+    ws.send(JSON.stringify({ type: 'to', host: 'peer.test', port: peer.port }));
+    ws.send(Buffer.from('queued behind the lookup'));
+    await waitUntil(() => answers.length === 1, 'the lookup');
+    ws.terminate(); // the session closes its socket while the datagram waits for the lookup
+    await waitUntil(() => p.stats.clients === 0, 'the proxy to see the client go');
+    answers.shift()();
+    await waitUntil(() => p.stats.active === 0, 'the session to end');
+  }
+  await sleep(50);
+  // The datagrams that waited are dropped with their session; before the fix each was sent on
+  // the closed socket from the lookup's .finally(): an unhandled rejection, which ends the
+  // proxy process (noEscapes, through proxy(), fails the test on it).
+  assert.equal(peer.received.length, 0);
+});
+
 test('bound mode: a denied destination or none at all is an error message, and nothing is sent', T, async (t) => {
   const denied = await udpPeer(t);
   const p = await proxy(t, { allowListen: ['127.0.0.1:*'], allow: [`127.0.0.1:${denied.port + 1}`] });

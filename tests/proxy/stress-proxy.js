@@ -19,5 +19,12 @@ function lookup(name) {
 let refusals = 0;
 const proxy = await startProxy({ ...options, lookup, log: () => { refusals += 1; } });
 process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);
-// SIGUSR2: the proxy's counters on stdout, a line of JSON.
-process.on('SIGUSR2', () => process.stdout.write(`${JSON.stringify({ stats: proxy.stats, logged: refusals })}\n`));
+// SIGUSR2: the proxy's counters and memory on stdout, a line of JSON. `live` is what the proxy
+// holds (V8 heap and Buffers) after full collections (with --expose-gc), whenever V8 would have
+// collected; `rss` what the machine pays.
+process.on('SIGUSR2', () => {
+  global.gc?.();
+  global.gc?.(); // the second pass frees what the first one's finalizers released
+  const { rss, heapUsed, external } = process.memoryUsage();
+  process.stdout.write(`${JSON.stringify({ stats: proxy.stats, logged: refusals, live: heapUsed + external, rss })}\n`);
+});

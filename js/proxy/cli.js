@@ -32,10 +32,10 @@ try {
   if (!isLoopbackListen(options.listen) && !options.tokens) {
     process.stderr.write('kvsocket-proxy: warning: listening beyond loopback without --token-file: whoever reaches this port may use the --allow rules\n');
   }
-  const stop = async () => {
-    await proxy.close();
-    process.exit(0);
-  };
+  const stop = () => proxy.close().then(() => process.exit(0), (err) => {
+    process.stderr.write(`kvsocket-proxy: closing: ${err.message}\n`);
+    process.exit(1);
+  });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } catch (err) {

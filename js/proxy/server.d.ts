@@ -18,8 +18,10 @@ export interface ProxyOptions {
   tokens?: string[];
   /** Sessions, and client connections to the proxy, at once (default 512). */
   maxConnections?: number;
-  /** Client connections from one address at once, half-sent handshakes included (default 128). */
+  /** Client connections (half-sent handshakes included) and Wisp streams from one client at once (default 128). */
   maxPerClient?: number;
+  /** IPv6 clients in one block of this many prefix bits count as one client for maxPerClient, 1-128 (default 64). */
+  clientPrefixV6?: number;
   /** Largest WebSocket message accepted, in bytes (default 262144); a larger one closes with 1009. */
   maxFrame?: number;
   /**
@@ -34,15 +36,15 @@ export interface ProxyOptions {
   maxPending?: number;
   /** ms to give up looking up and connecting to a target (default 10000). */
   connectTimeout?: number;
-  /** ms from a client's TCP connect to its complete upgrade request (default 10000). */
+  /** ms from a client's TCP connect to its complete upgrade request, and from a Wisp v2 client's open to its INFO (default 10000). */
   handshakeTimeout?: number;
-  /** ms a TCP tunnel or UDP session may carry nothing either way before it is closed; 0 = never (default 1800000). */
+  /** ms a TCP tunnel, UDP session or Wisp stream may carry nothing either way, and a Wisp WebSocket have no stream, before it is closed; 0 = never (default 1800000). */
   idleTimeout?: number;
   /** ms an incoming connection of a reverse tunnel waits to be claimed (default 10000). */
   claimTimeout?: number;
   /** The resolver: every address of a name, in the order to try them (default: the system's). */
   lookup?: (name: string) => Promise<Array<{ address: string; family: number }>>;
-  /** Where refusals are logged, one line each (default: stderr). */
+  /** Where refusals are logged, one line each (default: stderr): tokens hidden, control characters escaped, at most 1024 characters, at most 20 lines a second (then a "suppressed N log lines" line). */
   log?: (line: string) => void;
 }
 

@@ -13,8 +13,8 @@ import { DEFAULTS, clientLimits } from './limits.js';
 import { reverseTunnels } from './listen.js';
 import { Refusal, createPolicy } from './policy.js';
 import { BadRequest, queryOf, routeOf, show } from './request.js';
+import { safeLog } from './log.js';
 import { createSlots } from './slots.js';
-import { redact } from './token.js';
 import { END_EXCHANGE, wantsEndExchange } from './tunnel.js';
 import { udpBind, udpConnect } from './udp.js';
 import { isWispRequest, wispEndpoint } from './wisp.js';
@@ -39,13 +39,18 @@ export function parseListenAddress(value) {
  * ('127.0.0.1:0'); allow and allowListen (rule strings, see allow.js); allowLoopback and
  * allowPrivate (open those address classes to wildcard rules); origins (exact Origin values or
  * '*'; empty = loopback pages and clients without Origin); tokens (empty = none required);
- * maxConnections, maxPerClient, maxFrame, wispStreamBuffer, wispBuffer, maxPending, connectTimeout, handshakeTimeout,
- * idleTimeout, claimTimeout; lookup (name -> promise of [{address, family}], the system
+ * maxConnections, maxPerClient, clientPrefixV6, maxFrame, wispStreamBuffer, wispBuffer, maxPending,
+ * connectTimeout, handshakeTimeout, idleTimeout, claimTimeout; lookup (name -> promise of [{address, family}], the system
  * resolver by default); log (a function taking one line). Resolves once listening.
  */
 export async function startProxy(options = {}) {
   const o = { ...DEFAULTS, ...definedOnly(options) };
-  const { listen = '127.0.0.1:0', allow = [], allowListen = [], log = defaultLog } = options;
+  if (!(Number.isInteger(o.clientPrefixV6) && o.clientPrefixV6 >= 1 && o.clientPrefixV6 <= 128)) {
+    throw new Error(`clientPrefixV6 ${o.clientPrefixV6}: expected a prefix length of 1-128 bits`);
+  }
+  const { listen = '127.0.0.1:0', allow = [], allowListen = [] } = options;
+  // Every line escaped, bounded, its tokens hidden and rate-limited (log.js).
+  const log = safeLog(o.log ?? defaultLog);
   const where = parseListenAddress(listen);
   const stats = { active: 0, clients: 0, opened: 0, refused: 0, bytesFromClients: 0, bytesToClients: 0 };
   const live = new Set(); // how to tear down everything still open, for close()
@@ -55,16 +60,22 @@ export async function startProxy(options = {}) {
   };
   const policy = createPolicy({ allow, allowListen, allowLoopback: o.allowLoopback, allowPrivate: o.allowPrivate, lookup: o.lookup });
   const admit = admission({ origins: o.origins, tokens: o.tokens });
-  const clients = clientLimits({ max: o.maxConnections, perClient: o.maxPerClient, handshakeTimeout: o.handshakeTimeout, stats, log });
+  const clients = clientLimits({
+    max: o.maxConnections, perClient: o.maxPerClient, prefixV6: o.clientPrefixV6, handshakeTimeout: o.handshakeTimeout, stats, log,
+  });
   const env = {
+    /** For an error no route expected: logged, never thrown (an unhandled one ends the process). */
+    internal: (err) => log(`internal error: ${err?.stack ?? err}`),
     policy,
     slots: createSlots(o.maxConnections, stats),
+    clients,
     stats,
     log,
     track,
     connectTimeout: o.connectTimeout,
     claimTimeout: o.claimTimeout,
     idleTimeout: o.idleTimeout,
+    handshakeTimeout: o.handshakeTimeout,
     maxPending: o.maxPending,
   };
   const reverse = reverseTunnels(env);
@@ -89,10 +100,10 @@ export async function startProxy(options = {}) {
     socket.on('error', () => {}); // a client gone mid-handshake is not our error
     const ctx = upgradeContext(req, socket, head);
     handle(ctx).catch((err) => {
-      log(`internal error on ${redact(req.url)}: ${err.stack ?? err}`);
+      log(`internal error on ${req.url}: ${err.stack ?? err}`);
       if (ctx.opened) socket.destroy();
       else ctx.refuse(500, 'Internal Server Error', String(err.message ?? err));
-    });
+    }).catch(env.internal);
   });
 
   function upgradeContext(req, socket, head) {
@@ -127,7 +138,7 @@ export async function startProxy(options = {}) {
       onAbort: (fn) => (ctx.aborted ? fn() : abort.signal.addEventListener('abort', fn, { once: true })),
       refuse(status, reason, detail) {
         stats.refused += 1;
-        log(`refused ${from} ${redact(req.url)}: ${status} ${detail}`);
+        log(`refused ${from} ${req.url}: ${status} ${detail}`);
         ctx.slot?.release();
         refuseUpgrade(socket, status, reason, detail);
       },
@@ -212,11 +223,12 @@ export async function startProxy(options = {}) {
     describe: () => [
       ...admit.describe(),
       ...policy.describe(),
-      `limits: ${o.maxConnections} connections, ${o.maxPerClient} per client address, messages up to ${o.maxFrame} bytes, ` +
+      `limits: ${o.maxConnections} connections, ${o.maxPerClient} per client (an IPv4 address, an IPv6 /${o.clientPrefixV6}), messages up to ${o.maxFrame} bytes, ` +
         `idle timeout ${o.idleTimeout ? `${o.idleTimeout / 1000} s` : 'none'}`,
     ],
     /** Closes the listener and everything still open through it. */
     async close() {
+      log.flush();
       for (const kill of [...live]) kill();
       wss.close();
       const closed = new Promise((resolve) => server.close(() => resolve()));

@@ -1,21 +1,42 @@
-// Connection slots: --max-connections counts tunnels, reverse-tunnel controls, UDP sockets,
-// Wisp streams and incoming connections waiting to be claimed, all alike.
+// Connection slots: --max-connections counts tunnels, reverse-tunnel controls, UDP sessions,
+// Wisp streams and incoming connections waiting to be claimed, all alike. A slot also covers
+// the name lookup made for it: a lookup cannot be cancelled (the resolver's thread goes on with
+// it), so a slot given back while its lookup runs stays taken until the lookup settles, and the
+// lookups in flight never outnumber the cap.
 
 export function createSlots(max, stats) {
   return {
     /**
      * A slot, or null when `max` are taken (the caller refuses). The slot gives itself back
-     * once, however many times release() is called.
+     * once, however many times release() is called, and not before every promise passed to
+     * holdUntil() has settled. `also` (a hold with release(), such as the client's share from
+     * limits.js) is given back with the slot.
      */
-    tryTake() {
+    tryTake(also) {
       if (max > 0 && stats.active >= max) return null;
       stats.active += 1;
       let held = true;
+      let released = false;
+      let pending = 0;
+      const giveBack = () => {
+        if (!held || !released || pending > 0) return;
+        held = false;
+        stats.active -= 1;
+        also?.release();
+      };
       return {
         release() {
-          if (!held) return;
-          held = false;
-          stats.active -= 1;
+          released = true;
+          giveBack();
+        },
+        /** Keeps the slot taken until `promise` settles, even once released. */
+        holdUntil(promise) {
+          pending += 1;
+          const settled = () => {
+            pending -= 1;
+            giveBack();
+          };
+          promise.then(settled, settled);
         },
       };
     },

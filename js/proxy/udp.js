@@ -5,7 +5,7 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { parseControl, sendControl, sendError } from './control.js';
+import { answerer, parseControl, sendControl, sendError } from './control.js';
 import { Refusal } from './policy.js';
 import { bindingOf, show, targetOf } from './request.js';
 import { HIGH, LOW } from './tunnel.js';
@@ -72,9 +72,11 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
     reading.release();
   };
   let flushed = null; // run once every send is done
+  let stopped = false;
   return {
     touch: () => idle?.refresh(),
     stop() {
+      stopped = true;
       clearTimeout(idle);
       letGo();
     },
@@ -84,6 +86,7 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
       else flushed = fn;
     },
     send(data, port, address, onError) {
+      if (stopped) return; // the session has ended: its socket is closed, nobody hears of it
       idle?.refresh();
       env.stats.bytesFromClients += data.length;
       pending += data.length;
@@ -101,8 +104,14 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
           fn();
         }
       };
-      if (address === undefined) sock.send(data, done);
-      else sock.send(data, port, address, done);
+      // A socket closed meanwhile throws (ERR_SOCKET_DGRAM_NOT_RUNNING): that is this send's
+      // error, never an exception for the caller.
+      try {
+        if (address === undefined) sock.send(data, done);
+        else sock.send(data, port, address, done);
+      } catch (err) {
+        done(err);
+      }
     },
   };
 }
@@ -110,10 +119,11 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
 /**
  * Checks and resolves a UDP peer and connects a socket to its first checked address: {sock,
  * target} (target: host:port for messages), or a Refusal (the policy's, or 502 with the
- * socket's error code; ECANCELED when `signal` aborted first: no socket is left open).
+ * socket's error code; ECANCELED when `signal` aborted first: no socket is left open). `slot`
+ * is held until a lookup settles (policy.js).
  */
-export async function connectUdp(env, host, port, signal) {
-  const { addresses, host: canonical } = await env.policy.target(host, port, Date.now() + env.connectTimeout);
+export async function connectUdp(env, host, port, signal, slot) {
+  const { addresses, host: canonical } = await env.policy.target(host, port, Date.now() + env.connectTimeout, { slot });
   const target = show(canonical, port);
   const abandoned = () => new Refusal(502, 'ECANCELED', `UDP to ${target} abandoned`);
   if (signal?.aborted) throw abandoned();
@@ -144,7 +154,7 @@ export async function udpConnect(ctx, env) {
   const { host, port } = targetOf(ctx.query);
   let connected;
   try {
-    connected = await connectUdp(env, host, port, ctx.signal);
+    connected = await connectUdp(env, host, port, ctx.signal, ctx.slot);
   } catch (err) {
     if (ctx.aborted) return;
     throw err;
@@ -155,14 +165,17 @@ export async function udpConnect(ctx, env) {
   const accepted = ctx.accept((ws) => {
     const local = sock.address();
     const remote = sock.remoteAddress();
-    const out = sender(ws, sock, env);
+    const reading = pauser(ws);
+    const out = sender(ws, sock, env, { reading });
+    // The errors come from the client's datagrams: answers, under the WebSocket's HIGH.
+    const answer = answerer(ws, reading);
     sendControl(ws, { type: 'connected', localIp: local.address, localPort: local.port, remoteIp: remote.address, remotePort: remote.port });
     sock.on('message', (msg) => forward(ws, msg, env.stats) && out.touch());
     // ICMP "port unreachable" and the like: worth telling, not worth closing for.
-    sock.on('error', (err) => sendError(ws, err.code ?? 'UnknownSocket', err.message));
+    sock.on('error', (err) => sendError(ws, err.code ?? 'UnknownSocket', err.message, answer));
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return ws.close(1003, 'text frames are not datagrams here: send binary frames');
-      out.send(data, undefined, undefined, (err) => sendError(ws, err.code ?? 'UnknownSocket', `send to ${target}: ${err.message}`));
+      out.send(data, undefined, undefined, (err) => sendError(ws, err.code ?? 'UnknownSocket', `send to ${target}: ${err.message}`, answer));
     });
     ws.on('error', () => {});
     ws.on('close', () => {
@@ -195,13 +208,17 @@ export function udpBind(ctx, env) {
     const forget = env.track(() => closeQuietly(sock));
     const reading = pauser(ws);
     const out = sender(ws, sock, env, { reading });
+    // Every message but a datagram's "from" answers something the client sent (its messages,
+    // or its datagrams for ICMP errors): sent under the WebSocket's HIGH (control.js).
+    const answer = answerer(ws, reading);
+    const error = (code, message) => sendError(ws, code, message, answer);
     let bound = false;
     let destination = null; // {address, port}, checked: set by the page's last valid {type: 'to'}
     // While a `to` naming a host is being looked up, the messages after it wait here, in order.
     let waiting = null;
 
     sock.on('error', (err) => {
-      sendError(ws, err.code ?? 'UnknownSocket', bound ? err.message : `bind ${show(ip, port)}: ${err.message}`);
+      error(err.code ?? 'UnknownSocket', bound ? err.message : `bind ${show(ip, port)}: ${err.message}`);
       if (!bound) ws.close(1011, String(err.code ?? 'error'));
     });
     sock.bind({ address: ip, port }, () => {
@@ -219,33 +236,37 @@ export function udpBind(ctx, env) {
     function setDestination(message) {
       destination = null; // a refused `to` never leaves the older destination in place
       const wanted = destinationOf(message);
-      if (wanted.error) return sendError(ws, 'BadMessage', wanted.error);
+      if (wanted.error) return error('BadMessage', wanted.error);
       waiting = [];
       reading.hold(); // the rest stays in the kernel while we look the name up
-      env.policy.target(wanted.host, wanted.port, Date.now() + env.connectTimeout).then(
+      // Each handler runs once the lookup settled, perhaps after the session ended: a closed
+      // session drops what waited (its socket is closed), and nothing a handler does may
+      // escape as a rejection (that would end the proxy process).
+      env.policy.target(wanted.host, wanted.port, Date.now() + env.connectTimeout, { slot: ctx.slot }).then(
         (checked) => {
           destination = { address: checked.addresses[0].address, port: wanted.port };
         },
-        (err) => sendError(ws, !(err instanceof Refusal) ? 'UnknownSocket' : err.code === 'BadRequest' ? 'BadMessage' : err.code, `to: ${err.message}`),
-      ).finally(() => {
+        (err) => error(!(err instanceof Refusal) ? 'UnknownSocket' : err.code === 'BadRequest' ? 'BadMessage' : err.code, `to: ${err.message}`),
+      ).then(() => {
         const queued = waiting;
         waiting = null;
         reading.release();
+        if (ws.readyState !== ws.OPEN) return;
         for (const [data, isBinary] of queued) onMessage(data, isBinary);
-      });
+      }).catch(env.internal);
     }
 
     function onMessage(data, isBinary) {
       if (waiting) return waiting.push([data, isBinary]);
       if (!isBinary) {
         const message = parseControl(data);
-        if (message?.type !== 'to') return sendError(ws, 'BadMessage', `expected {"type":"to","host":..,"port":..}, got ${String(data).slice(0, 100)}`);
+        if (message?.type !== 'to') return error('BadMessage', `expected {"type":"to","host":..,"port":..}, got ${String(data).slice(0, 100)}`);
         return setDestination(message);
       }
-      if (!bound) return sendError(ws, 'NotBound', 'datagram dropped: the socket is not bound yet');
-      if (!destination) return sendError(ws, 'NoDestination', 'datagram dropped: send {"type":"to",...} first');
+      if (!bound) return error('NotBound', 'datagram dropped: the socket is not bound yet');
+      if (!destination) return error('NoDestination', 'datagram dropped: send {"type":"to",...} first');
       const { address, port: to } = destination;
-      out.send(data, to, address, (err) => sendError(ws, err.code ?? 'UnknownSocket', `send to ${show(address, to)}: ${err.message}`));
+      out.send(data, to, address, (err) => error(err.code ?? 'UnknownSocket', `send to ${show(address, to)}: ${err.message}`));
     }
 
     ws.on('message', onMessage);

@@ -2,7 +2,8 @@
 // WebSocket carries many TCP and UDP streams (the Wisp protocol, 1.2 and the v2 draft). Every
 // stream passes the same checks as a per-socket tunnel: the Origin and token of the upgrade
 // (admit.js, before this runs), the --allow rules and address classes (policy.js: the proxy
-// resolves and dials only checked addresses), and the connection cap (slots, one per stream).
+// resolves and dials only checked addresses), and the connection caps (a slot per stream, and
+// one of its client's places under --max-per-client).
 // What the server decides is told in Wisp's terms: a CLOSE with the reason (blocked,
 // unreachable, refused, timed out, throttled), and, for v2 clients, the stream-open
 // confirmation, so a page learns a refused target before it is "connected". Targets are
@@ -13,8 +14,10 @@
 
 import { WebSocketServer } from 'ws';
 import { openTarget } from './connect.js';
+import { answerer } from './control.js';
 import { Refusal } from './policy.js';
 import { show } from './request.js';
+import { isTokenProtocol } from './token.js';
 import { HIGH, LINGER_MS } from './tunnel.js';
 import { closeQuietly, connectUdp, forward, pauser, sender } from './udp.js';
 import { creditPlan, streamCredit, wsBudget } from './wisp-credit.js';
@@ -22,6 +25,9 @@ import { CLOSE, EXT, TYPE, StreamType, closePacket, continuePacket, dataPacket, 
 
 /** The path of the Wisp endpoint (a Wisp URL ends with '/'). */
 export const WISP_PATH = '/wisp/';
+
+/** The subprotocol a Wisp client is answered with: the first offered that is not a token. */
+const wispProtocol = (offered) => [...offered].find((p) => !isTokenProtocol(p));
 
 /** Whether an upgrade request is for the Wisp endpoint. */
 export const isWispRequest = (req) => new URL(req.url, 'ws://proxy').pathname === WISP_PATH;
@@ -43,16 +49,20 @@ function reasonOf(err) {
 
 /**
  * The Wisp route: `wispRoute(ctx)` completes an admitted upgrade on /wisp/ and serves the
- * connection. `env` is the proxy's (policy, slots, stats, log, track, connectTimeout).
+ * connection. `env` is the proxy's (policy, slots, clients, stats, log, track, timeouts).
  */
 export function wispEndpoint(env, { maxFrame, streamBuffer, wsBuffer }) {
-  // Its own WebSocket server: a v2 client offers a subprotocol (any), which is answered with
-  // the first one offered; none offered is a v1 client.
+  // Its own WebSocket server: a v2 client offers a subprotocol (any: `wisp-v2` for kvsocket),
+  // which is answered with the first one offered that is not a token (`kvsocket-token.…`,
+  // token.js), so a token is never echoed back. A client that offers none but a token is a
+  // v1 client that shows its token the way a page can: it gets no subprotocol in the answer
+  // (which browsers accept; Node's `ws` client fails such a handshake, and passes ?token=
+  // instead), and v1.
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: maxFrame,
     perMessageDeflate: false,
-    handleProtocols: (offered) => offered.values().next().value ?? false,
+    handleProtocols: (offered) => wispProtocol(offered) ?? false,
   });
 
   // What a stream, and a WebSocket, may make the proxy hold for targets (wisp-credit.js).
@@ -60,20 +70,38 @@ export function wispEndpoint(env, { maxFrame, streamBuffer, wsBuffer }) {
   env.stats.wispQueued = 0;
   env.stats.wispQueuedPeak = 0;
   return function wispRoute(ctx) {
-    const v2 = Boolean(ctx.req.headers['sec-websocket-protocol']);
-    ctx.accept((ws) => serve(env, ws, ctx.from, v2, plan, wsBuffer), wss);
+    const offered = String(ctx.req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const v2 = wispProtocol(offered) !== undefined;
+    ctx.accept((ws) => serve(env, ws, ctx.from, ctx.req.socket.remoteAddress, v2, plan, wsBuffer), wss);
   };
 }
 
-function serve(env, ws, from, v2, plan, wsBuffer) {
+// `address`: the client's IP address, whose per-client cap (limits.js) each stream counts in.
+function serve(env, ws, from, address, v2, plan, wsBuffer) {
   const streams = new Map(); // id -> the stream the client may still use
   const reading = pauser(ws); // UDP streams hold the shared WebSocket while their sends back up
   const budget = wsBudget(wsBuffer, reading, env.stats); // and so do all streams' bytes together
   let ready = false;
   let confirms = false;
-  const send = (packet) => {
-    if (ws.readyState === ws.OPEN) ws.send(packet);
-  };
+  // Every packet but a stream's DATA (and its credit) answers something the client sent (a
+  // CLOSE for a refused or throttled CONNECT, a UDP stream's open confirmation): sent under the
+  // WebSocket's HIGH, past which the client is not read until they have left (control.js). A
+  // TCP stream's confirmation is its credit: one CONTINUE of the stream waits at a time.
+  const send = answerer(ws, reading);
+
+  // A WebSocket with no stream holds a client connection for nothing: it is closed (1011
+  // ETIMEDOUT, as an idle tunnel) once it had none for idleTimeout, from its open or its last
+  // stream's end; a v2 client also has handshakeTimeout to send its INFO (1002).
+  let idle = null;
+  if (env.idleTimeout > 0) {
+    idle = setTimeout(() => streams.size === 0 && ws.readyState === ws.OPEN && ws.close(1011, 'ETIMEDOUT'), env.idleTimeout);
+    idle.unref();
+  }
+  let handshake = null;
+  if (v2) {
+    handshake = setTimeout(() => !ready && ws.readyState === ws.OPEN && ws.close(1002, 'no client INFO in time'), env.handshakeTimeout);
+    handshake.unref();
+  }
 
   /**
    * Stream `s` is gone for the client: its id is free again and `reason` (if any) is told. With
@@ -83,6 +111,8 @@ function serve(env, ws, from, v2, plan, wsBuffer) {
   const end = (id, s, reason, finish = false) => {
     if (s === undefined || streams.get(id) !== s) return;
     streams.delete(id);
+    // Fired meanwhile (while there were streams), it is armed again.
+    if (streams.size === 0 && ws.readyState === ws.OPEN) idle?.refresh();
     if (finish) s.finish();
     else s.stop();
     if (reason !== undefined) send(closePacket(id, reason));
@@ -98,6 +128,7 @@ function serve(env, ws, from, v2, plan, wsBuffer) {
 
   function start() {
     ready = true;
+    clearTimeout(handshake);
     send(continuePacket(0, plan.initial));
   }
 
@@ -126,6 +157,8 @@ function serve(env, ws, from, v2, plan, wsBuffer) {
   });
   ws.on('error', () => {});
   ws.on('close', () => {
+    clearTimeout(idle);
+    clearTimeout(handshake);
     for (const [id, s] of [...streams]) end(id, s);
   });
 
@@ -133,9 +166,13 @@ function serve(env, ws, from, v2, plan, wsBuffer) {
     if (id === 0) return send(closePacket(id, CLOSE.INVALID_INFO));
     // A CONNECT for an id in use is a client error: that stream ends, with the reason.
     if (streams.has(id)) return end(id, streams.get(id), CLOSE.INVALID_INFO);
-    const slot = env.slots.tryTake();
+    // A stream counts as a connection of its client's (--max-per-client), and takes a slot
+    // (--max-connections); the client's share is given back with the slot.
+    const share = env.clients.take(address);
+    const slot = share && env.slots.tryTake(share);
     if (!slot) {
-      env.log(`wisp ${from}: ${show(host, port)} refused: connection cap reached`);
+      share?.release();
+      env.log(`wisp ${from}: ${show(host, port)} refused: ${share ? 'connection cap reached' : env.clients.tooMany(address)}`);
       return send(closePacket(id, CLOSE.THROTTLED));
     }
     const abort = new AbortController();
@@ -162,7 +199,7 @@ function serve(env, ws, from, v2, plan, wsBuffer) {
     };
     streams.set(id, s);
     const live = () => streams.get(id) === s; // whether anything may still be sent for the stream
-    const opening = udp ? connectUdp(env, host, port, abort.signal) : openTarget(env, host, port, { signal: abort.signal, bridged: false });
+    const opening = udp ? connectUdp(env, host, port, abort.signal, slot) : openTarget(env, host, port, { signal: abort.signal, bridged: false, slot });
     opening.then(
       (target) => {
         if (abort.signal.aborted) return udp ? closeQuietly(target.sock) : target.destroy();
@@ -184,7 +221,7 @@ function serve(env, ws, from, v2, plan, wsBuffer) {
         env.log(`wisp ${from}: ${show(host, port)} refused: ${err.code ?? ''} ${err.message}`);
         end(id, s, reasonOf(err));
       },
-    );
+    ).catch(env.internal); // the handlers run later, maybe after the WebSocket closed: nothing may escape
   }
 }
 

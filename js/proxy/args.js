@@ -52,7 +52,8 @@ Limits:
                              complete (default ${D.handshakeTimeout})
   --idle-timeout MS          close a tunnel, UDP session or Wisp stream idle this long, and a
                              Wisp WebSocket with no stream, 0 = never (default ${D.idleTimeout})
-  Each tunnel buffers at most about 1 MiB towards its target and 1 MiB towards the page.
+  Each tunnel buffers at most about 1 MiB towards its target and 1 MiB towards the page; a
+  client is not read while 1 MiB (or 256 answers: refusals, errors) waits for it to read.
 
   --quiet                    do not log refusals (logged lines are escaped, cut at 1024
                              characters, at most 20 a second, tokens hidden)

@@ -1,6 +1,7 @@
 // Every bound of the proxy in one place: its defaults (what --help shows), and the cap on the
 // connections clients make to it, counted from the moment they connect (so half-sent handshakes
-// count too), in all and per client address, with a deadline for the handshake.
+// count too), in all and per client (an IPv4 address, an IPv6 block), with a deadline for the
+// handshake.
 
 import net from 'node:net';
 import { ipv6Bytes } from './address.js';
@@ -21,6 +22,7 @@ export const DEFAULTS = Object.freeze({
 });
 
 const HANDSHAKE = Symbol('kvsocket-proxy handshake timer');
+const SHARE = Symbol('kvsocket-proxy client share');
 
 /**
  * Who a client is, for the per-client cap: its IPv4 address (an IPv4-mapped IPv6 address is
@@ -90,13 +92,24 @@ export function clientLimits({ max, perClient, prefixV6, handshakeTimeout, stats
         return false;
       }
       stats.clients += 1;
+      sock[SHARE] = mine;
       sock[HANDSHAKE] = setTimeout(() => sock.destroy(), handshakeTimeout);
       sock.once('close', () => {
         clearTimeout(sock[HANDSHAKE]);
         stats.clients -= 1;
-        mine.release();
+        sock[SHARE]?.release();
       });
       return true;
+    },
+    /**
+     * The client's share of connection `sock`, handed to the session it opens (a slot keeps
+     * it, slots.js) so that it lasts as long as the session's slot: past the connection's
+     * close while its target's name is still looked up. Null once handed over.
+     */
+    handOver(sock) {
+      const share = sock[SHARE] ?? null;
+      sock[SHARE] = null;
+      return share;
     },
     handshakeDone(sock) {
       clearTimeout(sock[HANDSHAKE]);

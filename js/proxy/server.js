@@ -195,6 +195,9 @@ export async function startProxy(options = {}) {
       if (route !== 'claim') {
         ctx.slot = env.slots.tryTake();
         if (!ctx.slot) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${o.maxConnections})`);
+        // The client's place lasts as long as the slot: until a lookup made for it settles.
+        const share = clients.handOver(ctx.req.socket);
+        if (share) ctx.slot.keep(share);
       }
       await routes[route](ctx, env);
     } catch (err) {

@@ -9,25 +9,33 @@ export function createSlots(max, stats) {
     /**
      * A slot, or null when `max` are taken (the caller refuses). The slot gives itself back
      * once, however many times release() is called, and not before every promise passed to
-     * holdUntil() has settled. `also` (a hold with release(), such as the client's share from
-     * limits.js) is given back with the slot.
+     * holdUntil() has settled.
      */
-    tryTake(also) {
+    tryTake() {
       if (max > 0 && stats.active >= max) return null;
       stats.active += 1;
       let held = true;
       let released = false;
       let pending = 0;
+      const kept = [];
       const giveBack = () => {
         if (!held || !released || pending > 0) return;
         held = false;
         stats.active -= 1;
-        also?.release();
+        for (const hold of kept) hold.release();
       };
       return {
         release() {
           released = true;
           giveBack();
+        },
+        /**
+         * `hold` (anything with release(), such as the client's share from limits.js) is given
+         * back with the slot, so that it too lasts until the slot's lookup settled.
+         */
+        keep(hold) {
+          if (held) kept.push(hold);
+          else hold.release();
         },
         /** Keeps the slot taken until `promise` settles, even once released. */
         holdUntil(promise) {

@@ -169,12 +169,13 @@ function serve(env, ws, from, address, v2, plan, wsBuffer) {
     // A stream counts as a connection of its client's (--max-per-client), and takes a slot
     // (--max-connections); the client's share is given back with the slot.
     const share = env.clients.take(address);
-    const slot = share && env.slots.tryTake(share);
+    const slot = share && env.slots.tryTake();
     if (!slot) {
       share?.release();
       env.log(`wisp ${from}: ${show(host, port)} refused: ${share ? 'connection cap reached' : env.clients.tooMany(address)}`);
       return send(closePacket(id, CLOSE.THROTTLED));
     }
+    slot.keep(share);
     const abort = new AbortController();
     const udp = streamType === StreamType.UDP;
     // Until the target answers, what the client sends waits (a client may send at once), within

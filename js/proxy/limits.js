@@ -12,6 +12,8 @@ export const DEFAULTS = Object.freeze({
   maxPerClient: 128, // client connections and Wisp streams from one client at once
   clientPrefixV6: 64, // IPv6 clients in one such block are one client (one host may hold a /64)
   maxFrame: 256 << 10, // largest WebSocket message accepted (the browser host sends 64 KiB)
+  wispStreamBuffer: 4 << 20, // bytes a Wisp stream may have the proxy hold for its target (wisp-credit.js)
+  wispBuffer: 16 << 20, // bytes all streams of one Wisp WebSocket may have it hold (then it is not read)
   maxPending: 16, // incoming connections of one listener waiting to be claimed
   connectTimeout: 10_000, // ms to look a target up and connect to it
   handshakeTimeout: 10_000, // ms from a client's TCP connect to its complete upgrade request

@@ -39,8 +39,8 @@ export function parseListenAddress(value) {
  * ('127.0.0.1:0'); allow and allowListen (rule strings, see allow.js); allowLoopback and
  * allowPrivate (open those address classes to wildcard rules); origins (exact Origin values or
  * '*'; empty = loopback pages and clients without Origin); tokens (empty = none required);
- * maxConnections, maxPerClient, clientPrefixV6, maxFrame, maxPending, connectTimeout, handshakeTimeout,
- * idleTimeout, claimTimeout; lookup (name -> promise of [{address, family}], the system
+ * maxConnections, maxPerClient, clientPrefixV6, maxFrame, wispStreamBuffer, wispBuffer, maxPending,
+ * connectTimeout, handshakeTimeout, idleTimeout, claimTimeout; lookup (name -> promise of [{address, family}], the system
  * resolver by default); log (a function taking one line). Resolves once listening.
  */
 export async function startProxy(options = {}) {
@@ -80,7 +80,7 @@ export async function startProxy(options = {}) {
   };
   const reverse = reverseTunnels(env);
   // /wisp/: many streams over one WebSocket (wisp.js), each checked like a tunnel.
-  const wispRoute = wispEndpoint(env, { maxFrame: o.maxFrame });
+  const wispRoute = wispEndpoint(env, { maxFrame: o.maxFrame, streamBuffer: o.wispStreamBuffer, wsBuffer: o.wispBuffer });
   const routes = { tcp: tcpRoute, listen: reverse.listen, claim: reverse.claim, udp: udpConnect, 'udp-listen': udpBind };
 
   const wss = new WebSocketServer({

@@ -88,6 +88,9 @@ function portOf(port, where) {
   throw err;
 }
 
+// net emits 'close' from libuv's close callbacks, after the turn's I/O: setImmediate's phase.
+const later = globalThis.setImmediate ?? ((fn) => setTimeout(fn, 0));
+
 const familyName = (ip) => ({ 4: 'IPv4', 6: 'IPv6' }[isIP(ip)]);
 
 /**
@@ -169,6 +172,7 @@ export function createNet({ Duplex, KvSocket }) {
       this.#watcher = new Watcher(this.#kv, {
         open: () => {
           this.#wasUp = true;
+          this.#addresses(); // kept for errors and for after the end, as net keeps them
           this.emit('connect');
           this.emit('ready');
         },
@@ -251,8 +255,9 @@ export function createNet({ Duplex, KvSocket }) {
       this.#watcher?.stop();
       this.#kv.destroy();
       callback(err);
-      // After the 'error' that destroy() queued, as net emits it: hadError.
-      process.nextTick(() => this.emit('close', err != null));
+      // After the 'error' that destroy() queued, in a later turn as net's (from its handle's
+      // close callback): hadError.
+      later(() => this.emit('close', err != null));
     }
 
     // ----- net.Socket's methods -----
@@ -283,12 +288,12 @@ export function createNet({ Duplex, KvSocket }) {
 
     /** Whether the process may exit while this socket is open: see docs/net.md. */
     ref() {
-      this.#kv.ref?.();
+      this.#kv.ref();
       return this;
     }
 
     unref() {
-      this.#kv.unref?.();
+      this.#kv.unref();
       return this;
     }
 

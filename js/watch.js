@@ -12,6 +12,15 @@ export class SocketError extends Error {
   }
 }
 
+/** An abort (a signal's): Node's AbortError shape, name 'AbortError' and the named code
+ * 'ABORT_ERR', with the signal's reason as `cause` (a DOMException's `code` is a number). */
+export function abortError(reason) {
+  const err = new Error(reason?.message ? `The operation was aborted: ${reason.message}` : 'The operation was aborted', { cause: reason });
+  err.name = 'AbortError';
+  err.code = 'ABORT_ERR';
+  return err;
+}
+
 // Statuses (docs/spec.md) that end what a watcher follows: Unconnected, and Closing (after close()
 // the script has said it is done reading, and nothing more will be read).
 const OVER = new Set([0, 5]);

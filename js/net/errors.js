@@ -5,6 +5,8 @@
 
 import { SocketError } from '../watch.js';
 
+export { abortError } from '../watch.js';
+
 /** KVIrc's error name → the Node (libuv) code a net.Socket would report for the same failure. */
 export const NODE_CODES = Object.freeze({
   ConnectionRefused: 'ECONNREFUSED',
@@ -56,11 +58,3 @@ export function fromFailure(failure, { connected, address, port }) {
  * ERR_SOCKET_CLOSED. */
 export const writeAfterEnd = (detail) => netError(`write EPIPE: ${detail}`, 'EPIPE', 'RemoteHostClosed', { syscall: 'write' });
 export const socketClosed = (detail) => netError(`Socket is closed: ${detail}`, 'ERR_SOCKET_CLOSED', 'UnknownSocket');
-
-/** Node's AbortError (name 'AbortError', code 'ABORT_ERR'), with the signal's reason as `cause`. */
-export function abortError(reason) {
-  const err = new Error('The operation was aborted', reason === undefined ? undefined : { cause: reason });
-  err.name = 'AbortError';
-  err.code = 'ABORT_ERR';
-  return err;
-}

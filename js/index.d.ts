@@ -25,7 +25,9 @@ export interface SocketOptions {
   idleTimeout?: number;
   /** 'tcp' (default) or 'udp', any case. */
   protocol?: 'tcp' | 'udp' | string;
-  /** Aborting it destroys the socket; pending promises and loops reject with its reason. */
+  /** `new Socket({ signal })`: aborting it destroys the socket, whenever that is; pending
+   * promises and loops reject with an AbortError (code 'ABORT_ERR', the reason as `cause`).
+   * `Socket.connect` / `Socket.listen`: it bounds the connect / the bind only. */
   signal?: Or<GlobalType<'AbortSignal'>, { readonly aborted: boolean }>;
 }
 
@@ -131,6 +133,10 @@ export interface Socket extends SocketBase {
   setNoDelay(on?: boolean): this;
   /** TCP keep-alive; probes after `delayMs` of quiet (0: the system's delay). */
   setKeepAlive(on?: boolean, delayMs?: number): this;
+  /** Node: whether this socket's open connection or listener keeps the process running (as
+   * net's ref()/unref(); the default is ref). A browser ignores it. */
+  ref(): this;
+  unref(): this;
   /** idleEvent() after `ms` without a byte either way while Connected; 0 turns it off. */
   setIdleTimeout(ms: number): void;
   idleTimeout(): number;
@@ -185,7 +191,8 @@ export interface SocketConstructor {
   readonly prototype: Socket;
   /** Browser: the proxy URL template for sockets made without `options.proxy`. */
   defaultProxy: string;
-  /** A new socket, connected; rejects with a SocketError (or the signal's reason) and destroys it. */
+  /** A new socket, connected; rejects with a SocketError (an AbortError when `options.signal`
+   * aborted before the connect completed) and destroys it. The signal bounds the connect only. */
   connect(host: string, port: number | string, options?: SocketOptions): Promise<Socket>;
   /** A new socket, listening (TCP) or bound (UDP) once the bind completed. */
   listen(port?: number | string, iface?: string, options?: SocketOptions & { forceIpv6?: boolean }): Promise<Socket>;

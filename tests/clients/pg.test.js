@@ -12,6 +12,12 @@ import { from as copyFrom } from 'pg-copy-streams';
 import net from 'kvsocket/net';
 import { PG_BIN, missing, startPostgres } from './servers.js';
 import { freePort } from '../ports.js';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const root = path.resolve(import.meta.dirname, '../..');
 
 const skip = !PG_BIN && missing('PostgreSQL', 'postgresql');
 const connect = (port) => new pg.Client({ host: '127.0.0.1', port, user: 'kv', database: 'postgres', stream: () => new net.Socket() });
@@ -78,4 +84,19 @@ test('pg over kvsocket/net: query, 10 MB COPY FROM STDIN, transactions', { skip,
 test('pg over kvsocket/net: a refused connection rejects with ECONNREFUSED', { timeout: 10000 }, async () => {
   const client = connect(await freePort());
   await assert.rejects(client.connect(), (e) => e.code === 'ECONNREFUSED' && e.kvircCode === 'ConnectionRefused');
+});
+
+test("the README's pg example runs as written (its port and user swapped for the test server's)", { skip, timeout: 30000 }, async (t) => {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const example = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes("from 'kvsocket/net'") && b.includes('pg.Client'));
+  assert.ok(example, 'README.md has the pg example');
+  assert.match(example, /port: 5432/);
+  const server = await startPostgres();
+  t.after(() => server.close());
+  const dir = path.join(root, 'test-output/readme-pg');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'pg.mjs');
+  writeFileSync(file, example.replace('port: 5432', `port: ${server.port}, user: 'kv', database: 'postgres'`));
+  const { stdout } = await promisify(execFile)(process.execPath, [file], { cwd: dir, timeout: 20000 });
+  assert.equal(stdout.trim(), '[ { two: 2 } ]');
 });

@@ -88,6 +88,9 @@ function portOf(port, where) {
   throw err;
 }
 
+// A write's callback when the socket took it (see #send): net calls it from process.nextTick.
+const tick = globalThis.process?.nextTick ?? queueMicrotask;
+
 // net emits 'close' from libuv's close callbacks, after the turn's I/O: setImmediate's phase.
 const later = globalThis.setImmediate ?? ((fn) => setTimeout(fn, 0));
 
@@ -228,16 +231,34 @@ export function createNet({ Duplex, KvSocket }) {
     }
 
     _write(chunk, _encoding, callback) {
+      this.#send(chunk, chunk.length, callback);
+    }
+
+    // Writes made while an earlier one's callback is pending come here together: one socket
+    // write (kvsocket's write takes an Array of views), so a client that writes a command per
+    // call (ioredis, pg) makes one send per batch, as net's writev does.
+    _writev(entries, callback) {
+      let total = 0;
+      const chunks = entries.map(({ chunk }) => { total += chunk.length; return chunk; });
+      this.#send(chunks, total, callback);
+    }
+
+    #send(data, length, callback) {
       const kv = this.#kv;
       if (this.#watcher === null) return callback(socketClosed('write before connect()'));
       if (this.#watcher.ended || !isLive(kv)) {
         const failure = this.#watcher.failure;
         return callback(failure ? this.#netError(failure) : writeAfterEnd(`the socket is ${kv.status(true)}`));
       }
-      const n = kv.write(chunk);
-      if (n < chunk.length) return callback(writeAfterEnd(kv.lastError()));
+      const n = kv.write(data);
+      if (n < length) return callback(writeAfterEnd(kv.lastError()));
       this.#bytesWritten += n;
+      // Over the mark: the callback waits for the drain. A write below the stream's mark is
+      // called back a tick later, as net's writes are, so that the writes made until then are
+      // batched (_writev) while write() still returns true; a larger one at once, so that
+      // write() returns false only when the socket is over its mark (docs/net.md).
       if (kv.needsDrain()) this.#drained = callback;
+      else if (length < this.writableHighWaterMark) tick(callback);
       else callback();
     }
 

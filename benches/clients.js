@@ -3,7 +3,8 @@
 // scripts/setup.sh installs; tests/clients/servers.js starts them):
 // - ioredis: SET then GET of a 100-byte value, OPS commands with CONCURRENCY of them in flight
 //   (ops/s, higher is better);
-// - pg: `SELECT 1` simple queries one after the other (the round trip in µs, lower is better).
+// - pg: `SELECT 1` simple queries one after the other (the round trip in µs, lower is better;
+//   and this process's CPU time per query, steadier on a busy machine).
 // Sides alternate over ROUNDS rounds and each keeps its best, so neither always runs on the
 // warmer machine. Prints a table, then (with --json) one JSON line of rows for benches/run.js.
 import { Redis, AbstractConnector } from 'ioredis';
@@ -58,19 +59,28 @@ async function pgRoundTrip(port, kv) {
   try {
     for (let i = 0; i < 500; i++) await client.query('SELECT 1'); // warm-up
     const started = performance.now();
+    const cpu = process.cpuUsage();
     for (let i = 0; i < QUERIES; i++) await client.query('SELECT 1');
-    return ((performance.now() - started) * 1000) / QUERIES;
+    const used = process.cpuUsage(cpu);
+    return { wall: ((performance.now() - started) * 1000) / QUERIES, cpu: (used.user + used.system) / QUERIES };
   } finally {
     await client.end();
   }
 }
 
+// Each side's best of the rounds; `measure` returns a number, or { wall, cpu } (each kept
+// apart: the least wall time and the least CPU time).
 async function sideBySide(measure, port, better) {
-  const best = { raw: better === 'higher' ? 0 : Infinity, kv: better === 'higher' ? 0 : Infinity };
+  const best = { raw: better === 'higher' ? 0 : Infinity, kv: better === 'higher' ? 0 : Infinity, cpuRaw: Infinity, cpuKv: Infinity };
   const keep = better === 'higher' ? Math.max : Math.min;
   for (let round = 0; round < ROUNDS; round++) {
     for (const side of round % 2 ? ['kv', 'raw'] : ['raw', 'kv']) {
-      best[side] = keep(best[side], await measure(port, side === 'kv'));
+      const got = await measure(port, side === 'kv');
+      best[side] = keep(best[side], got.wall ?? got);
+      if (got.cpu !== undefined) {
+        const key = side === 'kv' ? 'cpuKv' : 'cpuRaw';
+        best[key] = Math.min(best[key], got.cpu);
+      }
     }
   }
   return best;
@@ -92,7 +102,10 @@ if (PG_BIN) {
   const server = await startPostgres();
   try {
     const best = await sideBySide(pgRoundTrip, server.port, 'lower');
-    rows.push({ row: 'pg SELECT 1', unit: 'µs', raw: best.raw, kv: best.kv, ratio: best.kv / best.raw, better: 'lower' });
+    rows.push({
+      row: 'pg SELECT 1', unit: 'µs', raw: best.raw, kv: best.kv, ratio: best.kv / best.raw, better: 'lower',
+      cpuRaw: best.cpuRaw, cpuKv: best.cpuKv,
+    });
   } finally {
     await server.close();
   }
@@ -104,5 +117,8 @@ console.log(`clients over node:net (raw) and kvsocket/net, best of ${ROUNDS}, No
 for (const r of rows) {
   if (r.error) { console.log(`${r.row}: ${r.error}`); continue; }
   console.log(`${r.row.padEnd(16)} raw ${r.raw.toFixed(1).padStart(9)} ${r.unit}  kvsocket ${r.kv.toFixed(1).padStart(9)} ${r.unit}  ratio ${r.ratio.toFixed(2)} (${r.better} is better)`);
+  if (r.cpuRaw !== undefined) {
+    console.log(`${''.padEnd(16)} this process's CPU per query: raw ${r.cpuRaw.toFixed(1)} µs  kvsocket ${r.cpuKv.toFixed(1)} µs  ratio ${(r.cpuKv / r.cpuRaw).toFixed(2)}`);
+  }
 }
 if (process.argv.includes('--json')) console.log(JSON.stringify({ rows }));

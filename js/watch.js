@@ -85,6 +85,9 @@ export class Watcher {
         if (OVER.has(e.detail.status)) this.#end(this.failure);
       },
     };
+    // Without a `data` callback, no dataAvailable listener: a socket with one builds a DOM event
+    // for every chunk (kvsocket/net hears the chunks through the socket's method instead).
+    if (!on.data) delete this.#listeners.dataAvailable;
     for (const [type, fn] of Object.entries(this.#listeners)) socket.addEventListener(type, fn);
     this.#cancelDestroy = onDestroy(socket, () => this.#end(this.failure));
     // Started on a socket that is not live (never connected, or already over): nothing to follow.

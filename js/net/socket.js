@@ -103,6 +103,7 @@ const familyName = (ip) => ({ 4: 'IPv4', 6: 'IPv6' }[isIP(ip)]);
 export function createNet({ Duplex, KvSocket }) {
   class Socket extends Duplex {
     #kv;
+    #owned; // the kvsocket Socket was made here (not handed to toDuplex)
     #watcher = null; // follows the connection from connect() on (js/watch.js)
     #wanted = false; // the stream asked for data and was given none since
     #drained = null; // the write callback waiting for the engine's drain
@@ -124,14 +125,26 @@ export function createNet({ Duplex, KvSocket }) {
       // net's own choices: the writable side ends when the readable one does (the peer ended),
       // and 'close' is emitted here, with hadError (see _destroy).
       super({ ...pick(options, STREAM_OPTIONS), allowHalfOpen: false, emitClose: false, decodeStrings: true });
-      this.#kv = wrapped ?? new KvSocket(pick(options, KVSOCKET_OPTIONS));
+      const kv = wrapped ?? new KvSocket(pick(options, KVSOCKET_OPTIONS));
+      this.#kv = kv;
+      this.#owned = !wrapped;
       if (options.noDelay !== undefined) this.setNoDelay(options.noDelay);
       if (options.keepAlive !== undefined) this.setKeepAlive(options.keepAlive, options.keepAliveInitialDelay);
-      this.#kv.addEventListener('idle', () => this.emit('timeout'));
-      this.#kv.addEventListener('hostFound', () => {
-        const ip = this.#kv.remoteIp();
+      const onIdle = () => this.emit('timeout');
+      const onHostFound = () => {
+        const ip = kv.remoteIp();
         this.emit('lookup', null, ip, isIP(ip), this.#host);
-      });
+      };
+      // A socket made here is heard through its event methods (no DOM event is built for a
+      // method); one handed to toDuplex through listeners, leaving its methods to the script.
+      if (this.#owned) {
+        kv.idleEvent = onIdle;
+        kv.hostFoundEvent = onHostFound;
+        kv.dataAvailableEvent = () => { if (this.#wanted) this.#pull(); };
+      } else {
+        kv.addEventListener('idle', onIdle);
+        kv.addEventListener('hostFound', onHostFound);
+      }
       if (options.signal !== undefined) this.#watchSignal(options.signal, where);
       if (wrapped) {
         this.#host = wrapped.remoteIp();
@@ -179,7 +192,7 @@ export function createNet({ Duplex, KvSocket }) {
           this.emit('connect');
           this.emit('ready');
         },
-        data: () => { if (this.#wanted) this.#pull(); },
+        data: this.#owned ? undefined : () => { if (this.#wanted) this.#pull(); },
         drain: () => { const cb = this.#drained; this.#drained = null; cb?.(); },
         end: (failure) => {
           const err = failure ? this.#netError(failure) : null;
@@ -199,19 +212,21 @@ export function createNet({ Duplex, KvSocket }) {
 
     // Hands the stream what the engine holds, as long as it wants more; ends it after the last
     // bytes of a connection that ended.
+    // (readBytes answers an empty array when nothing is buffered: one call into the engine per
+    // chunk, and one more to find the buffer empty.)
     #pull() {
+      const kv = this.#kv;
       while (this.#wanted) {
-        if (this.#kv.bytesAvailable() > 0) {
-          const chunk = this.#kv.readBytes(this.readableHighWaterMark);
-          this.#bytesRead += chunk.length;
-          this.#wanted = this.push(chunk);
-        } else {
+        const chunk = kv.readBytes(this.readableHighWaterMark);
+        if (chunk.length === 0) {
           if (this.#watcher?.ended) {
             this.#wanted = false;
             this.push(null);
           }
           return;
         }
+        this.#bytesRead += chunk.length;
+        this.#wanted = this.push(chunk);
       }
     }
 

@@ -5,8 +5,7 @@
 //   (ops/s, higher is better);
 // - pg: `SELECT 1` simple queries one after the other (the round trip in µs, lower is better;
 //   and this process's CPU time per query, steadier on a busy machine).
-// Sides alternate over ROUNDS rounds and each keeps its best, so neither always runs on the
-// warmer machine. Prints a table, then (with --json) one JSON line of rows for benches/run.js.
+// Sides alternate and each keeps its best, so neither always runs on the warmer machine. Prints a table, then (with --json) one JSON line of rows for benches/run.js.
 import { Redis, AbstractConnector } from 'ioredis';
 import pg from 'pg';
 import kvnet from 'kvsocket/net';
@@ -15,6 +14,7 @@ import { REDIS, PG_BIN, startRedis, startPostgres } from '../tests/clients/serve
 const OPS = Number(process.env.BENCH_REDIS_OPS ?? 20000);
 const CONCURRENCY = 50;
 const QUERIES = Number(process.env.BENCH_PG_QUERIES ?? 3000);
+const PG_ROUNDS = Number(process.env.BENCH_PG_ROUNDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 class KvsocketConnector extends AbstractConnector {
@@ -53,34 +53,40 @@ async function redisOps(port, kv) {
   }
 }
 
-async function pgRoundTrip(port, kv) {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'kv', database: 'postgres', ...(kv ? { stream: () => new kvnet.Socket() } : {}) });
-  await client.connect();
+// Both clients stay connected and take turns, PG_ROUNDS rounds of QUERIES queries each (a
+// connect per round measured the connects' aftermath as much as the queries).
+async function pgRoundTrips(port) {
+  const make = (kv) => new pg.Client({ host: '127.0.0.1', port, user: 'kv', database: 'postgres', ...(kv ? { stream: () => new kvnet.Socket() } : {}) });
+  const clients = { raw: make(false), kv: make(true) };
+  const best = { raw: Infinity, kv: Infinity, cpuRaw: Infinity, cpuKv: Infinity };
   try {
-    for (let i = 0; i < 500; i++) await client.query('SELECT 1'); // warm-up
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    for (let i = 0; i < QUERIES; i++) await client.query('SELECT 1');
-    const used = process.cpuUsage(cpu);
-    return { wall: ((performance.now() - started) * 1000) / QUERIES, cpu: (used.user + used.system) / QUERIES };
+    for (const client of Object.values(clients)) {
+      await client.connect();
+      for (let i = 0; i < 2000; i++) await client.query('SELECT 1'); // warm-up
+    }
+    for (let round = 0; round < PG_ROUNDS; round++) {
+      for (const side of round % 2 ? ['kv', 'raw'] : ['raw', 'kv']) {
+        const started = performance.now();
+        const cpu = process.cpuUsage();
+        for (let i = 0; i < QUERIES; i++) await clients[side].query('SELECT 1');
+        const used = process.cpuUsage(cpu);
+        best[side] = Math.min(best[side], ((performance.now() - started) * 1000) / QUERIES);
+        const key = side === 'kv' ? 'cpuKv' : 'cpuRaw';
+        best[key] = Math.min(best[key], (used.user + used.system) / QUERIES);
+      }
+    }
   } finally {
-    await client.end();
+    for (const client of Object.values(clients)) await client.end().catch(() => {});
   }
+  return best;
 }
 
-// Each side's best of the rounds; `measure` returns a number, or { wall, cpu } (each kept
-// apart: the least wall time and the least CPU time).
-async function sideBySide(measure, port, better) {
-  const best = { raw: better === 'higher' ? 0 : Infinity, kv: better === 'higher' ? 0 : Infinity, cpuRaw: Infinity, cpuKv: Infinity };
-  const keep = better === 'higher' ? Math.max : Math.min;
+// Each side's best of ROUNDS alternating rounds.
+async function sideBySide(measure, port) {
+  const best = { raw: 0, kv: 0 };
   for (let round = 0; round < ROUNDS; round++) {
     for (const side of round % 2 ? ['kv', 'raw'] : ['raw', 'kv']) {
-      const got = await measure(port, side === 'kv');
-      best[side] = keep(best[side], got.wall ?? got);
-      if (got.cpu !== undefined) {
-        const key = side === 'kv' ? 'cpuKv' : 'cpuRaw';
-        best[key] = Math.min(best[key], got.cpu);
-      }
+      best[side] = Math.max(best[side], await measure(port, side === 'kv'));
     }
   }
   return best;
@@ -90,7 +96,7 @@ const rows = [];
 if (REDIS) {
   const server = await startRedis();
   try {
-    const best = await sideBySide(redisOps, server.port, 'higher');
+    const best = await sideBySide(redisOps, server.port);
     rows.push({ row: 'ioredis GET/SET', unit: 'ops/s', raw: best.raw, kv: best.kv, ratio: best.kv / best.raw, better: 'higher' });
   } finally {
     await server.close();
@@ -101,7 +107,7 @@ if (REDIS) {
 if (PG_BIN) {
   const server = await startPostgres();
   try {
-    const best = await sideBySide(pgRoundTrip, server.port, 'lower');
+    const best = await pgRoundTrips(server.port);
     rows.push({
       row: 'pg SELECT 1', unit: 'µs', raw: best.raw, kv: best.kv, ratio: best.kv / best.raw, better: 'lower',
       cpuRaw: best.cpuRaw, cpuKv: best.cpuKv,
@@ -113,7 +119,7 @@ if (PG_BIN) {
   rows.push({ row: 'pg SELECT 1', error: 'no PostgreSQL (scripts/setup.sh installs it)' });
 }
 
-console.log(`clients over node:net (raw) and kvsocket/net, best of ${ROUNDS}, Node ${process.version}: ioredis ${OPS} ops with ${CONCURRENCY} in flight, pg ${QUERIES} queries in a row`);
+console.log(`clients over node:net (raw) and kvsocket/net, Node ${process.version}: ioredis ${OPS} ops with ${CONCURRENCY} in flight (best of ${ROUNDS}), pg ${QUERIES} queries in a row (best of ${PG_ROUNDS})`);
 for (const r of rows) {
   if (r.error) { console.log(`${r.row}: ${r.error}`); continue; }
   console.log(`${r.row.padEnd(16)} raw ${r.raw.toFixed(1).padStart(9)} ${r.unit}  kvsocket ${r.kv.toFixed(1).padStart(9)} ${r.unit}  ratio ${r.ratio.toFixed(2)} (${r.better} is better)`);

@@ -140,7 +140,7 @@ export function createNet({ Duplex, KvSocket }) {
       if (this.#owned) {
         kv.idleEvent = onIdle;
         kv.hostFoundEvent = onHostFound;
-        kv.dataAvailableEvent = () => { if (this.#wanted) this.#pull(); };
+        kv.dataAvailableEvent = (length) => { if (this.#wanted) this.#pull(length); };
       } else {
         kv.addEventListener('idle', onIdle);
         kv.addEventListener('hostFound', onHostFound);
@@ -211,22 +211,21 @@ export function createNet({ Duplex, KvSocket }) {
     }
 
     // Hands the stream what the engine holds, as long as it wants more; ends it after the last
-    // bytes of a connection that ended.
-    // (readBytes answers an empty array when nothing is buffered: one call into the engine per
-    // chunk, and one more to find the buffer empty.)
-    #pull() {
+    // bytes of a connection that ended. `available`: what a dataAvailable said is buffered, so
+    // that a read that took it all needs no second call to find the buffer empty (readBytes
+    // answers an empty array then); more arriving meanwhile brings a dataAvailable of its own.
+    #pull(available = Infinity) {
       const kv = this.#kv;
-      while (this.#wanted) {
-        const chunk = kv.readBytes(this.readableHighWaterMark);
-        if (chunk.length === 0) {
-          if (this.#watcher?.ended) {
-            this.#wanted = false;
-            this.push(null);
-          }
-          return;
-        }
+      while (this.#wanted && available > 0) {
+        const chunk = kv.readBytes(Math.min(available, this.readableHighWaterMark));
+        if (chunk.length === 0) break;
+        available -= chunk.length;
         this.#bytesRead += chunk.length;
         this.#wanted = this.push(chunk);
+      }
+      if (this.#wanted && this.#watcher?.ended && kv.bytesAvailable() === 0) {
+        this.#wanted = false;
+        this.push(null);
       }
     }
 
@@ -260,13 +259,14 @@ export function createNet({ Duplex, KvSocket }) {
 
     #send(data, length, callback) {
       const kv = this.#kv;
-      if (this.#watcher === null) return callback(socketClosed('write before connect()'));
-      if (this.#watcher.ended || !isLive(kv)) {
-        const failure = this.#watcher.failure;
-        return callback(failure ? this.#netError(failure) : writeAfterEnd(`the socket is ${kv.status(true)}`));
+      const watcher = this.#watcher;
+      if (watcher === null) return callback(socketClosed('write before connect()'));
+      // The engine refuses a write its status does not take (0 bytes): the connection ended.
+      const n = watcher.ended ? 0 : kv.write(data);
+      if (n < length) {
+        if (watcher.failure) return callback(this.#netError(watcher.failure));
+        return callback(writeAfterEnd(isLive(kv) ? kv.lastError() : `the socket is ${kv.status(true)}`));
       }
-      const n = kv.write(data);
-      if (n < length) return callback(writeAfterEnd(kv.lastError()));
       this.#bytesWritten += n;
       // Over the mark: the callback waits for the drain. A write below the stream's mark is
       // called back a tick later, as net's writes are, so that the writes made until then are

@@ -62,6 +62,21 @@ function checkOptions(options, allowed, where) {
   }
 }
 
+// node:http's Agent hands its createConnection the request's and the agent's options in one
+// bag (agent, _agentKey, maxSockets, servername, path: null, …), which node:net takes by picking
+// its own keys. Such a bag (it carries `agent`) is read the same way here, so that
+// `agent.createConnection = net.createConnection` works (docs/net.md); net's options without a
+// meaning here are still refused, and a null counts as not given.
+function fromAgent(options) {
+  const out = {};
+  for (const key of Object.keys(options)) {
+    const value = options[key];
+    if (value === null || value === undefined) continue;
+    if (SOCKET_OPTIONS.includes(key) || CONNECT_OPTIONS.includes(key) || key in UNSUPPORTED) out[key] = value;
+  }
+  return out;
+}
+
 const pick = (options, keys) => {
   const out = {};
   for (const key of keys) if (options[key] !== undefined) out[key] = options[key];
@@ -389,7 +404,8 @@ export function createNet({ Duplex, KvSocket }) {
   /** net.createConnection(port[, host][, listener]) / (options[, listener]): a new Socket
    * (the constructor's options) connecting (connect's options). */
   function createConnection(...args) {
-    const [options, listener] = connectArgs(args, 'createConnection');
+    let [options, listener] = connectArgs(args, 'createConnection');
+    if (options !== null && typeof options === 'object' && options.agent != null) options = fromAgent(options);
     checkOptions(options, [...SOCKET_OPTIONS, ...CONNECT_OPTIONS], 'createConnection');
     const socket = new Socket(pick(options, SOCKET_OPTIONS.filter((k) => !CONNECT_OPTIONS.includes(k))));
     return listener ? socket.connect(pick(options, CONNECT_OPTIONS), listener) : socket.connect(pick(options, CONNECT_OPTIONS));

@@ -53,3 +53,17 @@ test('a keep-alive http.Agent over kvsocket/net: five requests on one connection
   assert.deepEqual(many.map((r) => r.body), [6, 7, 8, 9, 10].map((i) => `GET /r${i} #1`));
   assert.equal(agent.made, 1);
 });
+
+test('kvsocket/net createConnection as node:http\'s createConnection, as it is: the agent\'s own option keys pass', { timeout: 15000 }, async (t) => {
+  const server = http.createServer((req, res) => res.end(`${req.url} ${req.socket.remotePort}`));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  agent.createConnection = net.createConnection;
+  t.after(() => { agent.destroy(); server.close(); });
+  const first = await get(agent, port, '/one');
+  const second = await get(agent, port, '/two');
+  assert.ok(first.socket instanceof net.Socket);
+  assert.equal(second.socket, first.socket, 'the same keep-alive connection');
+  assert.match(second.body, /^\/two \d+$/);
+});

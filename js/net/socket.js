@@ -52,7 +52,7 @@ function checkOptions(options, allowed, where) {
     if (value === undefined || (value === null && LOCAL_END.includes(key))) continue;
     if (allowed.includes(key)) continue;
     if (key in UNSUPPORTED) throw new TypeError(`${where}: option ${key} is not supported by kvsocket/net: ${UNSUPPORTED[key]}`);
-    throw new TypeError(`${where}: unknown option ${key}; kvsocket/net takes ${allowed.join(', ')} (docs/net.md)`);
+    throw new TypeError(`${where}: unknown option ${key}; kvsocket/net takes ${[...new Set(allowed)].join(', ')} (docs/net.md)`);
   }
   if (options.allowHalfOpen !== undefined && options.allowHalfOpen !== false) {
     throw new TypeError(`${where}: allowHalfOpen must be false (the default): kvsocket ends the connection when the peer half-closes (docs/spec.md)`);

@@ -121,6 +121,7 @@ export function createNet({ Duplex, KvSocket }) {
     #owned; // the kvsocket Socket was made here (not handed to toDuplex)
     #watcher = null; // follows the connection from connect() on (js/watch.js)
     #wanted = false; // the stream asked for data and was given none since
+    #buffered = 0; // what the engine holds, as far as we know (see #pull)
     #drained = null; // the write callback waiting for the engine's drain
     #host = '';
     #port = 0;
@@ -143,6 +144,7 @@ export function createNet({ Duplex, KvSocket }) {
       const kv = wrapped ?? new KvSocket(pick(options, KVSOCKET_OPTIONS));
       this.#kv = kv;
       this.#owned = !wrapped;
+      if (wrapped) this.#buffered = Infinity;
       if (options.noDelay !== undefined) this.setNoDelay(options.noDelay);
       if (options.keepAlive !== undefined) this.setKeepAlive(options.keepAlive, options.keepAliveInitialDelay);
       const onIdle = () => this.emit('timeout');
@@ -155,7 +157,10 @@ export function createNet({ Duplex, KvSocket }) {
       if (this.#owned) {
         kv.idleEvent = onIdle;
         kv.hostFoundEvent = onHostFound;
-        kv.dataAvailableEvent = (length) => { if (this.#wanted) this.#pull(length); };
+        kv.dataAvailableEvent = (length) => {
+          this.#buffered = length;
+          if (this.#wanted) this.#pull();
+        };
       } else {
         kv.addEventListener('idle', onIdle);
         kv.addEventListener('hostFound', onHostFound);
@@ -207,6 +212,7 @@ export function createNet({ Duplex, KvSocket }) {
           this.emit('connect');
           this.emit('ready');
         },
+        // (A socket handed to toDuplex: #buffered stays unknown, Infinity.)
         data: this.#owned ? undefined : () => { if (this.#wanted) this.#pull(); },
         drain: () => { const cb = this.#drained; this.#drained = null; cb?.(); },
         end: (failure) => {
@@ -215,6 +221,7 @@ export function createNet({ Duplex, KvSocket }) {
           this.#drained = null;
           cb?.(err ?? writeAfterEnd('the connection ended before the write drained'));
           if (err) return this.destroy(err);
+          this.#buffered = Infinity; // read to the end
           this.#pull();
         },
       });
@@ -226,15 +233,19 @@ export function createNet({ Duplex, KvSocket }) {
     }
 
     // Hands the stream what the engine holds, as long as it wants more; ends it after the last
-    // bytes of a connection that ended. `available`: what a dataAvailable said is buffered, so
-    // that a read that took it all needs no second call to find the buffer empty (readBytes
-    // answers an empty array then); more arriving meanwhile brings a dataAvailable of its own.
-    #pull(available = Infinity) {
+    // bytes of a connection that ended. `#buffered` is what the engine holds as far as we know:
+    // a dataAvailable's length (each arrival brings one), less what was read since; so a read
+    // that took it all needs no second call to find the buffer empty, and the stream's
+    // read-ahead (_read once a chunk is pushed) none to find nothing there.
+    #pull() {
       const kv = this.#kv;
-      while (this.#wanted && available > 0) {
-        const chunk = kv.readBytes(Math.min(available, this.readableHighWaterMark));
-        if (chunk.length === 0) break;
-        available -= chunk.length;
+      while (this.#wanted && this.#buffered > 0) {
+        const chunk = kv.readBytes(Math.min(this.#buffered, this.readableHighWaterMark));
+        if (chunk.length === 0) {
+          if (this.#owned) this.#buffered = 0;
+          break;
+        }
+        this.#buffered -= chunk.length;
         this.#bytesRead += chunk.length;
         this.#wanted = this.push(chunk);
       }
@@ -256,7 +267,7 @@ export function createNet({ Duplex, KvSocket }) {
 
     _read() {
       this.#wanted = true;
-      this.#pull();
+      if (this.#buffered > 0 || this.#watcher?.ended) this.#pull();
     }
 
     _write(chunk, _encoding, callback) {

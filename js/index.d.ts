@@ -202,9 +202,15 @@ export declare const Socket: SocketConstructor;
 
 // ----- the Direct Sockets API (WICG), over the same engine: docs/direct-sockets.md -----
 
-/** Web Streams where the lib declares them (dom, @types/node), else an opaque object. */
-type WebReadableStream = Or<GlobalType<'ReadableStream'>, object>;
-type WebWritableStream = Or<GlobalType<'WritableStream'>, object>;
+/** Web Streams where the lib declares them (dom, @types/node), else an opaque object. `T`: the
+ * chunk type, through the lib's own generic interface (declared below with the lib's type
+ * parameter, so that it merges with the lib's declaration and names nothing the lib lacks). */
+type WebReadableStream<T> = [GlobalType<'ReadableStream'>] extends [never] ? object : ReadableStream<T>;
+type WebWritableStream<T> = [GlobalType<'WritableStream'>] extends [never] ? object : WritableStream<T>;
+declare global {
+  interface ReadableStream<R = any> {}
+  interface WritableStream<W = any> {}
+}
 type BufferSource = ArrayBuffer | ArrayBufferView;
 
 export interface TCPSocketOptions {
@@ -221,9 +227,9 @@ export interface TCPSocketOptions {
 
 export interface TCPSocketOpenInfo {
   /** Uint8Array chunks. */
-  readable: WebReadableStream;
+  readable: WebReadableStream<Uint8Array>;
   /** Takes ArrayBuffers and views. */
-  writable: WebWritableStream;
+  writable: WebWritableStream<BufferSource>;
   remoteAddress: string;
   remotePort: number;
   localAddress: string;
@@ -257,9 +263,9 @@ export interface UDPSocketOptions {
 
 export interface UDPSocketOpenInfo {
   /** UDPMessage chunks, `data` a Uint8Array. */
-  readable: WebReadableStream;
+  readable: WebReadableStream<UDPMessage & { data: Uint8Array }>;
   /** Takes UDPMessages. */
-  writable: WebWritableStream;
+  writable: WebWritableStream<UDPMessage>;
   remoteAddress?: string;
   remotePort?: number;
   localAddress: string;
@@ -285,7 +291,7 @@ export class TCPServerSocket {
   /** Throws TypeError for a missing or non-string address, or options of the wrong type. */
   constructor(localAddress: string, options?: TCPServerSocketOptions);
   /** `readable` gives accepted TCPSockets. */
-  readonly opened: Promise<{ readable: WebReadableStream; localAddress: string; localPort: number }>;
+  readonly opened: Promise<{ readable: WebReadableStream<TCPSocket>; localAddress: string; localPort: number }>;
   readonly closed: Promise<void>;
   close(): Promise<void>;
 }

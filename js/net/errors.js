@@ -43,10 +43,17 @@ export function netError(message, code, kvircCode, extra = undefined) {
 
 /** The error of a connection that failed (`failure`: the Watcher's SocketError, KVIrc's code),
  * in Node's words: `connect ECONNREFUSED 127.0.0.1:5432` before the connection was up, `read
- * ECONNRESET` after. The engine's message follows in parentheses. */
+ * ECONNRESET` after, `getaddrinfo ENOTFOUND name` for a name that did not resolve. The
+ * engine's message follows in parentheses. */
 export function fromFailure(failure, { connected, address, port }) {
   const kvircCode = failure.code;
   const code = NODE_CODES[kvircCode] ?? 'UNKNOWN';
+  // A name that did not resolve: net's `getaddrinfo ENOTFOUND name`, with `hostname`.
+  if (code === 'ENOTFOUND' && !connected) {
+    return netError(`getaddrinfo ENOTFOUND ${address} (${kvircCode}: ${failure.message})`, code, kvircCode, {
+      syscall: 'getaddrinfo', hostname: address,
+    });
+  }
   const syscall = connected ? 'read' : 'connect';
   const where = address ? ` ${address}${port ? `:${port}` : ''}` : '';
   return netError(`${syscall} ${code}${where} (${kvircCode}: ${failure.message})`, code, kvircCode, {

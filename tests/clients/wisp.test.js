@@ -10,8 +10,8 @@ import { PG_BIN, missing, startPostgres } from './servers.js';
 import { startProxy } from 'kvsocket/proxy';
 import { freePort } from '../ports.js';
 
-async function wispProxy(t, allow) {
-  const proxy = await startProxy({ allow, log: () => {} });
+async function wispProxy(t, allow, options = {}) {
+  const proxy = await startProxy({ allow, log: () => {}, ...options });
   t.after(() => proxy.close());
   return `wisp+ws://127.0.0.1:${proxy.port}/wisp/`;
 }
@@ -41,4 +41,19 @@ test('kvsocket/net through a Wisp server: a refused target is ECONNREFUSED', { t
   assert.equal(err.code, 'ECONNREFUSED', `${err.code} ${err.kvircCode}: ${err.message}`);
   assert.equal(err.kvircCode, 'ConnectionRefused');
   assert.equal(err.syscall, 'connect');
+});
+
+test('kvsocket/net through a Wisp server: a name the resolver does not know is ENOTFOUND', { timeout: 15000 }, async (t) => {
+  const port = await freePort();
+  // The proxy resolves names; this resolver (the test's own: no lookup leaves the machine)
+  // knows none.
+  const lookup = async (name) => { throw Object.assign(new Error(`${name} not found`), { code: 'ENOTFOUND' }); };
+  const url = await wispProxy(t, [`nowhere.test:${port}`], { lookup });
+  const sock = net.createConnection({ port, host: 'nowhere.test', proxy: url });
+  const err = await new Promise((resolve) => sock.once('error', resolve));
+  assert.equal(err.code, 'ENOTFOUND', `${err.code} ${err.kvircCode}: ${err.message}`);
+  assert.equal(err.kvircCode, 'HostNotFound');
+  assert.equal(err.syscall, 'getaddrinfo');
+  assert.equal(err.hostname, 'nowhere.test');
+  assert.match(err.message, /^getaddrinfo ENOTFOUND nowhere\.test /);
 });

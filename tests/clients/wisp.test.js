@@ -57,3 +57,19 @@ test('kvsocket/net through a Wisp server: a name the resolver does not know is E
   assert.equal(err.hostname, 'nowhere.test');
   assert.match(err.message, /^getaddrinfo ENOTFOUND nowhere\.test /);
 });
+
+test('kvsocket/net: a connect that outlasts connectTimeout is ETIMEDOUT', { timeout: 15000 }, async (t) => {
+  const port = await freePort();
+  let answer;
+  // A resolver that answers only when the test ends: the connect waits until kvsocket's deadline.
+  const lookup = () => new Promise((resolve, reject) => { answer = reject; });
+  const url = await wispProxy(t, [`slow.test:${port}`], { lookup });
+  t.after(() => answer?.(Object.assign(new Error('done'), { code: 'ENOTFOUND' })));
+  const started = performance.now();
+  const sock = new net.Socket({ proxy: url, connectTimeout: 300 }).connect(port, 'slow.test');
+  const err = await new Promise((resolve) => sock.once('error', resolve));
+  const waited = performance.now() - started;
+  assert.equal(err.code, 'ETIMEDOUT', `${err.code} ${err.kvircCode}: ${err.message}`);
+  assert.equal(err.kvircCode, 'SocketTimeout');
+  assert.ok(waited >= 250 && waited < 5000, `the error came after ${waited} ms`);
+});

@@ -113,9 +113,17 @@ const familyName = (ip) => ({ 4: 'IPv4', 6: 'IPv6' }[isIP(ip)]);
 
 /**
  * Makes kvsocket/net for one host: `Duplex` is the stream class (node:stream's in Node),
- * `KvSocket` kvsocket's Socket class. Returns { Socket, createConnection, toDuplex }.
+ * `KvSocket` kvsocket's Socket class, `errnoOf(code)` the platform's errno for a Node code
+ * (Node: os.constants.errno, negated as net's; none elsewhere). Returns { Socket,
+ * createConnection, toDuplex }.
  */
-export function createNet({ Duplex, KvSocket }) {
+export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
+  const withErrno = (err) => {
+    const errno = errnoOf(err.code);
+    if (errno !== undefined) err.errno = errno;
+    return err;
+  };
+
   class Socket extends Duplex {
     #kv;
     #owned; // the kvsocket Socket was made here (not handed to toDuplex)
@@ -219,7 +227,7 @@ export function createNet({ Duplex, KvSocket }) {
           const err = failure ? this.#netError(failure) : null;
           const cb = this.#drained;
           this.#drained = null;
-          cb?.(err ?? writeAfterEnd('the connection ended before the write drained'));
+          cb?.(err ?? withErrno(writeAfterEnd('the connection ended before the write drained')));
           if (err) return this.destroy(err);
           this.#buffered = Infinity; // read to the end
           this.#pull();
@@ -229,7 +237,7 @@ export function createNet({ Duplex, KvSocket }) {
 
     #netError(failure) {
       if (failure.name === 'AbortError') return failure;
-      return fromFailure(failure, { connected: this.#wasUp, address: this.#wasUp ? this.remoteAddress : this.#host, port: this.#port });
+      return withErrno(fromFailure(failure, { connected: this.#wasUp, address: this.#wasUp ? this.remoteAddress : this.#host, port: this.#port }));
     }
 
     // Hands the stream what the engine holds, as long as it wants more; ends it after the last
@@ -291,7 +299,7 @@ export function createNet({ Duplex, KvSocket }) {
       const n = watcher.ended ? 0 : kv.write(data);
       if (n < length) {
         if (watcher.failure) return callback(this.#netError(watcher.failure));
-        return callback(writeAfterEnd(isLive(kv) ? kv.lastError() : `the socket is ${kv.status(true)}`));
+        return callback(withErrno(writeAfterEnd(isLive(kv) ? kv.lastError() : `the socket is ${kv.status(true)}`)));
       }
       this.#bytesWritten += n;
       // Over the mark: the callback waits for the drain. A write below the stream's mark is

@@ -7,6 +7,7 @@
 //   await pipeline(fs.createReadStream(f), duplex, process.stdout);
 
 import { Duplex } from 'node:stream';
+import { constants } from 'node:os';
 import { createNet } from '../net/socket.js';
 
 /** kvsocket/net for the Node entry's Socket class (made by installDuplex): { Socket,
@@ -22,7 +23,9 @@ export function toDuplex(socket, options = undefined) {
 
 /** Adds `socket.toDuplex(options)` to the Node entry's Socket class. */
 export function installDuplex(Socket) {
-  nodeNet = createNet({ Duplex, KvSocket: Socket });
+  // errno as net sets it: libuv's negative number for the code (ECONNREFUSED: -111 on Linux).
+  const errnoOf = (code) => (constants.errno[code] === undefined ? undefined : -constants.errno[code]);
+  nodeNet = createNet({ Duplex, KvSocket: Socket, errnoOf });
   Object.defineProperty(Socket.prototype, 'toDuplex', {
     value: function toDuplexMethod(options) { return toDuplex(this, options); },
     writable: true,

@@ -57,8 +57,12 @@ export interface NetError extends SocketError {
   code: string;
   kvircCode: ErrorCode | string;
   syscall?: string;
+  /** Node: libuv's negative errno for `code`, where it has one. */
+  errno?: number;
   address?: string;
   port?: number;
+  /** The name that did not resolve (ENOTFOUND). */
+  hostname?: string;
 }
 
 /** Node's AbortError: an abort of a signal. */

@@ -5,6 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import nodeNet from 'node:net';
+import os from 'node:os';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import net, { Socket, createConnection, connect, isIP, isIPv4, isIPv6, NODE_CODES } from 'kvsocket/net';
@@ -85,6 +86,7 @@ test("errors carry Node's code beside KVIrc's name: ECONNREFUSED, ENOTFOUND-free
   assert.equal(err.syscall, 'connect');
   assert.equal(err.address, '127.0.0.1');
   assert.equal(err.port, closed);
+  assert.equal(err.errno, -os.constants.errno.ECONNREFUSED, 'errno as net sets it (-111 on Linux)');
   assert.match(err.message, new RegExp(`^connect ECONNREFUSED 127\\.0\\.0\\.1:${closed} `));
   const [hadError] = await once(refused, 'close');
   assert.equal(hadError, true);

@@ -3,7 +3,8 @@
 // scripts/node-lts.sh says: ~/.cache/kvsocket/node24, installed by scripts/setup.sh;
 // KVSOCKET_NODE24 to point elsewhere): bulk send and receive, ping-pong, the 1000-connection soak (benches/node.js), 10 000
 // idle connections (benches/idle.js, each side in a process of its own, with --expose-gc), the
-// redis relay (benches/relay.js), the browser (benches/browser.js, once: its Node only serves),
+// redis relay (benches/relay.js), npm clients over kvsocket/net against the same over node:net
+// (benches/clients.js: ioredis, pg), the browser (benches/browser.js, once: its Node only serves),
 // and the module's size. Prints a table, then one JSON line. Every part stops by itself; a part
 // that fails is reported as such and the others still run.
 import { spawn, execFileSync } from 'node:child_process';
@@ -29,6 +30,8 @@ const TARGETS = {
   'idle open': ['<=', 1.5],
   'relay SET': ['>=', 0.9],
   'relay GET': ['>=', 0.9],
+  'ioredis GET/SET': ['>=', 0.9],
+  'pg SELECT 1': ['<=', 1.15],
   'browser upload': ['>=', 0.9],
   'browser download': ['>=', 0.9],
   'browser echo': ['<=', 1.1],
@@ -139,6 +142,7 @@ for (const node of nodes) {
     ...await part('node', async () => lastJson(await sh(node, ['benches/node.js', '--json'])).rows),
     ...await part('idle', () => idleRows(node)),
     ...await part('relay', async () => lastJson(await sh(node, ['benches/relay.js', '--json'])).rows),
+    ...await part('clients', async () => lastJson(await sh(node, ['benches/clients.js', '--json'])).rows),
   ];
   results[version] = rows;
 }

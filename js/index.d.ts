@@ -25,7 +25,9 @@ export interface SocketOptions {
   idleTimeout?: number;
   /** 'tcp' (default) or 'udp', any case. */
   protocol?: 'tcp' | 'udp' | string;
-  /** Aborting it destroys the socket; pending promises and loops reject with its reason. */
+  /** `new Socket({ signal })`: aborting it destroys the socket, whenever that is; pending
+   * promises and loops reject with an AbortError (code 'ABORT_ERR', the reason as `cause`).
+   * `Socket.connect` / `Socket.listen`: it bounds the connect / the bind only. */
   signal?: Or<GlobalType<'AbortSignal'>, { readonly aborted: boolean }>;
 }
 
@@ -131,6 +133,10 @@ export interface Socket extends SocketBase {
   setNoDelay(on?: boolean): this;
   /** TCP keep-alive; probes after `delayMs` of quiet (0: the system's delay). */
   setKeepAlive(on?: boolean, delayMs?: number): this;
+  /** Node: whether this socket's open connection or listener keeps the process running (as
+   * net's ref()/unref(); the default is ref). A browser ignores it. */
+  ref(): this;
+  unref(): this;
   /** idleEvent() after `ms` without a byte either way while Connected; 0 turns it off. */
   setIdleTimeout(ms: number): void;
   idleTimeout(): number;
@@ -185,7 +191,8 @@ export interface SocketConstructor {
   readonly prototype: Socket;
   /** Browser: the proxy URL template for sockets made without `options.proxy`. */
   defaultProxy: string;
-  /** A new socket, connected; rejects with a SocketError (or the signal's reason) and destroys it. */
+  /** A new socket, connected; rejects with a SocketError (an AbortError when `options.signal`
+   * aborted before the connect completed) and destroys it. The signal bounds the connect only. */
   connect(host: string, port: number | string, options?: SocketOptions): Promise<Socket>;
   /** A new socket, listening (TCP) or bound (UDP) once the bind completed. */
   listen(port?: number | string, iface?: string, options?: SocketOptions & { forceIpv6?: boolean }): Promise<Socket>;
@@ -195,9 +202,15 @@ export declare const Socket: SocketConstructor;
 
 // ----- the Direct Sockets API (WICG), over the same engine: docs/direct-sockets.md -----
 
-/** Web Streams where the lib declares them (dom, @types/node), else an opaque object. */
-type WebReadableStream = Or<GlobalType<'ReadableStream'>, object>;
-type WebWritableStream = Or<GlobalType<'WritableStream'>, object>;
+/** Web Streams where the lib declares them (dom, @types/node), else an opaque object. `T`: the
+ * chunk type, through the lib's own generic interface (declared below with the lib's type
+ * parameter, so that it merges with the lib's declaration and names nothing the lib lacks). */
+type WebReadableStream<T> = [GlobalType<'ReadableStream'>] extends [never] ? object : ReadableStream<T>;
+type WebWritableStream<T> = [GlobalType<'WritableStream'>] extends [never] ? object : WritableStream<T>;
+declare global {
+  interface ReadableStream<R = any> {}
+  interface WritableStream<W = any> {}
+}
 type BufferSource = ArrayBuffer | ArrayBufferView;
 
 export interface TCPSocketOptions {
@@ -214,9 +227,9 @@ export interface TCPSocketOptions {
 
 export interface TCPSocketOpenInfo {
   /** Uint8Array chunks. */
-  readable: WebReadableStream;
+  readable: WebReadableStream<Uint8Array>;
   /** Takes ArrayBuffers and views. */
-  writable: WebWritableStream;
+  writable: WebWritableStream<BufferSource>;
   remoteAddress: string;
   remotePort: number;
   localAddress: string;
@@ -250,9 +263,9 @@ export interface UDPSocketOptions {
 
 export interface UDPSocketOpenInfo {
   /** UDPMessage chunks, `data` a Uint8Array. */
-  readable: WebReadableStream;
+  readable: WebReadableStream<UDPMessage & { data: Uint8Array }>;
   /** Takes UDPMessages. */
-  writable: WebWritableStream;
+  writable: WebWritableStream<UDPMessage>;
   remoteAddress?: string;
   remotePort?: number;
   localAddress: string;
@@ -278,7 +291,7 @@ export class TCPServerSocket {
   /** Throws TypeError for a missing or non-string address, or options of the wrong type. */
   constructor(localAddress: string, options?: TCPServerSocketOptions);
   /** `readable` gives accepted TCPSockets. */
-  readonly opened: Promise<{ readable: WebReadableStream; localAddress: string; localPort: number }>;
+  readonly opened: Promise<{ readable: WebReadableStream<TCPSocket>; localAddress: string; localPort: number }>;
   readonly closed: Promise<void>;
   close(): Promise<void>;
 }

@@ -91,6 +91,12 @@ export class Link {
     }
   }
 
+  /** Calls `fn(transport)` for each transport of the link. */
+  each(fn) {
+    if (this.transport !== undefined) fn(this.transport);
+    if (this.more) for (const transport of this.more.values()) fn(transport);
+  }
+
   /** Takes over every transport of `from`. */
   adoptFrom(from) {
     if (from.transport !== undefined) this.open(from.id, from.transport);

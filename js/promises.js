@@ -3,11 +3,11 @@
 // promise of its outcome, and `Socket.connect(host, port, options)` does both at once.
 //
 //   const sock = await Socket.connect('127.0.0.1', 7000, { signal: AbortSignal.timeout(5000) });
-//   sock.write('hello\n');
+//   sock.write('hello\n');                                  // the signal bounded the connect only
 //   for await (const chunk of sock) console.log(chunk);   // Uint8Array chunks until the end
 
 import { describe } from './bytes.js';
-import { CONNECTING, SocketError, Watcher, isLive, onDestroy } from './watch.js';
+import { CONNECTING, SocketError, Watcher, abortError, isLive, onDestroy } from './watch.js';
 
 const LISTENING = new Set([4, 6]); // Bound, Listening
 
@@ -106,20 +106,44 @@ function off(type, listener) {
   return this;
 }
 
-/** Checks `options.signal` and destroys `sock` when it aborts (now, if it already has). */
-export function watchSignal(sock, signal) {
+function checkSignal(signal, where) {
   if (signal === undefined) return;
   if (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
-    throw new TypeError(`Socket: options.signal must be an AbortSignal, got ${describe(signal)}`);
+    throw new TypeError(`${where}: options.signal must be an AbortSignal, got ${describe(signal)}`);
   }
+}
+
+/** Destroys `sock` when `signal` aborts (now, if it already has): promises and loops then reject
+ * with an AbortError (code 'ABORT_ERR', the signal's reason as `cause`). Returns a function
+ * that lets the signal go. */
+function abortOn(sock, signal) {
   const abort = () => {
-    abortReasons.set(sock, signal.reason ?? new DOMException('The operation was aborted', 'AbortError'));
+    abortReasons.set(sock, abortError(signal.reason));
     sock.destroy();
   };
-  if (signal.aborted) return abort();
+  if (signal.aborted) {
+    abort();
+    return () => {};
+  }
   signal.addEventListener('abort', abort, { once: true });
   // Forget the socket once it is gone, so a long-lived signal does not keep it.
-  onDestroy(sock, () => signal.removeEventListener('abort', abort));
+  const cancel = onDestroy(sock, () => signal.removeEventListener('abort', abort));
+  return () => { cancel(); signal.removeEventListener('abort', abort); };
+}
+
+/** The constructor's `options.signal`: aborting it destroys the socket, whenever that is. */
+export function watchSignal(sock, signal) {
+  checkSignal(signal, 'Socket');
+  if (signal !== undefined) abortOn(sock, signal);
+}
+
+// Socket.connect / Socket.listen: the constructor's options without `signal`, which bounds the
+// operation the promise stands for (the connect, the bind) and is let go once it settled.
+function splitSignal(options, where) {
+  if (options === null || typeof options !== 'object' || options.signal === undefined) return [options, undefined];
+  checkSignal(options.signal, where);
+  const { signal, ...rest } = options;
+  return [rest, signal];
 }
 
 /** Adds the promise API to a Socket class (both hosts). */
@@ -129,24 +153,32 @@ export function installPromises(Socket) {
     Object.defineProperty(Socket.prototype, key, { value: methods[key], writable: true, configurable: true });
   }
 
-  /** A new socket (`options` as the constructor's, plus `signal`), connected: resolves once
-   * Connected; rejects (and destroys the socket) when connect() refuses, the attempt fails or the
-   * signal aborts. */
+  /** A new socket (`options` as the constructor's), connected: resolves once Connected;
+   * rejects (and destroys the socket) when connect() refuses, the attempt fails or
+   * `options.signal` aborts before it is Connected. The signal bounds the connect only: an
+   * abort after it does nothing (`new Socket({ signal })` is the signal for a socket's life). */
   Socket.connect = async function connect(host, port, options = undefined) {
-    const sock = new this(options);
+    const [rest, signal] = splitSignal(options, 'Socket.connect');
+    const sock = new this(rest);
+    const release = signal ? abortOn(sock, signal) : null;
     try {
       if (!sock.connect(host, port)) throw abortReasons.get(sock) ?? new SocketError(sock.lastError(), 'UnknownSocket');
       return await sock.connected();
     } catch (err) {
       sock.destroy();
       throw err;
+    } finally {
+      release?.();
     }
   };
 
   /** A new socket listening on `port` / `iface` (`options.forceIpv6`, and the constructor's
-   * options): resolves once the bind completed, with the socket. */
+   * options): resolves once the bind completed, with the socket. `options.signal` bounds the
+   * bind, as Socket.connect's bounds the connect. */
   Socket.listen = async function listen(port = 0, iface = '', options = undefined) {
-    const sock = new this(options);
+    const [rest, signal] = splitSignal(options, 'Socket.listen');
+    const sock = new this(rest);
+    const release = signal ? abortOn(sock, signal) : null;
     try {
       if (!sock.listen(port, iface, Boolean(options?.forceIpv6))) {
         throw abortReasons.get(sock) ?? new SocketError(sock.lastError(), 'UnknownSocket');
@@ -156,6 +188,8 @@ export function installPromises(Socket) {
     } catch (err) {
       sock.destroy();
       throw err;
+    } finally {
+      release?.();
     }
   };
 }

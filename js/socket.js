@@ -465,6 +465,19 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       return this;
     }
 
+    /** Whether an open connection (or listener) of this socket keeps the process running, as
+     * net's ref()/unref(): Node applies it to its net/dgram handles, now and for those opened
+     * later; a browser has no such thing and ignores it. Returns the socket (an addition). */
+    ref() {
+      if (!this.#destroyed) host.setRef?.(this.#link, true);
+      return this;
+    }
+
+    unref() {
+      if (!this.#destroyed) host.setRef?.(this.#link, false);
+      return this;
+    }
+
     /** idleEvent() after `ms` without a byte either way while Connected; 0 turns it off. */
     setIdleTimeout(ms) {
       if (this.#destroyed) return;

@@ -12,6 +12,15 @@ export class SocketError extends Error {
   }
 }
 
+/** An abort (a signal's): Node's AbortError shape, name 'AbortError' and the named code
+ * 'ABORT_ERR', with the signal's reason as `cause` (a DOMException's `code` is a number). */
+export function abortError(reason) {
+  const err = new Error(reason?.message ? `The operation was aborted: ${reason.message}` : 'The operation was aborted', { cause: reason });
+  err.name = 'AbortError';
+  err.code = 'ABORT_ERR';
+  return err;
+}
+
 // Statuses (docs/spec.md) that end what a watcher follows: Unconnected, and Closing (after close()
 // the script has said it is done reading, and nothing more will be read).
 const OVER = new Set([0, 5]);
@@ -76,6 +85,9 @@ export class Watcher {
         if (OVER.has(e.detail.status)) this.#end(this.failure);
       },
     };
+    // Without a `data` callback, no dataAvailable listener: a socket with one builds a DOM event
+    // for every chunk (kvsocket/net hears the chunks through the socket's method instead).
+    if (!on.data) delete this.#listeners.dataAvailable;
     for (const [type, fn] of Object.entries(this.#listeners)) socket.addEventListener(type, fn);
     this.#cancelDestroy = onDestroy(socket, () => this.#end(this.failure));
     // Started on a socket that is not live (never connected, or already over): nothing to follow.

@@ -46,6 +46,10 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 # The bench's relay row: a real Redis server and redis-benchmark (benches/relay.js).
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v redis-benchmark >/dev/null || need_apt+=(redis-tools)
+# The client tests (tests/clients/, npm clients over kvsocket/net): a real PostgreSQL server and
+# mosquitto beside redis-server and ngircd above (tests/clients/servers.js starts them).
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need_apt+=(postgresql)
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || need_apt+=(mosquitto)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -18,12 +18,12 @@ step "cargo clippy";       cargo clippy --quiet --all-targets -- -D warnings
                            cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
 step "cargo test (engine)"; run cargo test --quiet
 step "wasm-pack test --node (bindings in wasm)"; run wasm-pack test --node -- --test wasm_node
-step "node --test (public API on Node, kvsocket-proxy, packaging: links, types, bundlers, require)"
-run node --test --test-timeout=60000 tests/node/ tests/proxy/ tests/packaging/
+step "node --test (public API on Node, kvsocket-proxy, npm clients over kvsocket/net against real servers, packaging: links, types, bundlers, require)"
+run node --test --test-timeout=60000 tests/node/ tests/proxy/ tests/clients/ tests/packaging/
 . scripts/node-lts.sh # installed by setup.sh
 step "node --test on Node $NODE_LTS_MAJOR, the current LTS ($NODE_LTS)"
 # Globs: Node 22+ takes no directory.
-run "$NODE_LTS" --test --test-timeout=60000 tests/node/*.test.js tests/proxy/*.test.js
+run "$NODE_LTS" --test --test-timeout=60000 tests/node/*.test.js tests/proxy/*.test.js tests/clients/*.test.js
 for extra in scripts/test-*.sh; do
   [ -e "$extra" ] || continue
   step "$extra"; run bash "$extra"

@@ -88,8 +88,25 @@ class TcpTransport {
   }
 }
 
+// Links whose socket called unref(): their net and dgram handles do not keep the process
+// running, those opened later included (a WeakSet: no field on every link for the few that do).
+const unrefd = new WeakSet();
+
+function holdProcess(t, on) {
+  const handle = t.sock ?? t.server;
+  if (on) handle?.ref?.();
+  else handle?.unref?.();
+}
+
+function setRef(link, on) {
+  if (on) unrefd.delete(link);
+  else unrefd.add(link);
+  link.each((t) => holdProcess(t, on));
+}
+
 function attachTcp(t, sock) {
   t.sock = sock;
+  if (unrefd.has(t.link)) sock.unref();
   sock[TRANSPORT] = t;
   sock.setNoDelay(true);
 }
@@ -129,6 +146,7 @@ function listenTcp({ id, ip, port, ipv6Only }, link) {
   const t = link.open(id, { kind: 'server' });
   const server = net.createServer({ noDelay: true });
   t.server = server;
+  if (unrefd.has(link)) server.unref();
   server.on('connection', (sock) => {
     const local = sockName(sock, false);
     const remote = sockName(sock, true);
@@ -168,6 +186,7 @@ function udpSocket(t, ip, ipv6Only) {
   const sock = dgram.createSocket({ type, ipv6Only, lookup: literalLookup });
   t.kind = 'udp';
   t.sock = sock;
+  if (unrefd.has(t.link)) sock.unref();
   sock.on('message', (msg, rinfo) => feed(t, 'received', msg, rinfo.address, rinfo.port));
   sock.on('error', (err) => feed(t, t.up ? 'failed' : (t.listening ? 'listenFailed' : 'connectFailed'), errorName(err)));
   sock.on('close', () => t.link.drop(t.id, t));
@@ -355,6 +374,7 @@ export const nodeHost = {
     else actions[action.type](action, link);
   },
   sendNow,
+  setRef,
   // `send` takes an ASCII string as well as bytes (net writes it as it is).
   sendsText: () => true,
   // A Buffer: net writes it without converting, and one under 4 KiB comes from Node's shared

@@ -38,26 +38,48 @@ export const scenarios = {
     await rejects(Socket.connect(HOST, 0), (e) => /port/.test(e.message), 'Socket.connect with port 0');
   },
 
-  async 'AbortSignal: an aborted signal refuses, an abort ends the loop with its reason'({ Socket }, env) {
-    await rejects(Socket.connect(HOST, env.ports.echo, { signal: AbortSignal.abort() }), (e) => e.name === 'AbortError', 'already aborted');
+  async 'AbortSignal: Socket.connect\'s signal bounds the connect; new Socket({ signal }) the socket\'s life; aborts are AbortErrors with a named code'({ Socket }, env) {
+    const isAbort = (e) => e.name === 'AbortError' && e.code === 'ABORT_ERR';
+    await rejects(Socket.connect(HOST, env.ports.echo, { signal: AbortSignal.abort() }), isAbort, 'already aborted');
     const early = new AbortController();
     const pending = Socket.connect(HOST, env.ports.echo, { signal: early.signal });
     early.abort();
-    await rejects(pending, (e) => e.name === 'AbortError', 'aborted while connecting');
+    await rejects(pending, isAbort, 'aborted while connecting');
+    // README's example: a signal that fires after the connect (a timeout) leaves the socket be.
+    const bound = new AbortController();
+    const kept = await Socket.connect(HOST, env.ports.echo, { signal: bound.signal });
+    bound.abort();
+    await new Promise((r) => setTimeout(r, 20));
+    equal(kept.status(true), 'Connected', 'an abort after the connect does nothing');
+    kept.write('still here');
+    let echoed = '';
+    for await (const chunk of kept) {
+      echoed += text(chunk);
+      if (echoed.length >= 10) break;
+    }
+    equal(echoed, 'still here', 'the connection goes on');
+    kept.destroy();
+    // The constructor's signal: the socket's whole life.
     const controller = new AbortController();
-    const sock = await Socket.connect(HOST, env.ports.big, { signal: controller.signal });
+    const sock = new Socket({ signal: controller.signal });
+    sock.connect(HOST, env.ports.big);
+    await sock.connected();
     let chunks = 0;
-    await rejects((async () => {
+    const err = await rejects((async () => {
       for await (const chunk of sock) {
         check(chunk.length > 0, 'a chunk');
         if (++chunks === 1) controller.abort(new Error('enough'));
       }
-    })(), (e) => e.message === 'enough', 'the loop throws the reason');
+    })(), (e) => isAbort(e) && e.cause?.message === 'enough', 'the loop throws an AbortError with the reason as cause');
+    check(/enough/.test(err.message), 'the message names the reason');
     equal(sock.status(), 0, 'an abort destroys the socket');
     equal(sock.write('x'), 0, 'nothing is written after it');
     let threw = false;
     try { new Socket({ signal: 'stop' }); } catch (e) { threw = e instanceof TypeError; }
     check(threw, 'a signal that is not an AbortSignal is a TypeError');
+    threw = false;
+    try { await Socket.connect(HOST, env.ports.echo, { signal: 'stop' }); } catch (e) { threw = e instanceof TypeError; }
+    check(threw, 'Socket.connect: a signal that is not an AbortSignal is a TypeError');
   },
 
   async 'once() runs a listener once, off() removes one'({ Socket }, env) {

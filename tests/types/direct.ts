@@ -9,10 +9,20 @@ async function direct(): Promise<void> {
   const { readable, writable, remotePort } = await tcp.opened;
   await writable.getWriter().write(new Uint8Array([1]));
   const { value } = await readable.getReader().read();
+  // Typed chunks: Uint8Array from a TCP readable, UDPMessages, accepted TCPSockets.
+  const bytes: Uint8Array | undefined = value;
+  // @ts-expect-error the chunks are typed (they were `any`): a Uint8Array is no string
+  const text: string | undefined = value;
+  void bytes, text;
   const udp = new UDPSocket({ localAddress: '127.0.0.1' });
   await (await udp.opened).writable.getWriter().write({ data: new Uint8Array(1), remoteAddress: '127.0.0.1', remotePort: 9 });
   const server = new TCPServerSocket('127.0.0.1', { backlog: 4 });
   const accepted = await (await server.opened).readable.getReader().read();
+  const next: TCPSocket | undefined = accepted.value;
+  const datagram = await (await udp.opened).readable.getReader().read();
+  const sender: string | undefined = datagram.value?.remoteAddress;
+  const data: Uint8Array | undefined = datagram.value?.data;
+  void next, sender, data;
   await tcp.close();
   await tcp.closed;
   const port: number = remotePort;

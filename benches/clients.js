@@ -1,0 +1,130 @@
+// npm clients over kvsocket/net against the same clients over node:net, side by side in one
+// run, against real servers on 127.0.0.1 (Debian's redis-server and PostgreSQL, which
+// scripts/setup.sh installs; tests/clients/servers.js starts them):
+// - ioredis: SET then GET of a 100-byte value, OPS commands with CONCURRENCY of them in flight
+//   (ops/s, higher is better);
+// - pg: `SELECT 1` simple queries one after the other (the round trip in µs, lower is better;
+//   and this process's CPU time per query, steadier on a busy machine).
+// Sides alternate and each keeps its best, so neither always runs on the warmer machine. Prints a table, then (with --json) one JSON line of rows for benches/run.js.
+import { Redis, AbstractConnector } from 'ioredis';
+import pg from 'pg';
+import kvnet from 'kvsocket/net';
+import { REDIS, PG_BIN, startRedis, startPostgres } from '../tests/clients/servers.js';
+
+const OPS = Number(process.env.BENCH_REDIS_OPS ?? 20000);
+const CONCURRENCY = 50;
+const QUERIES = Number(process.env.BENCH_PG_QUERIES ?? 3000);
+const PG_ROUNDS = Number(process.env.BENCH_PG_ROUNDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+class KvsocketConnector extends AbstractConnector {
+  constructor(options) {
+    super(options.disconnectTimeout);
+    this.options = options;
+  }
+
+  connect() {
+    this.connecting = true;
+    const { port, host, family } = this.options;
+    return Promise.resolve(this.stream = kvnet.createConnection({ port, host, family }));
+  }
+}
+
+async function redisOps(port, kv) {
+  const redis = new Redis({ port, host: '127.0.0.1', ...(kv ? { Connector: KvsocketConnector } : {}) });
+  const value = 'v'.repeat(100);
+  try {
+    await redis.ping();
+    let next = 0;
+    const worker = async () => {
+      while (next < OPS) {
+        const i = next;
+        next += 2;
+        await redis.set(`k${i % 1000}`, value);
+        await redis.get(`k${i % 1000}`);
+      }
+    };
+    for (let i = 0; i < 2000; i++) await redis.get('warm'); // warm-up
+    const started = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    return OPS / ((performance.now() - started) / 1000);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+// Both clients stay connected and take turns, PG_ROUNDS rounds of QUERIES queries each (a
+// connect per round measured the connects' aftermath as much as the queries).
+async function pgRoundTrips(port) {
+  const make = (kv) => new pg.Client({ host: '127.0.0.1', port, user: 'kv', database: 'postgres', ...(kv ? { stream: () => new kvnet.Socket() } : {}) });
+  const clients = { raw: make(false), kv: make(true) };
+  const best = { raw: Infinity, kv: Infinity, cpuRaw: Infinity, cpuKv: Infinity };
+  try {
+    for (const client of Object.values(clients)) {
+      await client.connect();
+      for (let i = 0; i < 2000; i++) await client.query('SELECT 1'); // warm-up
+    }
+    for (let round = 0; round < PG_ROUNDS; round++) {
+      for (const side of round % 2 ? ['kv', 'raw'] : ['raw', 'kv']) {
+        const started = performance.now();
+        const cpu = process.cpuUsage();
+        for (let i = 0; i < QUERIES; i++) await clients[side].query('SELECT 1');
+        const used = process.cpuUsage(cpu);
+        best[side] = Math.min(best[side], ((performance.now() - started) * 1000) / QUERIES);
+        const key = side === 'kv' ? 'cpuKv' : 'cpuRaw';
+        best[key] = Math.min(best[key], (used.user + used.system) / QUERIES);
+      }
+    }
+  } finally {
+    for (const client of Object.values(clients)) await client.end().catch(() => {});
+  }
+  return best;
+}
+
+// Each side's best of ROUNDS alternating rounds.
+async function sideBySide(measure, port) {
+  const best = { raw: 0, kv: 0 };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const side of round % 2 ? ['kv', 'raw'] : ['raw', 'kv']) {
+      best[side] = Math.max(best[side], await measure(port, side === 'kv'));
+    }
+  }
+  return best;
+}
+
+const rows = [];
+if (REDIS) {
+  const server = await startRedis();
+  try {
+    const best = await sideBySide(redisOps, server.port);
+    rows.push({ row: 'ioredis GET/SET', unit: 'ops/s', raw: best.raw, kv: best.kv, ratio: best.kv / best.raw, better: 'higher' });
+  } finally {
+    await server.close();
+  }
+} else {
+  rows.push({ row: 'ioredis GET/SET', error: 'no redis-server (scripts/setup.sh installs it)' });
+}
+if (PG_BIN) {
+  const server = await startPostgres();
+  try {
+    const best = await pgRoundTrips(server.port);
+    rows.push({
+      row: 'pg SELECT 1', unit: 'µs', raw: best.raw, kv: best.kv, ratio: best.kv / best.raw, better: 'lower',
+      cpuRaw: best.cpuRaw, cpuKv: best.cpuKv,
+    });
+  } finally {
+    await server.close();
+  }
+} else {
+  rows.push({ row: 'pg SELECT 1', error: 'no PostgreSQL (scripts/setup.sh installs it)' });
+}
+
+console.log(`clients over node:net (raw) and kvsocket/net, Node ${process.version}: ioredis ${OPS} ops with ${CONCURRENCY} in flight (best of ${ROUNDS}), pg ${QUERIES} queries in a row (best of ${PG_ROUNDS})`);
+for (const r of rows) {
+  if (r.error) { console.log(`${r.row}: ${r.error}`); continue; }
+  console.log(`${r.row.padEnd(16)} raw ${r.raw.toFixed(1).padStart(9)} ${r.unit}  kvsocket ${r.kv.toFixed(1).padStart(9)} ${r.unit}  ratio ${r.ratio.toFixed(2)} (${r.better} is better)`);
+  if (r.cpuRaw !== undefined) {
+    console.log(`${''.padEnd(16)} this process's CPU per query: raw ${r.cpuRaw.toFixed(1)} µs  kvsocket ${r.cpuKv.toFixed(1)} µs  ratio ${(r.cpuKv / r.cpuRaw).toFixed(2)}`);
+  }
+}
+if (process.argv.includes('--json')) console.log(JSON.stringify({ rows }));

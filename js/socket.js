@@ -33,6 +33,9 @@ const NO_OPTIONS = Object.freeze({});
  * cannot honour; `host.resolvesNames?.(options)` whether the transport resolves host names for
  * such a socket (the engine then hands names on); `host.plain?.(options)` that neither applies
  * (nothing refused, names resolved by the engine), so connect() asks the engine nothing first;
+ * `host.sendNow?.(id, bytes, link)` hands a write the engine let through to its transport within
+ * the call (false when that transport cannot), and then `host.turn()` names the event-loop turn
+ * (a number that changes from turn to turn) for the engine's rule on close() in the same turn;
  * `host.sendsText?.(options)` says whether its `send` takes an ASCII string as
  * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best;
  * `host.borrows?.(link)` says whether the host takes the `send`s of the socket behind `link`
@@ -318,7 +321,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     #writeKept(chunk, copy) {
       const n = chunk.length;
       const through = host.sendNow !== undefined && waiting === 0 && !performing;
-      const id = through ? this.#engine.writeThrough(n) : (this.#engine.writeKept(n) > 0 ? -1 : 0);
+      const id = through ? this.#engine.writeThrough(n, host.turn()) : (this.#engine.writeKept(n) > 0 ? -1 : 0);
       if (id === 0) return 0;
       if (copy) chunk = copyBytes(chunk);
       if (id < 0) {
@@ -383,7 +386,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     close() {
       if (this.#destroyed) return;
-      this.#engine.close();
+      // A host that lets writes through names its turn: the engine keeps the socket Closing
+      // for bytes let through in this one (docs/spec.md, close()).
+      this.#engine.close(host.turn?.());
       this.#out();
     }
 

@@ -99,9 +99,9 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().write_kept(len) as u64
     }
 
-    fn write_through(&self, len: u64) -> wit::Through {
+    fn write_through(&self, len: u64, turn: u32) -> wit::Through {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
-        match self.core.borrow_mut().write_through(len) {
+        match self.core.borrow_mut().write_through(len, turn) {
             Through::Refused => wit::Through::Refused,
             Through::Queued => wit::Through::Queued,
             Through::Now(id) => wit::Through::Now(id),
@@ -146,6 +146,10 @@ impl wit::GuestSocket for EngineSocket {
 
     fn close(&self) {
         self.core.borrow_mut().close()
+    }
+
+    fn close_in_turn(&self, turn: u32) {
+        self.core.borrow_mut().close_in_turn(turn)
     }
 
     fn destroy(&self) {

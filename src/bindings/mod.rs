@@ -247,11 +247,12 @@ impl Engine {
     /// `writeKept(len)` for a host that hands the bytes to its transport within the call
     /// (engine::Engine::write_through): the connection's id (> 0) when the host hands them to
     /// that transport now, with no `sendKept` (then `unsent` for what it could not pass on);
-    /// -1 when they were queued as `writeKept` queues them; 0 when not taken.
+    /// -1 when they were queued as `writeKept` queues them; 0 when not taken. `turn`: the
+    /// host's event-loop turn (a `close` in the same turn waits for `flushed`).
     #[wasm_bindgen(js_name = writeThrough)]
-    pub fn write_through(&mut self, len: f64) -> f64 {
+    pub fn write_through(&mut self, len: f64, turn: u32) -> f64 {
         self.lend();
-        let through = self.core.write_through(len.max(0.0) as usize);
+        let through = self.core.write_through(len.max(0.0) as usize, turn);
         self.out();
         match through {
             Through::Refused => 0.0,
@@ -341,9 +342,14 @@ impl Engine {
         hex
     }
 
-    pub fn close(&mut self) {
+    /// `close()`; `turn`: the host's event-loop turn when it lets writes through
+    /// (engine::Engine::close_in_turn), else undefined.
+    pub fn close(&mut self, turn: Option<u32>) {
         self.lend();
-        self.core.close();
+        match turn {
+            Some(turn) => self.core.close_in_turn(turn),
+            None => self.core.close(),
+        }
         self.out();
     }
 
@@ -626,6 +632,13 @@ impl Engine {
     pub fn closed(&mut self, id: u32) {
         self.lend();
         self.core.handle(Input::Closed { id });
+        self.out();
+    }
+
+    /// Everything transport `id` took went to the network (engine::Input::Flushed).
+    pub fn flushed(&mut self, id: u32) {
+        self.lend();
+        self.core.handle(Input::Flushed { id });
         self.out();
     }
 

@@ -13,7 +13,7 @@ pub mod text;
 
 pub use address::{Host, PortArg};
 pub use error::{CommandError, ErrorCode};
-pub use io::{Action, ConnId, Event, Input, Millis, Protocol, Status, Through};
+pub use io::{Action, ConnId, Event, Input, Millis, Protocol, Status, Through, Turn};
 pub use socket::Engine;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 pub(crate) use socket::Queues;

@@ -118,7 +118,8 @@ const scenarios = {
     const add = recorder(sock, lines, 'writeThenClose');
     sock.connect(env.ip, env.port);
     await until(sock, 'connected');
-    const name = `wtc${Math.random().toString(36).slice(2)}`;
+    // One name per run (both hosts use the same target), of one length (the write's count).
+    const name = `wtc${Math.random().toString(36).slice(2).padEnd(10, '0').slice(0, 10)}`;
     const data = new Uint8Array(1 << 20).fill(0x62);
     add(`write -> ${sock.write(`sink ${name}\n`)} ${sock.write(data)}`);
     sock.close();

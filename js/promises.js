@@ -146,9 +146,11 @@ export function installPromises(Socket) {
   /** A new socket listening on `port` / `iface` (`options.forceIpv6`, and the constructor's
    * options): resolves once the bind completed, with the socket. */
   Socket.listen = async function listen(port = 0, iface = '', options = undefined) {
-    const sock = new this(options);
+    // forceIpv6 is listen()'s argument, not a constructor option (which refuses unknown ones).
+    const { forceIpv6, ...given } = options !== null && typeof options === 'object' ? options : {};
+    const sock = new this(options !== null && typeof options === 'object' ? given : options);
     try {
-      if (!sock.listen(port, iface, Boolean(options?.forceIpv6))) {
+      if (!sock.listen(port, iface, Boolean(forceIpv6))) {
         throw abortReasons.get(sock) ?? new SocketError(sock.lastError(), 'UnknownSocket');
       }
       await sock.listening();

@@ -149,26 +149,33 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
     constructor(options = undefined, internal = undefined) {
       super();
-      options ??= NO_OPTIONS;
-      if (typeof options !== 'object') {
-        throw new TypeError(`Socket options must be an object, got ${describe(options)}`);
-      }
-      // A host refuses options it cannot honour (Node: a proxy) with a TypeError of its own.
-      if (!internal?.[ENGINE]) host.checkOptions?.(options);
+      // Whether the engine read options: its batch then holds what they queued.
+      let configured = false;
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
       if (internal?.[ENGINE]) {
         this.#engine = internal[ENGINE]; // batched, as its listener's
         if (internal.resolving) resolving.add(this); // it inherits the listener's setting
       } else {
-        this.#engine = makeEngine();
-        watchEngine(this, this.#engine);
+        const engine = makeEngine();
+        // The engine reads and checks the options (src/bindings/options.rs): a TypeError for a
+        // value that is not an object, an unknown option, a wrong type or a refused value.
+        try {
+          configured = options !== undefined && options !== null; // none: nothing to read
+          if (configured) engine.configure(options, now());
+          // A host refuses options it cannot honour (Node: a proxy) with a TypeError of its own.
+          host.checkOptions?.(options ?? NO_OPTIONS);
+        } catch (err) {
+          engine.free();
+          throw err;
+        }
+        this.#engine = engine;
+        watchEngine(this, engine);
       }
+      options ??= NO_OPTIONS;
       this.#link = new Link(sink, this, options);
-      if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
-      if (options.idleTimeout !== undefined) this.setIdleTimeout(options.idleTimeout);
-      if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
-        throw new TypeError(`Socket: unknown protocol ${describe(options.protocol)}; expected 'tcp' or 'udp'`);
-      }
+      // What the options queued, if anything; only after configure() wrote the batch, which
+      // otherwise holds the last call's outputs (another socket's).
+      if (configured) this.#out();
       watchSignal(this, options.signal); // js/promises.js: an abort destroys the socket
     }
 

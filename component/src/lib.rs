@@ -160,6 +160,16 @@ impl wit::GuestSocket for EngineSocket {
         message(self.core.borrow_mut().set_protocol(protocol_name(protocol)))
     }
 
+    fn configure(&self, options: wit::Options, now: wit::Millis) -> Result<(), String> {
+        let options = kvsocket::engine::Options {
+            proxy: options.proxy,
+            connect_timeout: options.connect_timeout,
+            idle_timeout: options.idle_timeout,
+            protocol: options.protocol,
+        };
+        message(self.core.borrow_mut().configure(&options, now))
+    }
+
     fn set_connect_timeout(&self, ms: wit::Millis) -> Result<(), String> {
         message(self.core.borrow_mut().set_connect_timeout(ms as f64))
     }

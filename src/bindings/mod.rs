@@ -4,6 +4,7 @@
 
 mod batch;
 mod convert;
+mod options;
 mod text;
 
 use std::net::SocketAddr;
@@ -64,8 +65,9 @@ pub fn batch_kinds() -> String {
 }
 
 /// What `inspect()` shows of a socket, for debugging, never on the data path. JS gets it as a
-/// plain object with these fields in camelCase ([`Snapshot::to_js`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// plain object with these fields in camelCase ([`Snapshot::to_js`]: serde-wasm-bindgen).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     pub status: &'static str,
     pub protocol: &'static str,
@@ -81,23 +83,10 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The plain object `socket.inspect()` returns. Built field by field rather than with serde,
-    /// which cost the module ~5 KB for this one debugging call.
-    pub fn to_js(&self) -> JsValue {
-        let n = |v: f64| JsValue::from_f64(v);
-        convert::object(&[
-            ("status", self.status.into()),
-            ("protocol", self.protocol.into()),
-            ("remoteIp", self.remote_ip.as_str().into()),
-            ("remotePort", n(self.remote_port.into())),
-            ("localIp", self.local_ip.as_str().into()),
-            ("localPort", n(self.local_port.into())),
-            ("bytesAvailable", n(self.bytes_available as f64)),
-            ("bufferedAmount", n(self.buffered_amount as f64)),
-            ("needsDrain", self.needs_drain.into()),
-            ("idleTimeout", n(self.idle_timeout as f64)),
-            ("lastError", self.last_error.as_str().into()),
-        ])
+    /// The plain object `socket.inspect()` returns (serde-wasm-bindgen: a struct becomes a plain
+    /// object, numbers up to 2^53 - 1 numbers, which every count and the idle timeout are).
+    pub fn to_js(&self) -> Result<JsValue, JsValue> {
+        serde_wasm_bindgen::to_value(self).map_err(Into::into)
     }
 }
 
@@ -152,6 +141,15 @@ impl Engine {
             core: Core::new(),
             batched: true,
         }
+    }
+
+    /// `new Socket(options)`: reads the options object (src/bindings/options.rs) and applies it;
+    /// throws TypeError for a value that is not an object, an unknown option, a wrong type, or
+    /// a value the engine refuses. `now`: the host's clock in ms.
+    pub fn configure(&mut self, options: JsValue, now: f64) -> Result<(), JsValue> {
+        let result = options::configure(&mut self.core, &options, now);
+        self.out();
+        result
     }
 
     /// Batched mode (src/bindings/batch.rs): after each call that can make outputs, they are in
@@ -502,7 +500,7 @@ impl Engine {
     /// `inspect()`: status, addresses and buffer counts as a plain object, for debugging.
     /// (A `Result` so that the export returns a number, not a JS value: see "outputs" below.)
     pub fn inspect(&self) -> Result<JsValue, JsValue> {
-        Ok(snapshot(&self.core).to_js())
+        snapshot(&self.core).to_js()
     }
 
     /// Whether a drain may be told now (the socket still takes writes): the facade asks when it

@@ -13,6 +13,7 @@ import { socketDestroyed } from './watch.js';
 import { Chunks, KeptOut, tailOf } from './kept.js';
 import { createTextReader } from './text.js';
 import { createDeadlines } from './deadlines.js';
+import { STATUS, learnStatuses } from './status.js';
 
 const DESTROYED = 'the socket was destroyed';
 // The longest string write() checks for ASCII to hand a host as text (see write).
@@ -25,7 +26,8 @@ const NO_OPTIONS = Object.freeze({});
 
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `wasm` holds the
- * instance's `memory` and the `batchHeader` / `batchKinds` exports (js/batch.js), and
+ * instance's `memory`, the `statusNames` export (js/status.js), the `batchHeader` / `batchKinds`
+ * exports (js/batch.js), and
  * `textScratch` / `textOfScratch` (js/text.js; without them `textOfBytes` decodes);
  * `host.perform(action, link)` performs an engine action; `host.refuse?.(command, options)`
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
@@ -44,6 +46,7 @@ const NO_OPTIONS = Object.freeze({});
  * makes the engines of the sockets made by scripts.
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm, engines }) {
+  if (!Object.isFrozen(STATUS)) learnStatuses(wasm.statusNames());
   // How sockets get a fresh engine (js/engines.js), and who frees it if never destroyed.
   const { make: makeEngine, watch: watchEngine } = engines ?? {
     make() {
@@ -214,7 +217,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (this.#destroyed) return false;
       // A plain socket (the host connects it itself, refuses nothing for it, and the engine
       // resolves names) skips the checks, three calls into wasm on every connect.
-      if (!this.#plain() && this.#engine.status() === 0) {
+      if (!this.#plain() && this.#engine.status() === STATUS.Unconnected) {
         const refusal = this.#refusal('connect');
         if (refusal) return this.#fail(refusal);
         this.#chooseResolver();
@@ -230,7 +233,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     listen(port = 0, iface = '', forceIpv6 = false) {
       if (this.#destroyed) return false;
-      const refusal = this.#engine.status() === 0 ? this.#refusal('listen') : '';
+      const refusal = this.#engine.status() === STATUS.Unconnected ? this.#refusal('listen') : '';
       if (refusal) return this.#fail(refusal);
       const ok = this.#engine.listen(port, iface, Boolean(forceIpv6));
       if (ok) this.#kept = null; // the engine starts an empty buffer
@@ -415,7 +418,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // ----- queries and settings -----
 
     status(asName = false) {
-      if (this.#destroyed) return asName ? 'Unconnected' : 0;
+      if (this.#destroyed) return asName ? 'Unconnected' : STATUS.Unconnected;
       return asName ? this.#engine.statusName() : this.#engine.status();
     }
 

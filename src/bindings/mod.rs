@@ -58,6 +58,17 @@ pub fn batch_header() -> u32 {
     batch::header_address()
 }
 
+/// The statuses' names in numeric order (`status()`'s numbers: name n is status n),
+/// space-separated: the JS layers read the numbers from here (js/status.js).
+#[wasm_bindgen(js_name = statusNames)]
+pub fn status_names() -> String {
+    let names: Vec<&str> = crate::engine::Status::ALL
+        .iter()
+        .map(|s| s.name())
+        .collect();
+    names.join(" ")
+}
+
 /// The batch's record kinds in numeric order (kind n is item n - 1), space-separated.
 #[wasm_bindgen(js_name = batchKinds)]
 pub fn batch_kinds() -> String {

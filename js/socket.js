@@ -158,7 +158,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // Written bytes the engine counts and sends as `sendKept` (js/kept.js); null until used.
     #keptOut = null;
 
-    /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
+    /** @param {{proxy?: string, connectTimeout?: number, idleTimeout?: number, protocol?: 'tcp'|'udp', signal?: AbortSignal}} [options] */
     constructor(options = undefined, internal = undefined) {
       super();
       // Whether the engine read options: its batch then holds what they queued.

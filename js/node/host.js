@@ -78,7 +78,7 @@ class TcpTransport {
   constructor(up) {
     this.link = null; // set by link.open, with the id
     this.id = 0;
-    this.up = up; // connected: failures are `failed`, not `connectFailed`
+    this.up = up; // connected: its 'close' is reported `closed`
     this.aborted = false;
     this.kind = 'tcp';
     this.sock = null;
@@ -176,14 +176,13 @@ function udpSocket(t, ip, ipv6Only) {
 }
 
 function connectUdp({ id, ip, port }, link) {
-  const t = link.open(id, { up: false });
+  const t = link.open(id, {});
   const sock = udpSocket(t, ip, false);
   // dgram hands a failed connect (EACCES for a broadcast address, ENETUNREACH, …) to this
   // callback, not to 'error': it is the attempt's failure.
   sock.connect(port, ip, (err) => {
     if (t.aborted) return;
     if (err) return t.link.failed(t.id, errorName(err));
-    t.up = true;
     const local = sock.address();
     const remote = sock.remoteAddress();
     t.link.connected(t.id, local.address, local.port, remote.address, remote.port);
@@ -191,10 +190,9 @@ function connectUdp({ id, ip, port }, link) {
 }
 
 function listenUdp({ id, ip, port, ipv6Only }, link) {
-  const t = link.open(id, { up: false });
+  const t = link.open(id, {});
   const sock = udpSocket(t, ip, ipv6Only);
   sock.bind({ address: ip, port }, () => {
-    t.up = true;
     const a = sock.address();
     t.link.listening(t.id, a.address, a.port);
   });

@@ -9,7 +9,8 @@
 //   the network at its receive mark.
 // The stream classes come from the caller (createNet): node:stream in Node.
 
-import { CONNECTING, Watcher, isLive, settled } from '../watch.js';
+import { STATUS } from '../status.js';
+import { Watcher, isConnecting, isLive, settled } from '../watch.js';
 import { describe } from '../bytes.js';
 import { netError, fromFailure, writeAfterEnd, socketClosed, abortError } from './errors.js';
 import { isIP } from './ip.js';
@@ -177,7 +178,7 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
       if (wrapped) {
         this.#host = wrapped.remoteIp();
         this.#port = wrapped.remotePort();
-        this.#wasUp = wrapped.status() === 3;
+        this.#wasUp = wrapped.status() === STATUS.Connected;
         this.#follow();
       }
     }
@@ -384,7 +385,7 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
 
     /** The kvsocket Socket under this stream. */
     get socket() { return this.#kv; }
-    get connecting() { return this.#watcher !== null && !this.#watcher.ended && CONNECTING.has(this.#kv.status()); }
+    get connecting() { return this.#watcher !== null && !this.#watcher.ended && isConnecting(this.#kv.status()); }
     get pending() { return !this.#live(); }
     get readyState() {
       if (this.connecting) return 'opening';
@@ -405,7 +406,7 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
 
     #live() {
       const status = this.#kv.status();
-      return status === 3 || status === 5; // Connected, Closing
+      return status === STATUS.Connected || status === STATUS.Closing;
     }
 
     // The addresses of the connection, read once it is up and kept after it ended (net keeps

@@ -9,16 +9,17 @@ const IPV6_ONLY = 1; // libuv's UV_TCP_IPV6ONLY flag
 
 const errorName = (err) => err?.code ?? 'UnknownSocket';
 
-// Feeds through the transport's current link, which changes when accept(other) moves it.
-const feed = (t, method, ...args) => t.link.feed(method, t.id, ...args);
+// Inputs go through the transport's current link (`t.link`), which changes when accept(other)
+// moves it, one typed call per kind (js/link.js). Every failure is `failed`: the engine tells a
+// failed lookup, connect or bind from a broken connection by its own state.
 
 function resolve({ id, host }, link) {
   const t = link.open(id, { kind: 'lookup' });
   dns.lookup(host, { all: true, verbatim: true }, (err, addrs) => {
     t.link.drop(t.id, t);
     if (t.aborted) return;
-    if (err) feed(t, 'connectFailed', errorName(err));
-    else feed(t, 'resolved', addrs.map((a) => a.address));
+    if (err) t.link.failed(t.id, errorName(err));
+    else t.link.resolved(t.id, addrs.map((a) => a.address));
   });
 }
 
@@ -27,10 +28,10 @@ function resolve({ id, host }, link) {
 // per connection are memory per connection.
 const TRANSPORT = Symbol('kvsocket transport');
 function onTcpData(buf) { const t = this[TRANSPORT]; t.link.received(t.id, buf); }
-function onTcpEnd() { feed(this[TRANSPORT], 'peerClosed'); }
+function onTcpEnd() { const t = this[TRANSPORT]; t.link.peerClosed(t.id); }
 function onTcpError(err) {
   const t = this[TRANSPORT];
-  feed(t, t.up ? 'failed' : 'connectFailed', errorName(err));
+  t.link.failed(t.id, errorName(err));
 }
 function onTcpConnect() {
   const t = this[TRANSPORT];
@@ -59,7 +60,7 @@ function sockName(sock, peer) {
 function onTcpClose() {
   const t = this[TRANSPORT];
   t.link.drop(t.id, t);
-  if (t.up) feed(t, 'closed');
+  if (t.up) t.link.closed(t.id);
 }
 
 // 'data' in flowing mode without `resume()`, which starts the flow a tick later: a tick per
@@ -77,7 +78,7 @@ class TcpTransport {
   constructor(up) {
     this.link = null; // set by link.open, with the id
     this.id = 0;
-    this.up = up; // connected: failures are `failed`, not `connectFailed`
+    this.up = up; // connected: its 'close' is reported `closed`
     this.aborted = false;
     this.kind = 'tcp';
     this.sock = null;
@@ -159,10 +160,10 @@ function listenTcp({ id, ip, port, ipv6Only }, link) {
     sock.on('close', onTcpClose);
     listenData(sock);
   });
-  server.on('error', (err) => feed(t, 'listenFailed', errorName(err)));
+  server.on('error', (err) => t.link.failed(t.id, errorName(err)));
   server.on('listening', () => {
     const a = server.address();
-    feed(t, 'listening', a.address, a.port);
+    t.link.listening(t.id, a.address, a.port);
   });
   // `listen({host})` binds only after a DNS lookup, a tick later, even for an IP literal.
   // `_listen2` (net's own legacy alias of its bind step) binds now, so that localPort() answers
@@ -173,7 +174,7 @@ function listenTcp({ id, ip, port, ipv6Only }, link) {
     server.listen({ host: ip, port, ipv6Only });
   }
   const a = server.address();
-  if (a) feed(t, 'listening', a.address, a.port);
+  if (a) t.link.listening(t.id, a.address, a.port);
 }
 
 // The engine hands the host IP literals only. dgram would still look them up through
@@ -187,34 +188,32 @@ function udpSocket(t, ip, ipv6Only) {
   t.kind = 'udp';
   t.sock = sock;
   if (unrefd.has(t.link)) sock.unref();
-  sock.on('message', (msg, rinfo) => feed(t, 'received', msg, rinfo.address, rinfo.port));
-  sock.on('error', (err) => feed(t, t.up ? 'failed' : (t.listening ? 'listenFailed' : 'connectFailed'), errorName(err)));
+  sock.on('message', (msg, rinfo) => t.link.receivedFrom(t.id, msg, rinfo.address, rinfo.port));
+  sock.on('error', (err) => t.link.failed(t.id, errorName(err)));
   sock.on('close', () => t.link.drop(t.id, t));
   return sock;
 }
 
 function connectUdp({ id, ip, port }, link) {
-  const t = link.open(id, { up: false });
+  const t = link.open(id, {});
   const sock = udpSocket(t, ip, false);
   // dgram hands a failed connect (EACCES for a broadcast address, ENETUNREACH, …) to this
   // callback, not to 'error': it is the attempt's failure.
   sock.connect(port, ip, (err) => {
     if (t.aborted) return;
-    if (err) return feed(t, 'connectFailed', errorName(err));
-    t.up = true;
+    if (err) return t.link.failed(t.id, errorName(err));
     const local = sock.address();
     const remote = sock.remoteAddress();
-    feed(t, 'connected', local.address, local.port, remote.address, remote.port);
+    t.link.connected(t.id, local.address, local.port, remote.address, remote.port);
   });
 }
 
 function listenUdp({ id, ip, port, ipv6Only }, link) {
-  const t = link.open(id, { up: false, listening: true });
+  const t = link.open(id, {});
   const sock = udpSocket(t, ip, ipv6Only);
   sock.bind({ address: ip, port }, () => {
-    t.up = true;
     const a = sock.address();
-    feed(t, 'listening', a.address, a.port);
+    t.link.listening(t.id, a.address, a.port);
   });
 }
 
@@ -298,14 +297,32 @@ function send({ id, data, ip, port }, link) {
     return;
   }
   const done = (err) => {
-    if (!err) return feed(t, 'sent', data.length);
+    if (!err) return t.link.sent(t.id, data.length);
     // A refused datagram is reported, then leaves the send count like a sent one: the engine
     // keeps the socket for DatagramTooLarge and ignores the count once a failure ended it.
-    feed(t, 'failed', errorName(err));
-    feed(t, 'sent', data.length);
+    t.link.failed(t.id, errorName(err));
+    t.link.sent(t.id, data.length);
   };
   if (ip !== undefined) t.sock.send(data, port, ip, done);
   else t.sock.send(data, done);
+}
+
+// The event loop's turn, for the engine (`writeThrough`, `close`): bytes let through in the
+// turn of a close() keep the socket Closing until net confirms them (`flushed`, after end()).
+// It moves on once the turn ends, checked when a write names it: one setImmediate per turn
+// with writes, none otherwise.
+let turn = 0;
+let turnEnds = false;
+const nextTurn = () => {
+  turn = (turn + 1) >>> 0;
+  turnEnds = false;
+};
+function currentTurn() {
+  if (!turnEnds) {
+    turnEnds = true;
+    setImmediate(nextTurn);
+  }
+  return turn;
 }
 
 // A write the engine let through (`writeThrough`: nothing written earlier waits) is handed
@@ -337,7 +354,9 @@ function release(t, graceful) {
   if (t.kind === 'udp') {
     try { t.sock.close(); } catch { /* already closed */ }
   } else if (graceful) {
-    t.sock.end(); // flushes what was written, then FIN
+    // Flushes what was written, then FIN; net calls back once its buffer is in the kernel,
+    // which a close() in the turn of a write waits for. A failure is the socket's 'error'.
+    t.sock.end((err) => { if (!err) t.link.flushed(t.id); });
   } else {
     t.sock.destroy();
   }
@@ -375,6 +394,7 @@ export const nodeHost = {
   },
   sendNow,
   setRef,
+  turn: currentTurn,
   // `send` takes an ASCII string as well as bytes (net writes it as it is).
   sendsText: () => true,
   // A Buffer: net writes it without converting, and one under 4 KiB comes from Node's shared

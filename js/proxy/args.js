@@ -6,8 +6,13 @@ import { parseListenRule, parseTargetRule } from './allow.js';
 import { DEFAULTS } from './limits.js';
 import { parseListenAddress } from './server.js';
 import { readTokenFile } from './token.js';
+import { trustCheck } from './forwarded.js';
+import { createLogger } from './logger.js';
 
 const D = DEFAULTS;
+
+/** ms a SIGTERM lets open tunnels run before they are closed. */
+export const DRAIN_TIMEOUT = 30_000;
 
 export const USAGE = `usage: kvsocket-proxy [--listen HOST:PORT] --allow HOST:PORT ... [options]
 
@@ -45,7 +50,19 @@ Limits:
   --idle-timeout MS          close a tunnel or UDP session idle this long, 0 = never (default ${D.idleTimeout})
   Each tunnel buffers at most about 1 MiB towards its target and 1 MiB towards the page.
 
-  --quiet                    do not log refusals
+Operating it (docs/deployment.md):
+  --metrics HOST:PORT        serve Prometheus /metrics and /healthz on this listener (e.g.
+                             127.0.0.1:9464); --metrics public answers /metrics on --listen
+                             too. /healthz is always answered on --listen (503 while draining)
+  --trust-proxy ADDR         a load balancer (IP or CIDR; repeat) whose X-Forwarded-For or
+                             Forwarded header names the real client, for --max-per-client and
+                             the logs; nobody else's headers are read
+  --drain-timeout MS         on SIGTERM stop accepting, let open tunnels run this long, then
+                             close them with 1001 'shutdown' (default ${DRAIN_TIMEOUT}; a second
+                             SIGTERM, or SIGINT, stops at once)
+  --log-level LEVEL          error, warn, info (default; refusals) or debug
+  --log-format FORMAT        text (default) or json: one JSON object per line
+  --quiet                    do not log refusals (--log-level warn)
   --help                     this text
 
 URL forms (docs/proxy-protocol.md):
@@ -85,6 +102,11 @@ export function parseCli(argv) {
       'connect-timeout': { type: 'string' },
       'handshake-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
+      metrics: { type: 'string' },
+      'trust-proxy': { type: 'string', multiple: true, default: [] },
+      'drain-timeout': { type: 'string' },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -111,7 +133,21 @@ export function parseCli(argv) {
     handshakeTimeout: count('handshake-timeout', values['handshake-timeout'], 1),
     idleTimeout: count('idle-timeout', values['idle-timeout'], 0),
   };
+  if (values['trust-proxy'].length) {
+    trustCheck(values['trust-proxy']); // complains about a bad entry by name
+    options.trustProxy = values['trust-proxy'];
+  }
+  if (values.metrics === 'public') options.publicMetrics = true;
+  else if (values.metrics !== undefined) {
+    parseListenAddress(values.metrics);
+    options.metrics = true;
+    options.metricsListen = values.metrics;
+  }
+  options.drainTimeout = count('drain-timeout', values['drain-timeout'], 0);
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
-  if (values.quiet) options.log = () => {};
+  const level = values['log-level'] ?? (values.quiet ? 'warn' : undefined);
+  if (level !== undefined || values['log-format'] !== undefined) {
+    options.log = createLogger({ level, format: values['log-format'] });
+  }
   return options;
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// The kvsocket-proxy command: parse the arguments, start the proxy, stop on SIGINT/SIGTERM.
+// The kvsocket-proxy command: parse the arguments, start the proxy (or, with --workers, a
+// primary and its workers: workers.js), serve --metrics, drain on SIGTERM (drain.js).
 
-import { parseCli, USAGE } from './args.js';
+import { parseCli, USAGE, DRAIN_TIMEOUT } from './args.js';
 import { classify, canonicalHost } from './address.js';
+import { createLogger } from './logger.js';
+import { serveMetrics } from './metrics.js';
 import { parseListenAddress, startProxy } from './server.js';
 
 function isLoopbackListen(listen) {
@@ -21,24 +24,47 @@ if (options.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
+const log = options.log ?? createLogger();
+const startup = log.startup ?? log;
+options.log = log;
 if (options.allow.length === 0 && options.allowListen.length === 0) {
-  process.stderr.write('kvsocket-proxy: no --allow rule given: every target will be refused\n');
+  log('no --allow rule given: every target will be refused', 'warn');
 }
 
 try {
   const proxy = await startProxy(options);
-  process.stderr.write(`kvsocket-proxy: listening on ${proxy.url}\n`);
-  for (const line of proxy.describe()) process.stderr.write(`kvsocket-proxy: ${line}\n`);
+  startup(`listening on ${proxy.url}`);
+  for (const line of proxy.describe()) startup(line);
   if (!isLoopbackListen(options.listen) && !options.tokens) {
-    process.stderr.write('kvsocket-proxy: warning: listening beyond loopback without --token-file: whoever reaches this port may use the --allow rules\n');
+    log('warning: listening beyond loopback without --token-file: whoever reaches this port may use the --allow rules', 'warn');
   }
-  const stop = async () => {
+  let metricsServer = null;
+  if (options.metricsListen) {
+    const registry = proxy.metrics;
+    metricsServer = await serveMetrics(parseListenAddress(options.metricsListen), {
+      scrape: () => registry.metrics(),
+      contentType: registry.contentType,
+      draining: () => proxy.draining,
+    });
+    const a = metricsServer.address();
+    startup(`metrics on http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/metrics`);
+  }
+  let stopping = false;
+  const stopNow = async () => {
     await proxy.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // SIGTERM: drain (a second one, or SIGINT, stops at once).
+  process.on('SIGTERM', async () => {
+    if (stopping) return stopNow();
+    stopping = true;
+    await proxy.drain(options.drainTimeout ?? DRAIN_TIMEOUT);
+    metricsServer?.close();
+    log('drained; exiting');
+    process.exit(0);
+  });
+  process.once('SIGINT', stopNow);
 } catch (err) {
-  process.stderr.write(`kvsocket-proxy: ${err.code === 'EADDRINUSE' ? `${options.listen} is already in use` : err.message}\n`);
+  log(err.code === 'EADDRINUSE' ? `${err.address ? `${err.address}:${err.port}` : options.listen} is already in use` : err.message, 'error');
   process.exit(1);
 }

@@ -53,7 +53,20 @@ export function dialTcp(addresses, port, deadline, options = {}) {
  * while dialling, the attempt is destroyed; either way the Refusal's code is ECANCELED.
  * `bridged` (default true): the socket is for bridge() (connectTcp); false gives a plain one.
  */
-export async function openTarget(env, host, port, { signal, bridged = true } = {}) {
+export async function openTarget(env, host, port, options = {}) {
+  // Every outcome counted by kind and result, and the time of those that connect (metrics.js).
+  const started = performance.now();
+  try {
+    const tcp = await dialTarget(env, host, port, options);
+    env.metrics.opened(env.kind ?? 'tcp', null, (performance.now() - started) / 1000);
+    return tcp;
+  } catch (err) {
+    env.metrics.opened(env.kind ?? 'tcp', err);
+    throw err;
+  }
+}
+
+async function dialTarget(env, host, port, { signal, bridged = true }) {
   const deadline = Date.now() + env.connectTimeout;
   const checked = await env.policy.target(host, port, deadline);
   const where = show(checked.host, port);
@@ -75,6 +88,7 @@ export async function openTarget(env, host, port, { signal, bridged = true } = {
 
 function join(env, ws, tcp) {
   tcp.once('close', env.track(() => tcp.destroy()));
+  env.metrics.target(tcp);
   bridge(ws, tcp, { counters: env.stats, idleTimeout: env.idleTimeout });
 }
 

@@ -3,6 +3,7 @@
 // count too), in all and per client address, with a deadline for the handshake.
 
 import { httpResponse } from './http.js';
+import { NO_METRICS } from './metrics.js';
 
 export const DEFAULTS = Object.freeze({
   maxConnections: 512, // sessions, and client connections to the proxy, at once
@@ -23,17 +24,32 @@ const HANDSHAKE = Symbol('kvsocket-proxy handshake timer');
  * address, and otherwise starts its handshake deadline; `handshakeDone(sock)` (on 'upgrade')
  * stops that. `stats.clients` is the number open now.
  */
-export function clientLimits({ max, perClient, handshakeTimeout, stats, log }) {
+export function clientLimits({ max, perClient, handshakeTimeout, stats, log, metrics = NO_METRICS, trusted = () => false }) {
   const byAddress = new Map();
   stats.clients = 0;
+  // One client address more, or the reason it is one too many.
+  const count = (address) => {
+    const mine = byAddress.get(address) ?? 0;
+    if (perClient > 0 && mine >= perClient) {
+      metrics.capHit('max_per_client');
+      return `too many connections from ${address} (max ${perClient})`;
+    }
+    byAddress.set(address, mine + 1);
+    return null;
+  };
+  const uncount = (address) => {
+    const left = byAddress.get(address) - 1;
+    if (left > 0) byAddress.set(address, left);
+    else byAddress.delete(address);
+  };
   return {
     admit(sock) {
       const address = sock.remoteAddress ?? '?';
-      const mine = byAddress.get(address) ?? 0;
-      const why = max > 0 && stats.clients >= max ? `too many connections (max ${max})`
-        : perClient > 0 && mine >= perClient ? `too many connections from ${address} (max ${perClient})` : null;
+      // A trusted load balancer carries many clients: each is counted once its request names it (identify).
+      const why = max > 0 && stats.clients >= max ? (metrics.capHit('max_connections'), `too many connections (max ${max})`)
+        : trusted(address) ? null : count(address);
       if (why) {
-        log(`turned away a client: ${why}`);
+        log(`turned away a client: ${why}`, 'warn');
         sock.on('error', () => {});
         sock.end(httpResponse(503, 'Service Unavailable', why));
         sock.destroySoon?.();
@@ -41,16 +57,27 @@ export function clientLimits({ max, perClient, handshakeTimeout, stats, log }) {
         return false;
       }
       stats.clients += 1;
-      byAddress.set(address, mine + 1);
-      sock[HANDSHAKE] = setTimeout(() => sock.destroy(), handshakeTimeout);
+      sock[HANDSHAKE] = setTimeout(() => {
+        metrics.capHit('handshake_timeout');
+        sock.destroy();
+      }, handshakeTimeout);
       sock.once('close', () => {
         clearTimeout(sock[HANDSHAKE]);
         stats.clients -= 1;
-        const left = byAddress.get(address) - 1;
-        if (left > 0) byAddress.set(address, left);
-        else byAddress.delete(address);
+        if (!trusted(address)) uncount(address);
       });
       return true;
+    },
+    /**
+     * A connection from a trusted proxy, once its request named the real client: null, or
+     * why that client has too many (the caller refuses with 503). Counted until the socket
+     * closes. Nothing to do for other connections (admit counted their peer).
+     */
+    identify(sock, client) {
+      if (!trusted(sock.remoteAddress ?? '?')) return null;
+      const why = count(client);
+      if (!why) sock.once('close', () => uncount(client));
+      return why;
     },
     handshakeDone(sock) {
       clearTimeout(sock[HANDSHAKE]);

@@ -79,6 +79,7 @@ export function reverseTunnels(env) {
         const pendingFull = mine.size >= env.maxPending;
         const slot = pendingFull ? null : env.slots.tryTake();
         if (!slot) {
+          if (pendingFull) env.metrics.capHit('max_pending');
           const why = pendingFull ? `${env.maxPending} connections already wait to be claimed` : 'too many connections';
           env.log(`dropped a connection from ${show(sock.remoteAddress, sock.remotePort)}: ${why}`);
           sock.destroy();
@@ -117,6 +118,7 @@ export function reverseTunnels(env) {
     ctx.slot = w.slot; // the waiting connection's slot becomes the tunnel's
     ctx.onAbort(() => w.sock.destroy());
     w.sock.once('close', env.track(() => w.sock.destroy()));
+    env.metrics.target(w.sock);
     if (!ctx.accept((ws) => bridge(ws, w.sock, { counters: env.stats, idleTimeout: env.idleTimeout }))) w.sock.destroy();
   }
 

@@ -18,6 +18,9 @@ import { redact } from './token.js';
 import { END_EXCHANGE, wantsEndExchange } from './tunnel.js';
 import { udpBind, udpConnect } from './udp.js';
 import { isWispRequest, wispEndpoint } from './wisp.js';
+import { plainIp, realClient, trustCheck } from './forwarded.js';
+import { NO_METRICS, createMetrics } from './metrics.js';
+import { drainer } from './drain.js';
 
 const defaultLog = (line) => process.stderr.write(`kvsocket-proxy: ${line}\n`);
 
@@ -41,7 +44,10 @@ export function parseListenAddress(value) {
  * '*'; empty = loopback pages and clients without Origin); tokens (empty = none required);
  * maxConnections, maxPerClient, maxFrame, maxPending, connectTimeout, handshakeTimeout,
  * idleTimeout, claimTimeout; lookup (name -> promise of [{address, family}], the system
- * resolver by default); log (a function taking one line). Resolves once listening.
+ * resolver by default); log (a function taking one line, and its level: error, warn, info);
+ * trustProxy (addresses whose X-Forwarded-For / Forwarded name the client, forwarded.js);
+ * metrics (true: count for /metrics, metrics.js) and publicMetrics (also answer /metrics on
+ * this listener). Resolves once listening.
  */
 export async function startProxy(options = {}) {
   const o = { ...DEFAULTS, ...definedOnly(options) };
@@ -53,13 +59,16 @@ export async function startProxy(options = {}) {
     live.add(kill);
     return () => live.delete(kill);
   };
+  const metrics = o.metrics || o.publicMetrics ? await createMetrics(stats) : NO_METRICS;
+  const trusted = trustCheck(o.trustProxy ?? []);
   const policy = createPolicy({ allow, allowListen, allowLoopback: o.allowLoopback, allowPrivate: o.allowPrivate, lookup: o.lookup });
   const admit = admission({ origins: o.origins, tokens: o.tokens });
-  const clients = clientLimits({ max: o.maxConnections, perClient: o.maxPerClient, handshakeTimeout: o.handshakeTimeout, stats, log });
+  const clients = clientLimits({ max: o.maxConnections, perClient: o.maxPerClient, handshakeTimeout: o.handshakeTimeout, stats, log, metrics, trusted });
   const env = {
     policy,
-    slots: createSlots(o.maxConnections, stats),
+    slots: createSlots(o.maxConnections, stats, metrics),
     stats,
+    metrics,
     log,
     track,
     connectTimeout: o.connectTimeout,
@@ -69,8 +78,12 @@ export async function startProxy(options = {}) {
   };
   const reverse = reverseTunnels(env);
   // /wisp/: many streams over one WebSocket (wisp.js), each checked like a tunnel.
-  const wispRoute = wispEndpoint(env, { maxFrame: o.maxFrame });
+  // Its streams are counted as kind 'wisp' (metrics.js), whether TCP or UDP.
+  const wispEnv = { ...env, kind: 'wisp', slots: { tryTake: () => env.slots.tryTake('wisp') } };
+  const wispRoute = wispEndpoint(wispEnv, { maxFrame: o.maxFrame });
   const routes = { tcp: tcpRoute, listen: reverse.listen, claim: reverse.claim, udp: udpConnect, 'udp-listen': udpBind };
+  const kindOf = { tcp: 'tcp', listen: 'listen', udp: 'udp', 'udp-listen': 'udp' };
+  const websockets = new Set(); // open now, to close them with 'shutdown' when a drain runs out
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -79,6 +92,8 @@ export async function startProxy(options = {}) {
     handleProtocols: (offered) => (offered.has('binary') ? 'binary' : false),
   });
   const server = http.createServer({ headersTimeout: o.handshakeTimeout, requestTimeout: o.handshakeTimeout }, (req, res) => {
+    // /healthz for load balancers; /metrics only when asked for on this listener.
+    if (answerPlain(req, res, { metrics: o.publicMetrics ? metrics : null, draining: () => drain.draining })) return;
     res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket', Connection: 'close' });
     res.end('kvsocket-proxy speaks WebSocket: ws://HOST:PORT/?host=TARGET&port=PORT (see docs/proxy-protocol.md)\n');
   });
@@ -89,14 +104,16 @@ export async function startProxy(options = {}) {
     socket.on('error', () => {}); // a client gone mid-handshake is not our error
     const ctx = upgradeContext(req, socket, head);
     handle(ctx).catch((err) => {
-      log(`internal error on ${redact(req.url)}: ${err.stack ?? err}`);
+      log(`internal error on ${redact(req.url)}: ${err.stack ?? err}`, 'error');
       if (ctx.opened) socket.destroy();
       else ctx.refuse(500, 'Internal Server Error', String(err.message ?? err));
     });
   });
 
   function upgradeContext(req, socket, head) {
-    const from = show(socket.remoteAddress, socket.remotePort);
+    // Behind a trusted load balancer the client is the one its headers name (forwarded.js).
+    const client = realClient(req.headers, socket.remoteAddress, trusted);
+    const from = client === plainIp(socket.remoteAddress) ? show(socket.remoteAddress, socket.remotePort) : client;
     const abort = new AbortController();
     const untrack = track(() => socket.destroy());
     // Nothing reads the socket until the upgrade completes, so a client that left would go
@@ -117,6 +134,7 @@ export async function startProxy(options = {}) {
     const ctx = {
       req,
       from,
+      client,
       query: null,
       slot: null,
       opened: false,
@@ -124,6 +142,7 @@ export async function startProxy(options = {}) {
       /** Aborted if the client goes away (or the handshake fails) before the WebSocket opens. */
       signal: abort.signal,
       /** Runs fn if the client goes away before the WebSocket opens (at once if it has gone). */
+      socket,
       onAbort: (fn) => (ctx.aborted ? fn() : abort.signal.addEventListener('abort', fn, { once: true })),
       refuse(status, reason, detail) {
         stats.refused += 1;
@@ -152,7 +171,10 @@ export async function startProxy(options = {}) {
           untrack();
           stats.opened += 1;
           const forget = track(() => ws.terminate());
+          websockets.add(ws);
+          metrics.websocket(ws);
           ws.once('close', () => {
+            websockets.delete(ws);
             forget();
             ctx.slot?.release();
           });
@@ -174,6 +196,9 @@ export async function startProxy(options = {}) {
 
   async function handle(ctx) {
     try {
+      // A trusted load balancer's connection is counted against the client its request names.
+      const tooMany = clients.identify(ctx.socket, ctx.client);
+      if (tooMany) return ctx.refuse(503, 'Service Unavailable', tooMany);
       ctx.query = queryOf(ctx.req.url);
       const wisp = isWispRequest(ctx.req);
       const refusal = admit.check(ctx.req, ctx.query, { anySubprotocol: wisp });
@@ -182,7 +207,7 @@ export async function startProxy(options = {}) {
       if (wisp) return wispRoute(ctx);
       const route = routeOf(ctx.query);
       if (route !== 'claim') {
-        ctx.slot = env.slots.tryTake();
+        ctx.slot = env.slots.tryTake(kindOf[route]);
         if (!ctx.slot) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${o.maxConnections})`);
       }
       await routes[route](ctx, env);
@@ -200,14 +225,17 @@ export async function startProxy(options = {}) {
       resolve();
     });
   });
-  server.on('error', (err) => log(`server error: ${err.message}`));
+  server.on('error', (err) => log(`server error: ${err.message}`, 'error'));
+  const drain = drainer({ server, websockets, close: () => proxy.close(), log });
   const { address, port } = server.address();
   const shown = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
 
-  return {
+  const proxy = {
     url: `ws://${show(shown, port)}/`,
     port,
     stats,
+    /** The metrics registry (prom-client) when metrics are on, else null. */
+    metrics: metrics.registry ?? null,
     /** What this proxy accepts, a line each (the CLI prints them at startup). */
     describe: () => [
       ...admit.describe(),
@@ -223,5 +251,44 @@ export async function startProxy(options = {}) {
       server.closeAllConnections();
       await closed;
     },
+    /**
+     * A graceful stop (drain.js): accept nothing more, let what is open run for up to
+     * `timeout` ms, then close each WebSocket still open with 1001 'shutdown'. Resolves once
+     * everything is closed.
+     */
+    drain: (timeout) => drain.start(timeout),
+    /** True once a drain has started (/healthz answers 503). */
+    get draining() {
+      return drain.draining;
+    },
   };
+  return proxy;
+}
+
+/**
+ * Answers a plain HTTP request for /healthz (200 ok, or 503 draining) or, with `metrics`,
+ * /metrics; false for anything else.
+ */
+export function answerPlain(req, res, { metrics = null, draining = () => false } = {}) {
+  const path = req.url.split('?')[0];
+  if (path === '/healthz') {
+    const ok = !draining();
+    res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(ok ? 'ok\n' : 'draining\n');
+    return true;
+  }
+  if (path === '/metrics' && metrics?.registry) {
+    metrics.registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+        res.end(text);
+      },
+      (err) => {
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(`metrics failed: ${err.message}\n`);
+      },
+    );
+    return true;
+  }
+  return false;
 }

@@ -113,6 +113,19 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
  * socket's error code; ECANCELED when `signal` aborted first: no socket is left open).
  */
 export async function connectUdp(env, host, port, signal) {
+  // Counted like a dial (metrics.js): by kind and result, with the time to connect.
+  const started = performance.now();
+  try {
+    const opened = await connectUdpPeer(env, host, port, signal);
+    env.metrics.opened(env.kind ?? 'udp', null, (performance.now() - started) / 1000);
+    return opened;
+  } catch (err) {
+    env.metrics.opened(env.kind ?? 'udp', err);
+    throw err;
+  }
+}
+
+async function connectUdpPeer(env, host, port, signal) {
   const { addresses, host: canonical } = await env.policy.target(host, port, Date.now() + env.connectTimeout);
   const target = show(canonical, port);
   const abandoned = () => new Refusal(502, 'ECANCELED', `UDP to ${target} abandoned`);

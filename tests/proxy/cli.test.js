@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseCli } from '../../js/proxy/args.js';
-import { T, echoServer, mustOpen, withTimeout } from './helpers.js';
+import { T, closed, echoServer, mustOpen, withTimeout } from './helpers.js';
 
 test('parseCli: the documented example', () => {
   const o = parseCli(['--listen', '127.0.0.1:8081', '--allow', '127.0.0.1:7000', '--allow', 'irc.example:6697']);
@@ -84,6 +84,9 @@ test('the kvsocket-proxy bin serves a tunnel and stops on SIGTERM', T, async (t)
   const ws = await mustOpen(t, `${url}?host=127.0.0.1&port=${echo.port}`);
   ws.send(Buffer.from('ping'));
   await withTimeout(new Promise((resolve) => ws.once('message', resolve)), 5000, 'the echo');
+  // SIGTERM drains (tests/proxy/drain.test.js): with nothing open it exits at once.
+  ws.close();
+  await closed(ws);
   child.kill('SIGTERM');
   assert.equal(await withTimeout(exited, 5000, 'the bin to exit'), 0);
 });

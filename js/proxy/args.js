@@ -46,8 +46,10 @@ Limits:
   --max-frame BYTES          largest WebSocket message accepted (default ${D.maxFrame})
   --max-pending N            incoming connections one listener holds unclaimed (default ${D.maxPending})
   --connect-timeout MS       give up looking up and connecting to a target (default ${D.connectTimeout})
-  --handshake-timeout MS     drop a client whose upgrade request is not complete (default ${D.handshakeTimeout})
-  --idle-timeout MS          close a tunnel or UDP session idle this long, 0 = never (default ${D.idleTimeout})
+  --handshake-timeout MS     drop a client whose upgrade request (or Wisp v2 INFO) is not
+                             complete (default ${D.handshakeTimeout})
+  --idle-timeout MS          close a tunnel, UDP session or Wisp stream idle this long, and a
+                             Wisp WebSocket with no stream, 0 = never (default ${D.idleTimeout})
   Each tunnel buffers at most about 1 MiB towards its target and 1 MiB towards the page.
 
 Operating it (docs/deployment.md):

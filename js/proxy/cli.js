@@ -50,10 +50,10 @@ try {
     startup(`metrics on http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/metrics`);
   }
   let stopping = false;
-  const stopNow = async () => {
-    await proxy.close();
-    process.exit(0);
-  };
+  const stopNow = () => proxy.close().then(() => process.exit(0), (err) => {
+    log(`closing: ${err.message}`, 'error');
+    process.exit(1);
+  });
   // SIGTERM: drain (a second one, or SIGINT, stops at once).
   process.on('SIGTERM', async () => {
     if (stopping) return stopNow();

@@ -52,6 +52,7 @@ export function dialTcp(addresses, port, deadline, options = {}) {
  * AbortSignal) abandons the attempt: aborted while the name is looked up, nothing is dialled;
  * while dialling, the attempt is destroyed; either way the Refusal's code is ECANCELED.
  * `bridged` (default true): the socket is for bridge() (connectTcp); false gives a plain one.
+ * `slot`: the connection slot this target is for, held until a lookup settles (policy.js).
  */
 export async function openTarget(env, host, port, options = {}) {
   // Every outcome counted by kind and result, and the time of those that connect (metrics.js).
@@ -66,9 +67,9 @@ export async function openTarget(env, host, port, options = {}) {
   }
 }
 
-async function dialTarget(env, host, port, { signal, bridged = true }) {
+async function dialTarget(env, host, port, { signal, bridged = true, slot }) {
   const deadline = Date.now() + env.connectTimeout;
-  const checked = await env.policy.target(host, port, deadline);
+  const checked = await env.policy.target(host, port, deadline, { slot });
   const where = show(checked.host, port);
   if (signal?.aborted) throw new Refusal(502, 'ECANCELED', `connect to ${where} abandoned`);
   const dial = dialTcp(checked.addresses, port, deadline, { bridged });
@@ -96,7 +97,7 @@ function join(env, ws, tcp) {
 export async function tcpRoute(ctx, env) {
   const { host, port } = targetOf(ctx.query);
   if (wantsReport(ctx.query)) return reportedTunnel(ctx, env, host, port);
-  const tcp = await openTarget(env, host, port, { signal: ctx.signal }); // a Refusal is the upgrade's answer
+  const tcp = await openTarget(env, host, port, { signal: ctx.signal, slot: ctx.slot }); // a Refusal is the upgrade's answer
   if (ctx.aborted) return tcp.destroy();
   if (!ctx.accept((ws) => join(env, ws, tcp))) tcp.destroy();
 }
@@ -121,7 +122,7 @@ function reportedTunnel(ctx, env, host, port) {
     ws.on('message', hold);
     ws.on('error', () => {});
     ws.once('close', () => gone.abort());
-    openTarget(env, host, port, { signal: gone.signal }).then(
+    openTarget(env, host, port, { signal: gone.signal, slot: ctx.slot }).then(
       (tcp) => {
         if (ws.readyState !== ws.OPEN) return tcp.destroy();
         sendControl(ws, {
@@ -145,6 +146,6 @@ function reportedTunnel(ctx, env, host, port) {
         sendError(ws, r.code, r.message);
         if (ws.readyState === ws.OPEN) ws.close(1011, r.code);
       },
-    );
+    ).catch(env.internal); // the handlers run later, maybe after the WebSocket closed: nothing may escape
   });
 }

@@ -47,9 +47,11 @@ export function createPolicy({ allow = [], allowListen = [], allowLoopback = fal
    * where host is canonical and addresses ([{address, family}], at least one) are every
    * address that passed, in lookup order. Throws a Refusal: 400 for a malformed host, 403
    * (TargetDenied) for a denied one, 502 with the resolver's code (ENOTFOUND) when the lookup
-   * fails, 504 (ETIMEDOUT) at the deadline. A denied name is never looked up.
+   * fails, 504 (ETIMEDOUT) at the deadline. A denied name is never looked up. `slot` (the
+   * connection slot the target is for) stays taken until the lookup itself settles, past the
+   * deadline and past the slot's release (slots.js).
    */
-  async function target(hostText, port, deadline = Date.now() + 10_000) {
+  async function target(hostText, port, deadline = Date.now() + 10_000, { slot } = {}) {
     let host;
     try {
       host = normalizeHost(hostText);
@@ -64,7 +66,9 @@ export function createPolicy({ allow = [], allowListen = [], allowLoopback = fal
     if (net.isIP(host)) return { host, port, addresses: [{ address: host, family: family(host) }] };
     let found;
     try {
-      found = await before(deadline, lookup(host), `looking up ${host}`);
+      const looking = Promise.resolve().then(() => lookup(host));
+      slot?.holdUntil(looking);
+      found = await before(deadline, looking, `looking up ${host}`);
     } catch (err) {
       const code = String(err.code ?? 'ENOTFOUND');
       throw new Refusal(code === 'ETIMEDOUT' ? 504 : 502, code, `looking up ${host} failed: ${err.message}`);

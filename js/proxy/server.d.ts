@@ -26,9 +26,9 @@ export interface ProxyOptions {
   maxPending?: number;
   /** ms to give up looking up and connecting to a target (default 10000). */
   connectTimeout?: number;
-  /** ms from a client's TCP connect to its complete upgrade request (default 10000). */
+  /** ms from a client's TCP connect to its complete upgrade request, and from a Wisp v2 client's open to its INFO (default 10000). */
   handshakeTimeout?: number;
-  /** ms a TCP tunnel or UDP session may carry nothing either way before it is closed; 0 = never (default 1800000). */
+  /** ms a TCP tunnel, UDP session or Wisp stream may carry nothing either way, and a Wisp WebSocket have no stream, before it is closed; 0 = never (default 1800000). */
   idleTimeout?: number;
   /** ms an incoming connection of a reverse tunnel waits to be claimed (default 10000). */
   claimTimeout?: number;

@@ -65,6 +65,8 @@ export async function startProxy(options = {}) {
   const admit = admission({ origins: o.origins, tokens: o.tokens });
   const clients = clientLimits({ max: o.maxConnections, perClient: o.maxPerClient, handshakeTimeout: o.handshakeTimeout, stats, log, metrics, trusted });
   const env = {
+    /** For an error no route expected: logged, never thrown (an unhandled one ends the process). */
+    internal: (err) => log(`internal error: ${err?.stack ?? err}`),
     policy,
     slots: createSlots(o.maxConnections, stats, metrics),
     stats,
@@ -74,6 +76,7 @@ export async function startProxy(options = {}) {
     connectTimeout: o.connectTimeout,
     claimTimeout: o.claimTimeout,
     idleTimeout: o.idleTimeout,
+    handshakeTimeout: o.handshakeTimeout,
     maxPending: o.maxPending,
   };
   const reverse = reverseTunnels(env);
@@ -107,7 +110,7 @@ export async function startProxy(options = {}) {
       log(`internal error on ${redact(req.url)}: ${err.stack ?? err}`, 'error');
       if (ctx.opened) socket.destroy();
       else ctx.refuse(500, 'Internal Server Error', String(err.message ?? err));
-    });
+    }).catch(env.internal);
   });
 
   function upgradeContext(req, socket, head) {

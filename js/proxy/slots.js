@@ -1,5 +1,8 @@
-// Connection slots: --max-connections counts tunnels, reverse-tunnel controls, UDP sockets,
-// Wisp streams and incoming connections waiting to be claimed, all alike.
+// Connection slots: --max-connections counts tunnels, reverse-tunnel controls, UDP sessions,
+// Wisp streams and incoming connections waiting to be claimed, all alike. A slot also covers
+// the name lookup made for it: a lookup cannot be cancelled (the resolver's thread goes on with
+// it), so a slot given back while its lookup runs stays taken until the lookup settles, and the
+// lookups in flight never outnumber the cap.
 
 import { NO_METRICS } from './metrics.js';
 
@@ -7,8 +10,8 @@ export function createSlots(max, stats, metrics = NO_METRICS) {
   return {
     /**
      * A slot, or null when `max` are taken (the caller refuses). The slot gives itself back
-     * once, however many times release() is called. `kind` (tcp, udp, listen, wisp) labels it
-     * in the metrics.
+     * once, however many times release() is called, and not before every promise passed to
+     * holdUntil() has settled. `kind` (tcp, udp, listen, wisp) labels it in the metrics.
      */
     tryTake(kind = 'tcp') {
       if (max > 0 && stats.active >= max) {
@@ -18,12 +21,27 @@ export function createSlots(max, stats, metrics = NO_METRICS) {
       stats.active += 1;
       const done = metrics.stream(kind);
       let held = true;
+      let released = false;
+      let pending = 0;
+      const giveBack = () => {
+        if (!held || !released || pending > 0) return;
+        held = false;
+        stats.active -= 1;
+        done();
+      };
       return {
         release() {
-          if (!held) return;
-          held = false;
-          stats.active -= 1;
-          done();
+          released = true;
+          giveBack();
+        },
+        /** Keeps the slot taken until `promise` settles, even once released. */
+        holdUntil(promise) {
+          pending += 1;
+          const settled = () => {
+            pending -= 1;
+            giveBack();
+          };
+          promise.then(settled, settled);
         },
       };
     },

@@ -72,9 +72,11 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
     reading.release();
   };
   let flushed = null; // run once every send is done
+  let stopped = false;
   return {
     touch: () => idle?.refresh(),
     stop() {
+      stopped = true;
       clearTimeout(idle);
       letGo();
     },
@@ -84,6 +86,7 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
       else flushed = fn;
     },
     send(data, port, address, onError) {
+      if (stopped) return; // the session has ended: its socket is closed, nobody hears of it
       idle?.refresh();
       env.stats.bytesFromClients += data.length;
       pending += data.length;
@@ -101,8 +104,14 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
           fn();
         }
       };
-      if (address === undefined) sock.send(data, done);
-      else sock.send(data, port, address, done);
+      // A socket closed meanwhile throws (ERR_SOCKET_DGRAM_NOT_RUNNING): that is this send's
+      // error, never an exception for the caller.
+      try {
+        if (address === undefined) sock.send(data, done);
+        else sock.send(data, port, address, done);
+      } catch (err) {
+        done(err);
+      }
     },
   };
 }
@@ -110,13 +119,14 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
 /**
  * Checks and resolves a UDP peer and connects a socket to its first checked address: {sock,
  * target} (target: host:port for messages), or a Refusal (the policy's, or 502 with the
- * socket's error code; ECANCELED when `signal` aborted first: no socket is left open).
+ * socket's error code; ECANCELED when `signal` aborted first: no socket is left open). `slot`
+ * is held until a lookup settles (policy.js).
  */
-export async function connectUdp(env, host, port, signal) {
+export async function connectUdp(env, host, port, signal, slot) {
   // Counted like a dial (metrics.js): by kind and result, with the time to connect.
   const started = performance.now();
   try {
-    const opened = await connectUdpPeer(env, host, port, signal);
+    const opened = await connectUdpPeer(env, host, port, signal, slot);
     env.metrics.opened(env.kind ?? 'udp', null, (performance.now() - started) / 1000);
     return opened;
   } catch (err) {
@@ -125,8 +135,8 @@ export async function connectUdp(env, host, port, signal) {
   }
 }
 
-async function connectUdpPeer(env, host, port, signal) {
-  const { addresses, host: canonical } = await env.policy.target(host, port, Date.now() + env.connectTimeout);
+async function connectUdpPeer(env, host, port, signal, slot) {
+  const { addresses, host: canonical } = await env.policy.target(host, port, Date.now() + env.connectTimeout, { slot });
   const target = show(canonical, port);
   const abandoned = () => new Refusal(502, 'ECANCELED', `UDP to ${target} abandoned`);
   if (signal?.aborted) throw abandoned();
@@ -157,7 +167,7 @@ export async function udpConnect(ctx, env) {
   const { host, port } = targetOf(ctx.query);
   let connected;
   try {
-    connected = await connectUdp(env, host, port, ctx.signal);
+    connected = await connectUdp(env, host, port, ctx.signal, ctx.slot);
   } catch (err) {
     if (ctx.aborted) return;
     throw err;
@@ -235,17 +245,21 @@ export function udpBind(ctx, env) {
       if (wanted.error) return sendError(ws, 'BadMessage', wanted.error);
       waiting = [];
       reading.hold(); // the rest stays in the kernel while we look the name up
-      env.policy.target(wanted.host, wanted.port, Date.now() + env.connectTimeout).then(
+      // Each handler runs once the lookup settled, perhaps after the session ended: a closed
+      // session drops what waited (its socket is closed), and nothing a handler does may
+      // escape as a rejection (that would end the proxy process).
+      env.policy.target(wanted.host, wanted.port, Date.now() + env.connectTimeout, { slot: ctx.slot }).then(
         (checked) => {
           destination = { address: checked.addresses[0].address, port: wanted.port };
         },
         (err) => sendError(ws, !(err instanceof Refusal) ? 'UnknownSocket' : err.code === 'BadRequest' ? 'BadMessage' : err.code, `to: ${err.message}`),
-      ).finally(() => {
+      ).then(() => {
         const queued = waiting;
         waiting = null;
         reading.release();
+        if (ws.readyState !== ws.OPEN) return;
         for (const [data, isBinary] of queued) onMessage(data, isBinary);
-      });
+      }).catch(env.internal);
     }
 
     function onMessage(data, isBinary) {

@@ -100,9 +100,25 @@ function serve(env, ws, from, v2, initial) {
    * `finish` the target still gets what the client sent, then a FIN; otherwise it is stopped.
    * Nothing once the id is gone or names a newer stream.
    */
+  // A WebSocket with no stream holds a client connection for nothing: it is closed (1011
+  // ETIMEDOUT, as an idle tunnel) once it had none for idleTimeout, from its open or its last
+  // stream's end; a v2 client also has handshakeTimeout to send its INFO (1002).
+  let idle = null;
+  if (env.idleTimeout > 0) {
+    idle = setTimeout(() => streams.size === 0 && ws.readyState === ws.OPEN && ws.close(1011, 'ETIMEDOUT'), env.idleTimeout);
+    idle.unref();
+  }
+  let handshake = null;
+  if (v2) {
+    handshake = setTimeout(() => !ready && ws.readyState === ws.OPEN && ws.close(1002, 'no client INFO in time'), env.handshakeTimeout);
+    handshake.unref();
+  }
+
   const end = (id, s, reason, finish = false) => {
     if (s === undefined || streams.get(id) !== s) return;
     streams.delete(id);
+    // Fired meanwhile (while there were streams), it is armed again.
+    if (streams.size === 0 && ws.readyState === ws.OPEN) idle?.refresh();
     if (finish) s.finish();
     else s.stop();
     if (reason !== undefined) send(closePacket(id, reason));
@@ -118,6 +134,7 @@ function serve(env, ws, from, v2, initial) {
 
   function start() {
     ready = true;
+    clearTimeout(handshake);
     send(continuePacket(0, initial));
   }
 
@@ -146,6 +163,8 @@ function serve(env, ws, from, v2, initial) {
   });
   ws.on('error', () => {});
   ws.on('close', () => {
+    clearTimeout(idle);
+    clearTimeout(handshake);
     for (const [id, s] of [...streams]) end(id, s);
   });
 
@@ -175,7 +194,7 @@ function serve(env, ws, from, v2, initial) {
     streams.set(id, s);
     const live = () => streams.get(id) === s; // whether anything may still be sent for the stream
     const udp = streamType === StreamType.UDP;
-    const opening = udp ? connectUdp(env, host, port, abort.signal) : openTarget(env, host, port, { signal: abort.signal, bridged: false });
+    const opening = udp ? connectUdp(env, host, port, abort.signal, slot) : openTarget(env, host, port, { signal: abort.signal, bridged: false, slot });
     opening.then(
       (target) => {
         if (abort.signal.aborted) return udp ? closeQuietly(target.sock) : target.destroy();
@@ -194,7 +213,7 @@ function serve(env, ws, from, v2, initial) {
         env.log(`wisp ${from}: ${show(host, port)} refused: ${err.code ?? ''} ${err.message}`);
         end(id, s, reasonOf(err));
       },
-    );
+    ).catch(env.internal); // the handlers run later, maybe after the WebSocket closed: nothing may escape
   }
 }
 

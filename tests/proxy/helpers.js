@@ -9,6 +9,27 @@ import { startProxy } from '../../js/proxy/server.js';
 
 export { WebSocket };
 
+// An error that escapes the proxy (an unhandled rejection, an uncaught exception) ends a real
+// kvsocket-proxy process, so no test may let one pass: they are collected process-wide, and
+// every test that starts a proxy (proxy() below, or noEscapes(t)) fails if one happened while
+// it ran. One left at exit (after the last test) fails the run.
+const escaped = [];
+process.on('unhandledRejection', (err) => escaped.push(err));
+process.on('uncaughtException', (err) => escaped.push(err));
+process.on('exit', () => {
+  if (escaped.length === 0) return;
+  process.stderr.write(`an error escaped the proxy: ${escaped[0]?.stack ?? escaped[0]}\n`);
+  process.exitCode = 1;
+});
+
+/** Fails `t` (once it is done) if an error escaped anything meanwhile. */
+export function noEscapes(t) {
+  t.after(() => {
+    const found = escaped.splice(0);
+    if (found.length) throw new Error(`${found.length} error(s) escaped (unhandled rejection or uncaught exception): ${found[0]?.stack ?? found[0]}`);
+  });
+}
+
 /** Every test passes this to test(): loopback never needs longer. */
 export const T = { timeout: 10_000 };
 
@@ -61,6 +82,7 @@ export { freePort as closedPort } from '../ports.js';
 /** A proxy on 127.0.0.1:0 whose log lines land in `proxy.lines`. */
 export async function proxy(t, options = {}) {
   const lines = [];
+  noEscapes(t);
   const p = await startProxy({ log: (line) => lines.push(line), ...options });
   p.lines = lines;
   t.after(() => p.close());
@@ -159,4 +181,21 @@ export async function portIsFree(port, kind) {
     if (kind === 'udp') s.bind(port, '127.0.0.1', done);
     else s.listen(port, '127.0.0.1', done);
   });
+}
+
+/**
+ * A resolver the test controls: every name answers `address` after `ms`. `inFlight` is the
+ * number of lookups not answered yet, `most` the highest it reached, `asked` how many were made.
+ */
+export function slowResolver(ms, address = '127.0.0.1') {
+  const r = { asked: 0, inFlight: 0, most: 0 };
+  r.lookup = async () => {
+    r.asked += 1;
+    r.inFlight += 1;
+    r.most = Math.max(r.most, r.inFlight);
+    await sleep(ms);
+    r.inFlight -= 1;
+    return [{ address, family: address.includes(':') ? 6 : 4 }];
+  };
+  return r;
 }

@@ -22,7 +22,8 @@ test('/metrics counts WebSockets, streams by kind and result, bytes, connect tim
     publicMetrics: true,
     maxPerClient: 100,
     connectTimeout: 300,
-    lookup: (name) => (name === 'slow.test' ? new Promise(() => {}) : Promise.reject(Object.assign(new Error('no'), { code: 'ENOTFOUND' }))),
+    // Answers after the connect timeout (the slot stays taken until then: a lookup cannot be cancelled).
+    lookup: (name) => new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error('no'), { code: 'ENOTFOUND' })), name === 'slow.test' ? 500 : 0)),
   });
   const before = await scrape(`${httpOf(p)}metrics`);
   // Every series is there from the start, at 0.
@@ -47,6 +48,7 @@ test('/metrics counts WebSockets, streams by kind and result, bytes, connect tim
   wisp.connect(1, '127.0.0.1', echo.port);
   await wisp.opened(1);
 
+  await waitUntil(() => p.stats.active === 4, 'the slow lookup to settle');
   const m = await scrape(`${httpOf(p)}metrics`);
   assert.equal(valueOf(m, 'kvsocket_proxy_websockets_open'), 4, 'tunnel, UDP, listener, Wisp');
   assert.equal(valueOf(m, 'kvsocket_proxy_streams_open', { kind: 'tcp' }), 1);

@@ -117,13 +117,15 @@ test('a client gone while its target is being looked up gets nothing dialled, wi
   waiting.on('error', () => {});
   await waitUntil(() => answers.length === 1, 'the first lookup');
   waiting.terminate();
-  await waitUntil(() => p.stats.active === 0, 'the first session to be gone');
+  await waitUntil(() => p.stats.clients === 0, 'the first client to be gone');
   // With report=1 the WebSocket is open during the lookup: the client closes it.
   const reported = await mustOpen(t, `${tcpUrl(p, 'slow.test', server.port)}&report=1`);
   await waitUntil(() => answers.length === 2, 'the second lookup');
   reported.terminate();
-  await waitUntil(() => p.stats.active === 0, 'the second session to be gone');
+  await waitUntil(() => p.stats.clients === 0, 'the second client to be gone');
+  assert.equal(p.stats.active, 2, 'each slot is held until its lookup answers (issue 18, 4)');
   for (const answer of answers) answer();
+  await waitUntil(() => p.stats.active === 0, 'the slots to come back once the lookups answered');
   await sleep(200);
   assert.equal(server.accepts, 0, 'a target was dialled for a client that had gone');
 });

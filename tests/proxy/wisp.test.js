@@ -112,8 +112,9 @@ test('a stream closed while its name is being looked up is never dialled; one wi
   await waitUntil(() => dns.asked === 1, 'the lookup');
   w.close(9);
   await settled(w, 99);
-  assert.equal(p.stats.active, 0, 'the closed stream holds no slot');
+  assert.equal(p.stats.active, 1, 'the closed stream keeps its slot while its lookup runs (issue 18, 4)');
   dns.answer();
+  await waitUntil(() => p.stats.active === 0, 'the slot back once the lookup answered');
   await sleep(200);
   assert.equal(target.accepts, 0, 'the closed stream was dialled');
   assert.deepEqual(w.of(9), []);
@@ -138,8 +139,10 @@ test('closing the Wisp WebSocket while a lookup is in flight dials nothing', T, 
   w.connect(4, 'slow.test', target.port);
   await waitUntil(() => dns.asked === 1, 'the lookup');
   w.ws.close();
-  await waitUntil(() => p.stats.active === 0, 'the stream to be gone');
+  await waitUntil(() => p.stats.clients === 0, 'the WebSocket to be gone');
+  assert.equal(p.stats.active, 1, 'the stream keeps its slot while its lookup runs (issue 18, 4)');
   dns.answer();
+  await waitUntil(() => p.stats.active === 0, 'the slot back once the lookup answered');
   await sleep(200);
   assert.equal(target.accepts, 0);
 });

@@ -5,7 +5,7 @@
 
 import { originCheck } from './origin.js';
 import { Refusal } from './policy.js';
-import { TOKEN_PROTOCOL, checkTokens, tokenCheck, tokenOf } from './token.js';
+import { checkTokens, redact, tokenCheck, tokenOf } from './token.js';
 
 // ws would also refuse these, but only after we had connected to the target on the client's behalf.
 function handshakeProblem(req, anySubprotocol) {
@@ -17,7 +17,7 @@ function handshakeProblem(req, anySubprotocol) {
   if (offered === undefined) return null;
   const names = offered.split(',').map((p) => p.trim());
   if (!names.every((p) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p))) return 'malformed Sec-WebSocket-Protocol';
-  const shown = names.map((p) => (p.startsWith(TOKEN_PROTOCOL) ? `${TOKEN_PROTOCOL}…` : p)).join(', ');
+  const shown = redact(names.join(', ')); // a token subprotocol is not echoed, in any case
   if (!anySubprotocol && !names.includes('binary')) return `subprotocol '${shown}' offered: this proxy speaks 'binary' (or none)`;
   return null;
 }

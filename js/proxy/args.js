@@ -65,6 +65,8 @@ Operating it (docs/deployment.md):
   --log-level LEVEL          error, warn, info (default; refusals) or debug
   --log-format FORMAT        text (default) or json: one JSON object per line
   --quiet                    do not log refusals (--log-level warn)
+                             Logged lines are escaped, cut at 1024 characters, at most 20 a
+                             second, tokens hidden
   --help                     this text
 
 URL forms (docs/proxy-protocol.md):

@@ -13,8 +13,8 @@ import { DEFAULTS, clientLimits } from './limits.js';
 import { reverseTunnels } from './listen.js';
 import { Refusal, createPolicy } from './policy.js';
 import { BadRequest, queryOf, routeOf, show } from './request.js';
+import { safeLog } from './log.js';
 import { createSlots } from './slots.js';
-import { redact } from './token.js';
 import { END_EXCHANGE, wantsEndExchange } from './tunnel.js';
 import { udpBind, udpConnect } from './udp.js';
 import { isWispRequest, wispEndpoint } from './wisp.js';
@@ -51,7 +51,9 @@ export function parseListenAddress(value) {
  */
 export async function startProxy(options = {}) {
   const o = { ...DEFAULTS, ...definedOnly(options) };
-  const { listen = '127.0.0.1:0', allow = [], allowListen = [], log = defaultLog } = options;
+  const { listen = '127.0.0.1:0', allow = [], allowListen = [] } = options;
+  // Every line escaped, bounded, its tokens hidden and rate-limited (log.js).
+  const log = safeLog(options.log ?? defaultLog);
   const where = parseListenAddress(listen);
   const stats = { active: 0, clients: 0, opened: 0, refused: 0, bytesFromClients: 0, bytesToClients: 0 };
   const live = new Set(); // how to tear down everything still open, for close()
@@ -107,7 +109,7 @@ export async function startProxy(options = {}) {
     socket.on('error', () => {}); // a client gone mid-handshake is not our error
     const ctx = upgradeContext(req, socket, head);
     handle(ctx).catch((err) => {
-      log(`internal error on ${redact(req.url)}: ${err.stack ?? err}`, 'error');
+      log(`internal error on ${req.url}: ${err.stack ?? err}`, 'error');
       if (ctx.opened) socket.destroy();
       else ctx.refuse(500, 'Internal Server Error', String(err.message ?? err));
     }).catch(env.internal);
@@ -149,7 +151,7 @@ export async function startProxy(options = {}) {
       onAbort: (fn) => (ctx.aborted ? fn() : abort.signal.addEventListener('abort', fn, { once: true })),
       refuse(status, reason, detail) {
         stats.refused += 1;
-        log(`refused ${from} ${redact(req.url)}: ${status} ${detail}`);
+        log(`refused ${from} ${req.url}: ${status} ${detail}`);
         ctx.slot?.release();
         refuseUpgrade(socket, status, reason, detail);
       },
@@ -248,6 +250,7 @@ export async function startProxy(options = {}) {
     ],
     /** Closes the listener and everything still open through it. */
     async close() {
+      log.flush();
       for (const kill of [...live]) kill();
       wss.close();
       const closed = new Promise((resolve) => server.close(() => resolve()));

@@ -58,5 +58,29 @@ export function tokenCheck(tokens = []) {
   };
 }
 
-/** The request URL for the log, with the token's value hidden. */
-export const redact = (url) => String(url).replace(/([?&]token=)[^&#]*/gi, '$1…');
+// A query parameter in any text: separator, name, value (up to the next separator or space).
+const PARAM = /([?&;])([^=&;#\s]*)=([^&;#\s]*)/g;
+// A token subprotocol, whatever its case.
+const PROTOCOL_TOKEN = /(kvsocket-token\.)[^\s,;'"]*/gi;
+
+// A parameter name as the URL parser reads it (percent-decoded, + as space), for comparing.
+function nameOf(raw) {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return raw.toLowerCase();
+  }
+}
+
+/**
+ * Text for the log (a request URL, a message naming subprotocols) with every token value
+ * hidden, in every spelling a client may use: `?token=`, `?%74oken=`, `?TOKEN=` and any
+ * parameter whose decoded name holds "token", repeated ones too, and `kvsocket-token.X`
+ * subprotocols in any case. Hidden as `token=…` and `kvsocket-token.…`.
+ */
+export const redact = (text) => String(text)
+  .replace(PARAM, (all, sep, name, value) => (value && nameOf(name).includes('token') ? `${sep}${name}=…` : all))
+  .replace(PROTOCOL_TOKEN, '$1…');
+
+/** Whether a subprotocol is a token (`kvsocket-token.…`, in any case): never one to answer with. */
+export const isTokenProtocol = (name) => name.toLowerCase().startsWith(TOKEN_PROTOCOL);

@@ -15,6 +15,7 @@ import { WebSocketServer } from 'ws';
 import { openTarget } from './connect.js';
 import { Refusal } from './policy.js';
 import { show } from './request.js';
+import { isTokenProtocol } from './token.js';
 import { HIGH, LINGER_MS } from './tunnel.js';
 import { closeQuietly, connectUdp, forward, pauser, sender } from './udp.js';
 import { CLOSE, EXT, TYPE, StreamType, closePacket, continuePacket, dataPacket, infoPacket, parsePacket } from './wisp-packet.js';
@@ -46,6 +47,9 @@ const packetsFor = (bytes, size) => Math.max(1, Math.min(BUFFER, Math.floor(byte
  */
 const OVER_CREDIT = 3 * BUFFER;
 
+/** The subprotocol a Wisp client is answered with: the first offered that is not a token. */
+const wispProtocol = (offered) => [...offered].find((p) => !isTokenProtocol(p));
+
 /** Whether an upgrade request is for the Wisp endpoint. */
 export const isWispRequest = (req) => new URL(req.url, 'ws://proxy').pathname === WISP_PATH;
 
@@ -69,19 +73,24 @@ function reasonOf(err) {
  * connection. `env` is the proxy's (policy, slots, stats, log, track, connectTimeout).
  */
 export function wispEndpoint(env, { maxFrame }) {
-  // Its own WebSocket server: a v2 client offers a subprotocol (any), which is answered with
-  // the first one offered; none offered is a v1 client.
+  // Its own WebSocket server: a v2 client offers a subprotocol (any: `wisp-v2` for kvsocket),
+  // which is answered with the first one offered that is not a token (`kvsocket-token.…`,
+  // token.js), so a token is never echoed back. A client that offers none but a token is a
+  // v1 client that shows its token the way a page can: it gets no subprotocol in the answer
+  // (which browsers accept; Node's `ws` client fails such a handshake, and passes ?token=
+  // instead), and v1.
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: maxFrame,
     perMessageDeflate: false,
-    handleProtocols: (offered) => offered.values().next().value ?? false,
+    handleProtocols: (offered) => wispProtocol(offered) ?? false,
   });
 
   // Every stream's credit until it sent a packet: the largest messages the proxy takes.
   const initial = packetsFor(WINDOW, maxFrame);
   return function wispRoute(ctx) {
-    const v2 = Boolean(ctx.req.headers['sec-websocket-protocol']);
+    const offered = String(ctx.req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const v2 = wispProtocol(offered) !== undefined;
     ctx.accept((ws) => serve(env, ws, ctx.from, v2, initial), wss);
   };
 }

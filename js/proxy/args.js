@@ -44,6 +44,10 @@ Limits:
   --max-connections N        sessions and client connections at once (default ${D.maxConnections})
   --max-per-client N         client connections from one address at once (default ${D.maxPerClient})
   --max-frame BYTES          largest WebSocket message accepted (default ${D.maxFrame})
+  --wisp-stream-buffer BYTES what a Wisp stream may leave queued for its target: its credit is
+                             what this holds of --max-frame packets (default ${D.wispStreamBuffer})
+  --wisp-buffer BYTES        what all streams of one Wisp WebSocket may leave queued; past it
+                             the WebSocket is not read until half has left (default ${D.wispBuffer})
   --max-pending N            incoming connections one listener holds unclaimed (default ${D.maxPending})
   --connect-timeout MS       give up looking up and connecting to a target (default ${D.connectTimeout})
   --handshake-timeout MS     drop a client whose upgrade request (or Wisp v2 INFO) is not
@@ -102,6 +106,8 @@ export function parseCli(argv) {
       'max-connections': { type: 'string' },
       'max-per-client': { type: 'string' },
       'max-frame': { type: 'string' },
+      'wisp-stream-buffer': { type: 'string' },
+      'wisp-buffer': { type: 'string' },
       'max-pending': { type: 'string' },
       'connect-timeout': { type: 'string' },
       'handshake-timeout': { type: 'string' },
@@ -132,6 +138,8 @@ export function parseCli(argv) {
     maxConnections: count('max-connections', values['max-connections'], 1),
     maxPerClient: count('max-per-client', values['max-per-client'], 1),
     maxFrame: count('max-frame', values['max-frame'], 1),
+    wispStreamBuffer: count('wisp-stream-buffer', values['wisp-stream-buffer'], 1),
+    wispBuffer: count('wisp-buffer', values['wisp-buffer'], 1),
     maxPending: count('max-pending', values['max-pending'], 1),
     connectTimeout: count('connect-timeout', values['connect-timeout'], 1),
     handshakeTimeout: count('handshake-timeout', values['handshake-timeout'], 1),

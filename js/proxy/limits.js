@@ -9,6 +9,8 @@ export const DEFAULTS = Object.freeze({
   maxConnections: 512, // sessions, and client connections to the proxy, at once
   maxPerClient: 128, // client connections from one address at once
   maxFrame: 256 << 10, // largest WebSocket message accepted (the browser host sends 64 KiB)
+  wispStreamBuffer: 4 << 20, // bytes a Wisp stream may have the proxy hold for its target (wisp-credit.js)
+  wispBuffer: 16 << 20, // bytes all streams of one Wisp WebSocket may have it hold (then it is not read)
   maxPending: 16, // incoming connections of one listener waiting to be claimed
   connectTimeout: 10_000, // ms to look a target up and connect to it
   handshakeTimeout: 10_000, // ms from a client's TCP connect to its complete upgrade request

@@ -105,7 +105,7 @@ export async function createMetrics(stats) {
     registers,
     collect() {
       let toClient = 0;
-      let toTarget = 0;
+      let toTarget = stats.wispQueued ?? 0; // Wisp streams' bytes held for targets (wisp-credit.js)
       for (const ws of websockets) toClient += ws.bufferedAmount;
       for (const sock of targets) toTarget += sock.writableLength;
       this.set({ direction: 'to_client' }, toClient);

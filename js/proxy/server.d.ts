@@ -22,6 +22,14 @@ export interface ProxyOptions {
   maxPerClient?: number;
   /** Largest WebSocket message accepted, in bytes (default 262144); a larger one closes with 1009. */
   maxFrame?: number;
+  /**
+   * Bytes one Wisp stream may have the proxy hold for its target (default 4194304): its credit is
+   * never more packets than this holds of maxFrame-sized ones (at least 2); past its credit a
+   * stream is closed with 0x41.
+   */
+  wispStreamBuffer?: number;
+  /** Bytes all streams of one Wisp WebSocket may have it hold; past it the WebSocket is not read until half has left (default 16777216). */
+  wispBuffer?: number;
   /** Incoming connections one listener holds unclaimed (default 16). */
   maxPending?: number;
   /** ms to give up looking up and connecting to a target (default 10000). */
@@ -50,6 +58,10 @@ export interface ProxyStats {
   refused: number;
   bytesFromClients: number;
   bytesToClients: number;
+  /** Bytes Wisp streams hold for their targets now (waiting for the stream to open, or for the system to take them). */
+  wispQueued: number;
+  /** The most wispQueued has been. */
+  wispQueuedPeak: number;
 }
 
 export interface Proxy {

@@ -42,7 +42,7 @@ export function parseListenAddress(value) {
  * ('127.0.0.1:0'); allow and allowListen (rule strings, see allow.js); allowLoopback and
  * allowPrivate (open those address classes to wildcard rules); origins (exact Origin values or
  * '*'; empty = loopback pages and clients without Origin); tokens (empty = none required);
- * maxConnections, maxPerClient, maxFrame, maxPending, connectTimeout, handshakeTimeout,
+ * maxConnections, maxPerClient, maxFrame, wispStreamBuffer, wispBuffer, maxPending, connectTimeout, handshakeTimeout,
  * idleTimeout, claimTimeout; lookup (name -> promise of [{address, family}], the system
  * resolver by default); log (a function taking one line, and its level: error, warn, info);
  * trustProxy (addresses whose X-Forwarded-For / Forwarded name the client, forwarded.js);
@@ -85,7 +85,7 @@ export async function startProxy(options = {}) {
   // /wisp/: many streams over one WebSocket (wisp.js), each checked like a tunnel.
   // Its streams are counted as kind 'wisp' (metrics.js), whether TCP or UDP.
   const wispEnv = { ...env, kind: 'wisp', slots: { tryTake: () => env.slots.tryTake('wisp') } };
-  const wispRoute = wispEndpoint(wispEnv, { maxFrame: o.maxFrame });
+  const wispRoute = wispEndpoint(wispEnv, { maxFrame: o.maxFrame, streamBuffer: o.wispStreamBuffer, wsBuffer: o.wispBuffer });
   const routes = { tcp: tcpRoute, listen: reverse.listen, claim: reverse.claim, udp: udpConnect, 'udp-listen': udpBind };
   const kindOf = { tcp: 'tcp', listen: 'listen', udp: 'udp', 'udp-listen': 'udp' };
   const websockets = new Set(); // open now, to close them with 'shutdown' when a drain runs out

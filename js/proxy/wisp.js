@@ -18,34 +18,11 @@ import { show } from './request.js';
 import { isTokenProtocol } from './token.js';
 import { HIGH, LINGER_MS } from './tunnel.js';
 import { closeQuietly, connectUdp, forward, pauser, sender } from './udp.js';
+import { creditPlan, streamCredit, wsBudget } from './wisp-credit.js';
 import { CLOSE, EXT, TYPE, StreamType, closePacket, continuePacket, dataPacket, infoPacket, parsePacket } from './wisp-packet.js';
 
 /** The path of the Wisp endpoint (a Wisp URL ends with '/'). */
 export const WISP_PATH = '/wisp/';
-
-/** The most DATA packets a stream may have in flight towards its target (the CONTINUE credit). */
-const BUFFER = 128;
-
-/**
- * The bytes of a TCP stream's DATA that its client may have in flight: the credit is counted in
- * packets (the protocol's unit), so each grant is this many bytes' worth of the stream's largest
- * packet so far (of the largest message the proxy takes, --max-frame, before it sent any), at
- * most BUFFER packets and at least one. A client of 64 KiB packets gets 64 of them, one of
- * 256 KiB packets 16 (128 of those were 32 MiB a stream could leave queued in the proxy).
- */
-const WINDOW = 4 << 20;
-
-/** The credit worth `bytes` of packets of `size` bytes. */
-const packetsFor = (bytes, size) => Math.max(1, Math.min(BUFFER, Math.floor(bytes / size)));
-
-/**
- * Packets a stream may have waiting in the proxy (before it opened, or not yet handed to the
- * system) before its client counts as ignoring the credit: a client that keeps to it has at
- * most BUFFER before its first CONTINUE and BUFFER more after each one, plus those it sent
- * before a CONTINUE reached it. Past this the stream ends with 0x41, so one stream cannot make
- * the proxy queue without bound for a target that does not read.
- */
-const OVER_CREDIT = 3 * BUFFER;
 
 /** The subprotocol a Wisp client is answered with: the first offered that is not a token. */
 const wispProtocol = (offered) => [...offered].find((p) => !isTokenProtocol(p));
@@ -72,7 +49,7 @@ function reasonOf(err) {
  * The Wisp route: `wispRoute(ctx)` completes an admitted upgrade on /wisp/ and serves the
  * connection. `env` is the proxy's (policy, slots, stats, log, track, connectTimeout).
  */
-export function wispEndpoint(env, { maxFrame }) {
+export function wispEndpoint(env, { maxFrame, streamBuffer, wsBuffer }) {
   // Its own WebSocket server: a v2 client offers a subprotocol (any: `wisp-v2` for kvsocket),
   // which is answered with the first one offered that is not a token (`kvsocket-token.…`,
   // token.js), so a token is never echoed back. A client that offers none but a token is a
@@ -86,18 +63,21 @@ export function wispEndpoint(env, { maxFrame }) {
     handleProtocols: (offered) => wispProtocol(offered) ?? false,
   });
 
-  // Every stream's credit until it sent a packet: the largest messages the proxy takes.
-  const initial = packetsFor(WINDOW, maxFrame);
+  // What a stream, and a WebSocket, may make the proxy hold for targets (wisp-credit.js).
+  const plan = creditPlan({ maxFrame, streamBuffer });
+  env.stats.wispQueued = 0;
+  env.stats.wispQueuedPeak = 0;
   return function wispRoute(ctx) {
     const offered = String(ctx.req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
     const v2 = wispProtocol(offered) !== undefined;
-    ctx.accept((ws) => serve(env, ws, ctx.from, v2, initial), wss);
+    ctx.accept((ws) => serve(env, ws, ctx.from, v2, plan, wsBuffer), wss);
   };
 }
 
-function serve(env, ws, from, v2, initial) {
+function serve(env, ws, from, v2, plan, wsBuffer) {
   const streams = new Map(); // id -> the stream the client may still use
   const reading = pauser(ws); // UDP streams hold the shared WebSocket while their sends back up
+  const budget = wsBudget(wsBuffer, reading, env.stats); // and so do all streams' bytes together
   let ready = false;
   let confirms = false;
   const send = (packet) => {
@@ -144,7 +124,7 @@ function serve(env, ws, from, v2, initial) {
   function start() {
     ready = true;
     clearTimeout(handshake);
-    send(continuePacket(0, initial));
+    send(continuePacket(0, plan.initial));
   }
 
   ws.on('message', (data, isBinary) => {
@@ -187,32 +167,42 @@ function serve(env, ws, from, v2, initial) {
       return send(closePacket(id, CLOSE.THROTTLED));
     }
     const abort = new AbortController();
-    // Until the target answers, what the client sends waits (a client may send at once).
+    const udp = streamType === StreamType.UDP;
+    // Until the target answers, what the client sends waits (a client may send at once), within
+    // the credit every stream starts with: past it a TCP stream ends with 0x41; UDP has no
+    // credit, so the datagrams past it are dropped, as those for a client that does not keep up.
+    const credit = streamCredit(plan, budget);
     const early = [];
     let finishing = false;
     const s = {
-      write: (payload) => (early.length < OVER_CREDIT ? early.push(payload) : overCredit(id, s)),
+      write: (payload) => {
+        if (credit.take(payload.length)) early.push(payload);
+        else if (!udp) overCredit(id, s);
+      },
       // Closed before it opened: with bytes to deliver the open goes on (they reach the target,
       // then a FIN; a v1 client cannot know when a stream is open); without, nothing is dialled.
       finish: () => (early.length > 0 ? (finishing = true) : s.stop()),
       stop: () => {
         abort.abort();
         slot.release();
+        for (const payload of early.splice(0)) credit.done(payload.length);
       },
     };
     streams.set(id, s);
     const live = () => streams.get(id) === s; // whether anything may still be sent for the stream
-    const udp = streamType === StreamType.UDP;
     const opening = udp ? connectUdp(env, host, port, abort.signal, slot) : openTarget(env, host, port, { signal: abort.signal, bridged: false, slot });
     opening.then(
       (target) => {
         if (abort.signal.aborted) return udp ? closeQuietly(target.sock) : target.destroy();
         env.stats.opened += 1;
         const link = { live, ended: (reason, finish) => end(id, s, reason, finish), overCredit: () => overCredit(id, s) };
-        if (udp) udpStream(env, ws, id, s, target.sock, slot, link, reading);
-        else tcpStream(env, ws, id, s, target, slot, link, initial);
-        if (confirms && live()) send(continuePacket(id, initial));
-        for (const payload of early.splice(0)) s.write(payload);
+        // v2's open confirmation is a CONTINUE (for a TCP stream, the credit it can have now).
+        if (udp) {
+          if (confirms && live()) send(continuePacket(id, plan.initial));
+          udpStream(env, ws, id, s, target.sock, slot, link, reading, credit, early);
+        } else {
+          tcpStream(env, ws, id, s, target, slot, link, credit, early, confirms);
+        }
         if (finishing) s.finish();
       },
       (err) => {
@@ -226,29 +216,31 @@ function serve(env, ws, from, v2, initial) {
   }
 }
 
-// A TCP stream: DATA to the target; the target's bytes as DATA; CONTINUE as the target takes
-// the client's packets (once half the last credit was used and at most half of WINDOW waits
-// for the system: the new credit is what the rest of WINDOW holds of the largest packets). Wisp has no half-close: the target's FIN ends the stream with a
-// voluntary CLOSE (after its bytes; what the client sent is still delivered), its failure with
-// 0x03, --idle-timeout with 0x47. Once the client closed the stream, what the target sends is
-// read and dropped until it ends, LINGER_MS at most (as a per-socket tunnel after its close).
-function tcpStream(env, ws, id, s, tcp, slot, { live, ended, overCredit }, initial) {
+// A TCP stream: DATA to the target, after what waited for the open; the target's bytes as DATA;
+// CONTINUE as the target takes the client's bytes (wisp-credit.js: never more credit than the
+// stream's bound holds of the largest packets, and a packet past the credit is 0x41). Wisp has no
+// half-close: the target's FIN ends the stream with a voluntary CLOSE (after its bytes; what the
+// client sent is still delivered), its failure with 0x03, --idle-timeout with 0x47. Once the
+// client closed the stream, what the target sends is read and dropped until it ends, LINGER_MS at
+// most (as a per-socket tunnel after its close).
+function tcpStream(env, ws, id, s, tcp, slot, { live, ended, overCredit }, credit, early, confirms) {
   const forget = env.track(() => tcp.destroy());
-  let granted = initial; // the client's credit as of the last CONTINUE
-  let taken = 0; // packets written since the last CONTINUE
-  let largest = 0; // the largest payload of the stream so far
-  let queued = 0; // packets written and not yet handed to the system
   let paused = false;
   let failed = false;
   let linger = null;
-  const credit = () => {
-    if (taken * 2 < granted || !live() || ws.readyState !== ws.OPEN) return;
-    // What waits for the system ('drain' looks again once it has all left).
-    const room = WINDOW - tcp.writableLength;
-    if (room < WINDOW / 2) return;
-    taken = 0;
-    granted = packetsFor(room, largest);
-    ws.send(continuePacket(id, granted));
+  // One CONTINUE of the stream at a time waits in the shared WebSocket: the next is worked out
+  // once it has left (a client that does not read gets no more credit; one that does gets the
+  // credit of that moment). `always`: the open confirmation, sent whatever it can grant.
+  let continuing = false;
+  const offer = (always = false) => {
+    if (continuing || !live() || ws.readyState !== ws.OPEN) return;
+    const more = credit.grant(always);
+    if (more === null) return;
+    continuing = true;
+    ws.send(continuePacket(id, more), () => {
+      continuing = false;
+      offer();
+    });
   };
   // The WebSocket is shared: a stream whose bytes pile up in it waits until they leave.
   const resume = () => {
@@ -256,16 +248,15 @@ function tcpStream(env, ws, id, s, tcp, slot, { live, ended, overCredit }, initi
     paused = false;
     tcp.resume();
   };
-  const written = () => { queued -= 1; };
-  s.write = (payload) => {
-    if (queued >= OVER_CREDIT) return overCredit();
+  // Every write's callback runs, once handed to the system or dropped with the socket.
+  const put = (payload) => {
     env.stats.bytesFromClients += payload.length;
-    if (payload.length > largest) largest = payload.length;
-    queued += 1;
-    tcp.write(payload, written);
-    taken += 1;
-    credit();
+    tcp.write(payload, () => {
+      credit.done(payload.length);
+      offer();
+    });
   };
+  s.write = (payload) => (credit.take(payload.length) ? put(payload) : overCredit());
   s.finish = () => {
     tcp.end(); // after everything written so far
     resume();
@@ -276,7 +267,6 @@ function tcpStream(env, ws, id, s, tcp, slot, { live, ended, overCredit }, initi
     tcp.destroy();
     slot.release();
   };
-  tcp.on('drain', credit);
   tcp.on('data', (chunk) => {
     if (!live() || ws.readyState !== ws.OPEN) return; // the stream is gone: dropped
     env.stats.bytesToClients += chunk.length;
@@ -295,12 +285,14 @@ function tcpStream(env, ws, id, s, tcp, slot, { live, ended, overCredit }, initi
     ended(failed ? CLOSE.NETWORK_ERROR : CLOSE.VOLUNTARY);
   });
   if (env.idleTimeout > 0) tcp.setTimeout(env.idleTimeout, () => ended(CLOSE.TRANSFER_TIMEOUT));
+  for (const payload of early.splice(0)) put(payload);
+  offer(confirms);
 }
 
 // A UDP stream: one DATA packet, one datagram, to the one checked address, under udp.js's
 // rules (the per-socket UDP sessions'): datagrams for a client that does not keep up are
 // dropped, sends above HIGH hold the WebSocket, bytes are counted, --idle-timeout is 0x47.
-function udpStream(env, ws, id, s, sock, slot, { live, ended }, reading) {
+function udpStream(env, ws, id, s, sock, slot, { live, ended }, reading, credit, early) {
   const forget = env.track(() => closeQuietly(sock));
   const out = sender(ws, sock, env, { reading, onIdle: () => ended(CLOSE.TRANSFER_TIMEOUT) });
   const frame = (msg) => dataPacket(id, msg);
@@ -315,4 +307,8 @@ function udpStream(env, ws, id, s, sock, slot, { live, ended }, reading) {
   };
   // The client's datagrams before its CLOSE still go out (closing the socket would cancel them).
   s.finish = () => out.whenSent(s.stop);
+  for (const payload of early.splice(0)) {
+    credit.done(payload.length);
+    s.write(payload);
+  }
 }

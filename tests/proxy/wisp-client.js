@@ -62,3 +62,42 @@ export async function wispSession(t, p) {
   };
   return session;
 }
+
+/**
+ * Sends `data` on stream `id` in DATA packets of `size` bytes (the last one shorter) as a client
+ * that keeps to its credit and no more: the CONTINUE on stream 0 gives the stream's first credit,
+ * each CONTINUE for the stream then sets it (the protocol's rule: what was left is gone), and a
+ * packet goes only while it is above 0, at once (the most a compliant client can do). `from`:
+ * the index in `w.packets` where this use of the id starts (an earlier one's CONTINUEs are not
+ * its). Throws if the stream is closed. Resolves with the number of CONTINUEs it got.
+ */
+export async function sendWithinCredit(w, id, data, size, from = 0) {
+  let credit = w.packets.find((x) => x.type === TYPE.CONTINUE && x.stream === 0).credit;
+  let seen = from;
+  let continues = 0;
+  const look = () => {
+    for (; seen < w.packets.length; seen++) {
+      const x = w.packets[seen];
+      if (x.stream !== id) continue;
+      if (x.type === TYPE.CLOSE) throw new Error(`stream ${id} closed with 0x${x.reason.toString(16)} after ${continues} CONTINUEs`);
+      if (x.type === TYPE.CONTINUE) {
+        credit = x.credit;
+        continues += 1;
+      }
+    }
+  };
+  const next = () => new Promise((resolve) => w.ws.once('message', () => setImmediate(resolve)));
+  for (let at = 0; at < data.length;) {
+    look();
+    if (w.ws.readyState !== w.ws.OPEN) throw new Error('the WebSocket closed');
+    if (credit === 0) await next();
+    else if (w.ws.bufferedAmount > 32 << 20) await new Promise((resolve) => setTimeout(resolve, 1));
+    else {
+      w.data(id, data.subarray(at, at + size));
+      at += size;
+      credit -= 1;
+    }
+  }
+  look();
+  return continues;
+}

@@ -33,22 +33,8 @@ if (options.allow.length === 0 && options.allowListen.length === 0) {
 
 try {
   const proxy = await startProxy(options);
-  startup(`listening on ${proxy.url}`);
-  for (const line of proxy.describe()) startup(line);
-  if (!isLoopbackListen(options.listen) && !options.tokens) {
-    log('warning: listening beyond loopback without --token-file: whoever reaches this port may use the --allow rules', 'warn');
-  }
   let metricsServer = null;
-  if (options.metricsListen) {
-    const registry = proxy.metrics;
-    metricsServer = await serveMetrics(parseListenAddress(options.metricsListen), {
-      scrape: () => registry.metrics(),
-      contentType: registry.contentType,
-      draining: () => proxy.draining,
-    });
-    const a = metricsServer.address();
-    startup(`metrics on http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/metrics`);
-  }
+  // The signals are ours before the startup lines say we are up.
   let stopping = false;
   const stopNow = () => proxy.close().then(() => process.exit(0), (err) => {
     log(`closing: ${err.message}`, 'error');
@@ -64,6 +50,21 @@ try {
     process.exit(0);
   });
   process.once('SIGINT', stopNow);
+  startup(`listening on ${proxy.url}`);
+  for (const line of proxy.describe()) startup(line);
+  if (!isLoopbackListen(options.listen) && !options.tokens) {
+    log('warning: listening beyond loopback without --token-file: whoever reaches this port may use the --allow rules', 'warn');
+  }
+  if (options.metricsListen) {
+    const registry = proxy.metrics;
+    metricsServer = await serveMetrics(parseListenAddress(options.metricsListen), {
+      scrape: () => registry.metrics(),
+      contentType: registry.contentType,
+      draining: () => proxy.draining,
+    });
+    const a = metricsServer.address();
+    startup(`metrics on http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/metrics`);
+  }
 } catch (err) {
   log(err.code === 'EADDRINUSE' ? `${err.address ? `${err.address}:${err.port}` : options.listen} is already in use` : err.message, 'error');
   process.exit(1);

@@ -1,6 +1,7 @@
 // The command line of kvsocket-proxy, turned into startProxy's options. Kept apart from cli.js so
 // that it can be tested without starting anything.
 
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseListenRule, parseTargetRule } from './allow.js';
 import { DEFAULTS } from './limits.js';
@@ -57,6 +58,11 @@ Limits:
   Each tunnel buffers at most about 1 MiB towards its target and 1 MiB towards the page.
 
 Operating it (docs/deployment.md):
+  --workers N                processes serving clients, behind one listener (default: the
+                             number of cores, ${os.availableParallelism()} here); 1 = one process, no primary
+  --instance NAME            this instance's name among several behind a load balancer
+                             (letters, digits, -): claim ids start with NAME. so that the
+                             balancer can route a claim to the instance holding its listener
   --metrics HOST:PORT        serve Prometheus /metrics and /healthz on this listener (e.g.
                              127.0.0.1:9464); --metrics public answers /metrics on --listen
                              too. /healthz is always answered on --listen (503 while draining)
@@ -113,6 +119,8 @@ export function parseCli(argv) {
       'handshake-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
       metrics: { type: 'string' },
+      workers: { type: 'string' },
+      instance: { type: 'string' },
       'trust-proxy': { type: 'string', multiple: true, default: [] },
       'drain-timeout': { type: 'string' },
       'log-level': { type: 'string' },
@@ -156,6 +164,11 @@ export function parseCli(argv) {
     options.metricsListen = values.metrics;
   }
   options.drainTimeout = count('drain-timeout', values['drain-timeout'], 0);
+  options.workers = count('workers', values.workers, 1) ?? os.availableParallelism();
+  if (values.instance !== undefined) {
+    if (!/^[A-Za-z0-9-]{1,32}$/.test(values.instance)) throw new Error(`--instance ${values.instance}: 1-32 letters, digits or -`);
+    options.instance = values.instance;
+  }
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
   const level = values['log-level'] ?? (values.quiet ? 'warn' : undefined);
   if (level !== undefined || values['log-format'] !== undefined) {

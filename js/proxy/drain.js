@@ -13,11 +13,12 @@ export const SHUTDOWN = Object.freeze({ code: 1001, reason: 'shutdown' });
 const CLOSE_GRACE_MS = 2000;
 
 /**
- * `server`: the HTTP server; `websockets`: the set of those open now; `close()`: the hard stop
- * (everything cut). `start(timeout)` resolves once all is closed; calling it again returns the
- * same promise. `draining` is true from the start.
+ * `server`: the HTTP server; `websockets`: the set of those open now; `connections`: every
+ * client connection open now (WebSockets included); `close()`: the hard stop (everything
+ * cut). `start(timeout)` resolves once every connection has closed; calling it again returns
+ * the same promise. `draining` is true from the start.
  */
-export function drainer({ server, websockets, close, log }) {
+export function drainer({ server, websockets, connections, close, log }) {
   let done = null;
   const state = {
     draining: false,
@@ -26,17 +27,22 @@ export function drainer({ server, websockets, close, log }) {
       state.draining = true;
       log(`draining: accepting no new connections; ${websockets.size} WebSockets open, closed in ${timeout / 1000} s at the latest`, 'warn');
       done = new Promise((resolve) => {
-        // server.close() stops the listener and calls back once every connection it accepted
-        // (WebSockets included) has closed; idle HTTP keep-alive connections go now.
-        server.close(() => {
+        let timer = null;
+        const finish = () => {
           clearTimeout(timer);
           resolve();
-        });
+        };
+        // The listener stops now (a worker's primary stops its own); idle HTTP keep-alive
+        // connections go at once, the others as they end.
+        if (server.listening) server.close();
         server.closeIdleConnections?.();
-        const timer = setTimeout(() => {
+        const check = () => connections.size === 0 && finish();
+        for (const sock of connections) sock.once('close', () => setImmediate(check));
+        check();
+        timer = setTimeout(() => {
           if (websockets.size) log(`drain timeout: closing ${websockets.size} WebSockets (${SHUTDOWN.code} ${SHUTDOWN.reason})`, 'warn');
           for (const ws of websockets) ws.close(SHUTDOWN.code, SHUTDOWN.reason);
-          setTimeout(() => close().then(resolve, resolve), CLOSE_GRACE_MS).unref();
+          setTimeout(() => close().then(finish, finish), CLOSE_GRACE_MS).unref();
         }, timeout);
       });
       return done;

@@ -62,10 +62,15 @@ export async function startProxy(options = {}) {
     return () => live.delete(kill);
   };
   const metrics = o.metrics || o.publicMetrics ? await createMetrics(stats) : NO_METRICS;
+  if (metrics.registry) o.worker?.setRegistry(metrics.registry);
+  // /metrics on the public listener: a worker's answer is its primary's, every worker's added up.
+  const scrape = o.worker ? o.worker.scrape : () => metrics.registry.metrics();
   const trusted = trustCheck(o.trustProxy ?? []);
   const policy = createPolicy({ allow, allowListen, allowLoopback: o.allowLoopback, allowPrivate: o.allowPrivate, lookup: o.lookup });
   const admit = admission({ origins: o.origins, tokens: o.tokens });
-  const clients = clientLimits({ max: o.maxConnections, perClient: o.maxPerClient, handshakeTimeout: o.handshakeTimeout, stats, log, metrics, trusted });
+  // A worker's client connections are counted by its primary (workers.js), across workers.
+  const shared = o.worker?.limits ?? ((local) => local);
+  const clients = shared(clientLimits({ max: o.maxConnections, perClient: o.maxPerClient, handshakeTimeout: o.handshakeTimeout, stats, log, metrics, trusted }));
   const env = {
     /** For an error no route expected: logged, never thrown (an unhandled one ends the process). */
     internal: (err) => log(`internal error: ${err?.stack ?? err}`),
@@ -80,6 +85,8 @@ export async function startProxy(options = {}) {
     idleTimeout: o.idleTimeout,
     handshakeTimeout: o.handshakeTimeout,
     maxPending: o.maxPending,
+    // Claim ids start with the instance (--instance) and worker holding the listener (workers.js).
+    claimPrefix: o.worker?.claimPrefix ?? (o.instance ? `${o.instance}.` : ''),
   };
   const reverse = reverseTunnels(env);
   // /wisp/: many streams over one WebSocket (wisp.js), each checked like a tunnel.
@@ -98,12 +105,18 @@ export async function startProxy(options = {}) {
   });
   const server = http.createServer({ headersTimeout: o.handshakeTimeout, requestTimeout: o.handshakeTimeout }, (req, res) => {
     // /healthz for load balancers; /metrics only when asked for on this listener.
-    if (answerPlain(req, res, { metrics: o.publicMetrics ? metrics : null, draining: () => drain.draining })) return;
+    if (answerPlain(req, res, { scrape: o.publicMetrics ? scrape : null, contentType: metrics.registry?.contentType, draining: () => drain.draining })) return;
     res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket', Connection: 'close' });
     res.end('kvsocket-proxy speaks WebSocket: ws://HOST:PORT/?host=TARGET&port=PORT (see docs/proxy-protocol.md)\n');
   });
 
-  server.on('connection', (sock) => clients.admit(sock));
+  // Every client connection open now, WebSockets included: a drain waits for them (drain.js).
+  const connections = new Set();
+  server.on('connection', (sock) => {
+    connections.add(sock);
+    sock.once('close', () => connections.delete(sock));
+    clients.admit(sock);
+  });
   server.on('upgrade', (req, socket, head) => {
     clients.handshakeDone(socket); // the request is in; what follows has deadlines of its own
     socket.on('error', () => {}); // a client gone mid-handshake is not our error
@@ -140,6 +153,17 @@ export async function startProxy(options = {}) {
       req,
       from,
       client,
+      /**
+       * Lets go of the socket before the upgrade, for another worker to take it (workers.js):
+       * what the client sent after its request, for that worker to read first.
+       */
+      release() {
+        socket.off('data', watch);
+        socket.off('end', left);
+        untrack();
+        ctx.aborted = true;
+        return early.length ? Buffer.concat([head, ...early]) : head;
+      },
       query: null,
       slot: null,
       opened: false,
@@ -202,7 +226,7 @@ export async function startProxy(options = {}) {
   async function handle(ctx) {
     try {
       // A trusted load balancer's connection is counted against the client its request names.
-      const tooMany = clients.identify(ctx.socket, ctx.client);
+      const tooMany = await clients.identify(ctx.socket, ctx.client);
       if (tooMany) return ctx.refuse(503, 'Service Unavailable', tooMany);
       ctx.query = queryOf(ctx.req.url);
       const wisp = isWispRequest(ctx.req);
@@ -211,6 +235,8 @@ export async function startProxy(options = {}) {
       // Each Wisp stream takes a connection slot of its own; the WebSocket carrying them none.
       if (wisp) return wispRoute(ctx);
       const route = routeOf(ctx.query);
+      // A claim for a listener another worker holds goes there.
+      if (route === 'claim' && o.worker?.handOver(ctx)) return;
       if (route !== 'claim') {
         ctx.slot = env.slots.tryTake(kindOf[route]);
         if (!ctx.slot) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${o.maxConnections})`);
@@ -223,16 +249,20 @@ export async function startProxy(options = {}) {
     }
   }
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: where.host, port: where.port }, () => {
-      server.off('error', reject);
-      resolve();
+  // A worker gets its connections from its primary, which listens (workers.js).
+  if (o.worker) o.worker.attach(server);
+  else {
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: where.host, port: where.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  }
   server.on('error', (err) => log(`server error: ${err.message}`, 'error'));
-  const drain = drainer({ server, websockets, close: () => proxy.close(), log });
-  const { address, port } = server.address();
+  const drain = drainer({ server, websockets, connections, close: () => proxy.close(), log });
+  const { address, port } = o.worker?.address ?? server.address();
   const shown = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
 
   const proxy = {
@@ -245,7 +275,8 @@ export async function startProxy(options = {}) {
     describe: () => [
       ...admit.describe(),
       ...policy.describe(),
-      `limits: ${o.maxConnections} connections, ${o.maxPerClient} per client address, messages up to ${o.maxFrame} bytes, ` +
+      `limits: ${o.worker ? `${o.worker.maxConnections} connections (sessions: ${o.maxConnections} a worker)` : `${o.maxConnections} connections`}, ` +
+        `${o.maxPerClient} per client address, messages up to ${o.maxFrame} bytes, ` +
         `idle timeout ${o.idleTimeout ? `${o.idleTimeout / 1000} s` : 'none'}`,
     ],
     /** Closes the listener and everything still open through it. */
@@ -255,7 +286,8 @@ export async function startProxy(options = {}) {
       wss.close();
       const closed = new Promise((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await closed;
+      for (const sock of connections) sock.destroy(); // a worker's, which its server does not count
+      if (!o.worker) await closed;
     },
     /**
      * A graceful stop (drain.js): accept nothing more, let what is open run for up to
@@ -272,10 +304,10 @@ export async function startProxy(options = {}) {
 }
 
 /**
- * Answers a plain HTTP request for /healthz (200 ok, or 503 draining) or, with `metrics`,
- * /metrics; false for anything else.
+ * Answers a plain HTTP request for /healthz (200 ok, or 503 draining) or, with `scrape` (a
+ * function giving a promise of the metrics text), /metrics; false for anything else.
  */
-export function answerPlain(req, res, { metrics = null, draining = () => false } = {}) {
+export function answerPlain(req, res, { scrape = null, contentType, draining = () => false } = {}) {
   const path = req.url.split('?')[0];
   if (path === '/healthz') {
     const ok = !draining();
@@ -283,10 +315,10 @@ export function answerPlain(req, res, { metrics = null, draining = () => false }
     res.end(ok ? 'ok\n' : 'draining\n');
     return true;
   }
-  if (path === '/metrics' && metrics?.registry) {
-    metrics.registry.metrics().then(
+  if (path === '/metrics' && scrape) {
+    scrape().then(
       (text) => {
-        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+        res.writeHead(200, { 'Content-Type': contentType });
         res.end(text);
       },
       (err) => {

@@ -227,7 +227,7 @@ export function udpBind(ctx, env) {
       sendError(ws, err.code ?? 'UnknownSocket', bound ? err.message : `bind ${show(ip, port)}: ${err.message}`);
       if (!bound) ws.close(1011, String(err.code ?? 'error'));
     });
-    sock.bind({ address: ip, port }, () => {
+    sock.bind({ address: ip, port, exclusive: true }, () => { // exclusive: see listen.js
       bound = true;
       const a = sock.address();
       sendControl(ws, { type: 'listening', ip: a.address, port: a.port });

@@ -1,6 +1,7 @@
 // The command line: the parser as a unit, and the bin started for real once.
 
 import test from 'node:test';
+import os from 'node:os';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ test('parseCli: the documented example', () => {
     allow: ['127.0.0.1:7000', 'irc.example:6697'],
     allowListen: [],
     origins: [],
+    workers: os.availableParallelism(),
   });
 });
 
@@ -80,7 +82,7 @@ test('the kvsocket-proxy bin serves a tunnel and stops on SIGTERM', T, async (t)
   assert.match(stderr, /accepting pages from loopback origins .* and clients that send no Origin/);
   assert.match(stderr, /no token required/);
   assert.match(stderr, /loopback addresses: only where an IP\/CIDR rule names them/);
-  assert.match(stderr, /limits: 512 connections, 128 per client address/);
+  assert.match(stderr, /limits: 512 connections( \(sessions: \d+ a worker\))?, 128 per client address/);
   const ws = await mustOpen(t, `${url}?host=127.0.0.1&port=${echo.port}`);
   ws.send(Buffer.from('ping'));
   await withTimeout(new Promise((resolve) => ws.once('message', resolve)), 5000, 'the echo');

@@ -43,7 +43,10 @@ Who may connect:
 
 Limits:
   --max-connections N        sessions and client connections at once (default ${D.maxConnections})
-  --max-per-client N         client connections from one address at once (default ${D.maxPerClient})
+  --max-per-client N         client connections and Wisp streams from one client at once
+                             (default ${D.maxPerClient})
+  --client-prefix-v6 BITS    IPv6 clients in one block of this prefix length are one client
+                             for --max-per-client, 1-128 (default ${D.clientPrefixV6})
   --max-frame BYTES          largest WebSocket message accepted (default ${D.maxFrame})
   --wisp-stream-buffer BYTES what a Wisp stream may leave queued for its target: its credit is
                              what this holds of --max-frame packets (default ${D.wispStreamBuffer})
@@ -86,9 +89,11 @@ URL forms (docs/proxy-protocol.md):
   ws://HOST:PORT/?udp=1&host=TARGET&port=PORT   UDP with one peer
   ws://HOST:PORT/?udp=1&listen=PORT&iface=IP    UDP on a bound port`;
 
-function count(name, text, min) {
+function count(name, text, min, max = Infinity) {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < min) throw new Error(`--${name} ${text}: expected a whole number >= ${min}`);
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new Error(`--${name} ${text}: expected a whole number >= ${min}${max < Infinity ? ` and <= ${max}` : ''}`);
+  }
   return Number(text);
 }
 
@@ -111,6 +116,7 @@ export function parseCli(argv) {
       'token-file': { type: 'string' },
       'max-connections': { type: 'string' },
       'max-per-client': { type: 'string' },
+      'client-prefix-v6': { type: 'string' },
       'max-frame': { type: 'string' },
       'wisp-stream-buffer': { type: 'string' },
       'wisp-buffer': { type: 'string' },
@@ -145,6 +151,7 @@ export function parseCli(argv) {
     tokens: values['token-file'] === undefined ? undefined : readTokenFile(values['token-file']),
     maxConnections: count('max-connections', values['max-connections'], 1),
     maxPerClient: count('max-per-client', values['max-per-client'], 1),
+    clientPrefixV6: count('client-prefix-v6', values['client-prefix-v6'], 1, 128),
     maxFrame: count('max-frame', values['max-frame'], 1),
     wispStreamBuffer: count('wisp-stream-buffer', values['wisp-stream-buffer'], 1),
     wispBuffer: count('wisp-buffer', values['wisp-buffer'], 1),

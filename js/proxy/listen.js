@@ -6,7 +6,7 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { sendControl, sendError } from './control.js';
 import { bindingOf, show } from './request.js';
-import { bridge } from './tunnel.js';
+import { HIGH, bridge } from './tunnel.js';
 
 /** The two routes, sharing the connections that wait for a claim. */
 export function reverseTunnels(env) {
@@ -78,11 +78,15 @@ export function reverseTunnels(env) {
         sock.on('error', () => {});
         // Each listener holds at most maxPending unclaimed connections, so one page cannot fill
         // the proxy's slots with connections it never takes.
+        // Nor can peers fill a page's WebSocket with announcements it does not read: past HIGH
+        // queued there, a connection is closed at once as when too many wait.
         const pendingFull = mine.size >= env.maxPending;
-        const slot = pendingFull ? null : env.slots.tryTake();
+        const unread = ws.bufferedAmount > HIGH;
+        const slot = pendingFull || unread ? null : env.slots.tryTake();
         if (!slot) {
           if (pendingFull) env.metrics.capHit('max_pending');
-          const why = pendingFull ? `${env.maxPending} connections already wait to be claimed` : 'too many connections';
+          const why = pendingFull ? `${env.maxPending} connections already wait to be claimed`
+            : unread ? 'the page does not read its announcements' : 'too many connections';
           env.log(`dropped a connection from ${show(sock.remoteAddress, sock.remotePort)}: ${why}`);
           sock.destroy();
           return;

@@ -18,8 +18,10 @@ export interface ProxyOptions {
   tokens?: string[];
   /** Sessions, and client connections to the proxy, at once (default 512). */
   maxConnections?: number;
-  /** Client connections from one address at once, half-sent handshakes included (default 128). */
+  /** Client connections (half-sent handshakes included) and Wisp streams from one client at once (default 128). */
   maxPerClient?: number;
+  /** IPv6 clients in one block of this many prefix bits count as one client for maxPerClient, 1-128 (default 64). */
+  clientPrefixV6?: number;
   /** Largest WebSocket message accepted, in bytes (default 262144); a larger one closes with 1009. */
   maxFrame?: number;
   /**

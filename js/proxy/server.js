@@ -42,7 +42,7 @@ export function parseListenAddress(value) {
  * ('127.0.0.1:0'); allow and allowListen (rule strings, see allow.js); allowLoopback and
  * allowPrivate (open those address classes to wildcard rules); origins (exact Origin values or
  * '*'; empty = loopback pages and clients without Origin); tokens (empty = none required);
- * maxConnections, maxPerClient, maxFrame, wispStreamBuffer, wispBuffer, maxPending, connectTimeout, handshakeTimeout,
+ * maxConnections, maxPerClient, clientPrefixV6, maxFrame, wispStreamBuffer, wispBuffer, maxPending, connectTimeout, handshakeTimeout,
  * idleTimeout, claimTimeout; lookup (name -> promise of [{address, family}], the system
  * resolver by default); log (a function taking one line, and its level: error, warn, info);
  * trustProxy (addresses whose X-Forwarded-For / Forwarded name the client, forwarded.js);
@@ -51,6 +51,9 @@ export function parseListenAddress(value) {
  */
 export async function startProxy(options = {}) {
   const o = { ...DEFAULTS, ...definedOnly(options) };
+  if (!(Number.isInteger(o.clientPrefixV6) && o.clientPrefixV6 >= 1 && o.clientPrefixV6 <= 128)) {
+    throw new Error(`clientPrefixV6 ${o.clientPrefixV6}: expected a prefix length of 1-128 bits`);
+  }
   const { listen = '127.0.0.1:0', allow = [], allowListen = [] } = options;
   // Every line escaped, bounded, its tokens hidden and rate-limited (log.js).
   const log = safeLog(options.log ?? defaultLog);
@@ -70,12 +73,15 @@ export async function startProxy(options = {}) {
   const admit = admission({ origins: o.origins, tokens: o.tokens });
   // A worker's client connections are counted by its primary (workers.js), across workers.
   const shared = o.worker?.limits ?? ((local) => local);
-  const clients = shared(clientLimits({ max: o.maxConnections, perClient: o.maxPerClient, handshakeTimeout: o.handshakeTimeout, stats, log, metrics, trusted }));
+  const clients = shared(clientLimits({
+    max: o.maxConnections, perClient: o.maxPerClient, prefixV6: o.clientPrefixV6, handshakeTimeout: o.handshakeTimeout, stats, log, metrics, trusted,
+  }));
   const env = {
     /** For an error no route expected: logged, never thrown (an unhandled one ends the process). */
     internal: (err) => log(`internal error: ${err?.stack ?? err}`),
     policy,
     slots: createSlots(o.maxConnections, stats, metrics),
+    clients,
     stats,
     metrics,
     log,
@@ -91,7 +97,7 @@ export async function startProxy(options = {}) {
   const reverse = reverseTunnels(env);
   // /wisp/: many streams over one WebSocket (wisp.js), each checked like a tunnel.
   // Its streams are counted as kind 'wisp' (metrics.js), whether TCP or UDP.
-  const wispEnv = { ...env, kind: 'wisp', slots: { tryTake: () => env.slots.tryTake('wisp') } };
+  const wispEnv = { ...env, kind: 'wisp', slots: { tryTake: (also) => env.slots.tryTake(also, 'wisp') } };
   const wispRoute = wispEndpoint(wispEnv, { maxFrame: o.maxFrame, streamBuffer: o.wispStreamBuffer, wsBuffer: o.wispBuffer });
   const routes = { tcp: tcpRoute, listen: reverse.listen, claim: reverse.claim, udp: udpConnect, 'udp-listen': udpBind };
   const kindOf = { tcp: 'tcp', listen: 'listen', udp: 'udp', 'udp-listen': 'udp' };
@@ -238,7 +244,7 @@ export async function startProxy(options = {}) {
       // A claim for a listener another worker holds goes there.
       if (route === 'claim' && o.worker?.handOver(ctx)) return;
       if (route !== 'claim') {
-        ctx.slot = env.slots.tryTake(kindOf[route]);
+        ctx.slot = env.slots.tryTake(undefined, kindOf[route]);
         if (!ctx.slot) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${o.maxConnections})`);
       }
       await routes[route](ctx, env);
@@ -276,7 +282,7 @@ export async function startProxy(options = {}) {
       ...admit.describe(),
       ...policy.describe(),
       `limits: ${o.worker ? `${o.worker.maxConnections} connections (sessions: ${o.maxConnections} a worker)` : `${o.maxConnections} connections`}, ` +
-        `${o.maxPerClient} per client address, messages up to ${o.maxFrame} bytes, ` +
+        `${o.maxPerClient} per client (an IPv4 address, an IPv6 /${o.clientPrefixV6}), messages up to ${o.maxFrame} bytes, ` +
         `idle timeout ${o.idleTimeout ? `${o.idleTimeout / 1000} s` : 'none'}`,
     ],
     /** Closes the listener and everything still open through it. */

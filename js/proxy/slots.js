@@ -11,9 +11,11 @@ export function createSlots(max, stats, metrics = NO_METRICS) {
     /**
      * A slot, or null when `max` are taken (the caller refuses). The slot gives itself back
      * once, however many times release() is called, and not before every promise passed to
-     * holdUntil() has settled. `kind` (tcp, udp, listen, wisp) labels it in the metrics.
+     * holdUntil() has settled. `also` (a hold with release(), such as the client's share from
+     * limits.js) is given back with the slot. `kind` (tcp, udp, listen, wisp) labels it in the
+     * metrics.
      */
-    tryTake(kind = 'tcp') {
+    tryTake(also, kind = 'tcp') {
       if (max > 0 && stats.active >= max) {
         metrics.capHit('max_connections');
         return null;
@@ -28,6 +30,7 @@ export function createSlots(max, stats, metrics = NO_METRICS) {
         held = false;
         stats.active -= 1;
         done();
+        also?.release();
       };
       return {
         release() {

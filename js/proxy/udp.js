@@ -5,7 +5,7 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { parseControl, sendControl, sendError } from './control.js';
+import { answerer, parseControl, sendControl, sendError } from './control.js';
 import { Refusal } from './policy.js';
 import { bindingOf, show, targetOf } from './request.js';
 import { HIGH, LOW } from './tunnel.js';
@@ -178,14 +178,17 @@ export async function udpConnect(ctx, env) {
   const accepted = ctx.accept((ws) => {
     const local = sock.address();
     const remote = sock.remoteAddress();
-    const out = sender(ws, sock, env);
+    const reading = pauser(ws);
+    const out = sender(ws, sock, env, { reading });
+    // The errors come from the client's datagrams: answers, under the WebSocket's HIGH.
+    const answer = answerer(ws, reading);
     sendControl(ws, { type: 'connected', localIp: local.address, localPort: local.port, remoteIp: remote.address, remotePort: remote.port });
     sock.on('message', (msg) => forward(ws, msg, env.stats) && out.touch());
     // ICMP "port unreachable" and the like: worth telling, not worth closing for.
-    sock.on('error', (err) => sendError(ws, err.code ?? 'UnknownSocket', err.message));
+    sock.on('error', (err) => sendError(ws, err.code ?? 'UnknownSocket', err.message, answer));
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return ws.close(1003, 'text frames are not datagrams here: send binary frames');
-      out.send(data, undefined, undefined, (err) => sendError(ws, err.code ?? 'UnknownSocket', `send to ${target}: ${err.message}`));
+      out.send(data, undefined, undefined, (err) => sendError(ws, err.code ?? 'UnknownSocket', `send to ${target}: ${err.message}`, answer));
     });
     ws.on('error', () => {});
     ws.on('close', () => {
@@ -218,13 +221,17 @@ export function udpBind(ctx, env) {
     const forget = env.track(() => closeQuietly(sock));
     const reading = pauser(ws);
     const out = sender(ws, sock, env, { reading });
+    // Every message but a datagram's "from" answers something the client sent (its messages,
+    // or its datagrams for ICMP errors): sent under the WebSocket's HIGH (control.js).
+    const answer = answerer(ws, reading);
+    const error = (code, message) => sendError(ws, code, message, answer);
     let bound = false;
     let destination = null; // {address, port}, checked: set by the page's last valid {type: 'to'}
     // While a `to` naming a host is being looked up, the messages after it wait here, in order.
     let waiting = null;
 
     sock.on('error', (err) => {
-      sendError(ws, err.code ?? 'UnknownSocket', bound ? err.message : `bind ${show(ip, port)}: ${err.message}`);
+      error(err.code ?? 'UnknownSocket', bound ? err.message : `bind ${show(ip, port)}: ${err.message}`);
       if (!bound) ws.close(1011, String(err.code ?? 'error'));
     });
     sock.bind({ address: ip, port, exclusive: true }, () => { // exclusive: see listen.js
@@ -242,7 +249,7 @@ export function udpBind(ctx, env) {
     function setDestination(message) {
       destination = null; // a refused `to` never leaves the older destination in place
       const wanted = destinationOf(message);
-      if (wanted.error) return sendError(ws, 'BadMessage', wanted.error);
+      if (wanted.error) return error('BadMessage', wanted.error);
       waiting = [];
       reading.hold(); // the rest stays in the kernel while we look the name up
       // Each handler runs once the lookup settled, perhaps after the session ended: a closed
@@ -252,7 +259,7 @@ export function udpBind(ctx, env) {
         (checked) => {
           destination = { address: checked.addresses[0].address, port: wanted.port };
         },
-        (err) => sendError(ws, !(err instanceof Refusal) ? 'UnknownSocket' : err.code === 'BadRequest' ? 'BadMessage' : err.code, `to: ${err.message}`),
+        (err) => error(!(err instanceof Refusal) ? 'UnknownSocket' : err.code === 'BadRequest' ? 'BadMessage' : err.code, `to: ${err.message}`),
       ).then(() => {
         const queued = waiting;
         waiting = null;
@@ -266,13 +273,13 @@ export function udpBind(ctx, env) {
       if (waiting) return waiting.push([data, isBinary]);
       if (!isBinary) {
         const message = parseControl(data);
-        if (message?.type !== 'to') return sendError(ws, 'BadMessage', `expected {"type":"to","host":..,"port":..}, got ${String(data).slice(0, 100)}`);
+        if (message?.type !== 'to') return error('BadMessage', `expected {"type":"to","host":..,"port":..}, got ${String(data).slice(0, 100)}`);
         return setDestination(message);
       }
-      if (!bound) return sendError(ws, 'NotBound', 'datagram dropped: the socket is not bound yet');
-      if (!destination) return sendError(ws, 'NoDestination', 'datagram dropped: send {"type":"to",...} first');
+      if (!bound) return error('NotBound', 'datagram dropped: the socket is not bound yet');
+      if (!destination) return error('NoDestination', 'datagram dropped: send {"type":"to",...} first');
       const { address, port: to } = destination;
-      out.send(data, to, address, (err) => sendError(ws, err.code ?? 'UnknownSocket', `send to ${show(address, to)}: ${err.message}`));
+      out.send(data, to, address, (err) => error(err.code ?? 'UnknownSocket', `send to ${show(address, to)}: ${err.message}`));
     }
 
     ws.on('message', onMessage);

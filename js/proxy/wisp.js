@@ -13,6 +13,7 @@
 
 import { WebSocketServer } from 'ws';
 import { openTarget } from './connect.js';
+import { answerer } from './control.js';
 import { Refusal } from './policy.js';
 import { show } from './request.js';
 import { isTokenProtocol } from './token.js';
@@ -70,19 +71,22 @@ export function wispEndpoint(env, { maxFrame, streamBuffer, wsBuffer }) {
   return function wispRoute(ctx) {
     const offered = String(ctx.req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
     const v2 = wispProtocol(offered) !== undefined;
-    ctx.accept((ws) => serve(env, ws, ctx.from, v2, plan, wsBuffer), wss);
+    // Each stream counts in the per-client cap of the client (behind a trusted proxy, the one it names).
+    ctx.accept((ws) => serve(env, ws, ctx.from, ctx.client, v2, plan, wsBuffer), wss);
   };
 }
 
-function serve(env, ws, from, v2, plan, wsBuffer) {
+// `address`: the client's IP address, whose per-client cap (limits.js) each stream counts in.
+function serve(env, ws, from, address, v2, plan, wsBuffer) {
   const streams = new Map(); // id -> the stream the client may still use
   const reading = pauser(ws); // UDP streams hold the shared WebSocket while their sends back up
   const budget = wsBudget(wsBuffer, reading, env.stats); // and so do all streams' bytes together
   let ready = false;
   let confirms = false;
-  const send = (packet) => {
-    if (ws.readyState === ws.OPEN) ws.send(packet);
-  };
+  // Every packet but a stream's DATA (and its credit) answers something the client sent (a
+  // CLOSE for a refused or throttled CONNECT, an open confirmation): sent under the
+  // WebSocket's HIGH, past which the client is not read until they have left (control.js).
+  const send = answerer(ws, reading);
 
   /**
    * Stream `s` is gone for the client: its id is free again and `reason` (if any) is told. With
@@ -161,9 +165,13 @@ function serve(env, ws, from, v2, plan, wsBuffer) {
     if (id === 0) return send(closePacket(id, CLOSE.INVALID_INFO));
     // A CONNECT for an id in use is a client error: that stream ends, with the reason.
     if (streams.has(id)) return end(id, streams.get(id), CLOSE.INVALID_INFO);
-    const slot = env.slots.tryTake();
+    // A stream counts as a connection of its client's (--max-per-client), and takes a slot
+    // (--max-connections); the client's share is given back with the slot.
+    const share = env.clients.take(address);
+    const slot = share && env.slots.tryTake(share);
     if (!slot) {
-      env.log(`wisp ${from}: ${show(host, port)} refused: connection cap reached`);
+      share?.release();
+      env.log(`wisp ${from}: ${show(host, port)} refused: ${share ? 'connection cap reached' : env.clients.tooMany(address)}`);
       return send(closePacket(id, CLOSE.THROTTLED));
     }
     const abort = new AbortController();

@@ -82,7 +82,7 @@ test('the kvsocket-proxy bin serves a tunnel and stops on SIGTERM', T, async (t)
   assert.match(stderr, /accepting pages from loopback origins .* and clients that send no Origin/);
   assert.match(stderr, /no token required/);
   assert.match(stderr, /loopback addresses: only where an IP\/CIDR rule names them/);
-  assert.match(stderr, /limits: 512 connections( \(sessions: \d+ a worker\))?, 128 per client address/);
+  assert.match(stderr, /limits: 512 connections( \(sessions: \d+ a worker\))?, 128 per client \(an IPv4 address, an IPv6 \/64\)/);
   const ws = await mustOpen(t, `${url}?host=127.0.0.1&port=${echo.port}`);
   ws.send(Buffer.from('ping'));
   await withTimeout(new Promise((resolve) => ws.once('message', resolve)), 5000, 'the echo');

@@ -140,7 +140,7 @@ test('the streams of one WebSocket together: past --wisp-buffer the WebSocket is
   for (const id of ids) w.connect(id, '127.0.0.1', target.port);
   const sending = ids.map((id) => sendWithinCredit(w, id, data, plan.packet));
   await waitUntil(() => target.held.length === ids.length, 'every target connection');
-  await waitUntil(() => p.stats.wispQueued > wsBuffer, 'the WebSocket\'s bound to be reached', 20_000);
+  await waitUntil(() => p.stats.wispQueuedPeak > wsBuffer, 'the WebSocket\'s bound to be reached', 20_000);
   await sleep(300); // paused: nothing more is read
   const peak = p.stats.wispQueuedPeak;
   assert.ok(peak <= wsBuffer + DEFAULTS.maxFrame + (64 << 10), `held ${peak} bytes for one WebSocket, bound ${wsBuffer}`);

@@ -56,7 +56,7 @@ export async function startProxy(options = {}) {
   }
   const { listen = '127.0.0.1:0', allow = [], allowListen = [] } = options;
   // Every line escaped, bounded, its tokens hidden and rate-limited (log.js).
-  const log = safeLog(options.log ?? defaultLog);
+  const log = safeLog(o.log ?? defaultLog);
   const where = parseListenAddress(listen);
   const stats = { active: 0, clients: 0, opened: 0, refused: 0, bytesFromClients: 0, bytesToClients: 0 };
   const live = new Set(); // how to tear down everything still open, for close()
@@ -313,7 +313,7 @@ export async function startProxy(options = {}) {
  * Answers a plain HTTP request for /healthz (200 ok, or 503 draining) or, with `scrape` (a
  * function giving a promise of the metrics text), /metrics; false for anything else.
  */
-export function answerPlain(req, res, { scrape = null, contentType, draining = () => false } = {}) {
+function answerPlain(req, res, { scrape = null, contentType, draining = () => false } = {}) {
   const path = req.url.split('?')[0];
   if (path === '/healthz') {
     const ok = !draining();

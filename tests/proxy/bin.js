@@ -21,7 +21,8 @@ export async function startBin(t, args, { ready = /limits: /, env } = {}) {
   child.stderr.on('data', (d) => (stderr += d));
   await withTimeout(new Promise((resolve, reject) => {
     const check = () => {
-      if (ready.test(stderr) && /listening on/.test(stderr) && (!args.includes('--metrics') || /metrics on/.test(stderr))) resolve();
+      const apart = args.includes('--metrics') && args[args.indexOf('--metrics') + 1] !== 'public';
+      if (ready.test(stderr) && /listening on/.test(stderr) && (!apart || /metrics on/.test(stderr))) resolve();
     };
     child.stderr.on('data', check);
     child.once('exit', (code) => reject(new Error(`the bin exited (${code}) before it was ready: ${stderr}`)));

@@ -6,6 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { T, closed, echoServer, mustOpen, nextJson, openWs, tcpUrl, udpPeer, waitUntil, withTimeout } from './helpers.js';
 import { scrape, valueOf } from './scrape.js';
 import { startBin } from './bin.js';
@@ -107,4 +108,45 @@ test('--workers 2: --max-per-client holds across workers; SIGTERM drains every w
   const ends = await Promise.all([open[1], open[2], again.ws].map((ws) => closed(ws, 5000)));
   for (const end of ends) assert.deepEqual(end, { code: 1001, reason: 'shutdown' });
   assert.equal(await withTimeout(bin.exited, 5000, 'the primary to exit'), 0);
+});
+
+/** The pids of the primary's workers. */
+const workerPids = (pid) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number);
+
+test('--workers 2 behind a trusted proxy: the per-client cap counts the real client across workers; /metrics public adds every worker up', W, async (t) => {
+  const echo = await echoServer(t);
+  const bin = await startBin(t, ['--workers', '2', '--allow', `127.0.0.1:${echo.port}`, '--trust-proxy', '127.0.0.1', '--max-per-client', '2', '--metrics', 'public']);
+  const as = (client) => ({ headers: { 'X-Forwarded-For': client } });
+  const url = tcpUrl(bin, '127.0.0.1', echo.port);
+  // Two from one client, on both workers (least connections); the third is one too many wherever it lands.
+  assert.ok((await openWs(t, url, as('203.0.113.5'))).ws);
+  assert.ok((await openWs(t, url, as('203.0.113.5'))).ws);
+  const third = await openWs(t, url, as('203.0.113.5'));
+  assert.equal(third.refused?.status, 503);
+  assert.match(third.refused.body, /too many connections from 203\.0\.113\.5 \(max 2\)/);
+  assert.ok((await openWs(t, url, as('203.0.113.6'))).ws, 'another client is not held back');
+  const m = await scrape(`${bin.url.replace(/^ws:/, 'http:')}metrics`);
+  assert.equal(valueOf(m, 'kvsocket_proxy_websockets_open'), 3, 'both workers, added up, through either');
+  assert.equal(valueOf(m, 'kvsocket_proxy_caps_hit_total', { cap: 'max_per_client' }), 1);
+});
+
+test('--workers 2: a worker killed takes only its own tunnels, is replaced, and new tunnels work', W, async (t) => {
+  const echo = await echoServer(t);
+  const bin = await startBin(t, ['--workers', '2', '--allow', `127.0.0.1:${echo.port}`]);
+  const tunnels = [];
+  for (let i = 0; i < 4; i += 1) tunnels.push(await mustOpen(t, tcpUrl(bin, '127.0.0.1', echo.port)));
+  const [first] = workerPids(bin.child.pid);
+  process.kill(first, 'SIGKILL');
+  const ended = [];
+  for (const ws of tunnels) ws.once('close', () => ended.push(ws));
+  await waitUntil(() => ended.length >= 2, "the killed worker's tunnels to end");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(ended.length, 2, 'two tunnels a worker (least connections), only those ended');
+  for (const ws of tunnels.filter((w) => !ended.includes(w))) assert.equal(await echoOnce(ws, 'still'), 'still');
+  await waitUntil(() => /worker \d exited \(SIGKILL\); starting another/.test(bin.stderr()), 'the replacement');
+  await waitUntil(() => workerPids(bin.child.pid).length === 2 && !workerPids(bin.child.pid).includes(first), 'a new worker');
+  for (let i = 0; i < 4; i += 1) {
+    const ws = await mustOpen(t, tcpUrl(bin, '127.0.0.1', echo.port));
+    assert.equal(await echoOnce(ws, `new ${i}`), `new ${i}`);
+  }
 });

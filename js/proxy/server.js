@@ -72,10 +72,10 @@ export async function startProxy(options = {}) {
   const policy = createPolicy({ allow, allowListen, allowLoopback: o.allowLoopback, allowPrivate: o.allowPrivate, lookup: o.lookup });
   const admit = admission({ origins: o.origins, tokens: o.tokens });
   // A worker's client connections are counted by its primary (workers.js), across workers.
-  const shared = o.worker?.limits ?? ((local) => local);
-  const clients = shared(clientLimits({
+  const local = clientLimits({
     max: o.maxConnections, perClient: o.maxPerClient, prefixV6: o.clientPrefixV6, handshakeTimeout: o.handshakeTimeout, stats, log, metrics, trusted,
-  }));
+  });
+  const clients = o.worker ? o.worker.limits(local, metrics) : local;
   const env = {
     /** For an error no route expected: logged, never thrown (an unhandled one ends the process). */
     internal: (err) => log(`internal error: ${err?.stack ?? err}`),

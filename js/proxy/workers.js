@@ -25,6 +25,12 @@ import { show } from './request.js';
 import { parseListenAddress } from './server.js';
 
 const CONN = Symbol('kvsocket-proxy connection id');
+
+/** Stops the system reading a socket into this process (it is about to be passed on). */
+const stopReading = (sock) => {
+  if (sock._handle?.reading !== false) sock._handle?.readStop?.();
+  if (sock._handle) sock._handle.reading = false;
+};
 const HANDED = Symbol('kvsocket-proxy handed to another worker');
 
 /** The worker a claim id names (`w3.…`, after the instance prefix), or null. */
@@ -78,7 +84,16 @@ export async function runPrimary(options, workers, log) {
     slots.get(c.index)?.conns.delete(id);
     for (const a of c.clients) uncountClient(a);
   };
-  const turnAway = (sock, why) => {
+  // The caps the primary applies, counted in its own registry and added to the workers' at a scrape.
+  let primaryRegistry = null;
+  let capsHit = null;
+  if (options.metrics || options.publicMetrics) {
+    const { Registry, Counter } = await import('prom-client');
+    primaryRegistry = new Registry();
+    capsHit = new Counter({ name: 'kvsocket_proxy_caps_hit_total', help: 'Things turned away or closed by a cap, by cap', labelNames: ['cap'], registers: [primaryRegistry] });
+  }
+  const turnAway = (sock, why, cap) => {
+    if (cap) capsHit?.inc({ cap });
     log(`turned away a client: ${why}`, 'warn');
     sock.on('error', () => {});
     sock.end(httpResponse(503, 'Service Unavailable', why));
@@ -97,10 +112,10 @@ export async function runPrimary(options, workers, log) {
     sock.on('error', () => {});
     if (draining) return sock.destroy();
     const peer = plainIp(sock.remoteAddress ?? '?');
-    if (max > 0 && conns.size >= max) return turnAway(sock, `too many connections (max ${max})`);
+    if (max > 0 && conns.size >= max) return turnAway(sock, `too many connections (max ${max})`, 'max_connections');
     // A trusted load balancer's connections are counted by the client they name (identify).
     const why = trusted(peer) ? null : countClient(peer);
-    if (why) return turnAway(sock, why);
+    if (why) return turnAway(sock, why, 'max_per_client');
     const slot = leastBusy();
     if (!slot) {
       if (!trusted(peer)) uncountClient(peer);
@@ -138,6 +153,9 @@ export async function runPrimary(options, workers, log) {
         const to = slots.get(msg.to);
         const c = conns.get(msg.id);
         if (!handle) return;
+        // A received socket starts reading at once, and what this process read would be lost
+        // when the socket moves on: the client's first bytes after the 101 could land here.
+        stopReading(handle);
         if (!to?.ready || !to.worker.isConnected() || !c) {
           handle.on('error', () => {});
           handle.end(httpResponse(404, 'Not Found', `nothing to claim as '${msg.req.url.slice(0, 200)}': its worker is gone`));
@@ -214,6 +232,7 @@ export async function runPrimary(options, workers, log) {
         resolve([]);
       }
     });
+    if (primaryRegistry) parts.push(await primaryRegistry.getMetricsAsJSON());
     return AggregatorRegistry.aggregate(parts).metrics();
   }
 
@@ -359,13 +378,16 @@ export function workerHooks(options) {
       });
     },
     /** Wraps the worker's clientLimits: per-client counts of trusted peers' clients are the primary's. */
-    limits(local) {
+    limits(local, metrics) {
       return {
         ...local,
         identify(sock, client) {
           if (sock[CONN] === undefined || !trusted(sock.remoteAddress)) return null;
           return new Promise((resolve) => {
-            identifying.set(sock[CONN], resolve);
+            identifying.set(sock[CONN], (why) => {
+              if (why) metrics.capHit('max_per_client');
+              resolve(why);
+            });
             process.send({ kvsocket: 'identify', id: sock[CONN], client });
           });
         },
@@ -380,6 +402,9 @@ export function workerHooks(options) {
       if (owner === null || owner === index) return false;
       const head = ctx.release();
       const sock = ctx.socket;
+      // Until the primary has the socket this process's copy stays open: it must not read what
+      // the client sends once the other worker has answered.
+      stopReading(sock);
       sock[HANDED] = true;
       sock.server = null; // not one of this worker's server's connections any more
       const { method, url, headers } = ctx.req;

@@ -18,7 +18,7 @@
 import cluster from 'node:cluster';
 import net from 'node:net';
 import { httpResponse } from './http.js';
-import { DEFAULTS } from './limits.js';
+import { DEFAULTS, clientKey } from './limits.js';
 import { trustCheck, plainIp } from './forwarded.js';
 import { serveMetrics } from './metrics.js';
 import { show } from './request.js';
@@ -66,16 +66,20 @@ export async function runPrimary(options, workers, log) {
   let drainTimeout = 0;
   let describe = null;
 
+  // Clients as limits.js keys them (an IPv6 client is its /64 by default).
+  const keyOf = (address) => clientKey(address, options.clientPrefixV6 ?? DEFAULTS.clientPrefixV6);
   const countClient = (address) => {
-    const mine = byClient.get(address) ?? 0;
-    if (perClient > 0 && mine >= perClient) return `too many connections from ${address} (max ${perClient})`;
-    byClient.set(address, mine + 1);
+    const key = keyOf(address);
+    const mine = byClient.get(key) ?? 0;
+    if (perClient > 0 && mine >= perClient) return `too many connections from ${key} (max ${perClient})`;
+    byClient.set(key, mine + 1);
     return null;
   };
   const uncountClient = (address) => {
-    const left = (byClient.get(address) ?? 1) - 1;
-    if (left > 0) byClient.set(address, left);
-    else byClient.delete(address);
+    const key = keyOf(address);
+    const left = (byClient.get(key) ?? 1) - 1;
+    if (left > 0) byClient.set(key, left);
+    else byClient.delete(key);
   };
   const forget = (id) => {
     const c = conns.get(id);
@@ -144,6 +148,8 @@ export async function runPrimary(options, workers, log) {
         return forget(msg.id);
       case 'identify': {
         const c = conns.get(msg.id);
+        // A claim handed to another worker is identified there again: counted once.
+        if (c?.clients.includes(msg.client)) return slot.worker.send({ kvsocket: 'identified', id: msg.id, why: null });
         const why = c ? countClient(msg.client) : null;
         if (c && !why) c.clients.push(msg.client);
         return slot.worker.send({ kvsocket: 'identified', id: msg.id, why });

@@ -3,7 +3,9 @@
 // connections, each instance sees the real client (X-Forwarded-For from a trusted balancer),
 // a claim reaches the instance holding its listener (claim ids start with the instance), and
 // an instance killed with SIGKILL during traffic ends only its own tunnels, at once, while new
-// connections go to the others.
+// connections go to the others; one restarted gracefully (SIGTERM) drains: its tunnels go on,
+// new ones go elsewhere, and those left at the drain timeout get 1001 'shutdown' through the
+// balancer.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +35,7 @@ async function behind(t, startLb) {
   const ports = { front: await freePort(), instances: [await freePort(), await freePort(), await freePort()] };
   const instances = await Promise.all(NAMES.map((name, i) => startBin(t, [
     '--instance', name, '--workers', '1', '--listen', `127.0.0.1:${ports.instances[i]}`, '--trust-proxy', '127.0.0.1',
-    '--allow', `127.0.0.1:${echo.port}`, '--allow-listen', '127.0.0.1:*', '--metrics', '127.0.0.1:0',
+    '--allow', `127.0.0.1:${echo.port}`, '--allow-listen', '127.0.0.1:*', '--metrics', '127.0.0.1:0', '--drain-timeout', '1000',
   ])));
   await startLb(t, ports);
   const front = `ws://127.0.0.1:${ports.front}/`;
@@ -109,7 +111,24 @@ async function behind(t, startLb) {
   for (const ws of fresh) assert.ok(await echoes(ws, 'new'));
   const after = await Promise.all([instances[0], instances[2]].map(async (b) => valueOf(await scrape(b.metricsUrl), 'kvsocket_proxy_websockets_open')));
   assert.equal(after[0] + after[1], 12, 'six old and six new on the two left');
-  for (const ws of [...tunnels, ...fresh]) ws.terminate();
+
+  // A graceful restart of another: SIGTERM. Its tunnels go on during the drain, new ones go to
+  // the last instance, and at the drain timeout its tunnels close with 1001 'shutdown'.
+  const live = [...tunnels, ...fresh].filter((w) => w.readyState === w.OPEN);
+  const onC = after[1];
+  const shutdowns = [];
+  for (const ws of live) ws.once('close', (code, reason) => shutdowns.push(`${code} ${reason}`));
+  instances[2].child.kill('SIGTERM');
+  await waitUntil(() => /draining/.test(instances[2].stderr()), 'the drain to start', 3000);
+  for (const ws of live) assert.ok(await echoes(ws, 'during the drain'));
+  const late = [];
+  for (let i = 0; i < 3; i += 1) late.push(await open());
+  for (const ws of late) assert.ok(await echoes(ws, 'late'));
+  assert.equal(valueOf(await scrape(instances[0].metricsUrl), 'kvsocket_proxy_websockets_open'), after[0] + 3, 'new tunnels on the instance not draining');
+  await waitUntil(() => shutdowns.length >= onC, 'the drained tunnels to close', 5000);
+  assert.deepEqual(shutdowns, Array(onC).fill('1001 shutdown'), 'through the balancer, the close code and reason arrive');
+  assert.equal(await withTimeout(instances[2].exited, 5000, 'the drained instance to exit'), 0);
+  for (const ws of [...tunnels, ...fresh, ...late]) ws.terminate();
 }
 
 test('three instances behind nginx', { timeout: 30_000 }, (t) => behind(t, startNginx));

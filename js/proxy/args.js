@@ -58,7 +58,8 @@ Limits:
                              complete (default ${D.handshakeTimeout})
   --idle-timeout MS          close a tunnel, UDP session or Wisp stream idle this long, and a
                              Wisp WebSocket with no stream, 0 = never (default ${D.idleTimeout})
-  Each tunnel buffers at most about 1 MiB towards its target and 1 MiB towards the page.
+  Each tunnel buffers at most about 1 MiB towards its target and 1 MiB towards the page; a
+  client is not read while 1 MiB (or 256 answers: refusals, errors) waits for it to read.
 
 Operating it (docs/deployment.md):
   --workers N                processes serving clients, behind one listener (default: the

@@ -1,6 +1,7 @@
 // Every bound of the proxy in one place: its defaults (what --help shows), and the cap on the
 // connections clients make to it, counted from the moment they connect (so half-sent handshakes
-// count too), in all and per client address, with a deadline for the handshake.
+// count too), in all and per client (an IPv4 address, an IPv6 block), with a deadline for the
+// handshake.
 
 import net from 'node:net';
 import { ipv6Bytes } from './address.js';
@@ -22,6 +23,7 @@ export const DEFAULTS = Object.freeze({
 });
 
 const HANDSHAKE = Symbol('kvsocket-proxy handshake timer');
+const SHARE = Symbol('kvsocket-proxy client share');
 
 /**
  * Who a client is, for the per-client cap: its IPv4 address (an IPv4-mapped IPv6 address is
@@ -97,6 +99,7 @@ export function clientLimits({ max, perClient, prefixV6, handshakeTimeout, stats
         return false;
       }
       stats.clients += 1;
+      sock[SHARE] = mine;
       sock[HANDSHAKE] = setTimeout(() => {
         metrics.capHit('handshake_timeout');
         sock.destroy();
@@ -104,21 +107,32 @@ export function clientLimits({ max, perClient, prefixV6, handshakeTimeout, stats
       sock.once('close', () => {
         clearTimeout(sock[HANDSHAKE]);
         stats.clients -= 1;
-        mine?.release();
+        sock[SHARE]?.release();
       });
       return true;
     },
     /**
      * A connection from a trusted proxy, once its request named the real client: null, or
-     * why that client has too many (the caller refuses with 503). Counted until the socket
-     * closes. Nothing to do for other connections (admit counted their peer).
+     * why that client has too many (the caller refuses with 503). The share is the
+     * connection's, as admit's is for others (handOver passes it on). Nothing to do for other
+     * connections (admit counted their peer).
      */
     identify(sock, client) {
       if (!trusted(sock.remoteAddress ?? '?')) return null;
       const mine = take(client);
       if (!mine) return this.tooMany(client);
-      sock.once('close', () => mine.release());
+      sock[SHARE] = mine;
       return null;
+    },
+    /**
+     * The client's share of connection `sock`, handed to the session it opens (a slot keeps
+     * it, slots.js) so that it lasts as long as the session's slot: past the connection's
+     * close while its target's name is still looked up. Null once handed over.
+     */
+    handOver(sock) {
+      const share = sock[SHARE] ?? null;
+      sock[SHARE] = null;
+      return share;
     },
     handshakeDone(sock) {
       clearTimeout(sock[HANDSHAKE]);

@@ -13,17 +13,20 @@ export const RATE = 20;
 const WINDOW_MS = 1000;
 
 // C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const hex = (c) => {
   const n = c.charCodeAt(0);
   return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
 };
 
-/** One line fit for a log: tokens hidden, controls escaped (\x0a, \x1b, \u2028), at most `max` characters. */
+/** One line fit for a log: tokens hidden, controls escaped (\x0a, \x1b, \u2028), at most `max` characters (then `… (cut: N characters in all)`). */
 export function logLine(text, max = LINE_MAX) {
-  const line = redact(String(text)).replace(CONTROL, hex);
-  return line.length <= max ? line : `${line.slice(0, max)}… (${line.length - max} more characters)`;
+  const raw = String(text);
+  // Cut before anything else reads it (a client may have sent 256 KiB of host name), then cut
+  // what escaping lengthened.
+  const escaped = redact(raw.slice(0, max)).replace(CONTROL, hex);
+  if (raw.length <= max && escaped.length <= max) return escaped;
+  return `${escaped.slice(0, max)}… (cut: ${raw.length} characters in all)`;
 }
 
 /**

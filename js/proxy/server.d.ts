@@ -44,7 +44,7 @@ export interface ProxyOptions {
   claimTimeout?: number;
   /** The resolver: every address of a name, in the order to try them (default: the system's). */
   lookup?: (name: string) => Promise<Array<{ address: string; family: number }>>;
-  /** Where refusals are logged, one line each (default: stderr). */
+  /** Where refusals are logged, one line each, with its level (default: stderr): tokens hidden, control characters escaped, at most 1024 characters, at most 20 lines a second (then a "suppressed N log lines" line). */
   log?: (line: string, level?: 'error' | 'warn' | 'info' | 'debug') => void;
   /**
    * Load balancers (IPs or CIDR blocks, e.g. `'127.0.0.1'`, `'10.0.0.0/8'`) whose

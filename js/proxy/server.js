@@ -97,7 +97,7 @@ export async function startProxy(options = {}) {
   const reverse = reverseTunnels(env);
   // /wisp/: many streams over one WebSocket (wisp.js), each checked like a tunnel.
   // Its streams are counted as kind 'wisp' (metrics.js), whether TCP or UDP.
-  const wispEnv = { ...env, kind: 'wisp', slots: { tryTake: (also) => env.slots.tryTake(also, 'wisp') } };
+  const wispEnv = { ...env, kind: 'wisp', slots: { tryTake: () => env.slots.tryTake('wisp') } };
   const wispRoute = wispEndpoint(wispEnv, { maxFrame: o.maxFrame, streamBuffer: o.wispStreamBuffer, wsBuffer: o.wispBuffer });
   const routes = { tcp: tcpRoute, listen: reverse.listen, claim: reverse.claim, udp: udpConnect, 'udp-listen': udpBind };
   const kindOf = { tcp: 'tcp', listen: 'listen', udp: 'udp', 'udp-listen': 'udp' };
@@ -244,8 +244,11 @@ export async function startProxy(options = {}) {
       // A claim for a listener another worker holds goes there.
       if (route === 'claim' && o.worker?.handOver(ctx)) return;
       if (route !== 'claim') {
-        ctx.slot = env.slots.tryTake(undefined, kindOf[route]);
+        ctx.slot = env.slots.tryTake(kindOf[route]);
         if (!ctx.slot) return ctx.refuse(503, 'Service Unavailable', `too many connections (max ${o.maxConnections})`);
+        // The client's place lasts as long as the slot: until a lookup made for it settles.
+        const share = clients.handOver(ctx.req.socket);
+        if (share) ctx.slot.keep(share);
       }
       await routes[route](ctx, env);
     } catch (err) {

@@ -11,11 +11,9 @@ export function createSlots(max, stats, metrics = NO_METRICS) {
     /**
      * A slot, or null when `max` are taken (the caller refuses). The slot gives itself back
      * once, however many times release() is called, and not before every promise passed to
-     * holdUntil() has settled. `also` (a hold with release(), such as the client's share from
-     * limits.js) is given back with the slot. `kind` (tcp, udp, listen, wisp) labels it in the
-     * metrics.
+     * holdUntil() has settled. `kind` (tcp, udp, listen, wisp) labels it in the metrics.
      */
-    tryTake(also, kind = 'tcp') {
+    tryTake(kind = 'tcp') {
       if (max > 0 && stats.active >= max) {
         metrics.capHit('max_connections');
         return null;
@@ -25,17 +23,26 @@ export function createSlots(max, stats, metrics = NO_METRICS) {
       let held = true;
       let released = false;
       let pending = 0;
+      const kept = [];
       const giveBack = () => {
         if (!held || !released || pending > 0) return;
         held = false;
         stats.active -= 1;
         done();
-        also?.release();
+        for (const hold of kept) hold.release();
       };
       return {
         release() {
           released = true;
           giveBack();
+        },
+        /**
+         * `hold` (anything with release(), such as the client's share from limits.js) is given
+         * back with the slot, so that it too lasts until the slot's lookup settled.
+         */
+        keep(hold) {
+          if (held) kept.push(hold);
+          else hold.release();
         },
         /** Keeps the slot taken until `promise` settles, even once released. */
         holdUntil(promise) {

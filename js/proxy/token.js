@@ -59,7 +59,9 @@ export function tokenCheck(tokens = []) {
 }
 
 // A query parameter in any text: separator, name, value (up to the next separator or space).
-const PARAM = /([?&;])([^=&;#\s]*)=([^&;#\s]*)/g;
+// Neither part may hold a separator, so that each match attempt stops at the next one (linear
+// time on any text: a client chooses what is logged).
+const PARAM = /([?&;])([^=?&;#\s]*)=([^?&;#\s]*)/g;
 // A token subprotocol, whatever its case.
 const PROTOCOL_TOKEN = /(kvsocket-token\.)[^\s,;'"]*/gi;
 

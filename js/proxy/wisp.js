@@ -2,7 +2,8 @@
 // WebSocket carries many TCP and UDP streams (the Wisp protocol, 1.2 and the v2 draft). Every
 // stream passes the same checks as a per-socket tunnel: the Origin and token of the upgrade
 // (admit.js, before this runs), the --allow rules and address classes (policy.js: the proxy
-// resolves and dials only checked addresses), and the connection cap (slots, one per stream).
+// resolves and dials only checked addresses), and the connection caps (a slot per stream, and
+// one of its client's places under --max-per-client).
 // What the server decides is told in Wisp's terms: a CLOSE with the reason (blocked,
 // unreachable, refused, timed out, throttled), and, for v2 clients, the stream-open
 // confirmation, so a page learns a refused target before it is "connected". Targets are
@@ -48,7 +49,7 @@ function reasonOf(err) {
 
 /**
  * The Wisp route: `wispRoute(ctx)` completes an admitted upgrade on /wisp/ and serves the
- * connection. `env` is the proxy's (policy, slots, stats, log, track, connectTimeout).
+ * connection. `env` is the proxy's (policy, slots, clients, stats, log, track, timeouts).
  */
 export function wispEndpoint(env, { maxFrame, streamBuffer, wsBuffer }) {
   // Its own WebSocket server: a v2 client offers a subprotocol (any: `wisp-v2` for kvsocket),
@@ -88,11 +89,6 @@ function serve(env, ws, from, address, v2, plan, wsBuffer) {
   // WebSocket's HIGH, past which the client is not read until they have left (control.js).
   const send = answerer(ws, reading);
 
-  /**
-   * Stream `s` is gone for the client: its id is free again and `reason` (if any) is told. With
-   * `finish` the target still gets what the client sent, then a FIN; otherwise it is stopped.
-   * Nothing once the id is gone or names a newer stream.
-   */
   // A WebSocket with no stream holds a client connection for nothing: it is closed (1011
   // ETIMEDOUT, as an idle tunnel) once it had none for idleTimeout, from its open or its last
   // stream's end; a v2 client also has handshakeTimeout to send its INFO (1002).
@@ -107,6 +103,11 @@ function serve(env, ws, from, address, v2, plan, wsBuffer) {
     handshake.unref();
   }
 
+  /**
+   * Stream `s` is gone for the client: its id is free again and `reason` (if any) is told. With
+   * `finish` the target still gets what the client sent, then a FIN; otherwise it is stopped.
+   * Nothing once the id is gone or names a newer stream.
+   */
   const end = (id, s, reason, finish = false) => {
     if (s === undefined || streams.get(id) !== s) return;
     streams.delete(id);
@@ -168,12 +169,13 @@ function serve(env, ws, from, address, v2, plan, wsBuffer) {
     // A stream counts as a connection of its client's (--max-per-client), and takes a slot
     // (--max-connections); the client's share is given back with the slot.
     const share = env.clients.take(address);
-    const slot = share && env.slots.tryTake(share);
+    const slot = share && env.slots.tryTake();
     if (!slot) {
       share?.release();
       env.log(`wisp ${from}: ${show(host, port)} refused: ${share ? 'connection cap reached' : env.clients.tooMany(address)}`);
       return send(closePacket(id, CLOSE.THROTTLED));
     }
+    slot.keep(share);
     const abort = new AbortController();
     const udp = streamType === StreamType.UDP;
     // Until the target answers, what the client sends waits (a client may send at once), within

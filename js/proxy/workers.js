@@ -342,7 +342,7 @@ export function workerHooks(options) {
         if (!handle) return;
         handle[CONN] = msg.id;
         report(handle);
-        const req = { method: msg.req.method, url: msg.req.url, headers: msg.req.headers, httpVersion: '1.1' };
+        const req = { method: msg.req.method, url: msg.req.url, headers: msg.req.headers, httpVersion: '1.1', socket: handle };
         server.emit('upgrade', req, handle, Buffer.from(msg.head, 'base64'));
         return;
       }

@@ -11,7 +11,7 @@ import { CLOSE, wispSession } from './wisp-client.js';
 const MAX = 4;
 
 test('Wisp: a stream CLOSEd mid-lookup keeps its slot until the lookup answers, so lookups in flight never exceed --max-connections', T, async (t) => {
-  const dns = slowResolver(300);
+  const dns = slowResolver(1500);
   const p = await proxy(t, { allow: ['name.test:7'], allowLoopback: true, maxConnections: MAX, lookup: dns.lookup });
   const w = await wispSession(t, p);
   for (let id = 1; id <= 40; id++) {
@@ -29,7 +29,7 @@ test('Wisp: a stream CLOSEd mid-lookup keeps its slot until the lookup answers, 
 });
 
 test('per-socket: a client gone mid-lookup keeps its slot until the lookup answers', T, async (t) => {
-  const dns = slowResolver(300);
+  const dns = slowResolver(1500);
   const p = await proxy(t, { allow: ['name.test:7'], allowLoopback: true, maxConnections: MAX, lookup: dns.lookup });
   const statuses = [];
   for (let i = 0; i < 2 * MAX; i++) {
@@ -50,4 +50,21 @@ test('per-socket: a client gone mid-lookup keeps its slot until the lookup answe
   again.on('error', () => {});
   t.after(() => again.terminate());
   await waitUntil(() => dns.asked === MAX + 1, 'a new lookup once the slots are back');
+});
+
+test('per-socket: a client gone mid-lookup also keeps its place under --max-per-client until the lookup answers', T, async (t) => {
+  const dns = slowResolver(1500);
+  const p = await proxy(t, { allow: ['name.test:7'], allowLoopback: true, maxConnections: 16, maxPerClient: 2, lookup: dns.lookup });
+  const outcomes = [];
+  for (const localAddress of ['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.2']) {
+    const ws = new WebSocket(tcpUrl(p, 'name.test', 7), ['binary'], { localAddress });
+    ws.on('error', () => {});
+    const asked = dns.asked;
+    const answered = new Promise((resolve) => ws.once('unexpected-response', (req, res) => resolve(res.statusCode)));
+    outcomes.push(await Promise.race([answered, waitUntil(() => dns.asked > asked, 'a lookup').then(() => 'looking up')]));
+    ws.terminate();
+    await sleep(20);
+  }
+  assert.deepEqual(outcomes, ['looking up', 'looking up', 503, 'looking up'], 'the third from 127.0.0.1 is over its cap; 127.0.0.2 is another client');
+  await waitUntil(() => dns.inFlight === 0 && p.stats.active === 0, 'the lookups to answer and the slots to come back');
 });

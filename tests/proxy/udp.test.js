@@ -4,7 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import {
-  T, closed, mustOpen, nextJson, nextMessage, openWs, portIsFree, proxy, sleep, slowResolver, udpPeer, waitUntil,
+  T, closed, mustOpen, nextJson, nextMessage, openWs, portIsFree, proxy, sleep, udpPeer, waitUntil,
 } from './helpers.js';
 
 const udpUrl = (p, host, port) => `${p.url}?udp=1&host=${encodeURIComponent(host)}&port=${port}`;
@@ -70,24 +70,25 @@ test('bound mode: datagrams in come after a "from" message; "to" names where dat
 
 test('bound mode: a WebSocket dropped while its "to" name is looked up ends without a crash (issue 18, 1)', T, async (t) => {
   const peer = await udpPeer(t);
-  const dns = slowResolver(50);
-  const p = await proxy(t, { allowListen: ['127.0.0.1:*'], allow: [`peer.test:${peer.port}`], allowLoopback: true, lookup: dns.lookup });
-  for (let i = 0; i < 5; i++) {
+  const answers = []; // the lookups, answered once the proxy has seen their client go
+  const lookup = () => new Promise((resolve) => answers.push(() => resolve([{ address: '127.0.0.1', family: 4 }])));
+  const p = await proxy(t, { allowListen: ['127.0.0.1:*'], allow: [`peer.test:${peer.port}`], allowLoopback: true, lookup });
+  for (let i = 0; i < 3; i++) {
     const ws = await mustOpen(t, boundUrl(p, 0));
     await nextJson(ws, "'listening'");
     ws.send(JSON.stringify({ type: 'to', host: 'peer.test', port: peer.port }));
     ws.send(Buffer.from('queued behind the lookup'));
-    await waitUntil(() => dns.inFlight > 0, 'the lookup');
+    await waitUntil(() => answers.length === 1, 'the lookup');
     ws.terminate(); // the session closes its socket while the datagram waits for the lookup
-    await closed(ws);
+    await waitUntil(() => p.stats.clients === 0, 'the proxy to see the client go');
+    answers.shift()();
+    await waitUntil(() => p.stats.active === 0, 'the session to end');
   }
-  await waitUntil(() => dns.inFlight === 0, 'every lookup to answer');
   await sleep(50);
-  // The datagrams that waited are dropped with their session; before the fix the first one was
-  // sent on the closed socket from the lookup's .finally(): an unhandled rejection, which ends
-  // the proxy process (noEscapes, through proxy(), fails the test on it).
+  // The datagrams that waited are dropped with their session; before the fix each was sent on
+  // the closed socket from the lookup's .finally(): an unhandled rejection, which ends the
+  // proxy process (noEscapes, through proxy(), fails the test on it).
   assert.equal(peer.received.length, 0);
-  await waitUntil(() => p.stats.active === 0, 'every session to end');
 });
 
 test('bound mode: a denied destination or none at all is an error message, and nothing is sent', T, async (t) => {

@@ -85,8 +85,9 @@ function serve(env, ws, from, address, v2, plan, wsBuffer) {
   let ready = false;
   let confirms = false;
   // Every packet but a stream's DATA (and its credit) answers something the client sent (a
-  // CLOSE for a refused or throttled CONNECT, an open confirmation): sent under the
-  // WebSocket's HIGH, past which the client is not read until they have left (control.js).
+  // CLOSE for a refused or throttled CONNECT, a UDP stream's open confirmation): sent under the
+  // WebSocket's HIGH, past which the client is not read until they have left (control.js). A
+  // TCP stream's confirmation is its credit: one CONTINUE of the stream waits at a time.
   const send = answerer(ws, reading);
 
   // A WebSocket with no stream holds a client connection for nothing: it is closed (1011

@@ -16,9 +16,13 @@ function lookup(name) {
   return new Promise((resolve) => setTimeout(() => resolve([{ address: '127.0.0.1', family: 4 }]), lookupMs));
 }
 
+// The test's process holds our stdin: once it is gone, so is this one.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();
+
 let refusals = 0;
 const proxy = await startProxy({ ...options, lookup, log: () => { refusals += 1; } });
-process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);
 // SIGUSR2: the proxy's counters and memory on stdout, a line of JSON. `live` is what the proxy
 // holds (V8 heap and Buffers) after full collections (with --expose-gc), whenever V8 would have
 // collected; `rss` what the machine pays.
@@ -28,3 +32,5 @@ process.on('SIGUSR2', () => {
   const { rss, heapUsed, external } = process.memoryUsage();
   process.stdout.write(`${JSON.stringify({ stats: proxy.stats, logged: refusals, live: heapUsed + external, rss })}\n`);
 });
+// Only now, with the handler in place: a SIGUSR2 before it would end the process.
+process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);

@@ -204,6 +204,10 @@ export async function startProxy(options = {}) {
           // ?end=1: the tunnel (a connect or a claim) takes part in the end exchange.
           ws[END_EXCHANGE] = wantsEndExchange(ctx.query);
           untrack();
+          // Nothing of the handshake (the request, its query, this context) is kept for the
+          // session's life: an idle tunnel's memory is mostly what it keeps.
+          socket.off('close', beforeOpen);
+          const { slot } = ctx;
           stats.opened += 1;
           const forget = track(() => ws.terminate());
           websockets.add(ws);
@@ -211,7 +215,7 @@ export async function startProxy(options = {}) {
           ws.once('close', () => {
             websockets.delete(ws);
             forget();
-            ctx.slot?.release();
+            slot?.release();
           });
           onOpen(ws);
         });
@@ -219,13 +223,14 @@ export async function startProxy(options = {}) {
       },
     };
     // Also covers ws turning the handshake down itself, which it does by destroying the socket.
-    socket.once('close', () => {
+    const beforeOpen = () => {
       if (ctx.opened) return;
       untrack();
       ctx.aborted = true;
       ctx.slot?.release();
       abort.abort();
-    });
+    };
+    socket.once('close', beforeOpen);
     return ctx;
   }
 

@@ -3,8 +3,9 @@
 //   - connect: TUNNELS tunnels opened at once to a target that holds them; each one's time
 //     from the WebSocket's creation to its open (the proxy dialled the target before the 101):
 //     p50 and p99;
-//   - RSS per tunnel: the proxy's resident memory (the primary and its workers added up) with
-//     those tunnels held idle, over its RSS before them, per tunnel;
+//   - RSS per tunnel: the proxy's resident memory (the primary and its workers added up, each
+//     after a full garbage collection: benches/gc-probe.cjs) with those tunnels held idle, over
+//     its RSS before them, per tunnel;
 //   - download: PARALLEL tunnels each downloading TOTAL / PARALLEL bytes from a source at once:
 //     MiB/s over all, and the proxy's CPU time (user + system, every process) per MiB.
 // The targets run in a process of their own (benches/load-ends.js); this process is the clients.
@@ -88,7 +89,8 @@ function usage(pid) {
 async function startProxy(workers) {
   const port = await freePort();
   const cli = fileURLToPath(new URL('../js/proxy/cli.js', import.meta.url));
-  const child = spawn(process.execPath, [cli, '--listen', `127.0.0.1:${port}`, '--workers', String(workers), '--quiet',
+  const probe = fileURLToPath(new URL('./gc-probe.cjs', import.meta.url));
+  const child = spawn(process.execPath, ['--expose-gc', '--require', probe, cli, '--listen', `127.0.0.1:${port}`, '--workers', String(workers), '--quiet',
     '--allow', `127.0.0.1:${ports.source}`, '--allow', `127.0.0.1:${ports.holder}`,
     '--max-connections', String(TUNNELS * 2 + 64), '--max-per-client', String(TUNNELS * 2 + 64), '--idle-timeout', '0'],
   { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -107,8 +109,21 @@ async function startProxy(workers) {
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const settle = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The proxy's usage after a full garbage collection in each of its processes. */
+async function collected(pid) {
+  for (const p of treeOf(pid)) {
+    try {
+      process.kill(p, 'SIGUSR2');
+    } catch {
+      /* gone */
+    }
+  }
+  await settle(300);
+  return usage(pid);
+}
+
 async function connectPhase(proxy) {
-  const before = usage(proxy.child.pid);
+  const before = await collected(proxy.child.pid);
   const times = [];
   const sockets = [];
   let failed = 0;
@@ -125,8 +140,7 @@ async function connectPhase(proxy) {
       resolve();
     });
   })));
-  await settle(500); // let the proxy's memory settle with every tunnel idle
-  const held = usage(proxy.child.pid);
+  const held = await collected(proxy.child.pid); // every tunnel idle
   for (const ws of sockets) ws.terminate();
   times.sort((a, b) => a - b);
   return {

@@ -205,8 +205,12 @@ export async function runPrimary(options, workers, log) {
         if (slots.size === 0) allExited();
         return;
       }
+      // At startup, one that never came up will not the next time either (its options are
+      // ours): the start fails. A replacement that did not come up is tried again a second later.
+      if (!slot.ready && startFailed) return startFailed(new Error(`worker ${index} exited (${signal ?? code}) before it was ready`));
       log(`worker ${index} exited (${signal ?? code}); starting another`, 'error');
-      fork(index);
+      if (slot.ready) fork(index);
+      else setTimeout(() => !draining && fork(index), 1000);
     });
     return slot;
   }
@@ -250,18 +254,25 @@ export async function runPrimary(options, workers, log) {
     });
   });
   const address = server.address();
+  let startFailed = null;
   for (let i = 1; i <= workers; i += 1) fork(i);
   await new Promise((resolve, reject) => {
     const check = setInterval(() => {
       if ([...slots.values()].every((s) => s.ready)) {
         clearInterval(check);
+        startFailed = null;
         resolve();
       }
     }, 10);
-    setTimeout(() => {
+    startFailed = (err) => {
       clearInterval(check);
-      reject(new Error('the workers did not start in 30 s'));
-    }, 30_000).unref();
+      startFailed = null;
+      draining = true; // nothing is started again
+      server.close();
+      for (const s of slots.values()) s.worker.process.kill('SIGKILL');
+      reject(err);
+    };
+    setTimeout(() => startFailed?.(new Error('the workers did not start in 30 s')), 30_000).unref();
   });
 
   let metricsServer = null;

@@ -9,7 +9,9 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { T, closed, echoServer, mustOpen, nextJson, openWs, tcpUrl, udpPeer, waitUntil, withTimeout } from './helpers.js';
 import { scrape, valueOf } from './scrape.js';
-import { startBin } from './bin.js';
+import { CLI, startBin } from './bin.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { wispSession } from './wisp-client.js';
 import { claimWorker } from '../../js/proxy/workers.js';
 
@@ -149,4 +151,19 @@ test('--workers 2: a worker killed takes only its own tunnels, is replaced, and 
     const ws = await mustOpen(t, tcpUrl(bin, '127.0.0.1', echo.port));
     assert.equal(await echoOnce(ws, `new ${i}`), `new ${i}`);
   }
+});
+
+test('--workers: a worker that cannot start fails the start (exit 1, said why) instead of being started again and again', W, async (t) => {
+  const preload = fileURLToPath(new URL('./fail-in-worker.cjs', import.meta.url));
+  const child = spawn(process.execPath, [CLI, '--workers', '2', '--listen', '127.0.0.1:0', '--allow', '127.0.0.1:1'], {
+    env: { ...process.env, NODE_OPTIONS: `--require ${preload}` },
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await withTimeout(new Promise((resolve) => child.once('exit', resolve)), 8000, 'the primary to give up');
+  assert.equal(code, 1);
+  assert.match(stderr, /worker \d exited \(1\) before it was ready/);
+  assert.doesNotMatch(stderr, /listening on/);
 });

@@ -25,13 +25,13 @@ import { show } from './request.js';
 import { parseListenAddress } from './server.js';
 
 const CONN = Symbol('kvsocket-proxy connection id');
+const HANDED = Symbol('kvsocket-proxy handed to another worker');
 
 /** Stops the system reading a socket into this process (it is about to be passed on). */
 const stopReading = (sock) => {
   if (sock._handle?.reading !== false) sock._handle?.readStop?.();
   if (sock._handle) sock._handle.reading = false;
 };
-const HANDED = Symbol('kvsocket-proxy handed to another worker');
 
 /** The worker a claim id names (`w3.…`, after the instance prefix), or null. */
 export function claimWorker(id, instancePrefix = '') {
@@ -58,9 +58,9 @@ export async function runPrimary(options, workers, log) {
   const trusted = trustCheck(options.trustProxy ?? []);
   const max = options.maxConnections ?? DEFAULTS.maxConnections;
   const perClient = options.maxPerClient ?? DEFAULTS.maxPerClient;
-  const slots = new Map(); // index -> { worker, ready, conns: Set<id> }
-  const conns = new Map(); // id -> { index, peer, clients: [address counted] }
-  const byClient = new Map(); // address -> connections open from it, across workers
+  const slots = new Map(); // worker index -> { index, worker, ready, conns: Set<connection id> }
+  const conns = new Map(); // connection id -> { index: its worker, clients: [the addresses it counts for] }
+  const byClient = new Map(); // client key -> connections open from it, across workers
   let nextConn = 1;
   let draining = false;
   let drainTimeout = 0;
@@ -100,6 +100,7 @@ export async function runPrimary(options, workers, log) {
     if (cap) capsHit?.inc({ cap });
     log(`turned away a client: ${why}`, 'warn');
     sock.on('error', () => {});
+    sock.resume(); // its request is read and dropped, so that closing does not reset the answer
     sock.end(httpResponse(503, 'Service Unavailable', why));
     setTimeout(() => sock.destroy(), 1000).unref();
   };

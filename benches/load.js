@@ -13,7 +13,8 @@
 //
 // Options (or env LOAD_TUNNELS, LOAD_MIB, LOAD_PARALLEL, LOAD_WORKERS): --tunnels N (default
 // 1000), --mib M (default 256), --parallel K (default 8), --workers LIST (default 1,<cores>),
-// --short (100 tunnels, 32 MiB: what npm test runs).
+// --via nginx|haproxy (LOAD_VIA: through that load balancer, docs/deploy/, in front of the
+// instance), --short (100 tunnels, 32 MiB: what npm test runs).
 import os from 'node:os';
 import { fork, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { freePort } from '../tests/ports.js';
+import { startHaproxy, startNginx } from '../tests/deploy/lb.js';
 
 const MiB = 1 << 20;
 const { values } = parseArgs({
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     mib: { type: 'string' },
     parallel: { type: 'string' },
     workers: { type: 'string' },
+    via: { type: 'string' },
     short: { type: 'boolean', default: false },
   },
 });
@@ -42,6 +45,8 @@ for (const [name, n] of [['tunnels', TUNNELS], ['mib', TOTAL], ['parallel', PARA
   if (!(Number.isInteger(n) && n > 0)) throw new Error(`--${name}: a whole number > 0`);
 }
 if (TUNNELS > 5000) throw new Error('--tunnels: at most 5000 (each holds four sockets on this machine)');
+const VIA = values.via ?? env.LOAD_VIA;
+if (VIA !== undefined && VIA !== 'nginx' && VIA !== 'haproxy') throw new Error('--via: nginx or haproxy');
 
 // Never hang: past this the run fails.
 const LIMIT_S = values.short ? 60 : 300;
@@ -92,7 +97,8 @@ async function startProxy(workers) {
   const probe = fileURLToPath(new URL('./gc-probe.cjs', import.meta.url));
   const child = spawn(process.execPath, ['--expose-gc', '--require', probe, cli, '--listen', `127.0.0.1:${port}`, '--workers', String(workers), '--quiet',
     '--allow', `127.0.0.1:${ports.source}`, '--allow', `127.0.0.1:${ports.holder}`,
-    '--max-connections', String(TUNNELS * 2 + 64), '--max-per-client', String(TUNNELS * 2 + 64), '--idle-timeout', '0'],
+    '--max-connections', String(TUNNELS * 2 + 64), '--max-per-client', String(TUNNELS * 2 + 64), '--idle-timeout', '0',
+    ...(VIA ? ['--trust-proxy', '127.0.0.1'] : [])],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   let err = '';
@@ -103,8 +109,14 @@ async function startProxy(workers) {
     });
     child.once('exit', (code) => reject(new Error(`kvsocket-proxy exited (${code}): ${err}`)));
   });
-  return { child, url: `ws://127.0.0.1:${port}/` };
+  if (!VIA) return { child, url: `ws://127.0.0.1:${port}/` };
+  // Through a load balancer with the configuration of docs/deploy/, its three places all this
+  // instance (tests/deploy/lb.js starts it; the instance trusts it for the real client).
+  const front = await freePort();
+  const lb = await (VIA === 'nginx' ? startNginx : startHaproxy)({ after: (fn) => cleanups.push(fn) }, { front, instances: [port, port, port] });
+  return { child, url: `ws://127.0.0.1:${front}/`, lb };
 }
+const cleanups = [];
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const settle = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -188,6 +200,7 @@ for (const workers of WORKERS) {
   await settle(300);
   const download = await downloadPhase(proxy);
   proxy.child.kill('SIGKILL');
+  for (const fn of cleanups.splice(0)) await fn();
   results.push({ workers, ...connect, ...download });
   if (download.mib * MiB < TOTAL - PARALLEL) throw new Error(`${workers} workers: downloaded ${download.mib} MiB of ${TOTAL / MiB}`);
 }
@@ -204,8 +217,8 @@ const rows = [
   ['proxy CPU per MiB', ...results.map((r) => `${r.cpuMsPerMiB.toFixed(2)} ms`)],
 ];
 const width = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-console.log(`kvsocket-proxy load on ${CORES} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}`);
+console.log(`kvsocket-proxy load on ${CORES} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}${VIA ? `, through ${VIA}` : ''}`);
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(width[i])).join('  '));
 if (results.length > 1) console.log(`download, ${results.at(-1).workers} workers / 1: ${(results.at(-1).mibPerSecond / results[0].mibPerSecond).toFixed(2)}x`);
-console.log(`load: ${JSON.stringify({ tunnels: TUNNELS, mib: TOTAL / MiB, parallel: PARALLEL, results })}`);
+console.log(`load: ${JSON.stringify({ tunnels: TUNNELS, mib: TOTAL / MiB, parallel: PARALLEL, via: VIA ?? null, results })}`);
 process.exit(0);

@@ -136,6 +136,7 @@ export function clientLimits({ max, perClient, prefixV6, handshakeTimeout, stats
     },
     handshakeDone(sock) {
       clearTimeout(sock[HANDSHAKE]);
+      sock[HANDSHAKE] = null; // not kept for the session's life
     },
   };
 }

@@ -23,6 +23,8 @@ const END_WAIT_MS = 10_000;
 
 const reasonOf = (err) => String(err?.code ?? err?.message ?? 'error').slice(0, 120);
 
+const ignoreError = () => {};
+
 /** An Error with a Node-style code, the way net's own errors look. */
 export function codedError(code, message) {
   return Object.assign(new Error(message), { code });
@@ -111,15 +113,21 @@ export function connectTcp(host, port, timeout, { bridged = false } = {}) {
       () => tcp.destroy(codedError('ETIMEDOUT', `no answer from ${host}:${port} in ${timeout} ms`)),
       timeout,
     );
+    const abandoned = () => {
+      clearTimeout(timer);
+      reject(codedError('ECANCELED', 'connect abandoned'));
+    };
     tcp.once('connect', () => {
       clearTimeout(timer);
+      // Connected: the listeners of the attempt go (they would be kept, with this scope, for
+      // the tunnel's life); an error before bridge() listens is its close's to report.
+      tcp.off('error', reject);
+      tcp.off('close', abandoned);
+      tcp.on('error', ignoreError);
       resolve(tcp);
     });
     tcp.once('error', reject);
-    tcp.once('close', () => {
-      clearTimeout(timer);
-      reject(codedError('ECANCELED', 'connect abandoned'));
-    });
+    tcp.once('close', abandoned);
   });
   return { tcp, ready };
 }

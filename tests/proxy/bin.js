@@ -8,12 +8,12 @@ import { withTimeout } from './helpers.js';
 export const CLI = fileURLToPath(new URL('../../js/proxy/cli.js', import.meta.url));
 
 /**
- * Starts the bin with `args` (plus --listen 127.0.0.1:0 unless given) and waits for its
- * startup lines. {child, url, metricsUrl, stderr(), exited (a promise of the exit code)}.
+ * Starts the bin with `args` (plus --listen 127.0.0.1:0 unless given; `execArgv` before it, for
+ * node) and waits for its startup lines. {child, url, metricsUrl, stderr(), exited (a promise of the exit code)}.
  */
-export async function startBin(t, args, { ready = /limits: /, env } = {}) {
+export async function startBin(t, args, { ready = /limits: /, env, execArgv = [] } = {}) {
   const listen = args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
-  const child = spawn(process.execPath, [CLI, ...listen, ...args], { env: env ?? process.env });
+  const child = spawn(process.execPath, [...execArgv, CLI, ...listen, ...args], { env: env ?? process.env });
   t.after(() => child.kill('SIGKILL'));
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   let stderr = '';

@@ -181,6 +181,7 @@ export async function startProxy(options = {}) {
       req,
       from,
       client,
+      socket,
       /**
        * Lets go of the socket before the upgrade, for another worker to take it (workers.js):
        * what the client sent after its request, for that worker to read first.
@@ -199,7 +200,6 @@ export async function startProxy(options = {}) {
       /** Aborted if the client goes away (or the handshake fails) before the WebSocket opens. */
       signal: abort.signal,
       /** Runs fn if the client goes away before the WebSocket opens (at once if it has gone). */
-      socket,
       onAbort: (fn) => (ctx.aborted ? fn() : abort.signal.addEventListener('abort', fn, { once: true })),
       refuse(status, reason, detail) {
         stats.refused += 1;

@@ -21,7 +21,7 @@ export function dialTcp(addresses, port, deadline, options = {}) {
   let current = null;
   let cancelled = false;
   const ready = (async () => {
-    let last = codedError('ETIMEDOUT', `no answer from port ${port} in time`);
+    let last = null; // an Error (its stack trace) is made only when a dial fails: not per tunnel
     for (const { address } of addresses) {
       const left = deadline - Date.now();
       if (cancelled) throw codedError('ECANCELED', 'connect abandoned');
@@ -35,7 +35,7 @@ export function dialTcp(addresses, port, deadline, options = {}) {
         if (err.code === 'ECANCELED' || err.code === 'ETIMEDOUT') break;
       }
     }
-    throw cancelled ? codedError('ECANCELED', 'connect abandoned') : last;
+    throw cancelled ? codedError('ECANCELED', 'connect abandoned') : last ?? codedError('ETIMEDOUT', `no answer from port ${port} in time`);
   })();
   return {
     ready,

@@ -66,7 +66,7 @@ const kvPort = await freePort();
 const cli = fileURLToPath(new URL('../js/proxy/cli.js', import.meta.url));
 const profiling = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
 await start(process.execPath, [...profiling, cli, '--listen', `127.0.0.1:${kvPort}`, '--allow', `127.0.0.1:${sourcePort}`,
-  '--allow', `127.0.0.1:${sinkPort}`, '--quiet'], /limits: /);
+  '--allow', `127.0.0.1:${sinkPort}`, '--quiet', '--workers', '1'], /limits: /); // one process: its CPU and RSS are measured
 const wsSourcePort = await freePort();
 const wsSinkPort = await freePort();
 for (const [port, target] of [[wsSourcePort, sourcePort], [wsSinkPort, sinkPort]]) {

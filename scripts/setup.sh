@@ -50,6 +50,9 @@ command -v redis-benchmark >/dev/null || need_apt+=(redis-tools)
 # mosquitto beside redis-server and ngircd above (tests/clients/servers.js starts them).
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need_apt+=(postgresql)
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || need_apt+=(mosquitto)
+# Real load balancers in front of kvsocket-proxy instances (tests/deploy/, docs/deployment.md).
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need_apt+=(nginx-light)
+[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null || need_apt+=(haproxy)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,13 +1,19 @@
 // The command line of kvsocket-proxy, turned into startProxy's options. Kept apart from cli.js so
 // that it can be tested without starting anything.
 
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseListenRule, parseTargetRule } from './allow.js';
 import { DEFAULTS } from './limits.js';
 import { parseListenAddress } from './server.js';
 import { readTokenFile } from './token.js';
+import { trustCheck } from './forwarded.js';
+import { createLogger } from './logger.js';
 
 const D = DEFAULTS;
+
+/** ms a SIGTERM lets open tunnels run before they are closed. */
+export const DRAIN_TIMEOUT = 30_000;
 
 export const USAGE = `usage: kvsocket-proxy [--listen HOST:PORT] --allow HOST:PORT ... [options]
 
@@ -55,8 +61,26 @@ Limits:
   Each tunnel buffers at most about 1 MiB towards its target and 1 MiB towards the page; a
   client is not read while 1 MiB (or 256 answers: refusals, errors) waits for it to read.
 
-  --quiet                    do not log refusals (logged lines are escaped, cut at 1024
-                             characters, at most 20 a second, tokens hidden)
+Operating it (docs/deployment.md):
+  --workers N                processes serving clients, behind one listener (default: the
+                             number of cores, ${os.availableParallelism()} here); 1 = one process, no primary
+  --instance NAME            this instance's name among several behind a load balancer
+                             (letters, digits, -): claim ids start with NAME. so that the
+                             balancer can route a claim to the instance holding its listener
+  --metrics HOST:PORT        serve Prometheus /metrics and /healthz on this listener (e.g.
+                             127.0.0.1:9464); --metrics public answers /metrics on --listen
+                             too. /healthz is always answered on --listen (503 while draining)
+  --trust-proxy ADDR         a load balancer (IP or CIDR; repeat) whose X-Forwarded-For or
+                             Forwarded header names the real client, for --max-per-client and
+                             the logs; nobody else's headers are read
+  --drain-timeout MS         on SIGTERM stop accepting, let open tunnels run this long, then
+                             close them with 1001 'shutdown' (default ${DRAIN_TIMEOUT}; a second
+                             SIGTERM, or SIGINT, stops at once)
+  --log-level LEVEL          error, warn, info (default; refusals) or debug
+  --log-format FORMAT        text (default) or json: one JSON object per line
+  --quiet                    do not log refusals (--log-level warn)
+                             Logged lines are escaped, cut at 1024 characters, at most 20 a
+                             second, tokens hidden
   --help                     this text
 
 URL forms (docs/proxy-protocol.md):
@@ -101,6 +125,13 @@ export function parseCli(argv) {
       'connect-timeout': { type: 'string' },
       'handshake-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
+      metrics: { type: 'string' },
+      workers: { type: 'string' },
+      instance: { type: 'string' },
+      'trust-proxy': { type: 'string', multiple: true, default: [] },
+      'drain-timeout': { type: 'string' },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -130,7 +161,26 @@ export function parseCli(argv) {
     handshakeTimeout: count('handshake-timeout', values['handshake-timeout'], 1),
     idleTimeout: count('idle-timeout', values['idle-timeout'], 0),
   };
+  if (values['trust-proxy'].length) {
+    trustCheck(values['trust-proxy']); // complains about a bad entry by name
+    options.trustProxy = values['trust-proxy'];
+  }
+  if (values.metrics === 'public') options.publicMetrics = true;
+  else if (values.metrics !== undefined) {
+    parseListenAddress(values.metrics);
+    options.metrics = true;
+    options.metricsListen = values.metrics;
+  }
+  options.drainTimeout = count('drain-timeout', values['drain-timeout'], 0);
+  options.workers = count('workers', values.workers, 1) ?? os.availableParallelism();
+  if (values.instance !== undefined) {
+    if (!/^[A-Za-z0-9-]{1,32}$/.test(values.instance)) throw new Error(`--instance ${values.instance}: 1-32 letters, digits or -`);
+    options.instance = values.instance;
+  }
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
-  if (values.quiet) options.log = () => {};
+  const level = values['log-level'] ?? (values.quiet ? 'warn' : undefined);
+  if (level !== undefined || values['log-format'] !== undefined) {
+    options.log = createLogger({ level, format: values['log-format'] });
+  }
   return options;
 }

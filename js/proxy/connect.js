@@ -21,7 +21,7 @@ export function dialTcp(addresses, port, deadline, options = {}) {
   let current = null;
   let cancelled = false;
   const ready = (async () => {
-    let last = codedError('ETIMEDOUT', `no answer from port ${port} in time`);
+    let last = null; // an Error (its stack trace) is made only when a dial fails: not per tunnel
     for (const { address } of addresses) {
       const left = deadline - Date.now();
       if (cancelled) throw codedError('ECANCELED', 'connect abandoned');
@@ -35,7 +35,7 @@ export function dialTcp(addresses, port, deadline, options = {}) {
         if (err.code === 'ECANCELED' || err.code === 'ETIMEDOUT') break;
       }
     }
-    throw cancelled ? codedError('ECANCELED', 'connect abandoned') : last;
+    throw cancelled ? codedError('ECANCELED', 'connect abandoned') : last ?? codedError('ETIMEDOUT', `no answer from port ${port} in time`);
   })();
   return {
     ready,
@@ -54,7 +54,20 @@ export function dialTcp(addresses, port, deadline, options = {}) {
  * `bridged` (default true): the socket is for bridge() (connectTcp); false gives a plain one.
  * `slot`: the connection slot this target is for, held until a lookup settles (policy.js).
  */
-export async function openTarget(env, host, port, { signal, bridged = true, slot } = {}) {
+export async function openTarget(env, host, port, options = {}) {
+  // Every outcome counted by kind and result, and the time of those that connect (metrics.js).
+  const started = performance.now();
+  try {
+    const tcp = await dialTarget(env, host, port, options);
+    env.metrics.opened(env.kind ?? 'tcp', null, (performance.now() - started) / 1000);
+    return tcp;
+  } catch (err) {
+    env.metrics.opened(env.kind ?? 'tcp', err);
+    throw err;
+  }
+}
+
+async function dialTarget(env, host, port, { signal, bridged = true, slot }) {
   const deadline = Date.now() + env.connectTimeout;
   const checked = await env.policy.target(host, port, deadline, { slot });
   const where = show(checked.host, port);
@@ -76,6 +89,7 @@ export async function openTarget(env, host, port, { signal, bridged = true, slot
 
 function join(env, ws, tcp) {
   tcp.once('close', env.track(() => tcp.destroy()));
+  env.metrics.target(tcp);
   bridge(ws, tcp, { counters: env.stats, idleTimeout: env.idleTimeout });
 }
 

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { ipv6Bytes } from './address.js';
 import { httpResponse } from './http.js';
+import { NO_METRICS } from './metrics.js';
 
 export const DEFAULTS = Object.freeze({
   maxConnections: 512, // sessions, and client connections to the proxy, at once
@@ -55,14 +56,17 @@ export function clientKey(address, prefixV6 = DEFAULTS.clientPrefixV6) {
  * `take(address)` counts one more for the client (a Wisp stream): a hold to release(), or null
  * when it has `perClient`. `stats.clients` is the number of connections open now.
  */
-export function clientLimits({ max, perClient, prefixV6, handshakeTimeout, stats, log }) {
+export function clientLimits({ max, perClient, prefixV6, handshakeTimeout, stats, log, metrics = NO_METRICS, trusted = () => false }) {
   const byClient = new Map();
   stats.clients = 0;
   const keyOf = (address) => clientKey(address ?? '?', prefixV6);
   function take(address) {
     const key = keyOf(address);
     const mine = byClient.get(key) ?? 0;
-    if (perClient > 0 && mine >= perClient) return null;
+    if (perClient > 0 && mine >= perClient) {
+      metrics.capHit('max_per_client');
+      return null;
+    }
     byClient.set(key, mine + 1);
     let held = true;
     return {
@@ -81,10 +85,13 @@ export function clientLimits({ max, perClient, prefixV6, handshakeTimeout, stats
     tooMany: (address) => `too many connections from ${keyOf(address)} (max ${perClient})`,
     admit(sock) {
       const full = max > 0 && stats.clients >= max;
-      const mine = full ? null : take(sock.remoteAddress);
-      const why = full ? `too many connections (max ${max})` : !mine ? this.tooMany(sock.remoteAddress) : null;
+      if (full) metrics.capHit('max_connections');
+      // A trusted load balancer carries many clients: each is counted once its request names it (identify).
+      const peerTrusted = trusted(sock.remoteAddress);
+      const mine = full || peerTrusted ? null : take(sock.remoteAddress);
+      const why = full ? `too many connections (max ${max})` : !peerTrusted && !mine ? this.tooMany(sock.remoteAddress) : null;
       if (why) {
-        log(`turned away a client: ${why}`);
+        log(`turned away a client: ${why}`, 'warn');
         sock.on('error', () => {});
         sock.end(httpResponse(503, 'Service Unavailable', why));
         sock.destroySoon?.();
@@ -93,13 +100,29 @@ export function clientLimits({ max, perClient, prefixV6, handshakeTimeout, stats
       }
       stats.clients += 1;
       sock[SHARE] = mine;
-      sock[HANDSHAKE] = setTimeout(() => sock.destroy(), handshakeTimeout);
+      sock[HANDSHAKE] = setTimeout(() => {
+        metrics.capHit('handshake_timeout');
+        sock.destroy();
+      }, handshakeTimeout);
       sock.once('close', () => {
         clearTimeout(sock[HANDSHAKE]);
         stats.clients -= 1;
         sock[SHARE]?.release();
       });
       return true;
+    },
+    /**
+     * A connection from a trusted proxy, once its request named the real client: null, or
+     * why that client has too many (the caller refuses with 503). The share is the
+     * connection's, as admit's is for others (handOver passes it on). Nothing to do for other
+     * connections (admit counted their peer).
+     */
+    identify(sock, client) {
+      if (!trusted(sock.remoteAddress ?? '?')) return null;
+      const mine = take(client);
+      if (!mine) return this.tooMany(client);
+      sock[SHARE] = mine;
+      return null;
     },
     /**
      * The client's share of connection `sock`, handed to the session it opens (a slot keeps
@@ -113,6 +136,7 @@ export function clientLimits({ max, perClient, prefixV6, handshakeTimeout, stats
     },
     handshakeDone(sock) {
       clearTimeout(sock[HANDSHAKE]);
+      sock[HANDSHAKE] = null; // not kept for the session's life
     },
   };
 }

@@ -59,13 +59,15 @@ export function reverseTunnels(env) {
         if (err.code === 'EADDRINUSE' && !retried && previous && previous.ws.readyState !== previous.ws.OPEN) {
           retried = true;
           previous.stop();
-          previous.server.once('close', () => !stopped && server.listen({ host: ip, port }));
+          previous.server.once('close', () => !stopped && server.listen({ host: ip, port, exclusive: true }));
           return;
         }
         sendError(ws, err.code ?? 'UnknownSocket', `listen on ${show(ip, port)}: ${err.message}`);
         ws.close(1011, String(err.code ?? 'error'));
       });
-      server.listen({ host: ip, port }, () => {
+      // exclusive: in a cluster worker (workers.js) the listener is this process's own, not
+      // one shared through the primary with every worker that listens on the same port.
+      server.listen({ host: ip, port, exclusive: true }, () => {
         if (stopped) return server.close();
         const a = server.address();
         key = `${ip}|${a.port}`;
@@ -82,13 +84,16 @@ export function reverseTunnels(env) {
         const unread = ws.bufferedAmount > HIGH;
         const slot = pendingFull || unread ? null : env.slots.tryTake();
         if (!slot) {
+          if (pendingFull) env.metrics.capHit('max_pending');
           const why = pendingFull ? `${env.maxPending} connections already wait to be claimed`
             : unread ? 'the page does not read its announcements' : 'too many connections';
           env.log(`dropped a connection from ${show(sock.remoteAddress, sock.remotePort)}: ${why}`);
           sock.destroy();
           return;
         }
-        const token = randomBytes(18).toString('base64url');
+        // The prefix says which instance and worker hold the listener (workers.js), so a claim
+        // can be routed there: by the primary to its worker, by a load balancer to its instance.
+        const token = `${env.claimPrefix ?? ''}${randomBytes(18).toString('base64url')}`;
         const timer = setTimeout(() => drop(token), env.claimTimeout);
         const onClose = () => drop(token);
         waiting.set(token, { sock, slot, timer, owner: mine, onClose });
@@ -121,6 +126,7 @@ export function reverseTunnels(env) {
     ctx.slot = w.slot; // the waiting connection's slot becomes the tunnel's
     ctx.onAbort(() => w.sock.destroy());
     w.sock.once('close', env.track(() => w.sock.destroy()));
+    env.metrics.target(w.sock);
     if (!ctx.accept((ws) => bridge(ws, w.sock, { counters: env.stats, idleTimeout: env.idleTimeout }))) w.sock.destroy();
   }
 

@@ -43,10 +43,11 @@ export function safeLog(sink, { rate = RATE } = {}) {
     clearTimeout(timer);
     timer = null;
     if (suppressed === 0) return;
-    sink(`suppressed ${suppressed} log line${suppressed === 1 ? '' : 's'} (more than ${rate} a second)`);
+    sink(`suppressed ${suppressed} log line${suppressed === 1 ? '' : 's'} (more than ${rate} a second)`, 'warn');
     suppressed = 0;
   };
-  const log = (text) => {
+  // `level` (error, warn, info; logger.js) is passed on to the sink.
+  const log = (text, level) => {
     const now = Date.now();
     if (now - windowStart >= WINDOW_MS) {
       windowStart = now;
@@ -54,7 +55,7 @@ export function safeLog(sink, { rate = RATE } = {}) {
     }
     if (written < rate) {
       written += 1;
-      return sink(logLine(text));
+      return level === undefined ? sink(logLine(text)) : sink(logLine(text), level);
     }
     suppressed += 1;
     if (!timer) {

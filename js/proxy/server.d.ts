@@ -44,8 +44,22 @@ export interface ProxyOptions {
   claimTimeout?: number;
   /** The resolver: every address of a name, in the order to try them (default: the system's). */
   lookup?: (name: string) => Promise<Array<{ address: string; family: number }>>;
-  /** Where refusals are logged, one line each (default: stderr): tokens hidden, control characters escaped, at most 1024 characters, at most 20 lines a second (then a "suppressed N log lines" line). */
-  log?: (line: string) => void;
+  /** Where refusals are logged, one line each, with its level (default: stderr): tokens hidden, control characters escaped, at most 1024 characters, at most 20 lines a second (then a "suppressed N log lines" line). */
+  log?: (line: string, level?: 'error' | 'warn' | 'info' | 'debug') => void;
+  /**
+   * Load balancers (IPs or CIDR blocks, e.g. `'127.0.0.1'`, `'10.0.0.0/8'`) whose
+   * `X-Forwarded-For` / `Forwarded` headers name the real client, for maxPerClient and the logs.
+   * Default: none (the headers are never read).
+   */
+  trustProxy?: string[];
+  /** Count Prometheus metrics (prom-client, loaded only then); `proxy.metrics` is the registry. Default false. */
+  metrics?: boolean;
+  /** Also answer `GET /metrics` on the public listener (implies metrics). Default false. */
+  publicMetrics?: boolean;
+  /** This instance's name behind a load balancer: claim ids start with `NAME.` (letters, digits, -). */
+  instance?: string;
+  /** Internal: set by kvsocket-proxy's CLI in each worker of `--workers` (js/proxy/workers.js). Leave it out. */
+  worker?: unknown;
 }
 
 /** Live counters of a running proxy. */
@@ -75,6 +89,15 @@ export interface Proxy {
   describe(): string[];
   /** Closes the listener and everything still open through it. */
   close(): Promise<void>;
+  /**
+   * A graceful stop: accept nothing more, let open sessions run for up to `timeoutMs`, then
+   * close those still open with 1001 'shutdown'. Resolves once every connection has closed.
+   */
+  drain(timeoutMs: number): Promise<void>;
+  /** True once drain() was called (`GET /healthz` answers 503). */
+  readonly draining: boolean;
+  /** The prom-client Registry when `metrics` or `publicMetrics` is set, else null. */
+  readonly metrics: { metrics(): Promise<string>; readonly contentType: string } | null;
 }
 
 /** Starts a proxy; resolves once it listens. */

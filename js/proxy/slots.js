@@ -4,16 +4,22 @@
 // it), so a slot given back while its lookup runs stays taken until the lookup settles, and the
 // lookups in flight never outnumber the cap.
 
-export function createSlots(max, stats) {
+import { NO_METRICS } from './metrics.js';
+
+export function createSlots(max, stats, metrics = NO_METRICS) {
   return {
     /**
      * A slot, or null when `max` are taken (the caller refuses). The slot gives itself back
      * once, however many times release() is called, and not before every promise passed to
-     * holdUntil() has settled.
+     * holdUntil() has settled. `kind` (tcp, udp, listen, wisp) labels it in the metrics.
      */
-    tryTake() {
-      if (max > 0 && stats.active >= max) return null;
+    tryTake(kind = 'tcp') {
+      if (max > 0 && stats.active >= max) {
+        metrics.capHit('max_connections');
+        return null;
+      }
       stats.active += 1;
+      const done = metrics.stream(kind);
       let held = true;
       let released = false;
       let pending = 0;
@@ -22,6 +28,7 @@ export function createSlots(max, stats) {
         if (!held || !released || pending > 0) return;
         held = false;
         stats.active -= 1;
+        done();
         for (const hold of kept) hold.release();
       };
       return {

@@ -23,6 +23,8 @@ const END_WAIT_MS = 10_000;
 
 const reasonOf = (err) => String(err?.code ?? err?.message ?? 'error').slice(0, 120);
 
+const ignoreError = () => {};
+
 /** An Error with a Node-style code, the way net's own errors look. */
 export function codedError(code, message) {
   return Object.assign(new Error(message), { code });
@@ -48,25 +50,38 @@ const giveBack = (buf) => {
 
 const READER = Symbol('kvsocket-proxy reader');
 
+// Idle tunnels share one read buffer, so that a tunnel holding nothing costs no buffer of its
+// own (16 KiB each was more than half of an idle tunnel's memory). Reads are one at a time on
+// the event loop's thread and each is handled before the next one starts, so what lands in the
+// shared buffer is copied out in its read's callback and the buffer is free again.
+const shared = Buffer.allocUnsafe(MIN_READ);
+
 /**
  * The onread option of a dialled socket: what each read delivers goes to reader.onChunk(chunk,
  * done) (set by bridge), which calls done() once the chunk has been written on and returns
- * false to pause. A read that fills at least half its buffer is handed on as it is (the buffer
- * comes back through done()); a smaller one is copied out and the buffer read into again.
+ * false to pause. A tunnel starts on the shared buffer, whose reads are copied out; one that
+ * fills half of it gets buffers of its own: a read that fills at least half its own buffer is
+ * handed on as it is (the buffer comes back through done()), a smaller one is copied out and
+ * the buffer read into again, and an own buffer that only gets small reads gives way to the
+ * shared one again.
  */
 function adaptiveReader() {
-  const reader = { buffer: Buffer.allocUnsafe(MIN_READ), onChunk: null };
+  const reader = { buffer: null, onChunk: null }; // null: the shared buffer
   const noop = () => {};
   const deliver = (chunk, done) => reader.onChunk(chunk, done);
   const onread = {
-    buffer: () => reader.buffer,
+    buffer: () => reader.buffer ?? shared,
     callback(n, buf) {
       const size = buf.length;
+      if (buf === shared) {
+        if (n >= size / 2) reader.buffer = takeBuffer(n === size ? Math.min(size * 4, MAX_READ) : size);
+        return deliver(Buffer.from(buf.subarray(0, n)), noop);
+      }
       if (n < size / 2) {
-        // A small read: copy it out; a big buffer that only gets small reads gives way to a small one.
-        if (n < size / 8 && size > MIN_READ) {
+        // A small read: copy it out; an own buffer that only gets small reads gives way.
+        if (n < size / 8) {
           giveBack(buf);
-          reader.buffer = Buffer.allocUnsafe(MIN_READ);
+          reader.buffer = null;
         }
         return deliver(Buffer.from(buf.subarray(0, n)), noop);
       }
@@ -98,15 +113,21 @@ export function connectTcp(host, port, timeout, { bridged = false } = {}) {
       () => tcp.destroy(codedError('ETIMEDOUT', `no answer from ${host}:${port} in ${timeout} ms`)),
       timeout,
     );
+    const abandoned = () => {
+      clearTimeout(timer);
+      reject(codedError('ECANCELED', 'connect abandoned'));
+    };
     tcp.once('connect', () => {
       clearTimeout(timer);
+      // Connected: the listeners of the attempt go (they would be kept, with this scope, for
+      // the tunnel's life); an error before bridge() listens is its close's to report.
+      tcp.off('error', reject);
+      tcp.off('close', abandoned);
+      tcp.on('error', ignoreError);
       resolve(tcp);
     });
     tcp.once('error', reject);
-    tcp.once('close', () => {
-      clearTimeout(timer);
-      reject(codedError('ECANCELED', 'connect abandoned'));
-    });
+    tcp.once('close', abandoned);
   });
   return { tcp, ready };
 }

@@ -123,6 +123,19 @@ export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.
  * is held until a lookup settles (policy.js).
  */
 export async function connectUdp(env, host, port, signal, slot) {
+  // Counted like a dial (metrics.js): by kind and result, with the time to connect.
+  const started = performance.now();
+  try {
+    const opened = await connectUdpPeer(env, host, port, signal, slot);
+    env.metrics.opened(env.kind ?? 'udp', null, (performance.now() - started) / 1000);
+    return opened;
+  } catch (err) {
+    env.metrics.opened(env.kind ?? 'udp', err);
+    throw err;
+  }
+}
+
+async function connectUdpPeer(env, host, port, signal, slot) {
   const { addresses, host: canonical } = await env.policy.target(host, port, Date.now() + env.connectTimeout, { slot });
   const target = show(canonical, port);
   const abandoned = () => new Refusal(502, 'ECANCELED', `UDP to ${target} abandoned`);
@@ -221,7 +234,7 @@ export function udpBind(ctx, env) {
       error(err.code ?? 'UnknownSocket', bound ? err.message : `bind ${show(ip, port)}: ${err.message}`);
       if (!bound) ws.close(1011, String(err.code ?? 'error'));
     });
-    sock.bind({ address: ip, port }, () => {
+    sock.bind({ address: ip, port, exclusive: true }, () => { // exclusive: see listen.js
       bound = true;
       const a = sock.address();
       sendControl(ws, { type: 'listening', ip: a.address, port: a.port });

@@ -72,7 +72,8 @@ export function wispEndpoint(env, { maxFrame, streamBuffer, wsBuffer }) {
   return function wispRoute(ctx) {
     const offered = String(ctx.req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
     const v2 = wispProtocol(offered) !== undefined;
-    ctx.accept((ws) => serve(env, ws, ctx.from, ctx.req.socket.remoteAddress, v2, plan, wsBuffer), wss);
+    // Each stream counts in the per-client cap of the client (behind a trusted proxy, the one it names).
+    ctx.accept((ws) => serve(env, ws, ctx.from, ctx.client, v2, plan, wsBuffer), wss);
   };
 }
 

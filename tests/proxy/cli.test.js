@@ -1,11 +1,12 @@
 // The command line: the parser as a unit, and the bin started for real once.
 
 import test from 'node:test';
+import os from 'node:os';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseCli } from '../../js/proxy/args.js';
-import { T, echoServer, mustOpen, withTimeout } from './helpers.js';
+import { T, closed, echoServer, mustOpen, withTimeout } from './helpers.js';
 
 test('parseCli: the documented example', () => {
   const o = parseCli(['--listen', '127.0.0.1:8081', '--allow', '127.0.0.1:7000', '--allow', 'irc.example:6697']);
@@ -14,6 +15,7 @@ test('parseCli: the documented example', () => {
     allow: ['127.0.0.1:7000', 'irc.example:6697'],
     allowListen: [],
     origins: [],
+    workers: os.availableParallelism(),
   });
 });
 
@@ -80,10 +82,13 @@ test('the kvsocket-proxy bin serves a tunnel and stops on SIGTERM', T, async (t)
   assert.match(stderr, /accepting pages from loopback origins .* and clients that send no Origin/);
   assert.match(stderr, /no token required/);
   assert.match(stderr, /loopback addresses: only where an IP\/CIDR rule names them/);
-  assert.match(stderr, /limits: 512 connections, 128 per client \(an IPv4 address, an IPv6 \/64\)/);
+  assert.match(stderr, /limits: 512 connections( \(sessions: \d+ a worker\))?, 128 per client \(an IPv4 address, an IPv6 \/64\)/);
   const ws = await mustOpen(t, `${url}?host=127.0.0.1&port=${echo.port}`);
   ws.send(Buffer.from('ping'));
   await withTimeout(new Promise((resolve) => ws.once('message', resolve)), 5000, 'the echo');
+  // SIGTERM drains (tests/proxy/drain.test.js): with nothing open it exits at once.
+  ws.close();
+  await closed(ws);
   child.kill('SIGTERM');
   assert.equal(await withTimeout(exited, 5000, 'the bin to exit'), 0);
 });

@@ -36,7 +36,7 @@ const mib = (n) => `${(n / MiB).toFixed(1)} MiB`;
 async function startBin(t, args) {
   const cli = fileURLToPath(new URL('../../js/proxy/cli.js', import.meta.url));
   const probe = fileURLToPath(new URL('./memory-probe.cjs', import.meta.url));
-  const child = spawn(process.execPath, ['--expose-gc', '--require', probe, cli, '--listen', '127.0.0.1:0', '--quiet', ...args]);
+  const child = spawn(process.execPath, ['--expose-gc', '--require', probe, cli, '--listen', '127.0.0.1:0', '--quiet', '--workers', '1', ...args]);
   t.after(() => child.kill('SIGKILL'));
   let stderr = '';
   let probed = null;

@@ -2,9 +2,9 @@
 // (kvsocket-proxy, or websockify in its one-target mode) and feeds back what happens
 // (docs/browser-host.md). Like the Node host (js/node/host.js) it decides nothing: status,
 // buffering, high-water marks, decoding and event order are the engine's. What differs is what
-// a browser cannot do: pause a WebSocket (pause/resume are no-ops), resolve names (the engine
-// hands them to the proxy), listen or use UDP except through kvsocket-proxy's reverse tunnel and
-// datagram mode.
+// a browser cannot do: pause a WebSocket (kvsocket-proxy is asked to stop reading the target
+// instead; elsewhere pause/resume are no-ops), resolve names (the engine hands them to the
+// proxy), listen or use UDP except through kvsocket-proxy's reverse tunnel and datagram mode.
 //
 // No imports: the Rust async stream (src/stream.rs) and the wasm-bindgen browser tests import
 // this file as a wasm-bindgen snippet, which is copied alone.
@@ -30,6 +30,10 @@ const UNSUPPORTED = 'UnsupportedSocketOperation';
 // byte, as the Node host ends Closing.
 const END = '{"type":"end"}';
 const END_CLOSE = '{"type":"end","read":false}';
+// The receive pause, both ways of it: the engine holds its receive high-water mark unread, and
+// kvsocket-proxy stops reading the target until the resume (docs/proxy-protocol.md).
+const PAUSE = '{"type":"pause"}';
+const RESUME = '{"type":"resume"}';
 
 // ----- URLs (docs/browser-host.md, "Which proxy: the URL decides") -----
 
@@ -86,6 +90,7 @@ class Transport {
     this.closing = false; // a shutdown waits for the bytes
     this.ended = false; // our end was sent
     this.endExchange = false; // kvsocket-proxy's end messages (docs/proxy-protocol.md)
+    this.pausable = false; // ... and its pause messages, which it said it takes
     this.report = false; // the proxy reports the dial's outcome as a message
     this.connected = false; // ... and has
     this.claimed = false; // an incoming connection, up before its WebSocket opens
@@ -183,10 +188,11 @@ function openTunnel({ id, ip, host, port }, link) {
 
 /** Takes an incoming connection announced on a listen control socket with `?claim=token`. Its
  * engine is already Connected: writes wait for open, and a refused claim fails it. */
-function claim(url, link, id) {
+function claim(url, link, id, pausable) {
   const t = transportOn(link, id);
   t.claimed = true;
   t.endExchange = true; // kvsocket-proxy's own sessions
+  t.pausable = pausable;
   const ws = websocket(t, withParam(url, 'end', '1'));
   if (ws === null) return failLater(t, 'failed', NOT_FOUND);
   attach(ws);
@@ -256,6 +262,7 @@ function tunnelControl(t, text) {
   const type = m?.type;
   if (type === 'connected' && dialling(t)) {
     t.connected = true;
+    t.pausable = t.endExchange && m.pause === true;
     const ip = typeof m.remoteIp === 'string' ? m.remoteIp : t.remoteIp;
     const port = typeof m.remotePort === 'number' ? m.remotePort : t.remotePort;
     feed(t, 'connected', '0.0.0.0', 0, ip, port);
@@ -381,6 +388,13 @@ function endOutput(t) {
   reportSent(t);
   t.ended = true;
   t.ws.send(END);
+}
+
+/** A `pause` or `resume` of the receive: told to kvsocket-proxy where it said it takes it (a
+ * claim's before open waits with the frames). Elsewhere a WebSocket cannot be paused: received
+ * bytes keep buffering (docs/spec.md, Backpressure). */
+function pauseReading(t, paused) {
+  if (t.pausable && !t.finished) putFrame(t, paused ? PAUSE : RESUME);
 }
 
 /** An `abort`: close now. (Bytes the WebSocket already took still go out before its close
@@ -525,7 +539,7 @@ const LISTENER = {
 function incoming(t, m) {
   const url = sessionUrl(t.template, [['claim', typeof m.id === 'string' ? m.id : '']]);
   const child = t.link.incoming(t.id, m.localIp, m.localPort, m.remoteIp, m.remotePort);
-  if (child !== null && typeof child === 'object') return claim(url, child.link, child.id);
+  if (child !== null && typeof child === 'object') return claim(url, child.link, child.id, m.pause === true);
   // Dropped (the listener is going away): claimed and closed at once, so that the peer does
   // not wait for the proxy's claim timeout.
   try {
@@ -611,9 +625,10 @@ export function perform(action, link) {
     case 'shutdown': if (t !== undefined) shutdown(t); return;
     case 'endOutput': if (t !== undefined) endOutput(t); return;
     case 'abort': if (t !== undefined) abort(t); return;
-    // The tunnel's protocol carries no TCP options: the proxy's socket keeps its own. A
-    // WebSocket cannot be paused: received bytes keep buffering (docs/spec.md, Backpressure).
-    case 'configure': case 'pause': case 'resume': return;
+    case 'pause': if (t !== undefined) pauseReading(t, true); return;
+    case 'resume': if (t !== undefined) pauseReading(t, false); return;
+    // The tunnel's protocol carries no TCP options: the proxy's socket keeps its own.
+    case 'configure': return;
     default: throw new Error(`kvsocket: unknown engine action ${JSON.stringify(type)}`);
   }
 }

@@ -134,12 +134,103 @@ export function openWebSocket(url, protocol) {
  * when it drains, so this looks again after POLL_MS (js/wisp/session.js, `whenRoom`). */
 export const whenRoom = (ws, callback) => setTimeout(callback, POLL_MS);
 
-/** A WebSocket to `url` with the `binary` subprotocol, kept as `t.ws`; null for a URL the
+/**
+ * A WebSocketStream (Chromium has it) behind the WebSocket members a TCP tunnel uses (`send`,
+ * `bufferedAmount`, `close`, the four `on…` handlers), plus `pauseReading(paused)`: a paused
+ * tunnel stops reading the stream, so the browser stops reading its TCP connection and TCP
+ * pushes back on the proxy, whichever it is (websockify too). A WebSocket has no such pause: it
+ * takes every message as fast as the network brings it.
+ */
+class StreamSocket {
+  constructor(url, protocol) {
+    this.onopen = this.onmessage = this.onerror = this.onclose = null;
+    this.bufferedAmount = 0; // bytes written whose write has not completed
+    this.paused = false;
+    this.wake = null; // resumes a read loop waiting for the resume
+    this.writer = null;
+    this.last = Promise.resolve(); // the last write: a close goes after it, as a WebSocket's does
+    this.reading = Promise.resolve(); // the read loop, which ends after the last message
+    this.stream = new WebSocketStream(url, { protocols: [protocol] }); // throws for a bad URL, as WebSocket
+    this.stream.opened.then((o) => this.#opened(o), () => {});
+    // The close is told after every message before it was (a paused loop: after the resume), as
+    // a WebSocket's close event follows its messages.
+    this.stream.closed.then(
+      (c) => this.reading.then(() => this.onclose?.({ code: c.closeCode ?? 1005, reason: c.reason ?? '' })),
+      () => this.reading.then(() => {
+        // No close frame (the connection dropped, or never opened): a WebSocket's error, then close 1006.
+        this.onerror?.({});
+        this.onclose?.({ code: 1006, reason: '' });
+      }),
+    );
+  }
+
+  #opened({ readable, writable }) {
+    this.writer = writable.getWriter();
+    this.reading = this.#read(readable.getReader());
+    this.onopen?.();
+  }
+
+  async #read(reader) {
+    for (;;) {
+      if (this.paused) await new Promise((resolve) => (this.wake = resolve));
+      let r;
+      try {
+        r = await reader.read();
+      } catch {
+        return; // `closed` tells
+      }
+      if (r.done) return;
+      const v = r.value;
+      // Binary messages come as a Uint8Array (an ArrayBuffer in older builds): the handlers take
+      // an ArrayBuffer, as a WebSocket's with binaryType arraybuffer.
+      const data = typeof v === 'string' || v instanceof ArrayBuffer ? v
+        : v.byteOffset === 0 && v.byteLength === v.buffer.byteLength ? v.buffer : v.slice().buffer;
+      this.onmessage?.({ data });
+    }
+  }
+
+  pauseReading(paused) {
+    this.paused = paused;
+    if (!paused && this.wake !== null) {
+      const wake = this.wake;
+      this.wake = null;
+      wake();
+    }
+  }
+
+  /** Bytes (copied now: a write may wait in the stream's queue, and the caller may lend a view
+   * valid for this call only, `sendsInCall`) or a text message. */
+  send(data) {
+    const copy = typeof data === 'string' ? data : data.slice();
+    const n = data.length;
+    this.bufferedAmount += n;
+    this.last = this.writer.write(copy).then(() => {
+      this.bufferedAmount -= n;
+    }, () => {});
+  }
+
+  close(code) {
+    // A read loop waiting for the resume would keep the closing handshake from being read.
+    this.pauseReading(false);
+    const options = code === undefined ? undefined : { closeCode: code };
+    this.last.then(() => {
+      try {
+        this.stream.close(options);
+      } catch { /* closed already */ }
+    });
+  }
+}
+
+/** Whether TCP tunnels use WebSocketStream: where the browser has it (feature-detected). */
+const STREAMS = typeof WebSocketStream === 'function';
+
+/** A WebSocket to `url` with the `binary` subprotocol, kept as `t.ws` (a WebSocketStream
+ * behind its members for a TCP tunnel, `stream`, where the browser has it); null for a URL the
  * browser rejects. */
-function websocket(t, url) {
+function websocket(t, url, stream = false) {
   let ws;
   try {
-    ws = openWebSocket(url, 'binary');
+    ws = stream && STREAMS ? new StreamSocket(url, 'binary') : openWebSocket(url, 'binary');
   } catch {
     return null;
   }
@@ -180,7 +271,7 @@ function openTunnel({ id, ip, host, port }, link) {
   t.endExchange = t.report = template !== undefined && isKvsocketProxy(template);
   let url = template === undefined || target === undefined ? undefined : proxyUrl(template, target, port);
   if (url !== undefined && t.report) url = withParam(withParam(url, 'end', '1'), 'report', '1');
-  const ws = url === undefined ? null : websocket(t, url);
+  const ws = url === undefined ? null : websocket(t, url, true);
   // No proxy URL, or one the browser rejects (the entry's `refuse` turns down other schemes).
   if (ws === null) return failLater(t, 'connectFailed', NOT_FOUND);
   attach(ws);
@@ -193,7 +284,7 @@ function claim(url, link, id, pausable) {
   t.claimed = true;
   t.endExchange = true; // kvsocket-proxy's own sessions
   t.pausable = pausable;
-  const ws = websocket(t, withParam(url, 'end', '1'));
+  const ws = websocket(t, withParam(url, 'end', '1'), true);
   if (ws === null) return failLater(t, 'failed', NOT_FOUND);
   attach(ws);
 }
@@ -394,7 +485,10 @@ function endOutput(t) {
  * claim's before open waits with the frames). Elsewhere a WebSocket cannot be paused: received
  * bytes keep buffering (docs/spec.md, Backpressure). */
 function pauseReading(t, paused) {
-  if (t.pausable && !t.finished) putFrame(t, paused ? PAUSE : RESUME);
+  if (t.finished) return;
+  if (t.pausable) putFrame(t, paused ? PAUSE : RESUME);
+  // A WebSocketStream stops being read: TCP pushes back on any proxy.
+  t.ws?.pauseReading?.(paused);
 }
 
 /** An `abort`: close now. (Bytes the WebSocket already took still go out before its close

@@ -8,9 +8,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { startProxy } from '../../js/proxy/server.js';
 import { packagePage } from './harness.js';
+import { freePort } from '../ports.js';
 
 const MiB = 1024 * 1024;
 const LIMIT = 256 * MiB;
@@ -116,9 +118,29 @@ async function readAllInPage() {
   return { bytes, sha256: [...digest].map((b) => b.toString(16).padStart(2, '0')).join('') };
 }
 
+/** Whether websockify is installed (scripts/setup.sh). */
+const hasWebsockify = () => spawnSync('websockify', ['--help'], { stdio: 'ignore' }).status === 0;
+
+/** websockify (its one-target mode) in front of 127.0.0.1:`port`: its URL once it listens. */
+async function websockify(t, port) {
+  const listen = await freePort();
+  const child = spawn('websockify', [`127.0.0.1:${listen}`, `127.0.0.1:${port}`], { stdio: 'ignore' });
+  t.after(() => child.kill());
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((resolve) => {
+      const c = net.connect(listen, '127.0.0.1', () => { c.destroy(); resolve(true); }).on('error', () => resolve(false));
+    });
+    if (up) return `ws://127.0.0.1:${listen}/`;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('websockify did not listen within 10 s');
+}
+
+/** `proxyUrl`: the URL, or a function of the target's port that resolves with it. */
 async function pausedDownload(t, page, proxyUrl) {
   const target = await floodTarget();
   t.after(() => target.close());
+  if (typeof proxyUrl === 'function') proxyUrl = await proxyUrl(target.port);
   await page.evaluate(`(${connectInPage})(${JSON.stringify(proxyUrl)}, ${target.port})`);
   await target.reached;
   await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
@@ -154,5 +176,15 @@ test('a page that does not read holds the mark plus the hops, through kvsocket-p
   report('/wisp/', wisp);
   check('per-socket tunnel', tunnel);
   check('/wisp/', wisp);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('with WebSocketStream a page that does not read stops the target through websockify too (TCP pushes back)', { timeout: 90_000 }, async (t) => {
+  if (!hasWebsockify()) return t.skip('websockify is not installed (scripts/setup.sh)');
+  const { page, pageErrors } = await packagePage(t);
+  if (!(await page.evaluate(() => typeof WebSocketStream === 'function'))) return t.skip('this browser has no WebSocketStream');
+  const result = await pausedDownload(t, page, (port) => websockify(t, port));
+  report('websockify', result);
+  check('websockify', result);
   assert.deepEqual(pageErrors, []);
 });

@@ -2,9 +2,11 @@
 // (kvsocket-proxy, or websockify in its one-target mode) and feeds back what happens
 // (docs/browser-host.md). Like the Node host (js/node/host.js) it decides nothing: status,
 // buffering, high-water marks, decoding and event order are the engine's. What differs is what
-// a browser cannot do: pause a WebSocket (kvsocket-proxy is asked to stop reading the target
-// instead; elsewhere pause/resume are no-ops), resolve names (the engine hands them to the
-// proxy), listen or use UDP except through kvsocket-proxy's reverse tunnel and datagram mode.
+// a browser cannot do: pause a WebSocket (a TCP tunnel is a WebSocketStream where the browser
+// has one, whose reading stops; kvsocket-proxy is also asked to stop reading the target;
+// elsewhere pause/resume do nothing: docs/spec.md, Backpressure), resolve names (the engine
+// hands them to the proxy), listen or use UDP except through kvsocket-proxy's reverse tunnel
+// and datagram mode.
 //
 // No imports: the Rust async stream (src/stream.rs) and the wasm-bindgen browser tests import
 // this file as a wasm-bindgen snippet, which is copied alone.

@@ -253,14 +253,16 @@ test('the receive-pause extension: offered in the INFO; a paused stream\'s targe
   const got = () => w.of(3).filter((x) => x.type === TYPE.DATA).reduce((n, x) => n + x.payload.length, 0);
   await waitUntil(() => got() > 4 * MiB, '4 MiB on the stream');
   w.pause(3, true);
+  // Quiet both ways: nothing more arrives, and the target's system takes nothing more (the
+  // kernel's buffers between the target and the proxy fill first).
   let before = -1;
-  await waitUntil(() => {
-    const now = got();
-    const still = now === before;
-    before = now;
-    return still;
-  }, 'the stream to go quiet');
-  const stalled = handed();
+  let stalled = -1;
+  for (let i = 0; i < 50; i++) {
+    await sleep(200);
+    const now = [got(), handed()];
+    if (now[0] === before && now[1] === stalled) break;
+    [before, stalled] = now;
+  }
   await sleep(300);
   assert.equal(got(), before, 'no DATA while paused');
   assert.equal(handed(), stalled, 'the target stalled');

@@ -152,6 +152,7 @@ class StreamSocket {
     this.writer = null;
     this.last = Promise.resolve(); // the last write: a close goes after it, as a WebSocket's does
     this.reading = Promise.resolve(); // the read loop, which ends after the last message
+    this.ended = false; // the readable ended cleanly: the peer's close frame arrived
     this.stream = new WebSocketStream(url, { protocols: [protocol] }); // throws for a bad URL, as WebSocket
     this.stream.opened.then((o) => this.#opened(o), () => {});
     // The close is told after every message before it was (a paused loop: after the resume), as
@@ -159,6 +160,11 @@ class StreamSocket {
     this.stream.closed.then(
       (c) => this.reading.then(() => this.onclose?.({ code: c.closeCode ?? 1005, reason: c.reason ?? '' })),
       () => this.reading.then(() => {
+        // The close frame came, and every message before it was read, but the closing
+        // handshake failed after it (websockify shuts its socket down right after its close
+        // frame, and the stream's later reply meets a reset): a WebSocket reports the close,
+        // as here, with the code unknown (1005, a clean end).
+        if (this.ended) return this.onclose?.({ code: 1005, reason: '' });
         // No close frame (the connection dropped, or never opened): a WebSocket's error, then close 1006.
         this.onerror?.({});
         this.onclose?.({ code: 1006, reason: '' });
@@ -181,7 +187,10 @@ class StreamSocket {
       } catch {
         return; // `closed` tells
       }
-      if (r.done) return;
+      if (r.done) {
+        this.ended = true;
+        return;
+      }
       const v = r.value;
       // Binary messages come as a Uint8Array (an ArrayBuffer in older builds): the handlers take
       // an ArrayBuffer, as a WebSocket's with binaryType arraybuffer.

@@ -158,10 +158,12 @@ function report(label, { held, handed, sent }) {
   console.log(`# ${label}: held unread in the page ${m(held)}, handed by the target ${m(handed)}, sent ${m(sent.bytes)}`);
 }
 
-function check(label, { held, handed, read, sent }) {
+/** `targetBound`: false where the proxy reads its target whatever its client does (websockify:
+ * what the page does not read then waits in the proxy's memory, not the page's). */
+function check(label, { held, handed, read, sent }, targetBound = true) {
   assert.ok(held >= 4 * MiB, `${label}: the page holds ${m(held)} unread: the target's bytes reached past the mark`);
   assert.ok(held <= PAGE_BOUND, `${label}: the page holds ${m(held)} unread (bound ${m(PAGE_BOUND)})`);
-  assert.ok(handed <= TARGET_BOUND, `${label}: the target handed ${m(handed)} to its system (bound ${m(TARGET_BOUND)})`);
+  if (targetBound) assert.ok(handed <= TARGET_BOUND, `${label}: the target handed ${m(handed)} to its system (bound ${m(TARGET_BOUND)})`);
   assert.equal(read.bytes, sent.bytes, `${label}: every byte read`);
   assert.equal(read.sha256, sent.sha256, `${label}: the same bytes`);
 }
@@ -179,12 +181,15 @@ test('a page that does not read holds the mark plus the hops, through kvsocket-p
   assert.deepEqual(pageErrors, []);
 });
 
-test('with WebSocketStream a page that does not read stops the target through websockify too (TCP pushes back)', { timeout: 90_000 }, async (t) => {
+test('with WebSocketStream a page that does not read holds only the mark through websockify too (TCP pushes back on the proxy)', { timeout: 90_000 }, async (t) => {
   if (!hasWebsockify()) return t.skip('websockify is not installed (scripts/setup.sh)');
   const { page, pageErrors } = await packagePage(t);
   if (!(await page.evaluate(() => typeof WebSocketStream === 'function'))) return t.skip('this browser has no WebSocketStream');
   const result = await pausedDownload(t, page, (port) => websockify(t, port));
   report('websockify', result);
-  check('websockify', result);
+  // websockify reads its target while its client's socket is full (its select loop always
+  // reads the target), so the target may send all it has: the page holds the mark, websockify
+  // the rest (docs/spec.md, Backpressure).
+  check('websockify', result, false);
   assert.deepEqual(pageErrors, []);
 });

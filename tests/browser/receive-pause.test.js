@@ -27,11 +27,11 @@ const PAGE_BOUND = 32 * MiB;
 const TARGET_BOUND = 48 * MiB;
 
 /**
- * A TCP server whose one connection gets bytes as fast as it takes them, up to LIMIT, until
+ * A TCP server whose one connection gets bytes as fast as it takes them, up to `limit` (LIMIT), until
  * stop(): then the bytes already written, and an end. `handed()`: what the system took so far.
  * `sent`: resolves with {bytes, sha256} of everything written.
  */
-async function floodTarget() {
+async function floodTarget(limit = LIMIT) {
   // A block whose length is no power of two: a lost or repeated piece shows in the hash.
   const block = randomBytes(MiB + 7);
   let sock = null;
@@ -47,8 +47,8 @@ async function floodTarget() {
     sock = s;
     s.on('error', () => {});
     connected();
-    while (!stopped && pushed < LIMIT) {
-      const chunk = block.subarray(0, Math.min(block.length, LIMIT - pushed));
+    while (!stopped && pushed < limit) {
+      const chunk = block.subarray(0, Math.min(block.length, limit - pushed));
       hash.update(chunk);
       pushed += chunk.length;
       if (!s.write(chunk)) {
@@ -136,9 +136,10 @@ async function websockify(t, port) {
   throw new Error('websockify did not listen within 10 s');
 }
 
-/** `proxyUrl`: the URL, or a function of the target's port that resolves with it. */
-async function pausedDownload(t, page, proxyUrl) {
-  const target = await floodTarget();
+/** `proxyUrl`: the URL, or a function of the target's port that resolves with it. `limit`:
+ * what the target has to send. */
+async function pausedDownload(t, page, proxyUrl, limit = LIMIT) {
+  const target = await floodTarget(limit);
   t.after(() => target.close());
   if (typeof proxyUrl === 'function') proxyUrl = await proxyUrl(target.port);
   await page.evaluate(`(${connectInPage})(${JSON.stringify(proxyUrl)}, ${target.port})`);
@@ -185,7 +186,8 @@ test('with WebSocketStream a page that does not read holds only the mark through
   if (!hasWebsockify()) return t.skip('websockify is not installed (scripts/setup.sh)');
   const { page, pageErrors } = await packagePage(t);
   if (!(await page.evaluate(() => typeof WebSocketStream === 'function'))) return t.skip('this browser has no WebSocketStream');
-  const result = await pausedDownload(t, page, (port) => websockify(t, port));
+  // 64 MiB: websockify may take all of it from the target, and the page reads it all after.
+  const result = await pausedDownload(t, page, (port) => websockify(t, port), 64 * MiB);
   report('websockify', result);
   // websockify reads its target while its client's socket is full (its select loop always
   // reads the target), so the target may send all it has: the page holds the mark, websockify

@@ -552,7 +552,13 @@ fn v2_open(extensions: Vec<Extension>) -> (Client, Vec<Packet>) {
     let mut c = Client::<Vec<u8>>::new(Config::default());
     feed(&mut c, info(extensions));
     let ours = transmitted(&mut c);
-    feed(&mut c, Packet::Continue { stream: 0, credit: 8 });
+    feed(
+        &mut c,
+        Packet::Continue {
+            stream: 0,
+            credit: 8,
+        },
+    );
     let stream = c.open(StreamType::Tcp, "127.0.0.1", 7000);
     feed(&mut c, Packet::Continue { stream, credit: 8 });
     transmitted(&mut c);
@@ -577,8 +583,14 @@ fn receive_pause_is_agreed_when_offered_and_sent_as_pause_packets() {
     assert_eq!(
         sent,
         [
-            Packet::Pause { stream: 1, paused: true },
-            Packet::Pause { stream: 1, paused: false }
+            Packet::Pause {
+                stream: 1,
+                paused: true
+            },
+            Packet::Pause {
+                stream: 1,
+                paused: false
+            }
         ]
     );
     assert_eq!(sent[0].encode(), [0x70, 1, 0, 0, 0, 1]);

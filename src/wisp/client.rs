@@ -220,7 +220,8 @@ impl<P: Payload> Client<P> {
         let Some(s) = self.streams.get(&stream) else {
             return;
         };
-        if self.server.receive_pause && s.kind == StreamType::Tcp && s.state != StreamState::Waiting {
+        if self.server.receive_pause && s.kind == StreamType::Tcp && s.state != StreamState::Waiting
+        {
             self.push(&Packet::Pause { stream, paused });
         }
     }

@@ -195,3 +195,15 @@ test('with WebSocketStream a page that does not read holds only the mark through
   check('websockify', result, false);
   assert.deepEqual(pageErrors, []);
 });
+
+test('without WebSocketStream (a browser that lacks it: WebSocket tunnels), kvsocket-proxy\'s pause message alone bounds the page', { timeout: 90_000 }, async (t) => {
+  const proxy = await startProxy({ allow: ['127.0.0.1:*'], log: () => {} });
+  t.after(() => proxy.close());
+  const { page, pageErrors } = await packagePage(t);
+  // Before the browser entry loads: the host feature-detects WebSocketStream once.
+  await page.evaluate(() => { delete globalThis.WebSocketStream; });
+  const result = await pausedDownload(t, page, `${proxy.url}?host={host}&port={port}`);
+  report('per-socket tunnel over WebSocket', result);
+  check('per-socket tunnel over WebSocket', result);
+  assert.deepEqual(pageErrors, []);
+});

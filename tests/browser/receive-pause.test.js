@@ -4,7 +4,10 @@
 // the target (a `pause` control message on a per-socket tunnel, the receive-pause extension on
 // /wisp/), so what the page holds unread, and what the target could hand to its system, stay at
 // the mark plus what the hops in between buffer: tens of MiB, not 256. Then the script reads
-// everything, and the SHA-256 of what it read is the SHA-256 of what the target sent.
+// everything, and the SHA-256 of what it read is the SHA-256 of what the target sent. The
+// tunnel is a WebSocketStream in Chromium, whose reading also stops: through websockify, which
+// cannot be told to pause, the page still holds only the mark; and with WebSocketStream taken
+// away (a browser without it) the pause message alone bounds the page.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';

@@ -219,15 +219,18 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
       const control = endExchange ? parseControl(data) : null;
-      if (control?.type === 'end') pageEnd(control.read === false);
-      else if (control?.type === 'pause') {
+      const type = control?.type;
+      if (type === 'end') {
+        pageEnd(control.read === false);
+      } else if (type === 'pause') {
         pageHeld = true;
         tcp.pause();
-      }
-      else if (control?.type === 'resume') {
+      } else if (type === 'resume') {
         pageHeld = false;
         resumeTcp();
-      } else ws.close(1003, endExchange ? 'the text messages here are {"type":"end"}, {"type":"pause"} and {"type":"resume"}' : 'text frames are not data here: send binary frames');
+      } else {
+        ws.close(1003, endExchange ? 'the text messages here are {"type":"end"}, {"type":"pause"} and {"type":"resume"}' : 'text frames are not data here: send binary frames');
+      }
       return;
     }
     if (!tcp.writable || pageEnded) return;

@@ -142,7 +142,9 @@ export interface Socket extends SocketBase {
   idleTimeout(): number;
   /** For debugging: the engine's snapshot of the socket. */
   inspect(): SocketSnapshot;
-  /** Past this many unread bytes the host stops reading (default 4 MiB). */
+  /** Past this many unread bytes the host stops reading (default 4 MiB); in a browser through the
+   * tunnel's WebSocketStream and kvsocket-proxy's pause (docs/spec.md, Backpressure, says what
+   * stays unbounded elsewhere). */
   setReceiveHighWaterMark(bytes: number): void;
   bufferedAmount(): number;
   /** True after a write took bufferedAmount() over the high-water mark, until drainEvent. */
@@ -216,7 +218,7 @@ type BufferSource = ArrayBuffer | ArrayBufferView;
 export interface TCPSocketOptions {
   /** Becomes setHighWaterMark: the writable's backpressure. */
   sendBufferSize?: number;
-  /** Becomes setReceiveHighWaterMark: where the network is paused (Node). */
+  /** Becomes setReceiveHighWaterMark: where the network is paused (docs/spec.md, Backpressure). */
   receiveBufferSize?: number;
   noDelay?: boolean;
   /** At least 1000 ms (TypeError otherwise). */

@@ -546,3 +546,64 @@ fn the_hosts_room_bounds_data_and_streams_take_turns() {
     );
     assert!(!c.wants_room(), "nothing waits");
 }
+
+/// A v2 connection whose server offered `extensions`, with TCP stream 1 open (confirmed).
+fn v2_open(extensions: Vec<Extension>) -> (Client, Vec<Packet>) {
+    let mut c = Client::<Vec<u8>>::new(Config::default());
+    feed(&mut c, info(extensions));
+    let ours = transmitted(&mut c);
+    feed(
+        &mut c,
+        Packet::Continue {
+            stream: 0,
+            credit: 8,
+        },
+    );
+    let stream = c.open(StreamType::Tcp, "127.0.0.1", 7000);
+    feed(&mut c, Packet::Continue { stream, credit: 8 });
+    transmitted(&mut c);
+    events(&mut c);
+    (c, ours)
+}
+
+#[test]
+fn receive_pause_is_agreed_when_offered_and_sent_as_pause_packets() {
+    let offered = vec![
+        extension(ext::STREAM_CONFIRMATION, &[]),
+        extension(ext::RECEIVE_PAUSE, &[]),
+    ];
+    let (mut c, ours) = v2_open(offered);
+    let Packet::Info { extensions, .. } = &ours[0] else {
+        panic!("expected INFO, got {ours:?}")
+    };
+    assert!(extensions.iter().any(|e| e.id == ext::RECEIVE_PAUSE));
+    c.pause(1, true);
+    c.pause(1, false);
+    let sent = transmitted(&mut c);
+    assert_eq!(
+        sent,
+        [
+            Packet::Pause {
+                stream: 1,
+                paused: true
+            },
+            Packet::Pause {
+                stream: 1,
+                paused: false
+            }
+        ]
+    );
+    assert_eq!(sent[0].encode(), [0x70, 1, 0, 0, 0, 1]);
+    assert_eq!(PacketType::from_byte(0x70), Ok(PacketType::Pause));
+}
+
+#[test]
+fn without_the_offer_a_pause_sends_nothing_and_our_info_does_not_list_it() {
+    let (mut c, ours) = v2_open(vec![extension(ext::STREAM_CONFIRMATION, &[])]);
+    let Packet::Info { extensions, .. } = &ours[0] else {
+        panic!("expected INFO, got {ours:?}")
+    };
+    assert!(!extensions.iter().any(|e| e.id == ext::RECEIVE_PAUSE));
+    c.pause(1, true);
+    assert_eq!(transmitted(&mut c), []);
+}

@@ -2,9 +2,11 @@
 // (kvsocket-proxy, or websockify in its one-target mode) and feeds back what happens
 // (docs/browser-host.md). Like the Node host (js/node/host.js) it decides nothing: status,
 // buffering, high-water marks, decoding and event order are the engine's. What differs is what
-// a browser cannot do: pause a WebSocket (pause/resume are no-ops), resolve names (the engine
-// hands them to the proxy), listen or use UDP except through kvsocket-proxy's reverse tunnel and
-// datagram mode.
+// a browser cannot do: pause a WebSocket (a TCP tunnel is a WebSocketStream where the browser
+// has one, whose reading stops; kvsocket-proxy is also asked to stop reading the target;
+// elsewhere pause/resume do nothing: docs/spec.md, Backpressure), resolve names (the engine
+// hands them to the proxy), listen or use UDP except through kvsocket-proxy's reverse tunnel
+// and datagram mode.
 //
 // No imports: the Rust async stream (src/stream.rs) and the wasm-bindgen browser tests import
 // this file as a wasm-bindgen snippet, which is copied alone.
@@ -30,6 +32,10 @@ const UNSUPPORTED = 'UnsupportedSocketOperation';
 // byte, as the Node host ends Closing.
 const END = '{"type":"end"}';
 const END_CLOSE = '{"type":"end","read":false}';
+// The receive pause, both ways of it: the engine holds its receive high-water mark unread, and
+// kvsocket-proxy stops reading the target until the resume (docs/proxy-protocol.md).
+const PAUSE = '{"type":"pause"}';
+const RESUME = '{"type":"resume"}';
 
 // ----- URLs (docs/browser-host.md, "Which proxy: the URL decides") -----
 
@@ -86,6 +92,7 @@ class Transport {
     this.closing = false; // a shutdown waits for the bytes
     this.ended = false; // our end was sent
     this.endExchange = false; // kvsocket-proxy's end messages (docs/proxy-protocol.md)
+    this.pausable = false; // ... and its pause messages, which it said it takes
     this.report = false; // the proxy reports the dial's outcome as a message
     this.connected = false; // ... and has
     this.claimed = false; // an incoming connection, up before its WebSocket opens
@@ -127,12 +134,112 @@ export function openWebSocket(url, protocol) {
  * when it drains, so this looks again after POLL_MS (js/wisp/session.js, `whenRoom`). */
 export const whenRoom = (ws, callback) => setTimeout(callback, POLL_MS);
 
-/** A WebSocket to `url` with the `binary` subprotocol, kept as `t.ws`; null for a URL the
+/**
+ * A WebSocketStream (Chromium has it) behind the WebSocket members a TCP tunnel uses (`send`,
+ * `bufferedAmount`, `close`, the four `on…` handlers), plus `pauseReading(paused)`: a paused
+ * tunnel stops reading the stream, so the browser stops reading its TCP connection and TCP
+ * pushes back on the proxy, whichever it is (websockify too). A WebSocket has no such pause: it
+ * takes every message as fast as the network brings it.
+ */
+class StreamSocket {
+  constructor(url, protocol) {
+    this.onopen = this.onmessage = this.onerror = this.onclose = null;
+    this.bufferedAmount = 0; // bytes written whose write has not completed
+    this.paused = false;
+    this.wake = null; // resumes a read loop waiting for the resume
+    this.writer = null;
+    this.last = Promise.resolve(); // the last write: a close goes after it, as a WebSocket's does
+    this.reading = Promise.resolve(); // the read loop, which ends after the last message
+    this.ended = false; // the readable ended cleanly: the peer's close frame arrived
+    this.stream = new WebSocketStream(url, { protocols: [protocol] }); // throws for a bad URL, as WebSocket
+    this.stream.opened.then((o) => this.#opened(o), () => {});
+    // The close is told after every message before it was (a paused loop: after the resume), as
+    // a WebSocket's close event follows its messages.
+    this.stream.closed.then(
+      (c) => this.reading.then(() => this.onclose?.({ code: c.closeCode ?? 1005, reason: c.reason ?? '' })),
+      () => this.reading.then(() => {
+        // The close frame came, and every message before it was read, but the closing
+        // handshake failed after it (websockify shuts its socket down right after its close
+        // frame, and the stream's later reply meets a reset): a WebSocket reports the close,
+        // as here, with the code unknown (1005, a clean end).
+        if (this.ended) return this.onclose?.({ code: 1005, reason: '' });
+        // No close frame (the connection dropped, or never opened): a WebSocket's error, then close 1006.
+        this.onerror?.({});
+        this.onclose?.({ code: 1006, reason: '' });
+      }),
+    );
+  }
+
+  #opened({ readable, writable }) {
+    this.writer = writable.getWriter();
+    this.reading = this.#read(readable.getReader());
+    this.onopen?.();
+  }
+
+  async #read(reader) {
+    for (;;) {
+      if (this.paused) await new Promise((resolve) => (this.wake = resolve));
+      let r;
+      try {
+        r = await reader.read();
+      } catch {
+        return; // `closed` tells
+      }
+      if (r.done) {
+        this.ended = true;
+        return;
+      }
+      const v = r.value;
+      // Binary messages come as a Uint8Array (an ArrayBuffer in older builds): the handlers take
+      // an ArrayBuffer, as a WebSocket's with binaryType arraybuffer.
+      const data = typeof v === 'string' || v instanceof ArrayBuffer ? v
+        : v.byteOffset === 0 && v.byteLength === v.buffer.byteLength ? v.buffer : v.slice().buffer;
+      this.onmessage?.({ data });
+    }
+  }
+
+  pauseReading(paused) {
+    this.paused = paused;
+    if (!paused && this.wake !== null) {
+      const wake = this.wake;
+      this.wake = null;
+      wake();
+    }
+  }
+
+  /** Bytes (copied now: a write may wait in the stream's queue, and the caller may lend a view
+   * valid for this call only, `sendsInCall`) or a text message. */
+  send(data) {
+    const copy = typeof data === 'string' ? data : data.slice();
+    const n = data.length;
+    this.bufferedAmount += n;
+    this.last = this.writer.write(copy).then(() => {
+      this.bufferedAmount -= n;
+    }, () => {});
+  }
+
+  close(code) {
+    // A read loop waiting for the resume would keep the closing handshake from being read.
+    this.pauseReading(false);
+    const options = code === undefined ? undefined : { closeCode: code };
+    this.last.then(() => {
+      try {
+        this.stream.close(options);
+      } catch { /* closed already */ }
+    });
+  }
+}
+
+/** Whether TCP tunnels use WebSocketStream: where the browser has it (feature-detected). */
+const STREAMS = typeof WebSocketStream === 'function';
+
+/** A WebSocket to `url` with the `binary` subprotocol, kept as `t.ws` (a WebSocketStream
+ * behind its members for a TCP tunnel, `stream`, where the browser has it); null for a URL the
  * browser rejects. */
-function websocket(t, url) {
+function websocket(t, url, stream = false) {
   let ws;
   try {
-    ws = openWebSocket(url, 'binary');
+    ws = stream && STREAMS ? new StreamSocket(url, 'binary') : openWebSocket(url, 'binary');
   } catch {
     return null;
   }
@@ -173,7 +280,7 @@ function openTunnel({ id, ip, host, port }, link) {
   t.endExchange = t.report = template !== undefined && isKvsocketProxy(template);
   let url = template === undefined || target === undefined ? undefined : proxyUrl(template, target, port);
   if (url !== undefined && t.report) url = withParam(withParam(url, 'end', '1'), 'report', '1');
-  const ws = url === undefined ? null : websocket(t, url);
+  const ws = url === undefined ? null : websocket(t, url, true);
   // No proxy URL, or one the browser rejects (the entry's `refuse` turns down other schemes).
   if (ws === null) return failLater(t, NOT_FOUND);
   attach(ws);
@@ -181,11 +288,12 @@ function openTunnel({ id, ip, host, port }, link) {
 
 /** Takes an incoming connection announced on a listen control socket with `?claim=token`. Its
  * engine is already Connected: writes wait for open, and a refused claim fails it. */
-function claim(url, link, id) {
+function claim(url, link, id, pausable) {
   const t = transportOn(link, id);
   t.claimed = true;
   t.endExchange = true; // kvsocket-proxy's own sessions
-  const ws = websocket(t, withParam(url, 'end', '1'));
+  t.pausable = pausable;
+  const ws = websocket(t, withParam(url, 'end', '1'), true);
   if (ws === null) return failLater(t, NOT_FOUND);
   attach(ws);
 }
@@ -254,6 +362,7 @@ function tunnelControl(t, text) {
   const type = m?.type;
   if (type === 'connected' && dialling(t)) {
     t.connected = true;
+    t.pausable = t.endExchange && m.pause === true;
     const ip = typeof m.remoteIp === 'string' ? m.remoteIp : t.remoteIp;
     const port = typeof m.remotePort === 'number' ? m.remotePort : t.remotePort;
     t.link.connected(t.id, '0.0.0.0', 0, ip, port);
@@ -379,6 +488,16 @@ function endOutput(t) {
   reportSent(t);
   t.ended = true;
   t.ws.send(END);
+}
+
+/** A `pause` or `resume` of the receive: told to kvsocket-proxy where it said it takes it (a
+ * claim's before open waits with the frames). Elsewhere a WebSocket cannot be paused: received
+ * bytes keep buffering (docs/spec.md, Backpressure). */
+function pauseReading(t, paused) {
+  if (t.finished) return;
+  if (t.pausable) putFrame(t, paused ? PAUSE : RESUME);
+  // A WebSocketStream stops being read: TCP pushes back on any proxy.
+  t.ws?.pauseReading?.(paused);
 }
 
 /** An `abort`: close now. (Bytes the WebSocket already took still go out before its close
@@ -522,7 +641,7 @@ const LISTENER = {
 function incoming(t, m) {
   const url = sessionUrl(t.template, [['claim', typeof m.id === 'string' ? m.id : '']]);
   const child = t.link.incoming(t.id, m.localIp, m.localPort, m.remoteIp, m.remotePort);
-  if (child !== null && typeof child === 'object') return claim(url, child.link, child.id);
+  if (child !== null && typeof child === 'object') return claim(url, child.link, child.id, m.pause === true);
   // Dropped (the listener is going away): claimed and closed at once, so that the peer does
   // not wait for the proxy's claim timeout.
   try {
@@ -608,9 +727,10 @@ export function perform(action, link) {
     case 'shutdown': if (t !== undefined) shutdown(t); return;
     case 'endOutput': if (t !== undefined) endOutput(t); return;
     case 'abort': if (t !== undefined) abort(t); return;
-    // The tunnel's protocol carries no TCP options: the proxy's socket keeps its own. A
-    // WebSocket cannot be paused: received bytes keep buffering (docs/spec.md, Backpressure).
-    case 'configure': case 'pause': case 'resume': return;
+    case 'pause': if (t !== undefined) pauseReading(t, true); return;
+    case 'resume': if (t !== undefined) pauseReading(t, false); return;
+    // The tunnel's protocol carries no TCP options: the proxy's socket keeps its own.
+    case 'configure': return;
     default: throw new Error(`kvsocket: unknown engine action ${JSON.stringify(type)}`);
   }
 }

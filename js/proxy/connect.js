@@ -7,7 +7,7 @@
 import { sendControl, sendError } from './control.js';
 import { Refusal } from './policy.js';
 import { show, targetOf } from './request.js';
-import { TARGET_HIGH, bridge, codedError, connectTcp } from './tunnel.js';
+import { END_EXCHANGE, TARGET_HIGH, bridge, codedError, connectTcp } from './tunnel.js';
 
 /** `?report=1`: the client wants the dial's outcome as a control message. */
 export const wantsReport = (query) => query?.get('report') === '1';
@@ -131,6 +131,8 @@ function reportedTunnel(ctx, env, host, port) {
           remotePort: tcp.remotePort,
           localIp: tcp.localAddress,
           localPort: tcp.localPort,
+          // With the end exchange the page may pause the target's reading (tunnel.js).
+          ...(ws[END_EXCHANGE] ? { pause: true } : {}),
         });
         ws.off('message', hold);
         join(env, ws, tcp);

@@ -106,6 +106,8 @@ export function reverseTunnels(env) {
           remotePort: sock.remotePort,
           localIp: sock.localAddress,
           localPort: sock.localPort,
+          // A claim with the end exchange may pause the peer's reading (tunnel.js).
+          pause: true,
         });
       });
 

@@ -158,8 +158,12 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
   let waitTimer = null; // the target ended and the page has not answered yet
   const maybeDone = () => wsClosed && tcpClosed && onDone();
 
+  // The target is read while the WebSocket has room and the page has not paused its receive
+  // (`{"type":"pause"}`, end exchange only: the page's engine holds its receive high-water mark
+  // unread, docs/proxy-protocol.md); the kernel's buffers then push back on the target.
+  let pageHeld = false;
   const resumeTcp = () => {
-    if (tcp.isPaused() && ws.bufferedAmount <= LOW) tcp.resume();
+    if (tcp.isPaused() && !pageHeld && ws.bufferedAmount <= LOW) tcp.resume();
   };
   const onChunk = (chunk, done) => {
     if (ws.readyState !== ws.OPEN) return true; // the WebSocket has gone; what the target says is dropped
@@ -168,7 +172,7 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
       if (!err) done?.();
       resumeTcp();
     });
-    if (ws.bufferedAmount <= HIGH) return true;
+    if (ws.bufferedAmount <= HIGH && !pageHeld) return true;
     tcp.pause();
     return false;
   };
@@ -226,7 +230,9 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
         if (ws.readyState === ws.OPEN && !tcpFailed) ws.close(1000);
       });
     }
-    tcp.resume();
+    // A half-close keeps a paused receive paused; after close() what comes is dropped.
+    if (doneReading) pageHeld = false;
+    resumeTcp();
     // A target that never ends its side (or never takes the bytes) is cut off.
     setTimeout(() => tcp.destroy(), LINGER_MS).unref();
   };
@@ -234,8 +240,18 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
       const control = endExchange ? parseControl(data) : null;
-      if (control?.type === 'end') pageEnd(control.read === false);
-      else ws.close(1003, endExchange ? 'the only text message here is {"type":"end"}' : 'text frames are not data here: send binary frames');
+      const type = control?.type;
+      if (type === 'end') {
+        pageEnd(control.read === false);
+      } else if (type === 'pause') {
+        pageHeld = true;
+        tcp.pause();
+      } else if (type === 'resume') {
+        pageHeld = false;
+        resumeTcp();
+      } else {
+        ws.close(1003, endExchange ? 'the text messages here are {"type":"end"}, {"type":"pause"} and {"type":"resume"}' : 'text frames are not data here: send binary frames');
+      }
       return;
     }
     if (!tcp.writable || pageEnded) return;

@@ -1,12 +1,13 @@
 // Wisp packets as kvsocket-proxy's Wisp endpoint (wisp.js) reads and writes them: the server's
-// half of the format (it parses CONNECT, DATA, CLOSE and INFO from clients and writes INFO,
+// half of the format (it parses CONNECT, DATA, CLOSE, INFO and PAUSE from clients and writes INFO,
 // CONTINUE, DATA and CLOSE). The client's half, with the property tests of the format, is the
 // Rust codec in src/wisp/packet.rs; the two are checked against each other by the interop tests
 // (tests/wisp/), where our client talks to this server and wisp-js's client does too.
 
-export const TYPE = { CONNECT: 1, DATA: 2, CONTINUE: 3, CLOSE: 4, INFO: 5 };
+// PAUSE (0x70): kvsocket's receive-pause extension (docs/wisp.md), client to server.
+export const TYPE = { CONNECT: 1, DATA: 2, CONTINUE: 3, CLOSE: 4, INFO: 5, PAUSE: 0x70 };
 export const StreamType = { TCP: 1, UDP: 2 };
-export const EXT = { UDP: 1, PASSWORD: 2, MOTD: 4, STREAM_CONFIRMATION: 5 };
+export const EXT = { UDP: 1, PASSWORD: 2, MOTD: 4, STREAM_CONFIRMATION: 5, RECEIVE_PAUSE: 0x70 };
 export const CLOSE = {
   UNKNOWN: 0x01,
   VOLUNTARY: 0x02,
@@ -94,6 +95,7 @@ export function parsePacket(bytes) {
     case TYPE.DATA: return { type, stream, payload };
     case TYPE.CONTINUE: need(bytes, HEADER + 4, 'CONTINUE'); return { type, stream, credit: payload.readUInt32LE(0) };
     case TYPE.CLOSE: need(bytes, HEADER + 1, 'CLOSE'); return { type, stream, reason: payload[0] };
+    case TYPE.PAUSE: need(bytes, HEADER + 1, 'PAUSE'); return { type, stream, paused: payload[0] !== 0 };
     case TYPE.INFO: {
       need(bytes, HEADER + 2, 'INFO');
       const extensions = [];

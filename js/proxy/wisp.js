@@ -124,7 +124,8 @@ function serve(env, ws, from, address, v2, plan, wsBuffer) {
     end(id, s, CLOSE.INVALID_INFO);
   };
 
-  if (v2) send(infoPacket(0, 2, 0, [[EXT.UDP, new Uint8Array(0)], [EXT.STREAM_CONFIRMATION, new Uint8Array(0)]]));
+  const none = new Uint8Array(0);
+  if (v2) send(infoPacket(0, 2, 0, [[EXT.UDP, none], [EXT.STREAM_CONFIRMATION, none], [EXT.RECEIVE_PAUSE, none]]));
   else start();
 
   function start() {
@@ -153,6 +154,8 @@ function serve(env, ws, from, address, v2, plan, wsBuffer) {
       case TYPE.DATA: return streams.get(p.stream)?.write(p.payload);
       // A voluntary close is the client's end: what it wrote is still delivered (FIN after).
       case TYPE.CLOSE: return end(p.stream, streams.get(p.stream), undefined, p.reason === CLOSE.VOLUNTARY);
+      // The receive pause (docs/wisp.md): a TCP stream's target is not read while paused.
+      case TYPE.PAUSE: return streams.get(p.stream)?.pause?.(p.paused);
       default: return undefined; // CONTINUE and INFO from a client mean nothing now
     }
   });
@@ -253,11 +256,18 @@ function tcpStream(env, ws, id, s, tcp, slot, { live, ended, overCredit }, credi
       offer();
     });
   };
-  // The WebSocket is shared: a stream whose bytes pile up in it waits until they leave.
+  // The WebSocket is shared: a stream whose bytes pile up in it waits until they leave. And
+  // the client may pause the stream (its receive high-water mark unread: `held`).
+  let held = false;
   const resume = () => {
     if (!paused) return;
     paused = false;
-    tcp.resume();
+    if (!held) tcp.resume();
+  };
+  s.pause = (on) => {
+    held = on;
+    if (on) tcp.pause();
+    else if (!paused) tcp.resume();
   };
   // Every write's callback runs, once handed to the system or dropped with the socket.
   const put = (payload) => {
@@ -270,6 +280,7 @@ function tcpStream(env, ws, id, s, tcp, slot, { live, ended, overCredit }, credi
   s.write = (payload) => (credit.take(payload.length) ? put(payload) : overCredit());
   s.finish = () => {
     tcp.end(); // after everything written so far
+    held = false; // what the target still sends is read and dropped
     resume();
     linger = setTimeout(() => tcp.destroy(), LINGER_MS);
     linger.unref();

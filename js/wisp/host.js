@@ -46,10 +46,13 @@ export function createWispHost(env) {
         case 'send': return t.session.send(t, action.data, action.lent === true);
         case 'shutdown': return t.session.close(t);
         case 'abort': return t.session.abort(t);
-        // A WebSocket cannot be paused, and Wisp has no receive window (docs/wisp.md). Wisp has
-        // no half-close (its CLOSE ends both ways) and no TCP options: the output stays open
-        // after end() until close() (docs/promises-and-streams.md).
-        case 'pause': case 'resume': case 'endOutput': case 'configure': return;
+        // Told to a server that took the receive-pause extension; elsewhere the bytes keep
+        // coming (docs/wisp.md).
+        case 'pause': return t.session.pauseReading(t, true);
+        case 'resume': return t.session.pauseReading(t, false);
+        // Wisp has no half-close (its CLOSE ends both ways) and no TCP options: the output stays
+        // open after end() until close() (docs/promises-and-streams.md).
+        case 'endOutput': case 'configure': return;
         default: throw new Error(`kvsocket: unknown engine action "${action.type}"`);
       }
     },

@@ -88,6 +88,13 @@ export class Session {
     if (lent) t.out.keep();
   }
 
+  /** The socket of `t` paused (`paused`) or resumed its receive: a PAUSE packet for a server
+   * that took the receive-pause extension (the client decides). */
+  pauseReading(t, paused) {
+    this.client.pause(t.stream, paused);
+    this.pump();
+  }
+
   /** close(): the stream ends after what is queued. */
   close(t) {
     this.client.close(t.stream);

@@ -108,6 +108,8 @@ pub struct ServerInfo {
     pub confirms_open: bool,
     /// The server's message of the day, if it sent one.
     pub motd: Option<String>,
+    /// Whether the server takes kvsocket's receive pause ([`ext::RECEIVE_PAUSE`]).
+    pub receive_pause: bool,
 }
 
 /// One Wisp connection, client side; `P` is how the host holds the bytes its streams send.
@@ -209,6 +211,19 @@ impl<P: Payload> Client<P> {
             }
         }
         self.flush(stream);
+    }
+
+    /// Stops (`paused`) or starts again the server's reading of a TCP stream's target, when the
+    /// server took the receive-pause extension: a PAUSE packet. Otherwise nothing: the stream's
+    /// bytes keep coming (docs/wisp.md says what stays unbounded then).
+    pub fn pause(&mut self, stream: u32, paused: bool) {
+        let Some(s) = self.streams.get(&stream) else {
+            return;
+        };
+        if self.server.receive_pause && s.kind == StreamType::Tcp && s.state != StreamState::Waiting
+        {
+            self.push(&Packet::Pause { stream, paused });
+        }
     }
 
     /// Ends a stream gracefully: CLOSE (voluntary) after every byte queued before it, then
@@ -425,8 +440,8 @@ impl<P: Payload> Client<P> {
                 ]
                 .concat(),
             ),
-            // Routed by header in receive().
-            Packet::Data { .. } => {}
+            // Routed by header in receive(); a PAUSE is the client's to send, ignored here.
+            Packet::Data { .. } | Packet::Pause { .. } => {}
         }
         None
     }

@@ -14,7 +14,7 @@ use crate::engine::text::decimal;
 /// The bytes before every payload: the type and the stream id.
 pub const HEADER_LEN: usize = 5;
 
-/// CONNECT, DATA, CONTINUE, CLOSE and (v2) INFO.
+/// CONNECT, DATA, CONTINUE, CLOSE, (v2) INFO, and PAUSE of kvsocket's receive-pause extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PacketType {
     Connect = 0x01,
@@ -22,6 +22,8 @@ pub enum PacketType {
     Continue = 0x03,
     Close = 0x04,
     Info = 0x05,
+    /// kvsocket's receive pause ([`ext::RECEIVE_PAUSE`]), client to server only.
+    Pause = 0x70,
 }
 
 impl PacketType {
@@ -33,6 +35,7 @@ impl PacketType {
             0x03 => PacketType::Continue,
             0x04 => PacketType::Close,
             0x05 => PacketType::Info,
+            0x70 => PacketType::Pause,
             other => return Err(PacketError::UnknownType(other)),
         })
     }
@@ -45,6 +48,7 @@ impl PacketType {
             PacketType::Continue => "CONTINUE",
             PacketType::Close => "CLOSE",
             PacketType::Info => "INFO",
+            PacketType::Pause => "PAUSE",
         }
     }
 }
@@ -125,6 +129,10 @@ pub mod ext {
     pub const MOTD: u8 = 0x04;
     /// The server confirms each opened stream with a CONTINUE (no metadata).
     pub const STREAM_CONFIRMATION: u8 = 0x05;
+    /// kvsocket's receive pause (docs/wisp.md; no metadata): agreed, the client may send PAUSE
+    /// packets (type 0x70, the extension's id, as Twisp's 0xF0 does) for a TCP stream, and the
+    /// server stops reading that stream's target while it is paused.
+    pub const RECEIVE_PAUSE: u8 = 0x70;
 }
 
 /// A decoded packet.
@@ -156,6 +164,11 @@ pub enum Packet {
         minor: u8,
         extensions: Vec<Extension>,
     },
+    /// The client stops (`paused`) or starts again reading the stream: `paused: u8`, 1 or 0.
+    Pause {
+        stream: u32,
+        paused: bool,
+    },
 }
 
 impl Packet {
@@ -166,7 +179,8 @@ impl Packet {
             | Packet::Data { stream, .. }
             | Packet::Continue { stream, .. }
             | Packet::Close { stream, .. }
-            | Packet::Info { stream, .. } => *stream,
+            | Packet::Info { stream, .. }
+            | Packet::Pause { stream, .. } => *stream,
         }
     }
 
@@ -178,6 +192,7 @@ impl Packet {
             Packet::Continue { .. } => PacketType::Continue,
             Packet::Close { .. } => PacketType::Close,
             Packet::Info { .. } => PacketType::Info,
+            Packet::Pause { .. } => PacketType::Pause,
         }
     }
 
@@ -236,6 +251,13 @@ impl Packet {
                     extensions: decode_extensions(&payload[2..])?,
                 }
             }
+            PacketType::Pause => {
+                need(1)?;
+                Packet::Pause {
+                    stream,
+                    paused: payload[0] != 0,
+                }
+            }
         })
     }
 
@@ -259,6 +281,7 @@ impl Packet {
             Packet::Data { payload, .. } => out.extend_from_slice(payload),
             Packet::Continue { credit, .. } => out.extend_from_slice(&credit.to_le_bytes()),
             Packet::Close { reason, .. } => out.push(*reason),
+            Packet::Pause { paused, .. } => out.push(u8::from(*paused)),
             Packet::Info {
                 major,
                 minor,

@@ -5,6 +5,7 @@
 //   reset         answers "reset\n" and resets the connection (RST: the connection breaks)
 //   sink NAME     counts the bytes after the line until the client ends, recorded under NAME
 //   count NAME    answers "BYTES SUM\n" for NAME once its sink ended (SUM: the bytes' sum mod 2^32)
+//   flood N       sends N bytes (byte i is i mod 251) as fast as they are taken, then ends
 import { commandServer } from '../command-server.js';
 
 export async function startTargets() {
@@ -36,6 +37,8 @@ export async function startTargets() {
       count(rest);
       sock.on('data', count);
       sock.on('end', () => { settle.get(name)({ bytes, sum }); sock.end(); });
+    } else if (cmd === 'flood') {
+      flood(sock, Number(name));
     } else if (cmd === 'count') {
       sinkOf(name).then(({ bytes, sum }) => sock.end(`${bytes} ${sum}\n`));
     } else {
@@ -45,6 +48,19 @@ export async function startTargets() {
 
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: server.address().port, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** `flood N`: a block of the pattern (251 is prime: a piece lost or repeated shows), written
+ * as fast as the connection takes it. */
+const pattern = Uint8Array.from({ length: 251 * 4096 }, (_, i) => i % 251);
+async function flood(sock, total) {
+  let at = 0;
+  while (at < total && !sock.destroyed) {
+    const n = Math.min(pattern.length, total - at);
+    at += n;
+    if (!sock.write(pattern.subarray(0, n))) await new Promise((resolve) => sock.once('drain', resolve).once('close', resolve));
+  }
+  sock.end();
 }
 
 /** A port on 127.0.0.1 where nothing listens (bound, then released). */

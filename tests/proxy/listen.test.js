@@ -38,6 +38,7 @@ test('listen, announce, claim: bytes sent before the claim arrive after it, both
   client.write('early bytes');
   const incoming = await nextJson(control, "'incoming'");
   assert.equal(incoming.type, 'incoming');
+  assert.equal(incoming.pause, true, 'a claim with end=1 takes the receive pause (docs/proxy-protocol.md)');
   assert.match(incoming.id, /^[A-Za-z0-9_-]{20,}$/);
   assert.equal(incoming.remoteIp, '127.0.0.1');
   assert.equal(incoming.remotePort, client.localPort);

@@ -6,7 +6,7 @@
 import { CLOSE, EXT, TYPE, StreamType, closePacket, dataPacket, infoPacket, parsePacket } from '../../js/proxy/wisp-packet.js';
 import { mustOpen, waitUntil } from './helpers.js';
 
-export { CLOSE, StreamType, TYPE };
+export { CLOSE, EXT, StreamType, TYPE };
 
 /** CONNECT: stream type, port (LE), then the host name in UTF-8. */
 export function connectPacket(stream, streamType, port, host) {
@@ -17,6 +17,15 @@ export function connectPacket(stream, streamType, port, host) {
   out[5] = streamType;
   out.writeUInt16LE(port, 6);
   name.copy(out, 8);
+  return out;
+}
+
+/** PAUSE (kvsocket's receive-pause extension, docs/wisp.md): 1 paused, 0 resumed. */
+export function pausePacket(stream, paused) {
+  const out = Buffer.alloc(6);
+  out[0] = TYPE.PAUSE;
+  out.writeUInt32LE(stream, 1);
+  out[5] = paused ? 1 : 0;
   return out;
 }
 
@@ -47,6 +56,7 @@ export async function wispSession(t, p) {
     connect: (id, host, port, type = StreamType.TCP) => ws.send(connectPacket(id, type, port, host)),
     data: (id, bytes) => ws.send(dataPacket(id, Buffer.from(bytes))),
     close: (id, reason = CLOSE.VOLUNTARY) => ws.send(closePacket(id, reason)),
+    pause: (id, paused) => ws.send(pausePacket(id, paused)),
     dataOf: (id) => Buffer.concat(of(id).filter((x) => x.type === TYPE.DATA).map((x) => x.payload)),
     async closeOf(id, ms = 5000) {
       await waitUntil(() => of(id).some((x) => x.type === TYPE.CLOSE), `a CLOSE for stream ${id}`, ms);

@@ -8,7 +8,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { HIGH } from '../../js/proxy/tunnel.js';
 import { T, proxy, sleep, tcpServer, udpPeer, waitUntil, withTimeout } from './helpers.js';
-import { CLOSE, StreamType, TYPE, wispSession } from './wisp-client.js';
+import { CLOSE, EXT, StreamType, TYPE, wispSession } from './wisp-client.js';
 
 const types = (packets) => packets.map((x) => x.type);
 
@@ -230,3 +230,42 @@ test('a CLOSE for an unknown stream changes nothing; a CONNECT for an id in use 
 });
 
 // Credit, and the bytes a stream and a WebSocket may leave queued: wisp-credit.test.js.
+
+test('the receive-pause extension: offered in the INFO; a paused stream\'s target is not read until the resume', T, async (t) => {
+  const MiB = 1 << 20;
+  const block = Buffer.alloc(MiB, 7);
+  let pushed = 0;
+  let target = null;
+  const server = await tcpServer(t, async (sock) => {
+    target = sock;
+    while (!sock.destroyed) {
+      pushed += block.length;
+      if (!sock.write(block)) await new Promise((resolve) => sock.once('drain', resolve).once('close', resolve));
+    }
+  });
+  const handed = () => pushed - (target?.writableLength ?? 0);
+  const p = await proxy(t, { allow: [`127.0.0.1:${server.port}`] });
+  const w = await wispSession(t, p);
+  const info = w.packets.find((x) => x.type === TYPE.INFO);
+  assert.ok(info.extensions.some(([id]) => id === EXT.RECEIVE_PAUSE), 'the server offers the receive pause');
+  w.connect(3, '127.0.0.1', server.port);
+  await w.opened(3);
+  const got = () => w.of(3).filter((x) => x.type === TYPE.DATA).reduce((n, x) => n + x.payload.length, 0);
+  await waitUntil(() => got() > 4 * MiB, '4 MiB on the stream');
+  w.pause(3, true);
+  // Quiet both ways: nothing more arrives, and the target's system takes nothing more (the
+  // kernel's buffers between the target and the proxy fill first).
+  let before = -1;
+  let stalled = -1;
+  for (let i = 0; i < 50; i++) {
+    await sleep(200);
+    const now = [got(), handed()];
+    if (now[0] === before && now[1] === stalled) break;
+    [before, stalled] = now;
+  }
+  await sleep(300);
+  assert.equal(got(), before, 'no DATA while paused');
+  assert.equal(handed(), stalled, 'the target stalled');
+  w.pause(3, false);
+  await waitUntil(() => got() > before + 8 * MiB, '8 MiB more after the resume');
+});

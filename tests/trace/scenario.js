@@ -194,6 +194,34 @@ const scenarios = {
     sock.destroy();
   },
 
+  // The receive pause: the target sends 64 MiB as fast as it can and the script does not read.
+  // Past the receive high-water mark (1 MiB here) the host stops reading, on every host (Node
+  // its socket; the browser its tunnel's stream and kvsocket-proxy's target: docs/spec.md,
+  // Backpressure), so what waits unread stops growing far below what the target sends; then the
+  // script reads it all, in order.
+  async receivePause(Socket, env, lines) {
+    const total = 64 << 20;
+    const mark = 1 << 20;
+    const sock = new Socket();
+    const add = recorder(sock, lines, 'receivePause');
+    sock.setReceiveHighWaterMark(mark);
+    sock.connect(env.ip, env.port);
+    await until(sock, 'connected');
+    sock.write(`flood ${total}\n`);
+    let held = -1;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const now = sock.bytesAvailable();
+      if (now === held) break;
+      held = now;
+    }
+    add(`unread stopped growing: over the mark ${held > mark}, under 24 MiB ${held < (24 << 20)}`);
+    const all = await readAll(sock, total);
+    if (sock.status(true) !== 'Unconnected') await until(sock, 'disconnected');
+    add(`read ${all.length} bytes, in order ${all.every((b, i) => b === i % 251)}`);
+    sock.destroy();
+  },
+
   // Bad input is answered the same way everywhere.
   async badInput(Socket, env, lines) {
     const sock = new Socket();

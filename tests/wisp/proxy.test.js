@@ -142,3 +142,52 @@ test("the wisp-js client (not ours) through kvsocket-proxy's /wisp/", T, async (
   stream.close();
   void closed;
 });
+
+test('a Node socket over /wisp/ that does not read pauses its stream: the target stalls (the receive-pause extension), then every byte is read', { timeout: 30_000 }, async (t) => {
+  const track = cleanup(t);
+  const net = await import('node:net');
+  const { createHash } = await import('node:crypto');
+  const block = pseudoRandomBytes((1 << 20) + 7, 3);
+  const hash = createHash('sha256');
+  let pushed = 0;
+  let target = null;
+  let stop = false;
+  const server = net.createServer(async (s) => {
+    target = s;
+    s.on('error', () => {});
+    while (!stop && !s.destroyed) {
+      hash.update(block);
+      pushed += block.length;
+      if (!s.write(block)) await new Promise((resolve) => s.once('drain', resolve).once('close', resolve));
+    }
+    s.end();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => { target?.destroy(); server.close(); });
+  const p = await proxy(track, { allow: [`127.0.0.1:${server.address().port}`] });
+  const sock = track(new Socket({ proxy: p.wisp }));
+  sock.connect('127.0.0.1', server.address().port);
+  await new Promise((resolve) => { sock.connectedEvent = resolve; });
+  // Unread: the 4 MiB mark, then the stream is paused; wait until the target stops getting rid of bytes.
+  let handed = -1;
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = pushed - target.writableLength;
+    if (now === handed) break;
+    handed = now;
+  }
+  assert.ok(handed < 48 << 20, `the target handed ${handed} bytes to its system while nothing was read`);
+  assert.ok(sock.bytesAvailable() < 24 << 20, `${sock.bytesAvailable()} bytes held unread`);
+  stop = true;
+  target.emit('drain');
+  const got = createHash('sha256');
+  let bytes = 0;
+  await new Promise((resolve) => {
+    const take = () => { const b = sock.readBytes(); got.update(b); bytes += b.length; };
+    sock.dataAvailableEvent = take;
+    sock.disconnectEvent = () => { take(); resolve(); };
+    take();
+  });
+  assert.equal(bytes, pushed);
+  assert.equal(got.digest('hex'), hash.digest('hex'));
+});

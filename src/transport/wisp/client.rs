@@ -86,6 +86,12 @@ impl WispClient {
         self.client.close(stream);
     }
 
+    /// The stream's socket paused (`paused`) or resumed its receive: told to a server that took
+    /// the receive-pause extension.
+    pub fn pause(&mut self, stream: u32, paused: bool) {
+        self.client.pause(stream, paused);
+    }
+
     /// Ends a stream now; what waits is dropped (the host drops its bytes).
     pub fn abort(&mut self, stream: u32) {
         self.client.abort(stream);

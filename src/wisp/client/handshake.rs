@@ -31,6 +31,7 @@ impl<P: Payload> Client<P> {
         self.server.udp = find(ext::UDP).is_some();
         self.server.confirms_open = find(ext::STREAM_CONFIRMATION).is_some();
         self.server.motd = find(ext::MOTD).map(|e| String::from_utf8_lossy(&e.payload).into());
+        self.server.receive_pause = find(ext::RECEIVE_PAUSE).is_some();
         let password = find(ext::PASSWORD);
         let required = password.is_some_and(|e| e.payload.first().is_some_and(|&b| b != 0));
         let key_required = find(ext::KEY).is_some_and(|e| e.payload.first() == Some(&1));
@@ -45,6 +46,13 @@ impl<P: Payload> Client<P> {
                 payload: Vec::new(),
             },
         ];
+        // Our extensions are a subset of the server's: the receive pause only where offered.
+        if self.server.receive_pause {
+            ours.push(Extension {
+                id: ext::RECEIVE_PAUSE,
+                payload: Vec::new(),
+            });
+        }
         match (&self.config.credentials, password) {
             (Some((user, pass)), Some(_)) => match password_payload(user, pass) {
                 Some(payload) => ours.push(Extension {

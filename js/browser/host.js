@@ -157,12 +157,13 @@ class StreamSocket {
     // a WebSocket's close event follows its messages.
     this.stream.closed.then(
       (c) => this.reading.then(() => this.onclose?.({ code: c.closeCode ?? 1005, reason: c.reason ?? '' })),
-      () => this.reading.then(() => {
+      (err) => this.reading.then(() => {
         // The close frame came, and every message before it was read, but the closing
         // handshake failed after it (websockify shuts its socket down right after its close
         // frame, and the stream's later reply meets a reset): a WebSocket reports the close,
-        // as here, with the code unknown (1005, a clean end).
-        if (this.ended) return this.onclose?.({ code: 1005, reason: '' });
+        // as here, with the frame's code and reason, which Chromium's WebSocketError carries
+        // (websockify's refused target: 1011 'Failed to connect to downstream server').
+        if (this.ended) return this.onclose?.({ code: err?.closeCode ?? 1005, reason: err?.reason ?? '' });
         // No close frame (the connection dropped, or never opened): a WebSocket's error, then close 1006.
         this.onerror?.({});
         this.onclose?.({ code: 1006, reason: '' });

@@ -492,11 +492,8 @@ async fn kvsocket_proxy_refused_and_denied_targets_fail_the_connect() {
     let template = Proxy::Kvsocket.template(&p);
     // closed_port is allowed but nobody listens: the proxy reports ECONNREFUSED (report=1), so
     // the page sees ConnectionRefused as in Node. Port 9 is not allowed at all: the proxy's own
-    // refusal, ProxyConnectionRefused.
-    for (port, code) in [
-        (p.closed_port, "ConnectionRefused"),
-        (9, "ProxyConnectionRefused"),
-    ] {
+    // refusal by its rules, ProxyDenied.
+    for (port, code) in [(p.closed_port, "ConnectionRefused"), (9, "ProxyDenied")] {
         let s = Sock::new(&template);
         assert!(s.connect("127.0.0.1", port));
         s.until_event("stateChanged:Unconnected").await;

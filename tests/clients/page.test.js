@@ -14,6 +14,7 @@ import { startProxy } from 'kvsocket/proxy';
 import { launchChromium } from '../browser/harness.js';
 import { BUNDLERS } from './page/bundlers.js';
 import { PG_BIN, MOSQUITTO, missing, startPostgres, startMosquitto } from './servers.js';
+import { freePort } from '../ports.js';
 
 const PAGES = path.join(import.meta.dirname, 'page');
 
@@ -29,8 +30,8 @@ function serve(dir) {
 }
 
 /** Builds `name`.js with `bundler`, opens it in Chromium, and returns run(proxy, port)'s
- * answer for each proxy URL; the page must log no error. */
-async function runPage(t, browser, site, dir, { bundler, name, proxies, port }) {
+ * answer for each proxy URL (or each [proxy, port] of `calls`); the page must log no error. */
+async function runPage(t, browser, site, dir, { bundler, name, proxies, port, calls = proxies.map((p) => [p, port]) }) {
   const out = path.join(dir, `${name}-${bundler}`);
   const bytes = await BUNDLERS[bundler](path.join(PAGES, `${name}.js`), out);
   const tab = await browser.newPage();
@@ -40,7 +41,7 @@ async function runPage(t, browser, site, dir, { bundler, name, proxies, port }) 
   await tab.goto(`${site.url}/${path.basename(out)}/${html}`);
   await tab.waitForFunction(() => typeof window.run === 'function', null, { timeout: 10_000 });
   const answers = [];
-  for (const proxy of proxies) answers.push(await tab.evaluate(([p, n]) => window.run(p, n), [proxy, port]));
+  for (const call of calls) answers.push(await tab.evaluate(([p, n]) => window.run(p, n), call));
   await tab.close();
   assert.deepEqual(errors, []);
   t.diagnostic(`${name} page by ${bundler}: ${bytes} bytes of JavaScript`);
@@ -82,4 +83,25 @@ test('mqtt in a page (esbuild): a QoS 1 round trip through kvsocket-proxy and it
   for (const answer of answers) {
     assert.deepEqual(answer, { returnCode: 0, granted: [1], acked: true, got: { topic: 'kvsocket/kitchen/temp', text: 'ÿ€ 21.5', qos: 1 } });
   }
+});
+
+test('kvsocket/net in a page: proxy unreachable, target denied by the rules, target refused are three errors', { timeout: 60_000 }, async (t) => {
+  const [refused, denied, noProxy] = [await freePort(), await freePort(), await freePort()];
+  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${refused}`]);
+  const [perSocket, wisp] = proxies;
+  const calls = [
+    [`ws://127.0.0.1:${noProxy}/?host={host}&port={port}`, refused], // nothing listens there
+    [perSocket, denied], [wisp, denied], // no --allow rule for this port
+    [perSocket, refused], [wisp, refused], // allowed, nothing listens there
+  ];
+  const [unreachable, deniedHere, deniedWisp, refusedHere, refusedWisp] = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'errors', calls });
+  assert.equal(unreachable.kvircCode, 'ProxyConnectionRefused');
+  assert.equal(unreachable.code, 'ECONNREFUSED');
+  assert.match(unreachable.message, new RegExp(`no WebSocket to the proxy at ws://127\\.0\\.0\\.1:${noProxy}/`));
+  // The proxy's reason names the rule that is missing.
+  assert.equal(deniedHere.kvircCode, 'ProxyDenied');
+  assert.equal(deniedHere.code, 'EACCES');
+  assert.match(deniedHere.message, new RegExp(`Proxy denied the connection by its rules: target denied: 127\\.0\\.0\\.1:${denied} .*--allow 127\\.0\\.0\\.1:${denied}`));
+  assert.deepEqual([deniedWisp.kvircCode, deniedWisp.code], ['ProxyDenied', 'EACCES']);
+  for (const r of [refusedHere, refusedWisp]) assert.deepEqual([r.kvircCode, r.code], ['ConnectionRefused', 'ECONNREFUSED'], r.message);
 });

@@ -1,8 +1,9 @@
 // Node clients, unmodified, in a Chromium page over kvsocket/net: each page (tests/clients/page/)
 // is bundled with the `net` → kvsocket/net alias of docs/net.md and talks to a real server on
 // 127.0.0.1 through a real kvsocket-proxy, per socket (its {host}/{port} template) and through
-// its Wisp endpoint (/wisp/). pg (a query, transactions) with esbuild, Vite and webpack; mqtt
-// (a QoS 1 round trip) with esbuild.
+// its Wisp endpoint (/wisp/). pg (a query, transactions, a 2.5 MB COPY) with esbuild, Vite and
+// webpack; README's pg example, mqtt (a QoS 1 round trip), ioredis (a pipeline, pub/sub) and
+// the three connect failures with esbuild.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -13,7 +14,7 @@ import os from 'node:os';
 import { startProxy } from 'kvsocket/proxy';
 import { launchChromium } from '../browser/harness.js';
 import { BUNDLERS } from './page/bundlers.js';
-import { PG_BIN, MOSQUITTO, missing, startPostgres, startMosquitto } from './servers.js';
+import { PG_BIN, MOSQUITTO, REDIS, missing, startPostgres, startMosquitto, startRedis } from './servers.js';
 import { freePort } from '../ports.js';
 
 const PAGES = path.join(import.meta.dirname, 'page');
@@ -69,10 +70,15 @@ test('pg in a page (esbuild, Vite, webpack) through kvsocket-proxy and its Wisp 
     await t.test(bundler, { timeout: 60_000 }, async (t2) => {
       const answers = await runPage(t2, browser, site, dir, { bundler, name: 'pg', proxies, port: server.port });
       for (const answer of answers) {
-        assert.deepEqual(answer, { query: [{ n: 42, who: 'kv' }], sum: [{ s: 500500 }], stream: true });
+        assert.deepEqual(answer, { query: [{ n: 42, who: 'kv' }], sum: [{ s: 500500 }], copied: [{ n: 10000, bytes: 2500000 }], stream: true });
       }
     });
   }
+  // README's example (tests/clients/page/readme-pg.js): its bundle's size is README's figure.
+  await t.test("README's pg page (esbuild)", { timeout: 60_000 }, async (t2) => {
+    const answers = await runPage(t2, browser, site, dir, { bundler: 'esbuild', name: 'readme-pg', proxies, port: server.port });
+    for (const answer of answers) assert.deepEqual(answer, [{ two: 2 }]);
+  });
 });
 
 test('mqtt in a page (esbuild): a QoS 1 round trip through kvsocket-proxy and its Wisp endpoint', { skip: !MOSQUITTO && missing('mosquitto', 'mosquitto'), timeout: 60_000 }, async (t) => {
@@ -83,6 +89,15 @@ test('mqtt in a page (esbuild): a QoS 1 round trip through kvsocket-proxy and it
   for (const answer of answers) {
     assert.deepEqual(answer, { returnCode: 0, granted: [1], acked: true, got: { topic: 'kvsocket/kitchen/temp', text: 'ÿ€ 21.5', qos: 1 } });
   }
+});
+
+test('ioredis in a page (esbuild): SET/GET, a pipeline, pub/sub through kvsocket-proxy and its Wisp endpoint', { skip: !REDIS && missing('redis-server', 'redis-server'), timeout: 60_000 }, async (t) => {
+  const server = await startRedis();
+  t.after(() => server.close());
+  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
+  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'ioredis', proxies, port: server.port });
+  assert.deepEqual(answers[0], { get: 'ÿ€ page', pipeline: [null, 500], receivers: 1, message: ['kv:chan', 'hello from a page'] });
+  assert.deepEqual(answers[1], { get: 'ÿ€ page', pipeline: [null, 1000], receivers: 1, message: ['kv:chan', 'hello from a page'] });
 });
 
 test('kvsocket/net in a page: proxy unreachable, target denied by the rules, target refused are three errors', { timeout: 60_000 }, async (t) => {

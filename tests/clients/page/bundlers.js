@@ -20,6 +20,7 @@ export const ALIASES = {
   buffer: 'buffer',
   util: 'util',
   string_decoder: 'string_decoder',
+  assert: 'assert', // pg-copy-streams
   'util/types': path.join(here, 'util-types.js'),
   fs: EMPTY, path: EMPTY, dns: EMPTY, tls: EMPTY, crypto: EMPTY,
 };

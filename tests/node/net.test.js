@@ -180,3 +180,13 @@ test("isIP / isIPv4 / isIPv6 answer as node:net's", () => {
     assert.equal(isIPv6(input), nodeNet.isIPv6(input), String(input));
   }
 });
+
+test('setDefaultProxy: the Socket class default every new socket takes; a non-string is a TypeError', () => {
+  assert.throws(() => net.setDefaultProxy(8081), { name: 'TypeError', message: /setDefaultProxy: the proxy URL must be a string, got number/ });
+  net.setDefaultProxy('wisp+ws://127.0.0.1:1/wisp/');
+  try {
+    assert.equal(KvSocket.defaultProxy, 'wisp+ws://127.0.0.1:1/wisp/', "it is kvsocket's Socket.defaultProxy");
+  } finally {
+    net.setDefaultProxy('');
+  }
+});

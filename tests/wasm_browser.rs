@@ -404,7 +404,13 @@ async fn no_proxy_listening_is_proxy_connection_refused(proxy: Proxy) {
             "stateChanged:Unconnected"
         ]
     );
-    assert_eq!(s.text("lastError"), "Proxy refused the connection");
+    // The code's message, then where the proxy was looked for (the host's detail).
+    let said = s.text("lastError");
+    let expected = format!(
+        "Proxy refused the connection: no WebSocket to the proxy at ws://127.0.0.1:{}/",
+        p.closed_port
+    );
+    assert!(said.starts_with(&expected), "{said}");
 }
 
 async fn a_reset_connection_is_an_error_after_the_bytes(proxy: Proxy) {

@@ -13,11 +13,10 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { startProxy } from 'kvsocket/proxy';
 import { launchChromium } from '../browser/harness.js';
-import { BUNDLERS } from './page/bundlers.js';
+import { BUNDLERS, appFolder } from './page/bundlers.js';
 import { PG_BIN, MOSQUITTO, REDIS, missing, startPostgres, startMosquitto, startRedis } from './servers.js';
 import { freePort } from '../ports.js';
 
-const PAGES = path.join(import.meta.dirname, 'page');
 
 /** Serves `dir` on 127.0.0.1. */
 function serve(dir) {
@@ -33,8 +32,8 @@ function serve(dir) {
 /** Builds `name`.js with `bundler`, opens it in Chromium, and returns run(proxy, port)'s
  * answer for each proxy URL (or each [proxy, port] of `calls`); the page must log no error. */
 async function runPage(t, browser, site, dir, { bundler, name, proxies, port, calls = proxies.map((p) => [p, port]) }) {
-  const out = path.join(dir, `${name}-${bundler}`);
-  const bytes = await BUNDLERS[bundler](path.join(PAGES, `${name}.js`), out);
+  const out = path.join(dir, 'dist', `${name}-${bundler}`);
+  const bytes = await BUNDLERS[bundler](path.join(dir, 'src', `${name}.js`), out);
   const tab = await browser.newPage();
   const errors = [];
   tab.on('pageerror', (e) => errors.push(e.message));
@@ -54,7 +53,8 @@ async function setup(t, allow) {
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const proxy = await startProxy({ allow, log: () => {} });
   t.after(() => proxy.close());
-  const site = await serve(dir);
+  appFolder(dir);
+  const site = await serve(path.join(dir, 'dist'));
   t.after(() => site.server.close());
   const browser = await launchChromium();
   t.after(() => browser.close());

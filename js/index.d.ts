@@ -14,7 +14,7 @@ export type ErrorCode =
   | 'ConnectionRefused' | 'RemoteHostClosed' | 'HostNotFound' | 'SocketAccess' | 'SocketResource'
   | 'SocketTimeout' | 'DatagramTooLarge' | 'Network' | 'AddressInUse' | 'SocketAddressNotAvailable'
   | 'UnsupportedSocketOperation' | 'ProxyConnectionRefused' | 'ProxyConnectionClosed'
-  | 'ProxyConnectionTimeout' | 'ProxyNotFound' | 'ProxyProtocol' | 'UnknownSocket';
+  | 'ProxyConnectionTimeout' | 'ProxyNotFound' | 'ProxyProtocol' | 'ProxyDenied' | 'UnknownSocket';
 
 export interface SocketOptions {
   /** Browser: proxy URL template (`{host}`, `{port}` replaced), e.g. `ws://127.0.0.1:8081/?host={host}&port={port}`; browser and Node: a Wisp server, `wisp+ws://host:port/path/` (every socket with that URL shares one WebSocket; docs/wisp.md). Node throws TypeError for any other proxy. */

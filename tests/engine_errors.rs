@@ -36,7 +36,7 @@ fn from_host_maps_errno_and_dns_names_to_kvirc_codes() {
         ("EAFNOSUPPORT", UnsupportedSocketOperation),
         ("EOPNOTSUPP", UnsupportedSocketOperation),
         ("EINVAL", UnsupportedSocketOperation),
-        ("TargetDenied", ProxyConnectionRefused),
+        ("TargetDenied", ProxyDenied),
         ("NoDestination", ProxyProtocol),
         ("NotBound", ProxyProtocol),
         ("BadMessage", ProxyProtocol),
@@ -59,7 +59,7 @@ fn from_host_takes_our_own_code_names_as_they_are() {
 }
 
 #[test]
-fn error_codes_are_specs_seventeen_names_in_order() {
+fn error_codes_are_specs_names_in_order() {
     let names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.name()).collect();
     assert_eq!(
         names,
@@ -80,6 +80,7 @@ fn error_codes_are_specs_seventeen_names_in_order() {
             "ProxyConnectionTimeout",
             "ProxyNotFound",
             "ProxyProtocol",
+            "ProxyDenied",
             "UnknownSocket",
         ]
     );

@@ -67,6 +67,70 @@ fn ip_literals_are_unchanged_and_the_option_is_off_by_default() {
     ));
 }
 
+/// kvsocket-proxy's `TargetDenied` with its words (`NAME: detail`): the engine classifies the
+/// name as ProxyDenied and puts the proxy's reason after the code's message, in the reason,
+/// the error's message and lastError().
+#[test]
+fn a_proxy_denial_is_proxy_denied_with_the_proxys_reason() {
+    let mut e = browser_engine();
+    e.connect(Some("irc.example"), &PortArg::Number(6667.0), 0)
+        .unwrap();
+    let id = e.current_id().unwrap();
+    drain_events(&mut e);
+    drain_actions(&mut e);
+    e.handle(Input::ConnectFailed {
+        id,
+        error: "TargetDenied: target denied: irc.example:6667: no --allow rule matches".into(),
+    });
+    let code = ErrorCode::ProxyDenied;
+    let said = "Proxy denied the connection by its rules: target denied: irc.example:6667: no --allow rule matches";
+    assert_eq!(
+        drain_events(&mut e),
+        [
+            Event::ConnectFailed {
+                code,
+                reason: said.into()
+            },
+            Event::Error {
+                code,
+                message: said.into()
+            },
+            Event::StateChanged(Status::Unconnected),
+        ]
+    );
+    assert_eq!(e.last_error(), said);
+}
+
+/// The target's answer relayed by a proxy keeps the message Node's host gives: the proxy's
+/// words are for its own refusals.
+#[test]
+fn a_relayed_refusal_keeps_the_codes_message() {
+    let mut e = browser_engine();
+    e.connect(Some("irc.example"), &PortArg::Number(6667.0), 0)
+        .unwrap();
+    let id = e.current_id().unwrap();
+    drain_events(&mut e);
+    drain_actions(&mut e);
+    e.handle(Input::ConnectFailed {
+        id,
+        error: "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:6667".into(),
+    });
+    let code = ErrorCode::ConnectionRefused;
+    assert_eq!(
+        drain_events(&mut e)[..2],
+        [
+            Event::ConnectFailed {
+                code,
+                reason: code.message().into()
+            },
+            Event::Error {
+                code,
+                message: code.message().into()
+            },
+        ]
+    );
+}
+
 #[test]
 fn a_proxy_refusal_of_a_name_is_a_connect_failure() {
     let mut e = browser_engine();

@@ -416,7 +416,13 @@ async fn no_proxy_listening_is_proxy_connection_refused(proxy: Proxy) {
             "stateChanged:Unconnected"
         ]
     );
-    assert_eq!(s.text("lastError"), "Proxy refused the connection");
+    // The code's message, then where the proxy was looked for (the host's detail).
+    let said = s.text("lastError");
+    let expected = format!(
+        "Proxy refused the connection: no WebSocket to the proxy at ws://127.0.0.1:{}/",
+        p.closed_port
+    );
+    assert!(said.starts_with(&expected), "{said}");
 }
 
 async fn a_reset_connection_is_an_error_after_the_bytes(proxy: Proxy) {
@@ -508,11 +514,8 @@ async fn kvsocket_proxy_refused_and_denied_targets_fail_the_connect() {
     let template = Proxy::Kvsocket.template(&p);
     // closed_port is allowed but nobody listens: the proxy reports ECONNREFUSED (report=1), so
     // the page sees ConnectionRefused as in Node. Port 9 is not allowed at all: the proxy's own
-    // refusal, ProxyConnectionRefused.
-    for (port, code) in [
-        (p.closed_port, "ConnectionRefused"),
-        (9, "ProxyConnectionRefused"),
-    ] {
+    // refusal by its rules, ProxyDenied.
+    for (port, code) in [(p.closed_port, "ConnectionRefused"), (9, "ProxyDenied")] {
         let s = Sock::new(&template);
         assert!(s.connect("127.0.0.1", port));
         s.until_event("stateChanged:Unconnected").await;

@@ -390,7 +390,7 @@ fn close_reasons_become_the_engine_error_codes() {
         (close::UNREACHABLE, Some(ErrorCode::HostNotFound)),
         (close::REFUSED, Some(ErrorCode::ConnectionRefused)),
         (close::CONNECT_TIMEOUT, Some(ErrorCode::SocketTimeout)),
-        (close::BLOCKED, Some(ErrorCode::ProxyConnectionRefused)),
+        (close::BLOCKED, Some(ErrorCode::ProxyDenied)),
         (close::THROTTLED, Some(ErrorCode::ProxyConnectionRefused)),
         (close::INVALID_INFO, Some(ErrorCode::ProxyConnectionRefused)),
         (close::NETWORK_ERROR, Some(ErrorCode::RemoteHostClosed)),

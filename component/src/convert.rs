@@ -94,6 +94,7 @@ pub fn error_code_to_wit(code: ErrorCode) -> wit::ErrorCode {
         ErrorCode::ProxyConnectionTimeout => W::ProxyConnectionTimeout,
         ErrorCode::ProxyNotFound => W::ProxyNotFound,
         ErrorCode::ProxyProtocol => W::ProxyProtocol,
+        ErrorCode::ProxyDenied => W::ProxyDenied,
         ErrorCode::UnknownSocket => W::UnknownSocket,
     }
 }

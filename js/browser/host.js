@@ -94,6 +94,7 @@ class Transport {
     this.endExchange = false; // kvsocket-proxy's end messages (docs/proxy-protocol.md)
     this.pausable = false; // ... and its pause messages, which it said it takes
     this.report = false; // the proxy reports the dial's outcome as a message
+    this.said = undefined; // the proxy's words about a failed dial (report=1: its error message)
     this.connected = false; // ... and has
     this.claimed = false; // an incoming connection, up before its WebSocket opens
     this.peerEnded = false;
@@ -367,6 +368,10 @@ function tunnelControl(t, text) {
     const ip = typeof m.remoteIp === 'string' ? m.remoteIp : t.remoteIp;
     const port = typeof m.remotePort === 'number' ? m.remotePort : t.remotePort;
     t.link.connected(t.id, '0.0.0.0', 0, ip, port);
+  } else if (type === 'error' && dialling(t) && typeof m.message === 'string') {
+    // Why the connect failed, in the proxy's words (`target denied: …: no --allow rule …`): fed
+    // with the close's code below, after which the engine puts it in the error's message.
+    t.said = m.message;
   } else if (type === 'end' && t.endExchange && !t.peerEnded && !dialling(t)) {
     t.peerEnded = true;
     // Connected: the engine ends too (its shutdown sends our end). Closing: it waits on.
@@ -380,20 +385,34 @@ function tunnelClosed(t, code, reason) {
   if (t.ended && code === 1000) releaseSent(t);
   else reportSent(t);
   finish(t);
-  if (dialling(t)) {
+  if (t.up && dialling(t)) {
     // The proxy could not connect, and says why (1011 with ECONNREFUSED, ENOTFOUND, ETIMEDOUT,
     // TargetDenied), so the page gets the error Node gives.
-    return t.link.failed(t.id, code === 1011 && isCode(reason) ? reason : REFUSED);
+    // The engine names it (TargetDenied: ProxyDenied) and adds the proxy's words (`NAME: detail`).
+    const name = code === 1011 && isCode(reason) ? reason : REFUSED;
+    return t.link.failed(t.id, t.said === undefined ? name : `${name}: ${t.said}`);
   }
   // Closed before open: the proxy refused the session (or the claim: that connection is up,
-  // so it fails), could not reach it, or is not there.
-  if (!t.up) return t.link.failed(t.id, REFUSED);
+  // so it fails), could not reach it, or is not there. The page cannot tell which (a refused
+  // upgrade reads as a failed one), but says where it knocked.
+  if (!t.up) return t.link.failed(t.id, t.claimed ? REFUSED : `${REFUSED}: ${unreachable(t.ws)}`);
   // The target ended the connection (1005: a close frame without a code).
   if (code === 1000 || code === 1005) {
     t.link.peerClosed(t.id);
     return t.link.closed(t.id);
   }
   t.link.failed(t.id, closeError(code, reason));
+}
+
+/** What a WebSocket that closed before opening says: where the proxy was expected (its origin
+ * and path: the query may hold a token). */
+function unreachable(ws) {
+  let where = '';
+  try {
+    const u = new URL(ws.url);
+    where = ` at ${u.protocol}//${u.host}${u.pathname}`;
+  } catch { /* no URL: say nothing of it */ }
+  return `no WebSocket to the proxy${where}: it is not running there, cannot be reached, or refused the session (Origin, token, capacity)`;
 }
 
 /** The error name for a close after open that is not a clean end. */

@@ -26,6 +26,7 @@ export const NODE_CODES = Object.freeze({
   ProxyConnectionTimeout: 'ETIMEDOUT',
   ProxyNotFound: 'ENOTFOUND',
   ProxyProtocol: 'EPROTO',
+  ProxyDenied: 'EACCES', // the proxy's rules: permission, as a firewall's refusal would read
   UnknownSocket: 'UNKNOWN', // libuv's name for an error it cannot classify
 });
 

@@ -31,6 +31,11 @@ export declare function isIP(input: unknown): 0 | 4 | 6;
 export declare function isIPv4(input: unknown): boolean;
 export declare function isIPv6(input: unknown): boolean;
 
+/** The proxy every Socket made without `options.proxy` goes through: kvsocket's
+ * `Socket.defaultProxy` (in a page a kvsocket-proxy template, a websockify URL or a wisp+ws://
+ * URL; in Node a wisp+ws:// URL, or '' to dial directly). TypeError for a non-string. */
+export declare function setDefaultProxy(url: string): void;
+
 /** KVIrc's error name → Node's code (docs/net.md). */
 export declare const NODE_CODES: Readonly<Record<ErrorCode, string>>;
 
@@ -44,5 +49,6 @@ declare const net: {
   isIPv6: typeof isIPv6;
   NODE_CODES: typeof NODE_CODES;
   SocketError: typeof SocketError;
+  setDefaultProxy: typeof setDefaultProxy;
 };
 export default net;

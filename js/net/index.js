@@ -6,7 +6,7 @@
 //   const client = new pg.Client({ stream: () => new net.Socket() });
 
 import { nodeNet } from '../node/duplex.js';
-import '../node/index.js'; // installs nodeNet (installDuplex) before the line below reads it
+import { Socket as KvSocket } from '../node/index.js'; // installs nodeNet (installDuplex) before the line below reads it
 import { isIP, isIPv4, isIPv6 } from './ip.js';
 import { NODE_CODES } from './errors.js';
 import { SocketError } from '../watch.js';
@@ -18,5 +18,12 @@ export const connect = createConnection;
 export const Stream = Socket;
 export { isIP, isIPv4, isIPv6, NODE_CODES, SocketError };
 
+/** The proxy every Socket made without `options.proxy` goes through (kvsocket's
+ * `Socket.defaultProxy`; in Node, a wisp+ws:// URL, or '' to dial directly). */
+export function setDefaultProxy(url) {
+  if (typeof url !== 'string') throw new TypeError(`setDefaultProxy: the proxy URL must be a string, got ${typeof url}`);
+  KvSocket.defaultProxy = url;
+}
+
 // `import net from 'kvsocket/net'`, as `import net from 'node:net'`.
-export default { Socket, Stream, createConnection, connect, isIP, isIPv4, isIPv6, NODE_CODES, SocketError };
+export default { Socket, Stream, createConnection, connect, isIP, isIPv4, isIPv6, NODE_CODES, SocketError, setDefaultProxy };

@@ -112,12 +112,23 @@ function attachTcp(t, sock) {
   sock.setNoDelay(true);
 }
 
+const BUN = typeof process.versions.bun === 'string';
+const ignore = () => {};
+
 // An outgoing connection's net.Socket hears its 'connect', 'end', 'error' and 'close' in its
 // own `emit`, after net's listeners as a listener of ours would: adding four listeners cost
 // more than the rest of opening a connection in the facade (~4 µs and ~100 B each time,
 // measured alone). 'data' keeps a listener: net's streams emit it only to a stream that has one.
 // An 'error' goes to us alone (with no listener, net's emit would throw it).
 class TcpClient extends net.Socket {
+  constructor() {
+    super();
+    // Bun's net reports a peer's reset as a clean end ('end', no 'error') to a socket with no
+    // 'error' listener (Bun 1.4.5): one that does nothing (errors come through emit, below)
+    // keeps a reset RemoteHostClosed there. Node needs none, and pays nothing.
+    if (BUN) this.on('error', ignore);
+  }
+
   emit(event, a, b) {
     if (event === 'error') {
       onTcpError.call(this, a);

@@ -61,7 +61,8 @@ export function createPolicy({ allow = [], allowListen = [], allowLoopback = fal
     const where = show(host, port);
     if (!findRule(targetRules, host, port, open)) {
       const cls = net.isIP(host) ? classify(host) : 'public';
-      throw denied(`target denied: ${where}${cls === 'public' ? '' : ` (${cls} address)`}`);
+      // The rule that is missing, so that the message says what to change.
+      throw denied(`target denied: ${where}${cls === 'public' ? '' : ` (${cls} address)`}: no --allow rule matches it (start the proxy with --allow ${where})`);
     }
     if (net.isIP(host)) return { host, port, addresses: [{ address: host, family: family(host) }] };
     let found;

@@ -23,12 +23,13 @@ pub enum ErrorCode {
     ProxyConnectionTimeout,
     ProxyNotFound,
     ProxyProtocol,
+    ProxyDenied,
     UnknownSocket,
 }
 
 impl ErrorCode {
     /// Every code, in docs/spec.md's order (the WIT enum and the drift test read this list).
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::ConnectionRefused,
         ErrorCode::RemoteHostClosed,
         ErrorCode::HostNotFound,
@@ -45,6 +46,7 @@ impl ErrorCode {
         ErrorCode::ProxyConnectionTimeout,
         ErrorCode::ProxyNotFound,
         ErrorCode::ProxyProtocol,
+        ErrorCode::ProxyDenied,
         ErrorCode::UnknownSocket,
     ];
 
@@ -67,6 +69,7 @@ impl ErrorCode {
             ErrorCode::ProxyConnectionTimeout => "ProxyConnectionTimeout",
             ErrorCode::ProxyNotFound => "ProxyNotFound",
             ErrorCode::ProxyProtocol => "ProxyProtocol",
+            ErrorCode::ProxyDenied => "ProxyDenied",
             ErrorCode::UnknownSocket => "UnknownSocket",
         }
     }
@@ -90,8 +93,23 @@ impl ErrorCode {
             ErrorCode::ProxyConnectionTimeout => "Proxy connection timed out",
             ErrorCode::ProxyNotFound => "Proxy not found",
             ErrorCode::ProxyProtocol => "Proxy protocol error",
+            ErrorCode::ProxyDenied => "Proxy denied the connection by its rules",
             ErrorCode::UnknownSocket => "Unknown socket error",
         }
+    }
+
+    /// A proxy's own failure (it could not be reached, refused, denied, timed out, spoke
+    /// wrongly), as against the target's answer relayed by it.
+    pub fn is_proxys(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::ProxyConnectionRefused
+                | ErrorCode::ProxyConnectionClosed
+                | ErrorCode::ProxyConnectionTimeout
+                | ErrorCode::ProxyNotFound
+                | ErrorCode::ProxyProtocol
+                | ErrorCode::ProxyDenied
+        )
     }
 
     /// Maps what a host reports (a POSIX/libuv errno name such as `ECONNREFUSED`, a DNS error
@@ -120,12 +138,24 @@ impl ErrorCode {
                 ErrorCode::UnsupportedSocketOperation
             }
             // kvsocket-proxy's own codes (docs/proxy-protocol.md). A destination its --allow
-            // rules deny is refused as a denied TCP target is; the others say the proxy did not
-            // expect what the page sent.
-            "TargetDenied" => ErrorCode::ProxyConnectionRefused,
+            // rules deny is ProxyDenied (the proxy is there and answered: the fix is a rule, not
+            // the target); the others say the proxy did not expect what the page sent.
+            "TargetDenied" => ErrorCode::ProxyDenied,
             "NoDestination" | "NotBound" | "BadMessage" => ErrorCode::ProxyProtocol,
             _ => ErrorCode::UnknownSocket,
         }
+    }
+}
+
+/// A host's failure as `NAME` or `NAME: detail` (the detail: what the proxy said, e.g. `TargetDenied:
+/// target denied: 127.0.0.1:9 …`), split into the name and the detail. The engine classifies
+/// the name (`from_host`); the detail follows the code's fixed message in what scripts see.
+pub fn split_detail(error: &str) -> (&str, Option<&str>) {
+    match error.split_once(": ") {
+        Some((name, detail)) if !name.is_empty() && !name.contains(' ') && !detail.is_empty() => {
+            (name, Some(detail))
+        }
+        _ => (error, None),
     }
 }
 

@@ -439,14 +439,27 @@ impl Engine {
 
     /// A lookup or connect failed: connectFailed, error, stateChanged(Unconnected).
     fn fail_connect(&mut self, code: ErrorCode) {
+        self.fail_connect_with(code, None);
+    }
+
+    /// fail_connect with the host's detail (what a proxy said about its refusal) after the
+    /// code's message, in the reason, the error's message and lastError().
+    fn fail_connect_with(&mut self, code: ErrorCode, detail: Option<&str>) {
         if let Some(id) = self.state.id() {
             self.actions.push_back(Action::Abort { id });
         }
+        // Only a proxy's own refusal carries its words: for the target's answer (refused, not
+        // found) the message stays the one Node's host gives, the same on every host.
+        let message = match detail {
+            Some(detail) if code.is_proxys() => format!("{}: {}", code.message(), detail),
+            _ => code.message().to_string(),
+        };
         self.events.push_back(Event::ConnectFailed {
             code,
-            reason: code.message().to_string(),
+            reason: message.clone(),
         });
-        self.report_error(code);
+        self.last_error = message.clone();
+        self.events.push_back(Event::Error { code, message });
         self.discard_output();
         self.set_state(State::Unconnected);
     }

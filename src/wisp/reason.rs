@@ -45,9 +45,10 @@ pub fn error_code(reason: u8) -> Option<ErrorCode> {
         close::UNREACHABLE => ErrorCode::HostNotFound,
         close::REFUSED => ErrorCode::ConnectionRefused,
         close::CONNECT_TIMEOUT | close::TRANSFER_TIMEOUT => ErrorCode::SocketTimeout,
+        // The server's rules block the destination: fixed by a rule, not at the target.
+        close::BLOCKED => ErrorCode::ProxyDenied,
         // The server decided not to carry this stream: its policy, not the target's answer.
         close::INVALID_INFO
-        | close::BLOCKED
         | close::THROTTLED
         | close::AUTH_BAD_PASSWORD
         | close::AUTH_BAD_SIGNATURE

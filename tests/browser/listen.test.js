@@ -298,7 +298,7 @@ test('listen and UDP in Chromium through kvsocket-proxy', { timeout: 90_000 }, a
 
     stranger.sock.send('hi', seen.boundPort, '127.0.0.1');
     await page.waitForFunction(() => seen.length >= 2, null, { timeout: 5000 });
-    assert.deepEqual(await page.evaluate(() => seen.splice(0)), ['write -> 6', 'error ProxyConnectionRefused Unconnected']);
+    assert.deepEqual(await page.evaluate(() => seen.splice(0)), ['write -> 6', 'error ProxyDenied Unconnected']);
     await sleep(100);
     assert.deepEqual(stranger.got, [], 'no datagram reached the denied targets');
   });

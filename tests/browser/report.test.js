@@ -1,7 +1,7 @@
 // Why a connect failed, in a browser tab (issue 13): the browser host asks kvsocket-proxy to
 // report the dial's outcome (report=1), so a refused, unknown or timed-out target gives the page
-// the same connectFailedEvent reason and error code as Node (ErrorCode::from_host), and only the
-// proxy's own refusals stay ProxyConnectionRefused. The proxy resolves names with a resolver of
+// the same connectFailedEvent reason and error code as Node (ErrorCode::from_host), and a target
+// the proxy's rules deny is ProxyDenied with the proxy's reason. The proxy resolves names with a resolver of
 // the test's own; every connection goes to 127.0.0.1.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,7 +46,8 @@ test('connect failures in Chromium carry the reason Node gives', { timeout: 60_0
     ['Connection refused', 'ConnectionRefused'], // a name, resolved by the proxy
     ['Host not found', 'HostNotFound'],
     ['Connection timed out', 'SocketTimeout'],
-    ['Proxy refused the connection', 'ProxyConnectionRefused'], // no rule allows port 9
+    // No rule allows port 9: the proxy's own refusal, with its words naming the missing rule.
+    ['Proxy denied the connection by its rules: target denied: 127.0.0.1:9 (loopback address): no --allow rule matches it (start the proxy with --allow 127.0.0.1:9)', 'ProxyDenied'],
   ]);
   // Node, for the same refused target, says the same.
   assert.deepEqual(await failure(Socket, undefined, '127.0.0.1', closed), inBrowser[0]);

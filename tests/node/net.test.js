@@ -115,7 +115,7 @@ test("errors carry Node's code beside KVIrc's name: ECONNREFUSED, ENOTFOUND-free
   assert.match(badErr.message, /invalid host/);
 
   // One table: every KVIrc name has a Node code.
-  assert.equal(Object.keys(NODE_CODES).length, 17);
+  assert.equal(Object.keys(NODE_CODES).length, 18); // ErrorCode::ALL (src/engine/error.rs), ProxyDenied included
   assert.ok(Object.values(NODE_CODES).every((c) => /^[A-Z]+$/.test(c)));
 });
 
@@ -178,5 +178,15 @@ test("isIP / isIPv4 / isIPv6 answer as node:net's", () => {
     assert.equal(isIP(input), nodeNet.isIP(input), String(input));
     assert.equal(isIPv4(input), nodeNet.isIPv4(input), String(input));
     assert.equal(isIPv6(input), nodeNet.isIPv6(input), String(input));
+  }
+});
+
+test('setDefaultProxy: the Socket class default every new socket takes; a non-string is a TypeError', () => {
+  assert.throws(() => net.setDefaultProxy(8081), { name: 'TypeError', message: /setDefaultProxy: the proxy URL must be a string, got number/ });
+  net.setDefaultProxy('wisp+ws://127.0.0.1:1/wisp/');
+  try {
+    assert.equal(KvSocket.defaultProxy, 'wisp+ws://127.0.0.1:1/wisp/', "it is kvsocket's Socket.defaultProxy");
+  } finally {
+    net.setDefaultProxy('');
   }
 });

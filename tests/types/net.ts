@@ -1,6 +1,6 @@
 // Type-checked with @types/node and Node's module resolution: kvsocket/net (js/net/index.d.ts) as
 // clients use it, and toDuplex(), which returns the same Socket. Strict mode, like the others.
-import net, { Socket, createConnection, connect, isIP, NODE_CODES, type NetError, type NetSocket } from 'kvsocket/net';
+import net, { Socket, createConnection, connect, isIP, NODE_CODES, setDefaultProxy, type NetError, type NetSocket } from 'kvsocket/net';
 import { Socket as KvSocket, toDuplex } from 'kvsocket';
 import type { Duplex } from 'node:stream';
 
@@ -52,3 +52,9 @@ void addr; void connecting;
 new Socket({ allowHalfOpen: true });
 // @ts-expect-error an option kvsocket/net does not take
 new Socket({ fd: 3 });
+
+// The module's one proxy setting (a page's; Node's Wisp).
+setDefaultProxy('');
+net.setDefaultProxy('wisp+ws://127.0.0.1:8081/wisp/');
+// @ts-expect-error the proxy is a URL string
+setDefaultProxy(8081);

@@ -94,7 +94,7 @@ test('refused, blocked and UDP streams on one page', { timeout: 30_000 }, async 
     const listener = new window.kv.Socket({ proxy: url });
     return { logs, udp: await echoed, listen: listener.listen(0), why: listener.lastError() };
   }, { url: wisp.url, blocked: echo.port, closed, udpPort: udp.port });
-  assert.deepEqual(out.logs[0], ['connected', 'error(ProxyConnectionRefused)', 'disconnected']);
+  assert.deepEqual(out.logs[0], ['connected', 'error(ProxyDenied)', 'disconnected']);
   // wisp-js reports a failed connect as a network error (0x03), after the stream opened.
   assert.deepEqual(out.logs[1], ['connected', 'error(RemoteHostClosed)', 'disconnected']);
   assert.equal(out.udp, 'datagram');

@@ -88,7 +88,7 @@ test('wisp-js: a closed port is reported (the server says network error, after c
   ]);
 });
 
-test('wisp-js: a port the server blocks is ProxyConnectionRefused', T, async (t) => {
+test('wisp-js: a port the server blocks is ProxyDenied', T, async (t) => {
   const track = cleanup(t);
   const echo = track(await echoServer());
   const wisp = track(await startWispJs({ blockedPorts: [echo.port] }));
@@ -96,7 +96,7 @@ test('wisp-js: a port the server blocks is ProxyConnectionRefused', T, async (t)
   const log = record(sock);
   sock.connect('127.0.0.1', echo.port);
   await log.until('disconnected');
-  assert.deepEqual(log.labels((e) => e.type === 'error'), ['error(ProxyConnectionRefused)']);
+  assert.deepEqual(log.labels((e) => e.type === 'error'), ['error(ProxyDenied)']);
 });
 
 test('wisp-python: every failed stream is "unreachable" to it: HostNotFound', { ...T, skip: SERVERS[1][2] }, async (t) => {

@@ -53,12 +53,12 @@ test('a refused target is connectFailed(ConnectionRefused), before connected', T
   ]);
 });
 
-test('a target no rule allows is ProxyConnectionRefused (CLOSE: blocked), and is logged', T, async (t) => {
+test('a target no rule allows is ProxyDenied (CLOSE: blocked), and is logged', T, async (t) => {
   const track = cleanup(t);
   const echo = track(await echoServer());
   const p = await proxy(track, { allow: [] });
   const labels = await attempt(track, p.wisp, '127.0.0.1', echo.port);
-  assert.deepEqual(labels.slice(1, 3), ['connectFailed(ProxyConnectionRefused)', 'error(ProxyConnectionRefused)']);
+  assert.deepEqual(labels.slice(1, 3), ['connectFailed(ProxyDenied)', 'error(ProxyDenied)']);
   assert.ok(p.lines.some((l) => /wisp .* refused: TargetDenied/.test(l)), p.lines.join('\n'));
 });
 

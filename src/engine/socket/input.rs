@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 
 use super::Engine;
-use crate::engine::error::ErrorCode;
+use crate::engine::error::{split_detail, ErrorCode};
 use crate::engine::io::{Action, ConnId, Event, Input, Millis, Protocol};
 use crate::engine::state::{Link, State};
 
@@ -104,7 +104,8 @@ impl Engine {
     }
 
     fn on_connect_failed(&mut self, id: ConnId, error: &str) {
-        let code = ErrorCode::from_host(error);
+        let (name, detail) = split_detail(error);
+        let code = ErrorCode::from_host(name);
         match &mut self.state {
             State::HostLookUp { id: current, .. } if *current == id => {
                 // Whatever the resolver said, a name that did not resolve is HostNotFound.
@@ -113,7 +114,7 @@ impl Engine {
                 } else {
                     code
                 };
-                self.fail_connect(code);
+                self.fail_connect_with(code, detail);
             }
             State::Connecting {
                 id: current,
@@ -142,7 +143,7 @@ impl Engine {
                             protocol: self.protocol,
                         });
                     }
-                    None => self.fail_connect(code),
+                    None => self.fail_connect_with(code, detail),
                 }
             }
             _ => {}

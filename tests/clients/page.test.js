@@ -1,0 +1,122 @@
+// Node clients, unmodified, in a Chromium page over kvsocket/net: each page (tests/clients/page/)
+// is bundled with the `net` → kvsocket/net alias of docs/net.md and talks to a real server on
+// 127.0.0.1 through a real kvsocket-proxy, per socket (its {host}/{port} template) and through
+// its Wisp endpoint (/wisp/). pg (a query, transactions, a 2.5 MB COPY) with esbuild, Vite and
+// webpack; README's pg example, mqtt (a QoS 1 round trip), ioredis (a pipeline, pub/sub) and
+// the three connect failures with esbuild.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { startProxy } from 'kvsocket/proxy';
+import { launchChromium } from '../browser/harness.js';
+import { BUNDLERS, appFolder } from './page/bundlers.js';
+import { PG_BIN, MOSQUITTO, REDIS, missing, startPostgres, startMosquitto, startRedis } from './servers.js';
+import { freePort } from '../ports.js';
+
+
+/** Serves `dir` on 127.0.0.1. */
+function serve(dir) {
+  const server = http.createServer(async (req, res) => {
+    const file = path.join(dir, path.normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    const body = file.startsWith(dir) ? await readFile(file).catch(() => null) : null;
+    if (body === null) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(body);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
+}
+
+/** Builds `name`.js with `bundler`, opens it in Chromium, and returns run(proxy, port)'s
+ * answer for each proxy URL (or each [proxy, port] of `calls`); the page must log no error. */
+async function runPage(t, browser, site, dir, { bundler, name, proxies, port, calls = proxies.map((p) => [p, port]) }) {
+  const out = path.join(dir, 'dist', `${name}-${bundler}`);
+  const bytes = await BUNDLERS[bundler](path.join(dir, 'src', `${name}.js`), out);
+  const tab = await browser.newPage();
+  const errors = [];
+  tab.on('pageerror', (e) => errors.push(e.message));
+  const html = bundler === 'Vite' ? `${name}.html` : 'index.html';
+  await tab.goto(`${site.url}/${path.basename(out)}/${html}`);
+  await tab.waitForFunction(() => typeof window.run === 'function', null, { timeout: 10_000 });
+  const answers = [];
+  for (const call of calls) answers.push(await tab.evaluate(([p, n]) => window.run(p, n), call));
+  await tab.close();
+  assert.deepEqual(errors, []);
+  t.diagnostic(`${name} page by ${bundler}: ${bytes} bytes of JavaScript`);
+  return answers;
+}
+
+async function setup(t, allow) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kvsocket-pages-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const proxy = await startProxy({ allow, log: () => {} });
+  t.after(() => proxy.close());
+  appFolder(dir);
+  const site = await serve(path.join(dir, 'dist'));
+  t.after(() => site.server.close());
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const proxies = [`${proxy.url}?host={host}&port={port}`, `wisp+ws://127.0.0.1:${proxy.port}/wisp/`];
+  return { dir, site, browser, proxies };
+}
+
+test('pg in a page (esbuild, Vite, webpack) through kvsocket-proxy and its Wisp endpoint', { skip: !PG_BIN && missing('PostgreSQL', 'postgresql'), timeout: 120_000 }, async (t) => {
+  const server = await startPostgres();
+  t.after(() => server.close());
+  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
+  for (const bundler of Object.keys(BUNDLERS)) {
+    await t.test(bundler, { timeout: 60_000 }, async (t2) => {
+      const answers = await runPage(t2, browser, site, dir, { bundler, name: 'pg', proxies, port: server.port });
+      for (const answer of answers) {
+        assert.deepEqual(answer, { query: [{ n: 42, who: 'kv' }], sum: [{ s: 500500 }], copied: [{ n: 10000, bytes: 2500000 }], stream: true });
+      }
+    });
+  }
+  // README's example (tests/clients/page/readme-pg.js): its bundle's size is README's figure.
+  await t.test("README's pg page (esbuild)", { timeout: 60_000 }, async (t2) => {
+    const answers = await runPage(t2, browser, site, dir, { bundler: 'esbuild', name: 'readme-pg', proxies, port: server.port });
+    for (const answer of answers) assert.deepEqual(answer, [{ two: 2 }]);
+  });
+});
+
+test('mqtt in a page (esbuild): a QoS 1 round trip through kvsocket-proxy and its Wisp endpoint', { skip: !MOSQUITTO && missing('mosquitto', 'mosquitto'), timeout: 60_000 }, async (t) => {
+  const server = await startMosquitto();
+  t.after(() => server.close());
+  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
+  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'mqtt', proxies, port: server.port });
+  for (const answer of answers) {
+    assert.deepEqual(answer, { returnCode: 0, granted: [1], acked: true, got: { topic: 'kvsocket/kitchen/temp', text: 'ÿ€ 21.5', qos: 1 } });
+  }
+});
+
+test('ioredis in a page (esbuild): SET/GET, a pipeline, pub/sub through kvsocket-proxy and its Wisp endpoint', { skip: !REDIS && missing('redis-server', 'redis-server'), timeout: 60_000 }, async (t) => {
+  const server = await startRedis();
+  t.after(() => server.close());
+  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
+  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'ioredis', proxies, port: server.port });
+  assert.deepEqual(answers[0], { get: 'ÿ€ page', pipeline: [null, 500], receivers: 1, message: ['kv:chan', 'hello from a page'] });
+  assert.deepEqual(answers[1], { get: 'ÿ€ page', pipeline: [null, 1000], receivers: 1, message: ['kv:chan', 'hello from a page'] });
+});
+
+test('kvsocket/net in a page: proxy unreachable, target denied by the rules, target refused are three errors', { timeout: 60_000 }, async (t) => {
+  const [refused, denied, noProxy] = [await freePort(), await freePort(), await freePort()];
+  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${refused}`]);
+  const [perSocket, wisp] = proxies;
+  const calls = [
+    [`ws://127.0.0.1:${noProxy}/?host={host}&port={port}`, refused], // nothing listens there
+    [perSocket, denied], [wisp, denied], // no --allow rule for this port
+    [perSocket, refused], [wisp, refused], // allowed, nothing listens there
+  ];
+  const [unreachable, deniedHere, deniedWisp, refusedHere, refusedWisp] = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'errors', calls });
+  assert.equal(unreachable.kvircCode, 'ProxyConnectionRefused');
+  assert.equal(unreachable.code, 'ECONNREFUSED');
+  assert.match(unreachable.message, new RegExp(`no WebSocket to the proxy at ws://127\\.0\\.0\\.1:${noProxy}/`));
+  // The proxy's reason names the rule that is missing.
+  assert.equal(deniedHere.kvircCode, 'ProxyDenied');
+  assert.equal(deniedHere.code, 'EACCES');
+  assert.match(deniedHere.message, new RegExp(`Proxy denied the connection by its rules: target denied: 127\\.0\\.0\\.1:${denied} .*--allow 127\\.0\\.0\\.1:${denied}`));
+  assert.deepEqual([deniedWisp.kvircCode, deniedWisp.code], ['ProxyDenied', 'EACCES']);
+  for (const r of [refusedHere, refusedWisp]) assert.deepEqual([r.kvircCode, r.code], ['ConnectionRefused', 'ECONNREFUSED'], r.message);
+});

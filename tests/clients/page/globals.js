@@ -1,0 +1,10 @@
+// The globals Node clients use without importing them (pg: Buffer, process.env,
+// process.nextTick), from their npm packages; imported first by a page's entry (docs/net.md).
+// Also node:buffer's `constants`, which the npm buffer package lacks (ioredis's pipelines read
+// constants.MAX_STRING_LENGTH): Node's values.
+import buffer, { Buffer } from 'buffer';
+import process from 'process';
+
+globalThis.Buffer ??= Buffer;
+globalThis.process ??= process;
+buffer.constants ??= { MAX_LENGTH: buffer.kMaxLength, MAX_STRING_LENGTH: 2 ** 29 - 24 };

@@ -25,6 +25,12 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]
   log "installing npm packages"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
+# clang: ring (the TLS module's crypto, tls/) compiles its C and assembly for wasm32 with it;
+# gcc cannot target wasm32.
+if ! command -v clang >/dev/null; then
+  log "installing clang"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null
+fi
 # `setup.sh --build`: only what scripts/build.sh and the demo need.
 [ "${1:-}" = --build ] && exit 0
 
@@ -46,6 +52,9 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 # The bench's relay row: a real Redis server and redis-benchmark (benches/relay.js).
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v redis-benchmark >/dev/null || need_apt+=(redis-tools)
+# The TLS tests: openssl (a test CA and s_server) and nginx with TLS (tests/tls/).
+command -v openssl >/dev/null || need_apt+=(openssl)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need_apt+=(nginx)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -180,7 +180,7 @@ export interface Socket extends SocketBase {
 }
 
 export interface SocketConstructor {
-  /** Throws TypeError for options of the wrong type; in Node, for a `proxy` option that is not a Wisp URL. */
+  /** Throws TypeError for options that are not an object, unknown options, options of the wrong type or out of range; in Node, for a `proxy` option that is not a Wisp URL. */
   new (options?: SocketOptions | null): Socket;
   readonly prototype: Socket;
   /** Browser: the proxy URL template for sockets made without `options.proxy`. */

@@ -7,9 +7,10 @@
 //   for await (const chunk of sock) console.log(chunk);   // Uint8Array chunks until the end
 
 import { describe } from './bytes.js';
-import { CONNECTING, SocketError, Watcher, isLive, onDestroy } from './watch.js';
+import { STATUS } from './status.js';
+import { SocketError, Watcher, isConnecting, isLive, onDestroy } from './watch.js';
 
-const LISTENING = new Set([4, 6]); // Bound, Listening
+const isListening = (status) => status === STATUS.Bound || status === STATUS.Listening;
 
 // The abort reason of a socket whose signal fired, kept so that later promises reject with it.
 const abortReasons = new WeakMap();
@@ -50,8 +51,8 @@ function until(sock, what, events) {
  * KVIrc's, e.g. ConnectionRefused) when the attempt fails, or when no attempt is under way. */
 function connected() {
   const status = this.status();
-  if (status === 3) return Promise.resolve(this);
-  if (!CONNECTING.has(status)) return Promise.reject(abortReasons.get(this) ?? notLive(this, 'connected()'));
+  if (status === STATUS.Connected) return Promise.resolve(this);
+  if (!isConnecting(status)) return Promise.reject(abortReasons.get(this) ?? notLive(this, 'connected()'));
   return until(this, 'connected()', {
     connected: () => ({ value: this }),
     connectFailed: (e) => ({ error: new SocketError(e.detail.reason, e.detail.code) }),
@@ -62,8 +63,8 @@ function connected() {
  * known); rejects when the bind failed (AddressInUse) or nothing is listening. */
 function listening() {
   const status = this.status();
-  if (LISTENING.has(status) && this.localPort() !== 0) return Promise.resolve({ ip: this.localIp(), port: this.localPort() });
-  if (!LISTENING.has(status)) return Promise.reject(abortReasons.get(this) ?? notLive(this, 'listening()'));
+  if (isListening(status) && this.localPort() !== 0) return Promise.resolve({ ip: this.localIp(), port: this.localPort() });
+  if (!isListening(status)) return Promise.reject(abortReasons.get(this) ?? notLive(this, 'listening()'));
   return until(this, 'listening()', {
     listening: (e) => ({ value: { ip: e.detail.ip, port: e.detail.port } }),
     error: (e) => ({ error: new SocketError(e.detail.message, e.detail.code) }),
@@ -146,9 +147,11 @@ export function installPromises(Socket) {
   /** A new socket listening on `port` / `iface` (`options.forceIpv6`, and the constructor's
    * options): resolves once the bind completed, with the socket. */
   Socket.listen = async function listen(port = 0, iface = '', options = undefined) {
-    const sock = new this(options);
+    // forceIpv6 is listen()'s argument, not a constructor option (which refuses unknown ones).
+    const { forceIpv6, ...given } = options !== null && typeof options === 'object' ? options : {};
+    const sock = new this(options !== null && typeof options === 'object' ? given : options);
     try {
-      if (!sock.listen(port, iface, Boolean(options?.forceIpv6))) {
+      if (!sock.listen(port, iface, Boolean(forceIpv6))) {
         throw abortReasons.get(sock) ?? new SocketError(sock.lastError(), 'UnknownSocket');
       }
       await sock.listening();

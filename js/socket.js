@@ -13,6 +13,7 @@ import { socketDestroyed } from './watch.js';
 import { Chunks, KeptOut, tailOf } from './kept.js';
 import { createTextReader } from './text.js';
 import { createDeadlines } from './deadlines.js';
+import { STATUS, learnStatuses } from './status.js';
 
 const DESTROYED = 'the socket was destroyed';
 // The longest string write() checks for ASCII to hand a host as text (see write).
@@ -25,7 +26,8 @@ const NO_OPTIONS = Object.freeze({});
 
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `wasm` holds the
- * instance's `memory` and the `batchHeader` / `batchKinds` exports (js/batch.js), and
+ * instance's `memory`, the `statusNames` export (js/status.js), the `batchHeader` / `batchKinds`
+ * exports (js/batch.js), and
  * `textScratch` / `textOfScratch` (js/text.js; without them `textOfBytes` decodes);
  * `host.perform(action, link)` performs an engine action; `host.refuse?.(command, options)`
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
@@ -33,6 +35,9 @@ const NO_OPTIONS = Object.freeze({});
  * cannot honour; `host.resolvesNames?.(options)` whether the transport resolves host names for
  * such a socket (the engine then hands names on); `host.plain?.(options)` that neither applies
  * (nothing refused, names resolved by the engine), so connect() asks the engine nothing first;
+ * `host.sendNow?.(id, bytes, link)` hands a write the engine let through to its transport within
+ * the call (false when that transport cannot), and then `host.turn()` names the event-loop turn
+ * (a number that changes from turn to turn) for the engine's rule on close() in the same turn;
  * `host.sendsText?.(options)` says whether its `send` takes an ASCII string as
  * well as bytes; `host.copyBytes?.(bytes)` copies written bytes into what its `send` takes best;
  * `host.borrows?.(link)` says whether the host takes the `send`s of the socket behind `link`
@@ -41,6 +46,7 @@ const NO_OPTIONS = Object.freeze({});
  * makes the engines of the sockets made by scripts.
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm, engines }) {
+  if (!Object.isFrozen(STATUS)) learnStatuses(wasm.statusNames());
   // How sockets get a fresh engine (js/engines.js), and who frees it if never destroyed.
   const { make: makeEngine, watch: watchEngine } = engines ?? {
     make() {
@@ -146,26 +152,33 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
     constructor(options = undefined, internal = undefined) {
       super();
-      options ??= NO_OPTIONS;
-      if (typeof options !== 'object') {
-        throw new TypeError(`Socket options must be an object, got ${describe(options)}`);
-      }
-      // A host refuses options it cannot honour (Node: a proxy) with a TypeError of its own.
-      if (!internal?.[ENGINE]) host.checkOptions?.(options);
+      // Whether the engine read options: its batch then holds what they queued.
+      let configured = false;
       // Only the facade can hand in an engine (an incoming connection's): the key is private.
       if (internal?.[ENGINE]) {
         this.#engine = internal[ENGINE]; // batched, as its listener's
         if (internal.resolving) resolving.add(this); // it inherits the listener's setting
       } else {
-        this.#engine = makeEngine();
-        watchEngine(this, this.#engine);
+        const engine = makeEngine();
+        // The engine reads and checks the options (src/bindings/options.rs): a TypeError for a
+        // value that is not an object, an unknown option, a wrong type or a refused value.
+        try {
+          configured = options !== undefined && options !== null; // none: nothing to read
+          if (configured) engine.configure(options, now());
+          // A host refuses options it cannot honour (Node: a proxy) with a TypeError of its own.
+          host.checkOptions?.(options ?? NO_OPTIONS);
+        } catch (err) {
+          engine.free();
+          throw err;
+        }
+        this.#engine = engine;
+        watchEngine(this, engine);
       }
+      options ??= NO_OPTIONS;
       this.#link = new Link(sink, this, options);
-      if (options.connectTimeout !== undefined) this.setConnectTimeout(options.connectTimeout);
-      if (options.idleTimeout !== undefined) this.setIdleTimeout(options.idleTimeout);
-      if (options.protocol !== undefined && !this.setProtocol(options.protocol)) {
-        throw new TypeError(`Socket: unknown protocol ${describe(options.protocol)}; expected 'tcp' or 'udp'`);
-      }
+      // What the options queued, if anything; only after configure() wrote the batch, which
+      // otherwise holds the last call's outputs (another socket's).
+      if (configured) this.#out();
       watchSignal(this, options.signal); // js/promises.js: an abort destroys the socket
     }
 
@@ -204,7 +217,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (this.#destroyed) return false;
       // A plain socket (the host connects it itself, refuses nothing for it, and the engine
       // resolves names) skips the checks, three calls into wasm on every connect.
-      if (!this.#plain() && this.#engine.status() === 0) {
+      if (!this.#plain() && this.#engine.status() === STATUS.Unconnected) {
         const refusal = this.#refusal('connect');
         if (refusal) return this.#fail(refusal);
         this.#chooseResolver();
@@ -220,7 +233,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     listen(port = 0, iface = '', forceIpv6 = false) {
       if (this.#destroyed) return false;
-      const refusal = this.#engine.status() === 0 ? this.#refusal('listen') : '';
+      const refusal = this.#engine.status() === STATUS.Unconnected ? this.#refusal('listen') : '';
       if (refusal) return this.#fail(refusal);
       const ok = this.#engine.listen(port, iface, Boolean(forceIpv6));
       if (ok) this.#kept = null; // the engine starts an empty buffer
@@ -318,7 +331,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     #writeKept(chunk, copy) {
       const n = chunk.length;
       const through = host.sendNow !== undefined && waiting === 0 && !performing;
-      const id = through ? this.#engine.writeThrough(n) : (this.#engine.writeKept(n) > 0 ? -1 : 0);
+      const id = through ? this.#engine.writeThrough(n, host.turn()) : (this.#engine.writeKept(n) > 0 ? -1 : 0);
       if (id === 0) return 0;
       if (copy) chunk = copyBytes(chunk);
       if (id < 0) {
@@ -383,7 +396,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     close() {
       if (this.#destroyed) return;
-      this.#engine.close();
+      // A host that lets writes through names its turn: the engine keeps the socket Closing
+      // for bytes let through in this one (docs/spec.md, close()).
+      this.#engine.close(host.turn?.());
       this.#out();
     }
 
@@ -403,7 +418,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // ----- queries and settings -----
 
     status(asName = false) {
-      if (this.#destroyed) return asName ? 'Unconnected' : 0;
+      if (this.#destroyed) return asName ? 'Unconnected' : STATUS.Unconnected;
       return asName ? this.#engine.statusName() : this.#engine.status();
     }
 

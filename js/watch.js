@@ -12,15 +12,17 @@ export class SocketError extends Error {
   }
 }
 
+import { STATUS } from './status.js';
+
 // Statuses (docs/spec.md) that end what a watcher follows: Unconnected, and Closing (after close()
 // the script has said it is done reading, and nothing more will be read).
-const OVER = new Set([0, 5]);
+const isOver = (status) => status === STATUS.Unconnected || status === STATUS.Closing;
 
 /** True while the socket is looking up, connecting, connected, bound or listening. */
-export const isLive = (socket) => !OVER.has(socket.status());
+export const isLive = (socket) => !isOver(socket.status());
 
-/** The statuses of an attempt under way: HostLookUp, Connecting. */
-export const CONNECTING = new Set([1, 2]);
+/** Whether `status` is that of an attempt under way: HostLookUp, Connecting. */
+export const isConnecting = (status) => status === STATUS.HostLookUp || status === STATUS.Connecting;
 
 // destroy() fires no event (docs/spec.md), so the layers learn of it from this hook, which the facade
 // calls from destroy().
@@ -73,7 +75,7 @@ export class Watcher {
         if (!isLive(socket) && !this.failure) this.failure = new SocketError(e.detail.message, e.detail.code);
       },
       stateChanged: (e) => {
-        if (OVER.has(e.detail.status)) this.#end(this.failure);
+        if (isOver(e.detail.status)) this.#end(this.failure);
       },
     };
     for (const [type, fn] of Object.entries(this.#listeners)) socket.addEventListener(type, fn);
@@ -105,9 +107,9 @@ export class Watcher {
  * destroyed. */
 export function settled(socket) {
   return new Promise((resolve) => {
-    if (socket.status() === 0) return resolve();
+    if (socket.status() === STATUS.Unconnected) return resolve();
     const done = () => { cancel(); socket.removeEventListener('stateChanged', onState); resolve(); };
-    const onState = (e) => { if (e.detail.status === 0) done(); };
+    const onState = (e) => { if (e.detail.status === STATUS.Unconnected) done(); };
     const cancel = onDestroy(socket, done);
     socket.addEventListener('stateChanged', onState);
   });

@@ -103,6 +103,7 @@ fn input_of(method: &str, id: u32, args: [JsValue; 4]) -> Option<Input> {
         },
         "peerClosed" => Input::PeerClosed { id },
         "closed" => Input::Closed { id },
+        "flushed" => Input::Flushed { id },
         "failed" => Input::Failed {
             id,
             error: text(&args[0]),

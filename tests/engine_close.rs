@@ -488,3 +488,134 @@ fn after_end_no_drain_is_owed_since_writes_are_refused() {
     assert!(!e.drain_due());
     assert_eq!(e.write(b"x".to_vec()), 0);
 }
+
+// ----- close() in the turn of a write let through (write_through) --------------------------------
+//
+// A host that hands a write to its transport within the call (Node) counts it as handed over at
+// once, but close() is "a last attempt to flush": bytes written in the same turn of the host's
+// event loop as close() keep the socket Closing until the host confirms them (Flushed), as a
+// host whose writes stay buffered until Sent (the browser's) does. The same script then sees
+// Connected -> Closing -> Unconnected on both.
+
+#[test]
+fn given_a_write_let_through_when_close_in_the_same_turn_then_closing_until_flushed() {
+    let (mut e, id) = connected_engine();
+    assert_eq!(e.write_through(1 << 20, 7), Through::Now(id));
+    assert_eq!(e.buffered_amount(), 0, "the transport took it all at once");
+    drain(&mut e);
+    e.close_in_turn(7);
+    assert_eq!(e.status(), Status::Closing);
+    assert_eq!(drain_events(&mut e), [Event::StateChanged(Status::Closing)]);
+    assert_eq!(drain_actions(&mut e), [Action::Shutdown { id }]);
+    assert_eq!(e.write(b"late".to_vec()), 0, "Closing takes no writes");
+    e.handle(Input::Flushed { id });
+    assert_eq!(e.status(), Status::Unconnected);
+    assert_eq!(
+        drain_events(&mut e),
+        [
+            Event::StateChanged(Status::Unconnected),
+            Event::Disconnected(String::new()),
+        ]
+    );
+    assert_eq!(
+        drain_actions(&mut e),
+        [],
+        "the Shutdown already releases it"
+    );
+}
+
+#[test]
+fn given_a_write_let_through_in_an_earlier_turn_when_close_then_unconnected_at_once() {
+    let (mut e, id) = connected_engine();
+    assert_eq!(e.write_through(100, 7), Through::Now(id));
+    drain(&mut e);
+    e.close_in_turn(8);
+    assert_eq!(e.status(), Status::Unconnected);
+    assert_eq!(drain_actions(&mut e), [Action::Shutdown { id }]);
+}
+
+#[test]
+fn given_a_write_let_through_when_close_without_a_turn_then_unconnected_at_once() {
+    // `close()` is for hosts that let nothing through in the caller's turn (the Rust API, the
+    // component's hosts that do not name turns).
+    let (mut e, id) = connected_engine();
+    assert_eq!(e.write_through(100, 7), Through::Now(id));
+    drain(&mut e);
+    e.close();
+    assert_eq!(e.status(), Status::Unconnected);
+}
+
+#[test]
+fn given_a_write_let_through_all_unsent_when_close_in_the_same_turn_then_sent_ends_closing() {
+    // A transport that took none of it (the facade's fallback to an ordinary send): the bytes
+    // are buffered, and Sent, not Flushed, ends Closing.
+    let (mut e, id) = connected_engine();
+    assert_eq!(e.write_through(10, 3), Through::Now(id));
+    e.unsent(id, 10);
+    drain(&mut e);
+    e.close_in_turn(3);
+    assert_eq!(e.status(), Status::Closing);
+    drain(&mut e);
+    e.handle(Input::Sent { id, len: 10 });
+    assert_eq!(e.status(), Status::Unconnected);
+}
+
+#[test]
+fn given_a_write_partly_unsent_when_close_in_the_same_turn_then_both_sent_and_flushed_are_awaited()
+{
+    let (mut e, id) = connected_engine();
+    assert_eq!(e.write_through(10, 3), Through::Now(id));
+    e.unsent(id, 4);
+    drain(&mut e);
+    e.close_in_turn(3);
+    assert_eq!(e.status(), Status::Closing);
+    e.handle(Input::Sent { id, len: 4 });
+    assert_eq!(e.status(), Status::Closing, "6 bytes are not confirmed yet");
+    e.handle(Input::Flushed { id });
+    assert_eq!(e.status(), Status::Unconnected);
+}
+
+#[test]
+fn given_closing_on_a_let_through_write_when_the_transport_is_gone_before_flushed_then_error() {
+    let (mut e, id) = connected_engine();
+    e.write_through(10, 3);
+    e.close_in_turn(3);
+    drain(&mut e);
+    e.handle(Input::Closed { id });
+    assert_eq!(
+        drain_events(&mut e),
+        [
+            error(ErrorCode::RemoteHostClosed),
+            Event::StateChanged(Status::Unconnected),
+            Event::Disconnected(ErrorCode::RemoteHostClosed.message().to_string()),
+        ]
+    );
+}
+
+#[test]
+fn given_flushed_for_a_stale_transport_or_while_connected_then_nothing_changes() {
+    let (mut e, id) = connected_engine();
+    e.write_through(10, 3);
+    e.close_in_turn(3);
+    drain(&mut e);
+    e.handle(Input::Flushed { id: id + 1000 });
+    assert_eq!(e.status(), Status::Closing);
+    let (mut c, cid) = connected_engine();
+    c.handle(Input::Flushed { id: cid });
+    assert_eq!(c.status(), Status::Connected);
+    assert_eq!(drain_events(&mut c), []);
+}
+
+#[test]
+fn given_a_let_through_write_then_a_new_connection_when_close_in_the_same_turn_then_unconnected() {
+    // What was let through belongs to the connection that ended: a later one starts clean.
+    let (mut e, id) = connected_engine();
+    e.write_through(10, 3);
+    e.handle(Input::PeerClosed { id });
+    assert!(e.connect(Some("192.0.2.1"), &port(80), 0).is_ok());
+    let next = e.current_id().unwrap();
+    connected(&mut e, next);
+    drain(&mut e);
+    e.close_in_turn(3);
+    assert_eq!(e.status(), Status::Unconnected);
+}

@@ -287,3 +287,44 @@ fn an_incoming_connection_gets_its_listeners_options() {
     );
     assert_eq!(child.idle_timeout(), 1000);
 }
+
+// ----- configure: new Socket(options) ----------------------------------------------------------
+
+#[test]
+fn configure_applies_each_option_by_its_setters_rule() {
+    let mut e = Engine::new();
+    let options = Options {
+        proxy: Some("ws://127.0.0.1:1/".into()),
+        connect_timeout: Some(1500.0),
+        idle_timeout: Some(300.0),
+        protocol: Some("UDP".into()),
+    };
+    assert_eq!(e.configure(&options, 0), Ok(()));
+    assert_eq!(e.connect_timeout(), 1500);
+    assert_eq!(e.idle_timeout(), 300);
+    assert_eq!(e.protocol(), Protocol::Udp);
+    assert_eq!(Engine::new().configure(&Options::default(), 0), Ok(()));
+}
+
+#[test]
+fn configure_refuses_what_the_setters_refuse() {
+    let bad = [
+        Options {
+            connect_timeout: Some(0.0),
+            ..Options::default()
+        },
+        Options {
+            idle_timeout: Some(-1.0),
+            ..Options::default()
+        },
+        Options {
+            protocol: Some("sctp".into()),
+            ..Options::default()
+        },
+    ];
+    for options in bad {
+        let mut e = Engine::new();
+        assert!(e.configure(&options, 0).is_err(), "{options:?}");
+        assert_ne!(e.last_error(), "");
+    }
+}

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 #[test]
 fn a_write_with_nothing_waiting_goes_through_and_only_what_the_host_holds_is_buffered() {
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_through(4), Through::Now(id));
+    assert_eq!(e.write_through(4, 1), Through::Now(id));
     assert_eq!(
         drain_actions(&mut e),
         [],
@@ -21,12 +21,12 @@ fn a_write_with_nothing_waiting_goes_through_and_only_what_the_host_holds_is_buf
     );
     assert_eq!(drain_events(&mut e), []);
     assert_eq!(e.buffered_amount(), 0, "handed over at once");
-    assert_eq!(e.write_through(5), Through::Now(id));
+    assert_eq!(e.write_through(5, 1), Through::Now(id));
     e.unsent(id, 3);
     assert_eq!(e.buffered_amount(), 3, "what the transport still holds");
     e.handle(Input::Sent { id, len: 3 });
     assert_eq!(
-        e.write_through(2),
+        e.write_through(2, 1),
         Through::Now(id),
         "all out: through again"
     );
@@ -42,7 +42,7 @@ fn a_write_with_nothing_waiting_goes_through_and_only_what_the_host_holds_is_buf
 fn a_write_waits_behind_what_was_written_before_it() {
     // While connecting: queued, sent in its place once connected.
     let (mut e, id) = connecting_engine();
-    assert_eq!(e.write_through(4), Through::Queued);
+    assert_eq!(e.write_through(4, 1), Through::Queued);
     e.handle(Input::Connected {
         id,
         local: addr(LOCAL),
@@ -59,7 +59,7 @@ fn a_write_waits_behind_what_was_written_before_it() {
     // Behind a reservation (a Blob being read), and behind what queued behind it.
     let (mut e, id) = connected_engine();
     let slot = e.reserve(2).unwrap();
-    assert_eq!(e.write_through(3), Through::Queued);
+    assert_eq!(e.write_through(3, 1), Through::Queued);
     drain(&mut e);
     e.fill(slot, b"ab".to_vec());
     assert_eq!(
@@ -82,7 +82,7 @@ fn a_write_waits_behind_what_was_written_before_it() {
     let (mut e, id) = connected_engine();
     assert_eq!(e.write_kept(2), 2);
     assert_eq!(
-        e.write_through(3),
+        e.write_through(3, 1),
         Through::Queued,
         "its SendKept is still undrained"
     );
@@ -103,7 +103,7 @@ fn a_write_waits_behind_what_was_written_before_it() {
     );
     e.handle(Input::Sent { id, len: 5 });
     assert_eq!(
-        e.write_through(1),
+        e.write_through(1, 1),
         Through::Now(id),
         "nothing waits any more"
     );
@@ -114,23 +114,23 @@ fn a_write_over_the_mark_is_queued_and_owes_its_drain() {
     let (mut e, id) = connected_engine();
     e.set_high_water_mark(10.0).unwrap();
     drain(&mut e);
-    assert_eq!(e.write_through(10), Through::Now(id), "up to the mark");
-    assert_eq!(e.write_through(11), Through::Queued, "over it");
+    assert_eq!(e.write_through(10, 1), Through::Now(id), "up to the mark");
+    assert_eq!(e.write_through(11, 1), Through::Queued, "over it");
     assert!(e.needs_drain());
     drain(&mut e);
     e.handle(Input::Sent { id, len: 11 });
     assert_eq!(drain_events(&mut e), [Event::Drain]);
     // What the transport holds counts too: later writes queue behind it, and over the mark
     // a drain follows its Sent.
-    assert_eq!(e.write_through(8), Through::Now(id));
+    assert_eq!(e.write_through(8, 1), Through::Now(id));
     e.unsent(id, 8);
     assert_eq!(
-        e.write_through(1),
+        e.write_through(1, 1),
         Through::Queued,
         "behind what the transport holds"
     );
     assert!(!e.needs_drain());
-    assert_eq!(e.write_through(8), Through::Queued);
+    assert_eq!(e.write_through(8, 1), Through::Queued);
     assert!(e.needs_drain());
     drain(&mut e);
     e.handle(Input::Sent { id, len: 17 });
@@ -141,7 +141,7 @@ fn a_write_over_the_mark_is_queued_and_owes_its_drain() {
 #[test]
 fn unsent_bytes_are_flushed_by_close() {
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_through(6), Through::Now(id));
+    assert_eq!(e.write_through(6, 1), Through::Now(id));
     e.unsent(id, 6);
     e.close();
     assert_eq!(e.status(), Status::Closing, "waits for the transport");
@@ -157,23 +157,23 @@ fn unsent_bytes_are_flushed_by_close() {
 #[test]
 fn refused_where_write_kept_takes_nothing() {
     let mut fresh = Engine::new();
-    assert_eq!(fresh.write_through(3), Through::Refused);
+    assert_eq!(fresh.write_through(3, 1), Through::Refused);
     assert!(!fresh.last_error().is_empty(), "says why, as write does");
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_through(0), Through::Refused);
+    assert_eq!(e.write_through(0, 1), Through::Refused);
     e.end().unwrap();
-    assert_eq!(e.write_through(3), Through::Refused, "after end()");
+    assert_eq!(e.write_through(3, 1), Through::Refused, "after end()");
     let (mut closing, _) = closing_engine(b"x");
-    assert_eq!(closing.write_through(3), Through::Refused);
+    assert_eq!(closing.write_through(3, 1), Through::Refused);
     let (mut udp, _) = connected_udp_engine();
     assert_eq!(
-        udp.write_through(3),
+        udp.write_through(3, 1),
         Through::Refused,
         "datagrams are written with their bytes"
     );
     let (mut gone, _) = connected_engine();
     gone.destroy();
-    assert_eq!(gone.write_through(3), Through::Refused);
+    assert_eq!(gone.write_through(3, 1), Through::Refused);
     assert_eq!(
         drain_actions(&mut e),
         [Action::EndOutput { id }],
@@ -261,7 +261,7 @@ proptest! {
                     let taken = q.write_kept(len);
                     qt.perform(&mut q);
                     qt.flush(&mut q, room);
-                    match w.write_through(len) {
+                    match w.write_through(len, 1) {
                         Through::Now(id) => {
                             prop_assert_eq!(taken, len);
                             prop_assert_eq!(id, wid);

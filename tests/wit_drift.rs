@@ -41,6 +41,7 @@ fn input_case(input: &Input) -> &'static str {
         Input::Sent { .. } => "sent",
         Input::PeerClosed { .. } => "peer-closed",
         Input::Closed { .. } => "closed",
+        Input::Flushed { .. } => "flushed",
         Input::Failed { .. } => "failed",
         Input::Listening { .. } => "listening",
         Input::ListenFailed { .. } => "listen-failed",
@@ -114,6 +115,7 @@ fn input_samples() -> Vec<Input> {
         Input::Sent { id, len: 0 },
         Input::PeerClosed { id },
         Input::Closed { id },
+        Input::Flushed { id },
         Input::Failed {
             id,
             error: error.clone(),

@@ -125,6 +125,7 @@ pub fn input_from_wit(input: wit::Input) -> Input {
         },
         W::PeerClosed(id) => Input::PeerClosed { id },
         W::Closed(id) => Input::Closed { id },
+        W::Flushed(id) => Input::Flushed { id },
         W::Failed(f) => Input::Failed {
             id: f.id,
             error: f.error,

@@ -99,9 +99,9 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().write_kept(len) as u64
     }
 
-    fn write_through(&self, len: u64) -> wit::Through {
+    fn write_through(&self, len: u64, turn: u32) -> wit::Through {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
-        match self.core.borrow_mut().write_through(len) {
+        match self.core.borrow_mut().write_through(len, turn) {
             Through::Refused => wit::Through::Refused,
             Through::Queued => wit::Through::Queued,
             Through::Now(id) => wit::Through::Now(id),
@@ -148,12 +148,26 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().close()
     }
 
+    fn close_in_turn(&self, turn: u32) {
+        self.core.borrow_mut().close_in_turn(turn)
+    }
+
     fn destroy(&self) {
         self.core.borrow_mut().destroy()
     }
 
     fn set_protocol(&self, protocol: wit::Protocol) -> Result<(), String> {
         message(self.core.borrow_mut().set_protocol(protocol_name(protocol)))
+    }
+
+    fn configure(&self, options: wit::Options, now: wit::Millis) -> Result<(), String> {
+        let options = kvsocket::engine::Options {
+            proxy: options.proxy,
+            connect_timeout: options.connect_timeout,
+            idle_timeout: options.idle_timeout,
+            protocol: options.protocol,
+        };
+        message(self.core.borrow_mut().configure(&options, now))
     }
 
     fn set_connect_timeout(&self, ms: wit::Millis) -> Result<(), String> {

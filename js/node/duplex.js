@@ -12,7 +12,7 @@
 //   await pipeline(fs.createReadStream(f), duplex, process.stdout);
 
 import { Duplex } from 'node:stream';
-import { CONNECTING, SocketError, Watcher, isLive, settled } from '../watch.js';
+import { SocketError, Watcher, isConnecting, isLive, settled } from '../watch.js';
 import { describe } from '../bytes.js';
 
 // The Socket class installDuplex was given: toDuplex takes its instances only.
@@ -100,7 +100,7 @@ export function toDuplex(socket, options = {}) {
   // What net.Socket users (node:http among them) look for.
   Object.defineProperties(duplex, {
     socket: { value: socket },
-    connecting: { get: () => CONNECTING.has(socket.status()) },
+    connecting: { get: () => isConnecting(socket.status()) },
     remoteAddress: { get: () => socket.remoteIp() || undefined },
     remotePort: { get: () => socket.remotePort() || undefined },
     localAddress: { get: () => socket.localIp() || undefined },

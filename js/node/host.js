@@ -289,6 +289,24 @@ function send({ id, data, ip, port }, link) {
   else t.sock.send(data, done);
 }
 
+// The event loop's turn, for the engine (`writeThrough`, `close`): bytes let through in the
+// turn of a close() keep the socket Closing until net confirms them (`flushed`, after end()).
+// It moves on once the turn ends, checked when a write names it: one setImmediate per turn
+// with writes, none otherwise.
+let turn = 0;
+let turnEnds = false;
+const nextTurn = () => {
+  turn = (turn + 1) >>> 0;
+  turnEnds = false;
+};
+function currentTurn() {
+  if (!turnEnds) {
+    turnEnds = true;
+    setImmediate(nextTurn);
+  }
+  return turn;
+}
+
 // A write the engine let through (`writeThrough`: nothing written earlier waits) is handed
 // to net within the write() call, with no action. The engine counted it as handed over: what
 // net still holds beyond what the engine counts as unsent is reported `unsent`, or, when
@@ -318,7 +336,9 @@ function release(t, graceful) {
   if (t.kind === 'udp') {
     try { t.sock.close(); } catch { /* already closed */ }
   } else if (graceful) {
-    t.sock.end(); // flushes what was written, then FIN
+    // Flushes what was written, then FIN; net calls back once its buffer is in the kernel,
+    // which a close() in the turn of a write waits for. A failure is the socket's 'error'.
+    t.sock.end((err) => { if (!err) feed(t, 'flushed'); });
   } else {
     t.sock.destroy();
   }
@@ -355,6 +375,7 @@ export const nodeHost = {
     else actions[action.type](action, link);
   },
   sendNow,
+  turn: currentTurn,
   // `send` takes an ASCII string as well as bytes (net writes it as it is).
   sendsText: () => true,
   // A Buffer: net writes it without converting, and one under 4 KiB comes from Node's shared

@@ -4,6 +4,7 @@
 
 mod batch;
 mod convert;
+mod options;
 mod text;
 
 use std::net::SocketAddr;
@@ -57,6 +58,17 @@ pub fn batch_header() -> u32 {
     batch::header_address()
 }
 
+/// The statuses' names in numeric order (`status()`'s numbers: name n is status n),
+/// space-separated: the JS layers read the numbers from here (js/status.js).
+#[wasm_bindgen(js_name = statusNames)]
+pub fn status_names() -> String {
+    let names: Vec<&str> = crate::engine::Status::ALL
+        .iter()
+        .map(|s| s.name())
+        .collect();
+    names.join(" ")
+}
+
 /// The batch's record kinds in numeric order (kind n is item n - 1), space-separated.
 #[wasm_bindgen(js_name = batchKinds)]
 pub fn batch_kinds() -> String {
@@ -64,8 +76,9 @@ pub fn batch_kinds() -> String {
 }
 
 /// What `inspect()` shows of a socket, for debugging, never on the data path. JS gets it as a
-/// plain object with these fields in camelCase ([`Snapshot::to_js`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// plain object with these fields in camelCase ([`Snapshot::to_js`]: serde-wasm-bindgen).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     pub status: &'static str,
     pub protocol: &'static str,
@@ -81,23 +94,10 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The plain object `socket.inspect()` returns. Built field by field rather than with serde,
-    /// which cost the module ~5 KB for this one debugging call.
-    pub fn to_js(&self) -> JsValue {
-        let n = |v: f64| JsValue::from_f64(v);
-        convert::object(&[
-            ("status", self.status.into()),
-            ("protocol", self.protocol.into()),
-            ("remoteIp", self.remote_ip.as_str().into()),
-            ("remotePort", n(self.remote_port.into())),
-            ("localIp", self.local_ip.as_str().into()),
-            ("localPort", n(self.local_port.into())),
-            ("bytesAvailable", n(self.bytes_available as f64)),
-            ("bufferedAmount", n(self.buffered_amount as f64)),
-            ("needsDrain", self.needs_drain.into()),
-            ("idleTimeout", n(self.idle_timeout as f64)),
-            ("lastError", self.last_error.as_str().into()),
-        ])
+    /// The plain object `socket.inspect()` returns (serde-wasm-bindgen: a struct becomes a plain
+    /// object, numbers up to 2^53 - 1 numbers, which every count and the idle timeout are).
+    pub fn to_js(&self) -> Result<JsValue, JsValue> {
+        serde_wasm_bindgen::to_value(self).map_err(Into::into)
     }
 }
 
@@ -152,6 +152,15 @@ impl Engine {
             core: Core::new(),
             batched: true,
         }
+    }
+
+    /// `new Socket(options)`: reads the options object (src/bindings/options.rs) and applies it;
+    /// throws TypeError for a value that is not an object, an unknown option, a wrong type, or
+    /// a value the engine refuses. `now`: the host's clock in ms.
+    pub fn configure(&mut self, options: JsValue, now: f64) -> Result<(), JsValue> {
+        let result = options::configure(&mut self.core, &options, now);
+        self.out();
+        result
     }
 
     /// Batched mode (src/bindings/batch.rs): after each call that can make outputs, they are in
@@ -247,11 +256,12 @@ impl Engine {
     /// `writeKept(len)` for a host that hands the bytes to its transport within the call
     /// (engine::Engine::write_through): the connection's id (> 0) when the host hands them to
     /// that transport now, with no `sendKept` (then `unsent` for what it could not pass on);
-    /// -1 when they were queued as `writeKept` queues them; 0 when not taken.
+    /// -1 when they were queued as `writeKept` queues them; 0 when not taken. `turn`: the
+    /// host's event-loop turn (a `close` in the same turn waits for `flushed`).
     #[wasm_bindgen(js_name = writeThrough)]
-    pub fn write_through(&mut self, len: f64) -> f64 {
+    pub fn write_through(&mut self, len: f64, turn: u32) -> f64 {
         self.lend();
-        let through = self.core.write_through(len.max(0.0) as usize);
+        let through = self.core.write_through(len.max(0.0) as usize, turn);
         self.out();
         match through {
             Through::Refused => 0.0,
@@ -341,9 +351,14 @@ impl Engine {
         hex
     }
 
-    pub fn close(&mut self) {
+    /// `close()`; `turn`: the host's event-loop turn when it lets writes through
+    /// (engine::Engine::close_in_turn), else undefined.
+    pub fn close(&mut self, turn: Option<u32>) {
         self.lend();
-        self.core.close();
+        match turn {
+            Some(turn) => self.core.close_in_turn(turn),
+            None => self.core.close(),
+        }
         self.out();
     }
 
@@ -496,7 +511,7 @@ impl Engine {
     /// `inspect()`: status, addresses and buffer counts as a plain object, for debugging.
     /// (A `Result` so that the export returns a number, not a JS value: see "outputs" below.)
     pub fn inspect(&self) -> Result<JsValue, JsValue> {
-        Ok(snapshot(&self.core).to_js())
+        snapshot(&self.core).to_js()
     }
 
     /// Whether a drain may be told now (the socket still takes writes): the facade asks when it
@@ -626,6 +641,13 @@ impl Engine {
     pub fn closed(&mut self, id: u32) {
         self.lend();
         self.core.handle(Input::Closed { id });
+        self.out();
+    }
+
+    /// Everything transport `id` took went to the network (engine::Input::Flushed).
+    pub fn flushed(&mut self, id: u32) {
+        self.lend();
+        self.core.handle(Input::Flushed { id });
         self.out();
     }
 

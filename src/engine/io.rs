@@ -13,6 +13,12 @@ pub type ConnId = u32;
 /// Milliseconds on the host's monotonic clock. The engine never reads a clock.
 pub type Millis = u64;
 
+/// A turn of the host's event loop, as the host counts them (any number that changes from one
+/// turn to the next). A host that hands bytes to its transport within `write`
+/// ([`Engine::write_through`](super::Engine::write_through)) names the turn, and `close` in the
+/// same turn waits for the transport to confirm them (docs/spec.md, close()).
+pub type Turn = u32;
+
 /// The seven statuses of docs/spec.md, with the seed's numbering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
@@ -99,6 +105,10 @@ pub enum Input {
     PeerClosed { id: ConnId },
     /// The transport is gone entirely (Node's `close`).
     Closed { id: ConnId },
+    /// Everything the transport took for the connection has gone to the network, as far as
+    /// the host can tell (Node: net finished the `end()` of a `Shutdown`: its buffer is in the
+    /// kernel). Answers a `Shutdown`; a Closing socket with nothing else pending ends.
+    Flushed { id: ConnId },
     /// The transport broke after it was up.
     Failed { id: ConnId, error: String },
     /// A `Listen` action bound this address.
@@ -199,7 +209,7 @@ pub enum Through {
     Queued,
     /// Taken and counted as handed over already: the host hands the bytes to transport `id` now,
     /// within the same call, and reports with `Engine::unsent` what its transport could not
-    /// pass on to the network at once.
+    /// pass on to the network at once. A `close` in the same turn still waits for `Flushed`.
     Now(ConnId),
 }
 

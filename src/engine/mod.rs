@@ -5,6 +5,7 @@ pub mod address;
 pub mod error;
 pub mod io;
 pub mod ip;
+pub mod options;
 pub mod recv;
 pub mod send;
 pub mod socket;
@@ -13,7 +14,8 @@ pub mod text;
 
 pub use address::{Host, PortArg};
 pub use error::{CommandError, ErrorCode};
-pub use io::{Action, ConnId, Event, Input, Millis, Protocol, Status, Through};
+pub use io::{Action, ConnId, Event, Input, Millis, Protocol, Status, Through, Turn};
+pub use options::Options;
 pub use socket::Engine;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 pub(crate) use socket::Queues;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::address::{parse_host, parse_interface, parse_port, Host, PortArg};
 use super::error::{CommandError, ErrorCode};
-use super::io::{Action, ConnId, Event, Millis, Protocol, Status};
+use super::io::{Action, ConnId, Event, Millis, Protocol, Status, Turn};
 use super::recv::RecvBuffer;
 use super::send::SendQueue;
 use super::state::{is_legal_transition, State};
@@ -70,6 +70,12 @@ pub struct Engine {
     shutdown_queued: bool,
     /// Bytes accepted by `write` that the host has not yet reported `Sent`.
     buffered: usize,
+    /// The host's turn of the last write let through (`write_through`), and how many bytes
+    /// were let through in that turn that `buffered` does not count (its `unsent` aside).
+    through_turn: Option<Turn>,
+    through_taken: usize,
+    /// Closing after writes let through in the same turn: waits for the host's `Flushed`.
+    flush_unconfirmed: bool,
     /// `buffered` went over the send high-water mark and no drain was reported since.
     over_high_water: bool,
     reading_paused: bool,
@@ -116,6 +122,9 @@ impl Engine {
             outgoing: SendQueue::default(),
             shutdown_queued: false,
             buffered: 0,
+            through_turn: None,
+            through_taken: 0,
+            flush_unconfirmed: false,
             over_high_water: false,
             reading_paused: false,
             transport_resolves_names: false,
@@ -238,8 +247,23 @@ impl Engine {
     }
 
     /// `close()`: flush then close (Connected), abandon (HostLookUp/Connecting), stop
-    /// (Listening/Bound); nothing when Unconnected or already Closing.
+    /// (Listening/Bound); nothing when Unconnected or already Closing. For a host that lets no
+    /// write through (`write_through`) or calls it in no turn of such a write; else
+    /// [`Engine::close_in_turn`].
     pub fn close(&mut self) {
+        self.close_with(None);
+    }
+
+    /// `close()` in the host's turn `turn`. Bytes let through in the same turn
+    /// (`write_through(_, turn)`) were taken by the transport but not yet confirmed sent: KVIrc's
+    /// close() is a last attempt to flush, so the socket is Closing until the host reports
+    /// `Flushed` (docs/spec.md, close()), as it is on a host whose writes are buffered until
+    /// `Sent`. The same script then sees the same events on every host.
+    pub fn close_in_turn(&mut self, turn: Turn) {
+        self.close_with(Some(turn));
+    }
+
+    fn close_with(&mut self, turn: Option<Turn>) {
         if self.destroyed {
             return;
         }
@@ -254,8 +278,11 @@ impl Engine {
                 self.set_state(State::Unconnected);
             }
             State::Connected(link) => {
-                if self.buffered > 0 && self.protocol == Protocol::Tcp {
+                let unconfirmed =
+                    turn.is_some() && self.through_turn == turn && self.through_taken > 0;
+                if (self.buffered > 0 || unconfirmed) && self.protocol == Protocol::Tcp {
                     self.shutdown_queued = false;
+                    self.flush_unconfirmed = unconfirmed;
                     // Closing takes no writes, so no drain is owed. Input is discarded from now
                     // on (docs/spec.md, close()); a paused receive reads again, so that a peer
                     // blocked on writing to us goes on reading our flush.
@@ -453,7 +480,16 @@ impl Engine {
     fn discard_output(&mut self) {
         self.outgoing.clear();
         self.buffered = 0;
+        self.through_turn = None;
+        self.through_taken = 0;
+        self.flush_unconfirmed = false;
         self.forget_drain();
+    }
+
+    /// Whether output of the connection is still on its way: bytes not reported `Sent`, or
+    /// (Closing) bytes let through that the host has not confirmed `Flushed`.
+    fn output_pending(&self) -> bool {
+        self.buffered > 0 || self.flush_unconfirmed
     }
 
     fn reset_buffers(&mut self) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket, T, cleanup, connectedPair, record, sleep, tcpServer } from './helpers.js';
 
-const show = (v) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+const show = (v) => (typeof v === 'string' || (v && typeof v === 'object') ? JSON.stringify(v) : String(v));
 
 test('a fresh socket has no lastError', T, (t) => {
   assert.equal(cleanup(t)(new Socket()).lastError(), '');
@@ -94,6 +94,50 @@ test('new Socket({ protocol }) sets the protocol', T, (t) => {
   assert.equal(track(new Socket({ protocol: 'udp' })).protocol(), 'udp');
   assert.equal(track(new Socket({ protocol: 'tcp' })).protocol(), 'tcp');
   assert.equal(track(new Socket({})).protocol(), 'tcp');
+});
+
+// issue 19, item 4: the engine reads the options object (serde-wasm-bindgen) and refuses every
+// wrong option there, with a TypeError whose message names it; the facade throws what it says.
+test('new Socket(options): unknown options, wrong types and refused values throw TypeError naming the option', T, (t) => {
+  const track = cleanup(t);
+  const cases = [
+    [5, /Socket options must be an object, got 5/],
+    ['tcp', /must be an object, got "tcp"/],
+    [{ conectTimeout: 1000 }, /unknown option "conectTimeout"; the options are proxy, connectTimeout, idleTimeout, protocol, signal/],
+    [{ forceIpv6: true }, /unknown option "forceIpv6"/],
+    [{ connectTimeout: '1500' }, /option connectTimeout: invalid type: string "1500"/],
+    [{ idleTimeout: true }, /option idleTimeout: invalid type: boolean `true`/],
+    [{ protocol: 17 }, /option protocol: invalid type/],
+    [{ proxy: 8080 }, /option proxy: invalid type/],
+    [{ connectTimeout: 0 }, /connect timeout/],
+    [{ connectTimeout: 1.5 }, /connect timeout/],
+    [{ idleTimeout: -1 }, /idle timeout/],
+    [{ protocol: 'sctp' }, /unknown protocol "sctp"/],
+  ];
+  for (const [options, message] of cases) {
+    assert.throws(() => new Socket(options), (err) => err instanceof TypeError && message.test(err.message), `new Socket(${show(options)})`);
+  }
+  // Absent, undefined and null options keep the defaults; a null value is an absent option.
+  for (const options of [undefined, null, {}, { proxy: undefined, connectTimeout: null }]) {
+    const sock = track(new Socket(options));
+    assert.equal(sock.connectTimeout(), 60000);
+    assert.equal(sock.protocol(), 'tcp');
+  }
+  const sock = track(new Socket({ connectTimeout: 1500, idleTimeout: 300, protocol: 'UDP', signal: new AbortController().signal }));
+  assert.deepEqual([sock.connectTimeout(), sock.idleTimeout(), sock.protocol()], [1500, 300, 'udp']);
+});
+
+test('inspect(): the engine snapshot as a plain object (serde-wasm-bindgen)', T, async (t) => {
+  const { sock } = await connectedPair(t);
+  const snap = sock.inspect();
+  assert.equal(Object.getPrototypeOf(snap), Object.prototype);
+  assert.deepEqual(Object.keys(snap), ['status', 'protocol', 'remoteIp', 'remotePort', 'localIp', 'localPort',
+    'bytesAvailable', 'bufferedAmount', 'needsDrain', 'idleTimeout', 'lastError']);
+  assert.equal(snap.status, 'Connected');
+  assert.equal(snap.remoteIp, '127.0.0.1');
+  assert.equal(snap.remotePort, sock.remotePort());
+  assert.equal(typeof snap.bufferedAmount, 'number');
+  assert.equal(snap.needsDrain, false);
 });
 
 test('setConnectTimeout: a non-positive or non-integer value throws TypeError', T, (t) => {

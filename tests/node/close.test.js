@@ -24,6 +24,36 @@ test('close() flushes 8 MiB before closing; the peer gets every byte (sha256)', 
   assert.equal(sock.status(), 0);
 });
 
+// issue 19, item 7: net takes these bytes into the kernel during write() (nothing is buffered),
+// yet close() in the same turn is a last attempt to flush, as in the browser: Closing until net
+// confirms them (its end() finished), then Unconnected; the peer gets every byte.
+for (const size of [1024 * 1024, 100]) {
+  test(`write(${size} B) then close() in the same turn: Closing, then Unconnected; the peer gets it all`, T, async (t) => {
+    const { sock, peer, log } = await connectedPair(t);
+    const data = pseudoRandomBytes(size, 7);
+    assert.equal(sock.write(data), size);
+    sock.close();
+    assert.equal(sock.status(true), 'Closing');
+    await log.until('disconnected');
+    await peer.received.ended;
+    assert.equal(sha256(peer.received.buffer), sha256(data));
+    assert.deepEqual(log.labels().slice(-3), ['stateChanged(Closing)', 'stateChanged(Unconnected)', 'disconnected("")']);
+    assert.equal(log.of('error').length, 0);
+  });
+}
+
+test('write() in one turn, close() in a later one with nothing buffered: Unconnected at once', T, async (t) => {
+  const { sock, peer, log } = await connectedPair(t);
+  assert.equal(sock.write('abc'), 3);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(sock.bufferedAmount(), 0);
+  sock.close();
+  assert.equal(sock.status(true), 'Unconnected');
+  await peer.received.ended;
+  assert.equal(peer.received.buffer.toString(), 'abc');
+  assert.ok(!log.labels().includes('stateChanged(Closing)'), log.labels().join(' '));
+});
+
 test('close() with nothing pending ends the connection: disconnected("") once, peer sees end', T, async (t) => {
   const { sock, peer, log } = await connectedPair(t);
   const calls = [];

@@ -109,6 +109,48 @@ const scenarios = {
     sock.destroy();
   },
 
+  // write() then close() in the same turn (issue 19, item 7): KVIrc's close() is a last attempt
+  // to flush, so both hosts go Closing, then Unconnected once the bytes are handed over, even
+  // where the transport took them during write() (Node's kernel takes 1 MiB on loopback at once).
+  // Every byte arrives: a second connection asks the target for the count.
+  async writeThenClose(Socket, env, lines) {
+    const sock = new Socket();
+    const add = recorder(sock, lines, 'writeThenClose');
+    sock.connect(env.ip, env.port);
+    await until(sock, 'connected');
+    // One name per run (both hosts use the same target), of one length (the write's count).
+    const name = `wtc${Math.random().toString(36).slice(2).padEnd(10, '0').slice(0, 10)}`;
+    const data = new Uint8Array(1 << 20).fill(0x62);
+    add(`write -> ${sock.write(`sink ${name}\n`)} ${sock.write(data)}`);
+    sock.close();
+    add(`close -> status=${sock.status(true)}`);
+    await until(sock, 'disconnected');
+    sock.destroy();
+    const count = new Socket();
+    count.connect(env.ip, env.port);
+    await until(count, 'connected');
+    count.write(`count ${name}\n`);
+    await until(count, 'disconnected');
+    add(`the target got ${count.read().trim()}`);
+    count.destroy();
+  },
+
+  // The same write, close() once it is handed over, in a later turn: nothing is pending, so
+  // close() ends the connection at once on both hosts.
+  async writeThenLaterClose(Socket, env, lines) {
+    const sock = new Socket();
+    const add = recorder(sock, lines, 'writeThenLaterClose');
+    sock.connect(env.ip, env.port);
+    await until(sock, 'connected');
+    add(`write -> ${sock.write('echo\nabc')}`);
+    await readAll(sock, 3);
+    for (let i = 0; i < 500 && sock.bufferedAmount() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    add(`bufferedAmount=${sock.bufferedAmount()}`);
+    sock.close();
+    add(`close -> status=${sock.status(true)}`);
+    sock.destroy();
+  },
+
   // The peer closes while we are Closing: its answer and its FIN come while our bytes are
   // still being flushed. Its answer is discarded; our close() still ends cleanly.
   async closeWhilePeerCloses(Socket, env, lines) {

@@ -24,6 +24,7 @@ impl Engine {
             Input::Sent { id, len } => self.on_sent(id, len),
             Input::PeerClosed { id } => self.on_peer_closed(id, false),
             Input::Closed { id } => self.on_peer_closed(id, true),
+            Input::Flushed { id } => self.on_flushed(id),
             Input::Failed { id, error } => self.on_failed(id, &error),
             Input::Listening { id, local } => self.on_listening(id, local),
             Input::ListenFailed { id, error } => self.on_failed(id, &error),
@@ -231,15 +232,31 @@ impl Engine {
                 self.disconnect(String::new());
             }
             // While Closing, a peer that only ended its side still takes our bytes: wait for
-            // them to be sent. A transport that is gone with bytes unsent lost them.
+            // them to be sent. A transport that is gone with bytes unsent (or not confirmed
+            // flushed) lost them.
             State::Closing(_) if transport_gone => {
-                if self.buffered == 0 {
+                if !self.output_pending() {
                     self.disconnect(String::new());
                 } else {
                     self.fail_connection(ErrorCode::RemoteHostClosed);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The transport confirmed that everything it took went to the network: a Closing socket
+    /// no longer waits for it (what `close()` in the turn of a let-through write waits for),
+    /// nor for `Sent` reports still owed, since those bytes went too.
+    fn on_flushed(&mut self, id: ConnId) {
+        if self.state.id() != Some(id) || !matches!(self.state, State::Closing(_)) {
+            return;
+        }
+        // Only once the Shutdown went out: before it, output may still be queued here.
+        if self.shutdown_queued && self.outgoing.is_empty() {
+            self.flush_unconfirmed = false;
+            self.buffered = 0;
+            self.check_flushed();
         }
     }
 

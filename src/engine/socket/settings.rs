@@ -3,10 +3,27 @@
 
 use crate::engine::error::CommandError;
 use crate::engine::io::{Millis, Protocol};
+use crate::engine::options::Options;
 
 use super::Engine;
 
 impl Engine {
+    /// `new Socket(options)`: applies each option given by its setter's rule (the protocol,
+    /// then the connect and idle timeouts); the first refused one is the error. `now` is the
+    /// host's clock (the idle timeout's start).
+    pub fn configure(&mut self, options: &Options, now: Millis) -> Result<(), CommandError> {
+        if let Some(name) = &options.protocol {
+            self.set_protocol(name)?;
+        }
+        if let Some(ms) = options.connect_timeout {
+            self.set_connect_timeout(ms)?;
+        }
+        if let Some(ms) = options.idle_timeout {
+            self.set_idle_timeout(ms, now)?;
+        }
+        Ok(())
+    }
+
     /// `setProtocol(name)`, any case; only while Unconnected.
     pub fn set_protocol(&mut self, name: &str) -> Result<(), CommandError> {
         let result = self.require_unconnected("setProtocol").and_then(|_| {

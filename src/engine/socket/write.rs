@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use super::Engine;
 use crate::engine::address::{parse_ip, parse_port, PortArg};
 use crate::engine::error::CommandError;
-use crate::engine::io::{Action, ConnId, Event, Protocol, Through};
+use crate::engine::io::{Action, ConnId, Event, Protocol, Through, Turn};
 use crate::engine::send::Ready;
 use crate::engine::state::State;
 use crate::engine::text::quoted;
@@ -53,8 +53,19 @@ impl Engine {
     /// [`Through::Refused`]). The same rules decide, and `bufferedAmount` still counts what
     /// the transport holds; a small write is then one call into the engine instead of two
     /// (`write_kept`, then `Sent`).
-    pub fn write_through(&mut self, len: usize) -> Through {
-        self.take_kept(len, true)
+    ///
+    /// `turn` is the host's event-loop turn: bytes let through count as not yet confirmed sent
+    /// for a `close_in_turn` of the same turn, which then waits for `Flushed`.
+    pub fn write_through(&mut self, len: usize, turn: Turn) -> Through {
+        let through = self.take_kept(len, true);
+        if let Through::Now(_) = through {
+            if self.through_turn != Some(turn) {
+                self.through_turn = Some(turn);
+                self.through_taken = 0;
+            }
+            self.through_taken = self.through_taken.saturating_add(len);
+        }
+        through
     }
 
     /// `write_kept` and `write_through`: the bytes queued as `SendKept`, or, when `through` and
@@ -99,6 +110,8 @@ impl Engine {
         if self.destroyed || self.state.id() != Some(id) {
             return;
         }
+        // Counted as buffered now, these bytes wait for `Sent`, not for `Flushed`.
+        self.through_taken = self.through_taken.saturating_sub(len);
         match self.state {
             State::Connected(_) => self.count_buffered(len),
             // Closing takes no writes, so no drain is owed: only what close() waits for grows.
@@ -250,7 +263,7 @@ impl Engine {
 
     /// Closing ends, cleanly, once no output is pending.
     pub(super) fn check_flushed(&mut self) {
-        if self.buffered == 0 && matches!(self.state, State::Closing(_)) {
+        if !self.output_pending() && matches!(self.state, State::Closing(_)) {
             self.disconnect(String::new());
         }
     }

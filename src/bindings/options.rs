@@ -1,0 +1,71 @@
+//! `new Socket(options)`'s object read into [`Options`] with serde-wasm-bindgen, off the hot
+//! path (once per socket a script makes). Every wrong option is refused here, with a TypeError
+//! whose message names it, and the JS facade throws what this says: a value that is not an
+//! object, an option kvsocket does not know (a typo must not be ignored without a word), an
+//! option of the wrong type (serde's), or a value its setter refuses (the engine's rule).
+
+use js_sys::{Object, TypeError};
+use wasm_bindgen::prelude::*;
+
+use crate::engine::text::quoted;
+use crate::engine::{Engine as Core, Options};
+
+/// Options that are the facade's alone, not the engine's: an `AbortSignal` (js/promises.js
+/// checks its type and watches it).
+const FACADE_NAMES: [&str; 1] = ["signal"];
+
+/// Reads `value` (`undefined` and `null`: no options) and applies it to `core`.
+pub fn configure(core: &mut Core, value: &JsValue, now: f64) -> Result<(), JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(());
+    }
+    if !value.is_object() || value.is_function() {
+        return Err(refused(&[
+            "Socket options must be an object, got ",
+            &describe(value),
+        ]));
+    }
+    // serde-wasm-bindgen reads a struct's fields by name and never sees other keys: the
+    // object's own keys are checked against the known names first.
+    for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        let known = Options::NAMES.contains(&key.as_str()) || FACADE_NAMES.contains(&key.as_str());
+        if !known {
+            return Err(refused(&[
+                "Socket: unknown option ",
+                &quoted(&key),
+                "; the options are ",
+                &Options::NAMES.join(", "),
+                ", ",
+                &FACADE_NAMES.join(", "),
+            ]));
+        }
+    }
+    let options: Options = serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
+        // serde-wasm-bindgen's errors are JS Errors; their message, with the one the option's
+        // name wraps (src/engine/options.rs) shown without its "Error: " prefix.
+        let error: js_sys::Error = JsValue::from(e).unchecked_into();
+        let message = String::from(error.message()).replacen(": Error: ", ": ", 1);
+        refused(&["Socket: option ", &message])
+    })?;
+    core.configure(&options, now as u64)
+        .map_err(|e| refused(&["Socket: ", &e.message()]))
+}
+
+fn refused(parts: &[&str]) -> JsValue {
+    TypeError::new(&parts.concat()).into()
+}
+
+/// A value as an error message shows it: a string quoted, a number or boolean as JSON writes
+/// it, else its type.
+fn describe(value: &JsValue) -> String {
+    if value.as_string().is_some() || value.as_f64().is_some() || value.as_bool().is_some() {
+        if let Some(text) = js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|t| t.as_string())
+        {
+            return text;
+        }
+    }
+    value.js_typeof().as_string().unwrap_or_default()
+}

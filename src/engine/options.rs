@@ -1,0 +1,48 @@
+//! What `new Socket(options)` sets, as one value: the host reads a script's options object into
+//! [`Options`] (the JS bindings with serde-wasm-bindgen: src/bindings/options.rs) and
+//! [`Engine::configure`](super::Engine::configure) applies it by the same rules as the setters.
+
+use serde::de::{Deserialize, Deserializer, Error};
+
+/// The constructor's options (docs/spec.md, Construction). Every field is optional; `None`
+/// (absent, `undefined` or `null`) keeps the default. A value of the wrong type fails to
+/// deserialize with an error that starts with the option's name.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+pub struct Options {
+    /// The browser host's proxy URL template, or a Wisp server's URL (the hosts read it; the
+    /// engine only checks that it is a string).
+    #[serde(default, deserialize_with = "proxy")]
+    pub proxy: Option<String>,
+    /// `setConnectTimeout(ms)`.
+    #[serde(
+        default,
+        rename = "connectTimeout",
+        deserialize_with = "connect_timeout"
+    )]
+    pub connect_timeout: Option<f64>,
+    /// `setIdleTimeout(ms)`.
+    #[serde(default, rename = "idleTimeout", deserialize_with = "idle_timeout")]
+    pub idle_timeout: Option<f64>,
+    /// `setProtocol(name)`.
+    #[serde(default, deserialize_with = "protocol")]
+    pub protocol: Option<String>,
+}
+
+impl Options {
+    /// The options' names as a script writes them, in the order of the fields.
+    pub const NAMES: [&'static str; 4] = ["proxy", "connectTimeout", "idleTimeout", "protocol"];
+}
+
+/// A field's deserializer whose errors name the option: `connectTimeout: invalid type: …`.
+macro_rules! named {
+    ($f:ident, $name:literal, $t:ty) => {
+        fn $f<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$t>, D::Error> {
+            Option::<$t>::deserialize(d)
+                .map_err(|e| D::Error::custom(format_args!("{}: {e}", $name)))
+        }
+    };
+}
+named!(proxy, "proxy", String);
+named!(connect_timeout, "connectTimeout", f64);
+named!(idle_timeout, "idleTimeout", f64);
+named!(protocol, "protocol", String);

@@ -424,6 +424,31 @@ impl Engine {
         ok
     }
 
+    /// `startTls(options)`: throws a TypeError for options that are not `tls`'s object form
+    /// (src/engine/tls_options.rs); else true when the upgrade started (a `startTls` action),
+    /// false with `lastError()` when refused.
+    #[wasm_bindgen(js_name = startTls)]
+    pub fn start_tls(&mut self, options: JsValue) -> Result<bool, JsValue> {
+        options::read_tls(&options)?;
+        self.lend();
+        let ok = self.core.start_tls().is_ok();
+        self.out();
+        Ok(ok)
+    }
+
+    /// Whether the connection is secured by TLS (`tlsInfo()` is null otherwise).
+    #[wasm_bindgen(js_name = isSecure)]
+    pub fn is_secure(&self) -> bool {
+        self.core.is_secure()
+    }
+
+    /// The host's TLS handshake on transport `id` is done.
+    pub fn secure(&mut self, id: u32) {
+        self.lend();
+        self.core.handle(Input::Secure { id });
+        self.out();
+    }
+
     /// Throws TypeError unless `bytes` is a positive integer.
     #[wasm_bindgen(js_name = setHighWaterMark)]
     pub fn set_high_water_mark(&mut self, bytes: JsValue) -> Result<(), JsValue> {

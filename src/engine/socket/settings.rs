@@ -21,6 +21,9 @@ impl Engine {
         if let Some(ms) = options.idle_timeout {
             self.set_idle_timeout(ms, now)?;
         }
+        if let Some(tls) = &options.tls {
+            self.set_tls(tls.enabled);
+        }
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 // call), and a bundle of this entry needs no .wasm file beside it.
 
 import {
-  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, statusNames, textScratch, textOfScratch,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName,
 } from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
@@ -29,7 +29,7 @@ const host = {
 
 export const Socket = createSocketClass({
   Engine, hexToBytes, textOfBytes, hexOfBytes, host: withWisp(host, memory),
-  wasm: { memory, batchHeader, batchKinds, statusNames, textScratch, textOfScratch },
+  wasm: { memory, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName },
   engines: createEngines(Engine, exports),
 });
 installDuplex(Socket);

@@ -50,6 +50,7 @@ export function withWisp(host, memory, open = openWebSocket) {
     // Net connections only: it declines a Wisp stream's, which then goes as an action.
     sendNow: host.sendNow,
     turn: host.turn,
+    tlsInfo: host.tlsInfo,
     // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js): a
     // socket with a Wisp stream lends them (js/socket.js). Net sockets get copies.
     borrows: (link) => link.transport?.wisp !== undefined,

@@ -31,7 +31,7 @@ pub enum Phase {
 pub struct Negotiated {
     /// "TLSv1.2" or "TLSv1.3", as Node names them.
     pub protocol: String,
-    /// The IANA name of the cipher suite, e.g. "TLS13_AES_128_GCM_SHA256".
+    /// The IANA name of the cipher suite, e.g. "TLS_AES_128_GCM_SHA256".
     pub cipher: String,
     /// The ALPN protocol agreed on, if any.
     pub alpn: Option<String>,
@@ -269,7 +269,8 @@ impl RecordLayer for Session {
         let cipher = self
             .conn
             .negotiated_cipher_suite()
-            .map(|s| format!("{:?}", s.suite()))
+            // IANA's names, as Node's `standardName`: rustls writes TLS 1.3's as "TLS13_…".
+            .map(|s| format!("{:?}", s.suite()).replacen("TLS13_", "TLS_", 1))
             .unwrap_or_default();
         Some(Negotiated {
             protocol,

@@ -118,7 +118,7 @@ fn handshake(version: &'static rustls::SupportedProtocolVersion, protocol: &str)
 
     let n = cli.negotiated().unwrap();
     assert_eq!(n.protocol, protocol);
-    assert!(n.cipher.starts_with("TLS"), "{}", n.cipher);
+    assert!(n.cipher.starts_with("TLS_"), "{}", n.cipher);
     assert_eq!(n.authorization_error, None);
     let cert = n.peer_certificate.unwrap();
     assert_eq!(

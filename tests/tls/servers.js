@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import net from 'node:net';
 import { freePort } from '../ports.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,5 +51,30 @@ export async function sServer(certs, { cert = 'server', version, extra = [] } = 
       proc.once('exit', resolve);
       proc.kill();
     }),
+  };
+}
+
+/**
+ * A TCP relay on 127.0.0.1 to `targetPort` that keeps every byte it forwards, both ways: what a
+ * proxy in front of it sent on, for the tests that look for plaintext in it.
+ */
+export async function relay(targetPort) {
+  const chunks = [];
+  const conns = new Set();
+  const server = net.createServer((a) => {
+    const b = net.connect(targetPort, '127.0.0.1');
+    conns.add(a); conns.add(b);
+    a.on('data', (d) => { chunks.push(Buffer.from(d)); b.write(d); });
+    b.on('data', (d) => { chunks.push(Buffer.from(d)); a.write(d); });
+    a.on('end', () => b.end()); b.on('end', () => a.end());
+    a.on('error', () => b.destroy()); b.on('error', () => a.destroy());
+    a.on('close', () => { conns.delete(a); b.destroy(); });
+    b.on('close', () => { conns.delete(b); a.destroy(); });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: server.address().port,
+    captured: () => Buffer.concat(chunks),
+    close: () => new Promise((r) => { for (const c of conns) c.destroy(); server.close(r); }),
   };
 }

@@ -139,12 +139,15 @@ pub fn describe(der: &[u8]) -> Option<PeerCertificate> {
     let (t1, from, r) = element(validity)?;
     let (t2, to, _) = element(r)?;
     let digest = ring::digest::digest(&ring::digest::SHA256, der);
-    let fingerprint256 = digest
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":");
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut fingerprint256 = String::with_capacity(95);
+    for (i, b) in digest.as_ref().iter().enumerate() {
+        if i > 0 {
+            fingerprint256.push(':');
+        }
+        fingerprint256.push(HEX[(b >> 4) as usize] as char);
+        fingerprint256.push(HEX[(b & 15) as usize] as char);
+    }
     Some(PeerCertificate {
         subject: name(subject)?,
         issuer: name(issuer)?,

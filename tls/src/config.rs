@@ -56,10 +56,10 @@ pub fn build(
     for (i, pem) in opts.ca.iter().enumerate() {
         let mut found = 0;
         for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-            let cert = cert.map_err(|e| refuse(format!("tls: ca[{i}] is not PEM: {e}")))?;
-            roots.add(cert).map_err(|e| {
+            let cert = cert.map_err(|_| refuse(format!("tls: ca[{i}] is not PEM")))?;
+            roots.add(cert).map_err(|_| {
                 refuse(format!(
-                    "tls: ca[{i}] holds a certificate that is not a CA root: {e}"
+                    "tls: ca[{i}] holds a certificate that is not a CA root"
                 ))
             })?;
             found += 1;
@@ -79,11 +79,11 @@ pub fn build(
         provider.clone(),
     )
     .build()
-    .map_err(|e| refuse(format!("tls: {e}")))?;
+    .map_err(|_| refuse("tls: no usable root certificate".to_string()))?;
     let recorder = Arc::new(Recorder::new(webpki, opts.reject_unauthorized));
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| refuse(format!("tls: {e}")))?
+        .map_err(|_| refuse("tls: no usable protocol version".to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(recorder.clone())
         .with_no_client_auth();

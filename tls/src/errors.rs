@@ -58,3 +58,21 @@ fn certificate(err: &CertificateError) -> &'static str {
         _ => BAD_CERTIFICATE,
     }
 }
+
+/// A sentence for each name, for `errorMessage()`. Not rustls' own messages: their Display and
+/// Debug code (every alert and misbehaviour named) costs the module kilobytes, and the name says
+/// what a script acts on.
+pub fn message_of(name: &str) -> &'static str {
+    match name {
+        UNKNOWN_ISSUER => "the certificate is not signed by a trusted authority",
+        NAME_MISMATCH => "the certificate is not valid for this host name",
+        EXPIRED => "the certificate has expired",
+        NOT_YET_VALID => "the certificate is not valid yet",
+        REVOKED => "the certificate was revoked",
+        BAD_CERTIFICATE => "the certificate is invalid",
+        NOT_TLS => "the server does not speak TLS",
+        HANDSHAKE_FAILED => "the TLS handshake failed",
+        BAD_OPTIONS => "the TLS options are invalid",
+        _ => "TLS error",
+    }
+}

@@ -90,6 +90,29 @@ fn encrypt_error(err: EncryptError) -> Option<usize> {
     }
 }
 
+/// IANA's name of a suite this client offers (ring's nine), as Node's `standardName`. Not
+/// rustls' Debug: it names every suite ever registered (kilobytes of the module), and writes
+/// TLS 1.3's as "TLS13_…".
+fn cipher_name(suite: rustls::CipherSuite) -> &'static str {
+    use rustls::CipherSuite as C;
+    match suite {
+        C::TLS13_AES_128_GCM_SHA256 => "TLS_AES_128_GCM_SHA256",
+        C::TLS13_AES_256_GCM_SHA384 => "TLS_AES_256_GCM_SHA384",
+        C::TLS13_CHACHA20_POLY1305_SHA256 => "TLS_CHACHA20_POLY1305_SHA256",
+        C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        C::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => {
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
+        }
+        C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        C::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        C::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => {
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
+        }
+        _ => "",
+    }
+}
+
 pub struct Session {
     conn: UnbufferedClientConnection,
     recorder: Arc<Recorder>,
@@ -111,9 +134,9 @@ impl Session {
     /// A client for `opts`; the ClientHello is ready at once in [`RecordLayer::take_ciphertext`].
     pub fn new(opts: &TlsOptions) -> Result<Session, OptionsError> {
         let (config, name, recorder) = config::build(opts)?;
-        let conn = UnbufferedClientConnection::new(config, name).map_err(|e| OptionsError {
+        let conn = UnbufferedClientConnection::new(config, name).map_err(|_| OptionsError {
             name: errors::BAD_OPTIONS,
-            message: format!("tls: {e}"),
+            message: "tls: rustls refused the configuration".to_string(),
         })?;
         let mut s = Session {
             conn,
@@ -143,7 +166,7 @@ impl Session {
                 name = v;
             }
         }
-        self.error = Some((name, err.to_string()));
+        self.error = Some((name, errors::message_of(name).to_string()));
         self.phase = Phase::Failed;
     }
 
@@ -263,14 +286,14 @@ impl RecordLayer for Session {
         let protocol = match self.conn.protocol_version() {
             Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_string(),
             Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_string(),
-            Some(v) => format!("{v:?}"),
+            // rustls negotiates nothing else; its Debug names every version ever registered.
+            Some(_) => String::new(),
             None => String::new(),
         };
         let cipher = self
             .conn
             .negotiated_cipher_suite()
-            // IANA's names, as Node's `standardName`: rustls writes TLS 1.3's as "TLS13_…".
-            .map(|s| format!("{:?}", s.suite()).replacen("TLS13_", "TLS_", 1))
+            .map(|s| cipher_name(s.suite()).to_string())
             .unwrap_or_default();
         Some(Negotiated {
             protocol,

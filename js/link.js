@@ -9,9 +9,10 @@
 
 export class Link {
   /**
-   * `sink`: the facade's shared functions { input(socket, method, args), received(socket, id,
-   * data), sent(socket, id, n), unsent(socket, id, n), connected(socket, id, ...),
-   * incoming(socket, ...), defaultProxy() }; `given`: the options the Socket was made with.
+   * `sink`: the facade's shared functions, one per input kind, each taking the socket first
+   * (resolved, connected, received, receivedFrom, sent, unsent, peerClosed, closed, flushed,
+   * failed, listening, incoming) and defaultProxy(); `given`: the options the Socket was made
+   * with.
    */
   constructor(sink, socket, given) {
     this.sink = sink;
@@ -34,16 +35,54 @@ export class Link {
     return this.given.proxy ?? this.sink.defaultProxy();
   }
 
-  /** Feeds one input (a method name of the wasm Engine and its arguments). */
-  feed(method, ...args) {
-    this.sink.input(this.socket, method, args);
-  }
+  // The host's inputs, one call per kind (the engine's `Input`s, src/engine/io.rs), each naming
+  // the transport `id` it comes from.
 
-  // The two inputs of every chunk, without the generic call's argument array.
+  /** A lookup answered: the addresses (strings) in the resolver's order. */
+  resolved(id, addrs) {
+    this.sink.resolved(this.socket, id, addrs);
+  }
 
   /** Stream bytes (or a datagram without a sender) arrived on transport `id`. */
   received(id, data) {
     this.sink.received(this.socket, id, data);
+  }
+
+  /** A datagram arrived from `ip`:`port`. */
+  receivedFrom(id, data, ip, port) {
+    this.sink.receivedFrom(this.socket, id, data, ip, port);
+  }
+
+  /** The peer ended its side (TCP FIN, the proxy's end). */
+  peerClosed(id) {
+    this.sink.peerClosed(this.socket, id);
+  }
+
+  /** The transport is gone entirely. */
+  closed(id) {
+    this.sink.closed(this.socket, id);
+  }
+
+  /** Everything the transport took went to the network (answers a `shutdown`). */
+  flushed(id) {
+    this.sink.flushed(this.socket, id);
+  }
+
+  /** The transport failed with the error name `error` (`ECONNREFUSED`, one of KVIrc's codes):
+   * a lookup, connect or bind that failed, or a connection that broke. The engine tells which
+   * by its state; hosts report every failure here. */
+  failed(id, error) {
+    this.sink.failed(this.socket, id, error);
+  }
+
+  /** The TLS handshake a `startTls` action asked for is done (js/node/tls.js, js/tls/layer.js). */
+  secure(id) {
+    this.sink.secure(this.socket, id);
+  }
+
+  /** A `listen` bound `ip`:`port`. */
+  listening(id, ip, port) {
+    this.sink.listening(this.socket, id, ip, port);
   }
 
   /** `n` more bytes of transport `id`'s output left for the network. */

@@ -111,11 +111,21 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
   class Socket extends SocketBase {
     static {
+      // One function per input kind: each calls the engine's input of that name (no method
+      // looked up by a string), then acts on what follows (#fed). Chunks and the first input of
+      // a connection have their own methods (#received, #unsent, #connected).
       sink = {
-        input: (socket, method, args) => socket.#input(method, args),
+        resolved: (socket, id, addrs) => { if (!socket.#destroyed) { socket.#engine.resolved(id, addrs); socket.#fed(); } },
         received: (socket, id, data) => socket.#received(id, data),
-        sent: (socket, id, n) => socket.#sent(id, n),
+        receivedFrom: (socket, id, data, ip, port) => { if (!socket.#destroyed) { socket.#engine.received(id, data, ip, port); socket.#fed(); } },
+        sent: (socket, id, n) => { if (!socket.#destroyed) { socket.#engine.sent(id, n); socket.#fed(); } },
         unsent: (socket, id, n) => socket.#unsent(id, n),
+        peerClosed: (socket, id) => { if (!socket.#destroyed) { socket.#engine.peerClosed(id); socket.#fed(); } },
+        closed: (socket, id) => { if (!socket.#destroyed) { socket.#engine.closed(id); socket.#fed(); } },
+        flushed: (socket, id) => { if (!socket.#destroyed) { socket.#engine.flushed(id); socket.#fed(); } },
+        failed: (socket, id, error) => { if (!socket.#destroyed) { socket.#engine.failed(id, error); socket.#fed(); } },
+        listening: (socket, id, ip, port) => { if (!socket.#destroyed) { socket.#engine.listening(id, ip, port); socket.#fed(); } },
+        secure: (socket, id) => { if (!socket.#destroyed) { socket.#engine.secure(id); socket.#fed(); } },
         connected: (socket, id, localIp, localPort, remoteIp, remotePort) => socket.#connected(id, localIp, localPort, remoteIp, remotePort),
         incoming: (socket, ...args) => socket.#incoming(...args),
         defaultProxy: () => Socket.defaultProxy,
@@ -149,7 +159,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // Written bytes the engine counts and sends as `sendKept` (js/kept.js); null until used.
     #keptOut = null;
 
-    /** @param {{proxy?: string, connectTimeout?: number, protocol?: 'tcp'|'udp'}} [options] */
+    /** @param {{proxy?: string, connectTimeout?: number, idleTimeout?: number, protocol?: 'tcp'|'udp', signal?: AbortSignal}} [options] */
     constructor(options = undefined, internal = undefined) {
       super();
       // Whether the engine read options: its batch then holds what they queued.
@@ -387,17 +397,19 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     read(length) {
       const kept = this.#takeKept(length, true);
       if (kept !== null) return kept.length === 0 ? '' : textOf(kept);
-      return this.#take('read', length, '');
+      if (this.#destroyed) return '';
+      return this.#took(this.#engine.read(length));
     }
 
     readBytes(length) {
-      return this.#takeKept(length, false, true) ?? this.#take('readBytes', length, new Uint8Array(0));
+      return this.#takeKept(length, false, true) ?? (this.#destroyed ? new Uint8Array(0) : this.#took(this.#engine.readBytes(length)));
     }
 
     readHex(length) {
       const kept = this.#takeKept(length, false);
       if (kept !== null) return kept.length === 0 ? '' : hexOfBytes(kept);
-      return this.#take('readHex', length, '');
+      if (this.#destroyed) return '';
+      return this.#took(this.#engine.readHex(length));
     }
 
     close() {
@@ -580,9 +592,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       else resolving.delete(this);
     }
 
-    #take(method, length, empty) {
-      if (this.#destroyed) return empty;
-      const out = this.#engine[method](length);
+    // What a read of bytes the engine holds returned, once its batch is acted on.
+    #took(out) {
       this.#out(); // reading may resume a paused receive
       return out;
     }
@@ -597,21 +608,18 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#out();
       if (slot === undefined) return 0;
       (size < blob.size ? blob.slice(0, size) : blob).arrayBuffer().then(
-        (buffer) => this.#input('fill', [slot, new Uint8Array(buffer)]),
+        (buffer) => this.#fill(slot, new Uint8Array(buffer)),
         (err) => {
           if (this.#destroyed) return;
           this.#engine.setLastError(`write: could not read the Blob: ${err?.message ?? err}`);
-          this.#input('fill', [slot, new Uint8Array(0)]);
+          this.#fill(slot, new Uint8Array(0));
         },
       );
       return size;
     }
 
-    // An input from the host: hand it to the engine, then act on what follows.
-    #input(method, args) {
-      if (this.#destroyed) return;
-      if (method === 'received' && args[2] === undefined) return this.#received(args[0], args[1]);
-      this.#engine[method](...args);
+    // The end of an input (or a Blob's fill, a deadline): act on what the engine made of it.
+    #fed() {
       this.#out();
       inputDone();
     }
@@ -636,11 +644,11 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       inputDone();
     }
 
-    #sent(id, n) {
+    // A Blob's bytes, read: the engine sends them in their place.
+    #fill(slot, bytes) {
       if (this.#destroyed) return;
-      this.#engine.sent(id, n);
-      this.#out();
-      inputDone();
+      this.#engine.fill(slot, bytes);
+      this.#fed();
     }
 
     #unsent(id, n) {
@@ -771,7 +779,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // The deadline passed (or one the engine has since moved: it decides what is due).
     #deadlinePassed() {
       if (this.#timerSlot < 0) this.#timerAt = -1; // a wait set since then stays
-      this.#input('timeout', [now()]);
+      if (this.#destroyed) return;
+      this.#engine.timeout(now());
+      this.#fed();
     }
   }
   installPromises(Socket); // connected(), listening(), for await, once/off, Socket.connect/listen

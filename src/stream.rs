@@ -79,18 +79,14 @@ fn addr_of(ip: &JsValue, port: &JsValue) -> SocketAddr {
     SocketAddr::new(ip, port.as_f64().unwrap_or(0.0) as u16)
 }
 
-/// The transport's `link.feed(method, id, …args)` as an engine input.
-fn input_of(method: &str, id: u32, args: [JsValue; 4]) -> Option<Input> {
+/// The input named `kind` (one of the link's input methods, js/link.js) with its arguments.
+fn input_of(kind: &str, id: u32, args: [JsValue; 4]) -> Option<Input> {
     let text = |v: &JsValue| v.as_string().unwrap_or_default();
-    Some(match method {
+    Some(match kind {
         "connected" => Input::Connected {
             id,
             local: addr_of(&args[0], &args[1]),
             remote: addr_of(&args[2], &args[3]),
-        },
-        "connectFailed" => Input::ConnectFailed {
-            id,
-            error: text(&args[0]),
         },
         "received" => Input::Received {
             id,
@@ -112,9 +108,20 @@ fn input_of(method: &str, id: u32, args: [JsValue; 4]) -> Option<Input> {
     })
 }
 
+/// The inputs a TCP connection's transport reports, as the link's methods of those names.
+const INPUTS: [&str; 7] = [
+    "connected",
+    "received",
+    "sent",
+    "peerClosed",
+    "closed",
+    "flushed",
+    "failed",
+];
+
 /// The link object of the transport's contract: `options.proxy`, `open(id, t)`, `get(id)`,
-/// `drop(id, t)`, `feed(method, id, …args)`, `received(id, data)` and `sent(id, n)`. Its
-/// closures hold the stream weakly, and live as long as JS holds the link.
+/// `drop(id, t)`, and a method per input kind (`failed(id, error)`, …). Its closures hold the
+/// stream weakly, and live as long as JS holds the link.
 fn make_link(proxy: &str, inner: Weak<RefCell<Inner>>) -> JsValue {
     let link: JsValue = Object::new().into();
     let options: JsValue = Object::new().into();
@@ -139,47 +146,25 @@ fn make_link(proxy: &str, inner: Weak<RefCell<Inner>>) -> JsValue {
             map.delete(&id);
         }
     });
-    let to = inner.clone();
-    let feed = Closure::<dyn Fn(JsValue, JsValue, JsValue, JsValue, JsValue, JsValue)>::new(
-        move |method: JsValue, id: JsValue, a, b, c, d| {
-            take_input(
-                &to,
-                &method.as_string().unwrap_or_default(),
-                &id,
-                [a, b, c, d],
-            );
-        },
-    );
-    // `received(id, data)` and `sent(id, n)`: the two per-chunk inputs, which the browser
-    // transport passes without the generic feed (as js/link.js has them).
-    let to = inner.clone();
-    let received = Closure::<dyn Fn(JsValue, JsValue)>::new(move |id: JsValue, data: JsValue| {
-        let none = JsValue::UNDEFINED;
-        take_input(
-            &to,
-            "received",
-            &id,
-            [data, none.clone(), none.clone(), none],
+    // One method per input kind (js/link.js's typed calls), each `(id, …args)`.
+    for kind in INPUTS {
+        let to = inner.clone();
+        let method = Closure::<dyn Fn(JsValue, JsValue, JsValue, JsValue, JsValue)>::new(
+            move |id: JsValue, a, b, c, d| take_input(&to, kind, &id, [a, b, c, d]),
         );
-    });
-    let sent = Closure::<dyn Fn(JsValue, JsValue)>::new(move |id: JsValue, n: JsValue| {
-        let none = JsValue::UNDEFINED;
-        take_input(&inner, "sent", &id, [n, none.clone(), none.clone(), none]);
-    });
+        set(&link, kind, method.into_js_value());
+    }
     set(&link, "open", open.into_js_value());
     set(&link, "get", get.into_js_value());
     set(&link, "drop", drop.into_js_value());
-    set(&link, "feed", feed.into_js_value());
-    set(&link, "received", received.into_js_value());
-    set(&link, "sent", sent.into_js_value());
     link
 }
 
 /// Hands one input from the transport to the engine, then acts on what follows.
-fn take_input(inner: &Weak<RefCell<Inner>>, method: &str, id: &JsValue, args: [JsValue; 4]) {
+fn take_input(inner: &Weak<RefCell<Inner>>, kind: &str, id: &JsValue, args: [JsValue; 4]) {
     let Some(rc) = inner.upgrade() else { return };
     let id = id.as_f64().unwrap_or(0.0) as u32;
-    if let Some(input) = input_of(method, id, args) {
+    if let Some(input) = input_of(kind, id, args) {
         rc.borrow_mut().core.handle(input);
         pump(&rc);
     }

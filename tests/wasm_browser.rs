@@ -162,8 +162,8 @@ impl Sock {
             link: OnceCell::new(),
             events: RefCell::new(Vec::new()),
         });
-        // The facade's input sink (js/link.js): engine[method](...args), then act on what
-        // follows. `Fn`, not `FnMut`: the host may feed again from inside (a `sent` while
+        // The facade's input sink (js/link.js), one entry per input kind, each calling the
+        // engine's input of that name here, then acting on what follows. `Fn`, not `FnMut`: the host may feed again from inside (a `sent` while
         // performing a `send`). The socket argument is the link's own (null here: one socket).
         let feed = Rc::clone(&inner);
         let input = Closure::<dyn Fn(JsValue, String, Array)>::new(
@@ -177,14 +177,26 @@ impl Sock {
         );
         let sink = js_sys::Object::new();
         Reflect::set(&sink, &"input".into(), &input.into_js_value()).unwrap();
-        // The link's two per-chunk entries (received, sent) as the generic input, as the
-        // facade's sink does.
-        for method in ["received", "sent"] {
+        // The link's typed inputs (js/link.js), each to the engine method of its name (a
+        // datagram with its sender is the engine's `received` with the address).
+        for (kind, method) in [
+            ("resolved", "resolved"),
+            ("connected", "connected"),
+            ("received", "received"),
+            ("receivedFrom", "received"),
+            ("sent", "sent"),
+            ("unsent", "unsent"),
+            ("peerClosed", "peerClosed"),
+            ("closed", "closed"),
+            ("flushed", "flushed"),
+            ("failed", "failed"),
+            ("listening", "listening"),
+        ] {
             let entry = Function::new_with_args(
-                "socket, id, value",
-                &["return this.input(socket, '", method, "', [id, value]);"].concat(),
+                "socket, ...args",
+                &["return this.input(socket, '", method, "', args);"].concat(),
             );
-            Reflect::set(&sink, &method.into(), &entry).unwrap();
+            Reflect::set(&sink, &kind.into(), &entry).unwrap();
         }
         let options = js_sys::Object::new();
         Reflect::set(&options, &"proxy".into(), &template.into()).unwrap();

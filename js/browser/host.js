@@ -95,7 +95,6 @@ class Transport {
     this.remotePort = 0;
     // Sessions (listen, UDP): text messages next to binary data.
     this.mode = null;
-    this.attempt = ''; // the input for a failure before ready
     this.ready = false;
     this.udp = false;
     this.bound = false;
@@ -106,7 +105,6 @@ class Transport {
   }
 }
 
-const feed = (t, method, ...args) => t.link.feed(method, t.id, ...args);
 
 function transportOn(link, id) {
   const t = new Transport();
@@ -143,11 +141,11 @@ function websocket(t, url) {
   return ws;
 }
 
-/** Feeds `input(reason)` on a later task: the failure of an action is never reported inside
+/** Reports `failed(reason)` on a later task: the failure of an action is never reported inside
  * the call that performed it (connect() has returned true, status is Connecting). */
-function failLater(t, input, reason) {
+function failLater(t, reason) {
   finish(t);
-  setTimeout(() => feed(t, input, reason), 0);
+  setTimeout(() => t.link.failed(t.id, reason), 0);
 }
 
 /** The transport is done: no more inputs from it, its handlers released, and it leaves the
@@ -177,7 +175,7 @@ function openTunnel({ id, ip, host, port }, link) {
   if (url !== undefined && t.report) url = withParam(withParam(url, 'end', '1'), 'report', '1');
   const ws = url === undefined ? null : websocket(t, url);
   // No proxy URL, or one the browser rejects (the entry's `refuse` turns down other schemes).
-  if (ws === null) return failLater(t, 'connectFailed', NOT_FOUND);
+  if (ws === null) return failLater(t, NOT_FOUND);
   attach(ws);
 }
 
@@ -188,7 +186,7 @@ function claim(url, link, id) {
   t.claimed = true;
   t.endExchange = true; // kvsocket-proxy's own sessions
   const ws = websocket(t, withParam(url, 'end', '1'));
-  if (ws === null) return failLater(t, 'failed', NOT_FOUND);
+  if (ws === null) return failLater(t, NOT_FOUND);
   attach(ws);
 }
 
@@ -206,7 +204,7 @@ function onTunnelOpen() {
   t.up = true;
   if (t.report) return; // connected when the proxy says so (tunnelControl)
   // websockify does not tell the addresses of its TCP connection.
-  feed(t, 'connected', '0.0.0.0', 0, t.remoteIp, t.remotePort);
+  t.link.connected(t.id, '0.0.0.0', 0, t.remoteIp, t.remotePort);
 }
 
 function onTunnelMessage(e) {
@@ -229,7 +227,7 @@ function onTunnelError() {
   // after that the connection broke, which the browser tells with no detail.
   if (!t.up || dialling(t)) return;
   finish(t);
-  feed(t, 'failed', CLOSED);
+  t.link.failed(t.id, CLOSED);
 }
 
 function onTunnelClose(e) {
@@ -258,11 +256,11 @@ function tunnelControl(t, text) {
     t.connected = true;
     const ip = typeof m.remoteIp === 'string' ? m.remoteIp : t.remoteIp;
     const port = typeof m.remotePort === 'number' ? m.remotePort : t.remotePort;
-    feed(t, 'connected', '0.0.0.0', 0, ip, port);
+    t.link.connected(t.id, '0.0.0.0', 0, ip, port);
   } else if (type === 'end' && t.endExchange && !t.peerEnded && !dialling(t)) {
     t.peerEnded = true;
     // Connected: the engine ends too (its shutdown sends our end). Closing: it waits on.
-    feed(t, 'peerClosed');
+    t.link.peerClosed(t.id);
   }
 }
 
@@ -275,17 +273,17 @@ function tunnelClosed(t, code, reason) {
   if (dialling(t)) {
     // The proxy could not connect, and says why (1011 with ECONNREFUSED, ENOTFOUND, ETIMEDOUT,
     // TargetDenied), so the page gets the error Node gives.
-    return feed(t, 'connectFailed', code === 1011 && isCode(reason) ? reason : REFUSED);
+    return t.link.failed(t.id, code === 1011 && isCode(reason) ? reason : REFUSED);
   }
   // Closed before open: the proxy refused the session (or the claim: that connection is up,
   // so it fails), could not reach it, or is not there.
-  if (!t.up) return feed(t, t.claimed ? 'failed' : 'connectFailed', REFUSED);
+  if (!t.up) return t.link.failed(t.id, REFUSED);
   // The target ended the connection (1005: a close frame without a code).
   if (code === 1000 || code === 1005) {
-    feed(t, 'peerClosed');
-    return feed(t, 'closed');
+    t.link.peerClosed(t.id);
+    return t.link.closed(t.id);
   }
-  feed(t, 'failed', closeError(code, reason));
+  t.link.failed(t.id, closeError(code, reason));
 }
 
 /** The error name for a close after open that is not a clean end. */
@@ -442,14 +440,13 @@ function pollAgain(t) {
 
 // ----- sessions with control messages: the reverse tunnel's listener, UDP -----
 
-/** Opens a session's WebSocket for `t`. `attempt`: the input for a failure before its first
- * message says it is ready (`listenFailed`, `connectFailed`); afterwards failures are `failed`
- * and the engine decides what they mean. `mode`: { control(t, type, message), data(t, bytes) }. */
-function openSession(t, url, attempt, mode) {
-  t.attempt = attempt;
+/** Opens a session's WebSocket for `t`. Its failures, before or after its first message says
+ * it is ready, are `failed`: the engine decides what they mean by its state (a bind, a UDP
+ * connect, a broken session). `mode`: { control(t, type, message), data(t, bytes) }. */
+function openSession(t, url, mode) {
   t.mode = mode;
   const ws = url === undefined ? null : websocket(t, url);
-  if (ws === null) return failLater(t, attempt, NOT_FOUND);
+  if (ws === null) return failLater(t, NOT_FOUND);
   ws.onopen = onSessionOpen;
   ws.onmessage = onSessionMessage;
   // The close that follows an error says all there is to say.
@@ -481,11 +478,11 @@ function sessionControl(t, text) {
   const code = typeof m.code === 'string' ? m.code : '';
   // After ready: a datagram the proxy could not send, an ICMP error; the engine decides
   // whether the socket survives it (one oversized datagram does).
-  if (t.ready) return feed(t, 'failed', code);
+  if (t.ready) return t.link.failed(t.id, code);
   // A bind that failed: the proxy closes the session next (1011); tell the engine now.
   finish(t);
   t.ws.close();
-  feed(t, t.attempt, code);
+  t.link.failed(t.id, code);
 }
 
 function onSessionClose(e) {
@@ -494,10 +491,10 @@ function onSessionClose(e) {
   finish(t);
   // Closed before open: the proxy refused (a denied port or target, a failed UDP connect), or
   // is not there.
-  if (!t.up) return feed(t, t.attempt, REFUSED);
+  if (!t.up) return t.link.failed(t.id, REFUSED);
   // UDP has no peer that ends the session, and a listener is ended only by us: any close from
   // the proxy's side is a failure.
-  feed(t, t.ready ? 'failed' : t.attempt, closeError(e.code, e.reason));
+  t.link.failed(t.id, closeError(e.code, e.reason));
 }
 
 /** `listen` (TCP): the reverse tunnel's control socket `?listen=PORT&iface=IP`, on which the
@@ -505,14 +502,14 @@ function onSessionClose(e) {
 function openListener({ id, ip, port }, link, template) {
   const t = transportOn(link, id);
   t.template = template;
-  openSession(t, sessionUrl(template, [['listen', String(port)], ['iface', ip ?? '']]), 'listenFailed', LISTENER);
+  openSession(t, sessionUrl(template, [['listen', String(port)], ['iface', ip ?? '']]), LISTENER);
 }
 
 const LISTENER = {
   control(t, type, m) {
     if (type === 'listening') {
       t.ready = true;
-      feed(t, 'listening', m.ip, m.port);
+      t.link.listening(t.id, m.ip, m.port);
     } else if (type === 'incoming') {
       incoming(t, m);
     }
@@ -540,7 +537,7 @@ function connectUdp({ id, ip, host, port }, link, template) {
   const url = target === undefined ? undefined : sessionUrl(template, [['udp', '1'], ['host', target], ['port', String(port)]]);
   const t = transportOn(link, id);
   t.udp = true;
-  openSession(t, url, 'connectFailed', UDP_CONNECTED);
+  openSession(t, url, UDP_CONNECTED);
 }
 
 const UDP_CONNECTED = {
@@ -549,10 +546,10 @@ const UDP_CONNECTED = {
     t.ready = true;
     t.remoteIp = m.remoteIp;
     t.remotePort = m.remotePort;
-    feed(t, 'connected', m.localIp, m.localPort, m.remoteIp, m.remotePort);
+    t.link.connected(t.id, m.localIp, m.localPort, m.remoteIp, m.remotePort);
   },
   data(t, bytes) {
-    if (t.ready) feed(t, 'received', bytes, t.remoteIp, t.remotePort);
+    if (t.ready) t.link.receivedFrom(t.id, bytes, t.remoteIp, t.remotePort);
   },
 };
 
@@ -562,21 +559,21 @@ function bindUdp({ id, ip, port }, link, template) {
   const t = transportOn(link, id);
   t.udp = t.bound = true;
   const url = sessionUrl(template, [['udp', '1'], ['listen', String(port)], ['iface', ip ?? '']]);
-  openSession(t, url, 'listenFailed', UDP_BOUND);
+  openSession(t, url, UDP_BOUND);
 }
 
 const UDP_BOUND = {
   control(t, type, m) {
     if (type === 'listening') {
       t.ready = true;
-      feed(t, 'listening', m.ip, m.port);
+      t.link.listening(t.id, m.ip, m.port);
     } else if (type === 'from') {
       t.fromIp = m.ip;
       t.fromPort = m.port;
     }
   },
   data(t, bytes) {
-    feed(t, 'received', bytes, t.fromIp, t.fromPort);
+    t.link.receivedFrom(t.id, bytes, t.fromIp, t.fromPort);
   },
 };
 
@@ -591,7 +588,7 @@ function start(action, link) {
   if (!listen && !udp) return openTunnel(action, link);
   const template = templateOf(link);
   if (template === undefined || !isKvsocketProxy(template)) {
-    return link.feed(listen ? 'listenFailed' : 'connectFailed', action.id, UNSUPPORTED);
+    return link.failed(action.id, UNSUPPORTED);
   }
   if (!listen) return connectUdp(action, link, template);
   return udp ? bindUdp(action, link, template) : openListener(action, link, template);
@@ -602,7 +599,7 @@ export function perform(action, link) {
   const type = action.type;
   if (type === 'connect' || type === 'listen') return start(action, link);
   // Only with an engine not told that the proxy resolves names.
-  if (type === 'resolve') return link.feed('connectFailed', action.id, UNSUPPORTED);
+  if (type === 'resolve') return link.failed(action.id, UNSUPPORTED);
   const t = link.get(action.id);
   switch (type) {
     case 'send':

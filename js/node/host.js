@@ -10,16 +10,17 @@ const IPV6_ONLY = 1; // libuv's UV_TCP_IPV6ONLY flag
 
 const errorName = (err) => err?.code ?? 'UnknownSocket';
 
-// Feeds through the transport's current link, which changes when accept(other) moves it.
-const feed = (t, method, ...args) => t.link.feed(method, t.id, ...args);
+// Inputs go through the transport's current link (`t.link`), which changes when accept(other)
+// moves it, one typed call per kind (js/link.js). Every failure is `failed`: the engine tells a
+// failed lookup, connect or bind from a broken connection by its own state.
 
 function resolve({ id, host }, link) {
   const t = link.open(id, { kind: 'lookup' });
   dns.lookup(host, { all: true, verbatim: true }, (err, addrs) => {
     t.link.drop(t.id, t);
     if (t.aborted) return;
-    if (err) feed(t, 'connectFailed', errorName(err));
-    else feed(t, 'resolved', addrs.map((a) => a.address));
+    if (err) t.link.failed(t.id, errorName(err));
+    else t.link.resolved(t.id, addrs.map((a) => a.address));
   });
 }
 
@@ -31,11 +32,11 @@ function resolve({ id, host }, link) {
 const TRANSPORT = Symbol('kvsocket transport');
 const superseded = (sock) => sock[TRANSPORT].sock !== sock;
 function onTcpData(buf) { const t = this[TRANSPORT]; t.link.received(t.id, buf); }
-function onTcpEnd() { if (!superseded(this)) feed(this[TRANSPORT], 'peerClosed'); }
+function onTcpEnd() { if (superseded(this)) return; const t = this[TRANSPORT]; t.link.peerClosed(t.id); }
 function onTcpError(err) {
   if (superseded(this)) return;
   const t = this[TRANSPORT];
-  feed(t, t.up ? 'failed' : 'connectFailed', errorName(err));
+  t.link.failed(t.id, errorName(err));
 }
 function onTcpConnect() {
   const t = this[TRANSPORT];
@@ -65,7 +66,7 @@ function onTcpClose() {
   if (superseded(this)) return;
   const t = this[TRANSPORT];
   t.link.drop(t.id, t);
-  if (t.up) feed(t, 'closed');
+  if (t.up) t.link.closed(t.id);
 }
 
 // 'data' in flowing mode without `resume()`, which starts the flow a tick later: a tick per
@@ -83,7 +84,7 @@ class TcpTransport {
   constructor(up) {
     this.link = null; // set by link.open, with the id
     this.id = 0;
-    this.up = up; // connected: failures are `failed`, not `connectFailed`
+    this.up = up; // connected: its 'close' is reported `closed`
     this.aborted = false;
     this.kind = 'tcp';
     this.sock = null;
@@ -147,10 +148,10 @@ function listenTcp({ id, ip, port, ipv6Only }, link) {
     sock.on('close', onTcpClose);
     listenData(sock);
   });
-  server.on('error', (err) => feed(t, 'listenFailed', errorName(err)));
+  server.on('error', (err) => t.link.failed(t.id, errorName(err)));
   server.on('listening', () => {
     const a = server.address();
-    feed(t, 'listening', a.address, a.port);
+    t.link.listening(t.id, a.address, a.port);
   });
   // `listen({host})` binds only after a DNS lookup, a tick later, even for an IP literal.
   // `_listen2` (net's own legacy alias of its bind step) binds now, so that localPort() answers
@@ -161,7 +162,7 @@ function listenTcp({ id, ip, port, ipv6Only }, link) {
     server.listen({ host: ip, port, ipv6Only });
   }
   const a = server.address();
-  if (a) feed(t, 'listening', a.address, a.port);
+  if (a) t.link.listening(t.id, a.address, a.port);
 }
 
 // The engine hands the host IP literals only. dgram would still look them up through
@@ -174,34 +175,32 @@ function udpSocket(t, ip, ipv6Only) {
   const sock = dgram.createSocket({ type, ipv6Only, lookup: literalLookup });
   t.kind = 'udp';
   t.sock = sock;
-  sock.on('message', (msg, rinfo) => feed(t, 'received', msg, rinfo.address, rinfo.port));
-  sock.on('error', (err) => feed(t, t.up ? 'failed' : (t.listening ? 'listenFailed' : 'connectFailed'), errorName(err)));
+  sock.on('message', (msg, rinfo) => t.link.receivedFrom(t.id, msg, rinfo.address, rinfo.port));
+  sock.on('error', (err) => t.link.failed(t.id, errorName(err)));
   sock.on('close', () => t.link.drop(t.id, t));
   return sock;
 }
 
 function connectUdp({ id, ip, port }, link) {
-  const t = link.open(id, { up: false });
+  const t = link.open(id, {});
   const sock = udpSocket(t, ip, false);
   // dgram hands a failed connect (EACCES for a broadcast address, ENETUNREACH, …) to this
   // callback, not to 'error': it is the attempt's failure.
   sock.connect(port, ip, (err) => {
     if (t.aborted) return;
-    if (err) return feed(t, 'connectFailed', errorName(err));
-    t.up = true;
+    if (err) return t.link.failed(t.id, errorName(err));
     const local = sock.address();
     const remote = sock.remoteAddress();
-    feed(t, 'connected', local.address, local.port, remote.address, remote.port);
+    t.link.connected(t.id, local.address, local.port, remote.address, remote.port);
   });
 }
 
 function listenUdp({ id, ip, port, ipv6Only }, link) {
-  const t = link.open(id, { up: false, listening: true });
+  const t = link.open(id, {});
   const sock = udpSocket(t, ip, ipv6Only);
   sock.bind({ address: ip, port }, () => {
-    t.up = true;
     const a = sock.address();
-    feed(t, 'listening', a.address, a.port);
+    t.link.listening(t.id, a.address, a.port);
   });
 }
 
@@ -285,11 +284,11 @@ function send({ id, data, ip, port }, link) {
     return;
   }
   const done = (err) => {
-    if (!err) return feed(t, 'sent', data.length);
+    if (!err) return t.link.sent(t.id, data.length);
     // A refused datagram is reported, then leaves the send count like a sent one: the engine
     // keeps the socket for DatagramTooLarge and ignores the count once a failure ended it.
-    feed(t, 'failed', errorName(err));
-    feed(t, 'sent', data.length);
+    t.link.failed(t.id, errorName(err));
+    t.link.sent(t.id, data.length);
   };
   if (ip !== undefined) t.sock.send(data, port, ip, done);
   else t.sock.send(data, done);
@@ -344,7 +343,7 @@ function release(t, graceful) {
   } else if (graceful) {
     // Flushes what was written, then FIN; net calls back once its buffer is in the kernel,
     // which a close() in the turn of a write waits for. A failure is the socket's 'error'.
-    t.sock.end((err) => { if (!err) feed(t, 'flushed'); });
+    t.sock.end((err) => { if (!err) t.link.flushed(t.id); });
   } else {
     t.sock.destroy();
   }
@@ -379,7 +378,7 @@ const actions = {
     const secure = startNodeTls(raw, options, {
       secure() {
         t.tlsInfo = nodeTlsInfo(this, options.servername, String);
-        feed(t, 'secure');
+        t.link.secure(t.id);
       },
       data: onTcpData, end: onTcpEnd, error: onTcpError, close: onTcpClose,
     });

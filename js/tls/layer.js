@@ -97,11 +97,11 @@ class Layer {
     if (phase === SECURE && was === 0) {
       this.info = this.client.info();
       if (this.info !== null) this.info.servername = this.options.servername;
-      this.link.feed('secure', this.id);
+      this.link.secure(this.id);
     } else if (phase === FAILED) {
       // The engine decides what it means (connectFailed while Connecting, else a broken
       // connection) and aborts the transport.
-      this.link.feed('failed', this.id, this.client.errorName() ?? 'TlsHandshakeFailed');
+      this.link.failed(this.id, this.client.errorName() ?? 'TlsHandshakeFailed');
     }
   }
 
@@ -113,7 +113,7 @@ class Layer {
     } catch (err) {
       // Options the module cannot use (a `ca` that is not PEM): the handshake cannot start.
       this.phase = FAILED;
-      this.link.feed('failed', this.id, err?.name === 'TlsInvalidOptions' ? 'TlsHandshakeFailed' : 'TlsError');
+      this.link.failed(this.id, err?.name === 'TlsInvalidOptions' ? 'TlsHandshakeFailed' : 'TlsError');
       return;
     }
     this.sendCipher(this.client.takeCiphertext(), 0);
@@ -184,7 +184,7 @@ export function withTlsLayer(inner, remoteIpOf = () => '', native = () => false)
       install(link, l);
       loadTls().then((mod) => l.start(mod), () => {
         l.phase = FAILED;
-        link.feed('failed', action.id, 'TlsHandshakeFailed');
+        link.failed(action.id, 'TlsHandshakeFailed');
       });
       return undefined;
     },

@@ -37,8 +37,7 @@ export function createWispHost(env) {
       if (action.type === 'listen' || action.type === 'resolve') {
         // An engine not told that the server resolves names would ask to resolve; Wisp has no
         // listening streams. Answered a turn later.
-        const input = action.type === 'listen' ? 'listenFailed' : 'connectFailed';
-        setTimeout(() => link.feed(input, action.id, UNSUPPORTED), 0);
+        setTimeout(() => link.failed(action.id, UNSUPPORTED), 0);
         return;
       }
       const t = link.get(action.id);

@@ -34,8 +34,6 @@ const sessions = new Map();
 /** The session for `key`, if one is open. */
 export const sessionOf = (key) => sessions.get(key);
 
-/** `t.link.feed(method, t.id, ...args)`: through the transport, which accept(other) moves. */
-const feed = (t, method, ...args) => t.link.feed(method, t.id, ...args);
 
 /** The transport is done: no more inputs from it, and it leaves its link. */
 function finish(t) {
@@ -149,7 +147,7 @@ export class Session {
     // A plain Uint8Array over the message's memory: what readBytes() hands out as it is (a
     // Buffer's subarray would be a Buffer, viewed again as a plain array there: js/kept.js).
     const payload = new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER, bytes.length - HEADER);
-    if (t.udp) feed(t, 'received', payload, t.remoteIp, t.remotePort);
+    if (t.udp) t.link.receivedFrom(t.id, payload, t.remoteIp, t.remotePort);
     else t.link.received(t.id, payload);
   }
 
@@ -276,16 +274,16 @@ export class Session {
     if (kind === OPENED) {
       t.up = true;
       // A Wisp server does not tell the local address of its connection.
-      return feed(t, 'connected', '0.0.0.0', 0, t.remoteIp, t.remotePort);
+      return t.link.connected(t.id, '0.0.0.0', 0, t.remoteIp, t.remotePort);
     }
     // CLOSED: '' for a clean end, else the error code's name.
     this.streams.delete(stream);
     finish(t);
     if (arg === '') {
-      feed(t, 'peerClosed');
-      feed(t, 'closed');
+      t.link.peerClosed(t.id);
+      t.link.closed(t.id);
     } else {
-      feed(t, t.up ? 'failed' : 'connectFailed', arg);
+      t.link.failed(t.id, arg);
     }
   }
 

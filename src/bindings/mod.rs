@@ -70,6 +70,15 @@ pub fn status_names() -> String {
 }
 
 /// The batch's record kinds in numeric order (kind n is item n - 1), space-separated.
+/// The error name scripts see for a host's error name (`ErrorCode::from_host`): tlsInfo()'s
+/// `authorizationError` from node:tls's code, named as the page's TLS module names it.
+#[wasm_bindgen(js_name = errorCodeName)]
+pub fn error_code_name(host_name: &str) -> String {
+    crate::engine::ErrorCode::from_host(host_name)
+        .name()
+        .to_string()
+}
+
 #[wasm_bindgen(js_name = batchKinds)]
 pub fn batch_kinds() -> String {
     batch::KINDS.join(" ")

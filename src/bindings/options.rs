@@ -44,9 +44,12 @@ pub fn configure(core: &mut Core, value: &JsValue, now: f64) -> Result<(), JsVal
     }
     let options: Options = serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
         // serde-wasm-bindgen's errors are JS Errors; their message, with the one the option's
-        // name wraps (src/engine/options.rs) shown without its "Error: " prefix.
+        // name wraps (src/engine/options.rs) shown without its "Error: " prefix, and serde's
+        // Rust type name said the way a script writes it.
         let error: js_sys::Error = JsValue::from(e).unchecked_into();
-        let message = String::from(error.message()).replacen(": Error: ", ": ", 1);
+        let message = String::from(error.message())
+            .replacen(": Error: ", ": ", 1)
+            .replacen("expected f64", "expected a number", 1);
         refused(&["Socket: option ", &message])
     })?;
     core.configure(&options, now as u64)

@@ -14,8 +14,8 @@ pub use wisp::{is_wisp_url, wisp_refusal, WispClient};
 #[wasm_bindgen(module = "/js/browser/host.js")]
 extern "C" {
     /// Performs one engine action (`{type, id, …}`, as the batch reader makes them) for the
-    /// socket behind `link` (js/link.js's contract: `options.proxy`, `open`, `get`, `drop`,
-    /// `feed`, `received`, `sent`, `incoming`).
+    /// socket behind `link` (js/link.js's contract: `options.proxy`, `open`, `get`, `drop`, and a
+    /// method per input kind: `connected`, `received`, `sent`, `failed`, …).
     #[wasm_bindgen(catch)]
     pub fn perform(action: &JsValue, link: &JsValue) -> Result<(), JsValue>;
     /// The proxy URL for a target: the template's `{host}` and `{port}` replaced, URI-encoded.

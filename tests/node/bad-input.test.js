@@ -105,7 +105,7 @@ test('new Socket(options): unknown options, wrong types and refused values throw
     ['tcp', /must be an object, got "tcp"/],
     [{ conectTimeout: 1000 }, /unknown option "conectTimeout"; the options are proxy, connectTimeout, idleTimeout, protocol, tls, signal/],
     [{ forceIpv6: true }, /unknown option "forceIpv6"/],
-    [{ connectTimeout: '1500' }, /option connectTimeout: invalid type: string "1500"/],
+    [{ connectTimeout: '1500' }, /option connectTimeout: invalid type: string "1500", expected a number$/],
     [{ idleTimeout: true }, /option idleTimeout: invalid type: boolean `true`/],
     [{ protocol: 17 }, /option protocol: invalid type/],
     [{ proxy: 8080 }, /option proxy: invalid type/],

@@ -172,3 +172,29 @@ fn without_tls_a_connect_is_connected_at_once() {
     e.handle(Input::Secure { id }); // stale: no TLS asked for
     assert!(!e.is_secure());
 }
+
+#[test]
+fn a_connection_that_breaks_during_start_tls_is_a_failed_handshake() {
+    let (mut e, id) = connected_engine();
+    e.start_tls().unwrap();
+    drain(&mut e);
+    e.handle(Input::Failed {
+        id,
+        error: "ECONNRESET".into(),
+    });
+    let events = drain_events(&mut e);
+    assert!(
+        events.contains(&error(ErrorCode::TlsHandshakeFailed)),
+        "{events:?}"
+    );
+    // Once secure, a broken connection is what it is.
+    let (mut e, id) = connected_engine();
+    e.start_tls().unwrap();
+    e.handle(Input::Secure { id });
+    drain(&mut e);
+    e.handle(Input::Failed {
+        id,
+        error: "ECONNRESET".into(),
+    });
+    assert!(drain_events(&mut e).contains(&error(ErrorCode::RemoteHostClosed)));
+}

@@ -293,7 +293,10 @@ impl Engine {
             {
                 self.report_error(code)
             }
-            State::Connected(_) | State::Closing(_) => self.fail_connection(code),
+            State::Connected(_) | State::Closing(_) => {
+                let code = self.tls_upgrade_failure(code);
+                self.fail_connection(code)
+            }
             State::Listening { .. } | State::Bound { .. } => {
                 self.actions.push_back(Action::Abort { id });
                 self.report_error(code);

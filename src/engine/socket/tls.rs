@@ -119,6 +119,16 @@ impl Engine {
         })
     }
 
+    /// A Connected socket's failure during `start_tls`'s handshake: a TLS error as it is, else
+    /// (the connection broke mid-handshake) TlsHandshakeFailed.
+    pub(super) fn tls_upgrade_failure(&self, code: ErrorCode) -> ErrorCode {
+        if self.tls_phase == TlsPhase::Upgrading && !code.is_tls() {
+            ErrorCode::TlsHandshakeFailed
+        } else {
+            code
+        }
+    }
+
     /// The transport ended (peer closed or gone) while the socket was Connecting: during the
     /// handshake that is a failed handshake, not something to wait out.
     pub(super) fn tls_on_transport_end(&mut self, id: ConnId) {

@@ -92,6 +92,8 @@ class TcpTransport {
     this.unsent = 0;
     this.written = null; // the write callback, made at the first write (idle sockets have none)
     this.inflight = null; // what was handed to net and not yet called back, oldest first
+    this.tlsInfo = null; // tlsInfo() once node:tls's handshake is done (js/node/tls.js)
+    this.readPaused = false; // TLS: the engine paused reading
   }
 }
 
@@ -381,12 +383,25 @@ const actions = {
         t.link.secure(t.id);
       },
       data: onTcpData, end: onTcpEnd, error: onTcpError, close: onTcpClose,
+      paused: () => t.readPaused,
     });
     secure[TRANSPORT] = t;
     t.sock = secure;
   },
-  pause: ({ id }, link) => link.get(id)?.sock?.pause?.(),
-  resume: ({ id }, link) => link.get(id)?.sock?.resume?.(),
+  pause: ({ id }, link) => {
+    const t = link.get(id);
+    if (t?.sock?.readMore) t.readPaused = true; // a TLSSocket read by 'readable' (js/node/tls.js)
+    else t?.sock?.pause?.();
+  },
+  resume: ({ id }, link) => {
+    const t = link.get(id);
+    if (t?.sock?.readMore) {
+      t.readPaused = false;
+      t.sock.readMore();
+    } else {
+      t?.sock?.resume?.();
+    }
+  },
 };
 
 export const nodeHost = {

@@ -163,3 +163,32 @@ test('tls options: unknown keys and wrong types are TypeErrors; startTls needs a
   sock.destroy();
   assert.equal(sock.startTls(), false);
 });
+
+test('tls: the receive high-water mark pauses reading a TLS connection too; nothing is lost', T, async () => {
+  const { readFileSync } = await import('node:fs');
+  const tlsMod = await import('node:tls');
+  const SIZE = 8 * 1024 * 1024;
+  const data = Buffer.alloc(SIZE);
+  for (let i = 0; i < SIZE; i++) data[i] = (i * 31 + 7) & 0xff;
+  const server = tlsMod.createServer({ cert: readFileSync(certs.file('server.pem')), key: readFileSync(certs.file('server.key')) }, (s) => {
+    s.on('error', () => {});
+    s.end(data);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const sock = new Socket({ tls: { ca: certs.ca } });
+  try {
+    sock.setReceiveHighWaterMark(256 * 1024);
+    sock.connect('localhost', server.address().port);
+    await first(sock, ['connected']);
+    await new Promise((r) => setTimeout(r, 300)); // unread: reading stops near the mark
+    const held = sock.bytesAvailable();
+    assert.ok(held >= 256 * 1024 && held < 2 * 1024 * 1024, `held ${held} bytes unread`);
+    const chunks = [];
+    const done = first(sock, ['disconnected'], 10_000);
+    sock.dataAvailableEvent = () => chunks.push(Buffer.from(sock.readBytes()));
+    chunks.push(Buffer.from(sock.readBytes()));
+    await done;
+    chunks.push(Buffer.from(sock.readBytes()));
+    assert.ok(Buffer.concat(chunks).equals(data), 'the 8 MiB arrived whole and in order');
+  } finally { sock.destroy(); server.close(); }
+});

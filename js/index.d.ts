@@ -255,6 +255,10 @@ export interface TCPSocketOptions {
   keepAliveDelay?: number;
   /** Browser: the proxy URL template (else Socket.defaultProxy). */
   proxy?: string;
+  /** As Cloudflare's connect(): 'on' handshakes before `opened`; 'starttls' opens plain, then startTls(). */
+  secureTransport?: 'off' | 'on' | 'starttls';
+  /** The TLS options (as the Socket's `tls` option). */
+  tls?: TlsOptions;
 }
 
 export interface TCPSocketOpenInfo {
@@ -274,6 +278,9 @@ export class TCPSocket {
   readonly opened: Promise<TCPSocketOpenInfo>;
   readonly closed: Promise<void>;
   close(): Promise<void>;
+  /** secureTransport 'starttls': secures the connection; the same streams carry TLS afterwards. */
+  startTls(options?: TlsOptions): Promise<void>;
+  tlsInfo(): TlsInfo | null;
 }
 
 /** A datagram: what the readable gives (with the sender) and the writable takes. */

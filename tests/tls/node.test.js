@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Socket } from 'kvsocket';
+import { Socket, TCPSocket } from 'kvsocket';
 import { makeCerts, sServer } from './servers.js';
 import { startTlsServer } from './starttls-server.js';
 
@@ -191,4 +191,44 @@ test('tls: the receive high-water mark pauses reading a TLS connection too; noth
     chunks.push(Buffer.from(sock.readBytes()));
     assert.ok(Buffer.concat(chunks).equals(data), 'the 8 MiB arrived whole and in order');
   } finally { sock.destroy(); server.close(); }
+});
+
+test("TCPSocket: secureTransport 'on' and 'starttls' (Cloudflare's connect() options)", T, async () => {
+  assert.throws(() => new TCPSocket('127.0.0.1', 1, { secureTransport: 'yes' }), TypeError);
+  const dec = new TextDecoder();
+  async function readLine(reader, until) {
+    let got = '';
+    while (!got.includes(until)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      got += dec.decode(value);
+    }
+    return got;
+  }
+  const server = await sServer(certs, {});
+  const on = new TCPSocket('localhost', server.port, { secureTransport: 'on', tls: { ca: certs.ca } });
+  try {
+    const { readable, writable } = await on.opened;
+    const w = writable.getWriter();
+    await w.write(new TextEncoder().encode('direct tls\n'));
+    assert.equal(await readLine(readable.getReader(), '\n'), 'slt tcerid\n');
+    assert.equal(on.tlsInfo().peerCertificate.subject.CN, 'localhost');
+  } finally { await on.close().catch(() => {}); await server.close(); }
+
+  const line = await startTlsServer(certs);
+  const st = new TCPSocket('localhost', line.port, { secureTransport: 'starttls', tls: { ca: certs.ca } });
+  try {
+    const { readable, writable } = await st.opened;
+    const r = readable.getReader();
+    const w = writable.getWriter();
+    assert.equal(await readLine(r, '220 ready\r\n'), '220 ready\r\n');
+    await w.write(new TextEncoder().encode('STARTTLS\r\n'));
+    assert.equal(await readLine(r, '220 go ahead\r\n'), '220 go ahead\r\n');
+    assert.equal(st.tlsInfo(), null);
+    await st.startTls();
+    await w.write(new TextEncoder().encode('ping\n'));
+    assert.equal(await readLine(r, '\n'), 'gnip\n');
+    assert.equal(st.tlsInfo().authorized, true);
+    r.releaseLock(); w.releaseLock();
+  } finally { await st.close().catch(() => {}); await line.close(); }
 });

@@ -60,7 +60,7 @@ async function inPage({ proxyUrl, port, tls, starttls, ca }) {
 
 const proxyUrl = () => `${proxy.url}?host={host}&port={port}`;
 
-test('Chromium: TLS in the page through kvsocket-proxy (TLS 1.2, 1.3, STARTTLS, refusals); no plaintext forwarded', { timeout: 90_000 }, async (t) => {
+test('Chromium: TLS in the page through kvsocket-proxy, tunnel and Wisp (TLS 1.2, 1.3, STARTTLS, refusals); no plaintext forwarded', { timeout: 90_000 }, async (t) => {
   const { page, pageErrors } = await packagePage(t);
   const page$ = (args) => page.evaluate(inPage, args);
   await page.evaluate(`globalThis.SECRET = ${JSON.stringify(SECRET)}; globalThis.reversed = (s) => [...s].reverse().join('');`);
@@ -79,6 +79,18 @@ test('Chromium: TLS in the page through kvsocket-proxy (TLS 1.2, 1.3, STARTTLS, 
       const wire = tap.captured().toString('latin1');
       assert.ok(wire.length > 200, 'the relay saw the records');
       assert.ok(!wire.includes('secret line') && !wire.includes(reversed('secret line')), 'plaintext crossed the proxy');
+    } finally { await tap.close(); await server.close(); }
+  }
+
+  // The same over Wisp (kvsocket-proxy's /wisp/): one more proxy that carries ciphertext only.
+  {
+    const server = await sServer(certs, { version: 'tls1_3' });
+    const tap = await relay(server.port);
+    try {
+      const r = await page$({ proxyUrl: `wisp+ws://127.0.0.1:${proxy.port}/wisp/`, port: tap.port, tls: { ca: certs.ca, servername: 'localhost' } });
+      assert.deepEqual(r.events.map(([type]) => type), ['connected', 'disconnected'], JSON.stringify(r.events));
+      assert.equal(r.text, `${reversed(SECRET)}\n`);
+      assert.ok(!tap.captured().toString('latin1').includes('secret line'), 'plaintext crossed the Wisp server');
     } finally { await tap.close(); await server.close(); }
   }
 

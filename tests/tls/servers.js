@@ -78,3 +78,59 @@ export async function relay(targetPort) {
     close: () => new Promise((r) => { for (const c of conns) c.destroy(); server.close(r); }),
   };
 }
+
+/**
+ * nginx serving `files` ({ name: Buffer }) over TLS on 127.0.0.1 with certificate `cert`, from
+ * a prefix of its own under the certificates' folder. Returns { port, close() }.
+ */
+export async function nginxTls(certs, files, { cert = 'server' } = {}) {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const prefix = path.join(certs.dir, `nginx-${Date.now()}`);
+  mkdirSync(path.join(prefix, 'www'), { recursive: true });
+  mkdirSync(path.join(prefix, 'tmp'), { recursive: true });
+  for (const [name, data] of Object.entries(files)) writeFileSync(path.join(prefix, 'www', name), data);
+  const port = await freePort();
+  const conf = path.join(prefix, 'nginx.conf');
+  const tmp = path.join(prefix, 'tmp');
+  writeFileSync(conf, `
+worker_processes 1;
+${process.getuid?.() === 0 ? 'user root;' : ''}
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${tmp}; proxy_temp_path ${tmp}; fastcgi_temp_path ${tmp};
+  uwsgi_temp_path ${tmp}; scgi_temp_path ${tmp};
+  server {
+    listen 127.0.0.1:${port} ssl;
+    ssl_certificate ${certs.file(`${cert}.pem`)};
+    ssl_certificate_key ${certs.file(`${cert}.key`)};
+    root ${prefix}/www;
+  }
+}
+`);
+  const proc = spawn('nginx', ['-p', prefix, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  // Ready when the port accepts.
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`nginx exited: ${err}`);
+    const ok = await new Promise((r) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
+      s.on('error', () => r(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline) { proc.kill(); throw new Error(`nginx did not start: ${err}`); }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    port,
+    close: () => new Promise((resolve) => {
+      if (proc.exitCode !== null) return resolve();
+      proc.once('exit', resolve);
+      proc.kill('SIGQUIT');
+    }),
+  };
+}

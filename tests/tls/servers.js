@@ -13,7 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** A folder of certificates (make-certs.sh lists them) and `remove()`; `ca` is the CA's PEM. */
 export function makeCerts() {
   const dir = mkdtempSync(path.join(tmpdir(), 'kvsocket-tls-'));
-  execFileSync('bash', [path.join(here, 'make-certs.sh'), dir]);
+  execFileSync('bash', [path.join(here, '../../scripts/make-certs.sh'), dir]);
   return {
     dir,
     ca: readFileSync(path.join(dir, 'ca.pem'), 'utf8'),

@@ -1,5 +1,5 @@
 //! The record layer against rustls' own server, in-process: certificates from the test CA
-//! (tests/tls/make-certs.sh, made into a temporary folder), bytes pumped between the two sides.
+//! (scripts/make-certs.sh, made into a temporary folder), bytes pumped between the two sides.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -15,7 +15,7 @@ fn certs() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("kvsocket-tls-test-{}", std::process::id()));
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/tls/make-certs.sh");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/make-certs.sh");
         let ok = Command::new("bash")
             .arg(script)
             .arg(&dir)

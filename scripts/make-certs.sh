@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A test CA and the server certificates the TLS tests need, made at test time into DIR (the
 # tests' temporary folder): nothing secret is committed and nothing expires in the repository.
-#   ca.pem            the test CA (what a test passes as `ca`)
+#   ca.pem            the test CA (what a test passes as `ca`; the demo's IRC server over TLS
+#                     uses one too: www/ngircd.js)
 #   server.pem/.key   localhost, 127.0.0.1 and ::1, signed by the CA: the good server
 #   wrongname.pem/.key  other.test only, signed by the CA: TlsCertificateNameMismatch
 #   expired.pem/.key  localhost, valid January 2020 only, signed by the CA: TlsCertificateExpired

@@ -166,11 +166,13 @@ impl wit::GuestSocket for EngineSocket {
             connect_timeout: options.connect_timeout,
             idle_timeout: options.idle_timeout,
             protocol: options.protocol,
-            tls: options.tls.map(|on| kvsocket::engine::tls_options::TlsOptions {
-                enabled: on,
-                reject_unauthorized: true,
-                ..Default::default()
-            }),
+            tls: options
+                .tls
+                .map(|on| kvsocket::engine::tls_options::TlsOptions {
+                    enabled: on,
+                    reject_unauthorized: true,
+                    ..Default::default()
+                }),
         };
         message(self.core.borrow_mut().configure(&options, now))
     }

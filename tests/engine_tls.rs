@@ -198,3 +198,22 @@ fn a_connection_that_breaks_during_start_tls_is_a_failed_handshake() {
     });
     assert!(drain_events(&mut e).contains(&error(ErrorCode::RemoteHostClosed)));
 }
+
+#[test]
+fn the_tls_option_with_udp_is_refused() {
+    let mut e = Engine::new();
+    let options = Options {
+        protocol: Some("udp".into()),
+        tls: Some(kvsocket::engine::tls_options::TlsOptions {
+            enabled: true,
+            reject_unauthorized: true,
+            ..Default::default()
+        }),
+        ..Options::default()
+    };
+    let err = e.configure(&options, 0).unwrap_err();
+    assert_eq!(
+        err.message(),
+        "tls needs protocol tcp (DTLS is not supported)"
+    );
+}

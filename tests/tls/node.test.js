@@ -156,6 +156,7 @@ test('tls options: unknown keys and wrong types are TypeErrors; startTls needs a
   assert.throws(() => new Socket({ tls: 'yes' }), TypeError);
   assert.throws(() => new Socket({ tls: { ca: 5 } }), TypeError);
   assert.throws(() => new Socket({ tls: { rejectUnauthorized: 'no' } }), TypeError);
+  assert.throws(() => new Socket({ protocol: 'udp', tls: true }), { name: 'TypeError', message: /tls needs protocol tcp/ });
   const sock = new Socket({ tls: { servername: 'localhost', ca: ['-----BEGIN CERTIFICATE-----'], alpn: ['irc'] } });
   assert.throws(() => sock.startTls({ bogus: 1 }), { name: 'TypeError', message: /unknown key "bogus"/ });
   assert.equal(sock.startTls(), false);

@@ -8,6 +8,24 @@ import { startProxy } from '../../js/proxy/server.js';
 import { makeCerts, sServer, relay } from '../tls/servers.js';
 import { startTlsServer } from '../tls/starttls-server.js';
 import { packagePage } from './harness.js';
+import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { freePort } from '../ports.js';
+
+// websockify (PyPI, scripts/setup.sh) in one-target mode in front of `port`, or null without it.
+const WEBSOCKIFY_PYTHON = [process.env.WEBSOCKIFY_PYTHON, 'python3', `${process.env.HOME}/.cache/kvsocket/websockify-venv/bin/python`]
+  .find((p) => p && spawnSync(p, ['-c', 'import websockify']).status === 0);
+async function websockify(port) {
+  if (!WEBSOCKIFY_PYTHON) return null;
+  const wsPort = await freePort();
+  const proc = spawn(WEBSOCKIFY_PYTHON, ['-m', 'websockify', `127.0.0.1:${wsPort}`, `127.0.0.1:${port}`], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((r) => { const s = net.connect(wsPort, '127.0.0.1', () => { s.destroy(); r(true); }); s.on('error', () => r(false)); });
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url: `ws://127.0.0.1:${wsPort}/`, close: () => new Promise((r) => { proc.once('exit', r); proc.kill(); }) };
+}
 
 let certs;
 let proxy;
@@ -60,7 +78,7 @@ async function inPage({ proxyUrl, port, tls, starttls, ca }) {
 
 const proxyUrl = () => `${proxy.url}?host={host}&port={port}`;
 
-test('Chromium: TLS in the page through kvsocket-proxy, tunnel and Wisp (TLS 1.2, 1.3, STARTTLS, refusals); no plaintext forwarded', { timeout: 90_000 }, async (t) => {
+test('Chromium: TLS in the page through kvsocket-proxy (tunnel and Wisp) and websockify (TLS 1.2, 1.3, STARTTLS, refusals); no plaintext forwarded', { timeout: 90_000 }, async (t) => {
   const { page, pageErrors } = await packagePage(t);
   const page$ = (args) => page.evaluate(inPage, args);
   await page.evaluate(`globalThis.SECRET = ${JSON.stringify(SECRET)}; globalThis.reversed = (s) => [...s].reverse().join('');`);
@@ -92,6 +110,23 @@ test('Chromium: TLS in the page through kvsocket-proxy, tunnel and Wisp (TLS 1.2
       assert.equal(r.text, `${reversed(SECRET)}\n`);
       assert.ok(!tap.captured().toString('latin1').includes('secret line'), 'plaintext crossed the Wisp server');
     } finally { await tap.close(); await server.close(); }
+  }
+
+  // And through websockify (one target, not ours): ciphertext only there too.
+  {
+    const server = await sServer(certs, { version: 'tls1_2' });
+    const tap = await relay(server.port);
+    const ws = await websockify(tap.port);
+    try {
+      if (ws) {
+        const r = await page$({ proxyUrl: ws.url, port: tap.port, tls: { ca: certs.ca, servername: 'localhost' } });
+        assert.deepEqual(r.events.map(([type]) => type), ['connected', 'disconnected'], JSON.stringify(r.events));
+        assert.equal(r.text, `${reversed(SECRET)}\n`);
+        assert.ok(!tap.captured().toString('latin1').includes('secret line'), 'plaintext crossed websockify');
+      } else {
+        t.diagnostic('websockify is not installed (scripts/setup.sh): its case skipped');
+      }
+    } finally { await ws?.close(); await tap.close(); await server.close(); }
   }
 
   const starttls = await startTlsServer(certs);

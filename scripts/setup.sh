@@ -68,6 +68,12 @@ if ! websockify_ready; then
   python3 -m pip install -q websockify==0.13.0 2>/dev/null \
     || { python3 -m venv "$WEBSOCKIFY_VENV" && "$WEBSOCKIFY_VENV/bin/pip" install -q websockify==0.13.0; }
 fi
+# aiosmtpd, a real SMTP server with STARTTLS for tests/tls/smtp.test.js, in a venv of its own.
+AIOSMTPD_VENV=${KVSOCKET_AIOSMTPD_VENV:-$HOME/.cache/kvsocket/aiosmtpd-venv}
+if ! "$AIOSMTPD_VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  log "installing aiosmtpd"
+  python3 -m venv "$AIOSMTPD_VENV" && "$AIOSMTPD_VENV/bin/pip" install -q aiosmtpd==1.4.6
+fi
 # wisp-python, a Wisp server we did not write, for the Wisp interop tests and bench, in a venv
 # of its own (KVSOCKET_WISP_VENV to put it elsewhere; tests/wisp/servers.js reads the same).
 WISP_VENV=${KVSOCKET_WISP_VENV:-$HOME/.cache/kvsocket/wisp-venv}

@@ -6,7 +6,7 @@
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
 import {
-  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, wispRefusal, WispClient, batchHeader, batchKinds, statusNames,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, wispRefusal, WispClient, batchHeader, batchKinds, statusNames, errorCodeName,
   textScratch, textOfScratch,
 } from '../../pkg/kvsocket.js';
 import { browserHost, isKvsocketProxy, openWebSocket, sendsInCall, whenRoom } from './host.js';
@@ -14,6 +14,7 @@ import { createWispHost } from '../wisp/host.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { createDirectSockets } from '../direct/index.js';
+import { withTlsLayer } from '../tls/layer.js';
 
 const { memory } = initSync({ module: wasmBytes() });
 
@@ -82,7 +83,7 @@ const browserHostAdapter = {
 };
 
 export const Socket = createSocketClass({
-  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds, statusNames, textScratch, textOfScratch },
+  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: withTlsLayer(browserHostAdapter, (link, id) => link.get(id)?.remoteIp ?? ''), wasm: { memory, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName },
 });
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
 export { SocketError } from '../promises.js';

@@ -11,7 +11,7 @@ export class Link {
   /**
    * `sink`: the facade's shared functions, one per input kind, each taking the socket first
    * (resolved, connected, received, receivedFrom, sent, unsent, peerClosed, closed, flushed,
-   * failed, listening, incoming) and defaultProxy(); `given`: the options the Socket was made
+   * failed, wsClosed, listening, incoming) and defaultProxy(); `given`: the options the Socket was made
    * with.
    */
   constructor(sink, socket, given) {
@@ -71,6 +71,13 @@ export class Link {
    * by its state; hosts report every failure here. */
   failed(id, error) {
     this.sink.failed(this.socket, id, error);
+  }
+
+  /** The WebSocket carrying transport `id` closed with `code` and `reason` (as the browser gave
+   * them), after it `opened` or not: the engine tells a clean end from a failure, and which
+   * failure (src/engine/ws_close.rs). */
+  wsClosed(id, code, reason, opened) {
+    this.sink.wsClosed(this.socket, id, code, reason, opened);
   }
 
   /** A `listen` bound `ip`:`port`. */

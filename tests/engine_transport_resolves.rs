@@ -75,7 +75,7 @@ fn a_proxy_refusal_of_a_name_is_a_connect_failure() {
     let id = e.current_id().unwrap();
     drain_events(&mut e);
     drain_actions(&mut e);
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id,
         error: "ProxyConnectionRefused".into(),
     });

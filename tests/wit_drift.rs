@@ -36,7 +36,6 @@ fn input_case(input: &Input) -> &'static str {
     match input {
         Input::Resolved { .. } => "resolved",
         Input::Connected { .. } => "connected",
-        Input::ConnectFailed { .. } => "connect-failed",
         Input::Received { .. } => "received",
         Input::Sent { .. } => "sent",
         Input::PeerClosed { .. } => "peer-closed",
@@ -44,7 +43,7 @@ fn input_case(input: &Input) -> &'static str {
         Input::Flushed { .. } => "flushed",
         Input::Failed { .. } => "failed",
         Input::Listening { .. } => "listening",
-        Input::ListenFailed { .. } => "listen-failed",
+        Input::WsClosed { .. } => "ws-closed",
     }
 }
 
@@ -103,10 +102,6 @@ fn input_samples() -> Vec<Input> {
             local: addr(),
             remote: addr(),
         },
-        Input::ConnectFailed {
-            id,
-            error: error.clone(),
-        },
         Input::Received {
             id,
             data: vec![],
@@ -116,12 +111,14 @@ fn input_samples() -> Vec<Input> {
         Input::PeerClosed { id },
         Input::Closed { id },
         Input::Flushed { id },
-        Input::Failed {
-            id,
-            error: error.clone(),
-        },
+        Input::Failed { id, error },
         Input::Listening { id, local: addr() },
-        Input::ListenFailed { id, error },
+        Input::WsClosed {
+            id,
+            code: 1000,
+            reason: String::new(),
+            opened: true,
+        },
     ]
 }
 

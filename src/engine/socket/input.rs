@@ -9,6 +9,7 @@ use super::Engine;
 use crate::engine::error::ErrorCode;
 use crate::engine::io::{Action, ConnId, Event, Input, Millis, Protocol};
 use crate::engine::state::{Link, State};
+use crate::engine::ws_close;
 
 impl Engine {
     /// Feeds one input. Inputs for another transport than the current one are stale and ignored.
@@ -18,7 +19,6 @@ impl Engine {
         }
         match input {
             Input::Resolved { id, addrs } => self.on_resolved(id, addrs),
-            Input::ConnectFailed { id, error } => self.on_connect_failed(id, &error),
             Input::Connected { id, local, remote } => self.on_connected(id, local, remote),
             Input::Received { id, data, from } => self.on_received(id, data, from),
             Input::Sent { id, len } => self.on_sent(id, len),
@@ -27,7 +27,12 @@ impl Engine {
             Input::Flushed { id } => self.on_flushed(id),
             Input::Failed { id, error } => self.on_failed(id, &error),
             Input::Listening { id, local } => self.on_listening(id, local),
-            Input::ListenFailed { id, error } => self.on_failed(id, &error),
+            Input::WsClosed {
+                id,
+                code,
+                reason,
+                opened,
+            } => self.on_ws_closed(id, code, &reason, opened),
         }
     }
 
@@ -258,6 +263,30 @@ impl Engine {
             self.buffered = 0;
             self.check_flushed();
         }
+    }
+
+    fn on_ws_closed(&mut self, id: ConnId, code: u16, reason: &str, opened: bool) {
+        if self.state.id() != Some(id) {
+            return;
+        }
+        let connecting = matches!(
+            self.state,
+            State::HostLookUp { .. } | State::Connecting { .. }
+        );
+        let error = if connecting || !opened {
+            ws_close::connect_error(code, reason)
+        } else if ws_close::is_clean(code)
+            && self.protocol == Protocol::Tcp
+            && matches!(self.state, State::Connected(_) | State::Closing(_))
+        {
+            // The target ended the connection (Connected), or the proxy confirmed our end
+            // after every byte reached the target (Closing).
+            self.on_peer_closed(id, false);
+            return self.on_peer_closed(id, true);
+        } else {
+            ws_close::close_error(code, reason)
+        };
+        self.on_failed(id, error.name());
     }
 
     fn on_failed(&mut self, id: ConnId, error: &str) {

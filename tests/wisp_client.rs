@@ -546,3 +546,37 @@ fn the_hosts_room_bounds_data_and_streams_take_turns() {
     );
     assert!(!c.wants_room(), "nothing waits");
 }
+
+// ----- the v2 offer and its fallback (the rule js/wisp/session.js kept before, issue 19) -------
+
+#[test]
+fn a_websocket_closed_before_open_is_opened_again_once_without_the_v2_offer() {
+    use kvsocket::wisp::client::SUBPROTOCOL;
+    let mut c = Client::<Vec<u8>>::new(Config::default());
+    assert_eq!(c.subprotocol(), SUBPROTOCOL);
+    assert_eq!(SUBPROTOCOL, "wisp-v2");
+    // The first WebSocket did not open while offering v2: try once more without the offer.
+    assert!(c.retry_without_v2(false));
+    assert_eq!(c.subprotocol(), "");
+    // The second did not open either: no more tries (the host fails the streams).
+    assert!(!c.retry_without_v2(false));
+    // A v1 server on the second WebSocket: the handshake goes on as usual.
+    feed(
+        &mut c,
+        Packet::Continue {
+            stream: 0,
+            credit: 8,
+        },
+    );
+    assert_eq!(events(&mut c), [Event::Ready { version: 1 }]);
+}
+
+#[test]
+fn a_websocket_that_had_opened_is_not_retried() {
+    let mut c = Client::<Vec<u8>>::new(Config::default());
+    assert!(!c.retry_without_v2(true));
+    assert_eq!(c.subprotocol(), "wisp-v2", "the offer stands");
+    // Nor one whose connection already went on (a server that spoke first).
+    let mut c = v1(8);
+    assert!(!c.retry_without_v2(false));
+}

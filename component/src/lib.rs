@@ -10,7 +10,7 @@ use std::cell::RefCell;
 
 use kvsocket::engine::address::parse_host_ip;
 use kvsocket::engine::recv::{decode_hex, length_arg};
-use kvsocket::engine::{AcceptAs, AcceptArgs, CommandError, Engine, Through};
+use kvsocket::engine::{AcceptArgs, AcceptAs, CommandError, Engine, Through};
 
 use convert::{
     action_to_wit, event_to_wit, input_from_wit, ip_from_wit, ip_to_wit, port_arg, protocol_name,

@@ -72,3 +72,16 @@ fn a_scheme_no_websocket_takes_is_refused_with_it() {
         assert_eq!(browser_refusal(Some(url), false, false), None, "{url}");
     }
 }
+
+#[test]
+fn node_refuses_a_proxy_option_other_than_a_wisp_url() {
+    use kvsocket::engine::proxy::node_proxy_refusal;
+    assert_eq!(node_proxy_refusal(false, false), None);
+    assert_eq!(node_proxy_refusal(true, true), None);
+    assert_eq!(
+        node_proxy_refusal(true, false),
+        Some(
+            "Socket: the proxy option is for browsers; in Node kvsocket connects directly, so leave it out"
+        )
+    );
+}

@@ -67,6 +67,18 @@ pub fn browser_refusal(proxy: JsValue, command: &str, udp: bool) -> String {
     }
 }
 
+/// The TypeError text for `new Socket({ proxy })` in Node (engine::proxy::node_proxy_refusal),
+/// or '' when the option is absent or a Wisp URL.
+#[wasm_bindgen(js_name = nodeProxyRefusal)]
+pub fn node_proxy_refusal(proxy: JsValue) -> String {
+    let wisp = proxy
+        .as_string()
+        .is_some_and(|url| crate::transport::is_wisp_url(&url));
+    crate::engine::proxy::node_proxy_refusal(!proxy.is_undefined(), wisp)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The address of the batch header (src/bindings/batch.rs): four f64 in wasm memory.
 #[wasm_bindgen(js_name = batchHeader)]
 pub fn batch_header() -> u32 {

@@ -65,3 +65,13 @@ pub fn browser_refusal(proxy: Option<&str>, listen: bool, udp: bool) -> Option<S
         None
     }
 }
+
+/// Node connects directly: a `proxy` option other than a Wisp server's URL would be ignored
+/// without a word, so `new Socket(options)` refuses it (a TypeError with this text;
+/// docs/spec.md, Construction and lifetime). `given`: the option is there at all (not
+/// `undefined`); `wisp`: it is a Wisp URL.
+pub fn node_proxy_refusal(given: bool, wisp: bool) -> Option<&'static str> {
+    (given && !wisp).then_some(
+        "Socket: the proxy option is for browsers; in Node kvsocket connects directly, so leave it out",
+    )
+}

@@ -580,3 +580,26 @@ fn a_websocket_that_had_opened_is_not_retried() {
     let mut c = v1(8);
     assert!(!c.retry_without_v2(false));
 }
+
+#[test]
+fn a_connection_is_idle_when_no_stream_is_left() {
+    // The rule js/wisp/session.js applied to its own map of streams before (issue 19): the host
+    // closes an idle connection's WebSocket.
+    let mut c = v1(8);
+    assert!(c.idle(), "no stream yet");
+    let a = c.open(StreamType::Tcp, "h", 1);
+    let b = c.open(StreamType::Tcp, "h", 2);
+    assert!(!c.idle());
+    c.abort(a);
+    assert!(!c.idle(), "b is still open");
+    // The server ends b: no stream left.
+    feed(
+        &mut c,
+        Packet::Close {
+            stream: b,
+            reason: close::VOLUNTARY,
+        },
+    );
+    assert!(matches!(&events(&mut c)[..], [.., Event::Closed { stream, .. }] if *stream == b));
+    assert!(c.idle());
+}

@@ -199,7 +199,7 @@ export class Session {
       this.pumping = false;
     }
     if (this.client.wantsRoom()) this.#waitForRoom();
-    if (this.streams.size === 0) this.#closeWhenIdle();
+    if (this.client.idle()) this.#closeWhenIdle();
   }
 
   // Pumps again once the WebSocket's buffer has room (once, however often asked).
@@ -285,11 +285,11 @@ export class Session {
     }
   }
 
-  // With no stream left, the WebSocket is closed on the next turn unless a socket opened a new
-  // stream meanwhile (a script that reconnects at once keeps it).
+  // With no stream left (the client's rule, src/wisp/client.rs `idle`), the WebSocket is closed
+  // on the next turn unless a socket opened a new stream meanwhile.
   #closeWhenIdle() {
     setTimeout(() => {
-      if (this.streams.size === 0 && !this.scheduled) {
+      if (this.client.idle() && !this.scheduled) {
         this.#forget();
         this.ws?.close(1000);
       }

@@ -160,6 +160,13 @@ impl<P: Payload> Client<P> {
         }
     }
 
+    /// No stream is left (none opened yet, or every one ended or was aborted): the connection
+    /// has nothing to carry, and the host closes its WebSocket (a turn later, unless a socket
+    /// opens a stream meanwhile: a script that reconnects at once keeps it).
+    pub fn idle(&self) -> bool {
+        self.streams.is_empty()
+    }
+
     /// The WebSocket closed; `opened`: whether it had opened. Whether the host opens another
     /// one without the v2 offer instead of failing the streams: once, when the first one closed
     /// before it opened while offering v2 (a server that would not take the offer: Node's `ws`

@@ -99,6 +99,11 @@ impl WispClient {
             .connection_lost(ErrorCode::ProxyNotFound, &detail);
     }
 
+    /// No stream is left: the host closes the WebSocket (`Client::idle`).
+    pub fn idle(&self) -> bool {
+        self.client.idle()
+    }
+
     /// The subprotocol the next WebSocket offers ('' for none): the v2 offer until a server
     /// turned it down.
     #[wasm_bindgen(getter)]

@@ -64,14 +64,6 @@ export function toBytes(data) {
   throw new TypeError(`write: cannot write ${describe(data)}; expected a string, bytes, an Array or a Blob`);
 }
 
-/** `length` of `write(data, length)`: undefined (or Infinity) for everything, else a
- * non-negative number, rounded down. */
-export function lengthCap(length) {
-  if (length === undefined) return Infinity;
-  if (typeof length === 'number' && length >= 0) return Math.floor(length);
-  throw new TypeError(`write: length must be a non-negative number, got ${describe(length)}`);
-}
-
 export function describe(value) {
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an Array';

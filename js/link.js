@@ -11,7 +11,7 @@ export class Link {
   /**
    * `sink`: the facade's shared functions, one per input kind, each taking the socket first
    * (resolved, connected, received, receivedFrom, sent, unsent, peerClosed, closed, flushed,
-   * failed, listening, incoming) and defaultProxy(); `given`: the options the Socket was made
+   * failed, wsClosed, listening, incoming) and defaultProxy(); `given`: the options the Socket was made
    * with.
    */
   constructor(sink, socket, given) {
@@ -78,6 +78,13 @@ export class Link {
   /** The TLS handshake a `startTls` action asked for is done (js/node/tls.js, js/tls/layer.js). */
   secure(id) {
     this.sink.secure(this.socket, id);
+  }
+
+  /** The WebSocket carrying transport `id` closed with `code` and `reason` (as the browser gave
+   * them), after it `opened` or not: the engine tells a clean end from a failure, and which
+   * failure (src/engine/ws_close.rs). */
+  wsClosed(id, code, reason, opened) {
+    this.sink.wsClosed(this.socket, id, code, reason, opened);
   }
 
   /** A `listen` bound `ip`:`port`. */

@@ -3,7 +3,7 @@
 // buffers and event order is the engine's; what is here is JS-only: argument types, Blobs,
 // timers, and dispatch.
 
-import { toBytes, lengthCap, isBlob, isAscii, describe } from './bytes.js';
+import { toBytes, isBlob, isAscii, describe } from './bytes.js';
 import { EVENTS, enqueue, deliverNow } from './dispatch.js';
 import { Link } from './link.js';
 import { SocketBase } from './event-target.js';
@@ -15,7 +15,6 @@ import { createTextReader } from './text.js';
 import { createDeadlines } from './deadlines.js';
 import { STATUS, learnStatuses } from './status.js';
 
-const DESTROYED = 'the socket was destroyed';
 // The longest string write() checks for ASCII to hand a host as text (see write).
 const TEXT_MAX = 1024;
 const now = () => performance.now();
@@ -55,6 +54,18 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       return engine;
     },
     watch() {},
+  };
+  // What a destroyed socket's queries ask: one destroyed engine, shared (src/engine/socket.rs,
+  // destroy(): a destroyed engine answers the same for every socket), so that the socket's own
+  // engine is freed at destroy() and the engine still decides what the script reads after it.
+  // Not batched: its calls write no batch.
+  let dead = null;
+  const deadEngine = () => {
+    if (dead === null) {
+      dead = new Engine();
+      dead.destroy();
+    }
+    return dead;
   };
   // Sockets whose engine was told that the transport resolves names (#chooseResolver): only
   // these need telling otherwise, so a plain socket's connect skips that call.
@@ -124,6 +135,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         closed: (socket, id) => { if (!socket.#destroyed) { socket.#engine.closed(id); socket.#fed(); } },
         flushed: (socket, id) => { if (!socket.#destroyed) { socket.#engine.flushed(id); socket.#fed(); } },
         failed: (socket, id, error) => { if (!socket.#destroyed) { socket.#engine.failed(id, error); socket.#fed(); } },
+        wsClosed: (socket, id, code, reason, opened) => { if (!socket.#destroyed) { socket.#engine.wsClosed(id, code, reason, opened); socket.#fed(); } },
         listening: (socket, id, ip, port) => { if (!socket.#destroyed) { socket.#engine.listening(id, ip, port); socket.#fed(); } },
         secure: (socket, id) => { if (!socket.#destroyed) { socket.#engine.secure(id); socket.#fed(); } },
         connected: (socket, id, localIp, localPort, remoteIp, remotePort) => socket.#connected(id, localIp, localPort, remoteIp, remotePort),
@@ -146,12 +158,13 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // (-1: not waiting).
     #timerAt = -1;
     #timerSlot = -1;
+    // Whether destroy() ran: the socket's engine is then the shared destroyed one, and the
+    // facade skips the work (transports, events) that the engine would refuse anyway.
     #destroyed = false;
-    #lastError = '';
-    // Incoming connection handling: the socket offered to incomingConnectionEvent right now,
-    // whether the script accepted it, and where an accept(other) moved it.
+    // Incoming connection handling: the socket offered to incomingConnectionEvent right now
+    // (the engine keeps the window and whether it was accepted), and where an accept(other)
+    // moved it.
     #offering = null;
-    #accepted = false;
     #movedTo = null;
     // Stream bytes received and kept here, counted by the engine (js/kept.js); null until the
     // first arrives.
@@ -259,23 +272,22 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     accept(socket) {
       if (!(socket instanceof Socket)) throw new TypeError(`accept: expected a Socket, got ${describe(socket)}`);
-      if (this.#destroyed) return false;
+      // The facts only the facade sees (which socket is on offer, which were destroyed); the
+      // engine decides: only inside incomingConnectionEvent, and what each refusal says.
       const offered = this.#offering;
-      if (!offered) return this.#fail('accept is only valid inside incomingConnectionEvent');
-      if (offered.#destroyed) return this.#fail('accept: the incoming connection was destroyed');
-      if (socket === offered) {
-        offered.#accepted = true;
+      const as = this.#engine.accept(socket === offered, offered !== null && offered.#destroyed, socket.#destroyed);
+      if (as === 0) return false;
+      if (as === 1) {
+        offered.#engine.markAccepted();
         return true;
       }
-      if (socket.#destroyed) return this.#fail('accept: the accepting socket was destroyed');
       if (!socket.#engine.adopt(offered.#engine)) return this.#fail(socket.#engine.lastError());
       socket.#link.adoptFrom(offered.#link);
       socket.#kept = offered.#kept;
       socket.#keptOut = offered.#keptOut;
       offered.#kept = null;
       offered.#keptOut = null;
-      offered.#accepted = true;
-      offered.#movedTo = socket;
+      offered.#movedTo = socket; // its engine, emptied by adopt, counts as accepted
       socket.#out();
       return true;
     }
@@ -285,12 +297,14 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       // length, and no bytes are made for it (an allocation per small write, measured).
       if (typeof data === 'string' && length === undefined && data.length <= TEXT_MAX && isAscii(data)
         && host.sendsText?.(this.#link.options)) return this.#writeText(data);
-      const cap = lengthCap(length);
-      if (isBlob(data)) return this.#writeBlob(data, cap);
+      if (isBlob(data)) return this.#writeBlob(data, length);
       let bytes = toBytes(data);
-      if (this.#destroyed) return 0;
-      if (bytes.length > cap) bytes = bytes.subarray(0, cap);
-      if (bytes.length === 0) return 0;
+      // How many bytes a `length` takes is the engine's (a TypeError for a bad one); a write of
+      // nothing, or one the status refuses, is refused by the engine with 0 too.
+      if (length !== undefined) {
+        const n = Engine.writeLength(bytes.length, length);
+        if (n < bytes.length) bytes = bytes.subarray(0, n);
+      }
       // TCP: the engine counts the bytes, which stay on this side. The caller's view is
       // copied (a string's or an array's bytes are already ours), so that later changes to it
       // are not sent: the one copy on the way out. A host that borrows gets the view lent.
@@ -330,7 +344,6 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     #writeText(text) {
-      if (this.#destroyed || text.length === 0) return 0;
       const taken = this.#writeKept(text, false);
       if (taken > 0) return taken;
       const n = this.#engine.write(toBytes(text)); // a datagram, or a status that takes no writes
@@ -427,30 +440,30 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#destroyed = true;
       this.#kept = null;
       this.#keptOut = null;
-      this.#lastError = DESTROYED;
       this.#armTimer(-1);
       this.#engine.free();
+      this.#engine = deadEngine(); // what status(), lastError(), ... answer from now on
       socketDestroyed(this); // tells js/watch.js followers (promises, streams), since no event will
     }
 
     // ----- queries and settings -----
 
     status(asName = false) {
-      if (this.#destroyed) return asName ? 'Unconnected' : STATUS.Unconnected;
       return asName ? this.#engine.statusName() : this.#engine.status();
     }
 
-    remoteIp() { return this.#destroyed ? '' : this.#engine.remoteIp(); }
-    remotePort() { return this.#destroyed ? 0 : this.#engine.remotePort(); }
-    localIp() { return this.#destroyed ? '' : this.#engine.localIp(); }
-    localPort() { return this.#destroyed ? 0 : this.#engine.localPort(); }
-    bytesAvailable() { return this.#destroyed ? 0 : this.#engine.bytesAvailable(); }
-    bufferedAmount() { return this.#destroyed ? 0 : this.#engine.bufferedAmount(); }
+    // Queries ask the engine, also after destroy() (the shared destroyed one answers).
+    remoteIp() { return this.#engine.remoteIp(); }
+    remotePort() { return this.#engine.remotePort(); }
+    localIp() { return this.#engine.localIp(); }
+    localPort() { return this.#engine.localPort(); }
+    bytesAvailable() { return this.#engine.bytesAvailable(); }
+    bufferedAmount() { return this.#engine.bufferedAmount(); }
     /** True after a write took bufferedAmount() over the high-water mark, until drainEvent. */
-    needsDrain() { return this.#destroyed ? false : this.#engine.needsDrain(); }
-    lastError() { return this.#destroyed ? this.#lastError : this.#engine.lastError(); }
-    protocol() { return this.#destroyed ? 'tcp' : this.#engine.protocol(); }
-    connectTimeout() { return this.#destroyed ? 0 : this.#engine.connectTimeout(); }
+    needsDrain() { return this.#engine.needsDrain(); }
+    lastError() { return this.#engine.lastError(); }
+    protocol() { return this.#engine.protocol(); }
+    connectTimeout() { return this.#engine.connectTimeout(); }
 
     setProtocol(name) {
       if (this.#destroyed) return false;
@@ -518,7 +531,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#out();
     }
 
-    idleTimeout() { return this.#destroyed ? 0 : this.#engine.idleTimeout(); }
+    idleTimeout() { return this.#engine.idleTimeout(); }
 
     /**
      * STARTTLS: secures the Connected plain TCP connection (docs/spec.md, TLS). True when the
@@ -547,9 +560,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     /** For debugging: {status, protocol, remoteIp, remotePort, localIp, localPort,
      * bytesAvailable, bufferedAmount, needsDrain, idleTimeout, lastError} (the engine's
-     * snapshot as a plain object); `destroyed: true` after destroy(). */
+     * snapshot as a plain object); with `destroyed: true` after destroy(). */
     inspect() {
-      if (this.#destroyed) return { status: 'Unconnected', destroyed: true, lastError: this.#lastError };
       return this.#engine.inspect();
     }
 
@@ -567,8 +579,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // ----- internals -----
 
     #fail(message) {
-      if (this.#destroyed) this.#lastError = message;
-      else this.#engine.setLastError(message);
+      this.#engine.setLastError(message); // a destroyed engine keeps its own
       return false;
     }
 
@@ -613,10 +624,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     // A Blob's bytes arrive later: the engine keeps their place in the output (later writes
     // wait behind them, close() flushes them) and gets them when the read completes.
-    #writeBlob(blob, cap) {
-      if (this.#destroyed) return 0;
-      const size = Math.min(blob.size, cap);
-      if (size === 0) return 0;
+    #writeBlob(blob, length) {
+      const size = length === undefined ? blob.size : Engine.writeLength(blob.size, length);
       const slot = this.#engine.reserve(size);
       this.#out();
       if (slot === undefined) return 0;
@@ -764,15 +773,18 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     // incomingConnectionEvent: the script may accept the socket (or move it to another) while
-    // the handler runs; otherwise it is closed gracefully, flushing what the handler wrote.
+    // the handler runs; otherwise it is closed gracefully, flushing what the handler wrote
+    // (the engine's rules: offerOpen/offerClose, offerUnaccepted).
     #offer(event) {
       const child = event.socket;
       this.#offering = child;
+      this.#engine.offerOpen();
       try {
         this.#callHandlers(event);
       } finally {
         this.#offering = null;
-        if (!child.#accepted && !child.#destroyed) child.close();
+        this.#engine.offerClose(); // the shared destroyed one if the handler destroyed this
+        if (child.#engine.offerUnaccepted()) child.close();
         // Accepted as itself: what its engine was born with (inherited options, the idle
         // deadline) is read now; accept(other) read it through adopt's batch, close() through its own.
         else if (child.#movedTo === null && !child.#destroyed) {

@@ -104,12 +104,18 @@ fn input_of(kind: &str, id: u32, args: [JsValue; 4]) -> Option<Input> {
             id,
             error: text(&args[0]),
         },
+        "wsClosed" => Input::WsClosed {
+            id,
+            code: args[0].as_f64().unwrap_or(1006.0) as u16,
+            reason: text(&args[1]),
+            opened: args[2].is_truthy(),
+        },
         _ => return None,
     })
 }
 
 /// The inputs a TCP connection's transport reports, as the link's methods of those names.
-const INPUTS: [&str; 7] = [
+const INPUTS: [&str; 8] = [
     "connected",
     "received",
     "sent",
@@ -117,6 +123,7 @@ const INPUTS: [&str; 7] = [
     "closed",
     "flushed",
     "failed",
+    "wsClosed",
 ];
 
 /// The link object of the transport's contract: `options.proxy`, `open(id, t)`, `get(id)`,

@@ -83,7 +83,7 @@ fn given_connecting_when_connected_then_state_changed_then_connected_and_address
 #[test]
 fn given_connecting_when_connect_failed_refused_then_connect_failed_error_unconnected() {
     let (mut e, id) = connecting_engine();
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id,
         error: "ECONNREFUSED".into(),
     });
@@ -111,7 +111,7 @@ fn a_failed_transport_while_connecting_is_a_connect_failure() {
 #[test]
 fn after_a_connect_failure_the_socket_can_connect_again() {
     let (mut e, id) = connecting_engine();
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id,
         error: "ECONNREFUSED".into(),
     });
@@ -233,7 +233,7 @@ fn several_addresses_are_tried_in_order_and_connect_failed_reports_the_last_fail
             };
             let id = *id;
             assert_eq!(e.current_id(), Some(id));
-            e.handle(Input::ConnectFailed {
+            e.handle(Input::Failed {
                 id,
                 error: error.to_string(),
             });
@@ -265,7 +265,7 @@ fn when_the_first_address_fails_and_the_second_connects_then_connected_without_c
     });
     let first = e.current_id().unwrap();
     drain(&mut e);
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id: first,
         error: "ECONNREFUSED".into(),
     });
@@ -314,7 +314,7 @@ fn given_host_lookup_when_the_resolver_fails_then_host_not_found_unless_the_code
         ("EACCES", ErrorCode::SocketAccess),
     ] {
         let (mut e, id) = lookup_engine();
-        e.handle(Input::ConnectFailed {
+        e.handle(Input::Failed {
             id,
             error: error.into(),
         });
@@ -403,7 +403,7 @@ fn one_deadline_covers_the_lookup_and_every_address() {
     assert_eq!(e.poll_timeout(), Some(6_000));
     let first = e.current_id().unwrap();
     e.handle_timeout(4_000);
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id: first,
         error: "ECONNREFUSED".into(),
     });
@@ -477,7 +477,7 @@ fn inputs_for_an_attempt_abandoned_by_close_are_ignored() {
             local: addr(LOCAL),
             remote: addr(REMOTE),
         },
-        Input::ConnectFailed {
+        Input::Failed {
             id,
             error: "ECONNREFUSED".into(),
         },
@@ -515,7 +515,7 @@ fn inputs_for_the_previous_connection_are_ignored_after_a_reconnect() {
         id: old,
         error: "ECONNRESET".into(),
     });
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id: old,
         error: "ECONNREFUSED".into(),
     });
@@ -562,7 +562,7 @@ fn given_a_new_connection_then_every_input_for_the_previous_one_is_ignored() {
             id: old,
             error: "ECONNRESET".into(),
         },
-        Input::ListenFailed {
+        Input::Failed {
             id: old,
             error: "EADDRINUSE".into(),
         },
@@ -596,7 +596,7 @@ fn the_resolve_id_is_stale_once_the_attempt_has_its_own_id() {
         addrs: vec![ip("192.0.2.1")],
     });
     drain(&mut e);
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id: resolve_id,
         error: "ENOTFOUND".into(),
     });

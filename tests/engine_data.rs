@@ -73,7 +73,7 @@ fn given_host_lookup_when_write_then_sent_on_the_attempt_that_connects() {
         addrs: vec![ip("192.0.2.1"), ip("192.0.2.2")],
     });
     let first = e.current_id().unwrap();
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id: first,
         error: "ECONNREFUSED".into(),
     });
@@ -98,7 +98,7 @@ fn given_host_lookup_when_write_then_sent_on_the_attempt_that_connects() {
 fn writes_queued_while_connecting_are_dropped_when_the_attempt_fails() {
     let (mut e, id) = connecting_engine();
     e.write(b"lost".to_vec());
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id,
         error: "ECONNREFUSED".into(),
     });

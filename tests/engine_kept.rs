@@ -247,7 +247,7 @@ fn kept_writes_follow_the_send_rules() {
 fn discarded_kept_bytes_keep_their_numbers() {
     let (mut e, id) = connecting_engine();
     e.write_kept(5);
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id,
         error: "ECONNREFUSED".into(),
     });

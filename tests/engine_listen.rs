@@ -143,7 +143,7 @@ fn given_listening_when_listen_failed_address_in_use_then_error_and_unconnected(
     e.listen(&port(6667), Some(""), false).unwrap();
     let id = e.current_id().unwrap();
     drain(&mut e);
-    e.handle(Input::ListenFailed {
+    e.handle(Input::Failed {
         id,
         error: "EADDRINUSE".into(),
     });
@@ -166,7 +166,7 @@ fn given_listening_when_listen_failed_address_in_use_then_error_and_unconnected(
 #[test]
 fn a_stale_listen_failed_is_ignored() {
     let (mut e, id) = listening_engine();
-    e.handle(Input::ListenFailed {
+    e.handle(Input::Failed {
         id: id + 1,
         error: "EADDRINUSE".into(),
     });

@@ -453,7 +453,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             }
             Step::ConnectFailed(i, err) => {
                 let id = resolve(&e, &m, i);
-                e.handle(Input::ConnectFailed {
+                e.handle(Input::Failed {
                     id,
                     error: err.into(),
                 });
@@ -515,7 +515,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             }
             Step::ListenFailed(i, err) => {
                 let id = resolve(&e, &m, i);
-                e.handle(Input::ListenFailed {
+                e.handle(Input::Failed {
                     id,
                     error: err.into(),
                 });

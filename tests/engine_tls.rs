@@ -52,7 +52,7 @@ fn a_refused_certificate_is_connect_failed_with_its_name_and_no_next_address() {
     drain(&mut e);
     connected(&mut e, id);
     drain(&mut e);
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id,
         error: "TlsCertificateUnknownIssuer".into(),
     });

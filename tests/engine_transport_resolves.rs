@@ -78,7 +78,7 @@ fn a_proxy_denial_is_proxy_denied_with_the_proxys_reason() {
     let id = e.current_id().unwrap();
     drain_events(&mut e);
     drain_actions(&mut e);
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id,
         error: "TargetDenied: target denied: irc.example:6667: no --allow rule matches".into(),
     });
@@ -111,7 +111,7 @@ fn a_relayed_refusal_keeps_the_codes_message() {
     let id = e.current_id().unwrap();
     drain_events(&mut e);
     drain_actions(&mut e);
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id,
         error: "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:6667".into(),
     });
@@ -139,7 +139,7 @@ fn a_proxy_refusal_of_a_name_is_a_connect_failure() {
     let id = e.current_id().unwrap();
     drain_events(&mut e);
     drain_actions(&mut e);
-    e.handle(Input::ConnectFailed {
+    e.handle(Input::Failed {
         id,
         error: "ProxyConnectionRefused".into(),
     });

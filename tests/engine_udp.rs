@@ -316,7 +316,7 @@ fn a_bind_failure_of_a_udp_socket_is_address_in_use() {
     e.listen(&port(53), Some(""), false).unwrap();
     let id = e.current_id().unwrap();
     drain(&mut e);
-    e.handle(Input::ListenFailed {
+    e.handle(Input::Failed {
         id,
         error: "EADDRINUSE".into(),
     });

@@ -190,6 +190,7 @@ impl Sock {
             ("closed", "closed"),
             ("flushed", "flushed"),
             ("failed", "failed"),
+            ("wsClosed", "wsClosed"),
             ("listening", "listening"),
         ] {
             let entry = Function::new_with_args(

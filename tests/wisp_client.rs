@@ -547,6 +547,63 @@ fn the_hosts_room_bounds_data_and_streams_take_turns() {
     assert!(!c.wants_room(), "nothing waits");
 }
 
+// ----- the v2 offer and its fallback (the rule js/wisp/session.js kept before, issue 19) -------
+
+#[test]
+fn a_websocket_closed_before_open_is_opened_again_once_without_the_v2_offer() {
+    use kvsocket::wisp::client::SUBPROTOCOL;
+    let mut c = Client::<Vec<u8>>::new(Config::default());
+    assert_eq!(c.subprotocol(), SUBPROTOCOL);
+    assert_eq!(SUBPROTOCOL, "wisp-v2");
+    // The first WebSocket did not open while offering v2: try once more without the offer.
+    assert!(c.retry_without_v2(false));
+    assert_eq!(c.subprotocol(), "");
+    // The second did not open either: no more tries (the host fails the streams).
+    assert!(!c.retry_without_v2(false));
+    // A v1 server on the second WebSocket: the handshake goes on as usual.
+    feed(
+        &mut c,
+        Packet::Continue {
+            stream: 0,
+            credit: 8,
+        },
+    );
+    assert_eq!(events(&mut c), [Event::Ready { version: 1 }]);
+}
+
+#[test]
+fn a_websocket_that_had_opened_is_not_retried() {
+    let mut c = Client::<Vec<u8>>::new(Config::default());
+    assert!(!c.retry_without_v2(true));
+    assert_eq!(c.subprotocol(), "wisp-v2", "the offer stands");
+    // Nor one whose connection already went on (a server that spoke first).
+    let mut c = v1(8);
+    assert!(!c.retry_without_v2(false));
+}
+
+#[test]
+fn a_connection_is_idle_when_no_stream_is_left() {
+    // The rule js/wisp/session.js applied to its own map of streams before (issue 19): the host
+    // closes an idle connection's WebSocket.
+    let mut c = v1(8);
+    assert!(c.idle(), "no stream yet");
+    let a = c.open(StreamType::Tcp, "h", 1);
+    let b = c.open(StreamType::Tcp, "h", 2);
+    assert!(!c.idle());
+    c.abort(a);
+    assert!(!c.idle(), "b is still open");
+    // The server ends b: no stream left.
+    feed(
+        &mut c,
+        Packet::Close {
+            stream: b,
+            reason: close::VOLUNTARY,
+        },
+    );
+    assert!(matches!(&events(&mut c)[..], [.., Event::Closed { stream, .. }] if *stream == b));
+    assert!(c.idle());
+}
+
 /// A v2 connection whose server offered `extensions`, with TCP stream 1 open (confirmed).
 fn v2_open(extensions: Vec<Extension>) -> (Client, Vec<Packet>) {
     let mut c = Client::<Vec<u8>>::new(Config::default());

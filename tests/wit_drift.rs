@@ -37,7 +37,6 @@ fn input_case(input: &Input) -> &'static str {
     match input {
         Input::Resolved { .. } => "resolved",
         Input::Connected { .. } => "connected",
-        Input::ConnectFailed { .. } => "connect-failed",
         Input::Received { .. } => "received",
         Input::Sent { .. } => "sent",
         Input::PeerClosed { .. } => "peer-closed",
@@ -45,8 +44,8 @@ fn input_case(input: &Input) -> &'static str {
         Input::Flushed { .. } => "flushed",
         Input::Failed { .. } => "failed",
         Input::Listening { .. } => "listening",
-        Input::ListenFailed { .. } => "listen-failed",
         Input::Secure { .. } => "secure",
+        Input::WsClosed { .. } => "ws-closed",
     }
 }
 
@@ -107,10 +106,6 @@ fn input_samples() -> Vec<Input> {
             local: addr(),
             remote: addr(),
         },
-        Input::ConnectFailed {
-            id,
-            error: error.clone(),
-        },
         Input::Received {
             id,
             data: vec![],
@@ -120,13 +115,15 @@ fn input_samples() -> Vec<Input> {
         Input::PeerClosed { id },
         Input::Closed { id },
         Input::Flushed { id },
-        Input::Failed {
-            id,
-            error: error.clone(),
-        },
+        Input::Failed { id, error },
         Input::Listening { id, local: addr() },
-        Input::ListenFailed { id, error },
         Input::Secure { id },
+        Input::WsClosed {
+            id,
+            code: 1000,
+            reason: String::new(),
+            opened: true,
+        },
     ]
 }
 

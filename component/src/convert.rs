@@ -120,10 +120,6 @@ pub fn input_from_wit(input: wit::Input) -> Input {
             local: socket_addr_from_wit(c.local),
             remote: socket_addr_from_wit(c.remote),
         },
-        W::ConnectFailed(f) => Input::ConnectFailed {
-            id: f.id,
-            error: f.error,
-        },
         W::Received(a) => Input::Received {
             id: a.id,
             data: a.data,
@@ -144,9 +140,11 @@ pub fn input_from_wit(input: wit::Input) -> Input {
             id: b.id,
             local: socket_addr_from_wit(b.local),
         },
-        W::ListenFailed(f) => Input::ListenFailed {
-            id: f.id,
-            error: f.error,
+        W::WsClosed(c) => Input::WsClosed {
+            id: c.id,
+            code: c.code,
+            reason: c.reason,
+            opened: c.opened,
         },
         W::Secure(id) => Input::Secure { id },
     }

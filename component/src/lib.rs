@@ -10,7 +10,7 @@ use std::cell::RefCell;
 
 use kvsocket::engine::address::parse_host_ip;
 use kvsocket::engine::recv::{decode_hex, length_arg};
-use kvsocket::engine::{CommandError, Engine, Through};
+use kvsocket::engine::{AcceptArgs, AcceptAs, CommandError, Engine, Through};
 
 use convert::{
     action_to_wit, event_to_wit, input_from_wit, ip_from_wit, ip_to_wit, port_arg, protocol_name,
@@ -231,6 +231,40 @@ impl wit::GuestSocket for EngineSocket {
 
     fn set_last_error(&self, message: String) {
         self.core.borrow_mut().set_last_error(&message)
+    }
+
+    fn offer_open(&self) {
+        self.core.borrow_mut().offer_open()
+    }
+
+    fn offer_close(&self) {
+        self.core.borrow_mut().offer_close()
+    }
+
+    fn accept(
+        &self,
+        same: bool,
+        offered_destroyed: bool,
+        other_destroyed: bool,
+    ) -> Result<wit::AcceptAs, String> {
+        let args = AcceptArgs {
+            same,
+            offered_destroyed,
+            other_destroyed,
+        };
+        match self.core.borrow_mut().accept(args) {
+            Ok(AcceptAs::Itself) => Ok(wit::AcceptAs::Itself),
+            Ok(AcceptAs::Other) => Ok(wit::AcceptAs::Other),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn mark_accepted(&self) {
+        self.core.borrow_mut().mark_accepted()
+    }
+
+    fn offer_unaccepted(&self) -> bool {
+        self.core.borrow().offer_unaccepted()
     }
 
     fn adopt(&self, incoming: wit::SocketBorrow<'_>) -> Result<(), String> {

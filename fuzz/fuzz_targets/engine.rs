@@ -345,7 +345,7 @@ fn run(e: &mut Engine, m: &mut Model, step: Step) {
         }
         Step::ConnectFailed(which, err) => {
             let id = id_of(e, m, which);
-            e.handle(Input::ConnectFailed {
+            e.handle(Input::Failed {
                 id,
                 error: err.name().into(),
             });
@@ -436,7 +436,7 @@ fn run(e: &mut Engine, m: &mut Model, step: Step) {
         }
         Step::ListenFailed(which, err) => {
             let id = id_of(e, m, which);
-            e.handle(Input::ListenFailed {
+            e.handle(Input::Failed {
                 id,
                 error: err.name().into(),
             });

@@ -21,9 +21,6 @@ const POLL_MS = 4;
 const MAX_MESSAGE = 64 * 1024;
 
 // Error names fed to the engine (our own codes pass `ErrorCode::from_host` as they are).
-const REFUSED = 'ProxyConnectionRefused';
-const CLOSED = 'ProxyConnectionClosed';
-const PROTOCOL = 'ProxyProtocol';
 const NOT_FOUND = 'ProxyNotFound';
 const UNSUPPORTED = 'UnsupportedSocketOperation';
 
@@ -334,10 +331,11 @@ function onTunnelMessage(e) {
 function onTunnelError() {
   const t = this[TRANSPORT];
   // Before open (or before the proxy reported the connect) the close that follows says it all;
-  // after that the connection broke, which the browser tells with no detail.
+  // after that the connection broke, which the browser tells with no detail: reported as the
+  // abnormal close (1006) it is.
   if (!t.up || dialling(t)) return;
   finish(t);
-  t.link.failed(t.id, CLOSED);
+  t.link.wsClosed(t.id, 1006, '', true);
 }
 
 function onTunnelClose(e) {
@@ -385,23 +383,13 @@ function tunnelClosed(t, code, reason) {
   if (t.ended && code === 1000) releaseSent(t);
   else reportSent(t);
   finish(t);
-  if (t.up && dialling(t)) {
-    // The proxy could not connect, and says why (1011 with ECONNREFUSED, ENOTFOUND, ETIMEDOUT,
-    // TargetDenied), so the page gets the error Node gives.
-    // The engine names it (TargetDenied: ProxyDenied) and adds the proxy's words (`NAME: detail`).
-    const name = code === 1011 && isCode(reason) ? reason : REFUSED;
-    return t.link.failed(t.id, t.said === undefined ? name : `${name}: ${t.said}`);
-  }
-  // Closed before open: the proxy refused the session (or the claim: that connection is up,
-  // so it fails), could not reach it, or is not there. The page cannot tell which (a refused
-  // upgrade reads as a failed one), but says where it knocked.
-  if (!t.up) return t.link.failed(t.id, t.claimed ? REFUSED : `${REFUSED}: ${unreachable(t.ws)}`);
-  // The target ended the connection (1005: a close frame without a code).
-  if (code === 1000 || code === 1005) {
-    t.link.peerClosed(t.id);
-    return t.link.closed(t.id);
-  }
-  t.link.failed(t.id, closeError(code, reason));
+  // The close as it came: the engine tells a clean end (1000, 1005) from a failure and which
+  // one, by its state (a connect the proxy reports failed with 1011 and the error name). What
+  // the page knows beside it follows the name as `: detail`, which the engine adds to the
+  // error's message: the proxy's own words (`target denied: …: no --allow rule …`), or, for a
+  // WebSocket that never opened, where the page looked for the proxy.
+  const detail = t.said ?? (t.up || t.claimed ? undefined : unreachable(t.ws));
+  t.link.wsClosed(t.id, code, detail === undefined ? reason : `${reason || 'ProxyConnectionRefused'}: ${detail}`, t.up);
 }
 
 /** What a WebSocket that closed before opening says: where the proxy was expected (its origin
@@ -414,17 +402,6 @@ function unreachable(ws) {
   } catch { /* no URL: say nothing of it */ }
   return `no WebSocket to the proxy${where}: it is not running there, cannot be reached, or refused the session (Origin, token, capacity)`;
 }
-
-/** The error name for a close after open that is not a clean end. */
-function closeError(code, reason) {
-  // kvsocket-proxy: the TCP connection failed, the reason is its error code (ECONNRESET).
-  if (code === 1011 && isCode(reason)) return reason;
-  if (code === 1002 || code === 1003 || code === 1007 || code === 1009 || code === 1010) return PROTOCOL;
-  return CLOSED;
-}
-
-/** `ECONNRESET`, `RemoteHostClosed`: a bare error name, not a sentence. */
-const isCode = (reason) => /^[A-Za-z0-9_]+$/.test(reason);
 
 // ----- sending -----
 
@@ -629,11 +606,9 @@ function onSessionClose(e) {
   reportSent(t);
   finish(t);
   // Closed before open: the proxy refused (a denied port or target, a failed UDP connect), or
-  // is not there.
-  if (!t.up) return t.link.failed(t.id, REFUSED);
-  // UDP has no peer that ends the session, and a listener is ended only by us: any close from
-  // the proxy's side is a failure.
-  t.link.failed(t.id, closeError(e.code, e.reason));
+  // is not there. After open: UDP has no peer that ends the session, and a listener is ended
+  // only by us, so any close from the proxy's side is a failure. The engine tells which.
+  t.link.wsClosed(t.id, e.code, e.reason, t.up);
 }
 
 /** `listen` (TCP): the reverse tunnel's control socket `?listen=PORT&iface=IP`, on which the

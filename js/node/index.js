@@ -4,6 +4,7 @@
 
 import {
   initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName,
+  nodeProxyRefusal,
 } from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
@@ -19,12 +20,11 @@ const { memory } = exports;
 
 const host = {
   ...nodeHost,
-  // Node connects directly: a proxy URL would be ignored without a word, so it is refused
-  // (docs/spec.md, Construction and lifetime).
+  // Node connects directly: a proxy URL would be ignored without a word, so the engine's rule
+  // refuses it (src/engine/proxy.rs; docs/spec.md, Construction and lifetime).
   checkOptions(options) {
-    if (options.proxy !== undefined) {
-      throw new TypeError('Socket: the proxy option is for browsers; in Node kvsocket connects directly, so leave it out');
-    }
+    const why = nodeProxyRefusal(options.proxy);
+    if (why) throw new TypeError(why);
   },
 };
 

@@ -15,8 +15,6 @@ import { Outgoing } from './outgoing.js';
  * its socket): with many streams on one WebSocket, each stream's credit alone would let it
  * buffer megabytes per stream. */
 const ROOM = 1 << 20;
-/** The subprotocol offered: its presence asks a server for Wisp v2 (a v1 server ignores it). */
-const SUBPROTOCOL = 'wisp-v2';
 
 // The records of WispClient.poll (src/transport/wisp/client.rs, `record`).
 const DATA = 1;
@@ -55,12 +53,11 @@ export class Session {
     /** stream id → the socket's transport (`link`, `id`, `stream`, `out`, …). */
     this.streams = new Map();
     this.up = false;
-    this.offeredV2 = true;
     this.pumping = false;
     this.scheduled = false;
     this.polling = false;
     sessions.set(key, this);
-    this.ws = this.#open(true);
+    this.ws = this.#open();
     if (this.ws === null) {
       // A URL the WebSocket constructor rejects: every stream fails (a turn later).
       this.client.notOpened();
@@ -109,10 +106,12 @@ export class Session {
     this.pump();
   }
 
-  #open(v2) {
+  // The WebSocket offers the subprotocol the client names (the v2 offer, or none once a server
+  // turned it down).
+  #open() {
     let ws;
     try {
-      ws = this.url === '' ? null : this.env.openWebSocket(this.url, v2 ? SUBPROTOCOL : undefined);
+      ws = this.url === '' ? null : this.env.openWebSocket(this.url, this.client.subprotocol || undefined);
     } catch {
       ws = null;
     }
@@ -158,20 +157,19 @@ export class Session {
     else t.link.received(t.id, payload);
   }
 
-  // The WebSocket closed: every stream fails (nothing is left waiting). A server that would not
-  // take the v2 offer (Node's `ws` fails a handshake whose answer names no subprotocol) gets a
-  // second WebSocket without it, which a v1 server takes.
+  // The WebSocket closed: every stream fails (nothing is left waiting), unless the client asks
+  // for a second WebSocket without the v2 offer (a server that would not take it: the client's
+  // rule, src/wisp/client.rs `retry_without_v2`). One that cannot be made fails them too.
   #lost(code, reason) {
-    if (!this.up && this.offeredV2 && sessions.get(this.key) === this) {
-      this.offeredV2 = false;
-      const ws = this.#open(false);
+    if (this.client.lost(this.up, code, reason ?? '', sessions.get(this.key) === this)) {
+      const ws = this.#open();
       if (ws !== null) {
         this.ws = ws;
         return;
       }
+      this.client.lost(false, code, reason ?? '', false);
     }
     this.#forget();
-    this.client.lost(this.up, code, reason ?? '');
     this.up = false;
     this.pump();
   }
@@ -208,7 +206,7 @@ export class Session {
       this.pumping = false;
     }
     if (this.client.wantsRoom()) this.#waitForRoom();
-    if (this.streams.size === 0) this.#closeWhenIdle();
+    if (this.client.idle()) this.#closeWhenIdle();
   }
 
   // Pumps again once the WebSocket's buffer has room (once, however often asked).
@@ -294,11 +292,11 @@ export class Session {
     }
   }
 
-  // With no stream left, the WebSocket is closed on the next turn unless a socket opened a new
-  // stream meanwhile (a script that reconnects at once keeps it).
+  // With no stream left (the client's rule, src/wisp/client.rs `idle`), the WebSocket is closed
+  // on the next turn unless a socket opened a new stream meanwhile.
   #closeWhenIdle() {
     setTimeout(() => {
-      if (this.streams.size === 0 && !this.scheduled) {
+      if (this.client.idle() && !this.scheduled) {
         this.#forget();
         this.ws?.close(1000);
       }

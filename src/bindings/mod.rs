@@ -16,7 +16,7 @@ use crate::engine::address::parse_host_ip;
 use crate::engine::address::PortArg;
 use crate::engine::recv::{decode_hex, decode_text, encode_hex, length_arg};
 use crate::engine::text::ip_text;
-use crate::engine::{CommandError, Engine as Core, Input, Protocol, Through};
+use crate::engine::{AcceptArgs, AcceptAs, CommandError, Engine as Core, Input, Protocol, Through};
 pub(crate) use convert::action_to_js;
 use convert::{event_to_js, parse_addr, port_arg};
 
@@ -50,6 +50,33 @@ fn number_or_nan(value: &JsValue) -> f64 {
 /// A refused setting throws TypeError with the engine's message (docs/spec.md: `setConnectTimeout`).
 fn type_error(result: Result<(), CommandError>) -> Result<(), JsValue> {
     result.map_err(|e| js_sys::TypeError::new(&e.message()).into())
+}
+
+/// Why a browser socket with this proxy URL (`options.proxy`, any value) cannot do `command`
+/// ('connect' or 'listen') over UDP (`udp`) or TCP, or '' when it can: a Wisp URL's refusal
+/// (src/transport/wisp/url.rs), else engine::proxy's. The browser entry's `refuse`.
+#[wasm_bindgen(js_name = browserRefusal)]
+pub fn browser_refusal(proxy: JsValue, command: &str, udp: bool) -> String {
+    let proxy = proxy.as_string();
+    match proxy.as_deref() {
+        Some(url) if crate::transport::is_wisp_url(url) => {
+            crate::transport::wisp_refusal(url, command)
+        }
+        proxy => crate::engine::proxy::browser_refusal(proxy, command == "listen", udp)
+            .unwrap_or_default(),
+    }
+}
+
+/// The TypeError text for `new Socket({ proxy })` in Node (engine::proxy::node_proxy_refusal),
+/// or '' when the option is absent or a Wisp URL.
+#[wasm_bindgen(js_name = nodeProxyRefusal)]
+pub fn node_proxy_refusal(proxy: JsValue) -> String {
+    let wisp = proxy
+        .as_string()
+        .is_some_and(|url| crate::transport::is_wisp_url(&url));
+    crate::engine::proxy::node_proxy_refusal(!proxy.is_undefined(), wisp)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The address of the batch header (src/bindings/batch.rs): four f64 in wasm memory.
@@ -100,6 +127,10 @@ pub struct Snapshot {
     pub needs_drain: bool,
     pub idle_timeout: u64,
     pub last_error: String,
+    /// Only after `destroy()` (then `true`); the other fields are what a destroyed engine
+    /// answers (engine::Engine::destroy).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub destroyed: bool,
 }
 
 impl Snapshot {
@@ -125,6 +156,7 @@ pub fn snapshot(core: &Core) -> Snapshot {
         needs_drain: core.needs_drain(),
         idle_timeout: core.idle_timeout(),
         last_error: core.last_error().to_string(),
+        destroyed: core.is_destroyed(),
     }
 }
 
@@ -481,6 +513,57 @@ impl Engine {
         self.core.set_transport_resolves_names(on)
     }
 
+    /// `write(data, length)`: how many of `data`'s `available` bytes the write takes
+    /// (engine::write_length); `length` undefined takes all. Throws TypeError for a `length`
+    /// that is not a non-negative number. Called only when a length is given.
+    #[wasm_bindgen(js_name = writeLength)]
+    pub fn write_length(available: f64, length: JsValue) -> Result<f64, JsValue> {
+        let length = (!length.is_undefined()).then(|| number_or_nan(&length));
+        crate::engine::write_length(available.max(0.0) as usize, length)
+            .map(|n| n as f64)
+            .map_err(|e| js_sys::TypeError::new(&e.message()).into())
+    }
+
+    /// A listener: `incomingConnectionEvent` starts for the connection it offers.
+    #[wasm_bindgen(js_name = offerOpen)]
+    pub fn offer_open(&mut self) {
+        self.core.offer_open()
+    }
+
+    /// A listener: the handler returned.
+    #[wasm_bindgen(js_name = offerClose)]
+    pub fn offer_close(&mut self) {
+        self.core.offer_close()
+    }
+
+    /// `accept(socket)` on a listener (engine::Engine::accept), given the facts only the
+    /// facade sees: 0 refused (`lastError()` says why), 1 the offered socket itself, 2 another
+    /// socket, which then adopts the connection.
+    pub fn accept(&mut self, same: bool, offered_destroyed: bool, other_destroyed: bool) -> u8 {
+        let args = AcceptArgs {
+            same,
+            offered_destroyed,
+            other_destroyed,
+        };
+        match self.core.accept(args) {
+            Err(_) => 0,
+            Ok(AcceptAs::Itself) => 1,
+            Ok(AcceptAs::Other) => 2,
+        }
+    }
+
+    /// The script accepted this offered connection.
+    #[wasm_bindgen(js_name = markAccepted)]
+    pub fn mark_accepted(&mut self) {
+        self.core.mark_accepted()
+    }
+
+    /// The handler returned for this offered connection: whether to close it now.
+    #[wasm_bindgen(js_name = offerUnaccepted)]
+    pub fn offer_unaccepted(&self) -> bool {
+        self.core.offer_unaccepted()
+    }
+
     /// `accept(other)`: this (Unconnected) socket takes over `incoming`'s connection.
     pub fn adopt(&mut self, incoming: &mut Engine) -> bool {
         let ok = self.core.adopt(&mut incoming.core).is_ok();
@@ -599,15 +682,6 @@ impl Engine {
         self.out();
     }
 
-    #[wasm_bindgen(js_name = connectFailed)]
-    pub fn connect_failed(&mut self, id: u32, error: &str) {
-        self.core.handle(Input::ConnectFailed {
-            id,
-            error: error.to_string(),
-        });
-        self.out();
-    }
-
     pub fn connected(
         &mut self,
         id: u32,
@@ -694,20 +768,25 @@ impl Engine {
         self.out();
     }
 
+    /// The WebSocket carrying transport `id` closed (engine::Input::WsClosed): the browser's
+    /// close `code` and `reason`, and whether it had `opened`.
+    #[wasm_bindgen(js_name = wsClosed)]
+    pub fn ws_closed(&mut self, id: u32, code: u16, reason: String, opened: bool) {
+        self.lend();
+        self.core.handle(Input::WsClosed {
+            id,
+            code,
+            reason,
+            opened,
+        });
+        self.out();
+    }
+
     pub fn listening(&mut self, id: u32, ip: &str, port: u16) -> Result<(), JsError> {
         let local = parse_addr(ip, port)?;
         self.core.handle(Input::Listening { id, local });
         self.out();
         Ok(())
-    }
-
-    #[wasm_bindgen(js_name = listenFailed)]
-    pub fn listen_failed(&mut self, id: u32, error: &str) {
-        self.core.handle(Input::ListenFailed {
-            id,
-            error: error.to_string(),
-        });
-        self.out();
     }
 
     /// A listening socket got a connection: the new Connected engine, or undefined when this

@@ -260,6 +260,10 @@ pub enum CommandError {
     Unsupported(String),
     /// `accept` with a socket that cannot take the connection.
     CannotAccept(&'static str),
+    /// `accept` outside `incomingConnectionEvent`.
+    AcceptOutside,
+    /// `write(data, length)` with a `length` that is not a non-negative number.
+    WriteLength,
 }
 
 impl CommandError {
@@ -298,6 +302,10 @@ impl CommandError {
             }
             CommandError::Unsupported(why) => why.clone(),
             CommandError::CannotAccept(why) => cat(&["accept: ", why]),
+            CommandError::AcceptOutside => {
+                "accept is only valid inside incomingConnectionEvent".into()
+            }
+            CommandError::WriteLength => "write: length must be a non-negative number".into(),
         }
     }
 }

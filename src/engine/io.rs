@@ -91,8 +91,6 @@ pub enum Input {
         local: SocketAddr,
         remote: SocketAddr,
     },
-    /// A `Resolve` or `Connect` failed.
-    ConnectFailed { id: ConnId, error: String },
     /// Bytes arrived (for UDP: one datagram, with its sender).
     Received {
         id: ConnId,
@@ -109,21 +107,34 @@ pub enum Input {
     /// the host can tell (Node: net finished the `end()` of a `Shutdown`: its buffer is in the
     /// kernel). Answers a `Shutdown`; a Closing socket with nothing else pending ends.
     Flushed { id: ConnId },
-    /// The transport broke after it was up.
+    /// The transport failed: the engine tells what by its own state. During a `Resolve` or a
+    /// `Connect` the attempt failed (the next address is tried, else `ConnectFailed`); a `Listen`
+    /// could not bind; a connection broke after it was up. One input for all, so that no host
+    /// keeps its own copy of the state to choose one (issue 19).
     Failed { id: ConnId, error: String },
     /// A `Listen` action bound this address.
     Listening { id: ConnId, local: SocketAddr },
-    /// A `Listen` action could not bind.
-    ListenFailed { id: ConnId, error: String },
-    /// The TLS handshake that `StartTls` asked for is done (a failed one is `ConnectFailed`
-    /// while Connecting, `Failed` once Connected, with the TLS error's name).
+    /// The TLS handshake that `StartTls` asked for is done (a failed one is `Failed` with the TLS
+    /// error's name, which the engine reads by its state: a connect failure while Connecting).
     Secure { id: ConnId },
+    /// The WebSocket carrying the transport closed (a browser's tunnel or session to a proxy),
+    /// with the `code` and `reason` the browser gave, and whether it had `opened`. The engine
+    /// decides what it means by its own state (src/engine/ws_close.rs): while a lookup or
+    /// connect runs, or when it never opened, the connect failed (1011 names the error, else
+    /// ProxyConnectionRefused); a TCP connection closed with 1000 or 1005 ended cleanly
+    /// (`PeerClosed`, then `Closed`); otherwise the transport failed.
+    WsClosed {
+        id: ConnId,
+        code: u16,
+        reason: String,
+        opened: bool,
+    },
 }
 
 /// What the host must do. Drained with `poll_action`, performed in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Look up a host name (both IPv4 and IPv6); answer with `Resolved` or `ConnectFailed`.
+    /// Look up a host name (both IPv4 and IPv6); answer with `Resolved` or `Failed`.
     Resolve { id: ConnId, host: String },
     /// Open a connection (TCP), or a UDP socket whose default peer is `addr`.
     Connect {
@@ -173,7 +184,7 @@ pub enum Action {
     /// Read again.
     ResumeReading { id: ConnId },
     /// Bind `addr` and accept connections (TCP) or datagrams (UDP); answer with `Listening`
-    /// or `ListenFailed`.
+    /// or `Failed`.
     Listen {
         id: ConnId,
         addr: SocketAddr,

@@ -6,17 +6,19 @@ pub mod error;
 pub mod io;
 pub mod ip;
 pub mod options;
+pub mod proxy;
 pub mod recv;
 pub mod send;
 pub mod socket;
 pub mod state;
 pub mod text;
 pub mod tls_options;
+pub mod ws_close;
 
 pub use address::{Host, PortArg};
 pub use error::{CommandError, ErrorCode};
 pub use io::{Action, ConnId, Event, Input, Millis, Protocol, Status, Through, Turn};
 pub use options::Options;
-pub use socket::Engine;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 pub(crate) use socket::Queues;
+pub use socket::{write_length, AcceptArgs, AcceptAs, Engine};

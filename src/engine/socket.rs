@@ -23,6 +23,9 @@ mod settings;
 mod tls;
 mod write;
 
+pub use incoming::{AcceptArgs, AcceptAs};
+pub use write::write_length;
+
 /// Default connect timeout (docs/spec.md: 60 s).
 pub const DEFAULT_CONNECT_TIMEOUT: Millis = 60_000;
 /// Default send high-water mark (docs/spec.md: 1 MiB).
@@ -96,6 +99,12 @@ pub struct Engine {
     idle_activity: bool,
     /// The latest `now` the host gave (connect, timeouts): where idle ticks start.
     clock: Millis,
+    /// A listener: `incomingConnectionEvent` is running for the connection it offers
+    /// (`offer_open` .. `offer_close`), the one window in which `accept` is valid.
+    offering: bool,
+    /// A connection handed to `incomingConnectionEvent`: whether the script accepted it (as
+    /// itself, or moved to another socket); one not accepted is closed when the handler ends.
+    accepted: bool,
     /// `end()` was called on this connection, and its `EndOutput` was queued.
     output_ended: bool,
     end_sent: bool,
@@ -141,6 +150,8 @@ impl Engine {
             idle_quiet: 0,
             idle_activity: false,
             clock: 0,
+            offering: false,
+            accepted: false,
             output_ended: false,
             end_sent: false,
             tls_wanted: false,
@@ -308,7 +319,11 @@ impl Engine {
         }
     }
 
-    /// `destroy()`: abort without flushing, no further event, every later command fails.
+    /// `destroy()`: abort without flushing, no further event, every later command fails. What
+    /// the script reads afterwards is decided here too (docs/spec.md, destroy()): status
+    /// Unconnected, protocol `tcp`, no timeouts, nothing buffered, and `lastError()` saying the
+    /// socket was destroyed, which nothing changes any more. A destroyed engine answers the
+    /// same for every socket, so a host may share one among all its destroyed sockets.
     pub fn destroy(&mut self) {
         if self.destroyed {
             return;
@@ -320,6 +335,11 @@ impl Engine {
         self.destroyed = true;
         self.events.clear();
         self.reset_buffers();
+        self.protocol = Protocol::Tcp;
+        self.connect_timeout = 0;
+        self.idle_timeout = 0;
+        self.idle_next = None;
+        self.last_error = CommandError::Destroyed.message();
     }
 
     // ----- outputs -----------------------------------------------------------------------------

@@ -112,6 +112,10 @@ pub struct ServerInfo {
     pub receive_pause: bool,
 }
 
+/// The WebSocket subprotocol a client offers to ask the server for Wisp v2 (a v1 server ignores
+/// it).
+pub const SUBPROTOCOL: &str = "wisp-v2";
+
 /// One Wisp connection, client side; `P` is how the host holds the bytes its streams send.
 #[derive(Debug)]
 pub struct Client<P = Vec<u8>> {
@@ -127,6 +131,8 @@ pub struct Client<P = Vec<u8>> {
     room: usize,
     transmit: VecDeque<Transmit<P>>,
     events: VecDeque<Event>,
+    /// The host's WebSocket offers [`SUBPROTOCOL`] (until a server turned the offer down).
+    offers_v2: bool,
 }
 
 impl<P: Payload> Client<P> {
@@ -142,7 +148,39 @@ impl<P: Payload> Client<P> {
             room: usize::MAX,
             transmit: VecDeque::new(),
             events: VecDeque::new(),
+            offers_v2: true,
         }
+    }
+
+    /// The subprotocol the host's WebSocket offers: [`SUBPROTOCOL`], or '' once a server has
+    /// turned it down (see [`Client::retry_without_v2`]).
+    pub fn subprotocol(&self) -> &'static str {
+        if self.offers_v2 {
+            SUBPROTOCOL
+        } else {
+            ""
+        }
+    }
+
+    /// No stream is left (none opened yet, or every one ended or was aborted): the connection
+    /// has nothing to carry, and the host closes its WebSocket (a turn later, unless a socket
+    /// opens a stream meanwhile: a script that reconnects at once keeps it).
+    pub fn idle(&self) -> bool {
+        self.streams.is_empty()
+    }
+
+    /// The WebSocket closed; `opened`: whether it had opened. Whether the host opens another
+    /// one without the v2 offer instead of failing the streams: once, when the first one closed
+    /// before it opened while offering v2 (a server that would not take the offer: Node's `ws`
+    /// fails a handshake whose answer names no subprotocol; a v1 server takes the second), and
+    /// nothing has failed the connection yet. Streams opened meanwhile wait for the second
+    /// WebSocket's handshake.
+    pub fn retry_without_v2(&mut self, opened: bool) -> bool {
+        let retry = !opened && self.offers_v2 && matches!(self.phase, Phase::Hello);
+        if retry {
+            self.offers_v2 = false;
+        }
+        retry
     }
 
     /// What the server said about itself (meaningful once [`Event::Ready`] was told).

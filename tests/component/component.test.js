@@ -78,7 +78,7 @@ test('enums: status in SPEC numbering, protocol, set-protocol only while unconne
   assert.equal(listen.val.ipv6Only, true);
   assert.equal(s.currentId(), listen.val.id);
   assert.equal(s.localAddress(), undefined, 'not bound yet');
-  s.handle({ tag: 'listen-failed', val: { id: listen.val.id, error: 'EADDRINUSE' } });
+  s.handle({ tag: 'failed', val: { id: listen.val.id, error: 'EADDRINUSE' } });
   const events = [];
   for (let e; (e = s.pollEvent()) !== undefined;) events.push(e);
   assert.deepStrictEqual(events, [

@@ -112,7 +112,6 @@ class BindgenDriver {
   // inputs
   resolved(id, addrs) { this.#call((e) => e.resolved(id, addrs)); }
   connected(id, [lip, lport], [rip, rport]) { this.#call((e) => e.connected(id, lip, lport, rip, rport)); }
-  connectFailed(id, error) { this.#call((e) => e.connectFailed(id, error)); }
   received(id, bytes, from) { this.#call((e) => e.received(id, bytes, from?.[0], from?.[1])); }
   receivedKept(id, bytes) { return this.#call((e) => e.receivedKept(id, bytes.length, packTail(bytes))); }
   sent(id, len) { this.#call((e) => e.sent(id, len)); }
@@ -120,7 +119,6 @@ class BindgenDriver {
   closed(id) { this.#call((e) => e.closed(id)); }
   failed(id, error) { this.#call((e) => e.failed(id, error)); }
   listening(id, [ip, port]) { this.#call((e) => e.listening(id, ip, port)); }
-  listenFailed(id, error) { this.#call((e) => e.listenFailed(id, error)); }
   incoming(id, [lip, lport], [rip, rport]) {
     const child = this.#call((e) => e.incoming(id, lip, lport, rip, rport));
     return child ? new BindgenDriver(child) : null;
@@ -270,7 +268,6 @@ class ComponentDriver {
   connected(id, local, remote) {
     this.handle('connected', { id, local: this.addr(local), remote: this.addr(remote) });
   }
-  connectFailed(id, error) { this.handle('connect-failed', { id, error }); }
   received(id, data, from) {
     this.handle('received', { id, data, from: from ? this.addr(from) : undefined });
   }
@@ -280,7 +277,6 @@ class ComponentDriver {
   closed(id) { this.handle('closed', id); }
   failed(id, error) { this.handle('failed', { id, error }); }
   listening(id, local) { this.handle('listening', { id, local: this.addr(local) }); }
-  listenFailed(id, error) { this.handle('listen-failed', { id, error }); }
   incoming(id, local, remote) {
     const child = this.s.handleIncoming(id, this.addr(local), this.addr(remote));
     return child ? new ComponentDriver(this.c, child) : null;
@@ -356,8 +352,8 @@ class ComponentDriver {
 // ----- the recorder -----------------------------------------------------------------------------
 
 const INPUTS = new Set([
-  'resolved', 'connected', 'connectFailed', 'received', 'receivedKept', 'sent', 'peerClosed', 'closed', 'failed',
-  'listening', 'listenFailed', 'incoming', 'timeout',
+  'resolved', 'connected', 'received', 'receivedKept', 'sent', 'peerClosed', 'closed', 'failed',
+  'listening', 'incoming', 'timeout',
 ]);
 
 /**

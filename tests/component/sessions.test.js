@@ -32,7 +32,7 @@ test('written bytes the host keeps: counted, sent as send-kept in their place, n
     s.close();
     s.connect('127.0.0.1', 6667, 0);
     s.writeKept(2);
-    s.connectFailed(s.lastAction('connect').id, 'ECONNREFUSED');
+    s.failed(s.lastAction('connect').id, 'ECONNREFUSED');
     s.connect('127.0.0.1', 6667, 0);
     const next = s.lastAction('connect').id;
     s.connected(next, ['127.0.0.1', 50001], ['127.0.0.1', 6667]);
@@ -150,16 +150,16 @@ test('lookup, first address refused, second times out; lookup failure; connect d
     const lookup = s.lastAction('resolve');
     s.resolved(lookup.id, ['::1', '192.0.2.7']);
     s.remote();
-    s.connectFailed(s.lastAction('connect').id, 'ECONNREFUSED');
+    s.failed(s.lastAction('connect').id, 'ECONNREFUSED');
     s.remote();
-    s.connectFailed(lookup.id, 'ENOTFOUND'); // stale: ignored
-    s.connectFailed(s.lastAction('connect').id, 'ETIMEDOUT');
+    s.failed(lookup.id, 'ENOTFOUND'); // stale: ignored
+    s.failed(s.lastAction('connect').id, 'ETIMEDOUT');
     s.status();
     s.lastError();
 
     const n = newSocket('nameless');
     n.connect('nowhere.invalid', 80, 0);
-    n.connectFailed(n.lastAction('resolve').id, 'ENOTFOUND');
+    n.failed(n.lastAction('resolve').id, 'ENOTFOUND');
 
     const d = newSocket('deadline');
     d.setConnectTimeout(5000);
@@ -349,7 +349,7 @@ test('a transport that resolves names itself gets the name (connect-name)', asyn
     s.status();
     s.remote();
     const { id } = s.lastAction('connect');
-    s.connectFailed(id, 'ProxyConnectionRefused');
+    s.failed(id, 'ProxyConnectionRefused');
     s.lastError();
   });
   assert.deepStrictEqual(actionsOf(log)[0], {

@@ -107,8 +107,11 @@ test('new Socket(options): unknown options, wrong types and refused values throw
     [{ forceIpv6: true }, /unknown option "forceIpv6"/],
     [{ connectTimeout: '1500' }, /option connectTimeout: invalid type: string "1500", expected a number$/],
     [{ idleTimeout: true }, /option idleTimeout: invalid type: boolean `true`/],
-    [{ protocol: 17 }, /option protocol: invalid type/],
-    [{ proxy: 8080 }, /option proxy: invalid type/],
+    // The patched serde-wasm-bindgen's words for numbers and objects (vendor/serde-wasm-bindgen).
+    [{ protocol: 17 }, /option protocol: invalid type: integer `17`, expected a string$/],
+    [{ protocol: 1.5 }, /option protocol: invalid type: a number, expected a string$/],
+    [{ proxy: 8080 }, /option proxy: invalid type: integer `8080`, expected a string$/],
+    [{ proxy: {} }, /option proxy: invalid type: object, expected a string$/],
     [{ connectTimeout: 0 }, /connect timeout/],
     [{ connectTimeout: 1.5 }, /connect timeout/],
     [{ idleTimeout: -1 }, /idle timeout/],

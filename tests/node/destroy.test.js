@@ -141,3 +141,27 @@ for (const [method, type] of [['stateChangedEvent', 'stateChanged'], ['connected
     assertInert(sock);
   });
 }
+
+test('after destroy() the engine answers: protocol tcp, no timeouts, inspect() says destroyed, lastError() stays', T, () => {
+  const sock = new Socket({ protocol: 'udp', connectTimeout: 5000, idleTimeout: 3000 });
+  assert.equal(sock.protocol(), 'udp');
+  sock.destroy();
+  assert.equal(sock.protocol(), 'tcp');
+  assert.equal(sock.connectTimeout(), 0);
+  assert.equal(sock.idleTimeout(), 0);
+  sock.setConnectTimeout(1000);
+  sock.setIdleTimeout(1000);
+  assert.equal(sock.connectTimeout(), 0);
+  assert.equal(sock.idleTimeout(), 0);
+  assert.equal(sock.connect('127.0.0.1', 80), false);
+  assert.equal(sock.lastError(), 'the socket was destroyed');
+  assert.deepEqual(sock.inspect(), {
+    status: 'Unconnected', protocol: 'tcp', remoteIp: '', remotePort: 0, localIp: '', localPort: 0,
+    bytesAvailable: 0, bufferedAmount: 0, needsDrain: false, idleTimeout: 0,
+    lastError: 'the socket was destroyed', destroyed: true,
+  });
+  // Another destroyed socket answers the same (they share one destroyed engine).
+  const other = new Socket();
+  other.destroy();
+  assert.deepEqual(other.inspect(), sock.inspect());
+});

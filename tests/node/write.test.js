@@ -82,7 +82,14 @@ test('length caps the bytes taken from data', T, async (t) => {
   assert.equal(sock.write(new Uint8Array([1, 2, 3, 4]), 2), 2);
   assert.equal(sock.write([5, 6, 7], 1), 1);
   assert.equal(sock.write('xy', 100), 2, 'a cap above the size takes everything');
-  await expectAtPeer(peer, [...Buffer.from('abc'), 1, 2, 5, ...Buffer.from('xy')]);
+  assert.equal(sock.write('zz', 1.9), 1, 'rounded down');
+  assert.equal(sock.write('zz', Infinity), 2);
+  assert.equal(sock.write('never', 0), 0, 'a length of 0 queues nothing');
+  // The engine's rule (engine::write_length), with its message; nothing is queued.
+  for (const bad of [-1, NaN, '2', null, {}]) {
+    assert.throws(() => sock.write('abc', bad), { name: 'TypeError', message: 'write: length must be a non-negative number' });
+  }
+  await expectAtPeer(peer, [...Buffer.from('abc'), 1, 2, 5, ...Buffer.from('xy'), ...Buffer.from('z'), ...Buffer.from('zz')]);
 });
 
 test('a wrong type or a bad array item throws TypeError and queues nothing', T, async (t) => {

@@ -5,6 +5,27 @@ use std::net::SocketAddr;
 
 use super::Engine;
 use crate::engine::error::CommandError;
+
+/// What `accept(socket)` on a listener does with the connection on offer (`Engine::accept`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptAs {
+    /// The script accepted the offered socket itself: nothing moves.
+    Itself,
+    /// Another socket takes the connection: the host calls `other.adopt(offered)`.
+    Other,
+}
+
+/// The facts about `accept(socket)`'s sockets that only the host can see (which objects they
+/// are, and whether their script destroyed them); the engine decides what follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcceptArgs {
+    /// The socket passed is the one on offer.
+    pub same: bool,
+    /// The socket on offer was destroyed (inside the handler).
+    pub offered_destroyed: bool,
+    /// The socket passed (when another) was destroyed.
+    pub other_destroyed: bool,
+}
 use crate::engine::io::{ConnId, Event, Protocol};
 use crate::engine::state::{Link, State};
 
@@ -44,6 +65,55 @@ impl Engine {
         Some(child)
     }
 
+    /// `incomingConnectionEvent` starts for the connection this listener offers: `accept` is
+    /// valid until [`Engine::offer_close`].
+    pub fn offer_open(&mut self) {
+        self.offering = !self.destroyed;
+    }
+
+    /// The handler returned: `accept` is no longer valid.
+    pub fn offer_close(&mut self) {
+        self.offering = false;
+    }
+
+    /// `accept(socket)` on this listener (docs/spec.md, Incoming connections): valid only while
+    /// `incomingConnectionEvent` runs, for a connection still open, into a socket not destroyed.
+    /// `Ok(AcceptAs::Other)`: the host moves the connection with `adopt`, whose own rules may
+    /// still refuse (not Unconnected, UDP). The offered engine is told with
+    /// [`Engine::mark_accepted`].
+    pub fn accept(&mut self, args: AcceptArgs) -> Result<AcceptAs, CommandError> {
+        let result = if self.destroyed {
+            Err(CommandError::Destroyed)
+        } else if !self.offering {
+            Err(CommandError::AcceptOutside)
+        } else if args.offered_destroyed {
+            Err(CommandError::CannotAccept(
+                "the incoming connection was destroyed",
+            ))
+        } else if args.same {
+            Ok(AcceptAs::Itself)
+        } else if args.other_destroyed {
+            Err(CommandError::CannotAccept(
+                "the accepting socket was destroyed",
+            ))
+        } else {
+            Ok(AcceptAs::Other)
+        };
+        self.note(result)
+    }
+
+    /// The script accepted this offered connection (as itself, or moved elsewhere).
+    pub fn mark_accepted(&mut self) {
+        self.accepted = true;
+    }
+
+    /// `incomingConnectionEvent` returned for this offered connection: whether it must be
+    /// closed now (gracefully, flushing what the handler wrote), which it must when the script
+    /// neither accepted nor destroyed it.
+    pub fn offer_unaccepted(&self) -> bool {
+        !self.accepted && !self.destroyed
+    }
+
     /// `accept(other)` with another socket: `self` (Unconnected, TCP) takes over `incoming`'s
     /// connection, its buffered bytes and its queued actions and events; `incoming` is left
     /// destroyed.
@@ -76,6 +146,7 @@ impl Engine {
         self.actions.extend(incoming.actions.drain(..));
         self.events.extend(incoming.events.drain(..));
         incoming.destroyed = true;
+        incoming.accepted = true;
         // Born connected: no stateChanged, as for the socket handed to incomingConnectionEvent.
         self.state = State::Connected(link);
         self.output_ended = std::mem::take(&mut incoming.output_ended);

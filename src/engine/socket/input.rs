@@ -9,6 +9,7 @@ use super::Engine;
 use crate::engine::error::{split_detail, ErrorCode};
 use crate::engine::io::{Action, ConnId, Event, Input, Millis, Protocol};
 use crate::engine::state::{Link, State};
+use crate::engine::ws_close;
 
 impl Engine {
     /// Feeds one input. Inputs for another transport than the current one are stale and ignored.
@@ -18,7 +19,6 @@ impl Engine {
         }
         match input {
             Input::Resolved { id, addrs } => self.on_resolved(id, addrs),
-            Input::ConnectFailed { id, error } => self.on_connect_failed(id, &error),
             Input::Connected { id, local, remote } => self.on_connected(id, local, remote),
             Input::Received { id, data, from } => self.on_received(id, data, from),
             Input::Sent { id, len } => self.on_sent(id, len),
@@ -28,7 +28,12 @@ impl Engine {
             Input::Failed { id, error } => self.on_failed(id, &error),
             Input::Secure { id } => self.on_secure(id),
             Input::Listening { id, local } => self.on_listening(id, local),
-            Input::ListenFailed { id, error } => self.on_failed(id, &error),
+            Input::WsClosed {
+                id,
+                code,
+                reason,
+                opened,
+            } => self.on_ws_closed(id, code, &reason, opened),
         }
     }
 
@@ -274,6 +279,36 @@ impl Engine {
             self.flush_unconfirmed = false;
             self.buffered = 0;
             self.check_flushed();
+        }
+    }
+
+    fn on_ws_closed(&mut self, id: ConnId, code: u16, reason: &str, opened: bool) {
+        if self.state.id() != Some(id) {
+            return;
+        }
+        let connecting = matches!(
+            self.state,
+            State::HostLookUp { .. } | State::Connecting { .. }
+        );
+        // The host may add what it knows beside the close (`NAME: detail`: the proxy's words,
+        // or where the page looked for the proxy); the detail goes on to the error's message.
+        let (reason, detail) = split_detail(reason);
+        let error = if connecting || !opened {
+            ws_close::connect_error(code, reason)
+        } else if ws_close::is_clean(code)
+            && self.protocol == Protocol::Tcp
+            && matches!(self.state, State::Connected(_) | State::Closing(_))
+        {
+            // The target ended the connection (Connected), or the proxy confirmed our end
+            // after every byte reached the target (Closing).
+            self.on_peer_closed(id, false);
+            return self.on_peer_closed(id, true);
+        } else {
+            ws_close::close_error(code, reason)
+        };
+        match detail {
+            Some(detail) => self.on_failed(id, &format!("{}: {detail}", error.name())),
+            None => self.on_failed(id, error.name()),
         }
     }
 

@@ -42,6 +42,9 @@ impl Engine {
     /// `setIdleTimeout(ms, now)`: an `Idle` event after `ms` without a byte either way while
     /// Connected; 0 turns it off. Refused unless a whole number of ms from 0 to 2^53 - 1.
     pub fn set_idle_timeout(&mut self, ms: f64, now: Millis) -> Result<(), CommandError> {
+        if self.destroyed {
+            return Ok(()); // a destroyed socket's timeout stays 0
+        }
         let result = if let Some(ms) = whole_ms(ms) {
             self.clock = self.clock.max(now);
             self.idle_timeout = ms;

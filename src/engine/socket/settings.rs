@@ -47,6 +47,9 @@ impl Engine {
 
     /// `setConnectTimeout(ms)`: a positive integer.
     pub fn set_connect_timeout(&mut self, ms: f64) -> Result<(), CommandError> {
+        if self.destroyed {
+            return Ok(()); // a destroyed socket's timeout stays 0
+        }
         let result =
             positive_integer(ms, "connect timeout").map(|v| self.connect_timeout = v as Millis);
         self.note(result)
@@ -78,7 +81,11 @@ impl Engine {
 
     /// Records a failure that the host decided outside a command (a wrong argument type, a
     /// host that cannot do what was asked), so `lastError()` tells it.
+    /// After `destroy()` it stays what destroy() said.
     pub fn set_last_error(&mut self, message: &str) {
+        if self.destroyed {
+            return;
+        }
         self.last_error = message.to_string();
     }
 }

@@ -12,6 +12,26 @@ use crate::engine::send::Ready;
 use crate::engine::state::State;
 use crate::engine::text::quoted;
 
+/// How many of the `available` bytes of `write(data, length)`'s `data` the write takes: all of
+/// them when `length` was not given (`None`), else at most `length`, rounded down (Infinity:
+/// all). A `length` that is negative or not a number (NaN) is refused: the write throws before
+/// anything is queued (docs/spec.md, write). A write that takes nothing returns 0 and queues
+/// nothing (every write command below refuses 0 bytes).
+pub fn write_length(available: usize, length: Option<f64>) -> Result<usize, CommandError> {
+    match length {
+        None => Ok(available),
+        Some(n) if n >= 0.0 => {
+            let cap = n.floor();
+            Ok(if cap >= available as f64 {
+                available
+            } else {
+                cap as usize
+            })
+        }
+        Some(_) => Err(CommandError::WriteLength),
+    }
+}
+
 impl Engine {
     /// `write(data)`: the number of bytes queued (all of `data`, or 0 when the status takes no
     /// writes). Queued while HostLookUp/Connecting, sent at once while Connected (unless a

@@ -105,9 +105,32 @@ impl WispClient {
             .connection_lost(ErrorCode::ProxyNotFound, &detail);
     }
 
-    /// The WebSocket closed with `code` and `reason`; `up` when it had opened. Every stream
-    /// fails: ProxyConnectionClosed after an open, ProxyConnectionRefused before.
-    pub fn lost(&mut self, up: bool, code: u16, reason: &str) {
+    /// No stream is left: the host closes the WebSocket (`Client::idle`).
+    pub fn idle(&self) -> bool {
+        self.client.idle()
+    }
+
+    /// The subprotocol the next WebSocket offers ('' for none): the v2 offer until a server
+    /// turned it down.
+    #[wasm_bindgen(getter)]
+    pub fn subprotocol(&self) -> String {
+        self.client.subprotocol().to_owned()
+    }
+
+    /// The WebSocket closed with `code` and `reason`; `up` when it had opened; `may_retry` when
+    /// the host can open another one for this client (it still serves its URL). Returns true
+    /// when the host must open a WebSocket again, now without the v2 offer (the client's rule:
+    /// `Client::retry_without_v2`). Otherwise every stream fails: ProxyConnectionClosed after
+    /// an open, ProxyConnectionRefused before.
+    pub fn lost(&mut self, up: bool, code: u16, reason: &str, may_retry: bool) -> bool {
+        if may_retry && self.client.retry_without_v2(up) {
+            return true;
+        }
+        self.fail(up, code, reason);
+        false
+    }
+
+    fn fail(&mut self, up: bool, code: u16, reason: &str) {
         let code = decimal(code.into());
         let (error, detail) = if up {
             (

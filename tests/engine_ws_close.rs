@@ -30,7 +30,7 @@ fn a_connect_the_proxy_reports_failed_names_its_error() {
         (1011, "ECONNREFUSED", ErrorCode::ConnectionRefused),
         (1011, "ENOTFOUND", ErrorCode::HostNotFound),
         (1011, "ETIMEDOUT", ErrorCode::SocketTimeout),
-        (1011, "TargetDenied", ErrorCode::ProxyConnectionRefused),
+        (1011, "TargetDenied", ErrorCode::ProxyDenied),
         // Not a bare name, another code, or no code at all: the proxy refused.
         (
             1011,
@@ -161,4 +161,43 @@ fn a_close_for_another_transport_is_stale() {
     ws_closed(&mut e, id + 1000, 1011, "ECONNRESET", true);
     assert_eq!(drain_events(&mut e), []);
     assert_eq!(e.status(), Status::Connected);
+}
+
+#[test]
+fn what_the_page_knows_beside_the_close_follows_the_message() {
+    // The proxy's words before its 1011 (report=1's error message), as the browser host adds them.
+    let (mut e, id) = connecting_engine();
+    ws_closed(
+        &mut e,
+        id,
+        1011,
+        "TargetDenied: target denied: 127.0.0.1:9: no --allow rule matches it",
+        true,
+    );
+    let said = "Proxy denied the connection by its rules: target denied: 127.0.0.1:9: no --allow rule matches it";
+    assert_eq!(
+        drain_events(&mut e)[0],
+        Event::ConnectFailed {
+            code: ErrorCode::ProxyDenied,
+            reason: said.into()
+        }
+    );
+    assert_eq!(e.last_error(), said);
+    // A WebSocket that never opened: where the page looked for the proxy.
+    let (mut e, id) = connecting_engine();
+    ws_closed(
+        &mut e,
+        id,
+        1006,
+        "ProxyConnectionRefused: no WebSocket to the proxy at ws://127.0.0.1:9/",
+        false,
+    );
+    let Event::ConnectFailed { code, reason } = &drain_events(&mut e)[0] else {
+        panic!("expected connectFailed")
+    };
+    assert_eq!(*code, ErrorCode::ProxyConnectionRefused);
+    assert!(
+        reason.ends_with(": no WebSocket to the proxy at ws://127.0.0.1:9/"),
+        "{reason}"
+    );
 }

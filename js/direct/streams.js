@@ -17,13 +17,14 @@ export function bufferSourceBytes(chunk, what) {
 }
 
 /**
- * Makes the streams. `read()` turns what is readable into one chunk (Uint8Array, or a
+ * Makes the streams. `ready` (optional) is the promise of the connection: writes wait for it, so
+ * the streams can be handed out before the socket is connected (connect(), js/connect.js). `read()` turns what is readable into one chunk (Uint8Array, or a
  * UDPMessage); `write(chunk)` queues one chunk and returns [queued, expected] byte counts (it
  * throws TypeError for a bad chunk). `endOutput()` is what closing the writable does. Returns
  * { readable, writable, closed } where `closed` settles when the connection is over: resolved
  * for a clean end or a close(), rejected with the SocketError of a failure.
  */
-export function socketStreams(socket, { read, write, endOutput }) {
+export function socketStreams(socket, { read, write, endOutput, ready = null }) {
   let readWake = null;
   let drainWake = null;
   const wakeRead = () => { const r = readWake; readWake = null; r?.(); };
@@ -59,6 +60,7 @@ export function socketStreams(socket, { read, write, endOutput }) {
       writableController = controller;
     },
     async write(chunk) {
+      if (ready) await ready.catch(() => {}); // a failed connection ends the watcher: thrown below
       if (watcher.ended) throw watcher.failure ?? new SocketError('the connection is closed', 'RemoteHostClosed');
       let counts;
       try {

@@ -40,6 +40,11 @@ export function socketStreams(socket, { read, write, endOutput, ready = null }) 
     },
   });
   const sleep = (set) => new Promise((resolve) => set(resolve));
+  // Writes wait only while the connection is being made: once it settled, a write reaches the
+  // socket in the call, so a close() right after it still flushes it.
+  let opening = ready;
+  const opened = () => { opening = null; };
+  ready?.then(opened, opened);
 
   const readable = new ReadableStream({
     async pull(controller) {
@@ -60,7 +65,7 @@ export function socketStreams(socket, { read, write, endOutput, ready = null }) 
       writableController = controller;
     },
     async write(chunk) {
-      if (ready) await ready.catch(() => {}); // a failed connection ends the watcher: thrown below
+      if (opening) await opening.catch(() => {}); // a failed connection ends the watcher: thrown below
       if (watcher.ended) throw watcher.failure ?? new SocketError('the connection is closed', 'RemoteHostClosed');
       let counts;
       try {

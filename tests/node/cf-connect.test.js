@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'kvsocket';
 import { T, cleanup, freePort, tcpServer, withTimeout } from './helpers.js';
+import { scenarios } from '../direct/connect-scenarios.js';
+import { startPeers } from '../direct/peers.js';
 
 const bytes = (text) => new TextEncoder().encode(text);
 const text = (chunks) => new TextDecoder().decode(Buffer.concat(chunks));
@@ -131,4 +133,12 @@ test('[IPv6]:port parses to the IPv6 literal', T, async () => {
   // as ::1, which the error or the addresses show; a TypeError would mean it did not parse.
   const sock = connect(`[::1]:${await freePort()}`);
   await assert.rejects(sock.opened, { name: 'SocketError' });
+});
+
+test('the shared scenarios (tests/direct/connect-scenarios.js, also run in Chromium)', { timeout: 30000 }, async (t) => {
+  const peers = await startPeers();
+  t.after(() => peers.close());
+  for (const [name, run] of Object.entries(scenarios)) {
+    await t.test(name, { timeout: 10000 }, () => run({ connect }, { ports: peers.ports, browser: false }));
+  }
 });

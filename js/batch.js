@@ -100,6 +100,7 @@ export function createBatchReader({ memory, batchHeader, batchKinds }, { dataAva
         // keepAlive: -1 for off, else the delay in ms (0: the system's); the word holds it + 1.
         case CONFIGURE: actions[na++] = { type: 'configure', id: words[f], noDelay: words[f + 1] === 1, keepAlive: words[f + 2] - 1 }; break;
         case RESUME: actions[na++] = { type: 'resume', id: words[f] }; break;
+        case START_TLS: actions[na++] = { type: 'startTls', id: words[f] }; break;
         case RESOLVE: actions[na++] = { type: 'resolve', id: words[f], host: text(f + 1) }; break;
         case CONNECT:
           actions[na++] = { type: 'connect', id: words[f], ip: text(f + 1), port: words[f + 3], protocol: protocol(words[f + 4]) };
@@ -117,6 +118,7 @@ export function createBatchReader({ memory, batchHeader, batchKinds }, { dataAva
         case DATA_AVAILABLE: events[ne++] = dataAvailableAsLength ? words[f] : { type: 'dataAvailable', length: words[f] }; break;
         case DRAIN: events[ne++] = { type: 'drain' }; break;
         case IDLE: events[ne++] = { type: 'idle' }; break;
+        case SECURE: events[ne++] = { type: 'secure' }; break;
         case STATE_CHANGED: events[ne++] = { type: 'stateChanged', status: words[f], name: statusName(words[f], f + 1) }; break;
         case HOST_FOUND: events[ne++] = { type: 'hostFound' }; break;
         case CONNECTED: events[ne++] = { type: 'connected' }; break;
@@ -142,11 +144,13 @@ const NAMES = [
   'send', 'sendKept', 'shutdown', 'abort', 'pause', 'endOutput', 'configure', 'resume', 'resolve',
   'connect', 'connectName', 'listen', 'dataAvailable', 'drain', 'idle', 'stateChanged', 'hostFound',
   'connected', 'connectFailed', 'error', 'disconnected', 'incomingConnection', 'listening',
+  'startTls', 'secure',
 ];
 const [
   SEND, SEND_KEPT, SHUTDOWN, ABORT, PAUSE, END_OUTPUT, CONFIGURE, RESUME, RESOLVE,
   CONNECT, CONNECT_NAME, LISTEN, DATA_AVAILABLE, DRAIN, IDLE, STATE_CHANGED, HOST_FOUND,
   CONNECTED, CONNECT_FAILED, ERROR, DISCONNECTED, INCOMING_CONNECTION, LISTENING,
+  START_TLS, SECURE,
 ] = NAMES.map((_, i) => i + 1);
 
 // The longest text `text` keeps for the next (an IPv6 address is at most 45 characters).

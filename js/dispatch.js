@@ -19,6 +19,7 @@ export const EVENTS = {
   incomingConnection: { method: 'incomingConnectionEvent', call: (f, s, e) => f.call(s, e.socket), detail: (e) => ({ socket: e.socket }) },
   drain: { method: 'drainEvent', call: (f, s) => f.call(s), detail: () => ({}) },
   idle: { method: 'idleEvent', call: (f, s) => f.call(s), detail: () => ({}) },
+  secure: { method: 'secureEvent', call: (f, s) => f.call(s), detail: () => ({}) },
   listening: { method: 'listeningEvent', call: (f, s, e) => f.call(s, e.ip, e.port), detail: (e) => ({ ip: e.ip, port: e.port }) },
 };
 

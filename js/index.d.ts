@@ -14,7 +14,42 @@ export type ErrorCode =
   | 'ConnectionRefused' | 'RemoteHostClosed' | 'HostNotFound' | 'SocketAccess' | 'SocketResource'
   | 'SocketTimeout' | 'DatagramTooLarge' | 'Network' | 'AddressInUse' | 'SocketAddressNotAvailable'
   | 'UnsupportedSocketOperation' | 'ProxyConnectionRefused' | 'ProxyConnectionClosed'
-  | 'ProxyConnectionTimeout' | 'ProxyNotFound' | 'ProxyProtocol' | 'ProxyDenied' | 'UnknownSocket';
+  | 'ProxyConnectionTimeout' | 'ProxyNotFound' | 'ProxyProtocol' | 'ProxyDenied' | 'UnknownSocket'
+  | 'TlsCertificateUnknownIssuer' | 'TlsCertificateNameMismatch' | 'TlsCertificateExpired'
+  | 'TlsCertificateNotYetValid' | 'TlsCertificateRevoked' | 'TlsCertificateInvalid'
+  | 'TlsProtocolError' | 'TlsHandshakeFailed' | 'TlsError';
+
+/** The `tls` option's object form and startTls()'s options (docs/spec.md, TLS). */
+export interface TlsOptions {
+  /** Sent as SNI and checked against the certificate; default: the host given to connect(). */
+  servername?: string;
+  /** PEM certificates trusted beside the bundled web PKI roots. */
+  ca?: string | string[];
+  /** false: connect whatever the certificate check says (default true). */
+  rejectUnauthorized?: boolean;
+  /** ALPN protocols offered, most preferred first. */
+  alpn?: string[];
+}
+
+/** What tlsInfo() returns for a secured connection. */
+export interface TlsInfo {
+  protocol: 'TLSv1.2' | 'TLSv1.3' | string;
+  /** IANA name, e.g. 'TLS_AES_256_GCM_SHA384'. */
+  cipher: string;
+  alpn: string | null;
+  servername: string;
+  authorized: boolean;
+  authorizationError: ErrorCode | null;
+  peerCertificate: {
+    subject: Record<string, string>;
+    issuer: Record<string, string>;
+    /** ISO 8601, UTC. */
+    validFrom: string;
+    validTo: string;
+    /** 'AB:CD:…' (SHA-256 of the DER). */
+    fingerprint256: string;
+  } | null;
+}
 
 export interface SocketOptions {
   /** Browser: proxy URL template (`{host}`, `{port}` replaced), e.g. `ws://127.0.0.1:8081/?host={host}&port={port}`; browser and Node: a Wisp server, `wisp+ws://host:port/path/` (every socket with that URL shares one WebSocket; docs/wisp.md). Node throws TypeError for any other proxy. */
@@ -25,6 +60,8 @@ export interface SocketOptions {
   idleTimeout?: number;
   /** 'tcp' (default) or 'udp', any case. */
   protocol?: 'tcp' | 'udp' | string;
+  /** TLS: connectedEvent comes after the handshake; a refusal is connectFailedEvent with a Tls* code. */
+  tls?: boolean | TlsOptions;
   /** `new Socket({ signal })`: aborting it destroys the socket, whenever that is; pending
    * promises and loops reject with an AbortError (code 'ABORT_ERR', the reason as `cause`).
    * `Socket.connect` / `Socket.listen`: it bounds the connect / the bind only. */
@@ -85,6 +122,7 @@ export interface SocketEventDetails {
   incomingConnection: { socket: Socket };
   drain: Record<string, never>;
   idle: Record<string, never>;
+  secure: Record<string, never>;
   listening: { ip: string; port: number };
 }
 
@@ -142,6 +180,11 @@ export interface Socket extends SocketBase {
   idleTimeout(): number;
   /** For debugging: the engine's snapshot of the socket. */
   inspect(): SocketSnapshot;
+  /** STARTTLS on a Connected TCP socket: true when the handshake started (secureEvent when done);
+   * false + lastError() otherwise. Throws TypeError for options of the wrong shape. */
+  startTls(options?: TlsOptions): boolean;
+  /** The secured connection's TLS parameters, else null. */
+  tlsInfo(): TlsInfo | null;
   /** Past this many unread bytes the host stops reading (default 4 MiB); in a browser through the
    * tunnel's WebSocketStream and kvsocket-proxy's pause (docs/spec.md, Backpressure, says what
    * stays unbounded elsewhere). */
@@ -185,6 +228,8 @@ export interface Socket extends SocketBase {
   /** Nothing was sent or received for idleTimeout() ms (an addition; the connection stays). */
   idleEvent(): void;
   listeningEvent(ip: string, port: number): void;
+  /** startTls()'s handshake is done (an addition). */
+  secureEvent(): void;
 }
 
 export interface SocketConstructor {
@@ -225,6 +270,10 @@ export interface TCPSocketOptions {
   keepAliveDelay?: number;
   /** Browser: the proxy URL template (else Socket.defaultProxy). */
   proxy?: string;
+  /** As Cloudflare's connect(): 'on' handshakes before `opened`; 'starttls' opens plain, then startTls(). */
+  secureTransport?: 'off' | 'on' | 'starttls';
+  /** The TLS options (as the Socket's `tls` option). */
+  tls?: TlsOptions;
 }
 
 export interface TCPSocketOpenInfo {
@@ -244,6 +293,9 @@ export class TCPSocket {
   readonly opened: Promise<TCPSocketOpenInfo>;
   readonly closed: Promise<void>;
   close(): Promise<void>;
+  /** secureTransport 'starttls': secures the connection; the same streams carry TLS afterwards. */
+  startTls(options?: TlsOptions): Promise<void>;
+  tlsInfo(): TlsInfo | null;
 }
 
 /** A datagram: what the readable gives (with the sender) and the writable takes. */

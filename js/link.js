@@ -21,6 +21,8 @@ export class Link {
     this.id = -1; // the first transport's id (engine ids are unsigned)
     this.transport = undefined;
     this.more = null; // Map id -> transport for the others
+    this.host = ''; // the host connect() was given: TLS's default servername
+    this.tls = undefined; // the options of the current or next TLS handshake (the host's)
   }
 
   /** The options a host reads (`proxy`); read when a host needs them, so that a later
@@ -71,6 +73,11 @@ export class Link {
    * by its state; hosts report every failure here. */
   failed(id, error) {
     this.sink.failed(this.socket, id, error);
+  }
+
+  /** The TLS handshake a `startTls` action asked for is done (js/node/tls.js, js/tls/layer.js). */
+  secure(id) {
+    this.sink.secure(this.socket, id);
   }
 
   /** A `listen` bound `ip`:`port`. */

@@ -125,6 +125,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         flushed: (socket, id) => { if (!socket.#destroyed) { socket.#engine.flushed(id); socket.#fed(); } },
         failed: (socket, id, error) => { if (!socket.#destroyed) { socket.#engine.failed(id, error); socket.#fed(); } },
         listening: (socket, id, ip, port) => { if (!socket.#destroyed) { socket.#engine.listening(id, ip, port); socket.#fed(); } },
+        secure: (socket, id) => { if (!socket.#destroyed) { socket.#engine.secure(id); socket.#fed(); } },
         connected: (socket, id, localIp, localPort, remoteIp, remotePort) => socket.#connected(id, localIp, localPort, remoteIp, remotePort),
         incoming: (socket, ...args) => socket.#incoming(...args),
         defaultProxy: () => Socket.defaultProxy,
@@ -202,6 +203,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     incomingConnectionEvent() {}
     drainEvent() {}
     idleEvent() {}
+    secureEvent() {}
     listeningEvent() {}
 
     // Types that ever had a listener: a DOM event is built and dispatched only for those, since
@@ -235,7 +237,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const ok = typeof host === 'string' && typeof port === 'number'
         ? this.#engine.connectTo(host, port, now())
         : this.#engine.connect(host, port, now());
-      if (ok) this.#kept = null; // the engine starts an empty buffer
+      if (ok) {
+        this.#kept = null; // the engine starts an empty buffer
+        // TLS checks the certificate against the name connected to (unless `servername`).
+        this.#link.host = host;
+        this.#link.tls = this.#link.given.tls;
+      }
       this.#out();
       return ok;
     }
@@ -512,6 +519,31 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     idleTimeout() { return this.#destroyed ? 0 : this.#engine.idleTimeout(); }
+
+    /**
+     * STARTTLS: secures the Connected plain TCP connection (docs/spec.md, TLS). True when the
+     * upgrade started (`secureEvent` when done; a failure ends the connection with
+     * disconnectEvent); false with lastError() when refused. Options as the `tls` option's
+     * object form; a wrong one throws TypeError (the engine reads them).
+     */
+    startTls(options = undefined) {
+      if (this.#destroyed) return this.#fail('the socket was destroyed');
+      const previous = this.#link.tls;
+      this.#link.tls = options ?? {}; // read by the host when it performs the startTls action
+      const ok = this.#engine.startTls(options); // throws TypeError for bad options
+      if (!ok) this.#link.tls = previous;
+      this.#out();
+      return ok;
+    }
+
+    /** `{ protocol, cipher, alpn, servername, authorized, authorizationError,
+     * peerCertificate }` of the secured connection, else null. */
+    tlsInfo() {
+      if (this.#destroyed || !this.#engine.isSecure()) return null;
+      const info = host.tlsInfo?.(this.#link) ?? null;
+      if (info?.authorizationError) info.authorizationError = wasm.errorCodeName(info.authorizationError);
+      return info;
+    }
 
     /** For debugging: {status, protocol, remoteIp, remotePort, localIp, localPort,
      * bytesAvailable, bufferedAmount, needsDrain, idleTimeout, lastError} (the engine's

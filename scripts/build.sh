@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-if [ "${1:-}" = --if-missing ] && [ -f pkg/kvsocket_wasm.js ] && [ -f pkg/kvsocket.bundle.cjs ]; then exit 0; fi
+if [ "${1:-}" = --if-missing ] && [ -f pkg/kvsocket_wasm.js ] && [ -f pkg/kvsocket.bundle.cjs ] \
+  && [ -f pkg/kvsocket_tls_wasm.js ]; then exit 0; fi
 
 # The npm packages, the wasm target and the wasm-bindgen CLI pinned to Cargo.toml's version
 # (each skipped when there).
@@ -35,6 +36,22 @@ if command -v wasm-opt >/dev/null; then
 fi
 echo "[build] pkg/kvsocket_bg.wasm: $(wc -c < pkg/kvsocket_bg.wasm) bytes"
 node scripts/inline-wasm.js
+
+# The TLS record layer (tls/: rustls + ring), a module of its own that the hosts load on the
+# first TLS socket, so that pages without TLS do not download it (docs/design.md, TLS). ring's C
+# and assembly need clang for wasm32 (scripts/setup.sh installs it).
+CC_wasm32_unknown_unknown="${CC_wasm32_unknown_unknown:-clang}" \
+  cargo build --quiet --release -p kvsocket-tls --lib --target wasm32-unknown-unknown
+wasm-bindgen --target web --out-dir pkg --out-name kvsocket_tls \
+  target/wasm32-unknown-unknown/release/kvsocket_tls.wasm
+if command -v wasm-opt >/dev/null; then
+  wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    --strip-producers --strip-target-features \
+    pkg/kvsocket_tls_bg.wasm -o pkg/kvsocket_tls_bg.wasm
+fi
+echo "[build] pkg/kvsocket_tls_bg.wasm: $(wc -c < pkg/kvsocket_tls_bg.wasm) bytes"
+node scripts/inline-wasm.js kvsocket_tls
 # require('kvsocket') (js/node/index.cjs) on a Node 20 without require(esm) (before 20.19): the
 # Node entry bundled as one CommonJS file (its npm dependencies, ws, stay outside: required at
 # run time); and the declarations for require (the Node entry's: scripts/cts-types.js).

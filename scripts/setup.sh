@@ -25,6 +25,12 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]
   log "installing npm packages"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
+# clang: ring (the TLS module's crypto, tls/) compiles its C and assembly for wasm32 with it;
+# gcc cannot target wasm32.
+if ! command -v clang >/dev/null; then
+  log "installing clang"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null
+fi
 # `setup.sh --build`: only what scripts/build.sh and the demo need.
 [ "${1:-}" = --build ] && exit 0
 
@@ -51,8 +57,10 @@ command -v redis-benchmark >/dev/null || need_apt+=(redis-tools)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need_apt+=(postgresql)
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || need_apt+=(mosquitto)
 # Real load balancers in front of kvsocket-proxy instances (tests/deploy/, docs/deployment.md).
-[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need_apt+=(nginx-light)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need_apt+=(nginx) # with TLS: tests/tls/ too
 [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null || need_apt+=(haproxy)
+# The TLS tests: openssl (a test CA and s_server); nginx above (tests/tls/).
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -65,6 +73,12 @@ if ! websockify_ready; then
   log "installing websockify"
   python3 -m pip install -q websockify==0.13.0 2>/dev/null \
     || { python3 -m venv "$WEBSOCKIFY_VENV" && "$WEBSOCKIFY_VENV/bin/pip" install -q websockify==0.13.0; }
+fi
+# aiosmtpd, a real SMTP server with STARTTLS for tests/tls/smtp.test.js, in a venv of its own.
+AIOSMTPD_VENV=${KVSOCKET_AIOSMTPD_VENV:-$HOME/.cache/kvsocket/aiosmtpd-venv}
+if ! "$AIOSMTPD_VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  log "installing aiosmtpd"
+  python3 -m venv "$AIOSMTPD_VENV" && "$AIOSMTPD_VENV/bin/pip" install -q aiosmtpd==1.4.6
 fi
 # wisp-python, a Wisp server we did not write, for the Wisp interop tests and bench, in a venv
 # of its own (KVSOCKET_WISP_VENV to put it elsewhere; tests/wisp/servers.js reads the same).

@@ -59,4 +59,5 @@ CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
   wasm-pack test --headless --chrome -- --test wasm_browser
 
 node --test --test-timeout=120000 tests/browser/demo.test.js tests/browser/listen.test.js tests/browser/spec-review.test.js tests/browser/report.test.js tests/browser/token.test.js \
-  tests/browser/direct.test.js tests/browser/promises.test.js tests/browser/options.test.js tests/browser/irc.test.js
+  tests/browser/direct.test.js tests/browser/promises.test.js tests/browser/options.test.js tests/browser/irc.test.js \
+  tests/browser/tls.test.js

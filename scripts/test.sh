@@ -16,14 +16,20 @@ step build;                bash scripts/build.sh
 step "cargo fmt --check";  cargo fmt --all -- --check
 step "cargo clippy";       cargo clippy --quiet --all-targets -- -D warnings
                            cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
+                           # The TLS module (tls/, a workspace member): natively and for wasm32
+                           # (ring compiles its C with clang there).
+                           cargo clippy --quiet -p kvsocket-tls --all-targets -- -D warnings
+                           CC_wasm32_unknown_unknown=clang \
+                             cargo clippy --quiet -p kvsocket-tls --lib --target wasm32-unknown-unknown -- -D warnings
 step "cargo test (engine)"; run cargo test --quiet
+step "cargo test (TLS module, against rustls' server in-process)"; run cargo test --quiet -p kvsocket-tls
 step "wasm-pack test --node (bindings in wasm)"; run wasm-pack test --node -- --test wasm_node
-step "node --test (public API on Node, kvsocket-proxy, npm clients over kvsocket/net against real servers, packaging: links, types, bundlers, require)"
-run node --test --test-timeout=60000 tests/node/ tests/proxy/ tests/clients/ tests/packaging/
+step "node --test (public API on Node, kvsocket-proxy, npm clients over kvsocket/net against real servers, TLS, packaging: links, types, bundlers, require)"
+run node --test --test-timeout=60000 tests/node/ tests/proxy/ tests/clients/ tests/packaging/ tests/tls/
 . scripts/node-lts.sh # installed by setup.sh
 step "node --test on Node $NODE_LTS_MAJOR, the current LTS ($NODE_LTS)"
 # Globs: Node 22+ takes no directory.
-run "$NODE_LTS" --test --test-timeout=60000 tests/node/*.test.js tests/proxy/*.test.js tests/clients/*.test.js
+run "$NODE_LTS" --test --test-timeout=60000 tests/node/*.test.js tests/proxy/*.test.js tests/clients/*.test.js tests/tls/*.test.js
 for extra in scripts/test-*.sh; do
   [ -e "$extra" ] || continue
   step "$extra"; run bash "$extra"

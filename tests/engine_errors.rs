@@ -82,6 +82,15 @@ fn error_codes_are_specs_names_in_order() {
             "ProxyProtocol",
             "ProxyDenied",
             "UnknownSocket",
+            "TlsCertificateUnknownIssuer",
+            "TlsCertificateNameMismatch",
+            "TlsCertificateExpired",
+            "TlsCertificateNotYetValid",
+            "TlsCertificateRevoked",
+            "TlsCertificateInvalid",
+            "TlsProtocolError",
+            "TlsHandshakeFailed",
+            "TlsError",
         ]
     );
 }

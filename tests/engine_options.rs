@@ -298,6 +298,7 @@ fn configure_applies_each_option_by_its_setters_rule() {
         connect_timeout: Some(1500.0),
         idle_timeout: Some(300.0),
         protocol: Some("UDP".into()),
+        ..Options::default()
     };
     assert_eq!(e.configure(&options, 0), Ok(()));
     assert_eq!(e.connect_timeout(), 1500);

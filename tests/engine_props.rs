@@ -616,6 +616,9 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 Event::Idle => {
                     prop_assert_eq!(status, Status::Connected, "Idle only while Connected");
                 }
+                Event::Secure => {
+                    prop_assert_eq!(status, Status::Connected, "Secure only while Connected");
+                }
                 Event::IncomingConnection => {
                     prop_assert_eq!(status, Status::Listening);
                 }

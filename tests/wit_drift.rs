@@ -20,13 +20,14 @@ const WIT: &str = include_str!("../wit/kvsocket.wit");
 const IO_RS: &str = include_str!("../src/engine/io.rs");
 /// `impl Engine`, split by side over `socket.rs` and `socket/*.rs`: every file of it, so that a
 /// command moved between them is still found (`rust_engine_methods` checks that none is missing).
-const ENGINE_IMPLS: [&str; 7] = [
+const ENGINE_IMPLS: [&str; 8] = [
     include_str!("../src/engine/socket.rs"),
     include_str!("../src/engine/socket/incoming.rs"),
     include_str!("../src/engine/socket/input.rs"),
     include_str!("../src/engine/socket/options.rs"),
     include_str!("../src/engine/socket/read.rs"),
     include_str!("../src/engine/socket/settings.rs"),
+    include_str!("../src/engine/socket/tls.rs"),
     include_str!("../src/engine/socket/write.rs"),
 ];
 
@@ -45,6 +46,7 @@ fn input_case(input: &Input) -> &'static str {
         Input::Failed { .. } => "failed",
         Input::Listening { .. } => "listening",
         Input::ListenFailed { .. } => "listen-failed",
+        Input::Secure { .. } => "secure",
     }
 }
 
@@ -62,6 +64,7 @@ fn action_case(action: &Action) -> &'static str {
         Action::PauseReading { .. } => "pause-reading",
         Action::ResumeReading { .. } => "resume-reading",
         Action::Listen { .. } => "listen",
+        Action::StartTls { .. } => "start-tls",
     }
 }
 
@@ -78,6 +81,7 @@ fn event_case(event: &Event) -> &'static str {
         Event::Drain => "drain",
         Event::Idle => "idle",
         Event::Listening { .. } => "listening",
+        Event::Secure => "secure",
     }
 }
 
@@ -122,6 +126,7 @@ fn input_samples() -> Vec<Input> {
         },
         Input::Listening { id, local: addr() },
         Input::ListenFailed { id, error },
+        Input::Secure { id },
     ]
 }
 
@@ -169,6 +174,7 @@ fn action_samples() -> Vec<Action> {
             ipv6_only: false,
             protocol,
         },
+        Action::StartTls { id },
     ]
 }
 
@@ -192,6 +198,7 @@ fn event_samples() -> Vec<Event> {
         Event::Drain,
         Event::Idle,
         Event::Listening { local: addr() },
+        Event::Secure,
     ]
 }
 

@@ -22,10 +22,14 @@ function parse(line) {
 
 class IrcClient extends LineSocket {
   constructor(nick, channel) {
-    super('\r\n');
+    // TLS to ngircd's TLS port, checked against the demo's CA for the name localhost (the page
+    // connects to 127.0.0.1); ?tls=0 for the plain port.
+    const tls = config.irc.tlsPort !== undefined && new URLSearchParams(location.search).get('tls') !== '0';
+    super('\r\n', tls ? { tls: { ca: config.irc.ca, servername: 'localhost' } } : undefined);
     this.nick = nick;
     this.channel = channel;
-    this.open(config.irc.host, config.irc.port);
+    this.port = tls ? config.irc.tlsPort : config.irc.port;
+    this.open(config.irc.host, this.port);
   }
 
   command(line) {
@@ -35,7 +39,9 @@ class IrcClient extends LineSocket {
   connectedEvent() {
     this.command(`NICK ${this.nick}`);
     this.command(`USER ${this.nick} 0 * :kvsocket IRC page`);
-    show(`* connected to ${config.irc.host}:${config.irc.port}, registering as ${this.nick}`, 'system');
+    const tls = this.tlsInfo();
+    const how = tls ? ` over ${tls.protocol} (${tls.cipher}, certificate of ${tls.peerCertificate?.subject.CN})` : '';
+    show(`* connected to ${config.irc.host}:${this.port}${how}, registering as ${this.nick}`, 'system');
   }
 
   line(text) {

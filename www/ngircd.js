@@ -2,7 +2,8 @@
 // scripts/setup.sh), started on 127.0.0.1 with a config file of its own in a temporary folder.
 // Node side only.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { mkdtemp, writeFile, rm, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
@@ -27,18 +28,25 @@ const accepts = (port) => new Promise((resolve) => {
   c.on('error', () => resolve(false));
 });
 
-/** Starts ngircd on a free 127.0.0.1 port; resolves with { port, close() } once it accepts
- * connections, or with null when ngircd is not installed. */
+/** Starts ngircd on free 127.0.0.1 ports, plain and TLS (a certificate for localhost from a CA
+ * made now: scripts/make-certs.sh); resolves with { port, tlsPort, ca (the CA's PEM), close() }
+ * once it accepts connections, or with null when ngircd is not installed. */
 export async function startNgircd() {
   if (!NGIRCD) return null;
   const dir = await mkdtemp(path.join(tmpdir(), 'kvsocket-ngircd-'));
   const port = await freePort();
+  const tlsPort = await freePort();
+  const certs = path.join(dir, 'certs');
+  spawnSync('bash', [fileURLToPath(new URL('../scripts/make-certs.sh', import.meta.url)), certs]);
+  const ca = await readFile(path.join(certs, 'ca.pem'), 'utf8');
   const conf = path.join(dir, 'ngircd.conf');
   await writeFile(conf, [
     '[Global]', 'Name = irc.kvsocket.demo', 'Info = kvsocket demo server', 'Listen = 127.0.0.1',
     `Ports = ${port}`, 'MotdPhrase = "kvsocket demo server"',
     '[Limits]', 'PingTimeout = 120',
-    '[Options]', 'PAM = no', 'Ident = no', 'DNS = no', '',
+    '[Options]', 'PAM = no', 'Ident = no', 'DNS = no',
+    '[SSL]', `CertFile = ${path.join(certs, 'server.pem')}`, `KeyFile = ${path.join(certs, 'server.key')}`,
+    `Ports = ${tlsPort}`, '',
   ].join('\n'));
   const server = spawn(NGIRCD, ['--nodaemon', '--config', conf], { stdio: 'ignore' });
   // A process of its own: it must not outlive ours, however ours ends.
@@ -50,7 +58,7 @@ export async function startNgircd() {
     await rm(dir, { recursive: true, force: true });
   };
   for (let i = 0; i < 50; i++) {
-    if (await accepts(port)) return { port, close };
+    if (await accepts(port) && await accepts(tlsPort)) return { port, tlsPort, ca, close };
     await new Promise((r) => setTimeout(r, 100));
   }
   await close();

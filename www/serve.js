@@ -60,7 +60,7 @@ export async function startDemo({ port = 8000, listenPort = 0 } = {}) {
   // A port free now; the listen page binds it later, through the proxy.
   const listen = { iface: '127.0.0.1', port: listenPort || await freePort() };
   const proxy = await startProxy({
-    allow: [site.port, chat.port, ...(irc ? [irc.port] : [])].flatMap((p) => [`127.0.0.1:${p}`, `localhost:${p}`]),
+    allow: [site.port, chat.port, ...(irc ? [irc.port, irc.tlsPort] : [])].flatMap((p) => [`127.0.0.1:${p}`, `localhost:${p}`]),
     // listen.html's reverse tunnel: that one port, on loopback only.
     allowListen: [`${listen.iface}:${listen.port}`],
     origins: [url.slice(0, -1), url.slice(0, -1).replace('127.0.0.1', 'localhost')],
@@ -71,7 +71,8 @@ export async function startDemo({ port = 8000, listenPort = 0 } = {}) {
     wisp: `wisp+${proxy.url}wisp/`,
     site: { host: '127.0.0.1', port: site.port },
     chat: { host: '127.0.0.1', port: chat.port },
-    irc: irc && { host: '127.0.0.1', port: irc.port },
+    // The IRC page connects over TLS (tlsPort, the demo's CA) unless ?tls=0.
+    irc: irc && { host: '127.0.0.1', port: irc.port, tlsPort: irc.tlsPort, ca: irc.ca },
     listen,
   }, null, 2)};\n`;
   return {

@@ -81,8 +81,8 @@ export function connectedUi(on) {
 export class LineSocket extends Socket {
   partial = '';
 
-  constructor(separator) {
-    super();
+  constructor(separator, options = undefined) {
+    super(options);
     this.separator = separator;
     page.view.attach(this);
   }

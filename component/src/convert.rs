@@ -96,6 +96,15 @@ pub fn error_code_to_wit(code: ErrorCode) -> wit::ErrorCode {
         ErrorCode::ProxyProtocol => W::ProxyProtocol,
         ErrorCode::ProxyDenied => W::ProxyDenied,
         ErrorCode::UnknownSocket => W::UnknownSocket,
+        ErrorCode::TlsCertificateUnknownIssuer => W::TlsCertificateUnknownIssuer,
+        ErrorCode::TlsCertificateNameMismatch => W::TlsCertificateNameMismatch,
+        ErrorCode::TlsCertificateExpired => W::TlsCertificateExpired,
+        ErrorCode::TlsCertificateNotYetValid => W::TlsCertificateNotYetValid,
+        ErrorCode::TlsCertificateRevoked => W::TlsCertificateRevoked,
+        ErrorCode::TlsCertificateInvalid => W::TlsCertificateInvalid,
+        ErrorCode::TlsProtocolError => W::TlsProtocolError,
+        ErrorCode::TlsHandshakeFailed => W::TlsHandshakeFailed,
+        ErrorCode::TlsError => W::TlsError,
     }
 }
 
@@ -139,6 +148,7 @@ pub fn input_from_wit(input: wit::Input) -> Input {
             id: f.id,
             error: f.error,
         },
+        W::Secure(id) => Input::Secure { id },
     }
 }
 
@@ -197,6 +207,7 @@ pub fn action_to_wit(action: Action) -> wit::Action {
             ipv6_only,
             protocol: protocol_to_wit(protocol),
         }),
+        Action::StartTls { id } => W::StartTls(id),
     }
 }
 
@@ -220,5 +231,6 @@ pub fn event_to_wit(event: Event) -> wit::Event {
         Event::Drain => W::Drain,
         Event::Idle => W::Idle,
         Event::Listening { local } => W::Listening(socket_addr_to_wit(local)),
+        Event::Secure => W::Secure,
     }
 }

@@ -166,6 +166,13 @@ impl wit::GuestSocket for EngineSocket {
             connect_timeout: options.connect_timeout,
             idle_timeout: options.idle_timeout,
             protocol: options.protocol,
+            tls: options
+                .tls
+                .map(|on| kvsocket::engine::tls_options::TlsOptions {
+                    enabled: on,
+                    reject_unauthorized: true,
+                    ..Default::default()
+                }),
         };
         message(self.core.borrow_mut().configure(&options, now))
     }
@@ -192,6 +199,18 @@ impl wit::GuestSocket for EngineSocket {
 
     fn end(&self) -> Result<(), String> {
         message(self.core.borrow_mut().end())
+    }
+
+    fn set_tls(&self, on: bool) {
+        self.core.borrow_mut().set_tls(on)
+    }
+
+    fn start_tls(&self) -> Result<(), String> {
+        message(self.core.borrow_mut().start_tls())
+    }
+
+    fn is_secure(&self) -> bool {
+        self.core.borrow().is_secure()
     }
 
     fn set_high_water_mark(&self, bytes: u64) -> Result<(), String> {

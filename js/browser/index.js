@@ -6,7 +6,7 @@
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
 import {
-  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, wispRefusal, WispClient, batchHeader, batchKinds, statusNames,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, wispRefusal, WispClient, batchHeader, batchKinds, statusNames, errorCodeName,
   textScratch, textOfScratch,
 } from '../../pkg/kvsocket.js';
 import { browserHost, isKvsocketProxy, openWebSocket, sendsInCall, whenRoom } from './host.js';
@@ -15,6 +15,7 @@ import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { createDirectSockets } from '../direct/index.js';
 import { createConnect } from '../connect.js';
+import { withTlsLayer } from '../tls/layer.js';
 
 const { memory } = initSync({ module: wasmBytes() });
 
@@ -83,7 +84,7 @@ const browserHostAdapter = {
 };
 
 export const Socket = createSocketClass({
-  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: browserHostAdapter, wasm: { memory, batchHeader, batchKinds, statusNames, textScratch, textOfScratch },
+  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: withTlsLayer(browserHostAdapter, (link, id) => link.get(id)?.remoteIp ?? ''), wasm: { memory, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName },
 });
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
 /** Cloudflare's connect() (the WinterCG sockets API): docs/connect.md. */

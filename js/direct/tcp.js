@@ -18,6 +18,8 @@ export function createTCPSocket(Socket) {
     #closed;
     #streams = null;
     #closing = false;
+    #secureTransport = 'off';
+    #tlsOptions = undefined;
 
     /** @param {string} remoteAddress @param {number} remotePort @param {object} [options] */
     constructor(remoteAddress, remotePort, options = {}) {
@@ -33,7 +35,15 @@ export function createTCPSocket(Socket) {
       if (o.keepAliveDelay !== undefined && !(o.keepAliveDelay >= 1000)) {
         throw new TypeError('TCPSocket: keepAliveDelay must be at least 1000 ms');
       }
-      const sock = new Socket({ proxy: o.proxy });
+      // TLS as Cloudflare's connect(): 'on' handshakes before `opened`, 'starttls' opens plain
+      // and startTls() upgrades; `tls` holds the Socket's TLS options (servername, ca, …).
+      const secure = o.secureTransport ?? 'off';
+      if (secure !== 'off' && secure !== 'on' && secure !== 'starttls') {
+        throw new TypeError(`TCPSocket: secureTransport must be 'off', 'on' or 'starttls', got ${JSON.stringify(secure)}`);
+      }
+      this.#secureTransport = secure;
+      this.#tlsOptions = o.tls;
+      const sock = new Socket(secure === 'on' ? { proxy: o.proxy, tls: o.tls ?? true } : { proxy: o.proxy });
       this.#socket = sock;
       applyBufferSizes(sock, o, 'TCPSocket');
       // The spec's defaults: Nagle on, no keep-alive, unless the options say otherwise.
@@ -73,6 +83,33 @@ export function createTCPSocket(Socket) {
         localAddress: sock.localIp(),
         localPort: sock.localPort(),
       };
+    }
+
+    /**
+     * With `secureTransport: 'starttls'`, once opened: secures the connection (the same streams
+     * carry TLS from now on; Cloudflare's returns a new socket instead). Resolves once the
+     * handshake is done; rejects with the Socket's failure (a Tls* error name) or when not
+     * allowed now. `options` as the Socket's `tls` option, default the constructor's `tls`.
+     */
+    async startTls(options = this.#tlsOptions) {
+      if (this.#secureTransport !== 'starttls') {
+        throw new TypeError("TCPSocket: startTls() needs secureTransport: 'starttls'");
+      }
+      await this.#opened;
+      const sock = this.#socket;
+      const done = new Promise((resolve, reject) => {
+        const ok = () => { sock.removeEventListener('error', bad); resolve(); };
+        const bad = (e) => { sock.removeEventListener('secure', ok); reject(new Error(`TCPSocket: ${e.detail.code}: ${e.detail.message}`)); };
+        sock.addEventListener('secure', ok, { once: true });
+        sock.addEventListener('error', bad, { once: true });
+      });
+      if (!sock.startTls(options)) throw new Error(`TCPSocket: startTls: ${sock.lastError()}`);
+      return done;
+    }
+
+    /** The connection's TLS parameters once secured (the Socket's tlsInfo()), else null. */
+    tlsInfo() {
+      return this.#socket.tlsInfo();
     }
 
     /** Resolves with {readable, writable, remoteAddress, remotePort, localAddress, localPort}. */

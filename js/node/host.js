@@ -4,6 +4,7 @@
 import net from 'node:net';
 import dns from 'node:dns';
 import dgram from 'node:dgram';
+import { tlsOptionsOf, startNodeTls, nodeTlsInfo } from './tls.js';
 
 const IPV6_ONLY = 1; // libuv's UV_TCP_IPV6ONLY flag
 
@@ -26,10 +27,14 @@ function resolve({ id, host }, link) {
 // A TCP connection's events, for outgoing and incoming connections alike. The listeners are
 // shared by every connection (`this` is the net.Socket, its transport at TRANSPORT): closures
 // per connection are memory per connection.
+// Once TLS runs over a connection (js/node/tls.js), the TLSSocket is the transport's `sock` and
+// speaks for it: what the plain net.Socket under it still says is not the connection's news.
 const TRANSPORT = Symbol('kvsocket transport');
+const superseded = (sock) => sock[TRANSPORT].sock !== sock;
 function onTcpData(buf) { const t = this[TRANSPORT]; t.link.received(t.id, buf); }
-function onTcpEnd() { const t = this[TRANSPORT]; t.link.peerClosed(t.id); }
+function onTcpEnd() { if (superseded(this)) return; const t = this[TRANSPORT]; t.link.peerClosed(t.id); }
 function onTcpError(err) {
+  if (superseded(this)) return;
   const t = this[TRANSPORT];
   t.link.failed(t.id, errorName(err));
 }
@@ -58,6 +63,7 @@ function sockName(sock, peer) {
     : { address: sock.localAddress, port: sock.localPort };
 }
 function onTcpClose() {
+  if (superseded(this)) return;
   const t = this[TRANSPORT];
   t.link.drop(t.id, t);
   if (t.up) t.link.closed(t.id);
@@ -86,6 +92,8 @@ class TcpTransport {
     this.unsent = 0;
     this.written = null; // the write callback, made at the first write (idle sockets have none)
     this.inflight = null; // what was handed to net and not yet called back, oldest first
+    this.tlsInfo = null; // tlsInfo() once node:tls's handshake is done (js/node/tls.js)
+    this.readPaused = false; // TLS: the engine paused reading
   }
 }
 
@@ -393,8 +401,37 @@ const actions = {
     t.sock.setNoDelay(noDelay);
     t.sock.setKeepAlive(keepAlive >= 0, Math.max(0, keepAlive));
   },
-  pause: ({ id }, link) => link.get(id)?.sock?.pause?.(),
-  resume: ({ id }, link) => link.get(id)?.sock?.resume?.(),
+  startTls: ({ id }, link) => {
+    const t = link.get(id);
+    if (t?.kind !== 'tcp' || !t.sock || t.sock.destroyed) return;
+    const raw = t.sock;
+    raw.removeListener('data', onTcpData);
+    const options = tlsOptionsOf(link, sockName(raw, true).address);
+    const secure = startNodeTls(raw, options, {
+      secure() {
+        t.tlsInfo = nodeTlsInfo(this, options.servername, String);
+        t.link.secure(t.id);
+      },
+      data: onTcpData, end: onTcpEnd, error: onTcpError, close: onTcpClose,
+      paused: () => t.readPaused,
+    });
+    secure[TRANSPORT] = t;
+    t.sock = secure;
+  },
+  pause: ({ id }, link) => {
+    const t = link.get(id);
+    if (t?.sock?.readMore) t.readPaused = true; // a TLSSocket read by 'readable' (js/node/tls.js)
+    else t?.sock?.pause?.();
+  },
+  resume: ({ id }, link) => {
+    const t = link.get(id);
+    if (t?.sock?.readMore) {
+      t.readPaused = false;
+      t.sock.readMore();
+    } else {
+      t?.sock?.resume?.();
+    }
+  },
 };
 
 export const nodeHost = {
@@ -406,6 +443,8 @@ export const nodeHost = {
   sendNow,
   setRef,
   turn: currentTurn,
+  // tlsInfo() once the engine says the connection is secure (js/node/tls.js).
+  tlsInfo: (link) => link.get(link.id)?.tlsInfo ?? null,
   // `send` takes an ASCII string as well as bytes (net writes it as it is).
   sendsText: () => true,
   // A Buffer: net writes it without converting, and one under 4 KiB comes from Node's shared

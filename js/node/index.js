@@ -3,7 +3,7 @@
 // call), and a bundle of this entry needs no .wasm file beside it.
 
 import {
-  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, statusNames, textScratch, textOfScratch,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName,
 } from '../../pkg/kvsocket.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
@@ -13,6 +13,7 @@ import { nodeHost } from './host.js';
 import { installDuplex, toDuplex } from './duplex.js';
 import { withWisp } from './wisp.js';
 import { createEngines } from '../engines.js';
+import { withTlsLayer } from '../tls/layer.js';
 
 const exports = initSync({ module: wasmBytes() });
 const { memory } = exports;
@@ -29,8 +30,10 @@ const host = {
 };
 
 export const Socket = createSocketClass({
-  Engine, hexToBytes, textOfBytes, hexOfBytes, host: withWisp(host, memory),
-  wasm: { memory, batchHeader, batchKinds, statusNames, textScratch, textOfScratch },
+  Engine, hexToBytes, textOfBytes, hexOfBytes,
+  // TLS: node:tls over net connections (js/node/tls.js), the page's wasm TLS over Wisp streams.
+  host: withTlsLayer(withWisp(host, memory), (link, id) => link.get(id)?.remoteIp ?? '', (action, link) => link.get(action.id)?.wisp === undefined),
+  wasm: { memory, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName },
   engines: createEngines(Engine, exports),
 });
 installDuplex(Socket);

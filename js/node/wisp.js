@@ -51,6 +51,7 @@ export function withWisp(host, memory, open = openWebSocket) {
     sendNow: host.sendNow,
     setRef: host.setRef,
     turn: host.turn,
+    tlsInfo: host.tlsInfo,
     // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js): a
     // socket with a Wisp stream lends them (js/socket.js). Net sockets get copies.
     borrows: (link) => link.transport?.wisp !== undefined,

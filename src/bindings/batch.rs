@@ -18,7 +18,7 @@ use crate::engine::text::push_ip;
 use crate::engine::{Action, Engine as Core, Event, Protocol, Queues};
 
 /// Record kinds, actions then events; a kind's number is its index + 1.
-pub const KINDS: [&str; 23] = [
+pub const KINDS: [&str; 25] = [
     "resolve",
     "connect",
     "connectName",
@@ -42,6 +42,8 @@ pub const KINDS: [&str; 23] = [
     "drain",
     "listening",
     "idle",
+    "startTls",
+    "secure",
 ];
 
 const fn kind(name: &str) -> u32 {
@@ -92,6 +94,8 @@ const DISCONNECTED: u32 = kind("disconnected");
 const INCOMING_CONNECTION: u32 = kind("incomingConnection");
 const DRAIN: u32 = kind("drain");
 const LISTENING: u32 = kind("listening");
+const START_TLS: u32 = kind("startTls");
+const SECURE: u32 = kind("secure");
 
 #[derive(Default)]
 struct Batch {
@@ -245,6 +249,7 @@ impl Batch {
             Action::Abort { .. } => self.record(ABORT, &[id]),
             Action::PauseReading { .. } => self.record(PAUSE, &[id]),
             Action::ResumeReading { .. } => self.record(RESUME, &[id]),
+            Action::StartTls { .. } => self.record(START_TLS, &[id]),
             Action::Listen {
                 addr,
                 ipv6_only,
@@ -293,6 +298,7 @@ impl Batch {
             Event::IncomingConnection => self.record(INCOMING_CONNECTION, &[]),
             Event::Drain => self.record(DRAIN, &[]),
             Event::Idle => self.record(IDLE, &[]),
+            Event::Secure => self.record(SECURE, &[]),
             Event::Listening { local } => {
                 let [o, l] = self.ip(&local);
                 self.record(LISTENING, &[o, l, local.port().into()]);

@@ -109,6 +109,7 @@ pub fn action_to_js(action: Action) -> JsValue {
         Action::Abort { .. } => object(&[("type", s("abort")), ("id", id)]),
         Action::PauseReading { .. } => object(&[("type", s("pause")), ("id", id)]),
         Action::ResumeReading { .. } => object(&[("type", s("resume")), ("id", id)]),
+        Action::StartTls { .. } => object(&[("type", s("startTls")), ("id", id)]),
         Action::Listen {
             addr,
             ipv6_only,
@@ -151,6 +152,7 @@ pub fn event_to_js(event: Event) -> JsValue {
         Event::IncomingConnection => object(&[("type", s("incomingConnection"))]),
         Event::Drain => object(&[("type", s("drain"))]),
         Event::Idle => object(&[("type", s("idle"))]),
+        Event::Secure => object(&[("type", s("secure"))]),
         Event::Listening { local } => object(&[
             ("type", s("listening")),
             ("ip", s(&ip_text(&local.ip()))),

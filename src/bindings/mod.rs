@@ -70,6 +70,15 @@ pub fn status_names() -> String {
 }
 
 /// The batch's record kinds in numeric order (kind n is item n - 1), space-separated.
+/// The error name scripts see for a host's error name (`ErrorCode::from_host`): tlsInfo()'s
+/// `authorizationError` from node:tls's code, named as the page's TLS module names it.
+#[wasm_bindgen(js_name = errorCodeName)]
+pub fn error_code_name(host_name: &str) -> String {
+    crate::engine::ErrorCode::from_host(host_name)
+        .name()
+        .to_string()
+}
+
 #[wasm_bindgen(js_name = batchKinds)]
 pub fn batch_kinds() -> String {
     batch::KINDS.join(" ")
@@ -422,6 +431,31 @@ impl Engine {
         let ok = self.core.end().is_ok();
         self.out();
         ok
+    }
+
+    /// `startTls(options)`: throws a TypeError for options that are not `tls`'s object form
+    /// (src/engine/tls_options.rs); else true when the upgrade started (a `startTls` action),
+    /// false with `lastError()` when refused.
+    #[wasm_bindgen(js_name = startTls)]
+    pub fn start_tls(&mut self, options: JsValue) -> Result<bool, JsValue> {
+        options::read_tls(&options)?;
+        self.lend();
+        let ok = self.core.start_tls().is_ok();
+        self.out();
+        Ok(ok)
+    }
+
+    /// Whether the connection is secured by TLS (`tlsInfo()` is null otherwise).
+    #[wasm_bindgen(js_name = isSecure)]
+    pub fn is_secure(&self) -> bool {
+        self.core.is_secure()
+    }
+
+    /// The host's TLS handshake on transport `id` is done.
+    pub fn secure(&mut self, id: u32) {
+        self.lend();
+        self.core.handle(Input::Secure { id });
+        self.out();
     }
 
     /// Throws TypeError unless `bytes` is a positive integer.

@@ -8,6 +8,7 @@ use js_sys::{Object, TypeError};
 use wasm_bindgen::prelude::*;
 
 use crate::engine::text::quoted;
+use crate::engine::tls_options::TlsOptions;
 use crate::engine::{Engine as Core, Options};
 
 /// Options that are the facade's alone, not the engine's: an `AbortSignal` (js/promises.js
@@ -53,6 +54,24 @@ pub fn configure(core: &mut Core, value: &JsValue, now: f64) -> Result<(), JsVal
     })?;
     core.configure(&options, now as u64)
         .map_err(|e| refused(&["Socket: ", &e.message()]))
+}
+
+/// `startTls(options)`'s argument: `undefined`/`null` (no options) or `tls`'s object form,
+/// refused with a TypeError as the constructor's `tls` option is.
+pub fn read_tls(value: &JsValue) -> Result<TlsOptions, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(TlsOptions::default());
+    }
+    if !value.is_object() || value.is_function() || js_sys::Array::is_array(value) {
+        return Err(refused(&[
+            "startTls: options must be an object, got ",
+            &describe(value),
+        ]));
+    }
+    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
+        let error: js_sys::Error = JsValue::from(e).unchecked_into();
+        refused(&["startTls: option ", &String::from(error.message())])
+    })
 }
 
 fn refused(parts: &[&str]) -> JsValue {

@@ -25,11 +25,20 @@ pub enum ErrorCode {
     ProxyProtocol,
     ProxyDenied,
     UnknownSocket,
+    TlsCertificateUnknownIssuer,
+    TlsCertificateNameMismatch,
+    TlsCertificateExpired,
+    TlsCertificateNotYetValid,
+    TlsCertificateRevoked,
+    TlsCertificateInvalid,
+    TlsProtocolError,
+    TlsHandshakeFailed,
+    TlsError,
 }
 
 impl ErrorCode {
     /// Every code, in docs/spec.md's order (the WIT enum and the drift test read this list).
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::ConnectionRefused,
         ErrorCode::RemoteHostClosed,
         ErrorCode::HostNotFound,
@@ -48,7 +57,22 @@ impl ErrorCode {
         ErrorCode::ProxyProtocol,
         ErrorCode::ProxyDenied,
         ErrorCode::UnknownSocket,
+        ErrorCode::TlsCertificateUnknownIssuer,
+        ErrorCode::TlsCertificateNameMismatch,
+        ErrorCode::TlsCertificateExpired,
+        ErrorCode::TlsCertificateNotYetValid,
+        ErrorCode::TlsCertificateRevoked,
+        ErrorCode::TlsCertificateInvalid,
+        ErrorCode::TlsProtocolError,
+        ErrorCode::TlsHandshakeFailed,
+        ErrorCode::TlsError,
     ];
+
+    /// The TLS errors (docs/spec.md, TLS): named by the TLS layer (tls/src/errors.rs in the
+    /// page, node:tls's codes in Node, both mapped here).
+    pub fn is_tls(self) -> bool {
+        self.name().starts_with("Tls")
+    }
 
     /// The name scripts see, e.g. `"ConnectionRefused"`.
     pub fn name(self) -> &'static str {
@@ -71,6 +95,15 @@ impl ErrorCode {
             ErrorCode::ProxyProtocol => "ProxyProtocol",
             ErrorCode::ProxyDenied => "ProxyDenied",
             ErrorCode::UnknownSocket => "UnknownSocket",
+            ErrorCode::TlsCertificateUnknownIssuer => "TlsCertificateUnknownIssuer",
+            ErrorCode::TlsCertificateNameMismatch => "TlsCertificateNameMismatch",
+            ErrorCode::TlsCertificateExpired => "TlsCertificateExpired",
+            ErrorCode::TlsCertificateNotYetValid => "TlsCertificateNotYetValid",
+            ErrorCode::TlsCertificateRevoked => "TlsCertificateRevoked",
+            ErrorCode::TlsCertificateInvalid => "TlsCertificateInvalid",
+            ErrorCode::TlsProtocolError => "TlsProtocolError",
+            ErrorCode::TlsHandshakeFailed => "TlsHandshakeFailed",
+            ErrorCode::TlsError => "TlsError",
         }
     }
 
@@ -95,6 +128,19 @@ impl ErrorCode {
             ErrorCode::ProxyProtocol => "Proxy protocol error",
             ErrorCode::ProxyDenied => "Proxy denied the connection by its rules",
             ErrorCode::UnknownSocket => "Unknown socket error",
+            ErrorCode::TlsCertificateUnknownIssuer => {
+                "TLS: the certificate is not signed by a trusted authority"
+            }
+            ErrorCode::TlsCertificateNameMismatch => {
+                "TLS: the certificate is not valid for this host name"
+            }
+            ErrorCode::TlsCertificateExpired => "TLS: the certificate has expired",
+            ErrorCode::TlsCertificateNotYetValid => "TLS: the certificate is not valid yet",
+            ErrorCode::TlsCertificateRevoked => "TLS: the certificate was revoked",
+            ErrorCode::TlsCertificateInvalid => "TLS: the certificate is invalid",
+            ErrorCode::TlsProtocolError => "TLS: the server does not speak TLS",
+            ErrorCode::TlsHandshakeFailed => "TLS handshake failed",
+            ErrorCode::TlsError => "TLS error",
         }
     }
 
@@ -142,6 +188,28 @@ impl ErrorCode {
             // the target); the others say the proxy did not expect what the page sent.
             "TargetDenied" => ErrorCode::ProxyDenied,
             "NoDestination" | "NotBound" | "BadMessage" => ErrorCode::ProxyProtocol,
+            // node:tls's certificate codes (OpenSSL's verify results, Node's own name check)
+            // and OpenSSL's record errors, as the page's TLS layer names the same failures.
+            "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+            | "UNABLE_TO_GET_ISSUER_CERT"
+            | "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
+            | "SELF_SIGNED_CERT_IN_CHAIN"
+            | "DEPTH_ZERO_SELF_SIGNED_CERT" => ErrorCode::TlsCertificateUnknownIssuer,
+            "ERR_TLS_CERT_ALTNAME_INVALID" | "HOSTNAME_MISMATCH" | "IP_ADDRESS_MISMATCH" => {
+                ErrorCode::TlsCertificateNameMismatch
+            }
+            "CERT_HAS_EXPIRED" => ErrorCode::TlsCertificateExpired,
+            "CERT_NOT_YET_VALID" => ErrorCode::TlsCertificateNotYetValid,
+            "CERT_REVOKED" => ErrorCode::TlsCertificateRevoked,
+            "ERR_SSL_WRONG_VERSION_NUMBER"
+            | "ERR_SSL_PACKET_LENGTH_TOO_LONG"
+            | "ERR_SSL_HTTP_REQUEST"
+            | "ERR_SSL_UNKNOWN_PROTOCOL"
+            | "ERR_SSL_RECORD_LAYER_FAILURE" => ErrorCode::TlsProtocolError,
+            n if n.starts_with("CERT_") || n.starts_with("ERR_TLS_CERT") => {
+                ErrorCode::TlsCertificateInvalid
+            }
+            n if n.starts_with("ERR_SSL_") || n == "EPROTO" => ErrorCode::TlsHandshakeFailed,
             _ => ErrorCode::UnknownSocket,
         }
     }

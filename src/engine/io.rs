@@ -115,6 +115,9 @@ pub enum Input {
     Listening { id: ConnId, local: SocketAddr },
     /// A `Listen` action could not bind.
     ListenFailed { id: ConnId, error: String },
+    /// The TLS handshake that `StartTls` asked for is done (a failed one is `ConnectFailed`
+    /// while Connecting, `Failed` once Connected, with the TLS error's name).
+    Secure { id: ConnId },
 }
 
 /// What the host must do. Drained with `poll_action`, performed in order.
@@ -177,6 +180,10 @@ pub enum Action {
         ipv6_only: bool,
         protocol: Protocol,
     },
+    /// Handshake TLS over this connection (the `tls` option once it is up, or `startTls()`):
+    /// from now on the host sends and receives through its TLS layer, and answers with `Secure`
+    /// or a failure named by the TLS error (docs/spec.md, TLS).
+    StartTls { id: ConnId },
 }
 
 impl Action {
@@ -194,7 +201,8 @@ impl Action {
             | Action::Abort { id }
             | Action::PauseReading { id }
             | Action::ResumeReading { id }
-            | Action::Listen { id, .. } => *id,
+            | Action::Listen { id, .. }
+            | Action::StartTls { id } => *id,
         }
     }
 }
@@ -241,4 +249,6 @@ pub enum Event {
     /// KVIrc; added because a bind can complete after `listen` returns (UDP, the browser's
     /// proxy), and a script listening on port 0 needs to learn the port.
     Listening { local: SocketAddr },
+    /// `secureEvent()`: `startTls()`'s handshake is done.
+    Secure,
 }

@@ -11,6 +11,7 @@ pub mod send;
 pub mod socket;
 pub mod state;
 pub mod text;
+pub mod tls_options;
 
 pub use address::{Host, PortArg};
 pub use error::{CommandError, ErrorCode};

@@ -26,11 +26,15 @@ pub struct Options {
     /// `setProtocol(name)`.
     #[serde(default, deserialize_with = "protocol")]
     pub protocol: Option<String>,
+    /// TLS on connect (src/engine/tls_options.rs; the engine's phase: socket/tls.rs).
+    #[serde(default, deserialize_with = "tls")]
+    pub tls: Option<super::tls_options::TlsOptions>,
 }
 
 impl Options {
     /// The options' names as a script writes them, in the order of the fields.
-    pub const NAMES: [&'static str; 4] = ["proxy", "connectTimeout", "idleTimeout", "protocol"];
+    pub const NAMES: [&'static str; 5] =
+        ["proxy", "connectTimeout", "idleTimeout", "protocol", "tls"];
 }
 
 /// A field's deserializer whose errors name the option: `connectTimeout: invalid type: …`.
@@ -46,3 +50,4 @@ named!(proxy, "proxy", String);
 named!(connect_timeout, "connectTimeout", f64);
 named!(idle_timeout, "idleTimeout", f64);
 named!(protocol, "protocol", String);
+named!(tls, "tls", super::tls_options::TlsOptions);

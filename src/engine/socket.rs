@@ -20,6 +20,7 @@ mod input;
 mod options;
 mod read;
 mod settings;
+mod tls;
 mod write;
 
 /// Default connect timeout (docs/spec.md: 60 s).
@@ -98,6 +99,9 @@ pub struct Engine {
     /// `end()` was called on this connection, and its `EndOutput` was queued.
     output_ended: bool,
     end_sent: bool,
+    /// The `tls` option, and the connection's TLS phase (socket/tls.rs).
+    tls_wanted: bool,
+    tls_phase: tls::TlsPhase,
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
 }
@@ -139,6 +143,8 @@ impl Engine {
             clock: 0,
             output_ended: false,
             end_sent: false,
+            tls_wanted: false,
+            tls_phase: tls::TlsPhase::Plain,
             actions: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -433,6 +439,7 @@ impl Engine {
                 self.output_ended = false;
                 self.end_sent = false;
                 self.idle_next = None;
+                self.tls_phase = tls::TlsPhase::Plain;
             }
         }
     }

@@ -27,6 +27,8 @@ test('two IRC pages talk through kvsocket-proxy and a real ngircd', { skip: !NGI
   const line = (page, text) => page.locator('#messages li', { hasText: text }).waitFor({ timeout: 10_000 });
 
   const alice = await open('alice');
+  // Over TLS, in the page (the proxy carries ciphertext only).
+  await line(alice, 'over TLSv1.');
   await line(alice, '* alice joined #kvsocket');
   const bob = await open('bob');
   await line(bob, '* bob joined #kvsocket');

@@ -103,7 +103,7 @@ test('new Socket(options): unknown options, wrong types and refused values throw
   const cases = [
     [5, /Socket options must be an object, got 5/],
     ['tcp', /must be an object, got "tcp"/],
-    [{ conectTimeout: 1000 }, /unknown option "conectTimeout"; the options are proxy, connectTimeout, idleTimeout, protocol, signal/],
+    [{ conectTimeout: 1000 }, /unknown option "conectTimeout"; the options are proxy, connectTimeout, idleTimeout, protocol, tls, signal/],
     [{ forceIpv6: true }, /unknown option "forceIpv6"/],
     [{ connectTimeout: '1500' }, /option connectTimeout: invalid type: string "1500", expected a number$/],
     [{ idleTimeout: true }, /option idleTimeout: invalid type: boolean `true`/],

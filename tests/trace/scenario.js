@@ -332,6 +332,56 @@ Object.assign(scenarios, {
   },
 });
 
+// TLS (docs/spec.md, TLS), when `env.tls` names the servers (trace.test.js): a TLS connect to an
+// echo-reversing server, STARTTLS over a line protocol, and a refused certificate. The record
+// layer differs by host (node:tls, the page's wasm module); what a script sees must not.
+Object.assign(scenarios, {
+  async tlsConnect(Socket, env, lines) {
+    if (!env.tls) return;
+    const sock = new Socket({ tls: { ca: env.tls.ca, servername: 'localhost' } });
+    const add = recorder(sock, lines, 'tlsConnect');
+    sock.secureEvent = () => add('secure');
+    add(`connect -> ${sock.connect(env.ip, env.tls.port)} status=${sock.status(true)}`);
+    await until(sock, 'connected');
+    const info = sock.tlsInfo();
+    add(`tlsInfo ${info.protocol} servername=${info.servername} authorized=${info.authorized} CN=${info.peerCertificate.subject.CN}`);
+    sock.write('over tls\n');
+    const got = new TextDecoder().decode(await readAll(sock, 9));
+    add(`read ${JSON.stringify(got)}`);
+    sock.close();
+    await until(sock, 'disconnected');
+    add(`tlsInfo after ${sock.tlsInfo()}`);
+    sock.destroy();
+  },
+
+  async tlsStartTls(Socket, env, lines) {
+    if (!env.tls) return;
+    const sock = new Socket();
+    const add = recorder(sock, lines, 'starttls');
+    sock.secureEvent = () => add(`secure status=${sock.status(true)}`);
+    sock.connect(env.ip, env.tls.starttlsPort);
+    await until(sock, 'connected');
+    add(`read ${JSON.stringify(new TextDecoder().decode(await readAll(sock, 11)))}`);
+    sock.write('STARTTLS\r\n');
+    add(`read ${JSON.stringify(new TextDecoder().decode(await readAll(sock, 14)))}`);
+    add(`startTls -> ${sock.startTls({ ca: env.tls.ca, servername: 'localhost' })} again -> ${sock.startTls()}`);
+    await until(sock, 'secure');
+    sock.write('ping\n');
+    add(`read ${JSON.stringify(new TextDecoder().decode(await readAll(sock, 5)))} tls=${sock.tlsInfo() !== null}`);
+    sock.destroy();
+  },
+
+  async tlsRefused(Socket, env, lines) {
+    if (!env.tls) return;
+    const sock = new Socket({ tls: { ca: env.tls.ca, servername: 'localhost' } });
+    recorder(sock, lines, 'tlsRefused');
+    sock.connect(env.ip, env.tls.wrongNamePort);
+    await until(sock, 'error');
+    lines.push(`tlsRefused: lastError '${sock.lastError()}' status=${sock.status(true)} tlsInfo=${sock.tlsInfo()}`);
+    sock.destroy();
+  },
+});
+
 /** Runs the named scenarios in order; returns the lines observed. */
 export async function runScenario(Socket, env, names = Object.keys(scenarios)) {
   const lines = [];

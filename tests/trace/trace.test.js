@@ -13,6 +13,8 @@ import { startProxy } from '../../js/proxy/server.js';
 import { startTargets, closedPort } from '../browser/targets.js';
 import { root, launchChromium, servePackage } from '../browser/harness.js';
 import { runScenario } from './scenario.js';
+import { makeCerts, sServer } from '../tls/servers.js';
+import { startTlsServer } from '../tls/starttls-server.js';
 
 const differsByHost = (host) => (line) => {
   if (host === 'node') return !/stateChanged HostLookUp$|hostFound$/.test(line);
@@ -36,7 +38,17 @@ test('the same scenario gives the same trace in Node and in Chromium through kvs
     await proxy.close();
     await targets.close();
   });
-  const env = { ip: '127.0.0.1', port: targets.port, closedPort: closed };
+  // TLS: s_server (lines back reversed), a STARTTLS line server, a certificate for another name.
+  const certs = makeCerts();
+  const [tlsServer, starttls, wrongName] = await Promise.all([
+    sServer(certs, {}), startTlsServer(certs), sServer(certs, { cert: 'wrongname' }),
+  ]);
+  t.after(async () => {
+    await Promise.all([tlsServer.close(), starttls.close(), wrongName.close()]);
+    certs.remove();
+  });
+  const tls = { ca: certs.ca, port: tlsServer.port, starttlsPort: starttls.port, wrongNamePort: wrongName.port };
+  const env = { ip: '127.0.0.1', port: targets.port, closedPort: closed, tls };
 
   const nodeLines = await runScenario(Socket, env);
 
@@ -61,7 +73,7 @@ test('the same scenario gives the same trace in Node and in Chromium through kvs
   assert.deepEqual(pageErrors, []);
   assert.ok(nodeLines.some((l) => l.endsWith('stateChanged HostLookUp')), 'Node resolves names itself');
   assert.ok(!nodeLines.some((l) => l.includes('FAILED')), nodeLines.join('\n'));
-  for (const label of ['accepted', 'bound', 'udpClient']) {
+  for (const label of ['accepted', 'bound', 'udpClient', 'tlsConnect', 'starttls', 'tlsRefused']) {
     assert.ok(nodeLines.some((l) => l.startsWith(`${label}: `)), `the trace has the ${label} socket's lines`);
   }
   assert.deepEqual(

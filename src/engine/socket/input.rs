@@ -26,6 +26,7 @@ impl Engine {
             Input::Closed { id } => self.on_peer_closed(id, true),
             Input::Flushed { id } => self.on_flushed(id),
             Input::Failed { id, error } => self.on_failed(id, &error),
+            Input::Secure { id } => self.on_secure(id),
             Input::Listening { id, local } => self.on_listening(id, local),
             Input::ListenFailed { id, error } => self.on_failed(id, &error),
         }
@@ -106,6 +107,12 @@ impl Engine {
     fn on_connect_failed(&mut self, id: ConnId, error: &str) {
         let (name, detail) = split_detail(error);
         let code = ErrorCode::from_host(name);
+        // A failed handshake is the server's answer: no next address (socket/tls.rs).
+        if matches!(self.state, State::Connecting { id: current, .. } if current == id) {
+            if let Some(code) = self.tls_connect_failure(code) {
+                return self.fail_connect(code);
+            }
+        }
         match &mut self.state {
             State::HostLookUp { id: current, .. } if *current == id => {
                 // Whatever the resolver said, a name that did not resolve is HostNotFound.
@@ -155,7 +162,15 @@ impl Engine {
             State::Connecting { id: current, .. } if current == id => {}
             _ => return,
         }
-        self.set_state(State::Connected(Link { id, local, remote }));
+        if self.tls_on_connected(id, local, remote) {
+            return; // Connecting until the handshake is done (socket/tls.rs)
+        }
+        self.become_connected(Link { id, local, remote });
+    }
+
+    /// The connection is up (and secured, with the `tls` option): Connected.
+    pub(super) fn become_connected(&mut self, link: Link) {
+        self.set_state(State::Connected(link));
         self.events.push_back(Event::Connected);
         self.flush_outgoing();
     }
@@ -242,6 +257,7 @@ impl Engine {
                     self.fail_connection(ErrorCode::RemoteHostClosed);
                 }
             }
+            State::Connecting { .. } => self.tls_on_transport_end(id),
             _ => {}
         }
     }
@@ -278,7 +294,10 @@ impl Engine {
             {
                 self.report_error(code)
             }
-            State::Connected(_) | State::Closing(_) => self.fail_connection(code),
+            State::Connected(_) | State::Closing(_) => {
+                let code = self.tls_upgrade_failure(code);
+                self.fail_connection(code)
+            }
             State::Listening { .. } | State::Bound { .. } => {
                 self.actions.push_back(Action::Abort { id });
                 self.report_error(code);

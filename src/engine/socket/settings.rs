@@ -21,6 +21,14 @@ impl Engine {
         if let Some(ms) = options.idle_timeout {
             self.set_idle_timeout(ms, now)?;
         }
+        if let Some(tls) = &options.tls {
+            if tls.enabled && self.protocol == Protocol::Udp {
+                return Err(CommandError::Unsupported(
+                    "tls needs protocol tcp (DTLS is not supported)".into(),
+                ));
+            }
+            self.set_tls(tls.enabled);
+        }
         Ok(())
     }
 

@@ -1,0 +1,219 @@
+//! The TLS phase (src/engine/socket/tls.rs, docs/spec.md TLS): with the `tls` option a connected
+//! transport is not Connected until the host's handshake is `Secure`; a failed handshake is
+//! connectFailed with the TLS error; `start_tls` upgrades a Connected socket.
+
+mod common;
+
+use common::*;
+use kvsocket::engine::*;
+
+fn tls_connecting() -> (Engine, ConnId) {
+    let mut e = Engine::new();
+    e.set_tls(true);
+    e.connect(Some("127.0.0.1"), &port(6697), 0).unwrap();
+    let id = e.current_id().unwrap();
+    drain(&mut e);
+    (e, id)
+}
+
+#[test]
+fn tls_connect_stays_connecting_until_secure() {
+    let (mut e, id) = tls_connecting();
+    e.write(b"NICK kv\r\n".to_vec());
+    connected(&mut e, id);
+    assert_eq!(e.status(), Status::Connecting);
+    assert_eq!(drain_events(&mut e), vec![]);
+    // The host is asked to handshake; nothing written is sent before it is done.
+    assert_eq!(drain_actions(&mut e), vec![Action::StartTls { id }]);
+    assert!(!e.is_secure());
+
+    e.handle(Input::Secure { id });
+    assert_eq!(e.status(), Status::Connected);
+    assert!(e.is_secure());
+    assert_eq!(
+        drain_events(&mut e),
+        vec![Event::StateChanged(Status::Connected), Event::Connected]
+    );
+    assert_eq!(sent_bytes(&drain_actions(&mut e)), b"NICK kv\r\n");
+    assert_eq!(e.remote(), Some(addr(REMOTE)));
+}
+
+#[test]
+fn a_refused_certificate_is_connect_failed_with_its_name_and_no_next_address() {
+    let mut e = Engine::new();
+    e.set_tls(true);
+    e.connect(Some("irc.example.org"), &port(6697), 0).unwrap();
+    let lookup = e.current_id().unwrap();
+    e.handle(Input::Resolved {
+        id: lookup,
+        addrs: vec![ip("127.0.0.1"), ip("127.0.0.2")],
+    });
+    let id = e.current_id().unwrap();
+    drain(&mut e);
+    connected(&mut e, id);
+    drain(&mut e);
+    e.handle(Input::ConnectFailed {
+        id,
+        error: "TlsCertificateUnknownIssuer".into(),
+    });
+    assert_eq!(
+        drain_events(&mut e),
+        connect_failed(ErrorCode::TlsCertificateUnknownIssuer)
+    );
+    assert_eq!(drain_actions(&mut e), vec![Action::Abort { id }]);
+    assert_eq!(e.status(), Status::Unconnected);
+}
+
+#[test]
+fn node_tls_codes_are_classified_by_the_same_table() {
+    for (host, code) in [
+        (
+            "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+            ErrorCode::TlsCertificateUnknownIssuer,
+        ),
+        (
+            "ERR_TLS_CERT_ALTNAME_INVALID",
+            ErrorCode::TlsCertificateNameMismatch,
+        ),
+        ("CERT_HAS_EXPIRED", ErrorCode::TlsCertificateExpired),
+        ("ERR_SSL_WRONG_VERSION_NUMBER", ErrorCode::TlsProtocolError),
+        (
+            "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+            ErrorCode::TlsHandshakeFailed,
+        ),
+        ("TlsCertificateExpired", ErrorCode::TlsCertificateExpired),
+    ] {
+        assert_eq!(ErrorCode::from_host(host), code, "{host}");
+    }
+}
+
+#[test]
+fn a_transport_that_ends_mid_handshake_is_a_failed_handshake() {
+    let (mut e, id) = tls_connecting();
+    connected(&mut e, id);
+    drain(&mut e);
+    e.handle(Input::PeerClosed { id });
+    assert_eq!(
+        drain_events(&mut e),
+        connect_failed(ErrorCode::TlsHandshakeFailed)
+    );
+
+    let (mut e, id) = tls_connecting();
+    connected(&mut e, id);
+    drain(&mut e);
+    e.handle(Input::Failed {
+        id,
+        error: "ECONNRESET".into(),
+    });
+    assert_eq!(
+        drain_events(&mut e),
+        connect_failed(ErrorCode::TlsHandshakeFailed)
+    );
+}
+
+#[test]
+fn the_connect_timeout_covers_the_handshake() {
+    let (mut e, id) = tls_connecting();
+    connected(&mut e, id);
+    drain(&mut e);
+    e.handle_timeout(60_000);
+    assert_eq!(
+        drain_events(&mut e),
+        connect_failed(ErrorCode::SocketTimeout)
+    );
+}
+
+#[test]
+fn start_tls_upgrades_a_connected_socket() {
+    let (mut e, id) = connected_engine();
+    received(&mut e, id, b"220 ready\r\n");
+    drain(&mut e);
+    assert_eq!(e.start_tls(), Ok(()));
+    assert_eq!(drain_actions(&mut e), vec![Action::StartTls { id }]);
+    // Twice is refused while the first runs, and once secure.
+    assert!(e.start_tls().is_err());
+    assert_eq!(e.status(), Status::Connected);
+    e.handle(Input::Secure { id });
+    assert_eq!(drain_events(&mut e), vec![Event::Secure]);
+    assert!(e.is_secure());
+    assert!(e.start_tls().is_err());
+    // What arrived before stays readable as it was.
+    assert_eq!(e.read_bytes(None), b"220 ready\r\n");
+    // A failure after the upgrade is a broken connection named by the TLS error.
+    e.handle(Input::Failed {
+        id,
+        error: "TlsError".into(),
+    });
+    let events = drain_events(&mut e);
+    assert!(events.contains(&error(ErrorCode::TlsError)), "{events:?}");
+    assert_eq!(e.status(), Status::Unconnected);
+    assert!(!e.is_secure());
+}
+
+#[test]
+fn start_tls_is_refused_unless_connected_tcp() {
+    let mut e = Engine::new();
+    let err = e.start_tls().unwrap_err();
+    assert_eq!(
+        err.message(),
+        "startTls needs status Connected, the socket is Unconnected"
+    );
+    let (mut e, _) = connected_udp_engine();
+    assert!(e.start_tls().is_err());
+    let (mut e, _) = connecting_engine();
+    assert!(e.start_tls().is_err());
+}
+
+#[test]
+fn without_tls_a_connect_is_connected_at_once() {
+    let (mut e, id) = connecting_engine();
+    connected(&mut e, id);
+    assert_eq!(e.status(), Status::Connected);
+    e.handle(Input::Secure { id }); // stale: no TLS asked for
+    assert!(!e.is_secure());
+}
+
+#[test]
+fn a_connection_that_breaks_during_start_tls_is_a_failed_handshake() {
+    let (mut e, id) = connected_engine();
+    e.start_tls().unwrap();
+    drain(&mut e);
+    e.handle(Input::Failed {
+        id,
+        error: "ECONNRESET".into(),
+    });
+    let events = drain_events(&mut e);
+    assert!(
+        events.contains(&error(ErrorCode::TlsHandshakeFailed)),
+        "{events:?}"
+    );
+    // Once secure, a broken connection is what it is.
+    let (mut e, id) = connected_engine();
+    e.start_tls().unwrap();
+    e.handle(Input::Secure { id });
+    drain(&mut e);
+    e.handle(Input::Failed {
+        id,
+        error: "ECONNRESET".into(),
+    });
+    assert!(drain_events(&mut e).contains(&error(ErrorCode::RemoteHostClosed)));
+}
+
+#[test]
+fn the_tls_option_with_udp_is_refused() {
+    let mut e = Engine::new();
+    let options = Options {
+        protocol: Some("udp".into()),
+        tls: Some(kvsocket::engine::tls_options::TlsOptions {
+            enabled: true,
+            reject_unauthorized: true,
+            ..Default::default()
+        }),
+        ..Options::default()
+    };
+    let err = e.configure(&options, 0).unwrap_err();
+    assert_eq!(
+        err.message(),
+        "tls needs protocol tcp (DTLS is not supported)"
+    );
+}

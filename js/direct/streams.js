@@ -46,9 +46,15 @@ export function socketStreams(socket, { read, write, endOutput, ready = null }) 
   const opened = () => { opening = null; };
   ready?.then(opened, opened);
 
+  let readableController;
+  let retired = false;
   const readable = new ReadableStream({
+    start(controller) {
+      readableController = controller;
+    },
     async pull(controller) {
       for (;;) {
+        if (retired) return;
         if (socket.bytesAvailable() > 0) return controller.enqueue(read());
         if (watcher.ended) {
           if (watcher.failure) controller.error(watcher.failure);
@@ -65,6 +71,7 @@ export function socketStreams(socket, { read, write, endOutput, ready = null }) 
       writableController = controller;
     },
     async write(chunk) {
+      if (retired) throw retired;
       if (opening) await opening.catch(() => {}); // a failed connection ends the watcher: thrown below
       if (watcher.ended) throw watcher.failure ?? new SocketError('the connection is closed', 'RemoteHostClosed');
       let counts;
@@ -78,7 +85,7 @@ export function socketStreams(socket, { read, write, endOutput, ready = null }) 
         socket.destroy();
         throw err;
       }
-      while (socket.needsDrain() && !watcher.ended) await sleep((r) => { drainWake = r; });
+      while (socket.needsDrain() && !watcher.ended && !retired) await sleep((r) => { drainWake = r; });
       if (watcher.failure) throw watcher.failure;
     },
     close: () => endOutput(),
@@ -90,7 +97,18 @@ export function socketStreams(socket, { read, write, endOutput, ready = null }) 
     if (watcher.failure) throw watcher.failure;
   })();
   closed.catch(() => {}); // the failure is the user's to observe, not an unhandled rejection
-  return { readable, writable, closed };
+  /** Hands the socket over to other streams (connect()'s startTls()): these ones error with
+   * `reason` and stop following the socket, which goes on. */
+  const retire = (reason) => {
+    if (retired) return;
+    retired = reason;
+    watcher.stop();
+    try { readableController.error(reason); } catch { /* already closed */ }
+    writableController.error(reason);
+    wakeRead();
+    wakeDrain();
+  };
+  return { readable, writable, closed, retire };
 }
 
 /** An InvalidStateError DOMException (the spec's answer to close() on locked streams). */

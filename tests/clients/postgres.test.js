@@ -1,12 +1,11 @@
 // The npm `postgres` client (porsager/postgres v3), unmodified, through its Cloudflare build
 // (postgres/cf: `await import('cloudflare:sockets')` and then connect('host:port')), with
-// `cloudflare:sockets` resolved to kvsocket, against a real PostgreSQL on 127.0.0.1. Node has no
-// `cloudflare:` modules, so the import fails unless the alias is in place: a query that answers
-// went through kvsocket's connect(). The alias is a module resolve hook here (what a bundler's
-// alias does in a page: tests/clients/page.test.js).
+// `cloudflare:sockets` resolved to kvsocket by a bundler's alias, against a real PostgreSQL on
+// 127.0.0.1. postgres/cf has no other way to connect (its polyfill imports `cloudflare:sockets`
+// and nothing else), so a query that answers went through kvsocket's connect().
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { register } from 'node:module';
+import * as esbuild from 'esbuild';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PG_BIN, missing, startPostgres } from './servers.js';
@@ -14,16 +13,27 @@ import { PG_BIN, missing, startPostgres } from './servers.js';
 const root = path.resolve(import.meta.dirname, '../..');
 const skip = !PG_BIN && missing('PostgreSQL', 'postgresql');
 
-// `cloudflare:sockets` → the kvsocket entry this process imports (one Socket class).
-const kvsocket = import.meta.resolve('kvsocket');
-register(`data:text/javascript,${encodeURIComponent(`
-  export async function resolve(specifier, context, next) {
-    if (specifier === 'cloudflare:sockets') return { url: ${JSON.stringify(kvsocket)}, shortCircuit: true };
-    return next(specifier, context);
-  }`)}`);
-// postgres's package.json sends only the `workerd` condition to cf/; the file itself is the
-// unmodified client.
-const { default: postgres } = await import(pathToFileURL(path.join(root, 'node_modules/postgres/cf/src/index.js')).href);
+// The alias as an app's bundler would make it: esbuild bundles postgres's Cloudflare build (the
+// `workerd` export condition) with `cloudflare:sockets` resolved to `kvsocket`, left as an import
+// so that the bundle (written inside the repository, where `kvsocket` resolves to this package)
+// shares this process's Socket class. The same on Node, Bun and Deno.
+const out = path.join(root, 'test-output/postgres-cf.mjs');
+await esbuild.build({
+  stdin: { contents: "export { default } from 'postgres';", resolveDir: root },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  conditions: ['workerd'],
+  outfile: out,
+  logLevel: 'warning',
+  plugins: [{
+    name: 'cloudflare-sockets',
+    setup(build) {
+      build.onResolve({ filter: /^cloudflare:sockets$/ }, () => ({ path: 'kvsocket', external: true }));
+    },
+  }],
+});
+const { default: postgres } = await import(pathToFileURL(out).href);
 
 const options = (port) => ({ host: '127.0.0.1', port, user: 'kv', database: 'postgres', max: 1, idle_timeout: 0 });
 

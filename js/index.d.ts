@@ -354,13 +354,16 @@ export class TCPServerSocket {
 
 /** connect()'s options. Any other key is a TypeError naming it. */
 export interface SocketConnectOptions {
-  /** 'off' (the default). 'on' and 'starttls' are a TypeError until kvsocket has TLS. */
+  /** 'off' (the default), 'on' (TLS from the start), 'starttls' (plaintext until startTls()). */
   secureTransport?: 'off' | 'on' | 'starttls';
   /** Only false (the default): the peer's end closes our side too (kvsocket has no half-open
    * sockets; true is a TypeError). */
   allowHalfOpen?: false;
   /** kvsocket's: browser, the proxy URL template (else Socket.defaultProxy); Node, a Wisp URL. */
   proxy?: string;
+  /** kvsocket's: the Socket's TLS options, for 'on' and as startTls()'s defaults (a TypeError
+   * with secureTransport 'off'). */
+  tls?: TlsOptions;
 }
 
 /** What `opened` resolves with: 'ip:port' ('[ip]:port' for IPv6). */
@@ -384,8 +387,9 @@ export interface CloudflareSocket {
   readonly secureTransport: 'off' | 'on' | 'starttls';
   /** Flushes what was written and closes, locked streams or not; returns `closed`. */
   close(): Promise<void>;
-  /** A TypeError until kvsocket has TLS. */
-  startTls(options?: { expectedServerHostname?: string }): CloudflareSocket;
+  /** STARTTLS (secureTransport 'starttls', once): a new socket over TLS, `upgraded` true; this
+   * one's streams error and its `closed` follows the handshake. */
+  startTls(options?: TlsOptions & { expectedServerHostname?: string }): CloudflareSocket;
 }
 
 /** Opens a TCP connection: `address` is 'host:port', '[IPv6]:port' or { hostname, port }.

@@ -17,6 +17,12 @@ async function cloudflare(): Promise<void> {
   connect('127.0.0.1:1', { tls: true });
   // @ts-expect-error allowHalfOpen is false only
   connect('127.0.0.1:1', { allowHalfOpen: true });
+  const plain = connect('127.0.0.1:25', { secureTransport: 'starttls', tls: { ca: '-----BEGIN CERTIFICATE-----' } });
+  const secure: CloudflareSocket = plain.startTls({ expectedServerHostname: 'localhost' });
+  await secure.opened;
+  connect('127.0.0.1:443', { secureTransport: 'on', tls: { servername: 'localhost', alpn: ['h2'] } });
+  // @ts-expect-error secureTransport is one of three strings
+  connect('127.0.0.1:443', { secureTransport: 'yes' });
   const mode: 'off' | 'on' | 'starttls' = sock.secureTransport;
   const upgraded: boolean = sock.upgraded;
   await sock.close();

@@ -5,7 +5,7 @@
 // marks the same way. Where this departs from Cloudflare: docs/connect.md.
 
 import { describe } from './bytes.js';
-import { SocketError, Watcher, settled } from './watch.js';
+import { SocketError, Watcher, isConnecting, settled } from './watch.js';
 import { STATUS } from './status.js';
 import { openingPromises } from './direct/opening.js';
 import { bufferSourceBytes, socketStreams } from './direct/streams.js';
@@ -184,8 +184,13 @@ export function createConnect(Socket) {
       if (this.#handedOver || this.#upgraded) throw new TypeError('startTls(): this socket was already upgraded');
       const tls = startTlsOptions(this.#tls, options);
       const sock = this.#sock;
-      if (!sock.startTls(tls)) throw new SocketError(sock.lastError(), 'UnknownSocket');
-      const handshake = secured(sock);
+      const begin = () => {
+        if (!sock.startTls(tls)) throw new SocketError(sock.lastError(), 'UnknownSocket');
+        return secured(sock);
+      };
+      // Called while still connecting (Cloudflare allows it): the handshake starts once open.
+      // Otherwise now, and a socket that cannot start it (closed) throws here.
+      const handshake = isConnecting(sock.status()) ? this.#opened.then(begin) : begin();
       this.#handedOver = true;
       this.#streams.retire(new TypeError('this socket was upgraded by startTls(): use the socket it returned'));
       handshake.then(() => this.#closed.resolve(), (e) => this.#closed.reject(e));

@@ -144,3 +144,15 @@ test('the shared scenarios (tests/direct/connect-scenarios.js, also run in Chrom
     await t.test(name, { timeout: 10000 }, () => run({ connect }, { ports: peers.ports, browser: false }));
   }
 });
+
+test('a port out of range rejects opened and closed with the Socket\'s reason; a string chunk errors the writable', T, async (t) => {
+  const sock = connect('127.0.0.1:70000');
+  await assert.rejects(sock.opened, { name: 'SocketError', message: /port/i });
+  await assert.rejects(sock.closed, { name: 'SocketError' });
+  const track = cleanup(t);
+  const server = track(await tcpServer());
+  const ok = connect(`127.0.0.1:${server.port}`);
+  await ok.opened;
+  await assert.rejects(ok.writable.getWriter().write('text'), { name: 'TypeError', message: /ArrayBuffer/ });
+  await assert.rejects(ok.closed, { name: 'TypeError' });
+});

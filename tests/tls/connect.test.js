@@ -91,3 +91,28 @@ test("startTls() whose certificate is not trusted: the new socket's opened and t
   await assert.rejects(plain.closed, { code: 'TlsCertificateUnknownIssuer' });
   await assert.rejects(secure.closed, { code: 'TlsCertificateUnknownIssuer' });
 });
+
+test('startTls() right after connect(), before opened: the handshake starts once the connection is open', T, async (t) => {
+  const server = await sServer(certs);
+  t.after(() => server.close());
+  const plain = connect(`127.0.0.1:${server.port}`, { secureTransport: 'starttls', tls: { ca: certs.ca, servername: 'localhost' } });
+  const secure = plain.startTls();
+  await secure.opened;
+  await plain.closed;
+  await secure.writable.getWriter().write(enc('early\n'));
+  assert.equal(await readUntil(secure.readable.getReader(), '\n'), 'ylrae\n');
+  await secure.close();
+});
+
+test('startTls() on a closed socket throws; on a refused one the new socket rejects with the refusal', T, async (t) => {
+  const server = await sServer(certs);
+  t.after(() => server.close());
+  const closed = connect(`127.0.0.1:${server.port}`, { secureTransport: 'starttls' });
+  await closed.opened;
+  await closed.close();
+  assert.throws(() => closed.startTls(), { name: 'SocketError', message: /startTls needs status Connected/ });
+  const refused = connect('127.0.0.1:1', { secureTransport: 'starttls' });
+  const after = refused.startTls();
+  await assert.rejects(after.opened, { code: 'ConnectionRefused' });
+  await assert.rejects(refused.closed, { code: 'ConnectionRefused' });
+});

@@ -350,4 +350,50 @@ export class TCPServerSocket {
   close(): Promise<void>;
 }
 
+// ----- connect(): Cloudflare's sockets API (WinterCG), over the same engine: docs/connect.md -----
+
+/** connect()'s options. Any other key is a TypeError naming it. */
+export interface SocketConnectOptions {
+  /** 'off' (the default), 'on' (TLS from the start), 'starttls' (plaintext until startTls()). */
+  secureTransport?: 'off' | 'on' | 'starttls';
+  /** Only false (the default): the peer's end closes our side too (kvsocket has no half-open
+   * sockets; true is a TypeError). */
+  allowHalfOpen?: false;
+  /** kvsocket's: browser, the proxy URL template (else Socket.defaultProxy); Node, a Wisp URL. */
+  proxy?: string;
+  /** kvsocket's: the Socket's TLS options, for 'on' and as startTls()'s defaults (a TypeError
+   * with secureTransport 'off'). */
+  tls?: TlsOptions;
+}
+
+/** What `opened` resolves with: 'ip:port' ('[ip]:port' for IPv6). */
+export interface SocketInfo {
+  remoteAddress: string;
+  localAddress: string;
+}
+
+/** The socket connect() returns. */
+export interface CloudflareSocket {
+  /** Uint8Array chunks; ends after the peer's end (or close()). */
+  readonly readable: WebReadableStream<Uint8Array>;
+  /** Takes ArrayBuffers and views; writes before the connection is open wait for it. Closing
+   * it is a half-close (our end after what was written). */
+  readonly writable: WebWritableStream<BufferSource>;
+  /** Rejects with a SocketError (`code` ConnectionRefused, …) when the connection fails. */
+  readonly opened: Promise<SocketInfo>;
+  /** Resolves when the connection is over (a clean end or close()); rejects on a failure. */
+  readonly closed: Promise<void>;
+  readonly upgraded: boolean;
+  readonly secureTransport: 'off' | 'on' | 'starttls';
+  /** Flushes what was written and closes, locked streams or not; returns `closed`. */
+  close(): Promise<void>;
+  /** STARTTLS (secureTransport 'starttls', once): a new socket over TLS, `upgraded` true; this
+   * one's streams error and its `closed` follows the handshake. */
+  startTls(options?: TlsOptions & { expectedServerHostname?: string }): CloudflareSocket;
+}
+
+/** Opens a TCP connection: `address` is 'host:port', '[IPv6]:port' or { hostname, port }.
+ * Throws TypeError for a malformed address or an unknown or unsupported option. */
+export declare function connect(address: string | { hostname: string; port: number }, options?: SocketConnectOptions): CloudflareSocket;
+
 export default Socket;

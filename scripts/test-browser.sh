@@ -5,7 +5,7 @@
 #     tests/browser/targets.js;
 #  2. the www demo (www/serve.js) driven by Playwright in Chromium: tests/browser/demo.test.js,
 #     screenshots under test-output/; and the page-level suites (listen, SPEC review, the Direct
-#     Sockets and promise scenarios shared with tests/node/).
+#     Sockets, promise and connect() scenarios shared with tests/node/, TLS in the page).
 # Everything started here is stopped on exit (trap), and each peer also stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,4 +60,4 @@ CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
 
 node --test --test-timeout=120000 tests/browser/demo.test.js tests/browser/listen.test.js tests/browser/spec-review.test.js tests/browser/report.test.js tests/browser/token.test.js \
   tests/browser/direct.test.js tests/browser/promises.test.js tests/browser/options.test.js tests/browser/irc.test.js \
-  tests/browser/tls.test.js
+  tests/browser/tls.test.js tests/browser/connect.test.js tests/browser/connect-tls.test.js

@@ -14,6 +14,7 @@ import { createWispHost } from '../wisp/host.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { createDirectSockets } from '../direct/index.js';
+import { createConnect } from '../connect.js';
 import { withTlsLayer } from '../tls/layer.js';
 
 const { memory } = initSync({ module: wasmBytes() });
@@ -58,5 +59,7 @@ export const Socket = createSocketClass({
   Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: withTlsLayer(browserHostAdapter, (link, id) => link.get(id)?.remoteIp ?? ''), wasm: { memory, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName },
 });
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
+/** Cloudflare's connect() (the WinterCG sockets API): docs/connect.md. */
+export const connect = createConnect(Socket);
 export { SocketError } from '../promises.js';
 export default Socket;

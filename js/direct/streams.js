@@ -17,13 +17,14 @@ export function bufferSourceBytes(chunk, what) {
 }
 
 /**
- * Makes the streams. `read()` turns what is readable into one chunk (Uint8Array, or a
+ * Makes the streams. `ready` (optional) is the promise of the connection: writes wait for it, so
+ * the streams can be handed out before the socket is connected (connect(), js/connect.js). `read()` turns what is readable into one chunk (Uint8Array, or a
  * UDPMessage); `write(chunk)` queues one chunk and returns [queued, expected] byte counts (it
  * throws TypeError for a bad chunk). `endOutput()` is what closing the writable does. Returns
  * { readable, writable, closed } where `closed` settles when the connection is over: resolved
  * for a clean end or a close(), rejected with the SocketError of a failure.
  */
-export function socketStreams(socket, { read, write, endOutput }) {
+export function socketStreams(socket, { read, write, endOutput, ready = null }) {
   let readWake = null;
   let drainWake = null;
   const wakeRead = () => { const r = readWake; readWake = null; r?.(); };
@@ -39,10 +40,21 @@ export function socketStreams(socket, { read, write, endOutput }) {
     },
   });
   const sleep = (set) => new Promise((resolve) => set(resolve));
+  // Writes wait only while the connection is being made: once it settled, a write reaches the
+  // socket in the call, so a close() right after it still flushes it.
+  let opening = ready;
+  const opened = () => { opening = null; };
+  ready?.then(opened, opened);
 
+  let readableController;
+  let retired = false;
   const readable = new ReadableStream({
+    start(controller) {
+      readableController = controller;
+    },
     async pull(controller) {
       for (;;) {
+        if (retired) return;
         if (socket.bytesAvailable() > 0) return controller.enqueue(read());
         if (watcher.ended) {
           if (watcher.failure) controller.error(watcher.failure);
@@ -59,6 +71,8 @@ export function socketStreams(socket, { read, write, endOutput }) {
       writableController = controller;
     },
     async write(chunk) {
+      if (retired) throw retired;
+      if (opening) await opening.catch(() => {}); // a failed connection ends the watcher: thrown below
       if (watcher.ended) throw watcher.failure ?? new SocketError('the connection is closed', 'RemoteHostClosed');
       let counts;
       try {
@@ -71,7 +85,7 @@ export function socketStreams(socket, { read, write, endOutput }) {
         socket.destroy();
         throw err;
       }
-      while (socket.needsDrain() && !watcher.ended) await sleep((r) => { drainWake = r; });
+      while (socket.needsDrain() && !watcher.ended && !retired) await sleep((r) => { drainWake = r; });
       if (watcher.failure) throw watcher.failure;
     },
     close: () => endOutput(),
@@ -83,7 +97,18 @@ export function socketStreams(socket, { read, write, endOutput }) {
     if (watcher.failure) throw watcher.failure;
   })();
   closed.catch(() => {}); // the failure is the user's to observe, not an unhandled rejection
-  return { readable, writable, closed };
+  /** Hands the socket over to other streams (connect()'s startTls()): these ones error with
+   * `reason` and stop following the socket, which goes on. */
+  const retire = (reason) => {
+    if (retired) return;
+    retired = reason;
+    watcher.stop();
+    try { readableController.error(reason); } catch { /* already closed */ }
+    writableController.error(reason);
+    wakeRead();
+    wakeDrain();
+  };
+  return { readable, writable, closed, retire };
 }
 
 /** An InvalidStateError DOMException (the spec's answer to close() on locked streams). */

@@ -9,6 +9,7 @@ import {
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { createDirectSockets } from '../direct/index.js';
+import { createConnect } from '../connect.js';
 import { nodeHost } from './host.js';
 import { installDuplex, toDuplex } from './duplex.js';
 import { withWisp } from './wisp.js';
@@ -37,6 +38,8 @@ export const Socket = createSocketClass({
 });
 installDuplex(Socket);
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
+/** Cloudflare's connect() (the WinterCG sockets API): docs/connect.md. */
+export const connect = createConnect(Socket);
 export { toDuplex };
 export { SocketError } from '../promises.js';
 export default Socket;

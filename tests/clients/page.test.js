@@ -3,7 +3,8 @@
 // 127.0.0.1 through a real kvsocket-proxy, per socket (its {host}/{port} template) and through
 // its Wisp endpoint (/wisp/). pg (a query, transactions, a 2.5 MB COPY) with esbuild, Vite and
 // webpack; README's pg example, mqtt (a QoS 1 round trip), ioredis (a pipeline, pub/sub) and
-// the three connect failures with esbuild.
+// the three connect failures with esbuild; and `postgres`'s Cloudflare build over kvsocket's
+// connect() (`cloudflare:sockets` → kvsocket, docs/connect.md) with esbuild.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -13,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { startProxy } from 'kvsocket/proxy';
 import { launchChromium } from '../browser/harness.js';
-import { BUNDLERS, appFolder } from './page/bundlers.js';
+import { BUNDLERS, appFolder, cloudflareBuild } from './page/bundlers.js';
 import { PG_BIN, MOSQUITTO, REDIS, missing, startPostgres, startMosquitto, startRedis } from './servers.js';
 import { freePort } from '../ports.js';
 
@@ -31,9 +32,9 @@ function serve(dir) {
 
 /** Builds `name`.js with `bundler`, opens it in Chromium, and returns run(proxy, port)'s
  * answer for each proxy URL (or each [proxy, port] of `calls`); the page must log no error. */
-async function runPage(t, browser, site, dir, { bundler, name, proxies, port, calls = proxies.map((p) => [p, port]) }) {
+async function runPage(t, browser, site, dir, { bundler, name, proxies, port, calls = proxies.map((p) => [p, port]), build = BUNDLERS[bundler] }) {
   const out = path.join(dir, 'dist', `${name}-${bundler}`);
-  const bytes = await BUNDLERS[bundler](path.join(dir, 'src', `${name}.js`), out);
+  const bytes = await build(path.join(dir, 'src', `${name}.js`), out);
   const tab = await browser.newPage();
   const errors = [];
   tab.on('pageerror', (e) => errors.push(e.message));
@@ -79,6 +80,16 @@ test('pg in a page (esbuild, Vite, webpack) through kvsocket-proxy and its Wisp 
     const answers = await runPage(t2, browser, site, dir, { bundler: 'esbuild', name: 'readme-pg', proxies, port: server.port });
     for (const answer of answers) assert.deepEqual(answer, [{ two: 2 }]);
   });
+});
+
+test("postgres in a page (esbuild, its Cloudflare build with cloudflare:sockets → kvsocket): a query, two transactions, through kvsocket-proxy and its Wisp endpoint", { skip: !PG_BIN && missing('PostgreSQL', 'postgresql'), timeout: 60_000 }, async (t) => {
+  const server = await startPostgres();
+  t.after(() => server.close());
+  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
+  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'postgres', proxies, port: server.port, build: cloudflareBuild });
+  for (const answer of answers) {
+    assert.deepEqual(answer, { query: { n: 42, who: 'kv' }, rolledBack: '23505', rows: [{ id: 1, name: 'kept' }] });
+  }
 });
 
 test('mqtt in a page (esbuild): a QoS 1 round trip through kvsocket-proxy and its Wisp endpoint', { skip: !MOSQUITTO && missing('mosquitto', 'mosquitto'), timeout: 60_000 }, async (t) => {

@@ -13,7 +13,7 @@ import { root } from './pack.js';
 const run = promisify(execFile);
 const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
 const ANY = ['usage.ts'];
-const DOM = ['usage.ts', 'dom.ts', 'direct.ts'];
+const DOM = ['usage.ts', 'dom.ts', 'direct.ts', 'connect.ts'];
 const DISPOSE = ['dispose.ts'];
 
 const SETTINGS = [

@@ -26,6 +26,22 @@ export const ALIASES = {
   fs: EMPTY, path: EMPTY, dns: EMPTY, tls: EMPTY, crypto: EMPTY,
 };
 
+/** The alias docs/connect.md gives for `postgres`'s Cloudflare build (its `workerd` export
+ * condition): `cloudflare:sockets` → kvsocket, Node's `node:events`, `node:buffer`, `node:stream` → their npm
+ * packages. */
+export const CLOUDFLARE_ALIASES = { 'cloudflare:sockets': 'kvsocket', 'node:events': 'events', 'node:buffer': 'buffer', 'node:stream': 'readable-stream' };
+
+/** esbuild with CLOUDFLARE_ALIASES: a page of a client written for Cloudflare's connect(). */
+export async function cloudflareBuild(entry, out) {
+  const result = await esbuild.build({
+    entryPoints: [entry], bundle: true, format: 'esm', minify: true, outfile: path.join(out, 'app.js'),
+    conditions: ['workerd', 'browser'], alias: CLOUDFLARE_ALIASES, logLevel: 'error', metafile: true, preserveSymlinks: true,
+    absWorkingDir: path.dirname(path.dirname(entry)),
+  });
+  writeFileSync(path.join(out, 'index.html'), html('<script type="module" src="app.js"></script>'));
+  return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+}
+
 /** A folder laid out as an app's: node_modules/kvsocket the package's files (as npm installs
  * it), the repository's other packages linked beside it, and the pages in src/. Each bundler
  * resolves the alias's `kvsocket/net` there through package.json's exports, `browser`

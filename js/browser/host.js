@@ -150,6 +150,7 @@ class StreamSocket {
     this.reading = Promise.resolve(); // the read loop, which ends after the last message
     this.ended = false; // the readable ended cleanly: the peer's close frame arrived
     this.stream = new WebSocketStream(url, { protocols: [protocol] }); // throws for a bad URL, as WebSocket
+    this.url = url; // as a WebSocket's: where the proxy was looked for, told when it never opens
     this.stream.opened.then((o) => this.#opened(o), () => {});
     // The close is told after every message before it was (a paused loop: after the resume), as
     // a WebSocket's close event follows its messages.

@@ -233,3 +233,27 @@ test("TCPSocket: secureTransport 'on' and 'starttls' (Cloudflare's connect() opt
     r.releaseLock(); w.releaseLock();
   } finally { await st.close().catch(() => {}); await line.close(); }
 });
+
+test('toDuplex over TLS: a stream.Duplex of the plaintext, both ways', T, async () => {
+  const server = await sServer(certs, { version: 'tls1_3' });
+  const sock = new Socket({ tls: { ca: certs.ca } });
+  try {
+    assert.equal(sock.connect('localhost', server.port), true);
+    const duplex = sock.toDuplex();
+    const lines = Array.from({ length: 200 }, (_, i) => `line ${i} ${'x'.repeat(i)}\n`);
+    const want = lines.map((l) => `${[...l.slice(0, -1)].reverse().join('')}\n`).join('');
+    // Written before the handshake is done: the stream waits for connectedEvent.
+    for (const line of lines) duplex.write(line);
+    let got = '';
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`got ${got.length} of ${want.length} characters`)), 10_000);
+      duplex.on('error', reject);
+      duplex.on('data', (chunk) => {
+        got += chunk.toString();
+        if (got.length >= want.length) { clearTimeout(timer); resolve(); }
+      });
+    });
+    assert.equal(got, want);
+    assert.equal(sock.tlsInfo().protocol, 'TLSv1.3');
+  } finally { sock.destroy(); await server.close(); }
+});

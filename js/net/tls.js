@@ -72,7 +72,12 @@ export function createTls({ Socket }) {
 
     #onConnect = false; // a new connection: 'secureConnect' follows 'connect'
 
+    // Made by connect() only: node:tls's `new TLSSocket(socket, options)` is connect({ socket,
+    // ... }) here (the class is exported for instanceof).
     constructor(options, internal, onConnect = false) {
+      if (internal?.[KV_OPTIONS]?.tls === undefined && internal?.[WRAP] === undefined) {
+        throw new TypeError('kvsocket/tls: TLSSocket is made by tls.connect(options) or tls.connect({ socket }), not by new (docs/net.md)');
+      }
       super(options, internal);
       this.#onConnect = onConnect;
     }

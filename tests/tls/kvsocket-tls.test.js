@@ -94,6 +94,10 @@ test('tls.connect refuses an option it does not take, by name (TypeError)', () =
   assert.throws(() => tls.connect({ port: 1, checkServerIdentity: () => undefined }), { name: 'TypeError', message: /checkServerIdentity/ });
   assert.throws(() => tls.connect({ port: 1, ALPNProtocols: 'h2' }), { name: 'TypeError', message: /ALPNProtocols/ });
   assert.throws(() => tls.connect({ socket: {} }), { name: 'TypeError', message: /kvsocket\/net Socket/ });
+  assert.throws(() => new tls.TLSSocket(), { name: 'TypeError', message: /tls\.connect/ });
+  const unconnected = new net.Socket();
+  assert.throws(() => tls.connect({ socket: unconnected }), { code: 'ERR_SOCKET_CLOSED', message: /connected kvsocket\/net Socket/ });
+  unconnected.destroy();
 });
 
 test('tls.connect({ socket }) upgrades a kvsocket/net socket: plaintext before stays with the old stream, the rest comes secured', { timeout: 10_000 }, async (t) => {

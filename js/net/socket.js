@@ -363,6 +363,11 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
         this.#bytesRead += chunk.length;
         this.push(chunk);
       }
+      // A write waiting for the drain was taken by the engine: it goes out (encrypted, after the
+      // handshake) with the new stream's, so its callback is due now, not never.
+      const cb = this.#drained;
+      this.#drained = null;
+      cb?.();
       this.#detached = true;
       this.#wanted = false;
       this.#buffered = 0;

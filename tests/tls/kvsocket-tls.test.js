@@ -65,6 +65,16 @@ test('tls.connect(port, host, options): TLS 1.2 server gives getProtocol() TLSv1
   } finally { s.destroy(); }
 });
 
+test('ALPNProtocols: the protocol the server picked is alpnProtocol', { timeout: 10_000 }, async (t) => {
+  const alpn = await sServer(certs, { extra: ['-alpn', 'kv/1'] });
+  t.after(() => alpn.close());
+  const s = tls.connect({ port: alpn.port, host: 'localhost', ca: certs.ca, ALPNProtocols: ['h2', Buffer.from('kv/1')] });
+  try {
+    await once(s, 'secureConnect');
+    assert.equal(s.alpnProtocol, 'kv/1');
+  } finally { s.destroy(); }
+});
+
 for (const [what, cert, options, code, kvircCode] of [
   ['no trusted root (no ca)', 'server', {}, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'TlsCertificateUnknownIssuer'],
   ['a name the certificate is not for', 'wrongname', { ca: true }, 'ERR_TLS_CERT_ALTNAME_INVALID', 'TlsCertificateNameMismatch'],

@@ -4,12 +4,14 @@
 // nodemailer by its `getSocket` option (nodemailer's own net.connect passes an option of its own,
 // allowInternalNetworkInterfaces, that kvsocket/net refuses as unknown: docs/net.md); for
 // STARTTLS nodemailer calls `require('node:tls').connect({ socket, host, ...tls })`, which is
-// kvsocket/tls here (what a bundler's alias `tls` → `kvsocket/tls` does for a page; `node:`
-// requires skip require's cache, so Module._load is wrapped, for nodemailer's files only).
+// kvsocket/tls here: nodemailer is bundled by esbuild with `node:tls` resolved to a module that
+// hands over kvsocket/tls (what a bundler's alias `tls` → `kvsocket/tls` does for a page; a
+// bundle, unlike a hook on require, works on every runtime the suite runs on).
 // aiosmtpd's Mailbox handler writes the mail into a Maildir; the test reads it.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
+import * as esbuild from 'esbuild';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,16 +27,21 @@ const PYTHON = [process.env.AIOSMTPD_PYTHON, `${process.env.HOME}/.cache/kvsocke
 
 // What nodemailer gets for node:tls; every socket given and upgrade made is kept.
 const made = { net: [], tls: [] };
-const aliases = {
-  'node:tls': { ...kvtls, connect: (...a) => { const s = kvtls.connect(...a); made.tls.push({ options: a[0], socket: s }); return s; } },
-};
-const nodemailerDir = path.dirname(createRequire(import.meta.url).resolve('nodemailer'));
-const load = Module._load;
-Module._load = function aliasedLoad(request, parent, ...rest) {
-  if (aliases[request] && parent?.filename?.startsWith(nodemailerDir)) return aliases[request];
-  return load.call(this, request, parent, ...rest);
-};
-const nodemailer = createRequire(import.meta.url)('nodemailer');
+globalThis.__kvsocketTls = { ...kvtls, connect: (...a) => { const s = kvtls.connect(...a); made.tls.push({ options: a[0], socket: s }); return s; } };
+const bundleDir = mkdtempSync(path.join(tmpdir(), 'kvsocket-nodemailer-'));
+await esbuild.build({
+  entryPoints: [createRequire(import.meta.url).resolve('nodemailer')], bundle: true, platform: 'node', format: 'cjs',
+  outfile: path.join(bundleDir, 'nodemailer.cjs'), logLevel: 'error',
+  plugins: [{
+    name: 'tls-to-kvsocket',
+    setup(build) {
+      build.onResolve({ filter: /^(node:)?tls$/ }, () => ({ path: 'tls', namespace: 'kvsocket-tls' }));
+      build.onLoad({ filter: /.*/, namespace: 'kvsocket-tls' }, () => ({ contents: 'module.exports = globalThis.__kvsocketTls;', loader: 'js' }));
+    },
+  }],
+});
+const nodemailer = createRequire(import.meta.url)(path.join(bundleDir, 'nodemailer.cjs'));
+rmSync(bundleDir, { recursive: true, force: true });
 
 async function startSmtp(certs, maildir) {
   const port = await freePort();

@@ -10,6 +10,7 @@ import net from 'kvsocket/net';
 import tls from 'kvsocket/tls';
 import { makeCerts, sServer } from './servers.js';
 import { startTlsServer } from './starttls-server.js';
+import { startProxy } from 'kvsocket/proxy';
 
 let certs;
 const servers = {};
@@ -62,6 +63,19 @@ test('tls.connect(port, host, options): TLS 1.2 server gives getProtocol() TLSv1
     await once(s, 'secureConnect');
     assert.equal(s.getProtocol(), 'TLSv1.2');
     assert.equal(s.authorized, true);
+  } finally { s.destroy(); }
+});
+
+test('tls.connect through kvsocket-proxy\'s Wisp endpoint (the proxy option): TLS end to end, authorized', { timeout: 10_000 }, async (t) => {
+  const proxy = await startProxy({ allow: [`127.0.0.1:${servers.server.port}`], log: () => {} });
+  t.after(() => proxy.close());
+  const s = tls.connect({ host: '127.0.0.1', port: servers.server.port, ca: certs.ca, proxy: `wisp+ws://127.0.0.1:${proxy.port}/wisp/` });
+  try {
+    await once(s, 'secureConnect');
+    assert.equal(s.authorized, true);
+    const line = lines(s);
+    s.write('over wisp\n');
+    assert.equal(await line(), 'psiw revo');
   } finally { s.destroy(); }
 });
 

@@ -324,7 +324,8 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
       // called back a tick later, as net's writes are, so that the writes made until then are
       // batched (_writev) while write() still returns true; a larger one at once, so that
       // write() returns false only when the socket is over its mark (docs/net.md).
-      if (kv.needsDrain()) this.#drained = callback;
+      // (After a TLS upgrade this stream hears no drain: its writes are called back a tick later.)
+      if (kv.needsDrain() && !this.#detached) this.#drained = callback;
       else if (length < this.writableHighWaterMark) tick(callback);
       else callback();
     }

@@ -17,7 +17,7 @@ export interface TlsConnectOptions extends NetSocketOptions {
   rejectUnauthorized?: boolean;
   /** The protocols offered by ALPN. */
   ALPNProtocols?: Array<string | Uint8Array>;
-  /** A connected kvsocket/net Socket to upgrade (STARTTLS); only with host, port and the TLS options. */
+  /** A connected (or connecting) kvsocket/net Socket to upgrade (STARTTLS); only with host, port and the TLS options. */
   socket?: NetSocket;
   timeout?: number;
   family?: 0 | 4 | 6;

@@ -134,25 +134,36 @@ export function createTls({ Socket }) {
       throw new TypeError(`tls.connect: options.socket must be a kvsocket/net Socket (from kvsocket/net's connect or new Socket()), got ${describe(plain)}`);
     }
     const kv = plain.socket;
-    if (plain.destroyed || kv.status() !== STATUS.Connected || kv.tlsInfo() !== null) {
-      const err = new Error(`tls.connect: options.socket must be a connected kvsocket/net Socket not yet secured; it is ${kv.tlsInfo() ? 'secured' : kv.status(true)}`);
+    // Connected, or (as node:tls takes it) still connecting: the upgrade then waits for the
+    // connection. Anything else cannot be secured.
+    if (plain.destroyed || !(kv.status() === STATUS.Connected || plain.connecting) || kv.tlsInfo() !== null) {
+      const err = new Error(`tls.connect: options.socket must be a connected (or connecting) kvsocket/net Socket not yet secured; it is ${kv.tlsInfo() ? 'secured' : kv.status(true)}`);
       err.code = 'ERR_SOCKET_CLOSED';
       throw err;
     }
     // node:tls checks the certificate against servername, else host; kvsocket's engine then
     // against the host the socket connected to.
     const tls = tlsOptions({ ...options, servername: options.servername ?? options.host });
-    plain[DETACH]();
     const secured = new TLSSocket(undefined, { [WRAP]: kv });
     if (cb) secured.once('secureConnect', cb);
     kv.addEventListener('secure', () => secured._kvSecured(), { once: true });
     // The old stream closes with the new one (as node:tls's underlying socket does).
     secured.once('close', () => plain.destroy());
-    if (!kv.startTls(tls)) {
-      const err = new Error(`tls.connect: ${kv.lastError()}`);
-      err.code = 'ERR_SOCKET_CLOSED';
-      secured.destroy(err);
-    }
+    const start = () => {
+      plain[DETACH]();
+      if (!kv.startTls(tls)) {
+        const err = new Error(`tls.connect: ${kv.lastError()}`);
+        err.code = 'ERR_SOCKET_CLOSED';
+        secured.destroy(err);
+      }
+    };
+    // (The old stream's 'connect' comes first: its watcher was made first. No byte can have
+    // arrived before it.) What is written meanwhile waits in the stream (cork) until startTls()
+    // ran, so that the engine sends it encrypted, never before the handshake.
+    if (plain.connecting) {
+      secured.cork();
+      plain.once('connect', () => { start(); secured.uncork(); });
+    } else start();
     return secured;
   }
 

@@ -79,6 +79,21 @@ test('tls.connect through kvsocket-proxy\'s Wisp endpoint (the proxy option): TL
   } finally { s.destroy(); }
 });
 
+test('tls.connect({ socket }) over a socket still connecting: the handshake starts once it is up (as node:tls)', { timeout: 10_000 }, async () => {
+  const plain = net.connect(servers.server.port, '127.0.0.1');
+  assert.equal(plain.connecting, true);
+  const s = tls.connect({ socket: plain, servername: 'localhost', ca: certs.ca });
+  const line = lines(s);
+  s.write('early\n'); // before the connection is up: sent encrypted, after the handshake
+  try {
+    await once(s, 'secureConnect');
+    assert.equal(s.authorized, true);
+    assert.equal(await line(), 'ylrae');
+    s.write('late\n');
+    assert.equal(await line(), 'etal');
+  } finally { s.destroy(); }
+});
+
 test('ALPNProtocols: the protocol the server picked is alpnProtocol', { timeout: 10_000 }, async (t) => {
   const alpn = await sServer(certs, { extra: ['-alpn', 'kv/1'] });
   t.after(() => alpn.close());
@@ -120,7 +135,7 @@ test('tls.connect refuses an option it does not take, by name (TypeError)', () =
   assert.throws(() => tls.connect({ socket: {} }), { name: 'TypeError', message: /kvsocket\/net Socket/ });
   assert.throws(() => new tls.TLSSocket(), { name: 'TypeError', message: /tls\.connect/ });
   const unconnected = new net.Socket();
-  assert.throws(() => tls.connect({ socket: unconnected }), { code: 'ERR_SOCKET_CLOSED', message: /connected kvsocket\/net Socket/ });
+  assert.throws(() => tls.connect({ socket: unconnected }), { code: 'ERR_SOCKET_CLOSED', message: /connected \(or connecting\) kvsocket\/net Socket/ });
   unconnected.destroy();
 });
 

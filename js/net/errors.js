@@ -28,6 +28,17 @@ export const NODE_CODES = Object.freeze({
   ProxyProtocol: 'EPROTO',
   ProxyDenied: 'EACCES', // the proxy's rules: permission, as a firewall's refusal would read
   UnknownSocket: 'UNKNOWN', // libuv's name for an error it cannot classify
+  // TLS (kvsocket/tls): the codes node:tls gives for the same certificate or handshake fault
+  // (OpenSSL's verify names, and Node's own for a name that does not match).
+  TlsCertificateUnknownIssuer: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  TlsCertificateNameMismatch: 'ERR_TLS_CERT_ALTNAME_INVALID',
+  TlsCertificateExpired: 'CERT_HAS_EXPIRED',
+  TlsCertificateNotYetValid: 'CERT_NOT_YET_VALID',
+  TlsCertificateRevoked: 'CERT_REVOKED',
+  TlsCertificateInvalid: 'CERT_REJECTED',
+  TlsProtocolError: 'EPROTO', // the peer does not speak TLS: OpenSSL's "wrong version number"
+  TlsHandshakeFailed: 'EPROTO',
+  TlsError: 'EPROTO',
 });
 
 /**
@@ -54,6 +65,11 @@ export function fromFailure(failure, { connected, address, port }) {
     return netError(`getaddrinfo ENOTFOUND ${address} (${kvircCode}: ${failure.message})`, code, kvircCode, {
       syscall: 'getaddrinfo', hostname: address,
     });
+  }
+  // A refused certificate or a failed handshake: node:tls's error has no syscall, its message
+  // says what failed.
+  if (kvircCode.startsWith('Tls')) {
+    return netError(`${code}: ${failure.message} (${kvircCode})`, code, kvircCode);
   }
   const syscall = connected ? 'read' : 'connect';
   const where = address ? ` ${address}${port ? `:${port}` : ''}` : '';

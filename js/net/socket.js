@@ -18,13 +18,17 @@ import { isIP } from './ip.js';
 // The key under which toDuplex hands in an existing kvsocket Socket (not an option a script
 // can pass: the symbol is private to kvsocket).
 export const WRAP = Symbol('kvsocket/net wrap');
+// kvsocket/tls's keys (js/net/tls.js): KV_OPTIONS hands options (tls) to the kvsocket Socket a
+// Socket makes; DETACH makes a Socket let go of its kvsocket Socket for a STARTTLS upgrade.
+export const KV_OPTIONS = Symbol('kvsocket/net kv options');
+export const DETACH = Symbol('kvsocket/net detach');
 
 // What each entry point takes. An option in none of these lists is a TypeError naming it
 // (docs/net.md, Options): a misspelled or unsupported option never passes silently.
 const KVSOCKET_OPTIONS = ['proxy', 'connectTimeout']; // to kvsocket's Socket
-const STREAM_OPTIONS = ['highWaterMark', 'readableHighWaterMark', 'writableHighWaterMark'];
-const SOCKET_OPTIONS = [...KVSOCKET_OPTIONS, ...STREAM_OPTIONS, 'allowHalfOpen', 'signal', 'noDelay', 'keepAlive', 'keepAliveInitialDelay'];
-const CONNECT_OPTIONS = ['port', 'host', 'family', 'timeout', 'noDelay', 'keepAlive', 'keepAliveInitialDelay'];
+export const STREAM_OPTIONS = ['highWaterMark', 'readableHighWaterMark', 'writableHighWaterMark'];
+export const SOCKET_OPTIONS = [...KVSOCKET_OPTIONS, ...STREAM_OPTIONS, 'allowHalfOpen', 'signal', 'noDelay', 'keepAlive', 'keepAliveInitialDelay'];
+export const CONNECT_OPTIONS = ['port', 'host', 'family', 'timeout', 'noDelay', 'keepAlive', 'keepAliveInitialDelay'];
 const LOCAL_END = ['localAddress', 'localPort'];
 // Node's options that have no meaning over kvsocket: refused with the reason, unless undefined
 // (clients pass `localAddress: undefined` when they have none).
@@ -139,6 +143,8 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
     #local = null;
     #bytesRead = 0;
     #bytesWritten = 0;
+    #unhook; // stops hearing the kvsocket Socket's events (DETACH)
+    #detached = false;
 
     /** `options`: see docs/net.md (Node's allowHalfOpen: false, signal, noDelay, keepAlive,
      * keepAliveInitialDelay, the stream's high-water marks; kvsocket's proxy, connectTimeout). */
@@ -150,7 +156,7 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
       // net's own choices: the writable side ends when the readable one does (the peer ended),
       // and 'close' is emitted here, with hadError (see _destroy).
       super({ ...pick(options, STREAM_OPTIONS), allowHalfOpen: false, emitClose: false, decodeStrings: true });
-      const kv = wrapped ?? new KvSocket(pick(options, KVSOCKET_OPTIONS));
+      const kv = wrapped ?? new KvSocket({ ...pick(options, KVSOCKET_OPTIONS), ...internal?.[KV_OPTIONS] });
       this.#kv = kv;
       this.#owned = !wrapped;
       if (wrapped) this.#buffered = Infinity;
@@ -163,6 +169,16 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
       };
       // A socket made here is heard through its event methods (no DOM event is built for a
       // method); one handed to toDuplex through listeners, leaving its methods to the script.
+      this.#unhook = () => {
+        if (this.#owned) {
+          delete kv.idleEvent;
+          delete kv.hostFoundEvent;
+          delete kv.dataAvailableEvent;
+        } else {
+          kv.removeEventListener('idle', onIdle);
+          kv.removeEventListener('hostFound', onHostFound);
+        }
+      };
       if (this.#owned) {
         kv.idleEvent = onIdle;
         kv.hostFoundEvent = onHostFound;
@@ -275,6 +291,7 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
     }
 
     _read() {
+      if (this.#detached) return; // the bytes go to the TLS stream now
       this.#wanted = true;
       if (this.#buffered > 0 || this.#watcher?.ended) this.#pull();
     }
@@ -307,7 +324,8 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
       // called back a tick later, as net's writes are, so that the writes made until then are
       // batched (_writev) while write() still returns true; a larger one at once, so that
       // write() returns false only when the socket is over its mark (docs/net.md).
-      if (kv.needsDrain()) this.#drained = callback;
+      // (After a TLS upgrade this stream hears no drain: its writes are called back a tick later.)
+      if (kv.needsDrain() && !this.#detached) this.#drained = callback;
       else if (length < this.writableHighWaterMark) tick(callback);
       else callback();
     }
@@ -329,6 +347,32 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
       // After the 'error' that destroy() queued, in a later turn as net's (from its handle's
       // close callback): hadError.
       later(() => this.emit('close', err != null));
+    }
+
+    // kvsocket/tls's upgrade (tls.connect({ socket })): this stream hands its kvsocket Socket
+    // over. The plaintext the engine still holds is pushed into this stream first (it arrived
+    // before the upgrade: it stays with the old stream, as node:tls leaves it), then this stream
+    // stops following the socket: no more data, end, error or close from it until the new
+    // stream closes, when it closes too (release()). Returns { kv, wasUp, host, port }.
+    [DETACH]() {
+      const kv = this.#kv;
+      this.#watcher?.stop();
+      this.#unhook();
+      for (let n = kv.bytesAvailable(); n > 0; n = kv.bytesAvailable()) {
+        const chunk = kv.readBytes(n);
+        if (chunk.length === 0) break;
+        this.#bytesRead += chunk.length;
+        this.push(chunk);
+      }
+      // A write waiting for the drain was taken by the engine: it goes out (encrypted, after the
+      // handshake) with the new stream's, so its callback is due now, not never.
+      const cb = this.#drained;
+      this.#drained = null;
+      cb?.();
+      this.#detached = true;
+      this.#wanted = false;
+      this.#buffered = 0;
+      return { kv, host: this.#host, port: this.#port };
     }
 
     // ----- net.Socket's methods -----

@@ -14,7 +14,8 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { startProxy } from 'kvsocket/proxy';
 import { launchChromium } from '../browser/harness.js';
-import { BUNDLERS, appFolder, cloudflareBuild } from './page/bundlers.js';
+import { BUNDLERS, appFolder, cloudflareBuild, tlsBuild } from './page/bundlers.js';
+import { makeCerts } from '../tls/servers.js';
 import { PG_BIN, MOSQUITTO, REDIS, missing, startPostgres, startMosquitto, startRedis } from './servers.js';
 import { freePort } from '../ports.js';
 
@@ -80,6 +81,21 @@ test('pg in a page (esbuild, Vite, webpack) through kvsocket-proxy and its Wisp 
     const answers = await runPage(t2, browser, site, dir, { bundler: 'esbuild', name: 'readme-pg', proxies, port: server.port });
     for (const answer of answers) assert.deepEqual(answer, [{ two: 2 }]);
   });
+});
+
+test('pg with ssl: { ca } in a page (esbuild, `tls` → kvsocket/tls): TLS in the page, through kvsocket-proxy and its Wisp endpoint', { skip: !PG_BIN && missing('PostgreSQL', 'postgresql'), timeout: 60_000 }, async (t) => {
+  const certs = makeCerts();
+  t.after(() => certs.remove());
+  const server = await startPostgres({ ssl: { cert: certs.file('server.pem'), key: certs.file('server.key') } });
+  t.after(() => server.close());
+  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
+  const calls = proxies.map((p) => [p, { port: server.port, ca: certs.ca }]);
+  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'pg-tls', calls, build: tlsBuild });
+  for (const answer of answers) {
+    assert.equal(answer.ssl, true, 'the server sees a TLS session');
+    assert.equal(answer.protocol, answer.serverVersion);
+    assert.deepEqual([answer.authorized, answer.tls], [true, true]);
+  }
 });
 
 test("postgres in a page (esbuild, its Cloudflare build with cloudflare:sockets → kvsocket): a query, two transactions, through kvsocket-proxy and its Wisp endpoint", { skip: !PG_BIN && missing('PostgreSQL', 'postgresql'), timeout: 60_000 }, async (t) => {

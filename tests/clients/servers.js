@@ -3,7 +3,7 @@
 // close(): PostgreSQL, redis-server and mosquitto here; ngircd from www/ngircd.js. A server
 // process must not outlive the test process, however that ends.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, chownSync } from 'node:fs';
+import { existsSync, readdirSync, chownSync, chmodSync, copyFileSync } from 'node:fs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -56,8 +56,10 @@ async function run(name, command, args, { port, dir, uid, gid }) {
 }
 
 /** PostgreSQL on a throwaway cluster (trust authentication, user `kv`, database `postgres`),
- * run as the `postgres` user when we are root (postgres refuses to run as root). */
-export async function startPostgres() {
+ * run as the `postgres` user when we are root (postgres refuses to run as root). `ssl`: {
+ * cert, key } (PEM files) turns TLS on with that certificate (copied into the cluster's folder:
+ * postgres wants its key owned by its user, mode 0600). */
+export async function startPostgres({ ssl } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'kvsocket-pg-'));
   const port = await freePort();
   let ids = {};
@@ -70,9 +72,19 @@ export async function startPostgres() {
   const data = path.join(dir, 'data');
   const init = spawnSync(path.join(PG_BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'kv', '-E', 'UTF8', '--no-sync', '--no-instructions'], { ...ids, encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stdout}${init.stderr}`);
+  const sslArgs = [];
+  if (ssl) {
+    for (const [name, from] of [['server.crt', ssl.cert], ['server.key', ssl.key]]) {
+      const to = path.join(dir, name);
+      copyFileSync(from, to);
+      chmodSync(to, 0o600);
+      if (ids.uid !== undefined) chownSync(to, ids.uid, ids.gid);
+    }
+    sslArgs.push('-c', 'ssl=on', '-c', `ssl_cert_file=${path.join(dir, 'server.crt')}`, '-c', `ssl_key_file=${path.join(dir, 'server.key')}`);
+  }
   return run('PostgreSQL', path.join(PG_BIN, 'postgres'), [
     '-D', data, '-p', String(port), '-k', dir, '-h', '127.0.0.1',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', ...sslArgs,
   ], { port, dir, ...ids });
 }
 

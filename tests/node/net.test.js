@@ -115,8 +115,8 @@ test("errors carry Node's code beside KVIrc's name: ECONNREFUSED, ENOTFOUND-free
   assert.match(badErr.message, /invalid host/);
 
   // One table: every KVIrc name has a Node code.
-  assert.equal(Object.keys(NODE_CODES).length, 18); // ErrorCode::ALL (src/engine/error.rs), ProxyDenied included
-  assert.ok(Object.values(NODE_CODES).every((c) => /^[A-Z]+$/.test(c)));
+  assert.equal(Object.keys(NODE_CODES).length, 27); // ErrorCode::ALL (src/engine/error.rs), ProxyDenied and the Tls* names included
+  assert.ok(Object.values(NODE_CODES).every((c) => /^[A-Z_]+$/.test(c))); // ERR_TLS_CERT_ALTNAME_INVALID has underscores
 });
 
 test('options: Node options without a meaning here and unknown ones are TypeErrors naming them', () => {

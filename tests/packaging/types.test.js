@@ -20,8 +20,8 @@ const SETTINGS = [
   { name: 'lib es2022 + dom', lib: ['es2022', 'dom'], files: DOM },
   { name: 'lib es2022 alone', lib: ['es2022'], files: ANY },
   { name: 'lib esnext + dom, bundler resolution', lib: ['esnext', 'dom'], module: 'esnext', resolution: 'bundler', files: [...DOM, ...DISPOSE] },
-  { name: 'lib es2022 + @types/node, with require()', lib: ['es2022'], types: ['node'], files: [...ANY, ...DISPOSE, 'require.cts', 'duplex.ts', 'net.ts'] },
-  { name: 'lib esnext + dom + @types/node', lib: ['esnext', 'dom'], types: ['node'], files: [...DOM, ...DISPOSE, 'duplex.ts', 'net.ts'] },
+  { name: 'lib es2022 + @types/node, with require()', lib: ['es2022'], types: ['node'], files: [...ANY, ...DISPOSE, 'require.cts', 'duplex.ts', 'net.ts', 'tls.ts'] },
+  { name: 'lib esnext + dom + @types/node', lib: ['esnext', 'dom'], types: ['node'], files: [...DOM, ...DISPOSE, 'duplex.ts', 'net.ts', 'tls.ts'] },
 ];
 
 /** Runs tsc over one setting's usage files; resolves with its complaints ('' when none). */

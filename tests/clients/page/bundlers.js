@@ -42,6 +42,18 @@ export async function cloudflareBuild(entry, out) {
   return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 }
 
+/** esbuild with ALIASES and `tls` → kvsocket/tls (docs/net.md, kvsocket/tls): a page of a
+ * client that secures its connection (pg with `ssl`). */
+export async function tlsBuild(entry, out) {
+  const result = await esbuild.build({
+    entryPoints: [entry], bundle: true, format: 'esm', minify: true, outfile: path.join(out, 'app.js'),
+    alias: { ...ALIASES, tls: 'kvsocket/tls' }, define: { global: 'globalThis' }, logLevel: 'error', metafile: true, preserveSymlinks: true,
+    absWorkingDir: path.dirname(path.dirname(entry)),
+  });
+  writeFileSync(path.join(out, 'index.html'), html('<script type="module" src="app.js"></script>'));
+  return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+}
+
 /** A folder laid out as an app's: node_modules/kvsocket the package's files (as npm installs
  * it), the repository's other packages linked beside it, and the pages in src/. Each bundler
  * resolves the alias's `kvsocket/net` there through package.json's exports, `browser`

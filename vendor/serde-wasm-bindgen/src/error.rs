@@ -35,6 +35,43 @@ impl serde::de::Error for Error {
     fn custom<T: std::fmt::Display>(msg: T) -> Self {
         Error::new(msg)
     }
+
+    // kvsocket's change (PATCHED.md): serde's own `invalid_type` / `invalid_value` display the
+    // `Unexpected`, whose Display formats a float with Rust's float formatting (~20 KB of wasm);
+    // a visitor's default `visit_*` methods (any hand-written `Deserialize`) reach them. Same
+    // wording, but a float is `a number`.
+    fn invalid_type(unexp: serde::de::Unexpected, exp: &dyn serde::de::Expected) -> Self {
+        Error::new(format_args!("invalid type: {}, expected {}", unexpected(unexp), exp))
+    }
+
+    fn invalid_value(unexp: serde::de::Unexpected, exp: &dyn serde::de::Expected) -> Self {
+        Error::new(format_args!("invalid value: {}, expected {}", unexpected(unexp), exp))
+    }
+}
+
+/// serde's `Unexpected` in serde's words, without formatting a float.
+fn unexpected(u: serde::de::Unexpected) -> String {
+    use serde::de::Unexpected as U;
+    match u {
+        U::Bool(b) => format!("boolean `{b}`"),
+        U::Unsigned(n) => format!("integer `{n}`"),
+        U::Signed(n) => format!("integer `{n}`"),
+        U::Float(_) => "a number".to_string(),
+        U::Char(c) => format!("character `{c}`"),
+        U::Str(s) => format!("string \"{s}\""),
+        U::Bytes(_) => "byte array".to_string(),
+        U::Unit => "unit value".to_string(),
+        U::Option => "Option value".to_string(),
+        U::NewtypeStruct => "newtype struct".to_string(),
+        U::Seq => "sequence".to_string(),
+        U::Map => "map".to_string(),
+        U::Enum => "enum".to_string(),
+        U::UnitVariant => "unit variant".to_string(),
+        U::NewtypeVariant => "newtype variant".to_string(),
+        U::TupleVariant => "tuple variant".to_string(),
+        U::StructVariant => "struct variant".to_string(),
+        U::Other(other) => other.to_string(),
+    }
 }
 
 /// This conversion is needed for `?` to just work when using wasm-bindgen

@@ -230,7 +230,8 @@ class StreamSocket {
   }
 }
 
-/** Whether TCP tunnels use WebSocketStream: where the browser has it (feature-detected). */
+/** Whether TCP tunnels through a proxy other than kvsocket-proxy use WebSocketStream: where the
+ * browser has it (feature-detected). */
 const STREAMS = typeof WebSocketStream === 'function';
 
 /** A WebSocket to `url` with the `binary` subprotocol, kept as `t.ws` (a WebSocketStream
@@ -280,7 +281,11 @@ function openTunnel({ id, ip, host, port }, link) {
   t.endExchange = t.report = template !== undefined && isKvsocketProxy(template);
   let url = template === undefined || target === undefined ? undefined : proxyUrl(template, target, port);
   if (url !== undefined && t.report) url = withParam(withParam(url, 'end', '1'), 'report', '1');
-  const ws = url === undefined ? null : websocket(t, url, true);
+  // kvsocket-proxy is told to pause (its `pause` message); another proxy only by the stream's
+  // own backpressure, so only its tunnels use WebSocketStream. (Chromium 156's renderer crashed
+  // when kvsocket-proxy's process was killed under several WebSocketStream tunnels with writes
+  // in flight: tests/soak/browser.js; a WebSocket there just closes.)
+  const ws = url === undefined ? null : websocket(t, url, !t.report);
   // No proxy URL, or one the browser rejects (the entry's `refuse` turns down other schemes).
   if (ws === null) return failLater(t, NOT_FOUND);
   attach(ws);
@@ -293,7 +298,7 @@ function claim(url, link, id, pausable) {
   t.claimed = true;
   t.endExchange = true; // kvsocket-proxy's own sessions
   t.pausable = pausable;
-  const ws = websocket(t, withParam(url, 'end', '1'), true);
+  const ws = websocket(t, withParam(url, 'end', '1')); // kvsocket-proxy's: its pause message
   if (ws === null) return failLater(t, NOT_FOUND);
   attach(ws);
 }

@@ -7,36 +7,13 @@ import net from 'node:net';
 import { Socket, TCPSocket } from 'kvsocket';
 import { makeCerts, sServer } from './servers.js';
 import { startTlsServer } from './starttls-server.js';
+import { first, readUntil } from './events.js';
 
 let certs;
 before(() => { certs = makeCerts(); });
 after(() => certs.remove());
 
 const T = { timeout: 15_000 };
-
-/** Resolves with the first of `types` dispatched on `sock` as [type, detail]. */
-function first(sock, types, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`none of ${types} within ${ms} ms`)), ms);
-    for (const type of types) {
-      sock.addEventListener(type, (e) => { clearTimeout(timer); resolve([type, e.detail]); }, { once: true });
-    }
-  });
-}
-
-/** Reads until `text` has arrived, as text. */
-function readUntil(sock, text, ms = 5000) {
-  let got = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`got ${JSON.stringify(got)}, waiting for ${JSON.stringify(text)}`)), ms);
-    const check = () => {
-      got += sock.read();
-      if (got.includes(text)) { clearTimeout(timer); sock.removeEventListener('dataAvailable', check); resolve(got); }
-    };
-    sock.addEventListener('dataAvailable', check);
-    if (sock.bytesAvailable() > 0) check();
-  });
-}
 
 for (const version of ['tls1_2', 'tls1_3']) {
   test(`tls: connect to s_server (${version}): connected after the handshake, data both ways, tlsInfo`, T, async () => {

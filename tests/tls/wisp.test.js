@@ -7,6 +7,7 @@ import { Socket } from 'kvsocket';
 import { startProxy } from '../../js/proxy/server.js';
 import { makeCerts, sServer, relay } from './servers.js';
 import { startTlsServer } from './starttls-server.js';
+import { first, readUntil } from './events.js';
 
 let certs;
 let proxy;
@@ -19,28 +20,6 @@ after(async () => { certs.remove(); await proxy.close(); });
 
 const T = { timeout: 15_000 };
 const wispUrl = () => `wisp+ws://127.0.0.1:${proxy.port}/wisp/`;
-
-function first(sock, types, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`none of ${types} within ${ms} ms`)), ms);
-    for (const type of types) {
-      sock.addEventListener(type, (e) => { clearTimeout(timer); resolve([type, e.detail]); }, { once: true });
-    }
-  });
-}
-
-function readUntil(sock, text, ms = 5000) {
-  let got = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`got ${JSON.stringify(got)}, waiting for ${JSON.stringify(text)}`)), ms);
-    const check = () => {
-      got += sock.read();
-      if (got.includes(text)) { clearTimeout(timer); sock.removeEventListener('dataAvailable', check); resolve(got); }
-    };
-    sock.addEventListener('dataAvailable', check);
-    if (sock.bytesAvailable() > 0) check();
-  });
-}
 
 const SECRET = 'the secret line 4f1c9a';
 const reversed = (s) => [...s].reverse().join('');

@@ -12,6 +12,7 @@ use super::url::parse;
 use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
 use crate::wisp::client::{Client, Config, Event, Transmit};
+use crate::wisp::codes::Group;
 use crate::wisp::{Counted, StreamType};
 
 /// The kinds of [`WispClient::poll`]'s records (js/wisp/session.js reads them).
@@ -30,6 +31,20 @@ mod record {
     /// `[FAILED]`: the connection failed for good (every stream got its CLOSED first).
     pub const FAILED: u32 = 6;
 }
+
+/// The record kinds by name, for js/wisp/session.js (read through `wispCodes`, codec.rs).
+pub(super) const RECORDS: Group = (
+    "record",
+    "DATA PACKET OPENED SENT CLOSED FAILED",
+    &[
+        record::DATA,
+        record::PACKET,
+        record::OPENED,
+        record::SENT,
+        record::CLOSED,
+        record::FAILED,
+    ],
+);
 
 /// One Wisp connection's client, for a JS host.
 #[wasm_bindgen]

@@ -1,0 +1,135 @@
+//! The Wisp codec (src/wisp/packet.rs) for the JS side: the format's numbers (`wispCodes`), and
+//! the server's half of the format for kvsocket-proxy's `/wisp/` (js/proxy/wisp-packet.js): it
+//! parses what clients send (`wispDecode`) and frames CONTINUE, CLOSE and INFO (`wispFrame`). DATA is the one packet JS frames and reads itself (js/wisp/codec.js): its 5-byte
+//! header, with the type and size from `wispCodes`, in front of a payload that never enters wasm
+//! memory, at no call into wasm per packet.
+//!
+//! Only numbers cross: each call writes its answer into one scratch area here (`wispOut`: its
+//! address, valid until the next call of this file) and returns its length, as the engine's text
+//! reads do (src/bindings/text.rs). A call returning a String or an object cost its wasm-bindgen
+//! shim ~250 B of module, and an object's fields as many calls out of wasm.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+
+use super::client::RECORDS;
+use crate::wisp::codes::{push_text, CODES};
+use crate::wisp::{Header, Packet, PacketError, PacketType};
+
+thread_local! {
+    /// The last answer.
+    static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `write` on the cleared scratch area; returns the length it wrote.
+fn answer(write: impl FnOnce(&mut Vec<u8>)) -> u32 {
+    OUT.with(|out| {
+        let mut out = out.borrow_mut();
+        out.clear();
+        write(&mut out);
+        out.len() as u32
+    })
+}
+
+/// The address of the last answer in wasm memory.
+#[wasm_bindgen(js_name = wispOut)]
+pub fn wisp_out() -> u32 {
+    OUT.with(|out| out.borrow().as_ptr() as u32)
+}
+
+/// The Wisp numbers JS reads (src/wisp/codes.rs, and the kinds of `WispClient.poll`'s records
+/// as `record.NAME`) as UTF-8 text: `name value` pairs, space-separated.
+#[wasm_bindgen(js_name = wispCodes)]
+pub fn wisp_codes() -> u32 {
+    let mut text = String::new();
+    push_text(&mut text, CODES);
+    push_text(&mut text, &[RECORDS]);
+    answer(|out| out.extend_from_slice(text.as_bytes()))
+}
+
+/// Decodes one packet a client sent (one binary WebSocket message). A packet is 4 u32 words,
+/// little-endian — `type`, `stream`, then by type: `streamType`, `port` (CONNECT); `credit`
+/// (CONTINUE); `reason` (CLOSE); `major`, `minor` (INFO); `paused` 1 or 0 (PAUSE); 0 for the
+/// rest — then a CONNECT's host name (UTF-8: checked here) or an INFO's extension ids, a byte
+/// each (their metadata is not read). A DATA packet is its header alone: the caller has the
+/// payload. Returns the length; for bytes that are not a packet, minus the length of the error's
+/// text (src/wisp/packet.rs `PacketError`), which the area then holds.
+#[wasm_bindgen(js_name = wispDecode)]
+pub fn wisp_decode(message: &[u8]) -> i32 {
+    let mut failed = false;
+    let len = answer(|out| {
+        if let Err(e) = decode_into(message, out) {
+            out.clear();
+            out.extend_from_slice(e.message().as_bytes());
+            failed = true;
+        }
+    }) as i32;
+    if failed {
+        -len
+    } else {
+        len
+    }
+}
+
+fn decode_into(message: &[u8], out: &mut Vec<u8>) -> Result<(), PacketError> {
+    let header = Header::decode(message)?;
+    let mut words = [header.kind as u32, header.stream, 0, 0];
+    out.extend_from_slice(&[0; 16]);
+    // DATA is its header: Packet::decode would copy the payload, which the caller has.
+    if header.kind != PacketType::Data {
+        match Packet::decode(message)? {
+            Packet::Connect {
+                kind, port, host, ..
+            } => {
+                words[2] = kind as u32;
+                words[3] = port.into();
+                out.extend_from_slice(host.as_bytes());
+            }
+            Packet::Continue { credit, .. } => words[2] = credit,
+            Packet::Close { reason, .. } => words[2] = reason.into(),
+            Packet::Pause { paused, .. } => words[2] = paused.into(),
+            Packet::Info {
+                major,
+                minor,
+                extensions,
+                ..
+            } => {
+                words[2] = major.into();
+                words[3] = minor.into();
+                out.extend(extensions.iter().map(|e| e.id));
+            }
+            Packet::Data { .. } => {}
+        }
+    }
+    for (at, word) in words.iter().enumerate() {
+        out[at * 4..at * 4 + 4].copy_from_slice(&word.to_le_bytes());
+    }
+    Ok(())
+}
+
+/// Frames a CONTINUE (`value`: the credit; stream 0: every new stream's), a CLOSE (`value`: the
+/// reason, src/wisp/reason.rs), a PAUSE (`value`: 1 paused, 0 resumed) of `stream`, or an INFO
+/// (stream 0, kvsocket's version) listing the extensions `ids` (for the other types: none), each
+/// without metadata (what kvsocket-proxy offers). Returns the packet's length; 0 for CONNECT and
+/// DATA, which carry more than numbers, or a byte that is no type.
+#[wasm_bindgen(js_name = wispFrame)]
+pub fn wisp_frame(kind: u8, stream: u32, value: u32, ids: &[u8]) -> u32 {
+    let packet = match PacketType::from_byte(kind) {
+        Ok(PacketType::Continue) => Packet::Continue {
+            stream,
+            credit: value,
+        },
+        Ok(PacketType::Close) => Packet::Close {
+            stream,
+            reason: value as u8,
+        },
+        Ok(PacketType::Pause) => Packet::Pause {
+            stream,
+            paused: value != 0,
+        },
+        Ok(PacketType::Info) => return answer(|out| Packet::encode_info_ids(ids, out)),
+        _ => return 0,
+    };
+    answer(|out| packet.encode_into(out))
+}

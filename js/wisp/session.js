@@ -3,8 +3,9 @@
 // client's packets and tells the sockets its events. Shared by every socket of a page (or a Node
 // process) with the same Wisp URL.
 //
-// The data path stays in JS: a received DATA packet's header is read here, the client only
-// says whether the stream takes it, and its payload goes to the socket as a view of the
+// The data path stays in JS: a received DATA packet's header is read here (codec.js; every
+// other packet goes whole to the client, whose Rust codec parses it), the client only says
+// whether the stream takes it, and its payload goes to the socket as a view of the
 // message; a socket's output waits here (Outgoing) and the client, which counts it against the
 // server's credit and the WebSocket's room, says when and how much of it goes.
 

@@ -1,6 +1,6 @@
-// The one Wisp codec from the JS side (docs/wisp.md): kvsocket-proxy's packets (js/proxy/wisp-packet.js)
-// are the Rust codec's (src/transport/wisp/codec.rs), and the DATA header JS writes and reads
-// itself (js/wisp/codec.js) agrees with the Rust decoder for every stream id and for random
+// The one Wisp codec from the JS side (docs/wisp.md): kvsocket-proxy's packets
+// (js/proxy/wisp-packet.js) are the Rust codec's (src/transport/wisp/codec.rs), and the DATA
+// header JS writes and reads itself (js/wisp/codec.js) agrees with the Rust decoder for every stream id and for random
 // bytes. The expected bytes and numbers are the protocol's, typed here as the test's own oracle.
 // Then the proxy's answer to each kind of malformed packet: the WebSocket closed with 1002, and
 // the codec's reason in its log.

@@ -1,8 +1,9 @@
 //! The Wisp codec (src/wisp/packet.rs) for the JS side: the format's numbers (`wispCodes`), and
 //! the server's half of the format for kvsocket-proxy's `/wisp/` (js/proxy/wisp-packet.js): it
-//! parses what clients send (`wispDecode`) and frames CONTINUE, CLOSE and INFO (`wispFrame`). DATA is the one packet JS frames and reads itself (js/wisp/codec.js): its 5-byte
-//! header, with the type and size from `wispCodes`, in front of a payload that never enters wasm
-//! memory, at no call into wasm per packet.
+//! parses what clients send (`wispDecode`) and frames CONTINUE, CLOSE and INFO (`wispFrame`).
+//! DATA is the one packet JS frames and reads itself (js/wisp/codec.js): its 5-byte header, with
+//! the type and size from `wispCodes`, in front of a payload that never enters wasm memory, at
+//! no call into wasm per packet.
 //!
 //! Only numbers cross: each call writes its answer into one scratch area here (`wispOut`: its
 //! address, valid until the next call of this file) and returns its length, as the engine's text
@@ -15,7 +16,7 @@ use wasm_bindgen::prelude::*;
 
 use super::client::RECORDS;
 use crate::wisp::codes::{push_text, CODES};
-use crate::wisp::{Header, Packet, PacketError, PacketType};
+use crate::wisp::{Packet, PacketError, PacketType};
 
 thread_local! {
     /// The last answer.
@@ -52,9 +53,10 @@ pub fn wisp_codes() -> u32 {
 /// little-endian — `type`, `stream`, then by type: `streamType`, `port` (CONNECT); `credit`
 /// (CONTINUE); `reason` (CLOSE); `major`, `minor` (INFO); `paused` 1 or 0 (PAUSE); 0 for the
 /// rest — then a CONNECT's host name (UTF-8: checked here) or an INFO's extension ids, a byte
-/// each (their metadata is not read). A DATA packet is its header alone: the caller has the
-/// payload. Returns the length; for bytes that are not a packet, minus the length of the error's
-/// text (src/wisp/packet.rs `PacketError`), which the area then holds.
+/// each (their metadata is not read). A DATA packet is its header alone; the caller reads DATA
+/// itself (js/wisp/codec.js), since decoding one here copies its payload in and out for
+/// nothing. Returns the length; for bytes that are not a packet, minus the length of the
+/// error's text (src/wisp/packet.rs `PacketError`), which the area then holds.
 #[wasm_bindgen(js_name = wispDecode)]
 pub fn wisp_decode(message: &[u8]) -> i32 {
     let mut failed = false;
@@ -73,34 +75,31 @@ pub fn wisp_decode(message: &[u8]) -> i32 {
 }
 
 fn decode_into(message: &[u8], out: &mut Vec<u8>) -> Result<(), PacketError> {
-    let header = Header::decode(message)?;
-    let mut words = [header.kind as u32, header.stream, 0, 0];
+    let packet = Packet::decode(message)?;
+    let mut words = [packet.kind() as u32, packet.stream(), 0, 0];
     out.extend_from_slice(&[0; 16]);
-    // DATA is its header: Packet::decode would copy the payload, which the caller has.
-    if header.kind != PacketType::Data {
-        match Packet::decode(message)? {
-            Packet::Connect {
-                kind, port, host, ..
-            } => {
-                words[2] = kind as u32;
-                words[3] = port.into();
-                out.extend_from_slice(host.as_bytes());
-            }
-            Packet::Continue { credit, .. } => words[2] = credit,
-            Packet::Close { reason, .. } => words[2] = reason.into(),
-            Packet::Pause { paused, .. } => words[2] = paused.into(),
-            Packet::Info {
-                major,
-                minor,
-                extensions,
-                ..
-            } => {
-                words[2] = major.into();
-                words[3] = minor.into();
-                out.extend(extensions.iter().map(|e| e.id));
-            }
-            Packet::Data { .. } => {}
+    match packet {
+        Packet::Connect {
+            kind, port, host, ..
+        } => {
+            words[2] = kind as u32;
+            words[3] = port.into();
+            out.extend_from_slice(host.as_bytes());
         }
+        Packet::Continue { credit, .. } => words[2] = credit,
+        Packet::Close { reason, .. } => words[2] = reason.into(),
+        Packet::Pause { paused, .. } => words[2] = paused.into(),
+        Packet::Info {
+            major,
+            minor,
+            extensions,
+            ..
+        } => {
+            words[2] = major.into();
+            words[3] = minor.into();
+            out.extend(extensions.iter().map(|e| e.id));
+        }
+        Packet::Data { .. } => {}
     }
     for (at, word) in words.iter().enumerate() {
         out[at * 4..at * 4 + 4].copy_from_slice(&word.to_le_bytes());

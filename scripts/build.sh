@@ -17,15 +17,11 @@ bash scripts/setup.sh --build
 cargo build --quiet --release --lib --target wasm32-unknown-unknown
 wasm-bindgen --target web --out-dir pkg --out-name kvsocket \
   target/wasm32-unknown-unknown/release/kvsocket.wasm
-# src/stream.rs (the Rust async API) imports js/browser/host.js as a wasm-bindgen snippet, which
-# wasm-bindgen copies into pkg/snippets/ (with a package.json of the project's dependencies)
-# even though the module's exports never reach it. The JS entries import js/browser/host.js
-# itself: the copy is not shipped, and the glue must not import it.
-if grep -q "snippets/" pkg/kvsocket.js; then
-  echo "[build] pkg/kvsocket.js imports a wasm-bindgen snippet: ship it or drop the import" >&2
-  exit 1
-fi
-rm -rf pkg/snippets pkg/package.json
+# The browser transport (src/transport/browser/) imports js/browser/stream-socket.js (the
+# WebSocketStream adapter) as a wasm-bindgen snippet: wasm-bindgen copies it into pkg/snippets/,
+# which ships with the glue, beside a package.json of the project's dependencies that is not
+# needed (and would make pkg/ look like a package of its own).
+rm -f pkg/package.json
 # -Oz until nothing more shrinks (--converge: ~140 B), and without the custom sections that only
 # describe the build (producers, target_features: ~260 B), which engines ignore.
 if command -v wasm-opt >/dev/null; then

@@ -28,29 +28,15 @@ use wasm_bindgen::prelude::*;
 use crate::bindings::{action_to_js, snapshot, Snapshot};
 use crate::engine::address::parse_host_ip;
 use crate::engine::{Engine, ErrorCode, Event, Input, PortArg, Status};
-// The browser host is JavaScript (js/browser/host.js, the one the browser entry uses): it
-// performs the engine's actions on WebSockets, and this stream is its link.
-use crate::transport::{is_wisp_url, perform};
-
-#[wasm_bindgen]
-extern "C" {
-    // The global setTimeout, so that the stream works in windows and workers alike.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout_js(handler: &JsValue, ms: i32) -> JsValue;
-}
-
-/// Runs `f` once after `ms` milliseconds.
-fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
-    set_timeout_js(&Closure::once_into_js(f), ms);
-}
+// The browser transport (src/transport/browser/, the one the browser entry uses): it performs
+// the engine's actions on WebSockets, and this stream is its link. Its clock is the monotonic
+// one (performance.now()), as the engine's contract says.
+use crate::transport::browser::{now, perform, set_timeout};
+use crate::transport::is_wisp_url;
 
 /// Sets a property of one of our own plain objects (which cannot fail).
 fn set(obj: &JsValue, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(obj, &key.into(), &value.into());
-}
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 /// What the stream knows beside the engine: who waits, and how the connection went.
@@ -186,7 +172,7 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
             inner.core.poll_action().map(|a| (a, inner.link.clone()))
         };
         let Some((action, link)) = next else { break };
-        let _ = perform(&action_to_js(action), &link);
+        let _ = perform(action_to_js(action).unchecked_ref(), link.unchecked_ref());
     }
     let wakers = {
         let mut inner = rc.borrow_mut();

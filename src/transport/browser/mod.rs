@@ -13,6 +13,7 @@
 //! ArrayBuffer (no copy).
 
 mod link;
+mod owner;
 mod session;
 mod socket;
 mod timer;
@@ -25,10 +26,10 @@ use wasm_bindgen::prelude::*;
 use web_sys::{CloseEvent, Event, MessageEvent};
 
 pub use link::{Action, Link};
+pub use owner::{Owner, RustOwner};
 pub use timer::{now, set_timeout};
 pub use url::{is_kvsocket_proxy, proxy_url};
 
-use link::template_of;
 use socket::{Handlers, Keyed};
 use transport::{Kind, T, UNSUPPORTED};
 
@@ -86,18 +87,18 @@ fn handler(f: fn(T, &JsValue)) -> Function {
 /// Starts a `connect` or `listen`. Listening and UDP need kvsocket-proxy's own modes (a
 /// template with placeholders); the entry's `refuse` turns the others down first, this is the
 /// second line (and the only one for the Rust stream).
-fn start(action: &Action, link: &Link, listen: bool) {
+fn start(action: &Action, owner: &Owner, listen: bool) {
     let udp = action.protocol().as_deref() == Some("udp");
     if !listen && !udp {
-        return tunnel::open_tunnel(action, link);
+        return tunnel::open_tunnel(action, owner);
     }
-    let Some(template) = template_of(link).filter(|t| is_kvsocket_proxy(t)) else {
-        return link.failed(action.id(), UNSUPPORTED);
+    let Some(template) = owner.template().filter(|t| is_kvsocket_proxy(t)) else {
+        return owner.reach(action.id()).failed(UNSUPPORTED);
     };
     match (listen, udp) {
-        (false, _) => session::connect_udp(action, link, &template),
-        (true, true) => session::bind_udp(action, link, &template),
-        (true, false) => session::open_listener(action, link, template),
+        (false, _) => session::connect_udp(action, owner, &template),
+        (true, true) => session::bind_udp(action, owner, &template),
+        (true, false) => session::open_listener(action, owner, template),
     }
 }
 
@@ -105,22 +106,27 @@ fn start(action: &Action, link: &Link, listen: bool) {
 /// socket behind `link` (js/link.js).
 #[wasm_bindgen(js_name = browserPerform)]
 pub fn perform(action: &Action, link: &Link) -> Result<(), JsValue> {
+    perform_for(action, &Owner::Js(link.clone()))
+}
+
+/// Performs one engine action for `owner`'s engine (a socket's link, or the Rust stream).
+pub fn perform_for(action: &Action, owner: &Owner) -> Result<(), JsValue> {
     let kind = action.kind();
     let t = match kind.as_str() {
         "connect" | "listen" => {
-            start(action, link, kind == "listen");
+            start(action, owner, kind == "listen");
             return Ok(());
         }
         // Only with an engine not told that the proxy resolves names.
         "resolve" => {
-            link.failed(action.id(), UNSUPPORTED);
+            owner.reach(action.id()).failed(UNSUPPORTED);
             return Ok(());
         }
         // The tunnel's protocol carries no TCP options: the proxy's socket keeps its own.
         "configure" => return Ok(()),
         "send" | "shutdown" | "endOutput" | "abort" | "pause" | "resume" => {
             // None: the transport finished (its socket is told, or will be).
-            match transport::of_handle(&link.get(action.id())) {
+            match owner.get(action.id()) {
                 Some(t) => t,
                 None => return Ok(()),
             }

@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::WebSocket;
 
 use super::link::{field, Action, Link};
+use super::owner::{Owner, Reach};
 use super::socket::Ws;
 use super::transport::{
     after_progress, finish, put_bytes, put_text, reach, report_sent, transport_on, Kind, T,
@@ -22,8 +23,8 @@ fn open_session(t: &T, url: Option<String>) {
 }
 
 /// `listen` (TCP): the reverse tunnel's control socket.
-pub fn open_listener(action: &Action, link: &Link, template: String) {
-    let t = transport_on(link, action.id(), Kind::Listener);
+pub fn open_listener(action: &Action, owner: &Owner, template: String) {
+    let t = transport_on(owner, action.id(), Kind::Listener);
     let port = action.port().to_string();
     let iface = action.ip().unwrap_or_default();
     let url = session_url(&template, &[("listen", &port), ("iface", &iface)]);
@@ -32,7 +33,7 @@ pub fn open_listener(action: &Action, link: &Link, template: String) {
 }
 
 /// UDP `connect`: `?udp=1&host=&port=`, one peer.
-pub fn connect_udp(action: &Action, link: &Link, template: &str) {
+pub fn connect_udp(action: &Action, owner: &Owner, template: &str) {
     let port = action.port().to_string();
     let url = action.ip().or(action.host()).map(|target| {
         session_url(
@@ -40,13 +41,13 @@ pub fn connect_udp(action: &Action, link: &Link, template: &str) {
             &[("udp", "1"), ("host", &target), ("port", &port)],
         )
     });
-    let t = transport_on(link, action.id(), Kind::UdpConnected);
+    let t = transport_on(owner, action.id(), Kind::UdpConnected);
     open_session(&t, url);
 }
 
 /// UDP `listen`: `?udp=1&listen=&iface=`.
-pub fn bind_udp(action: &Action, link: &Link, template: &str) {
-    let t = transport_on(link, action.id(), Kind::UdpBound);
+pub fn bind_udp(action: &Action, owner: &Owner, template: &str) {
+    let t = transport_on(owner, action.id(), Kind::UdpBound);
     let port = action.port().to_string();
     let iface = action.ip().unwrap_or_default();
     let url = session_url(
@@ -87,8 +88,7 @@ pub fn on_message(t: &T, data: JsValue) {
         // A listener's session carries no data; a connected UDP socket's before its
         // `connected` is not the peer's.
         if kind == Kind::UdpBound || (kind == Kind::UdpConnected && ready) {
-            let (link, id) = reach(t);
-            link.received_from(id, &bytes, &from.0, &from.1);
+            reach(t).received_from(&bytes, &from.0, &from.1);
         }
         report_sent(t);
     }
@@ -100,29 +100,29 @@ fn control(t: &T, text: &str) {
     let Some(kind) = field(&m, "type").as_string() else {
         return;
     };
-    let (link, id) = reach(t);
+    let at = reach(t);
     if kind == "error" {
         // Passed as it is: the engine classifies Node's errno names and the proxy's own codes.
         let code = field(&m, "code").as_string().unwrap_or_default();
         // After ready: a datagram the proxy could not send, an ICMP error; the engine decides
         // whether the socket survives it (one oversized datagram does).
         if t.borrow().ready {
-            return link.failed(id, &code);
+            return at.failed(&code);
         }
         // A bind that failed: the proxy closes the session next (1011); tell the engine now.
         finish(t);
         if let Some(ws) = &t.borrow().ws {
             ws.close(None);
         }
-        return link.failed(id, &code);
+        return at.failed(&code);
     }
     let session = t.borrow().kind;
     match (session, kind.as_str()) {
         (Kind::Listener | Kind::UdpBound, "listening") => {
             t.borrow_mut().ready = true;
-            link.listening(id, &field(&m, "ip"), &field(&m, "port"));
+            at.listening(&field(&m, "ip"), &field(&m, "port"));
         }
-        (Kind::Listener, "incoming") => incoming(t, &link, id, &m),
+        (Kind::Listener, "incoming") => incoming(t, &at, &m),
         (Kind::UdpConnected, "connected") => {
             let remote = (field(&m, "remoteIp"), field(&m, "remotePort"));
             {
@@ -134,7 +134,7 @@ fn control(t: &T, text: &str) {
                 s.from = remote.clone();
             }
             let local = (field(&m, "localIp"), field(&m, "localPort"));
-            link.connected(id, &local.0, &local.1, &remote.0, &remote.1);
+            at.connected((&local.0, &local.1), (&remote.0, &remote.1));
         }
         (Kind::UdpBound, "from") => t.borrow_mut().from = (field(&m, "ip"), field(&m, "port")),
         _ => {}
@@ -143,21 +143,18 @@ fn control(t: &T, text: &str) {
 
 /// An announced connection: the engine makes the Connected child socket (or says to drop it),
 /// then the child's transport claims the connection.
-fn incoming(t: &T, link: &Link, id: u32, m: &JsValue) {
+fn incoming(t: &T, at: &Reach, m: &JsValue) {
     let token = field(m, "id").as_string().unwrap_or_default();
     let url = session_url(&t.borrow().template, &[("claim", &token)]);
     let f = |name| field(m, name);
-    let child = link.incoming(
-        id,
-        &f("localIp"),
-        &f("localPort"),
-        &f("remoteIp"),
-        &f("remotePort"),
+    let child = at.incoming(
+        (&f("localIp"), &f("localPort")),
+        (&f("remoteIp"), &f("remotePort")),
     );
     if child.is_object() {
-        let child_link: Link = field(&child, "link").unchecked_into();
+        let owner = Owner::Js(field(&child, "link").unchecked_into::<Link>());
         let child_id = field(&child, "id").as_f64().unwrap_or(0.0) as u32;
-        return claim(&url, &child_link, child_id, f("pause") == JsValue::TRUE);
+        return claim(&url, &owner, child_id, f("pause") == JsValue::TRUE);
     }
     // Dropped (the listener is going away): claimed and closed at once, so that the peer does
     // not wait for the proxy's claim timeout. (A URL the browser rejects: the claim times out.)
@@ -175,6 +172,5 @@ pub fn on_close(t: &T, code: u16, reason: String) {
     report_sent(t);
     finish(t);
     let up = t.borrow().up;
-    let (link, id) = reach(t);
-    link.ws_closed(id, code, &reason, up);
+    reach(t).ws_closed(code, &reason, up);
 }

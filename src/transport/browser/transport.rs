@@ -11,7 +11,8 @@ use std::rc::Rc;
 use js_sys::{Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::link::{Handle, Link};
+use super::link::Handle;
+use super::owner::{Home, Owner, Reach};
 use super::socket::Ws;
 use super::timer::set_timeout;
 
@@ -52,7 +53,9 @@ pub enum Kind {
 }
 
 pub struct Transport {
+    /// What JS sees of it (kept on a socket's link).
     pub handle: Handle,
+    home: Home,
     pub key: u32,
     pub kind: Kind,
     pub ws: Option<Ws>,
@@ -119,8 +122,8 @@ pub fn of_handle(handle: &JsValue) -> Option<T> {
     live(handle.unchecked_ref::<Handle>().key()?)
 }
 
-/// A new transport for engine transport `id`, kept on `link`.
-pub fn transport_on(link: &Link, id: u32, kind: Kind) -> T {
+/// A new transport for engine transport `id`, kept by `owner`.
+pub fn transport_on(owner: &Owner, id: u32, kind: Kind) -> T {
     let handle: Handle = Object::new().unchecked_into();
     let key = LIVE.with(|l| {
         let mut l = l.borrow_mut();
@@ -137,6 +140,7 @@ pub fn transport_on(link: &Link, id: u32, kind: Kind) -> T {
     handle.set_remote_ip("0.0.0.0");
     let t = Rc::new(RefCell::new(Transport {
         handle: handle.clone(),
+        home: owner.home(id),
         key,
         kind,
         ws: None,
@@ -162,14 +166,18 @@ pub fn transport_on(link: &Link, id: u32, kind: Kind) -> T {
         template: String::new(),
     }));
     LIVE.with(|l| l.borrow_mut().slots[key as usize] = Some(t.clone()));
-    link.open(id, &handle);
+    owner.open(id, &t, &handle);
     t
 }
 
-/// The link that owns the transport now (`accept(other)` moves it) and the transport's id.
-pub fn reach(t: &T) -> (Link, u32) {
-    let handle = t.borrow().handle.clone();
-    (handle.link(), handle.id())
+/// Where the transport reports now: a JS transport's link is the one its handle names
+/// (`accept(other)` moves it), with the id there.
+pub fn reach(t: &T) -> Reach {
+    let s = t.borrow();
+    match &s.home {
+        Home::Js => Reach::Js(s.handle.link(), s.handle.id()),
+        Home::Rust(owner, id) => Reach::Rust(owner.clone(), *id),
+    }
 }
 
 /// The transport is done: no more inputs from it, its handlers released, and it leaves the link.
@@ -189,15 +197,15 @@ pub fn finish(t: &T) {
             l.free.push(key);
         }
     });
-    handle.link().drop_transport(handle.id(), &handle);
+    reach(t).drop_transport(&handle, key);
 }
 
 /// Reports `failed(reason)` on a later task: the failure of an action is never reported inside
 /// the call that performed it (connect() has returned true, status is Connecting).
 pub fn fail_later(t: &T, reason: &'static str) {
     finish(t);
-    let handle = t.borrow().handle.clone();
-    set_timeout(0, move || handle.link().failed(handle.id(), reason));
+    let t = t.clone();
+    set_timeout(0, move || reach(&t).failed(reason));
 }
 
 /// Sends a text (control) frame, or queues it until open.
@@ -396,15 +404,13 @@ pub fn report_sent(t: &T) {
         s.unsent = left;
         unsent - left
     };
-    let (link, id) = reach(t);
-    link.sent(id, n);
+    reach(t).sent(n);
 }
 
 /// Every byte still unsent as `sent`: the proxy said they reached the target.
 pub fn release_sent(t: &T) {
     let n = std::mem::take(&mut t.borrow_mut().unsent);
     if n > 0.0 {
-        let (link, id) = reach(t);
-        link.sent(id, n);
+        reach(t).sent(n);
     }
 }

@@ -6,7 +6,8 @@
 use js_sys::{ArrayBuffer, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 
-use super::link::{field, template_of, Action, Link};
+use super::link::{field, Action};
+use super::owner::Owner;
 use super::socket::Ws;
 use super::transport::{
     fail_later, finish, opened, reach, release_sent, report_sent, transport_on, Kind, NOT_FOUND, T,
@@ -15,10 +16,10 @@ use super::url::{is_kvsocket_proxy, proxy_url, unreachable, with_param};
 use super::HANDLERS;
 
 /// A `connect` action (`ip`, or `host` for a name the proxy resolves).
-pub fn open_tunnel(action: &Action, link: &Link) {
+pub fn open_tunnel(action: &Action, owner: &Owner) {
     let (id, ip, host, port) = (action.id(), action.ip(), action.host(), action.port());
-    let t = transport_on(link, id, Kind::Tunnel);
-    let template = template_of(link);
+    let t = transport_on(owner, id, Kind::Tunnel);
+    let template = owner.template();
     // kvsocket-proxy is asked for the end exchange and for the dial's outcome as a message (a
     // page cannot read why an upgrade was refused); a one-target proxy (websockify) gets the
     // URL as it is.
@@ -54,8 +55,8 @@ pub fn open_tunnel(action: &Action, link: &Link) {
 
 /// Takes an incoming connection announced on a listen control socket with `?claim=token`. Its
 /// engine is already Connected: writes wait for open, and a refused claim fails it.
-pub fn claim(url: &str, link: &Link, id: u32, pausable: bool) {
-    let t = transport_on(link, id, Kind::Tunnel);
+pub fn claim(url: &str, owner: &Owner, id: u32, pausable: bool) {
+    let t = transport_on(owner, id, Kind::Tunnel);
     let key = {
         let mut s = t.borrow_mut();
         s.claimed = true;
@@ -101,15 +102,13 @@ pub fn on_open(t: &T) {
         (s.remote_ip.clone(), s.remote_port)
     };
     // websockify does not tell the addresses of its TCP connection.
-    let (link, id) = reach(t);
-    link.connected(id, &"0.0.0.0".into(), &0.into(), &ip.into(), &port.into());
+    reach(t).connected((&"0.0.0.0".into(), &0.into()), (&ip.into(), &port.into()));
 }
 
 /// Binary messages are data (nearly all of them); text ones are control messages.
 pub fn on_message(t: &T, data: JsValue) {
     if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
-        let (link, id) = reach(t);
-        link.received(id, &Uint8Array::new(buffer));
+        reach(t).received(&Uint8Array::new(buffer));
         // A cheap look while here (after the bytes: a flush that completes ends a Closing
         // socket, and these bytes came before that).
         report_sent(t);
@@ -145,8 +144,7 @@ fn control(t: &T, text: &str) {
             };
             (ip, port)
         };
-        let (link, id) = reach(t);
-        link.connected(id, &"0.0.0.0".into(), &0.into(), &ip, &port);
+        reach(t).connected((&"0.0.0.0".into(), &0.into()), (&ip, &port));
     } else if kind == "error" && dialling(t) {
         // Fed with the close's code, after which the engine puts it in the error's message.
         if let Some(message) = field(&m, "message").as_string() {
@@ -161,8 +159,7 @@ fn control(t: &T, text: &str) {
             s.peer_ended = true;
         }
         // Connected: the engine ends too (its shutdown sends our end). Closing: it waits on.
-        let (link, id) = reach(t);
-        link.peer_closed(id);
+        reach(t).peer_closed();
     }
 }
 
@@ -174,8 +171,7 @@ pub fn on_error(t: &T) {
         return;
     }
     finish(t);
-    let (link, id) = reach(t);
-    link.ws_closed(id, 1006, "", true);
+    reach(t).ws_closed(1006, "", true);
 }
 
 pub fn on_close(t: &T, code: u16, reason: String) {
@@ -206,6 +202,5 @@ pub fn on_close(t: &T, code: u16, reason: String) {
         Some(detail) if reason.is_empty() => format!("ProxyConnectionRefused: {detail}"),
         Some(detail) => format!("{reason}: {detail}"),
     };
-    let (link, id) = reach(t);
-    link.ws_closed(id, code, &reason, up);
+    reach(t).ws_closed(code, &reason, up);
 }

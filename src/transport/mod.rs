@@ -1,6 +1,8 @@
 //! The JS hosts' transports in Rust: the browser's WebSocket tunnels, reverse tunnel and UDP
 //! sessions over web-sys (browser/), and the Wisp client's wasm-bindgen surface (wisp/).
 
+// Not in Node's module (scripts/build.sh builds it without the `browser` feature).
+#[cfg(feature = "browser")]
 pub mod browser;
 mod wisp;
 

@@ -122,11 +122,14 @@ function sizeRows() {
     const bytes = readFileSync(path.join(ROOT, file));
     return { row: name, unit: 'B', kv: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
   };
+  // A module per host: the browser's (with the browser transport) and Node's.
   return [
-    row('wasm (wasm-opt)', 'pkg/kvsocket_bg.wasm'),
-    row('JS glue', 'pkg/kvsocket.js'),
+    row('browser wasm (wasm-opt)', 'pkg/kvsocket_bg.wasm'),
+    row('browser JS glue', 'pkg/kvsocket.js'),
     // The wasm as the entries load it: base64 inside an ES module (scripts/inline-wasm.js).
-    row('wasm inline (kvsocket_wasm.js)', 'pkg/kvsocket_wasm.js'),
+    row('browser wasm inline (kvsocket_wasm.js)', 'pkg/kvsocket_wasm.js'),
+    row('Node wasm (wasm-opt)', 'pkg/kvsocket_node_bg.wasm'),
+    row('Node JS glue', 'pkg/kvsocket_node.js'),
   ];
 }
 

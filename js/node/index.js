@@ -5,8 +5,8 @@
 import {
   initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName,
   nodeProxyRefusal,
-} from '../../pkg/kvsocket.js';
-import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
+} from '../../pkg/kvsocket_node.js';
+import { wasmBytes } from '../../pkg/kvsocket_node_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { createDirectSockets } from '../direct/index.js';
 import { createConnect } from '../connect.js';

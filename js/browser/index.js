@@ -7,7 +7,7 @@
 
 import {
   initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, browserRefusal, WispClient, batchHeader, batchKinds, statusNames, errorCodeName,
-  textScratch, textOfScratch, browserPerform, pollMs,
+  textScratch, textOfScratch, browserPerform, pollMs, directCheck,
 } from '../../pkg/kvsocket.js';
 import { createWispHost } from '../wisp/host.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
@@ -64,7 +64,7 @@ const browserHostAdapter = {
 export const Socket = createSocketClass({
   Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: withTlsLayer(browserHostAdapter, (link, id) => link.get(id)?.remoteIp ?? ''), wasm: { memory, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName },
 });
-export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
+export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket, directCheck);
 /** Cloudflare's connect() (the WinterCG sockets API): docs/connect.md. */
 export const connect = createConnect(Socket);
 export { SocketError } from '../promises.js';

@@ -14,9 +14,10 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { startProxy } from 'kvsocket/proxy';
 import { launchChromium } from '../browser/harness.js';
-import { BUNDLERS, appFolder, cloudflareBuild, tlsBuild } from './page/bundlers.js';
+import { BUNDLERS, appFolder, cloudflareBuild, mailBuild, pageSize, tlsBuild } from './page/bundlers.js';
 import { makeCerts } from '../tls/servers.js';
-import { PG_BIN, MOSQUITTO, REDIS, missing, startPostgres, startMosquitto, startRedis } from './servers.js';
+import { PG_BIN, MOSQUITTO, NGIRCD, REDIS, missing, startNgircd, startPostgres, startMosquitto, startRedis } from './servers.js';
+import irc from 'irc-framework';
 import { freePort } from '../ports.js';
 
 
@@ -32,13 +33,16 @@ function serve(dir) {
 }
 
 /** Builds `name`.js with `bundler`, opens it in Chromium, and returns run(proxy, port)'s
- * answer for each proxy URL (or each [proxy, port] of `calls`); the page must log no error. */
-async function runPage(t, browser, site, dir, { bundler, name, proxies, port, calls = proxies.map((p) => [p, port]), build = BUNDLERS[bundler] }) {
+ * answer for each proxy URL (or each [proxy, port] of `calls`); the page must log no error.
+ * `expose`: functions of this process the page may call (window[name], Playwright bindings).
+ * Prints the JavaScript the build wrote, minified and gzipped, file by file. */
+async function runPage(t, browser, site, dir, { bundler, name, proxies, port, calls = proxies.map((p) => [p, port]), build = BUNDLERS[bundler], expose = {} }) {
   const out = path.join(dir, 'dist', `${name}-${bundler}`);
-  const bytes = await build(path.join(dir, 'src', `${name}.js`), out);
+  await build(path.join(dir, 'src', `${name}.js`), out);
   const tab = await browser.newPage();
   const errors = [];
   tab.on('pageerror', (e) => errors.push(e.message));
+  for (const [fn, body] of Object.entries(expose)) await tab.exposeFunction(fn, body);
   const html = bundler === 'Vite' ? `${name}.html` : 'index.html';
   await tab.goto(`${site.url}/${path.basename(out)}/${html}`);
   await tab.waitForFunction(() => typeof window.run === 'function', null, { timeout: 10_000 });
@@ -46,9 +50,18 @@ async function runPage(t, browser, site, dir, { bundler, name, proxies, port, ca
   for (const call of calls) answers.push(await tab.evaluate(([p, n]) => window.run(p, n), call));
   await tab.close();
   assert.deepEqual(errors, []);
-  t.diagnostic(`${name} page by ${bundler}: ${bytes} bytes of JavaScript`);
+  const files = pageSize(out).map((f) => `${f.file} ${f.bytes} B (${f.gzipped} B gzipped)`);
+  t.diagnostic(`${name} page by ${bundler}: ${files.join(', ')}`);
   return answers;
 }
+
+const { Client: IrcClient } = irc;
+
+/** Resolves with the first `event` of `emitter` that passes `test`. */
+const waitFor = (emitter, event, test = () => true) => new Promise((resolve) => {
+  const on = (e) => { if (test(e)) { emitter.off(event, on); resolve(e); } };
+  emitter.on(event, on);
+});
 
 async function setup(t, allow) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kvsocket-pages-'));
@@ -125,6 +138,33 @@ test('ioredis in a page (esbuild): SET/GET, a pipeline, pub/sub through kvsocket
   const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'ioredis', proxies, port: server.port });
   assert.deepEqual(answers[0], { get: 'ÿ€ page', pipeline: [null, 500], receivers: 1, message: ['kv:chan', 'hello from a page'] });
   assert.deepEqual(answers[1], { get: 'ÿ€ page', pipeline: [null, 1000], receivers: 1, message: ['kv:chan', 'hello from a page'] });
+});
+
+// irc-framework's transport asks `instanceof tls.TLSSocket` of every socket: `tls` is kvsocket/tls.
+test('irc-framework in a page (esbuild, `tls` → kvsocket/tls): register, join, a message from a second client (Node) through kvsocket-proxy and its Wisp endpoint', { skip: !NGIRCD && missing('ngircd', 'ngircd'), timeout: 60_000 }, async (t) => {
+  const server = await startNgircd();
+  t.after(() => server.close());
+  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
+  // The second client: irc-framework in this process, over node:net.
+  const bob = new IrcClient({ host: '127.0.0.1', port: server.port, nick: 'bob', username: 'bob', gecos: 'kvsocket test', auto_reconnect: false });
+  const registered = waitFor(bob, 'registered');
+  bob.connect();
+  t.after(() => bob.quit());
+  await registered;
+  const line = 'hello page, ÿ€ from Node';
+  // The page calls this once it has joined `channel`: bob joins and says `line` there.
+  const secondClient = async (channel) => {
+    const joined = waitFor(bob, 'join', (e) => e.nick === 'bob' && e.channel === channel);
+    bob.join(channel);
+    await joined;
+    bob.say(channel, line);
+    return 'bob';
+  };
+  const calls = proxies.map((p, i) => [p, { port: server.port, nick: `page${i}`, channel: `#page${i}` }]);
+  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'irc', calls, build: tlsBuild, expose: { secondClient } });
+  answers.forEach((answer, i) => {
+    assert.deepEqual(answer, { registered: `page${i}`, kvsocket: true, message: { from: 'bob', message: line, second: 'bob' }, cleanEnd: true });
+  });
 });
 
 test('kvsocket/net in a page: proxy unreachable, target denied by the rules, target refused are three errors', { timeout: 60_000 }, async (t) => {

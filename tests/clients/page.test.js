@@ -16,7 +16,7 @@ import { startProxy } from 'kvsocket/proxy';
 import { launchChromium } from '../browser/harness.js';
 import { BUNDLERS, appFolder, cloudflareBuild, mailBuild, pageSize, tlsBuild } from './page/bundlers.js';
 import { makeCerts } from '../tls/servers.js';
-import { PG_BIN, MOSQUITTO, NGIRCD, REDIS, missing, startNgircd, startPostgres, startMosquitto, startRedis } from './servers.js';
+import { AIOSMTPD_PYTHON, PG_BIN, MOSQUITTO, NGIRCD, REDIS, mailsIn, missing, startNgircd, startPostgres, startMosquitto, startRedis, startSmtp } from './servers.js';
 import irc from 'irc-framework';
 import { freePort } from '../ports.js';
 
@@ -33,7 +33,7 @@ function serve(dir) {
 }
 
 /** Builds `name`.js with `bundler`, opens it in Chromium, and returns run(proxy, port)'s
- * answer for each proxy URL (or each [proxy, port] of `calls`); the page must log no error.
+ * answer for each proxy URL (or each [proxy, port] of `calls`); the page must throw no error.
  * `expose`: functions of this process the page may call (window[name], Playwright bindings).
  * Prints the JavaScript the build wrote, minified and gzipped, file by file. */
 async function runPage(t, browser, site, dir, { bundler, name, proxies, port, calls = proxies.map((p) => [p, port]), build = BUNDLERS[bundler], expose = {} }) {
@@ -41,13 +41,16 @@ async function runPage(t, browser, site, dir, { bundler, name, proxies, port, ca
   await build(path.join(dir, 'src', `${name}.js`), out);
   const tab = await browser.newPage();
   const errors = [];
-  tab.on('pageerror', (e) => errors.push(e.message));
+  // An error thrown in the page outside run() (a callback of the client's) fails the call now,
+  // rather than leaving it waiting for the test's timeout.
+  const failed = new Promise((_, reject) => tab.on('pageerror', (e) => { errors.push(e.message); reject(e); }));
+  failed.catch(() => {});
   for (const [fn, body] of Object.entries(expose)) await tab.exposeFunction(fn, body);
   const html = bundler === 'Vite' ? `${name}.html` : 'index.html';
   await tab.goto(`${site.url}/${path.basename(out)}/${html}`);
   await tab.waitForFunction(() => typeof window.run === 'function', null, { timeout: 10_000 });
   const answers = [];
-  for (const call of calls) answers.push(await tab.evaluate(([p, n]) => window.run(p, n), call));
+  for (const call of calls) answers.push(await Promise.race([tab.evaluate(([p, n]) => window.run(p, n), call), failed]));
   await tab.close();
   assert.deepEqual(errors, []);
   const files = pageSize(out).map((f) => `${f.file} ${f.bytes} B (${f.gzipped} B gzipped)`);
@@ -165,6 +168,27 @@ test('irc-framework in a page (esbuild, `tls` → kvsocket/tls): register, join,
   answers.forEach((answer, i) => {
     assert.deepEqual(answer, { registered: `page${i}`, kvsocket: true, message: { from: 'bob', message: line, second: 'bob' }, cleanEnd: true });
   });
+});
+
+test('nodemailer in a page (esbuild, `tls` → kvsocket/tls, shims for crypto, os, url): a mail through aiosmtpd with STARTTLS required, TLS in the page, through kvsocket-proxy and its Wisp endpoint', { skip: !AIOSMTPD_PYTHON && 'aiosmtpd is not installed (scripts/setup.sh)', timeout: 60_000 }, async (t) => {
+  const certs = makeCerts();
+  t.after(() => certs.remove());
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'kvsocket-maildir-'));
+  t.after(() => rmSync(scratch, { recursive: true, force: true }));
+  const maildir = path.join(scratch, 'mail');
+  const server = await startSmtp({ cert: certs.file('server.pem'), key: certs.file('server.key') }, maildir);
+  t.after(() => server.close());
+  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
+  const text = (i) => `Mail ${i} from a page by nodemailer over kvsocket/tls: ÿ€ and a long enough line to be sure.`;
+  const calls = proxies.map((p, i) => [p, { port: server.port, ca: certs.ca, text: text(i) }]);
+  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'nodemailer', calls, build: mailBuild });
+  for (const answer of answers) {
+    assert.deepEqual({ ...answer, protocol: undefined }, { accepted: ['you@kvsocket.test'], sockets: 1, upgrades: 1, overTheSocket: true, tls: true, authorized: true, protocol: undefined });
+    assert.match(answer.protocol, /^TLSv1\.[23]$/);
+  }
+  // aiosmtpd refuses MAIL FROM before STARTTLS: the mails it kept came over TLS.
+  const bodies = mailsIn(maildir).map((m) => (m.headers.match(/^Subject: kvsocket STARTTLS in a page$/m) ? m.body.trim() : m.headers)).sort();
+  assert.deepEqual(bodies, [text(0), text(1)]);
 });
 
 test('kvsocket/net in a page: proxy unreachable, target denied by the rules, target refused are three errors', { timeout: 60_000 }, async (t) => {

@@ -1,9 +1,10 @@
 // Real servers for the client tests, from Debian's packages (scripts/setup.sh installs them),
 // each started on a free 127.0.0.1 port in a temporary folder of its own and stopped by
-// close(): PostgreSQL, redis-server and mosquitto here; ngircd from www/ngircd.js. A server
+// close(): PostgreSQL, redis-server, mosquitto and aiosmtpd (from PyPI, in setup.sh's venv)
+// here; ngircd from www/ngircd.js. A server
 // process must not outlive the test process, however that ends.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, chownSync, chmodSync, copyFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, chownSync, chmodSync, copyFileSync } from 'node:fs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,9 @@ export const PG_BIN = (() => {
 })();
 export const REDIS = found('/usr/bin/redis-server');
 export const MOSQUITTO = found('/usr/sbin/mosquitto', '/usr/bin/mosquitto');
+/** A Python that has aiosmtpd (scripts/setup.sh's venv), or undefined. */
+export const AIOSMTPD_PYTHON = [process.env.AIOSMTPD_PYTHON, `${process.env.HOME}/.cache/kvsocket/aiosmtpd-venv/bin/python`, 'python3']
+  .find((p) => p && spawnSync(p, ['-c', 'import aiosmtpd']).status === 0);
 
 /** Why a client test is skipped: the server is not installed (setup.sh could not install it). */
 export const missing = (what, pkg) => `${what} is not installed (scripts/setup.sh installs Debian's ${pkg}; run npm run setup)`;
@@ -102,4 +106,27 @@ export async function startMosquitto() {
   const conf = path.join(dir, 'mosquitto.conf');
   await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
   return run('mosquitto', MOSQUITTO, ['-c', conf], { port, dir });
+}
+
+/** aiosmtpd with a certificate (PEM files { cert, key }), which makes it require STARTTLS
+ * before MAIL FROM (its default with a certificate), writing each mail into the Maildir
+ * `maildir` (it makes new/, cur/, tmp/). */
+export async function startSmtp({ cert, key }, maildir) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kvsocket-smtp-'));
+  const port = await freePort();
+  return run('aiosmtpd', AIOSMTPD_PYTHON, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`,
+    '--tlscert', cert, '--tlskey', key, '-c', 'aiosmtpd.handlers.Mailbox', maildir], { port, dir });
+}
+
+/** The mails in a Maildir's new/ (what startSmtp's server received): [{ headers, body }],
+ * `headers` as sent, `body` decoded from quoted-printable (nodemailer's encoding for text that
+ * is not ASCII) to a string. */
+export function mailsIn(maildir) {
+  const folder = path.join(maildir, 'new');
+  return readdirSync(folder).map((name) => {
+    const [headers, ...rest] = readFileSync(path.join(folder, name), 'utf8').split(/\r?\n\r?\n/);
+    const body = Buffer.from(rest.join('\n').replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+    return { headers, body };
+  });
 }

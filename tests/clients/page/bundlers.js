@@ -41,14 +41,14 @@ export const TLS_ALIASES = { ...ALIASES, tls: 'kvsocket/tls' };
  * the rest of Node's modules it imports a small shim of what it uses there (shims/: crypto's
  * randomBytes, os, url, child_process) or an empty module (dns, http, https, zlib: its DNS and
  * fetch paths, which a page with an IP address and no URL attachments does not take).
- * nodemailer imports them by their `node:` names. */
+ * nodemailer imports them by their `node:` names, a page by the bare ones: both are here. */
 const shim = (name) => path.join(here, 'shims', name);
 const MAIL_MODULES = {
   ...TLS_ALIASES,
   crypto: shim('crypto.js'), os: shim('os.js'), url: shim('url.js'), child_process: shim('child-process.js'),
   http: EMPTY, https: EMPTY, zlib: EMPTY,
 };
-export const MAIL_ALIASES = Object.fromEntries(Object.entries(MAIL_MODULES).map(([name, to]) => [`node:${name}`, to]));
+export const MAIL_ALIASES = { ...MAIL_MODULES, ...Object.fromEntries(Object.entries(MAIL_MODULES).map(([name, to]) => [`node:${name}`, to])) };
 
 /** esbuild's build of a page: minified ES modules, split (`splitting`), so that the TLS module
  * kvsocket loads by a dynamic import on the first TLS socket is a chunk of its own, fetched then

@@ -35,8 +35,10 @@ function serve(dir) {
 /** Builds `name`.js with `bundler`, opens it in Chromium, and returns run(proxy, port)'s
  * answer for each proxy URL (or each [proxy, port] of `calls`); the page must throw no error.
  * `expose`: functions of this process the page may call (window[name], Playwright bindings).
+ * `tls`: whether the page opens a TLS socket, and so fetches kvsocket's TLS module, a chunk of
+ * its own (checked where the chunks' names say which they are: esbuild's and Vite's).
  * Prints the JavaScript the build wrote, minified and gzipped, file by file. */
-async function runPage(t, browser, site, dir, { bundler, name, proxies, port, calls = proxies.map((p) => [p, port]), build = BUNDLERS[bundler], expose = {} }) {
+async function runPage(t, browser, site, dir, { bundler, name, proxies, port, calls = proxies.map((p) => [p, port]), build = BUNDLERS[bundler], expose = {}, tls = false }) {
   const out = path.join(dir, 'dist', `${name}-${bundler}`);
   await build(path.join(dir, 'src', `${name}.js`), out);
   const tab = await browser.newPage();
@@ -46,6 +48,8 @@ async function runPage(t, browser, site, dir, { bundler, name, proxies, port, ca
   const failed = new Promise((_, reject) => tab.on('pageerror', (e) => { errors.push(e.message); reject(e); }));
   failed.catch(() => {});
   for (const [fn, body] of Object.entries(expose)) await tab.exposeFunction(fn, body);
+  const fetched = [];
+  tab.on('request', (r) => fetched.push(new URL(r.url()).pathname));
   const html = bundler === 'Vite' ? `${name}.html` : 'index.html';
   await tab.goto(`${site.url}/${path.basename(out)}/${html}`);
   await tab.waitForFunction(() => typeof window.run === 'function', null, { timeout: 10_000 });
@@ -53,8 +57,13 @@ async function runPage(t, browser, site, dir, { bundler, name, proxies, port, ca
   for (const call of calls) answers.push(await Promise.race([tab.evaluate(([p, n]) => window.run(p, n), call), failed]));
   await tab.close();
   assert.deepEqual(errors, []);
-  const files = pageSize(out).map((f) => `${f.file} ${f.bytes} B (${f.gzipped} B gzipped)`);
-  t.diagnostic(`${name} page by ${bundler}: ${files.join(', ')}`);
+  const files = pageSize(out);
+  const tlsChunks = files.filter((f) => path.basename(f.file).startsWith('kvsocket_tls'));
+  if (tlsChunks.length) {
+    const fetchedTls = tlsChunks.filter((f) => fetched.some((p) => p.endsWith(`/${f.file}`)));
+    assert.equal(fetchedTls.length, tls ? tlsChunks.length : 0, `the TLS module's chunks are fetched ${tls ? 'by' : 'only by'} a page with a TLS socket`);
+  }
+  t.diagnostic(`${name} page by ${bundler}: ${files.map((f) => `${f.file} ${f.bytes} B (${f.gzipped} B gzipped)`).join(', ')}`);
   return answers;
 }
 
@@ -106,7 +115,7 @@ test('pg with ssl: { ca } in a page (esbuild, `tls` → kvsocket/tls): TLS in th
   t.after(() => server.close());
   const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
   const calls = proxies.map((p) => [p, { port: server.port, ca: certs.ca }]);
-  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'pg-tls', calls, build: tlsBuild });
+  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'pg-tls', calls, build: tlsBuild, tls: true });
   for (const answer of answers) {
     assert.equal(answer.ssl, true, 'the server sees a TLS session');
     assert.equal(answer.protocol, answer.serverVersion);
@@ -181,7 +190,7 @@ test('nodemailer in a page (esbuild, `tls` → kvsocket/tls, shims for crypto, o
   const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
   const text = (i) => `Mail ${i} from a page by nodemailer over kvsocket/tls: ÿ€ and a long enough line to be sure.`;
   const calls = proxies.map((p, i) => [p, { port: server.port, ca: certs.ca, text: text(i) }]);
-  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'nodemailer', calls, build: mailBuild });
+  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'nodemailer', calls, build: mailBuild, tls: true });
   for (const answer of answers) {
     assert.deepEqual({ ...answer, protocol: undefined }, { accepted: ['you@kvsocket.test'], sockets: 1, upgrades: 1, overTheSocket: true, tls: true, authorized: true, protocol: undefined });
     assert.match(answer.protocol, /^TLSv1\.[23]$/);

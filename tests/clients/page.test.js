@@ -7,30 +7,17 @@
 // connect() (`cloudflare:sockets` → kvsocket, docs/connect.md) with esbuild.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { startProxy } from 'kvsocket/proxy';
-import { launchChromium } from '../browser/harness.js';
+import { launchChromium, serveFolder } from '../browser/harness.js';
 import { BUNDLERS, appFolder, cloudflareBuild, mailBuild, pageSize, tlsBuild } from './page/bundlers.js';
 import { makeCerts } from '../tls/servers.js';
 import { AIOSMTPD_PYTHON, PG_BIN, MOSQUITTO, NGIRCD, REDIS, mailsIn, missing, startNgircd, startPostgres, startMosquitto, startRedis, startSmtp } from './servers.js';
 import irc from 'irc-framework';
 import { freePort } from '../ports.js';
 
-
-/** Serves `dir` on 127.0.0.1. */
-function serve(dir) {
-  const server = http.createServer(async (req, res) => {
-    const file = path.join(dir, path.normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-    const body = file.startsWith(dir) ? await readFile(file).catch(() => null) : null;
-    if (body === null) return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(body);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
-}
 
 /** Builds `name`.js with `bundler`, opens it in Chromium, and returns run(proxy, port)'s
  * answer for each proxy URL (or each [proxy, port] of `calls`); the page must throw no error.
@@ -81,7 +68,7 @@ async function setup(t, allow) {
   const proxy = await startProxy({ allow, log: () => {} });
   t.after(() => proxy.close());
   appFolder(dir);
-  const site = await serve(path.join(dir, 'dist'));
+  const site = await serveFolder(path.join(dir, 'dist'));
   t.after(() => site.server.close());
   const browser = await launchChromium();
   t.after(() => browser.close());

@@ -48,11 +48,6 @@ KNOWN_DENO=(
   # a closed socket's port is not free again at once (EADDRINUSE on the rebind).
   'a UDP client connect()s to a dgram echo server'
   'close() and destroy() release the bound port'
-  # kvsocket's TLS in the Node host (node:tls under the engine, js/node/tls.js) does not work on
-  # Deno yet: the upgrade ends with `read EACCES` (SocketAccess) and tests/tls/node.test.js fails
-  # there too; whether the cause is Deno's node:tls or kvsocket's is not found yet (README).
-  'pg with ssl: { ca } over kvsocket/net + kvsocket/tls'
-  'nodemailer over kvsocket/net + kvsocket/tls'
 )
 
 # The names of the tests that failed, from the runner's output.

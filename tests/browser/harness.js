@@ -44,7 +44,7 @@ export function servePackage({ extra = [] } = {}) {
   }));
 }
 
-/** Serves the files under `dir` (a bundler's output: tests/clients/page.test.js,
+/** Serves the files under `dir` (a bundler's output: tests/clients/pages.js,
  * benches/clients.js) on 127.0.0.1; resolves with { server, url } (url without a final /). */
 export function serveFolder(dir) {
   const server = http.createServer(async (req, res) => {

@@ -1,5 +1,5 @@
 // The bundler settings docs/net.md gives for running Node clients in a page over kvsocket/net,
-// one place for the page tests (tests/clients/page.test.js) and the docs to agree on:
+// one place for the page tests (tests/clients/pages.js), benches/clients.js and the docs to agree on:
 // `net` → kvsocket/net; Node's stream, events, buffer, util, string_decoder → their npm
 // packages; the Node modules pg requires but does not use in a page → an empty module; and
 // what nodemailer needs besides (MAIL_ALIASES).

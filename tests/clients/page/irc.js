@@ -4,7 +4,7 @@
 // transports/net.js), so the page imports the package's Node source, irc-framework/src/index.js
 // (docs/net.md). window.run(proxy, { port, nick, channel }) registers, joins `channel`, asks the
 // test (window.secondClient, a binding to Node) for a message from a second client there, and
-// answers with what arrived (tests/clients/page.test.js).
+// answers with what arrived (tests/clients/page-clients.test.js).
 import './globals.js';
 import { Client } from 'irc-framework/src/index.js';
 import net from 'net';

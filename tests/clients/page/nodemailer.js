@@ -4,7 +4,7 @@
 // an option of its own that kvsocket/net refuses as unknown, docs/net.md), and nodemailer's
 // `node:tls` is kvsocket/tls by the bundler's alias (mailBuild in bundlers.js), so TLS runs in
 // the page and the proxy carries ciphertext only. window.run(proxy, { port, ca, text }) sends
-// one mail and answers with what the page saw of it (tests/clients/page.test.js).
+// one mail and answers with what the page saw of it (tests/clients/page-clients.test.js).
 import './globals.js';
 import nodemailer from 'nodemailer';
 import net from 'net';

@@ -1,7 +1,8 @@
 // node:crypto for nodemailer in a page (docs/net.md, "nodemailer in a page"): randomBytes, which
 // nodemailer takes for MIME boundaries and Message-IDs, from the page's WebCrypto. The HMAC,
-// hashes and signatures nodemailer uses only for CRAM-MD5 login, DKIM and OAuth2 service
-// accounts have no synchronous WebCrypto form: each throws, naming itself.
+// hashes and signatures nodemailer calls synchronously for CRAM-MD5 login, DKIM and OAuth2
+// service accounts are async in WebCrypto (crypto-browserify has them in JavaScript, at a far
+// larger size): each throws, naming itself.
 import { Buffer } from 'buffer';
 
 export function randomBytes(size) {

@@ -86,10 +86,21 @@ export async function startPostgres({ ssl } = {}) {
     }
     sslArgs.push('-c', 'ssl=on', '-c', `ssl_cert_file=${path.join(dir, 'server.crt')}`, '-c', `ssl_key_file=${path.join(dir, 'server.key')}`);
   }
-  return run('PostgreSQL', path.join(PG_BIN, 'postgres'), [
+  const server = await run('PostgreSQL', path.join(PG_BIN, 'postgres'), [
     '-D', data, '-p', String(port), '-k', dir, '-h', '127.0.0.1',
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', ...sslArgs,
   ], { port, dir, ...ids });
+  // PostgreSQL accepts connections before it takes sessions ("the database system is starting
+  // up", 57P03, on a loaded machine): pg_isready says when it does.
+  for (let i = 0; ; i++) {
+    const ready = spawnSync(path.join(PG_BIN, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'kv', '-d', 'postgres']);
+    if (ready.status === 0) return server;
+    if (i === 100) {
+      await server.close();
+      throw new Error(`PostgreSQL on 127.0.0.1:${port} did not take sessions (pg_isready exit ${ready.status})`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** redis-server without persistence. */

@@ -4,7 +4,8 @@
 // KVSOCKET_NODE24 to point elsewhere): bulk send and receive, ping-pong, the 1000-connection soak (benches/node.js), 10 000
 // idle connections (benches/idle.js, each side in a process of its own, with --expose-gc), the
 // redis relay (benches/relay.js), npm clients over kvsocket/net against the same over node:net
-// (benches/clients.js: ioredis, pg), the browser (benches/browser.js, once: its Node only serves),
+// (benches/clients.js: ioredis, pg), the browser (benches/browser.js, and the same clients in a
+// page, benches/clients.js --page: once, their Node only serves),
 // and the module's size. Prints a table, then one JSON line. Every part stops by itself; a part
 // that fails is reported as such and the others still run.
 import { spawn, execFileSync } from 'node:child_process';
@@ -122,11 +123,14 @@ function sizeRows() {
     const bytes = readFileSync(path.join(ROOT, file));
     return { row: name, unit: 'B', kv: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
   };
+  // A module per host: the browser's (with the browser transport) and Node's.
   return [
-    row('wasm (wasm-opt)', 'pkg/kvsocket_bg.wasm'),
-    row('JS glue', 'pkg/kvsocket.js'),
+    row('browser wasm (wasm-opt)', 'pkg/kvsocket_bg.wasm'),
+    row('browser JS glue', 'pkg/kvsocket.js'),
     // The wasm as the entries load it: base64 inside an ES module (scripts/inline-wasm.js).
-    row('wasm inline (kvsocket_wasm.js)', 'pkg/kvsocket_wasm.js'),
+    row('browser wasm inline (kvsocket_wasm.js)', 'pkg/kvsocket_wasm.js'),
+    row('Node wasm (wasm-opt)', 'pkg/kvsocket_node_bg.wasm'),
+    row('Node JS glue', 'pkg/kvsocket_node.js'),
   ];
 }
 
@@ -142,13 +146,17 @@ for (const node of nodes) {
     ...await part('node', async () => lastJson(await sh(node, ['benches/node.js', '--json'])).rows),
     ...await part('idle', () => idleRows(node)),
     ...await part('relay', async () => lastJson(await sh(node, ['benches/relay.js', '--json'])).rows),
-    ...await part('clients', async () => lastJson(await sh(node, ['benches/clients.js', '--json'])).rows),
+    ...await part('clients', async () => lastJson(await sh(node, ['benches/clients.js', '--node', '--json'])).rows),
   ];
   results[version] = rows;
 }
 console.log('\n===== browser (headless Chromium) =====');
 results.browser = existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium')
-  ? await part('browser', async () => lastJson(await sh(process.execPath, ['benches/browser.js', '--json'])).rows)
+  ? [
+    ...await part('browser', async () => lastJson(await sh(process.execPath, ['benches/browser.js', '--json'])).rows),
+    // npm clients in a page (reported: no raw side, no target)
+    ...await part('clients in a page', async () => lastJson(await sh(process.execPath, ['benches/clients.js', '--page', '--json'])).rows),
+  ]
   : [{ row: 'browser', error: 'no Chromium (scripts/setup.sh installs it)' }];
 results.size = sizeRows();
 
@@ -166,7 +174,8 @@ for (const [where, rows] of Object.entries(results)) {
   for (const r of rows) {
     if (r.error) { console.log(`| ${where} | ${r.row} | | | | failed: ${r.error} | |`); continue; }
     if (r.ratio === undefined) {
-      console.log(`| ${where} | ${r.row} | | ${r.kv} (gzip ${r.gzip}) | ${r.unit} | | ${met(r.row, r.kv)} |`);
+      const value = r.gzip === undefined ? fmt(r.kv) : `${r.kv} (gzip ${r.gzip})`; // a size, or a row reported alone
+      console.log(`| ${where} | ${r.row} | | ${value} | ${r.unit} | | ${met(r.row, r.kv)} |`);
       continue;
     }
     console.log(`| ${where} | ${r.row} | ${fmt(r.raw)} | ${fmt(r.kv)} | ${r.unit} | ${r.ratio.toFixed(2)} | ${met(r.row, r.ratio)} |`);

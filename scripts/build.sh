@@ -1,41 +1,52 @@
 #!/usr/bin/env bash
-# Builds the wasm engine and its JS glue into pkg/. One build serves Node and browsers:
-# wasm-bindgen's `web` target, with the wasm also written inline into pkg/kvsocket_wasm.js, which
-# both entries load with initSync (no fetch, no file for a bundler to find: docs/design.md).
+# Builds the wasm engine and its JS glue into pkg/, a module per host (the browser's
+# pkg/kvsocket*, Node's pkg/kvsocket_node*): wasm-bindgen's `web` target, with the wasm also
+# written inline into pkg/NAME_wasm.js, which the entries load with initSync (no fetch, no file
+# for a bundler to find: docs/design.md).
 # `build.sh --if-missing`: only when pkg/ lacks what the entries load (the demo, bench and the
 # suites that may run alone call it so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-if [ "${1:-}" = --if-missing ] && [ -f pkg/kvsocket_wasm.js ] && [ -f pkg/kvsocket.bundle.cjs ] \
+if [ "${1:-}" = --if-missing ] && [ -f pkg/kvsocket_wasm.js ] && [ -f pkg/kvsocket_node_wasm.js ] \
+  && [ -f pkg/kvsocket.bundle.cjs ] \
   && [ -f pkg/kvsocket_tls_wasm.js ]; then exit 0; fi
 
 # The npm packages, the wasm target and the wasm-bindgen CLI pinned to Cargo.toml's version
 # (each skipped when there).
 bash scripts/setup.sh --build
 
-cargo build --quiet --release --lib --target wasm32-unknown-unknown
-wasm-bindgen --target web --out-dir pkg --out-name kvsocket \
-  target/wasm32-unknown-unknown/release/kvsocket.wasm
-# src/stream.rs (the Rust async API) imports js/browser/host.js as a wasm-bindgen snippet, which
-# wasm-bindgen copies into pkg/snippets/ (with a package.json of the project's dependencies)
-# even though the module's exports never reach it. The JS entries import js/browser/host.js
-# itself: the copy is not shipped, and the glue must not import it.
-if grep -q "snippets/" pkg/kvsocket.js; then
-  echo "[build] pkg/kvsocket.js imports a wasm-bindgen snippet: ship it or drop the import" >&2
+# One module per host (docs/design.md, "One module per host"): the browser's, with the browser
+# transport over web-sys (the `browser` feature, default), as pkg/kvsocket*; Node's, without it,
+# as pkg/kvsocket_node*. Each through wasm-bindgen, wasm-opt and into an inline ES module.
+engine_module() { # NAME [cargo flags]
+  local name=$1
+  shift
+  cargo build --quiet --release --lib --target wasm32-unknown-unknown "$@"
+  wasm-bindgen --target web --out-dir pkg --out-name "$name" \
+    target/wasm32-unknown-unknown/release/kvsocket.wasm
+  # -Oz until nothing more shrinks (--converge: ~140 B), and without the custom sections that
+  # only describe the build (producers, target_features: ~260 B), which engines ignore.
+  if command -v wasm-opt >/dev/null; then
+    wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      --strip-producers --strip-target-features \
+      "pkg/${name}_bg.wasm" -o "pkg/${name}_bg.wasm"
+  fi
+  echo "[build] pkg/${name}_bg.wasm: $(wc -c < "pkg/${name}_bg.wasm") bytes"
+  node scripts/inline-wasm.js "$name"
+}
+engine_module kvsocket
+engine_module kvsocket_node --no-default-features
+# The browser transport imports js/browser/stream-socket.js (the WebSocketStream adapter) as a
+# wasm-bindgen snippet: wasm-bindgen copies it into pkg/snippets/, which ships with the glue,
+# beside a package.json of the project's dependencies that is not needed (and would make pkg/
+# look like a package of its own). Node's glue imports no snippet.
+rm -f pkg/package.json
+if grep -q "snippets/" pkg/kvsocket_node.js; then
+  echo "[build] pkg/kvsocket_node.js imports a wasm-bindgen snippet: Node's module has no browser transport" >&2
   exit 1
 fi
-rm -rf pkg/snippets pkg/package.json
-# -Oz until nothing more shrinks (--converge: ~140 B), and without the custom sections that only
-# describe the build (producers, target_features: ~260 B), which engines ignore.
-if command -v wasm-opt >/dev/null; then
-  wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    --strip-producers --strip-target-features \
-    pkg/kvsocket_bg.wasm -o pkg/kvsocket_bg.wasm
-fi
-echo "[build] pkg/kvsocket_bg.wasm: $(wc -c < pkg/kvsocket_bg.wasm) bytes"
-node scripts/inline-wasm.js
 
 # The TLS record layer (tls/: rustls + ring), a module of its own that the hosts load on the
 # first TLS socket, so that pages without TLS do not download it (docs/design.md, TLS). ring's C

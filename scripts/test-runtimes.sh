@@ -16,9 +16,9 @@ PER_FILE=${KVSOCKET_RUNTIME_TIMEOUT:-120}
 # The whole run's bound (both runtimes take ~2 min here): past it the remaining files fail.
 BUDGET=${KVSOCKET_RUNTIMES_BUDGET:-420}
 
-# Files that test something else than the runtime: page.test.js bundles pages and drives
+# Files that test something else than the runtime: page*.test.js bundle pages and drive
 # Chromium (the tools are Node's; the runtime under test is the page's).
-SKIP_FILES='tests/clients/page.test.js'
+SKIP_FILES='tests/clients/page.test.js tests/clients/page-clients.test.js'
 
 # Test names (a part of each) that fail on the runtime for the runtime's reason.
 KNOWN_BUN=(
@@ -48,11 +48,6 @@ KNOWN_DENO=(
   # a closed socket's port is not free again at once (EADDRINUSE on the rebind).
   'a UDP client connect()s to a dgram echo server'
   'close() and destroy() release the bound port'
-  # kvsocket's TLS in the Node host (node:tls under the engine, js/node/tls.js) does not work on
-  # Deno yet: the upgrade ends with `read EACCES` (SocketAccess) and tests/tls/node.test.js fails
-  # there too; whether the cause is Deno's node:tls or kvsocket's is not found yet (README).
-  'pg with ssl: { ca } over kvsocket/net + kvsocket/tls'
-  'nodemailer over kvsocket/net + kvsocket/tls'
 )
 
 # The names of the tests that failed, from the runner's output.

@@ -13,7 +13,7 @@ pub mod bindings;
 pub mod transport;
 
 // The Rust async API over the browser transport (futures' AsyncRead/AsyncWrite).
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(all(target_arch = "wasm32", target_os = "unknown", feature = "browser"))]
 pub mod stream;
 
 // Talc instead of std's dlmalloc: 6.8 KB less module (dlmalloc's malloc alone was 4.8 KB), and

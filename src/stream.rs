@@ -16,49 +16,28 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use futures::io::{AsyncRead, AsyncWrite};
-use js_sys::{Map, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::bindings::{action_to_js, snapshot, Snapshot};
-use crate::engine::address::parse_host_ip;
 use crate::engine::{Engine, ErrorCode, Event, Input, PortArg, Status};
-// The browser host is JavaScript (js/browser/host.js, the one the browser entry uses): it
-// performs the engine's actions on WebSockets, and this stream is its link.
-use crate::transport::{is_wisp_url, perform};
-
-#[wasm_bindgen]
-extern "C" {
-    // The global setTimeout, so that the stream works in windows and workers alike.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout_js(handler: &JsValue, ms: i32) -> JsValue;
-}
-
-/// Runs `f` once after `ms` milliseconds.
-fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
-    set_timeout_js(&Closure::once_into_js(f), ms);
-}
-
-/// Sets a property of one of our own plain objects (which cannot fail).
-fn set(obj: &JsValue, key: &str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(obj, &key.into(), &value.into());
-}
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
-}
+// The browser transport (src/transport/browser/, the one the browser entry uses): it performs
+// the engine's actions on WebSockets and feeds this stream's engine its inputs directly (a
+// `RustOwner`: no JS link between). Its clock is the monotonic one (performance.now()), as the
+// engine's contract says.
+use crate::transport::browser::{now, perform_for, set_timeout, Owner, RustOwner};
+use crate::transport::is_wisp_url;
 
 /// What the stream knows beside the engine: who waits, and how the connection went.
 struct Inner {
     core: Engine,
-    /// The link the transport keeps its WebSocket on and feeds inputs into (the facade's
-    /// js/link.js, built here from closures).
-    link: JsValue,
+    /// What the transport keeps its WebSocket on and feeds the engine's inputs through.
+    owner: Rc<RustOwner>,
     wakers: Vec<Waker>,
     connected: bool,
     ended: bool,
@@ -71,110 +50,11 @@ pub struct TcpStream {
     inner: Rc<RefCell<Inner>>,
 }
 
-fn addr_of(ip: &JsValue, port: &JsValue) -> SocketAddr {
-    let ip = ip
-        .as_string()
-        .and_then(|s| parse_host_ip(&s))
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    SocketAddr::new(ip, port.as_f64().unwrap_or(0.0) as u16)
-}
-
-/// The input named `kind` (one of the link's input methods, js/link.js) with its arguments.
-fn input_of(kind: &str, id: u32, args: [JsValue; 4]) -> Option<Input> {
-    let text = |v: &JsValue| v.as_string().unwrap_or_default();
-    Some(match kind {
-        "connected" => Input::Connected {
-            id,
-            local: addr_of(&args[0], &args[1]),
-            remote: addr_of(&args[2], &args[3]),
-        },
-        "received" => Input::Received {
-            id,
-            data: args[0].dyn_ref::<Uint8Array>()?.to_vec(),
-            from: None,
-        },
-        "sent" => Input::Sent {
-            id,
-            len: args[0].as_f64().unwrap_or(0.0).max(0.0) as usize,
-        },
-        "peerClosed" => Input::PeerClosed { id },
-        "closed" => Input::Closed { id },
-        "flushed" => Input::Flushed { id },
-        "failed" => Input::Failed {
-            id,
-            error: text(&args[0]),
-        },
-        "wsClosed" => Input::WsClosed {
-            id,
-            code: args[0].as_f64().unwrap_or(1006.0) as u16,
-            reason: text(&args[1]),
-            opened: args[2].is_truthy(),
-        },
-        _ => return None,
-    })
-}
-
-/// The inputs a TCP connection's transport reports, as the link's methods of those names.
-const INPUTS: [&str; 8] = [
-    "connected",
-    "received",
-    "sent",
-    "peerClosed",
-    "closed",
-    "flushed",
-    "failed",
-    "wsClosed",
-];
-
-/// The link object of the transport's contract: `options.proxy`, `open(id, t)`, `get(id)`,
-/// `drop(id, t)`, and a method per input kind (`failed(id, error)`, …). Its closures hold the
-/// stream weakly, and live as long as JS holds the link.
-fn make_link(proxy: &str, inner: Weak<RefCell<Inner>>) -> JsValue {
-    let link: JsValue = Object::new().into();
-    let options: JsValue = Object::new().into();
-    set(&options, "proxy", proxy);
-    set(&link, "options", options);
-    let transports = Map::new();
-    set(&link, "transports", transports.clone());
-
-    let (l, map) = (link.clone(), transports.clone());
-    let open =
-        Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(move |id: JsValue, t: JsValue| {
-            set(&t, "link", l.clone());
-            set(&t, "id", id.clone());
-            map.set(&id, &t);
-            t
-        });
-    let map = transports.clone();
-    let get = Closure::<dyn Fn(JsValue) -> JsValue>::new(move |id: JsValue| map.get(&id));
-    let map = transports;
-    let drop = Closure::<dyn Fn(JsValue, JsValue)>::new(move |id: JsValue, t: JsValue| {
-        if map.get(&id) == t {
-            map.delete(&id);
-        }
-    });
-    // One method per input kind (js/link.js's typed calls), each `(id, …args)`.
-    for kind in INPUTS {
-        let to = inner.clone();
-        let method = Closure::<dyn Fn(JsValue, JsValue, JsValue, JsValue, JsValue)>::new(
-            move |id: JsValue, a, b, c, d| take_input(&to, kind, &id, [a, b, c, d]),
-        );
-        set(&link, kind, method.into_js_value());
-    }
-    set(&link, "open", open.into_js_value());
-    set(&link, "get", get.into_js_value());
-    set(&link, "drop", drop.into_js_value());
-    link
-}
-
 /// Hands one input from the transport to the engine, then acts on what follows.
-fn take_input(inner: &Weak<RefCell<Inner>>, kind: &str, id: &JsValue, args: [JsValue; 4]) {
+fn take_input(inner: &Weak<RefCell<Inner>>, input: Input) {
     let Some(rc) = inner.upgrade() else { return };
-    let id = id.as_f64().unwrap_or(0.0) as u32;
-    if let Some(input) = input_of(kind, id, args) {
-        rc.borrow_mut().core.handle(input);
-        pump(&rc);
-    }
+    rc.borrow_mut().core.handle(input);
+    pump(&rc);
 }
 
 /// Performs the engine's actions (no borrow is held while the transport runs: it may feed
@@ -183,10 +63,10 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
     loop {
         let next = {
             let mut inner = rc.borrow_mut();
-            inner.core.poll_action().map(|a| (a, inner.link.clone()))
+            inner.core.poll_action().map(|a| (a, inner.owner.clone()))
         };
-        let Some((action, link)) = next else { break };
-        let _ = perform(&action_to_js(action), &link);
+        let Some((action, owner)) = next else { break };
+        let _ = perform_for(action_to_js(action).unchecked_ref(), &Owner::Rust(owner));
     }
     let wakers = {
         let mut inner = rc.borrow_mut();
@@ -303,7 +183,10 @@ impl TcpStream {
             core.set_transport_resolves_names(true);
             RefCell::new(Inner {
                 core,
-                link: make_link(proxy, weak.clone()),
+                owner: Rc::new(RustOwner::new(proxy, {
+                    let weak = weak.clone();
+                    Box::new(move |input| take_input(&weak, input))
+                })),
                 wakers: Vec::new(),
                 connected: false,
                 ended: false,

@@ -82,6 +82,9 @@ fn node_tls_codes_are_classified_by_the_same_table() {
             ErrorCode::TlsHandshakeFailed,
         ),
         ("TlsCertificateExpired", ErrorCode::TlsCertificateExpired),
+        // The page's TLS layer passes its module's errors as they are.
+        ("TlsInvalidOptions", ErrorCode::TlsHandshakeFailed),
+        ("TlsModuleUnavailable", ErrorCode::TlsHandshakeFailed),
     ] {
         assert_eq!(ErrorCode::from_host(host), code, "{host}");
     }

@@ -1,6 +1,6 @@
 //! The browser host in Chromium (`scripts/test-browser.sh` runs this with
 //! `wasm-pack test --headless --chrome -- --test wasm_browser`): the real `Engine` and the
-//! browser host (js/browser/host.js), joined by the facade's own `Link` (js/link.js), against
+//! browser transport (src/transport/browser/, over web-sys), joined by the facade's own `Link` (js/link.js), against
 //! kvsocket-proxy and
 //! against websockify in its one-target mode. The script starts the peers and passes where they
 //! are at compile time (`KVSOCKET_*`, below); without them every test says so and passes.
@@ -11,8 +11,8 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use kvsocket::bindings::Engine;
-// The browser entry's host (js/browser/host.js).
-use kvsocket::transport::{perform, proxy_url};
+// The browser entry's transport (src/transport/browser/).
+use kvsocket::transport::browser::{perform, proxy_url};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -147,7 +147,7 @@ impl Inner {
             self.events.borrow_mut().push(describe(event));
         }
         for action in &actions {
-            perform(action, link).expect("perform");
+            perform(action.unchecked_ref(), link.unchecked_ref()).expect("perform");
         }
     }
 }

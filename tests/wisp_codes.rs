@@ -1,5 +1,5 @@
-//! The Wisp numbers JavaScript reads (src/wisp/codes.rs, `wispCodes`): every packet type, stream
-//! type and CLOSE reason the codec knows is listed, under its group, with the codec's value, and
+//! The Wisp numbers JavaScript reads (src/wisp/codes.rs, `WispClient.codes()`): every packet
+//! type, stream type and CLOSE reason the codec knows is listed, under its group, with the codec's value, and
 //! no name is listed twice; the values are the protocol's (its document's numbers, typed here as
 //! the test's own oracle).
 

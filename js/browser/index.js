@@ -7,9 +7,8 @@
 
 import {
   initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, browserRefusal, WispClient, batchHeader, batchKinds, statusNames, errorCodeName,
-  textScratch, textOfScratch,
+  textScratch, textOfScratch, browserPerform, pollMs, directCheck,
 } from '../../pkg/kvsocket.js';
-import { browserHost, openWebSocket, sendsInCall, whenRoom } from './host.js';
 import { createWispHost } from '../wisp/host.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
 import { createSocketClass } from '../socket.js';
@@ -28,29 +27,36 @@ class BrowserEngine extends Engine {
   }
 }
 
+const POLL_MS = pollMs();
+
 // Sockets of a Wisp URL share its WebSocket (js/wisp/, docs/wisp.md).
 const wispHost = createWispHost({
   WispClient,
   memory,
   isWispUrl,
-  openWebSocket,
+  openWebSocket(url, protocol) {
+    const ws = protocol === undefined ? new WebSocket(url) : new WebSocket(url, protocol);
+    ws.binaryType = 'arraybuffer';
+    return ws;
+  },
   // A browser's WebSocket copies what send() is given before it returns.
   send: (ws, packet) => ws.send(packet),
-  // DATA waiting for room looks at the buffer again as a tunnel's bytes do.
-  whenRoom,
+  // DATA waiting for room looks at the buffer again as a tunnel's bytes do (a browser's
+  // WebSocket tells nothing when its buffer drains).
+  whenRoom: (ws, callback) => setTimeout(callback, POLL_MS),
 });
 
-/** The facade's host: js/browser/host.js performs (js/wisp/ for Wisp sockets); `refuse` asks
- * the engine what a browser cannot do with the socket's proxy URL (src/engine/proxy.rs, and a
- * Wisp URL's own refusals). */
+/** The facade's host: the browser transport in Rust performs (src/transport/browser/, over
+ * web-sys; js/wisp/ for Wisp sockets); `refuse` asks the engine what a browser cannot do with
+ * the socket's proxy URL (src/engine/proxy.rs, and a Wisp URL's own refusals). */
 const browserHostAdapter = {
-  perform: (action, link) => (wispHost.owns(action, link) ? wispHost.perform(action, link) : browserHost.perform(action, link)),
+  perform: (action, link) => (wispHost.owns(action, link) ? wispHost.perform(action, link) : browserPerform(action, link)),
   // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js), and so
-  // does a tunnel (WebSocket.send copies; js/browser/host.js): their sockets lend them
-  // (js/socket.js).
+  // does a tunnel (WebSocket.send copies; its transport says `sendsInCall`): their sockets lend
+  // them (js/socket.js).
   borrows(link) {
     const t = link.transport;
-    return t !== undefined && (t.wisp !== undefined || sendsInCall(t));
+    return t !== undefined && (t.wisp !== undefined || t.sendsInCall === true);
   },
   refuse: (command, options, protocol) => browserRefusal(options.proxy, command, protocol === 'udp'),
 };
@@ -58,7 +64,7 @@ const browserHostAdapter = {
 export const Socket = createSocketClass({
   Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: withTlsLayer(browserHostAdapter, (link, id) => link.get(id)?.remoteIp ?? ''), wasm: { memory, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName },
 });
-export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
+export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket, directCheck);
 /** Cloudflare's connect() (the WinterCG sockets API): docs/connect.md. */
 export const connect = createConnect(Socket);
 export { SocketError } from '../promises.js';

@@ -6,10 +6,11 @@ import { createTCPSocket } from './tcp.js';
 import { createUDPSocket } from './udp.js';
 import { createTCPServerSocket } from './server.js';
 
-/** { TCPSocket, UDPSocket, TCPServerSocket } for `Socket`. */
-export function createDirectSockets(Socket) {
-  const TCPSocket = createTCPSocket(Socket);
-  const UDPSocket = createUDPSocket(Socket);
-  const TCPServerSocket = createTCPServerSocket(Socket, TCPSocket);
+/** { TCPSocket, UDPSocket, TCPServerSocket } for `Socket`; `check` is the engine module's
+ * `directCheck(kind, options, address, port)`, which throws the TypeError of a wrong argument. */
+export function createDirectSockets(Socket, check) {
+  const TCPSocket = createTCPSocket(Socket, check);
+  const UDPSocket = createUDPSocket(Socket, check);
+  const TCPServerSocket = createTCPServerSocket(Socket, TCPSocket, check);
   return { TCPSocket, UDPSocket, TCPServerSocket };
 }

@@ -7,12 +7,10 @@
 import { Watcher, settled } from '../watch.js';
 import { openingPromises } from './opening.js';
 import { invalidState } from './streams.js';
-import { checkAddress, checkOptions, checkPort } from './options.js';
 import { ACCEPTED } from './tcp.js';
 
-const DEFAULT_BACKLOG = 128;
 
-export function createTCPServerSocket(Socket, TCPSocket) {
+export function createTCPServerSocket(Socket, TCPSocket, check) {
   return class TCPServerSocket {
     #socket;
     #opened;
@@ -23,15 +21,9 @@ export function createTCPServerSocket(Socket, TCPSocket) {
     /** @param {string} localAddress an IP literal ('127.0.0.1', '::1', '0.0.0.0', '::')
      *  @param {{localPort?: number, backlog?: number, ipv6Only?: boolean, proxy?: string}} [options] */
     constructor(localAddress, options = {}) {
-      checkAddress(localAddress, 'TCPServerSocket', 'localAddress');
-      checkOptions(options, 'TCPServerSocket');
+      // TypeError for a wrong argument; the backlog (the option's or the default) otherwise.
+      const backlog = check('TCPServerSocket', options, localAddress);
       const o = options ?? {};
-      if (o.localPort !== undefined) checkPort(o.localPort, 'TCPServerSocket', 'localPort');
-      if (o.localPort === 0) throw new TypeError('TCPServerSocket: localPort must not be 0 (leave it out for any port)');
-      if (o.backlog !== undefined && !(Number.isInteger(o.backlog) && o.backlog > 0)) {
-        throw new TypeError('TCPServerSocket: backlog must be a positive integer');
-      }
-      const backlog = o.backlog ?? DEFAULT_BACKLOG;
       const sock = new Socket({ proxy: o.proxy });
       this.#socket = sock;
       let controller;

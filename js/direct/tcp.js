@@ -6,12 +6,12 @@
 import { settled } from '../watch.js';
 import { closeStreams, openingPromises } from './opening.js';
 import { bufferSourceBytes, socketStreams } from './streams.js';
-import { applyBufferSizes, checkAddress, checkOptions, checkPort } from './options.js';
+import { applyBufferSizes } from './options.js';
 
 // The key with which TCPServerSocket hands over an accepted Socket instead of a host and port.
 export const ACCEPTED = Symbol('kvsocket accepted connection');
 
-export function createTCPSocket(Socket) {
+export function createTCPSocket(Socket, check) {
   return class TCPSocket {
     #socket;
     #opened;
@@ -28,24 +28,16 @@ export function createTCPSocket(Socket) {
         this.#opened = Promise.resolve(this.#open());
         return;
       }
-      checkAddress(remoteAddress, 'TCPSocket', 'remoteAddress');
-      checkPort(remotePort, 'TCPSocket', 'remotePort');
-      checkOptions(options, 'TCPSocket');
+      check('TCPSocket', options, remoteAddress, remotePort); // TypeError for a wrong argument
       const o = options ?? {};
-      if (o.keepAliveDelay !== undefined && !(o.keepAliveDelay >= 1000)) {
-        throw new TypeError('TCPSocket: keepAliveDelay must be at least 1000 ms');
-      }
       // TLS as Cloudflare's connect(): 'on' handshakes before `opened`, 'starttls' opens plain
       // and startTls() upgrades; `tls` holds the Socket's TLS options (servername, ca, …).
       const secure = o.secureTransport ?? 'off';
-      if (secure !== 'off' && secure !== 'on' && secure !== 'starttls') {
-        throw new TypeError(`TCPSocket: secureTransport must be 'off', 'on' or 'starttls', got ${JSON.stringify(secure)}`);
-      }
       this.#secureTransport = secure;
       this.#tlsOptions = o.tls;
       const sock = new Socket(secure === 'on' ? { proxy: o.proxy, tls: o.tls ?? true } : { proxy: o.proxy });
       this.#socket = sock;
-      applyBufferSizes(sock, o, 'TCPSocket');
+      applyBufferSizes(sock, o);
       // The spec's defaults: Nagle on, no keep-alive, unless the options say otherwise.
       sock.setNoDelay(o.noDelay === true);
       if (o.keepAliveDelay !== undefined) sock.setKeepAlive(true, o.keepAliveDelay);

@@ -5,9 +5,9 @@
 
 import { closeStreams, openingPromises } from './opening.js';
 import { bufferSourceBytes, socketStreams } from './streams.js';
-import { applyBufferSizes, checkAddress, checkOptions, checkPort } from './options.js';
+import { applyBufferSizes } from './options.js';
 
-export function createUDPSocket(Socket) {
+export function createUDPSocket(Socket, check) {
   return class UDPSocket {
     #socket;
     #opened;
@@ -20,27 +20,13 @@ export function createUDPSocket(Socket) {
      *   localPort?: number, ipv6Only?: boolean, sendBufferSize?: number,
      *   receiveBufferSize?: number, proxy?: string}} options */
     constructor(options) {
-      checkOptions(options, 'UDPSocket');
-      const o = options ?? {};
-      const connected = o.remoteAddress !== undefined || o.remotePort !== undefined;
+      check('UDPSocket', options); // TypeError for a wrong argument, or neither mode or both
+      const o = options;
       const bound = o.localAddress !== undefined;
-      if (connected === bound) {
-        throw new TypeError('UDPSocket: give either remoteAddress and remotePort (connected mode) or localAddress (bound mode)');
-      }
-      if (connected && (o.remoteAddress === undefined || o.remotePort === undefined)) {
-        throw new TypeError('UDPSocket: connected mode needs both remoteAddress and remotePort');
-      }
-      if (bound) {
-        checkAddress(o.localAddress, 'UDPSocket', 'localAddress');
-        if (o.localPort !== undefined) checkPort(o.localPort, 'UDPSocket', 'localPort');
-      } else {
-        checkAddress(o.remoteAddress, 'UDPSocket', 'remoteAddress');
-        checkPort(o.remotePort, 'UDPSocket', 'remotePort');
-      }
       this.#bound = bound;
       const sock = new Socket({ proxy: o.proxy, protocol: 'udp' });
       this.#socket = sock;
-      applyBufferSizes(sock, o, 'UDPSocket');
+      applyBufferSizes(sock, o);
       const started = bound
         ? sock.listen(o.localPort ?? 0, o.localAddress)
         : sock.connect(o.remoteAddress, o.remotePort);

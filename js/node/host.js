@@ -289,9 +289,12 @@ const NOTHING = Buffer.alloc(0);
 // the kernel took part of a write, an empty write behind the rest. Callbacks come in write
 // order: the oldest entry of `inflight` is the one done. TCP failures arrive as the socket's
 // 'error', not here.
+// Over TLS (a TLSSocket: `encrypted`) every write takes its callback, and no empty write is
+// made: Deno's node:tls fails an empty write with `write EPERM` (Deno 2.9.6), where Node calls
+// it back; a tick per write is little beside the encryption.
 function writeTcp(t, data) {
   const sock = t.sock;
-  if (sock.writableLength === 0) {
+  if (sock.writableLength === 0 && !sock.encrypted) {
     sock.write(data);
     if (sock.writableLength === 0) return written(data); // all in the kernel: free again
     (t.inflight ??= []).push(data);

@@ -3,10 +3,10 @@
 // call), and a bundle of this entry needs no .wasm file beside it.
 
 import {
-  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, statusNames, textScratch, textOfScratch, errorCodeName, directCheck,
   nodeProxyRefusal,
-} from '../../pkg/kvsocket.js';
-import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
+} from '../../pkg/kvsocket_node.js';
+import { wasmBytes } from '../../pkg/kvsocket_node_wasm.js';
 import { createSocketClass } from '../socket.js';
 import { createDirectSockets } from '../direct/index.js';
 import { createConnect } from '../connect.js';
@@ -37,7 +37,7 @@ export const Socket = createSocketClass({
   engines: createEngines(Engine, exports),
 });
 installDuplex(Socket);
-export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket);
+export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket, directCheck);
 /** Cloudflare's connect() (the WinterCG sockets API): docs/connect.md. */
 export const connect = createConnect(Socket);
 export { toDuplex };

@@ -3,7 +3,7 @@
 // WebSocket; every socket with the same URL shares one WebSocket.
 
 import WebSocket from 'ws';
-import { WispClient, isWispUrl, wispRefusal } from '../../pkg/kvsocket.js';
+import { WispClient, isWispUrl, wispRefusal } from '../../pkg/kvsocket_node.js';
 import { createWispHost } from '../wisp/host.js';
 import { send, whenRoom } from './wisp-send.js';
 

@@ -1,16 +1,17 @@
 // Wisp packets as kvsocket-proxy's Wisp endpoint (wisp.js) reads and writes them: the Rust codec
 // (src/wisp/packet.rs, through src/transport/wisp/codec.rs), the very one the client uses. The
-// proxy instantiates the engine's module for it as the Node entry does (a process that runs
-// both shares one instance). A client's CONNECT, CLOSE, INFO, PAUSE and CONTINUE are parsed in
-// Rust, and the proxy's INFO, CONTINUE and CLOSE framed there; DATA, both ways, is the header of
-// js/wisp/codec.js in front of the payload, with no call into wasm (the hot path).
+// proxy instantiates Node's engine module (pkg/kvsocket_node*) for it as the Node entry does (a
+// process that runs both shares one instance). A client's CONNECT, CLOSE, INFO, PAUSE and
+// CONTINUE are parsed in Rust, and the proxy's INFO, CONTINUE and CLOSE framed there; DATA, both
+// ways, is the header of js/wisp/codec.js in front of the payload, with no call into wasm (the
+// hot path).
 
-import { initSync, wispDecode, wispFrame, wispOut } from '../../pkg/kvsocket.js';
-import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
+import { WispClient, initSync, wispDecode, wispFrame, wispOut } from '../../pkg/kvsocket_node.js';
+import { wasmBytes } from '../../pkg/kvsocket_node_wasm.js';
 import { CLOSE, EXT, HEADER_LEN, STREAM, TYPE, dataStream, learnWisp, writeDataHeader } from '../wisp/codec.js';
 
 const { memory } = initSync({ module: wasmBytes() });
-learnWisp(memory);
+learnWisp(WispClient);
 
 export { CLOSE, EXT, HEADER_LEN, TYPE };
 export const StreamType = STREAM;

@@ -111,9 +111,10 @@ class Layer {
     try {
       this.client = new TlsClient(o.servername, o.ca, o.rejectUnauthorized, o.alpn);
     } catch (err) {
-      // Options the module cannot use (a `ca` that is not PEM): the handshake cannot start.
+      // Options the module cannot use (a `ca` that is not PEM: TlsInvalidOptions): the
+      // handshake cannot start. The name goes as it is; the engine classifies it.
       this.phase = FAILED;
-      this.link.failed(this.id, err?.name === 'TlsInvalidOptions' ? 'TlsHandshakeFailed' : 'TlsError');
+      this.link.failed(this.id, typeof err?.name === 'string' ? err.name : '');
       return;
     }
     this.sendCipher(this.client.takeCiphertext(), 0);
@@ -184,7 +185,7 @@ export function withTlsLayer(inner, remoteIpOf = () => '', native = () => false)
       install(link, l);
       loadTls().then((mod) => l.start(mod), () => {
         l.phase = FAILED;
-        link.failed(action.id, 'TlsHandshakeFailed');
+        link.failed(action.id, 'TlsModuleUnavailable');
       });
       return undefined;
     },

@@ -1,13 +1,11 @@
 // The Wisp format on the JS side. The numbers are src/wisp/'s (packet types, stream types,
 // extension ids, CLOSE reasons, the header and largest DATA payload, and the kinds of
-// WispClient.poll's records), read from the module's `wispCodes` export
-// (src/transport/wisp/codec.rs) once it is instantiated: none is typed in JS. Every packet is
+// WispClient.poll's records), read from the module (`WispClient.codes()`,
+// src/transport/wisp/client.rs) once it is instantiated: none is typed in JS. Every packet is
 // parsed and framed by the Rust codec (src/wisp/packet.rs) except a DATA packet's 5-byte header,
 // which the client's data path (data.js, session.js) and kvsocket-proxy (js/proxy/wisp-packet.js)
 // write and read here: a DATA packet then costs no call into wasm, and its payload never enters
 // wasm memory. tests/proxy/wisp-codec.test.js checks this header against the Rust decoder.
-
-import { wispCodes, wispOut } from '../../pkg/kvsocket.js';
 
 /** Packet types by name (`TYPE.DATA` …), stream types (`STREAM.TCP`, `STREAM.UDP`), extension
  * ids (`EXT.UDP` …), CLOSE reasons (`CLOSE.VOLUNTARY` …), poll records (`RECORD.DATA` …). */
@@ -24,15 +22,14 @@ export let MAX_DATA = 0;
 let DATA = 0;
 
 /**
- * Reads the numbers from the module, whose `memory` the text is in: before any of the above is
- * used, after the module is instantiated (createWispHost, when an entry makes its hosts; the
- * proxy's wisp-packet.js).
+ * Reads the numbers from the module's `WispClient` class: before any of the above is used,
+ * after the module is instantiated (createWispHost, when an entry makes its hosts; the proxy's
+ * wisp-packet.js). Each host's module has its own class; the numbers are the same.
  */
-export function learnWisp(memory) {
+export function learnWisp(WispClient) {
   if (HEADER_LEN !== 0) return;
   const groups = { type: TYPE, stream: STREAM, ext: EXT, close: CLOSE, record: RECORD };
-  const length = wispCodes();
-  const words = new TextDecoder().decode(new Uint8Array(memory.buffer, wispOut(), length)).split(' ');
+  const words = WispClient.codes().split(' ');
   let header = 0;
   let max = 0;
   for (let i = 0; i < words.length; i += 2) {

@@ -12,7 +12,7 @@ const UNSUPPORTED = 'UnsupportedSocketOperation';
 
 export function createWispHost(env) {
   // The entry instantiated the module before making its hosts: the format's numbers are read now.
-  learnWisp(env.memory);
+  learnWisp(env.WispClient);
   function connect(action, link) {
     const key = link.options.proxy;
     const t = link.open(action.id, { wisp: key, udp: action.protocol === 'udp', up: false });

@@ -4,6 +4,7 @@
 
 mod batch;
 mod convert;
+mod direct;
 mod options;
 mod text;
 

@@ -74,13 +74,13 @@ pub fn read_tls(value: &JsValue) -> Result<TlsOptions, JsValue> {
     })
 }
 
-fn refused(parts: &[&str]) -> JsValue {
+pub(super) fn refused(parts: &[&str]) -> JsValue {
     TypeError::new(&parts.concat()).into()
 }
 
 /// A value as an error message shows it: a string quoted, a number or boolean as JSON writes
 /// it, else its type.
-fn describe(value: &JsValue) -> String {
+pub(super) fn describe(value: &JsValue) -> String {
     if value.as_string().is_some() || value.as_f64().is_some() || value.as_bool().is_some() {
         if let Some(text) = js_sys::JSON::stringify(value)
             .ok()

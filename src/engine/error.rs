@@ -206,6 +206,9 @@ impl ErrorCode {
             | "ERR_SSL_HTTP_REQUEST"
             | "ERR_SSL_UNKNOWN_PROTOCOL"
             | "ERR_SSL_RECORD_LAYER_FAILURE" => ErrorCode::TlsProtocolError,
+            // The page's TLS layer (js/tls/layer.js): options its module cannot use (a `ca`
+            // that is not PEM), or a module that could not be loaded: no handshake can start.
+            "TlsInvalidOptions" | "TlsModuleUnavailable" => ErrorCode::TlsHandshakeFailed,
             n if n.starts_with("CERT_") || n.starts_with("ERR_TLS_CERT") => {
                 ErrorCode::TlsCertificateInvalid
             }

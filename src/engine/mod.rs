@@ -2,6 +2,7 @@
 //! [`Action`]s it drains; the script is told the [`Event`]s. See docs/design.md.
 
 pub mod address;
+pub mod direct;
 pub mod error;
 pub mod io;
 pub mod ip;

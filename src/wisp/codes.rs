@@ -1,7 +1,8 @@
 //! The numbers of the Wisp format that JavaScript needs, named once: packet types, stream types,
 //! extension ids, CLOSE reasons, and the sizes (the header, the largest DATA payload the client
 //! sends). The JS side (js/wisp/codec.js: the client's data path and kvsocket-proxy's `/wisp/`)
-//! reads them from the module (`wispCodes`, src/transport/wisp/codec.rs) and never types one.
+//! reads them from the module (`WispClient.codes()`, src/transport/wisp/client.rs) and never
+//! types one.
 
 use super::client::MAX_DATA;
 use super::packet::{ext, PacketType, StreamType, HEADER_LEN};

@@ -1,6 +1,7 @@
 // What every Chromium test and the browser bench share: how Chromium is started here (Debian's
-// chromium, as root, with the flags that keep it off the network, docs/design.md) and a static server
-// for the package's browser entry (js/), the wasm (pkg/) and the few extra files a page needs.
+// chromium, as root, with the flags that keep it off the network, docs/design.md), a static server
+// for the package's browser entry (js/), the wasm (pkg/) and the few extra files a page needs, and
+// one for a bundler's output.
 import http from 'node:http';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -41,6 +42,18 @@ export function servePackage({ extra = [] } = {}) {
     server.url = `http://127.0.0.1:${server.address().port}/`;
     resolve(server);
   }));
+}
+
+/** Serves the files under `dir` (a bundler's output: tests/clients/pages.js,
+ * benches/clients.js) on 127.0.0.1; resolves with { server, url } (url without a final /). */
+export function serveFolder(dir) {
+  const server = http.createServer(async (req, res) => {
+    const file = path.join(dir, path.normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    const body = file.startsWith(dir + path.sep) ? await readFile(file).catch(() => null) : null;
+    if (body === null) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
 }
 
 /**

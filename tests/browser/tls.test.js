@@ -142,6 +142,9 @@ test('Chromium: TLS in the page through kvsocket-proxy (tunnel and Wisp) and web
     ['server', { servername: 'localhost' }, 'TlsCertificateUnknownIssuer'],
     ['wrongname', { ca: certs.ca, servername: 'localhost' }, 'TlsCertificateNameMismatch'],
     ['expired', { ca: certs.ca, servername: 'localhost' }, 'TlsCertificateExpired'],
+    // A `ca` the module cannot read (its TlsInvalidOptions, classified by the engine): no
+    // handshake starts.
+    ['server', { ca: 'not a PEM certificate', servername: 'localhost' }, 'TlsHandshakeFailed'],
   ]) {
     const server = await sServer(certs, { cert });
     try {

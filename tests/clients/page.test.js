@@ -1,68 +1,18 @@
 // Node clients, unmodified, in a Chromium page over kvsocket/net: each page (tests/clients/page/)
 // is bundled with the `net` → kvsocket/net alias of docs/net.md and talks to a real server on
 // 127.0.0.1 through a real kvsocket-proxy, per socket (its {host}/{port} template) and through
-// its Wisp endpoint (/wisp/). pg (a query, transactions, a 2.5 MB COPY) with esbuild, Vite and
-// webpack; README's pg example, mqtt (a QoS 1 round trip), ioredis (a pipeline, pub/sub) and
-// the three connect failures with esbuild; and `postgres`'s Cloudflare build over kvsocket's
-// connect() (`cloudflare:sockets` → kvsocket, docs/connect.md) with esbuild.
+// its Wisp endpoint (/wisp/) (tests/clients/pages.js runs them). Here PostgreSQL's clients: pg
+// (a query, transactions, a 2.5 MB COPY) with esbuild, Vite and webpack; README's pg example
+// (its size is README's figure), pg with `ssl` (TLS in the page) and `postgres`'s Cloudflare
+// build over kvsocket's connect() (`cloudflare:sockets` → kvsocket, docs/connect.md) with
+// esbuild; and the three connect failures. page-clients.test.js has the other clients.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import path from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import { startProxy } from 'kvsocket/proxy';
-import { launchChromium } from '../browser/harness.js';
-import { BUNDLERS, appFolder, cloudflareBuild, tlsBuild } from './page/bundlers.js';
+import { BUNDLERS, cloudflareBuild, tlsBuild } from './page/bundlers.js';
 import { makeCerts } from '../tls/servers.js';
-import { PG_BIN, MOSQUITTO, REDIS, missing, startPostgres, startMosquitto, startRedis } from './servers.js';
+import { PG_BIN, missing, startPostgres } from './servers.js';
 import { freePort } from '../ports.js';
-
-
-/** Serves `dir` on 127.0.0.1. */
-function serve(dir) {
-  const server = http.createServer(async (req, res) => {
-    const file = path.join(dir, path.normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-    const body = file.startsWith(dir) ? await readFile(file).catch(() => null) : null;
-    if (body === null) return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(body);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
-}
-
-/** Builds `name`.js with `bundler`, opens it in Chromium, and returns run(proxy, port)'s
- * answer for each proxy URL (or each [proxy, port] of `calls`); the page must log no error. */
-async function runPage(t, browser, site, dir, { bundler, name, proxies, port, calls = proxies.map((p) => [p, port]), build = BUNDLERS[bundler] }) {
-  const out = path.join(dir, 'dist', `${name}-${bundler}`);
-  const bytes = await build(path.join(dir, 'src', `${name}.js`), out);
-  const tab = await browser.newPage();
-  const errors = [];
-  tab.on('pageerror', (e) => errors.push(e.message));
-  const html = bundler === 'Vite' ? `${name}.html` : 'index.html';
-  await tab.goto(`${site.url}/${path.basename(out)}/${html}`);
-  await tab.waitForFunction(() => typeof window.run === 'function', null, { timeout: 10_000 });
-  const answers = [];
-  for (const call of calls) answers.push(await tab.evaluate(([p, n]) => window.run(p, n), call));
-  await tab.close();
-  assert.deepEqual(errors, []);
-  t.diagnostic(`${name} page by ${bundler}: ${bytes} bytes of JavaScript`);
-  return answers;
-}
-
-async function setup(t, allow) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kvsocket-pages-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const proxy = await startProxy({ allow, log: () => {} });
-  t.after(() => proxy.close());
-  appFolder(dir);
-  const site = await serve(path.join(dir, 'dist'));
-  t.after(() => site.server.close());
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const proxies = [`${proxy.url}?host={host}&port={port}`, `wisp+ws://127.0.0.1:${proxy.port}/wisp/`];
-  return { dir, site, browser, proxies };
-}
+import { runPage, setup } from './pages.js';
 
 test('pg in a page (esbuild, Vite, webpack) through kvsocket-proxy and its Wisp endpoint', { skip: !PG_BIN && missing('PostgreSQL', 'postgresql'), timeout: 120_000 }, async (t) => {
   const server = await startPostgres();
@@ -90,7 +40,7 @@ test('pg with ssl: { ca } in a page (esbuild, `tls` → kvsocket/tls): TLS in th
   t.after(() => server.close());
   const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
   const calls = proxies.map((p) => [p, { port: server.port, ca: certs.ca }]);
-  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'pg-tls', calls, build: tlsBuild });
+  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'pg-tls', calls, build: tlsBuild, tls: true });
   for (const answer of answers) {
     assert.equal(answer.ssl, true, 'the server sees a TLS session');
     assert.equal(answer.protocol, answer.serverVersion);
@@ -106,25 +56,6 @@ test("postgres in a page (esbuild, its Cloudflare build with cloudflare:sockets 
   for (const answer of answers) {
     assert.deepEqual(answer, { query: { n: 42, who: 'kv' }, rolledBack: '23505', rows: [{ id: 1, name: 'kept' }] });
   }
-});
-
-test('mqtt in a page (esbuild): a QoS 1 round trip through kvsocket-proxy and its Wisp endpoint', { skip: !MOSQUITTO && missing('mosquitto', 'mosquitto'), timeout: 60_000 }, async (t) => {
-  const server = await startMosquitto();
-  t.after(() => server.close());
-  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
-  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'mqtt', proxies, port: server.port });
-  for (const answer of answers) {
-    assert.deepEqual(answer, { returnCode: 0, granted: [1], acked: true, got: { topic: 'kvsocket/kitchen/temp', text: 'ÿ€ 21.5', qos: 1 } });
-  }
-});
-
-test('ioredis in a page (esbuild): SET/GET, a pipeline, pub/sub through kvsocket-proxy and its Wisp endpoint', { skip: !REDIS && missing('redis-server', 'redis-server'), timeout: 60_000 }, async (t) => {
-  const server = await startRedis();
-  t.after(() => server.close());
-  const { dir, site, browser, proxies } = await setup(t, [`127.0.0.1:${server.port}`]);
-  const answers = await runPage(t, browser, site, dir, { bundler: 'esbuild', name: 'ioredis', proxies, port: server.port });
-  assert.deepEqual(answers[0], { get: 'ÿ€ page', pipeline: [null, 500], receivers: 1, message: ['kv:chan', 'hello from a page'] });
-  assert.deepEqual(answers[1], { get: 'ÿ€ page', pipeline: [null, 1000], receivers: 1, message: ['kv:chan', 'hello from a page'] });
 });
 
 test('kvsocket/net in a page: proxy unreachable, target denied by the rules, target refused are three errors', { timeout: 60_000 }, async (t) => {

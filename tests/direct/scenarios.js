@@ -84,6 +84,11 @@ export const scenarios = {
     throwsType(() => new TCPSocket(HOST, 80, { receiveBufferSize: 0 }), 'receiveBufferSize 0');
     throwsType(() => new TCPSocket(HOST, 80, { keepAliveDelay: 10 }), 'keepAliveDelay under 1000');
     throwsType(() => new TCPSocket(HOST, 80, 'fast'), 'options not an object');
+    // Options are read in Rust (src/engine/direct.rs): a name a constructor does not know is
+    // an error, not ignored, and so is a value of the wrong type.
+    throwsType(() => new TCPSocket(HOST, 80, { nodelay: true }), 'an unknown option (a typo of noDelay)');
+    throwsType(() => new TCPSocket(HOST, 80, { noDelay: 'yes' }), 'a string for noDelay');
+    throwsType(() => new TCPSocket(HOST, 80, { secureTransport: 'tls' }), 'an unknown secureTransport');
     await rejects(new TCPSocket(HOST, 70000).opened, (e) => /port/.test(e.message), 'port 70000');
     await rejects(new TCPSocket('bad host!', 80).opened, (e) => /host/.test(e.message), 'a bad host');
   },
@@ -107,6 +112,9 @@ export const scenarios = {
     throwsType(() => new UDPSocket({ remoteAddress: HOST, remotePort: true }), 'a boolean for remotePort');
     throwsType(() => new UDPSocket({ localAddress: null }), 'null for localAddress');
     throwsType(() => new UDPSocket({ localAddress: HOST, localPort: {} }), 'an object for localPort');
+    throwsType(() => new UDPSocket({ localAddress: HOST, ipv6only: true }), 'an unknown UDPSocket option');
+    throwsType(() => new TCPServerSocket(HOST, { backlog: '5' }), 'a string for backlog');
+    throwsType(() => new TCPServerSocket(HOST, { noDelay: true }), 'a TCPSocket option on the server');
   },
 
   async 'TCPSocket: a large download arrives whole and in order through a slow reader'({ TCPSocket }, env) {

@@ -75,8 +75,8 @@ function exportedResults(bytes) {
   return results;
 }
 
-test('no export of the engine wasm returns a JS value (externref), which crashes Node 20 on deopt', () => {
-  const wasm = readFileSync(new URL('../../pkg/kvsocket_bg.wasm', import.meta.url));
+test('no export of Node\'s engine wasm returns a JS value (externref), which crashes Node 20 on deopt', () => {
+  const wasm = readFileSync(new URL('../../pkg/kvsocket_node_bg.wasm', import.meta.url));
   const results = exportedResults(wasm);
   assert.ok(results.has('engine_write') && results.has('engine_connect'), 'the export section was read');
   const returningValues = [...results].filter(([, out]) => out.some((t) => t.endsWith('ref'))).map(([n]) => n);

@@ -7,7 +7,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { initSync, wispDecode, wispFrame, wispOut } from '../../pkg/kvsocket.js';
+import { initSync, wispDecode, wispFrame, wispOut } from '../../pkg/kvsocket_node.js';
 import { CLOSE, EXT, HEADER_LEN, StreamType, TYPE, closePacket, continuePacket, dataPacket, infoPacket, parsePacket } from '../../js/proxy/wisp-packet.js';
 import { MAX_DATA, RECORD, dataStream } from '../../js/wisp/codec.js';
 import { T, closed, mustOpen, proxy, waitUntil } from './helpers.js';

@@ -17,7 +17,7 @@ import { WebSocketServer } from 'ws';
 import 'kvsocket'; // instantiates the module
 import {
   initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, statusNames,
-} from '../../pkg/kvsocket.js';
+} from '../../pkg/kvsocket_node.js';
 import { createSocketClass } from '../../js/socket.js';
 import { nodeHost } from '../../js/node/host.js';
 import { withWisp, openWebSocket } from '../../js/node/wisp.js';

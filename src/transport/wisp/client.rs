@@ -12,7 +12,7 @@ use super::url::parse;
 use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
 use crate::wisp::client::{Client, Config, Event, Transmit};
-use crate::wisp::codes::Group;
+use crate::wisp::codes::{push_text, Group, CODES};
 use crate::wisp::{Counted, StreamType};
 
 /// The kinds of [`WispClient::poll`]'s records (js/wisp/session.js reads them).
@@ -32,8 +32,8 @@ mod record {
     pub const FAILED: u32 = 6;
 }
 
-/// The record kinds by name, for js/wisp/session.js (read through `wispCodes`, codec.rs).
-pub(super) const RECORDS: Group = (
+/// The record kinds by name, for js/wisp/session.js (read through `WispClient.codes`).
+const RECORDS: Group = (
     "record",
     "DATA PACKET OPENED SENT CLOSED FAILED",
     &[
@@ -72,6 +72,16 @@ impl WispClient {
             out: Vec::new(),
             bytes: Vec::new(),
         }
+    }
+
+    /// The Wisp numbers JS reads, `WispClient.codes()` (js/wisp/codec.js): src/wisp/codes.rs's,
+    /// and the kinds of [`WispClient::poll`]'s records as `record.NAME`; `name value` pairs,
+    /// space-separated.
+    pub fn codes() -> String {
+        let mut text = String::new();
+        push_text(&mut text, CODES);
+        push_text(&mut text, &[RECORDS]);
+        text
     }
 
     /// The WebSocket URL to open ('' when the key is not a Wisp URL: the entries refuse those

@@ -1,9 +1,9 @@
-//! The Wisp codec (src/wisp/packet.rs) for the JS side: the format's numbers (`wispCodes`), and
-//! the server's half of the format for kvsocket-proxy's `/wisp/` (js/proxy/wisp-packet.js): it
-//! parses what clients send (`wispDecode`) and frames CONTINUE, CLOSE and INFO (`wispFrame`).
-//! DATA is the one packet JS frames and reads itself (js/wisp/codec.js): its 5-byte header, with
-//! the type and size from `wispCodes`, in front of a payload that never enters wasm memory, at
-//! no call into wasm per packet.
+//! kvsocket-proxy's half of the Wisp format, in Node's module only (scripts/build.sh builds it
+//! without the `browser` feature; a page never serves Wisp): the codec of src/wisp/packet.rs,
+//! the client's, parses what clients send (`wispDecode`) and frames CONTINUE, CLOSE and INFO
+//! (`wispFrame`) for js/proxy/wisp-packet.js. DATA is the one packet JS frames and reads itself
+//! (js/wisp/codec.js): its 5-byte header, with the type and size from `WispClient.codes`, in
+//! front of a payload that never enters wasm memory, at no call into wasm per packet.
 //!
 //! Only numbers cross: each call writes its answer into one scratch area here (`wispOut`: its
 //! address, valid until the next call of this file) and returns its length, as the engine's text
@@ -14,8 +14,6 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use super::client::RECORDS;
-use crate::wisp::codes::{push_text, CODES};
 use crate::wisp::{Packet, PacketError, PacketType};
 
 thread_local! {
@@ -37,16 +35,6 @@ fn answer(write: impl FnOnce(&mut Vec<u8>)) -> u32 {
 #[wasm_bindgen(js_name = wispOut)]
 pub fn wisp_out() -> u32 {
     OUT.with(|out| out.borrow().as_ptr() as u32)
-}
-
-/// The Wisp numbers JS reads (src/wisp/codes.rs, and the kinds of `WispClient.poll`'s records
-/// as `record.NAME`) as UTF-8 text: `name value` pairs, space-separated.
-#[wasm_bindgen(js_name = wispCodes)]
-pub fn wisp_codes() -> u32 {
-    let mut text = String::new();
-    push_text(&mut text, CODES);
-    push_text(&mut text, &[RECORDS]);
-    answer(|out| out.extend_from_slice(text.as_bytes()))
 }
 
 /// Decodes one packet a client sent (one binary WebSocket message). A packet is 4 u32 words,

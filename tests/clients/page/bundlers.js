@@ -1,9 +1,11 @@
 // The bundler settings docs/net.md gives for running Node clients in a page over kvsocket/net,
-// one place for the page tests (tests/clients/page.test.js) and the docs to agree on:
+// one place for the page tests (tests/clients/pages.js), benches/clients.js and the docs to agree on:
 // `net` → kvsocket/net; Node's stream, events, buffer, util, string_decoder → their npm
-// packages; the Node modules pg requires but does not use in a page → an empty module.
+// packages; the Node modules pg requires but does not use in a page → an empty module; and
+// what nodemailer needs besides (MAIL_ALIASES).
 import path from 'node:path';
-import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import webpack from 'webpack';
 import { build as viteBuild } from 'vite';
@@ -31,27 +33,51 @@ export const ALIASES = {
  * packages. */
 export const CLOUDFLARE_ALIASES = { 'cloudflare:sockets': 'kvsocket', 'node:events': 'events', 'node:buffer': 'buffer', 'node:stream': 'readable-stream' };
 
-/** esbuild with CLOUDFLARE_ALIASES: a page of a client written for Cloudflare's connect(). */
-export async function cloudflareBuild(entry, out) {
-  const result = await esbuild.build({
-    entryPoints: [entry], bundle: true, format: 'esm', minify: true, outfile: path.join(out, 'app.js'),
-    conditions: ['workerd', 'browser'], alias: CLOUDFLARE_ALIASES, logLevel: 'error', metafile: true, preserveSymlinks: true,
-    absWorkingDir: path.dirname(path.dirname(entry)),
+/** ALIASES with `tls` → kvsocket/tls (docs/net.md, kvsocket/tls): a client that secures its
+ * connection (pg with `ssl`). */
+export const TLS_ALIASES = { ...ALIASES, tls: 'kvsocket/tls' };
+
+/** What nodemailer needs in a page (docs/net.md, "nodemailer in a page"): TLS_ALIASES, and for
+ * the rest of Node's modules it imports a small shim of what it uses there (shims/: crypto's
+ * randomBytes, os, url, child_process) or an empty module (dns, http, https, zlib: its DNS and
+ * fetch paths, which a page with an IP address and no URL attachments does not take).
+ * nodemailer imports them by their `node:` names, a page by the bare ones: both are here. */
+const shim = (name) => path.join(here, 'shims', name);
+const MAIL_MODULES = {
+  ...TLS_ALIASES,
+  crypto: shim('crypto.js'), os: shim('os.js'), url: shim('url.js'), child_process: shim('child-process.js'),
+  http: EMPTY, https: EMPTY, zlib: EMPTY,
+};
+export const MAIL_ALIASES = { ...MAIL_MODULES, ...Object.fromEntries(Object.entries(MAIL_MODULES).map(([name, to]) => [`node:${name}`, to])) };
+
+/** esbuild's build of a page: minified ES modules, split (`splitting`), so that the TLS module
+ * kvsocket loads by a dynamic import on the first TLS socket is a chunk of its own, fetched then
+ * and only then (without `splitting` esbuild inlines a dynamic import into the one file). */
+async function esbuildPage(entry, out, { alias, conditions }) {
+  await esbuild.build({
+    entryPoints: { app: entry }, bundle: true, format: 'esm', splitting: true, minify: true, outdir: out,
+    alias, conditions, define: { global: 'globalThis' }, logLevel: 'error', preserveSymlinks: true,
+    absWorkingDir: path.dirname(path.dirname(entry)), // the app's folder: esbuild resolves an alias's package from there
   });
   writeFileSync(path.join(out, 'index.html'), html('<script type="module" src="app.js"></script>'));
-  return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 }
 
-/** esbuild with ALIASES and `tls` → kvsocket/tls (docs/net.md, kvsocket/tls): a page of a
- * client that secures its connection (pg with `ssl`). */
-export async function tlsBuild(entry, out) {
-  const result = await esbuild.build({
-    entryPoints: [entry], bundle: true, format: 'esm', minify: true, outfile: path.join(out, 'app.js'),
-    alias: { ...ALIASES, tls: 'kvsocket/tls' }, define: { global: 'globalThis' }, logLevel: 'error', metafile: true, preserveSymlinks: true,
-    absWorkingDir: path.dirname(path.dirname(entry)),
-  });
-  writeFileSync(path.join(out, 'index.html'), html('<script type="module" src="app.js"></script>'));
-  return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+/** esbuild with CLOUDFLARE_ALIASES: a page of a client written for Cloudflare's connect(). */
+export const cloudflareBuild = (entry, out) => esbuildPage(entry, out, { alias: CLOUDFLARE_ALIASES, conditions: ['workerd', 'browser'] });
+
+/** esbuild with TLS_ALIASES: a page of a client that secures its connection. */
+export const tlsBuild = (entry, out) => esbuildPage(entry, out, { alias: TLS_ALIASES });
+
+/** esbuild with MAIL_ALIASES: nodemailer's page. */
+export const mailBuild = (entry, out) => esbuildPage(entry, out, { alias: MAIL_ALIASES });
+
+/** The JavaScript a build wrote under `out`: [{ file, bytes, gzipped }], largest first (gzip at
+ * its default level, as a server would send it). */
+export function pageSize(out) {
+  return readdirSync(out, { recursive: true }).filter((f) => f.endsWith('.js')).map((file) => {
+    const body = readFileSync(path.join(out, file));
+    return { file, bytes: body.length, gzipped: gzipSync(body).length };
+  }).sort((a, b) => b.bytes - a.bytes);
 }
 
 /** A folder laid out as an app's: node_modules/kvsocket the package's files (as npm installs
@@ -74,28 +100,18 @@ export function appFolder(dir) {
 
 const html = (script) => `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>kvsocket</title>${script}`;
 
-/** Each bundler's build of `entry` into `out` (index.html + scripts); resolves with the
- * bytes of JavaScript it wrote. */
+/** Each bundler's build of `entry` into `out` (index.html + scripts; pageSize measures them). */
 export const BUNDLERS = {
-  async esbuild(entry, out) {
-    const result = await esbuild.build({
-      entryPoints: [entry], bundle: true, format: 'esm', minify: true, outfile: path.join(out, 'app.js'),
-      alias: ALIASES, define: { global: 'globalThis' }, logLevel: 'error', metafile: true, preserveSymlinks: true,
-      absWorkingDir: path.dirname(path.dirname(entry)), // the app's folder: esbuild resolves an alias's package from there
-    });
-    writeFileSync(path.join(out, 'index.html'), html('<script type="module" src="app.js"></script>'));
-    return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  },
+  esbuild: (entry, out) => esbuildPage(entry, out, { alias: ALIASES }),
   async Vite(entry, out) {
     // The entry's page beside it (pg.html for pg.js): Vite builds from a page.
     const page = path.join(path.dirname(entry), `${path.basename(entry, '.js')}.html`);
-    const result = await viteBuild({
+    await viteBuild({
       root: path.dirname(entry), base: './', configFile: false, logLevel: 'error',
       resolve: { alias: ALIASES, preserveSymlinks: true },
       define: { global: 'globalThis' },
       build: { outDir: out, emptyOutDir: true, rollupOptions: { input: page } },
     });
-    return [result].flat().flatMap((r) => r.output).filter((o) => o.fileName.endsWith('.js')).reduce((n, o) => n + o.code.length, 0);
   },
   async webpack(entry, out) {
     const compiler = webpack({
@@ -107,6 +123,5 @@ export const BUNDLERS = {
     await new Promise((resolve) => compiler.close(resolve));
     if (stats.hasErrors()) throw new Error(stats.toString('errors-only'));
     writeFileSync(path.join(out, 'index.html'), html('<script src="app.js"></script>'));
-    return stats.toJson({ assets: true }).assets.reduce((n, a) => n + a.size, 0);
   },
 };

@@ -1,6 +1,6 @@
 // A page that runs the npm `ioredis` client, unmodified: its require('net') is kvsocket/net by
 // the bundler's alias. window.run(proxy, port): SET/GET, a pipeline, pub/sub between two
-// clients (tests/clients/page.test.js).
+// clients (tests/clients/page-clients.test.js).
 import './globals.js';
 import Redis from 'ioredis';
 import net from 'net';

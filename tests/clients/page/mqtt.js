@@ -1,5 +1,5 @@
 // A page that runs the npm `mqtt` client (its browser build), unmodified, over kvsocket/net:
-// window.run(proxy, port) makes a QoS 1 round trip through mosquitto (tests/clients/page.test.js).
+// window.run(proxy, port) makes a QoS 1 round trip through mosquitto (tests/clients/page-clients.test.js).
 import './globals.js';
 import mqtt from 'mqtt';
 import net from 'net';

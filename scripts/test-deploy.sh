@@ -6,4 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:/usr/sbin:$PATH"
+# The proxy's Wisp endpoint parses and frames with the engine module's codec (pkg/).
+bash scripts/build.sh --if-missing
 node --test --test-timeout=60000 tests/deploy/

@@ -27,8 +27,7 @@
 // limit the WebSocket is paused (as a tunnel is), so the client's next packets wait in the
 // kernel, until its streams' targets have taken half of it.
 
-/** The header of a DATA packet: type and stream id. */
-const HEADER = 5;
+import { HEADER_LEN } from './wisp-packet.js';
 
 /**
  * The credit of every stream of an endpoint: `packet` (the largest payload), `window` (the packets
@@ -37,7 +36,7 @@ const HEADER = 5;
  * proxy holds for a stream at most).
  */
 export function creditPlan({ maxFrame, streamBuffer }) {
-  const packet = Math.max(1, maxFrame - HEADER);
+  const packet = Math.max(1, maxFrame - HEADER_LEN);
   const window = Math.max(2, Math.floor(streamBuffer / packet));
   return { packet, window, initial: Math.floor(window / 2), bound: window * packet };
 }

@@ -124,8 +124,7 @@ function serve(env, ws, from, address, v2, plan, wsBuffer) {
     end(id, s, CLOSE.INVALID_INFO);
   };
 
-  const none = new Uint8Array(0);
-  if (v2) send(infoPacket(0, 2, 0, [[EXT.UDP, none], [EXT.STREAM_CONFIRMATION, none], [EXT.RECEIVE_PAUSE, none]]));
+  if (v2) send(infoPacket([EXT.UDP, EXT.STREAM_CONFIRMATION, EXT.RECEIVE_PAUSE]));
   else start();
 
   function start() {
@@ -146,7 +145,7 @@ function serve(env, ws, from, address, v2, plan, wsBuffer) {
     if (!ready) {
       // v2: the client's INFO (its extensions) ends our half of the handshake.
       if (p.type !== TYPE.INFO) return ws.close(1002, 'expected the client INFO');
-      confirms = p.extensions.some(([id]) => id === EXT.STREAM_CONFIRMATION);
+      confirms = p.extensions.includes(EXT.STREAM_CONFIRMATION);
       return start();
     }
     switch (p.type) {

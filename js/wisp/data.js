@@ -1,5 +1,5 @@
-// Wisp DATA packets on the JS side: the 5-byte header (type, stream id little-endian: the
-// layout of src/wisp/packet.rs) in front of the payload.
+// Wisp DATA packets on the JS side: the header (codec.js: its layout and sizes are the Rust
+// codec's) in front of the payload.
 //
 // Both WebSockets copy what send() is given before send() returns (a browser's by the WebSocket
 // standard; Node's `ws` while masking it into a frame of its own — with permessage-deflate off,
@@ -9,40 +9,38 @@
 //   behind a header in one scratch buffer reused for every packet;
 // - a payload that must wait (for credit or room) is copied once, when it starts to wait, into
 //   a buffer of its own with room for the header in front (`keepCopies`), and its packet is
-//   framed there in place. The buffers of full 64 KiB packets come back to a pool once sent.
+//   framed there in place. The buffers of full packets (MAX_DATA) come back to a pool once sent.
 // (A new array per 64 KiB packet cost its allocation, fresh pages and the garbage collections
 // they caused: more than the copy.)
 
-export const HEADER = 5;
-const DATA = 0x02;
-/** The largest DATA payload the client sends (MAX_DATA in src/wisp/client.rs): it cuts each
- * write into packets of this size from the write's start. */
-export const MAX_PAYLOAD = 64 * 1024;
-/** How many 64 KiB packet buffers are kept for reuse (4 MiB). */
+import { HEADER_LEN, MAX_DATA, writeDataHeader } from './codec.js';
+
+/** How many full packet buffers are kept for reuse (4 MiB). */
 const POOL_MAX = 64;
 
-const scratch = new Uint8Array(HEADER + MAX_PAYLOAD);
+/** Made with the first packet (the sizes are the module's: codec.js). */
+let scratch = null;
 /** The ArrayBuffers made here with room for a header in front of the payload. */
 const framed = new WeakSet();
 const pool = [];
 
-/** A packet buffer of exactly `HEADER + n` bytes (a full one from the pool when there is one). */
+/** A packet buffer of exactly `HEADER_LEN + n` bytes (a full one from the pool when there is one). */
 function packetBuffer(n) {
-  if (n === MAX_PAYLOAD && pool.length > 0) return pool.pop();
-  const buffer = new ArrayBuffer(HEADER + n);
+  if (n === MAX_DATA && pool.length > 0) return pool.pop();
+  const buffer = new ArrayBuffer(HEADER_LEN + n);
   framed.add(buffer);
   return buffer;
 }
 
 /**
  * Copies of `bytes` for a stream's output, pushed onto `into`: cut where the client cuts DATA
- * packets (every MAX_PAYLOAD bytes from the start of `bytes`, a write or what is left of one
+ * packets (every MAX_DATA bytes from the start of `bytes`, a write or what is left of one
  * after whole packets went), each behind room for its header.
  */
 export function keepCopies(bytes, into) {
-  for (let at = 0; at < bytes.length; at += MAX_PAYLOAD) {
-    const n = Math.min(MAX_PAYLOAD, bytes.length - at);
-    const copy = new Uint8Array(packetBuffer(n), HEADER, n);
+  for (let at = 0; at < bytes.length; at += MAX_DATA) {
+    const n = Math.min(MAX_DATA, bytes.length - at);
+    const copy = new Uint8Array(packetBuffer(n), HEADER_LEN, n);
     copy.set(at === 0 && n === bytes.length ? bytes : bytes.subarray(at, at + n));
     into.push(copy);
   }
@@ -54,17 +52,16 @@ export function keepCopies(bytes, into) {
  * made by `keepCopies`, else in the scratch buffer. Valid until `sent(packet)` or the next call.
  */
 export function dataPacket(stream, payload) {
-  const size = HEADER + payload.length;
+  const size = HEADER_LEN + payload.length;
   let packet;
-  const inPlace = payload.byteOffset === HEADER && framed.has(payload.buffer);
+  const inPlace = payload.byteOffset === HEADER_LEN && framed.has(payload.buffer);
   if (inPlace) packet = new Uint8Array(payload.buffer, 0, size);
-  else packet = size <= scratch.length ? scratch.subarray(0, size) : new Uint8Array(size);
-  packet[0] = DATA;
-  packet[1] = stream & 0xff;
-  packet[2] = (stream >>> 8) & 0xff;
-  packet[3] = (stream >>> 16) & 0xff;
-  packet[4] = stream >>> 24;
-  if (!inPlace) packet.set(payload, HEADER);
+  else {
+    scratch ??= new Uint8Array(HEADER_LEN + MAX_DATA);
+    packet = size <= scratch.length ? scratch.subarray(0, size) : new Uint8Array(size);
+  }
+  writeDataHeader(packet, stream);
+  if (!inPlace) packet.set(payload, HEADER_LEN);
   return packet;
 }
 
@@ -72,13 +69,7 @@ export function dataPacket(stream, payload) {
  * (it holds nothing else) is reused. */
 export function sent(packet) {
   const buffer = packet.buffer;
-  if (packet.length === HEADER + MAX_PAYLOAD && buffer.byteLength === packet.length && pool.length < POOL_MAX && framed.has(buffer)) {
+  if (packet.length === HEADER_LEN + MAX_DATA && buffer.byteLength === packet.length && pool.length < POOL_MAX && framed.has(buffer)) {
     pool.push(buffer);
   }
-}
-
-/** The stream of a DATA packet (its header read here), or -1 when `bytes` is not one. */
-export function dataStream(bytes) {
-  if (bytes.length < HEADER || bytes[0] !== DATA) return -1;
-  return (bytes[1] | (bytes[2] << 8) | (bytes[3] << 16) | (bytes[4] << 24)) >>> 0;
 }

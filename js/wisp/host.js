@@ -4,12 +4,15 @@
 // (src/wisp/), a socket's are its engine's. `env` is the host's: session.js says what it holds,
 // and `isWispUrl`.
 
+import { learnWisp } from './codec.js';
 import { Session, sessionOf } from './session.js';
 
 /** Why a Wisp socket cannot do this action (the entries refuse these first: `wispRefusal`). */
 const UNSUPPORTED = 'UnsupportedSocketOperation';
 
 export function createWispHost(env) {
+  // The entry instantiated the module before making its hosts: the format's numbers are read now.
+  learnWisp(env.WispClient);
   function connect(action, link) {
     const key = link.options.proxy;
     const t = link.open(action.id, { wisp: key, udp: action.protocol === 'udp', up: false });

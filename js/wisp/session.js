@@ -3,26 +3,20 @@
 // client's packets and tells the sockets its events. Shared by every socket of a page (or a Node
 // process) with the same Wisp URL.
 //
-// The data path stays in JS: a received DATA packet's header is read here, the client only
-// says whether the stream takes it, and its payload goes to the socket as a view of the
+// The data path stays in JS: a received DATA packet's header is read here (codec.js; every
+// other packet goes whole to the client, whose Rust codec parses it), the client only says
+// whether the stream takes it, and its payload goes to the socket as a view of the
 // message; a socket's output waits here (Outgoing) and the client, which counts it against the
 // server's credit and the WebSocket's room, says when and how much of it goes.
 
-import { dataPacket, dataStream, sent, HEADER } from './data.js';
+import { HEADER_LEN, RECORD, dataStream } from './codec.js';
+import { dataPacket, sent } from './data.js';
 import { Outgoing } from './outgoing.js';
 
 /** How much the shared WebSocket may hold before DATA waits (in the client, still unsent for
  * its socket): with many streams on one WebSocket, each stream's credit alone would let it
  * buffer megabytes per stream. */
 const ROOM = 1 << 20;
-
-// The records of WispClient.poll (src/transport/wisp/client.rs, `record`).
-const DATA = 1;
-const PACKET = 2;
-const OPENED = 3;
-const SENT = 4;
-const CLOSED = 5;
-const FAILED = 6;
 
 const names = new TextDecoder();
 
@@ -152,7 +146,7 @@ export class Session {
     if (t === undefined) return;
     // A plain Uint8Array over the message's memory: what readBytes() hands out as it is (a
     // Buffer's subarray would be a Buffer, viewed again as a plain array there: js/kept.js).
-    const payload = new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER, bytes.length - HEADER);
+    const payload = new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER_LEN, bytes.length - HEADER_LEN);
     if (t.udp) t.link.receivedFrom(t.id, payload, t.remoteIp, t.remotePort);
     else t.link.received(t.id, payload);
   }
@@ -223,6 +217,8 @@ export class Session {
   // read before anything is told: a socket told something may call into the client again.
   #drain() {
     const { client, env } = this;
+    // The kinds of WispClient.poll's records (src/transport/wisp/client.rs `record`).
+    const { DATA, PACKET, OPENED, SENT, CLOSED, FAILED } = RECORD;
     while (client.hasOutput()) {
       const n = client.poll();
       const buffer = env.memory.buffer;
@@ -268,15 +264,15 @@ export class Session {
   }
 
   #tell(kind, stream, arg) {
-    if (kind === FAILED) {
+    if (kind === RECORD.FAILED) {
       this.#forget();
       this.ws?.close();
       return;
     }
     const t = this.streams.get(stream);
     if (t === undefined) return;
-    if (kind === SENT) return t.link.sent(t.id, arg);
-    if (kind === OPENED) {
+    if (kind === RECORD.SENT) return t.link.sent(t.id, arg);
+    if (kind === RECORD.OPENED) {
       t.up = true;
       // A Wisp server does not tell the local address of its connection.
       return t.link.connected(t.id, '0.0.0.0', 0, t.remoteIp, t.remotePort);

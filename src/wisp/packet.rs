@@ -14,6 +14,10 @@ use crate::engine::text::decimal;
 /// The bytes before every payload: the type and the stream id.
 pub const HEADER_LEN: usize = 5;
 
+/// The protocol version kvsocket's INFO packets give (the v2 draft), the client's and
+/// kvsocket-proxy's alike.
+pub const VERSION: (u8, u8) = (2, 0);
+
 /// CONNECT, DATA, CONTINUE, CLOSE, (v2) INFO, and PAUSE of kvsocket's receive-pause extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PacketType {
@@ -61,7 +65,8 @@ pub enum StreamType {
 }
 
 impl StreamType {
-    fn from_byte(byte: u8) -> Result<StreamType, PacketError> {
+    /// The stream type of a CONNECT's byte.
+    pub fn from_byte(byte: u8) -> Result<StreamType, PacketError> {
         match byte {
             0x01 => Ok(StreamType::Tcp),
             0x02 => Ok(StreamType::Udp),
@@ -291,12 +296,26 @@ impl Packet {
                 out.push(*major);
                 out.push(*minor);
                 for e in extensions {
-                    out.push(e.id);
-                    // A metadata longer than u32::MAX cannot be built in wasm32's memory.
-                    out.extend_from_slice(&(e.payload.len() as u32).to_le_bytes());
-                    out.extend_from_slice(&e.payload);
+                    push_extension(out, e.id, &e.payload);
                 }
             }
+        }
+    }
+
+    /// Appends an INFO packet of [`VERSION`] on stream 0 whose extensions are `ids`, none with
+    /// metadata (what kvsocket-proxy offers), without making an [`Extension`] of each.
+    pub fn encode_info_ids(ids: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(
+            &Header {
+                kind: PacketType::Info,
+                stream: 0,
+            }
+            .encode(),
+        );
+        out.push(VERSION.0);
+        out.push(VERSION.1);
+        for &id in ids {
+            push_extension(out, id, &[]);
         }
     }
 
@@ -306,6 +325,14 @@ impl Packet {
         self.encode_into(&mut out);
         out
     }
+}
+
+/// One extension record of an INFO: `id: u8, length: u32, metadata`.
+fn push_extension(out: &mut Vec<u8>, id: u8, metadata: &[u8]) {
+    out.push(id);
+    // A metadata longer than u32::MAX cannot be built in wasm32's memory.
+    out.extend_from_slice(&(metadata.len() as u32).to_le_bytes());
+    out.extend_from_slice(metadata);
 }
 
 fn decode_extensions(mut bytes: &[u8]) -> Result<Vec<Extension>, PacketError> {

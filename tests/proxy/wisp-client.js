@@ -1,7 +1,8 @@
-// A raw Wisp client for the proxy suites: the packets of js/proxy/wisp-packet.js (plus CONNECT,
-// which only clients write) over a `ws` WebSocket to kvsocket-proxy's /wisp/, with every packet
-// the server sends kept in order, parsed. Tests drive the protocol by hand with it, so that
-// they can send what a well-behaved client library would not (a CLOSE mid-lookup, a reused id).
+// A raw Wisp client for the proxy suites: the packets of js/proxy/wisp-packet.js (the Rust
+// codec; CONNECT and PAUSE, which only clients write, are framed here by hand) over a `ws`
+// WebSocket to kvsocket-proxy's /wisp/, with every packet the server sends kept in order, parsed.
+// Tests drive the protocol by hand with it, so that they can send what a well-behaved client
+// library would not (a CLOSE mid-lookup, a reused id).
 
 import { CLOSE, EXT, TYPE, StreamType, closePacket, dataPacket, infoPacket, parsePacket } from '../../js/proxy/wisp-packet.js';
 import { mustOpen, waitUntil } from './helpers.js';
@@ -46,7 +47,7 @@ export async function wispSession(t, p) {
   ws.on('message', take);
   take();
   await waitUntil(() => packets.some((x) => x.type === TYPE.INFO), "the server's INFO");
-  ws.send(infoPacket(0, 2, 0, [[EXT.STREAM_CONFIRMATION, new Uint8Array(0)]]));
+  ws.send(infoPacket([EXT.STREAM_CONFIRMATION]));
   await waitUntil(() => packets.some((x) => x.type === TYPE.CONTINUE && x.stream === 0), 'the CONTINUE on stream 0');
   const of = (id) => packets.filter((x) => x.stream === id);
   const session = {

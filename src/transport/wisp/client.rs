@@ -12,6 +12,7 @@ use super::url::parse;
 use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
 use crate::wisp::client::{Client, Config, Event, Transmit};
+use crate::wisp::codes::{push_text, Group, CODES};
 use crate::wisp::{Counted, StreamType};
 
 /// The kinds of [`WispClient::poll`]'s records (js/wisp/session.js reads them).
@@ -30,6 +31,20 @@ mod record {
     /// `[FAILED]`: the connection failed for good (every stream got its CLOSED first).
     pub const FAILED: u32 = 6;
 }
+
+/// The record kinds by name, for js/wisp/session.js (read through `WispClient.codes`).
+const RECORDS: Group = (
+    "record",
+    "DATA PACKET OPENED SENT CLOSED FAILED",
+    &[
+        record::DATA,
+        record::PACKET,
+        record::OPENED,
+        record::SENT,
+        record::CLOSED,
+        record::FAILED,
+    ],
+);
 
 /// One Wisp connection's client, for a JS host.
 #[wasm_bindgen]
@@ -57,6 +72,16 @@ impl WispClient {
             out: Vec::new(),
             bytes: Vec::new(),
         }
+    }
+
+    /// The Wisp numbers JS reads, `WispClient.codes()` (js/wisp/codec.js): src/wisp/codes.rs's,
+    /// and the kinds of [`WispClient::poll`]'s records as `record.NAME`; `name value` pairs,
+    /// space-separated.
+    pub fn codes() -> String {
+        let mut text = String::new();
+        push_text(&mut text, CODES);
+        push_text(&mut text, &[RECORDS]);
+        text
     }
 
     /// The WebSocket URL to open ('' when the key is not a Wisp URL: the entries refuse those

@@ -4,7 +4,7 @@
 use super::{Client, Event, Phase, ServerInfo};
 use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
-use crate::wisp::packet::{ext, Extension, Packet};
+use crate::wisp::packet::{ext, Extension, Packet, VERSION};
 use crate::wisp::reason::close;
 use crate::wisp::transmit::Payload;
 
@@ -73,10 +73,11 @@ impl<P: Payload> Client<P> {
             }
             _ => {}
         }
+        let (major, minor) = VERSION;
         self.push(&Packet::Info {
             stream: 0,
-            major: 2,
-            minor: 0,
+            major,
+            minor,
             extensions: ours,
         });
         self.phase = Phase::Accepting;

@@ -7,8 +7,16 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-step() { printf '\n=== %s ===\n' "$*"; }
+# Each step's wall time, printed when the next one starts and listed at the end.
+times=$(mktemp)
+trap 'rm -f "$log" "$times"' EXIT
+step_name='' step_start=$SECONDS start=$SECONDS
+step_end() {
+  [ -n "$step_name" ] || return 0
+  printf '%4d s  %s\n' $((SECONDS - step_start)) "$step_name" >>"$times"
+  printf -- '--- %s: %d s\n' "$step_name" $((SECONDS - step_start))
+}
+step() { step_end; step_name=$*; step_start=$SECONDS; printf '\n=== %s ===\n' "$*"; }
 run() { "$@" 2>&1 | tee -a "$log"; }
 
 step setup;                bash scripts/setup.sh
@@ -34,6 +42,11 @@ for extra in scripts/test-*.sh; do
   [ -e "$extra" ] || continue
   step "$extra"; run bash "$extra"
 done
+
+step_end
+printf '\nstep times (load average now: %s)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+cat "$times"
+printf '%4d s  in all\n' $((SECONDS - start))
 
 # Sum what every runner reported: cargo/wasm-bindgen-test ("test result: ok. N passed; M failed")
 # and node's runner ("# pass N", "# fail M").

@@ -32,8 +32,9 @@ const accepts = (port) => new Promise((resolve) => {
   c.on('error', () => resolve(false));
 });
 
-// Spawns a server and waits until `port` accepts; resolves with { port, close() }.
-async function run(name, command, args, { port, dir, uid, gid }) {
+// Spawns a server and waits until `port` accepts (and, with `ready`, until its output matches
+// it); resolves with { port, close() }.
+async function run(name, command, args, { port, dir, uid, gid, ready }) {
   let output = '';
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], uid, gid });
   child.stdout.on('data', (c) => { output += c; });
@@ -48,7 +49,7 @@ async function run(name, command, args, { port, dir, uid, gid }) {
     await rm(dir, { recursive: true, force: true });
   };
   for (let i = 0; i < 100 && child.exitCode === null; i++) {
-    if (await accepts(port)) return { port, close };
+    if (await accepts(port) && (!ready || ready.test(output))) return { port, close };
     await new Promise((r) => setTimeout(r, 100));
   }
   await close();
@@ -82,10 +83,12 @@ export async function startPostgres({ ssl } = {}) {
     }
     sslArgs.push('-c', 'ssl=on', '-c', `ssl_cert_file=${path.join(dir, 'server.crt')}`, '-c', `ssl_key_file=${path.join(dir, 'server.key')}`);
   }
+  // PostgreSQL accepts connections while it starts, and refuses them ("the database system is
+  // starting up", which a loaded machine sees) until it says it is ready.
   return run('PostgreSQL', path.join(PG_BIN, 'postgres'), [
     '-D', data, '-p', String(port), '-k', dir, '-h', '127.0.0.1',
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', ...sslArgs,
-  ], { port, dir, ...ids });
+  ], { port, dir, ...ids, ready: /database system is ready to accept connections/ });
 }
 
 /** redis-server without persistence. */

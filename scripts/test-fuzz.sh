@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 # The fuzz crate is a workspace of its own: the top-level fmt and clippy do not reach it.
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
-cargo clippy --quiet --manifest-path fuzz/Cargo.toml -- -D warnings
+bash scripts/fuzz.sh --clippy # built as scripts/fuzz.sh builds it: one libFuzzer compile for both
 bash scripts/fuzz.sh "${KVSOCKET_FUZZ_SECONDS:-10}"
 echo "# pass 1"
 echo "# fail 0"

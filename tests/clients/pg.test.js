@@ -13,7 +13,7 @@ import net from 'kvsocket/net';
 import { PG_BIN, missing, startPostgres } from './servers.js';
 import { freePort } from '../ports.js';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -93,8 +93,10 @@ test("the README's pg example runs as written (its port and user swapped for the
   assert.match(example, /port: 5432/);
   const server = await startPostgres();
   t.after(() => server.close());
-  const dir = path.join(root, 'test-output/readme-pg');
+  // A folder of this process's own: scripts/test-runtimes.sh runs this file on Bun and Deno at once.
+  const dir = path.join(root, `test-output/readme-pg-${process.pid}`);
   mkdirSync(dir, { recursive: true });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'pg.mjs');
   writeFileSync(file, example.replace('port: 5432', `port: ${server.port}, user: 'kv', database: 'postgres'`));
   const { stdout } = await promisify(execFile)(process.execPath, [file], { cwd: dir, timeout: 20000 });

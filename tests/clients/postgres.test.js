@@ -7,6 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
 import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { PG_BIN, missing, startPostgres } from './servers.js';
 
@@ -17,7 +18,8 @@ const skip = !PG_BIN && missing('PostgreSQL', 'postgresql');
 // `workerd` export condition) with `cloudflare:sockets` resolved to `kvsocket`, left as an import
 // so that the bundle (written inside the repository, where `kvsocket` resolves to this package)
 // shares this process's Socket class. The same on Node, Bun and Deno.
-const out = path.join(root, 'test-output/postgres-cf.mjs');
+// (A file of this process's own: scripts/test-runtimes.sh runs this file on Bun and Deno at once.)
+const out = path.join(root, `test-output/postgres-cf-${process.pid}.mjs`);
 await esbuild.build({
   stdin: { contents: "export { default } from 'postgres';", resolveDir: root },
   bundle: true,
@@ -34,6 +36,7 @@ await esbuild.build({
   }],
 });
 const { default: postgres } = await import(pathToFileURL(out).href);
+rmSync(out, { force: true });
 
 const options = (port) => ({ host: '127.0.0.1', port, user: 'kv', database: 'postgres', max: 1, idle_timeout: 0 });
 

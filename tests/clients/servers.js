@@ -36,8 +36,9 @@ const accepts = (port) => new Promise((resolve) => {
   c.on('error', () => resolve(false));
 });
 
-// Spawns a server and waits until `port` accepts; resolves with { port, close() }.
-async function run(name, command, args, { port, dir, uid, gid }) {
+// Spawns a server and waits until `port` accepts (and, with `ready`, until its output matches
+// it); resolves with { port, close() }.
+async function run(name, command, args, { port, dir, uid, gid, ready }) {
   let output = '';
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], uid, gid });
   child.stdout.on('data', (c) => { output += c; });
@@ -52,7 +53,7 @@ async function run(name, command, args, { port, dir, uid, gid }) {
     await rm(dir, { recursive: true, force: true });
   };
   for (let i = 0; i < 100 && child.exitCode === null; i++) {
-    if (await accepts(port)) return { port, close };
+    if (await accepts(port) && (!ready || ready.test(output))) return { port, close };
     await new Promise((r) => setTimeout(r, 100));
   }
   await close();

@@ -42,6 +42,9 @@ test('--workers 2: tunnels spread over both workers, UDP and Wisp work, metrics 
   for (let i = 0; i < 6; i += 1) tunnels.push(await mustOpen(t, tcpUrl(bin, '127.0.0.1', echo.port)));
   for (const [i, ws] of tunnels.entries()) assert.equal(await echoOnce(ws, `hello ${i}`), `hello ${i}`);
   const udp = await mustOpen(t, `${bin.url}?udp=1&host=127.0.0.1&port=${peer.port}`);
+  // Its {"type":"connected"} first (on a loaded machine it can come after the datagram is sent).
+  await waitUntil(() => udp.inbox.length > 0, 'the UDP session\'s connected message');
+  assert.equal(JSON.parse(udp.inbox[0].data).type, 'connected');
   assert.equal(await echoOnce(udp, 'datagram'), 'datagram');
   const wisp = await wispSession(t, bin);
   wisp.connect(1, '127.0.0.1', echo.port);

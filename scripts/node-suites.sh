@@ -21,7 +21,8 @@ cd "$(dirname "$0")/.."
 node=$1
 shift
 CONCURRENCY=${KVSOCKET_TEST_CONCURRENCY:-3}
-OWN_BOUND=(tests/packaging/types.test.js tests/packaging/bundlers.test.js tests/clients/page.test.js)
+OWN_BOUND=(tests/packaging/types.test.js tests/packaging/bundlers.test.js tests/clients/page.test.js
+  tests/clients/page-clients.test.js)
 ALONE=(tests/proxy/stress.test.js tests/proxy/memory.test.js tests/proxy/idle-memory.test.js
   tests/proxy/unread-answers.test.js)
 

@@ -29,6 +29,8 @@ step build;                bash scripts/build.sh
 step "cargo fmt --check";  cargo fmt --all -- --check
 step "cargo clippy";       cargo clippy --quiet --all-targets -- -D warnings
                            cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
+                           # Node's module: without the browser transport, with the proxy's codec.
+                           cargo clippy --quiet --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
                            # The TLS module (tls/, a workspace member): natively and for wasm32
                            # (ring compiles its C with clang there).
                            cargo clippy --quiet -p kvsocket-tls --all-targets -- -D warnings

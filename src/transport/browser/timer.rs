@@ -6,6 +6,9 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout_js(handler: &JsValue, ms: i32) -> JsValue;
+    /// `setTimeout(handler, ms, arg)`: a shared handler told which of its callers it is for.
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout_with(handler: &js_sys::Function, ms: i32, arg: u32) -> JsValue;
     /// The monotonic clock (the engine's contract: deadlines never move with the wall clock).
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     fn performance_now() -> f64;

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use super::link::Handle;
 use super::owner::{Home, Owner, Reach};
 use super::socket::Ws;
-use super::timer::set_timeout;
+use super::timer::{set_timeout, set_timeout_with};
 
 /// How often to look at `bufferedAmount` while bytes are still queued in the WebSocket (it
 /// tells nothing when its buffer drains): a tunnel's, and a Wisp session's (js/wisp/, `whenRoom`,
@@ -107,6 +107,16 @@ struct Live {
 
 thread_local! {
     static LIVE: RefCell<Live> = const { RefCell::new(Live { slots: Vec::new(), free: Vec::new() }) };
+    /// The look at `bufferedAmount` POLL_MS after a send, shared by every transport (by key: no
+    /// closure made per send); a transport that finished meanwhile is not looked at.
+    static POLL: js_sys::Function = Closure::<dyn Fn(u32)>::new(|key: u32| {
+        if let Some(t) = live(key) {
+            t.borrow_mut().polling = false;
+            after_progress(&t);
+        }
+    })
+    .into_js_value()
+    .unchecked_into();
 }
 
 /// The transport with this key, while it is live.
@@ -373,11 +383,7 @@ pub fn after_progress(t: &T) {
     } else if s.unsent > 0.0 {
         if !s.polling {
             s.polling = true;
-            let again = t.clone();
-            set_timeout(POLL_MS, move || {
-                again.borrow_mut().polling = false;
-                after_progress(&again);
-            });
+            POLL.with(|poll| set_timeout_with(poll, POLL_MS, s.key));
         }
     } else if s.closing {
         if let Some(ws) = &s.ws {

@@ -6,18 +6,8 @@
 //! one method per constructor. Each error is the TypeError's message after the constructor's
 //! name.
 
-use serde::de::{Deserialize, Deserializer, Error};
+use super::options::named;
 
-/// A field's deserializer whose errors name the option: `noDelay: invalid type: …`.
-macro_rules! named {
-    ($f:ident, $name:literal, $t:ty) => {
-        fn $f<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$t>, D::Error> {
-            Option::<$t>::deserialize(d)
-                .map_err(|e| D::Error::custom(format_args!("{}: {e}", $name)))
-        }
-    };
-}
-named!(proxy, "proxy", String);
 named!(no_delay, "noDelay", bool);
 named!(keep_alive_delay, "keepAliveDelay", f64);
 named!(send_buffer_size, "sendBufferSize", f64);
@@ -31,7 +21,7 @@ named!(backlog, "backlog", f64);
 /// its `*_NAMES`; `tls` is the Socket's own option, checked by its constructor: tls_options.rs).
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct DirectOptions {
-    #[serde(default, deserialize_with = "proxy")]
+    #[serde(default, deserialize_with = "super::options::proxy")]
     pub proxy: Option<String>,
     #[serde(default, rename = "noDelay", deserialize_with = "no_delay")]
     pub no_delay: Option<bool>,

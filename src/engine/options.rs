@@ -2,8 +2,6 @@
 //! [`Options`] (the JS bindings with serde-wasm-bindgen: src/bindings/options.rs) and
 //! [`Engine::configure`](super::Engine::configure) applies it by the same rules as the setters.
 
-use serde::de::{Deserialize, Deserializer, Error};
-
 /// The constructor's options (docs/spec.md, Construction). Every field is optional; `None`
 /// (absent, `undefined` or `null`) keeps the default. A value of the wrong type fails to
 /// deserialize with an error that starts with the option's name.
@@ -38,15 +36,18 @@ impl Options {
 }
 
 /// A field's deserializer whose errors name the option: `connectTimeout: invalid type: …`.
+/// Also the Direct Sockets options' (direct.rs).
 macro_rules! named {
-    ($f:ident, $name:literal, $t:ty) => {
-        fn $f<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$t>, D::Error> {
-            Option::<$t>::deserialize(d)
-                .map_err(|e| D::Error::custom(format_args!("{}: {e}", $name)))
+    ($vis:vis $f:ident, $name:literal, $t:ty) => {
+        $vis fn $f<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<$t>, D::Error> {
+            <Option<$t> as serde::Deserialize>::deserialize(d).map_err(|e| {
+                <D::Error as serde::de::Error>::custom(format_args!("{}: {e}", $name))
+            })
         }
     };
 }
-named!(proxy, "proxy", String);
+pub(super) use named;
+named!(pub(super) proxy, "proxy", String);
 named!(connect_timeout, "connectTimeout", f64);
 named!(idle_timeout, "idleTimeout", f64);
 named!(protocol, "protocol", String);

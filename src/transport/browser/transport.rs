@@ -220,7 +220,15 @@ pub fn fail_later(t: &T, reason: &'static str) {
 
 /// Sends a text (control) frame, or queues it until open.
 pub fn put_text(t: &T, text: &str) {
-    if let Some(ws) = ready_ws(t, || JsValue::from_str(text)) {
+    let mut s = t.borrow_mut();
+    if s.ws.is_none() || s.finished {
+        return;
+    }
+    if !s.up {
+        s.queue.get_or_insert_with(Vec::new).push(text.into());
+        return;
+    }
+    if let Some(ws) = &s.ws {
         ws.send_text(text);
     }
 }
@@ -244,31 +252,6 @@ pub fn put_bytes(t: &T, bytes: &Uint8Array) {
         ws.send_bytes(bytes);
     }
     s.unsent += bytes.length() as f64;
-}
-
-/// Whether a frame can go now (then the WebSocket, in a clone of its handle); before open
-/// `keep()` waits in the queue for `opened`.
-fn ready_ws(t: &T, keep: impl FnOnce() -> JsValue) -> Option<WsRef> {
-    let mut s = t.borrow_mut();
-    if s.ws.is_none() || s.finished {
-        return None;
-    }
-    if !s.up {
-        s.queue.get_or_insert_with(Vec::new).push(keep());
-        return None;
-    }
-    Some(WsRef(t.clone()))
-}
-
-/// A transport whose WebSocket is open (sends borrow it for the call only).
-struct WsRef(T);
-
-impl WsRef {
-    fn send_text(&self, text: &str) {
-        if let Some(ws) = &self.0.borrow().ws {
-            ws.send_text(text);
-        }
-    }
 }
 
 /// A `send` of a TCP tunnel: messages of at most MAX_MESSAGE bytes (views of the same buffer);

@@ -1,4 +1,4 @@
-//! The Wisp numbers JavaScript reads (src/wisp/codes.rs, `WispClient.codes()`): every packet
+//! The Wisp numbers JavaScript reads (src/wisp/codes.rs, `wispCodes()`): every packet
 //! type, stream type and CLOSE reason the codec knows is listed, under its group, with the codec's value, and
 //! no name is listed twice; the values are the protocol's (its document's numbers, typed here as
 //! the test's own oracle).

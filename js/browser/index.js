@@ -6,8 +6,8 @@
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
 import {
-  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, browserRefusal, WispClient, batchHeader, batchKinds, statusNames, errorCodeName,
-  textScratch, textOfScratch, browserPerform, pollMs, directCheck,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, browserRefusal, wispPerform, batchHeader, batchKinds, statusNames, errorCodeName,
+  textScratch, textOfScratch, browserPerform, directCheck,
 } from '../../pkg/kvsocket.js';
 import { createWispHost } from '../wisp/host.js';
 import { wasmBytes } from '../../pkg/kvsocket_wasm.js';
@@ -27,31 +27,15 @@ class BrowserEngine extends Engine {
   }
 }
 
-const POLL_MS = pollMs();
-
-// Sockets of a Wisp URL share its WebSocket (js/wisp/, docs/wisp.md).
-const wispHost = createWispHost({
-  WispClient,
-  memory,
-  isWispUrl,
-  openWebSocket(url, protocol) {
-    const ws = protocol === undefined ? new WebSocket(url) : new WebSocket(url, protocol);
-    ws.binaryType = 'arraybuffer';
-    return ws;
-  },
-  // A browser's WebSocket copies what send() is given before it returns.
-  send: (ws, packet) => ws.send(packet),
-  // DATA waiting for room looks at the buffer again as a tunnel's bytes do (a browser's
-  // WebSocket tells nothing when its buffer drains).
-  whenRoom: (ws, callback) => setTimeout(callback, POLL_MS),
-});
+// Sockets of a Wisp URL share its WebSocket, the browser's own (src/transport/wisp/, docs/wisp.md).
+const wispHost = createWispHost({ wispPerform, isWispUrl });
 
 /** The facade's host: the browser transport in Rust performs (src/transport/browser/, over
- * web-sys; js/wisp/ for Wisp sockets); `refuse` asks the engine what a browser cannot do with
+ * web-sys; src/transport/wisp/ for Wisp sockets); `refuse` asks the engine what a browser cannot do with
  * the socket's proxy URL (src/engine/proxy.rs, and a Wisp URL's own refusals). */
 const browserHostAdapter = {
   perform: (action, link) => (wispHost.owns(action, link) ? wispHost.perform(action, link) : browserPerform(action, link)),
-  // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js), and so
+  // A Wisp stream sends a write's bytes in the call or copies them (src/transport/wisp/out.rs), and so
   // does a tunnel (WebSocket.send copies; its transport says `sendsInCall`): their sockets lend
   // them (js/socket.js).
   borrows(link) {

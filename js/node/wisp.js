@@ -1,17 +1,18 @@
 // Sockets over a Wisp server in Node (`new Socket({ proxy: 'wisp+ws://host:port/path/' })`):
-// the same host as in browsers (js/wisp/) performs their actions, with the `ws` package's
-// WebSocket; every socket with the same URL shares one WebSocket.
+// the same Wisp sessions as in browsers (src/transport/wisp/, in Rust) perform their actions,
+// with the `ws` package's WebSocket, made here; every socket with the same URL shares one
+// WebSocket.
 
 import WebSocket from 'ws';
-import { WispClient, isWispUrl, wispRefusal } from '../../pkg/kvsocket_node.js';
+import { isWispUrl, wispPerform, wispRefusal } from '../../pkg/kvsocket_node.js';
 import { createWispHost } from '../wisp/host.js';
-import { send, whenRoom } from './wisp-send.js';
 
-/** A WebSocket to a Wisp server, as the Wisp host opens it (`ws`'s, Buffers for messages). */
+/** A WebSocket to a Wisp server, as a Wisp session opens it (`ws`'s, Buffers for messages). */
 export function openWebSocket(url, protocol) {
   // No permessage-deflate: Wisp carries what sockets send, often already compressed, and
-  // compressing every packet would cost more than it saves (and js/wisp/data.js counts on
-  // `ws` framing each packet at once, which it does not while compressing).
+  // compressing every packet would cost more than it saves (and the session counts on `ws`
+  // framing each packet within send(), which it does not while compressing:
+  // src/transport/wisp/out.rs sends views of memory it reuses).
   const ws = new WebSocket(url, protocol, { perMessageDeflate: false });
   // Messages as Buffers: an ArrayBuffer would be a copy of every message that shares its
   // memory with others (ws cuts them out of what the socket read).
@@ -34,12 +35,11 @@ export const usesWisp = (options) => {
 };
 
 /**
- * Wraps the Node host: actions of Wisp sockets go to the Wisp host, the others to `host`.
- * `memory` is the wasm module's (the Wisp client's records are read from it); `open` makes the
- * WebSockets (the tests watch them through it).
+ * Wraps the Node host: actions of Wisp sockets go to the Wisp sessions, the others to `host`.
+ * `open` makes the sessions' WebSockets (the tests watch them through it).
  */
-export function withWisp(host, memory, open = openWebSocket) {
-  const wisp = createWispHost({ WispClient, memory, openWebSocket: open, send, whenRoom, isWispUrl });
+export function withWisp(host, open = openWebSocket) {
+  const wisp = createWispHost({ wispPerform, isWispUrl, open });
   return {
     perform(action, link) {
       if (wisp.owns(action, link)) wisp.perform(action, link);
@@ -52,8 +52,9 @@ export function withWisp(host, memory, open = openWebSocket) {
     setRef: host.setRef,
     turn: host.turn,
     tlsInfo: host.tlsInfo,
-    // A Wisp stream sends a write's bytes in the call or copies them (js/wisp/data.js): a
-    // socket with a Wisp stream lends them (js/socket.js). Net sockets get copies.
+    // A Wisp stream sends a write's bytes in the call or copies them
+    // (src/transport/wisp/out.rs): a socket with a Wisp stream lends them (js/socket.js). Net
+    // sockets get copies.
     borrows: (link) => link.transport?.wisp !== undefined,
     // The Wisp host's sends take bytes only.
     sendsText: (options) => !usesWisp(options) && host.sendsText?.(options) === true,

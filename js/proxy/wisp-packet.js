@@ -6,12 +6,12 @@
 // ways, is the header of js/wisp/codec.js in front of the payload, with no call into wasm (the
 // hot path).
 
-import { WispClient, initSync, wispDecode, wispFrame, wispOut } from '../../pkg/kvsocket_node.js';
+import { initSync, wispCodes, wispDecode, wispFrame, wispOut } from '../../pkg/kvsocket_node.js';
 import { wasmBytes } from '../../pkg/kvsocket_node_wasm.js';
 import { CLOSE, EXT, HEADER_LEN, STREAM, TYPE, dataStream, learnWisp, writeDataHeader } from '../wisp/codec.js';
 
 const { memory } = initSync({ module: wasmBytes() });
-learnWisp(WispClient);
+learnWisp(wispCodes);
 
 export { CLOSE, EXT, HEADER_LEN, TYPE };
 export const StreamType = STREAM;

@@ -1,19 +1,18 @@
-// The Wisp format on the JS side. The numbers are src/wisp/'s (packet types, stream types,
-// extension ids, CLOSE reasons, the header and largest DATA payload, and the kinds of
-// WispClient.poll's records), read from the module (`WispClient.codes()`,
-// src/transport/wisp/client.rs) once it is instantiated: none is typed in JS. Every packet is
-// parsed and framed by the Rust codec (src/wisp/packet.rs) except a DATA packet's 5-byte header,
-// which the client's data path (data.js, session.js) and kvsocket-proxy (js/proxy/wisp-packet.js)
-// write and read here: a DATA packet then costs no call into wasm, and its payload never enters
-// wasm memory. tests/proxy/wisp-codec.test.js checks this header against the Rust decoder.
+// The Wisp format on the JS side, for kvsocket-proxy's `/wisp/` (js/proxy/wisp-packet.js). The
+// numbers are src/wisp/'s (packet types, stream types, extension ids, CLOSE reasons, the header
+// and largest DATA payload), read from the module (`wispCodes()`, src/transport/wisp/mod.rs)
+// once it is instantiated: none is typed in JS. Every packet is parsed and framed by the Rust
+// codec (src/wisp/packet.rs) except a DATA packet's 5-byte header, which the proxy writes and
+// reads here: a DATA packet then costs no call into wasm, and its payload never enters wasm
+// memory. (The client's sessions, src/transport/wisp/, read and frame it in Rust.)
+// tests/proxy/wisp-codec.test.js checks this header against the Rust decoder.
 
 /** Packet types by name (`TYPE.DATA` …), stream types (`STREAM.TCP`, `STREAM.UDP`), extension
- * ids (`EXT.UDP` …), CLOSE reasons (`CLOSE.VOLUNTARY` …), poll records (`RECORD.DATA` …). */
+ * ids (`EXT.UDP` …), CLOSE reasons (`CLOSE.VOLUNTARY` …). */
 export const TYPE = {};
 export const STREAM = {};
 export const EXT = {};
 export const CLOSE = {};
-export const RECORD = {};
 /** The bytes before every payload (type, stream id), and the largest DATA payload the client
  * sends (src/wisp/client.rs MAX_DATA): it cuts each write into packets of this size. */
 export let HEADER_LEN = 0;
@@ -22,14 +21,13 @@ export let MAX_DATA = 0;
 let DATA = 0;
 
 /**
- * Reads the numbers from the module's `WispClient` class: before any of the above is used,
- * after the module is instantiated (createWispHost, when an entry makes its hosts; the proxy's
- * wisp-packet.js). Each host's module has its own class; the numbers are the same.
+ * Reads the numbers from the module's `wispCodes`: before any of the above is used, after the
+ * module is instantiated (the proxy's wisp-packet.js).
  */
-export function learnWisp(WispClient) {
+export function learnWisp(wispCodes) {
   if (HEADER_LEN !== 0) return;
-  const groups = { type: TYPE, stream: STREAM, ext: EXT, close: CLOSE, record: RECORD };
-  const words = WispClient.codes().split(' ');
+  const groups = { type: TYPE, stream: STREAM, ext: EXT, close: CLOSE };
+  const words = wispCodes().split(' ');
   let header = 0;
   let max = 0;
   for (let i = 0; i < words.length; i += 2) {

@@ -365,6 +365,26 @@ impl<P: Payload> Client<P> {
             })
     }
 
+    /// Every payload the client still holds for a stream (waiting for credit or room, or
+    /// queued to send), in order: a host that holds them by reference swaps one for a copy of
+    /// its own (a view a socket lent for one call only, src/transport/wisp/out.rs).
+    pub fn held_mut(&mut self, stream: u32) -> impl Iterator<Item = &mut P> {
+        let waiting = self
+            .streams
+            .get_mut(&stream)
+            .into_iter()
+            .flat_map(|s| s.pending.iter_mut());
+        let queued = self.transmit.iter_mut().filter_map(move |t| match t {
+            Transmit::Data { header, payload }
+                if u32::from_le_bytes([header[1], header[2], header[3], header[4]]) == stream =>
+            {
+                Some(payload)
+            }
+            _ => None,
+        });
+        queued.chain(waiting)
+    }
+
     /// Whether packets or events wait to be drained.
     pub fn has_output(&self) -> bool {
         !self.transmit.is_empty() || !self.events.is_empty()

@@ -1,7 +1,7 @@
 //! The numbers of the Wisp format that JavaScript needs, named once: packet types, stream types,
 //! extension ids, CLOSE reasons, and the sizes (the header, the largest DATA payload the client
-//! sends). The JS side (js/wisp/codec.js: the client's data path and kvsocket-proxy's `/wisp/`)
-//! reads them from the module (`WispClient.codes()`, src/transport/wisp/client.rs) and never
+//! sends). The JS side (js/wisp/codec.js: kvsocket-proxy's `/wisp/`)
+//! reads them from the module (`wispCodes()`, src/transport/wisp/mod.rs) and never
 //! types one.
 
 use super::client::MAX_DATA;

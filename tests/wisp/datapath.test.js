@@ -37,7 +37,7 @@ function watchedSockets(watch, copies = { count: 0 }) {
     watch(ws);
     return ws;
   };
-  const host = withWisp(nodeHost, memory, open);
+  const host = withWisp(nodeHost, open);
   const copyBytes = host.copyBytes;
   host.copyBytes = (bytes) => {
     copies.count++;

@@ -2,7 +2,7 @@
 //! without the `browser` feature; a page never serves Wisp): the codec of src/wisp/packet.rs,
 //! the client's, parses what clients send (`wispDecode`) and frames CONTINUE, CLOSE and INFO
 //! (`wispFrame`) for js/proxy/wisp-packet.js. DATA is the one packet JS frames and reads itself
-//! (js/wisp/codec.js): its 5-byte header, with the type and size from `WispClient.codes`, in
+//! (js/wisp/codec.js): its 5-byte header, with the type and size from `wispCodes`, in
 //! front of a payload that never enters wasm memory, at no call into wasm per packet.
 //!
 //! Only numbers cross: each call writes its answer into one scratch area here (`wispOut`: its

@@ -1,0 +1,192 @@
+//! Performs the engine's actions for sockets over Wisp (`proxy: 'wisp+ws://host:port/path/'`),
+//! in browsers and Node alike: every socket with the same Wisp URL is one stream on one shared
+//! WebSocket (session.rs). The protocol's rules are the client's (src/wisp/), a socket's are its
+//! engine's; what a Wisp socket cannot do is answered here, in Rust, with the engine's error
+//! name.
+
+use js_sys::{Function, Object, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use super::out::Chunk;
+use super::session::{self, S};
+use super::socket::set_timeout;
+use crate::engine::ErrorCode;
+
+#[wasm_bindgen]
+extern "C" {
+    /// js/link.js's Link: the members a Wisp stream uses.
+    #[wasm_bindgen(extends = Object)]
+    #[derive(Clone)]
+    pub type Link;
+    #[wasm_bindgen(method, getter)]
+    fn options(this: &Link) -> LinkOptions;
+    #[wasm_bindgen(method)]
+    fn open(this: &Link, id: u32, t: &Handle);
+    #[wasm_bindgen(method)]
+    fn get(this: &Link, id: u32) -> JsValue;
+    #[wasm_bindgen(method, js_name = drop)]
+    pub fn drop_transport(this: &Link, id: u32, t: &Handle);
+    #[wasm_bindgen(method)]
+    pub fn connected(
+        this: &Link,
+        id: u32,
+        local_ip: &str,
+        local_port: u16,
+        remote_ip: &str,
+        remote_port: u16,
+    );
+    #[wasm_bindgen(method)]
+    pub fn received(this: &Link, id: u32, data: &Uint8Array);
+    #[wasm_bindgen(method, js_name = receivedFrom)]
+    pub fn received_from(this: &Link, id: u32, data: &Uint8Array, ip: &str, port: u16);
+    #[wasm_bindgen(method)]
+    pub fn sent(this: &Link, id: u32, n: f64);
+    #[wasm_bindgen(method, js_name = peerClosed)]
+    pub fn peer_closed(this: &Link, id: u32);
+    #[wasm_bindgen(method)]
+    pub fn closed(this: &Link, id: u32);
+    #[wasm_bindgen(method)]
+    pub fn failed(this: &Link, id: u32, error: &str);
+
+    /// `link.options`: the proxy URL is read when needed, so that a later
+    /// `Socket.defaultProxy = url` counts too.
+    pub type LinkOptions;
+    #[wasm_bindgen(method, getter)]
+    fn proxy(this: &LinkOptions) -> Option<String>;
+
+    /// A stream's transport as the link keeps it: `link` and `id` (set by `link.open`, moved by
+    /// `accept(other)`), `wisp` (its session's id: the hosts tell a Wisp stream by it),
+    /// `remoteIp` (TLS's default servername) and the stream's id.
+    #[wasm_bindgen(extends = Object)]
+    #[derive(Clone)]
+    pub type Handle;
+    #[wasm_bindgen(method, getter)]
+    pub fn link(this: &Handle) -> Link;
+    #[wasm_bindgen(method, getter)]
+    pub fn id(this: &Handle) -> u32;
+    #[wasm_bindgen(method, getter)]
+    fn wisp(this: &Handle) -> Option<u32>;
+    #[wasm_bindgen(method, setter)]
+    fn set_wisp(this: &Handle, session: u32);
+    #[wasm_bindgen(method, getter, js_name = wispStream)]
+    fn stream(this: &Handle) -> u32;
+    #[wasm_bindgen(method, setter, js_name = wispStream)]
+    fn set_stream(this: &Handle, stream: u32);
+    #[wasm_bindgen(method, setter, js_name = remoteIp)]
+    fn set_remote_ip(this: &Handle, ip: &str);
+
+    /// An engine action as the facade's batch reader makes it (`{type, id, …}`).
+    pub type Action;
+    #[wasm_bindgen(method, getter, js_name = type)]
+    fn kind(this: &Action) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn id(this: &Action) -> u32;
+    #[wasm_bindgen(method, getter)]
+    fn ip(this: &Action) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn host(this: &Action) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn port(this: &Action) -> u16;
+    #[wasm_bindgen(method, getter)]
+    fn protocol(this: &Action) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn data(this: &Action) -> Uint8Array;
+    /// The data is the caller's view, valid only during this call (js/socket.js `#lend`).
+    #[wasm_bindgen(method, getter)]
+    fn lent(this: &Action) -> Option<bool>;
+}
+
+/// The action types, in the order they are looked for (`send` is most of them).
+const KINDS: [&str; 10] = [
+    "send",
+    "connect",
+    "shutdown",
+    "abort",
+    "pause",
+    "resume",
+    "endOutput",
+    "configure",
+    "listen",
+    "resolve",
+];
+
+thread_local! {
+    /// The type names as JS strings: an action's type is compared in JS (`===`), not copied
+    /// into wasm.
+    static NAMES: Vec<JsValue> = KINDS.iter().map(|k| JsValue::from_str(k)).collect();
+}
+
+/// Performs one engine action (`{type, id, …}`) for the Wisp socket behind `link` (js/link.js).
+/// `open(url, protocol)` makes the session's WebSocket (Node's `ws`, js/node/wisp.js); without
+/// it, the browser's own.
+#[wasm_bindgen(js_name = wispPerform)]
+pub fn perform(action: &Action, link: &Link, open: Option<Function>) -> Result<(), JsValue> {
+    let kind = action.kind();
+    let Some(at) = NAMES.with(|names| names.iter().position(|n| *n == kind)) else {
+        let kind = kind.as_string().unwrap_or_default();
+        return Err(js_sys::Error::new(&format!("kvsocket: unknown engine action \"{kind}\"")).into());
+    };
+    let id = action.id();
+    match KINDS[at] {
+        "connect" => {
+            connect(action, link, open.as_ref());
+            return Ok(());
+        }
+        "listen" | "resolve" => {
+            // An engine not told that the server resolves names would ask to resolve; Wisp
+            // has no listening streams (the entries refuse these first: `wispRefusal`).
+            // Answered a turn later.
+            let link = link.clone();
+            let fail = move || link.failed(id, ErrorCode::UnsupportedSocketOperation.name());
+            set_timeout(&Closure::once_into_js(fail), 0);
+            return Ok(());
+        }
+        // Wisp has no half-close (its CLOSE ends both ways) and no TCP options: the output
+        // stays open after end() until close() (docs/promises-and-streams.md).
+        "endOutput" | "configure" => return Ok(()),
+        _ => {}
+    }
+    // None: the stream ended (its socket is told, or will be).
+    let Some((s, stream)) = stream_of(link, id) else {
+        return Ok(());
+    };
+    match KINDS[at] {
+        "send" => {
+            let lent = action.lent() == Some(true);
+            session::send(&s, stream, Chunk::written(action.data(), lent), lent);
+        }
+        "shutdown" => session::close(&s, stream),
+        "abort" => session::abort(&s, stream),
+        // Told to a server that took the receive-pause extension; elsewhere the bytes keep
+        // coming (docs/wisp.md).
+        "pause" => session::pause_reading(&s, stream, true),
+        _ => session::pause_reading(&s, stream, false),
+    }
+    Ok(())
+}
+
+/// The session and stream of transport `id` of `link`, while the stream lives.
+fn stream_of(link: &Link, id: u32) -> Option<(S, u32)> {
+    let t = link.get(id);
+    if !t.is_object() {
+        return None;
+    }
+    let t: &Handle = t.unchecked_ref();
+    Some((session::by_id(t.wisp()?)?, t.stream()))
+}
+
+fn connect(action: &Action, link: &Link, open: Option<&Function>) {
+    let key = link.options().proxy().unwrap_or_default();
+    let udp = action.protocol().as_deref() == Some("udp");
+    let ip = action.ip();
+    let host = ip.clone().or_else(|| action.host()).unwrap_or_default();
+    // The page never learns which address the server used for a name.
+    let remote = ip.unwrap_or_else(|| "0.0.0.0".into());
+    let s = session::for_url(&key, open);
+    let handle: Handle = Object::new().unchecked_into();
+    handle.set_wisp(session::id_of(&s));
+    handle.set_remote_ip(&remote);
+    link.open(action.id(), &handle);
+    let stream = session::open_stream(&s, handle.clone(), udp, &host, action.port(), remote);
+    handle.set_stream(stream);
+}

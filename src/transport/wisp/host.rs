@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::out::Chunk;
 use super::session::{self, S};
-use super::socket::set_timeout;
+use super::socket::later;
 use crate::engine::ErrorCode;
 
 #[wasm_bindgen]
@@ -124,7 +124,8 @@ pub fn perform(action: &Action, link: &Link, open: Option<Function>) -> Result<(
     let kind = action.kind();
     let Some(at) = NAMES.with(|names| names.iter().position(|n| *n == kind)) else {
         let kind = kind.as_string().unwrap_or_default();
-        return Err(js_sys::Error::new(&format!("kvsocket: unknown engine action \"{kind}\"")).into());
+        let message = ["kvsocket: unknown engine action \"", &kind, "\""].concat();
+        return Err(js_sys::Error::new(&message).into());
     };
     let id = action.id();
     match KINDS[at] {
@@ -137,8 +138,9 @@ pub fn perform(action: &Action, link: &Link, open: Option<Function>) -> Result<(
             // has no listening streams (the entries refuse these first: `wispRefusal`).
             // Answered a turn later.
             let link = link.clone();
-            let fail = move || link.failed(id, ErrorCode::UnsupportedSocketOperation.name());
-            set_timeout(&Closure::once_into_js(fail), 0);
+            later(0, move || {
+                link.failed(id, ErrorCode::UnsupportedSocketOperation.name())
+            });
             return Ok(());
         }
         // Wisp has no half-close (its CLOSE ends both ways) and no TCP options: the output

@@ -138,13 +138,15 @@ impl Framer {
 /// send costs Node's streams a little each.)
 pub fn send_data(ws: &WispSocket, header: &[u8; HEADER_LEN], payload: Chunk, sent: &Function) {
     let size = HEADER + payload.len;
-    let callback = (TELLS_SENT && ws.buffered_amount() + f64::from(size) >= ROOM as f64)
-        .then_some(sent);
+    let callback =
+        (TELLS_SENT && ws.buffered_amount() + f64::from(size) >= ROOM as f64).then_some(sent);
     if payload.form == Form::Framed {
         let packet = if payload.start == HEADER && payload.bytes.length() == size {
             payload.bytes
         } else {
-            payload.bytes.subarray(payload.start - HEADER, payload.start + payload.len)
+            payload
+                .bytes
+                .subarray(payload.start - HEADER, payload.start + payload.len)
         };
         // SAFETY: the view of `header` is used by `set` alone, before anything allocates.
         let header = unsafe { Uint8Array::view(header) };

@@ -19,11 +19,10 @@ use wasm_bindgen::prelude::*;
 
 use super::host::Handle;
 use super::out::{send_data, send_packet, Chunk, ROOM};
-use super::socket::{self, set_timeout, WispSocket, WsEvent, POLL_MS, TELLS_SENT};
+use super::socket::{self, later, WispSocket, WsEvent, POLL_MS, TELLS_SENT};
 use super::url::parse;
 use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
-use crate::wisp::client::Map;
 use crate::wisp::{Client, Config, Event, PacketType, StreamType, Transmit, HEADER_LEN};
 
 /// A stream's transport: what JS keeps on the socket's link (`handle`) and what the socket is
@@ -52,7 +51,9 @@ pub struct Session {
     scheduled: bool,
     /// Waiting for room in the WebSocket's buffer.
     polling: bool,
-    streams: Map<u32, Stream>,
+    /// By stream id, in the order they opened (a list: a session has few, and a second hash
+    /// map's code costs the module more than the scan).
+    streams: Vec<(u32, Stream)>,
     handlers: Option<Handlers>,
 }
 
@@ -67,6 +68,18 @@ struct Handlers {
 }
 
 pub type S = Rc<RefCell<Session>>;
+
+impl Session {
+    fn stream(&self, id: u32) -> Option<&Stream> {
+        self.streams.iter().find(|(i, _)| *i == id).map(|(_, t)| t)
+    }
+
+    /// The stream leaves the session.
+    fn take(&mut self, id: u32) -> Option<Stream> {
+        let at = self.streams.iter().position(|(i, _)| *i == id)?;
+        Some(self.streams.remove(at).1)
+    }
+}
 
 thread_local! {
     /// Every session that may still have something to do (registered, or with streams).
@@ -109,7 +122,7 @@ fn create(key: &str, open: Option<&Function>) -> S {
         pumping: false,
         scheduled: false,
         polling: false,
-        streams: Map::default(),
+        streams: Vec::new(),
         handlers: None,
     }));
     s.borrow_mut().handlers = Some(handlers(Rc::downgrade(&s)));
@@ -142,7 +155,9 @@ fn handlers(s: Weak<RefCell<Session>>) -> Handlers {
             s.borrow_mut().up = true;
             pump(s);
         }),
-        message: make(&s, |s, e| on_message(s, e.unchecked_ref::<WsEvent>().data())),
+        message: make(&s, |s, e| {
+            on_message(s, e.unchecked_ref::<WsEvent>().data())
+        }),
         close: make(&s, |s, e| {
             let e = e.unchecked_ref::<WsEvent>();
             lost(s, e.code(), &e.reason().unwrap_or_default());
@@ -213,15 +228,13 @@ pub fn open_stream(s: &S, handle: Handle, udp: bool, host: &str, port: u16, remo
         StreamType::Tcp
     };
     let stream = s.borrow_mut().client.open(kind, host, port);
-    s.borrow_mut().streams.insert(
-        stream,
-        Stream {
-            handle,
-            udp,
-            remote_ip: remote,
-            remote_port: port,
-        },
-    );
+    let t = Stream {
+        handle,
+        udp,
+        remote_ip: remote,
+        remote_port: port,
+    };
+    s.borrow_mut().streams.push((stream, t));
     // Never inside connect(): what the stream's opening says is told on a later turn.
     schedule(s);
     stream
@@ -257,7 +270,7 @@ pub fn abort(s: &S, stream: u32) {
     let gone = {
         let mut b = s.borrow_mut();
         b.client.abort(stream);
-        b.streams.remove(&stream)
+        b.take(stream)
     };
     if let Some(t) = gone {
         finish(&t);
@@ -280,7 +293,8 @@ fn on_message(s: &S, data: JsValue) {
     } else {
         return;
     };
-    let view = |at: u32, n: u32| Uint8Array::new_with_byte_offset_and_length(&buffer, offset + at, n);
+    let view =
+        |at: u32, n: u32| Uint8Array::new_with_byte_offset_and_length(&buffer, offset + at, n);
     let mut header = [0u8; HEADER_LEN];
     if len as usize >= HEADER_LEN {
         view(0, HEADER_LEN as u32).copy_to(&mut header);
@@ -292,9 +306,12 @@ fn on_message(s: &S, data: JsValue) {
             if b.client.route_data(stream).is_none() {
                 return;
             }
-            b.streams
-                .get(&stream)
-                .map(|t| (t.handle.clone(), t.udp.then(|| (t.remote_ip.clone(), t.remote_port))))
+            b.stream(stream).map(|t| {
+                (
+                    t.handle.clone(),
+                    t.udp.then(|| (t.remote_ip.clone(), t.remote_port)),
+                )
+            })
         };
         let Some((handle, udp)) = to else { return };
         // A plain Uint8Array over the message's memory: what readBytes() hands out as it is.
@@ -339,7 +356,14 @@ fn lost(s: &S, code: u16, reason: &str) {
     let (error, detail) = if up {
         (
             ErrorCode::ProxyConnectionClosed,
-            ["the Wisp server's WebSocket closed (", &code, " ", reason, ")"].concat(),
+            [
+                "the Wisp server's WebSocket closed (",
+                &code,
+                " ",
+                reason,
+                ")",
+            ]
+            .concat(),
         )
     } else {
         (
@@ -362,13 +386,10 @@ fn schedule(s: &S) {
         return;
     }
     let s = s.clone();
-    set_timeout(
-        &Closure::once_into_js(move || {
-            s.borrow_mut().scheduled = false;
-            pump(&s);
-        }),
-        0,
-    );
+    later(0, move || {
+        s.borrow_mut().scheduled = false;
+        pump(&s);
+    });
 }
 
 /// Sends the client's packets and tells the sockets its events, until it has nothing more. A
@@ -460,7 +481,7 @@ fn tell(s: &S, event: Event) {
     };
     if let Event::Closed { error, .. } = event {
         // Taken out first: the stream is gone whatever its socket does when told.
-        let Some(t) = s.borrow_mut().streams.remove(&stream) else {
+        let Some(t) = s.borrow_mut().take(stream) else {
             return;
         };
         finish(&t);
@@ -476,7 +497,7 @@ fn tell(s: &S, event: Event) {
     }
     let t = {
         let b = s.borrow();
-        let Some(t) = b.streams.get(&stream) else {
+        let Some(t) = b.stream(stream) else {
             return;
         };
         (t.handle.clone(), t.remote_ip.clone(), t.remote_port)
@@ -505,33 +526,27 @@ fn wait_for_room(s: &S) {
         return;
     }
     let s = s.clone();
-    set_timeout(
-        &Closure::once_into_js(move || {
-            s.borrow_mut().polling = false;
-            pump(&s);
-        }),
-        POLL_MS,
-    );
+    later(POLL_MS, move || {
+        s.borrow_mut().polling = false;
+        pump(&s);
+    });
 }
 
 /// With no stream left (the client's rule, `Client::idle`), the WebSocket is closed on the next
 /// turn unless a socket opened a new stream meanwhile.
 fn close_when_idle(s: &S) {
     let s = s.clone();
-    set_timeout(
-        &Closure::once_into_js(move || {
-            let ws = {
-                let b = s.borrow();
-                if !b.client.idle() || b.scheduled {
-                    return;
-                }
-                b.ws.clone()
-            };
-            forget(&s);
-            if let Some(ws) = ws {
-                ws.close(Some(1000));
+    later(0, move || {
+        let ws = {
+            let b = s.borrow();
+            if !b.client.idle() || b.scheduled {
+                return;
             }
-        }),
-        0,
-    );
+            b.ws.clone()
+        };
+        forget(&s);
+        if let Some(ws) = ws {
+            ws.close(Some(1000));
+        }
+    });
 }

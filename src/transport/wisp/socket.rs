@@ -44,7 +44,14 @@ extern "C" {
 
     /// `setTimeout(handler, ms)` (browsers and Node alike).
     #[wasm_bindgen(js_name = setTimeout)]
-    pub fn set_timeout(handler: &JsValue, ms: i32) -> JsValue;
+    fn set_timeout(handler: &JsValue, ms: i32) -> JsValue;
+}
+
+/// Runs `f` once after `ms` milliseconds. (Boxed: one closure type for every timer, not a
+/// wasm-bindgen shim per caller.)
+pub fn later(ms: i32, f: impl FnOnce() + 'static) {
+    let f: Box<dyn FnOnce()> = Box::new(f);
+    set_timeout(&Closure::once_into_js(f), ms);
 }
 
 /// Whether the WebSocket tells when a sent message has left its buffer (`ws`'s send callback).

@@ -15,13 +15,18 @@ extern "C" {
     /// Sends one binary message. `ws` calls `sent` once the message has left for the kernel; a
     /// browser ignores the extra argument. Both copy the bytes before returning (`ws` masks
     /// them into a frame of its own: no permessage-deflate, no Blob), so a view of scratch
-    /// memory may be sent.
-    #[wasm_bindgen(method)]
-    pub fn send(this: &WispSocket, data: &Uint8Array, sent: Option<&Function>);
+    /// memory may be sent. Caught: a throw must not unwind through a session's borrow (the
+    /// session sends only on an open WebSocket, where neither throws; a closing one drops it).
+    #[wasm_bindgen(method, catch, js_name = send)]
+    fn try_send(
+        this: &WispSocket,
+        data: &Uint8Array,
+        sent: Option<&Function>,
+    ) -> Result<(), JsValue>;
     #[wasm_bindgen(method, getter, js_name = bufferedAmount)]
     pub fn buffered_amount(this: &WispSocket) -> f64;
-    #[wasm_bindgen(method)]
-    pub fn close(this: &WispSocket, code: Option<u16>);
+    #[wasm_bindgen(method, catch, js_name = close)]
+    fn try_close(this: &WispSocket, code: Option<u16>) -> Result<(), JsValue>;
     #[wasm_bindgen(method, setter)]
     pub fn set_onopen(this: &WispSocket, f: Option<&Function>);
     #[wasm_bindgen(method, setter)]
@@ -52,6 +57,18 @@ extern "C" {
 pub fn later(ms: i32, f: impl FnOnce() + 'static) {
     let f: Box<dyn FnOnce()> = Box::new(f);
     set_timeout(&Closure::once_into_js(f), ms);
+}
+
+impl WispSocket {
+    /// Sends one binary message (see `try_send`); a failure is the WebSocket's close to tell.
+    pub fn send(&self, data: &Uint8Array, sent: Option<&Function>) {
+        drop(self.try_send(data, sent));
+    }
+
+    /// Closes the WebSocket (with `code`, or none given).
+    pub fn close(&self, code: Option<u16>) {
+        drop(self.try_close(code));
+    }
 }
 
 /// Whether the WebSocket tells when a sent message has left its buffer (`ws`'s send callback).

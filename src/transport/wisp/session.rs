@@ -495,19 +495,22 @@ fn tell(s: &S, event: Event) {
         }
         return;
     }
-    let t = {
+    let (handle, remote) = {
         let b = s.borrow();
         let Some(t) = b.stream(stream) else {
             return;
         };
-        (t.handle.clone(), t.remote_ip.clone(), t.remote_port)
+        // The address for the one Opened: no String copied per Sent.
+        let remote =
+            matches!(event, Event::Opened { .. }).then(|| (t.remote_ip.clone(), t.remote_port));
+        (t.handle.clone(), remote)
     };
-    let (handle, remote_ip, remote_port) = t;
     let (link, id) = (handle.link(), handle.id());
-    match event {
-        Event::Sent { len, .. } => link.sent(id, len as f64),
+    match (event, remote) {
+        (Event::Sent { len, .. }, _) => link.sent(id, len as f64),
         // A Wisp server does not tell the local address of its connection.
-        _ => link.connected(id, "0.0.0.0", 0, &remote_ip, remote_port),
+        (_, Some((ip, port))) => link.connected(id, "0.0.0.0", 0, &ip, port),
+        _ => {}
     }
 }
 

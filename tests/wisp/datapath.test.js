@@ -300,3 +300,21 @@ test('one view rewritten and written again and again through a real server: ever
   assert.equal(sha256(Buffer.concat(got)), want.digest('hex'));
   assert.equal(copies.count, 0, 'the socket itself copied nothing (what waited, the Wisp host copied)');
 });
+
+test('what a Wisp socket cannot do (listen, resolve) is UnsupportedSocketOperation, a turn later, named by the Rust sessions', T, async () => {
+  // The host's side of the contract, as a link sees it: the entries refuse listen first
+  // (wispRefusal), and an engine told that the server resolves names never asks to resolve; the
+  // sessions answer anyway, and never inside the call.
+  const host = withWisp(nodeHost);
+  const failures = [];
+  const link = {
+    options: { proxy: 'wisp+ws://127.0.0.1:9/w/' },
+    get: () => undefined,
+    failed: (id, error) => failures.push([id, error]),
+  };
+  host.perform({ type: 'listen', id: 7, ip: '127.0.0.1', port: 0 }, link);
+  host.perform({ type: 'resolve', id: 8, host: 'localhost' }, link);
+  assert.deepEqual(failures, [], 'not inside the call');
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(failures, [[7, 'UnsupportedSocketOperation'], [8, 'UnsupportedSocketOperation']]);
+});

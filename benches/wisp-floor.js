@@ -60,7 +60,7 @@ export async function floorDownload(url, port, total) {
 }
 
 /** Uploads `total` bytes to the sink at `port` (64 KiB packets, the WebSocket's buffer kept
- * under a MiB as js/wisp/session.js keeps it) and waits for the sink's answer. */
+ * under a MiB as the Wisp sessions keep it: src/transport/wisp/out.rs ROOM) and waits for the sink's answer. */
 export async function floorUpload(url, port, total) {
   let answered;
   const finished = new Promise((resolve) => { answered = resolve; });

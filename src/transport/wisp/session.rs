@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 
 use super::host::Handle;
 use super::out::{send_data, send_packet, Chunk, ROOM};
-use super::socket::{self, later, WispSocket, WsEvent, POLL_MS, TELLS_SENT};
+use super::socket::{self, later, WispSocket, WsEvent};
 use super::url::parse;
 use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
@@ -525,14 +525,15 @@ fn wait_for_room(s: &S) {
         }
         b.polling = true;
     }
-    if TELLS_SENT {
-        return;
+    // `ws` (Node's module): the callback of the packet that filled the buffer pumps.
+    #[cfg(feature = "browser")]
+    {
+        let s = s.clone();
+        later(crate::transport::browser::poll_ms(), move || {
+            s.borrow_mut().polling = false;
+            pump(&s);
+        });
     }
-    let s = s.clone();
-    later(POLL_MS, move || {
-        s.borrow_mut().polling = false;
-        pump(&s);
-    });
 }
 
 /// With no stream left (the client's rule, `Client::idle`), the WebSocket is closed on the next

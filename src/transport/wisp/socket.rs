@@ -72,13 +72,9 @@ impl WispSocket {
 }
 
 /// Whether the WebSocket tells when a sent message has left its buffer (`ws`'s send callback).
-/// A browser's tells nothing: the session looks at `bufferedAmount` again every
-/// [`POLL_MS`].
+/// A browser's tells nothing: the session looks at `bufferedAmount` again as the browser
+/// tunnels do (their interval, `pollMs`).
 pub const TELLS_SENT: bool = !cfg!(feature = "browser");
-
-/// How often a browser's session looks at `bufferedAmount` again while DATA waits for room:
-/// the browser tunnels' interval.
-pub const POLL_MS: i32 = 4;
 
 /// A WebSocket to `url`, offering `protocol` ('' for none): `open`'s (js/node/wisp.js, or a
 /// test's), else the browser's own; None when it cannot be made (a URL the constructor

@@ -3,14 +3,13 @@
 // buffers and event order is the engine's; what is here is JS-only: argument types, Blobs,
 // timers, and dispatch.
 
-import { toBytes, isBlob, isAscii, describe } from './bytes.js';
+import { toBytes, isBlob, isAscii, describe, plain, tailOf } from './bytes.js';
 import { EVENTS, enqueue, deliverNow } from './dispatch.js';
 import { Link } from './link.js';
 import { SocketBase } from './event-target.js';
 import { createBatchReader } from './batch.js';
 import { installPromises, watchSignal } from './promises.js';
 import { socketDestroyed } from './watch.js';
-import { Chunks, KeptOut, tailOf } from './kept.js';
 import { createTextReader } from './text.js';
 import { createDeadlines } from './deadlines.js';
 import { STATUS, learnStatuses } from './status.js';
@@ -72,12 +71,16 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
   const resolving = new WeakSet();
   // A dataAvailable comes as its length, a number: no object per message (js/batch.js).
   const readBatch = createBatchReader(wasm, { dataAvailableAsLength: true });
+  // Where the engine puts the JS values it holds for us (src/bindings/shelf.rs): slot 0, the
+  // bytes of a read of held stream bytes.
+  const shelf = readBatch.shelf;
   const textOf = wasm.textScratch ? createTextReader({ ...wasm, textOfBytes }) : textOfBytes;
   // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
   // Buffer, from its shared pool when small, which net writes without converting).
   const copyBytes = host.copyBytes ?? ((bytes) => bytes.slice());
   // The caller's view that the write running now lends to a host that borrows (null otherwise).
   let lent = null;
+  const EMPTY = new Uint8Array(0);
   // Actions of every socket wait here, in the order their engines made them, and are performed
   // by the outermost #out: a host that feeds an input while performing (synchronously) queues
   // the actions that follow behind the ones still waiting, as one engine queue would.
@@ -87,6 +90,14 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
   let performing = false;
   let deliverTo;
   let performOne;
+
+  // The send of a `sendHeld`: its chunk, lent when it is the running write's view and is
+  // performed within this call (no other action is being performed), else a copy.
+  function sendOf(a) {
+    const data = a.data;
+    if (data !== lent) return { type: 'send', id: a.id, data };
+    return performing ? { type: 'send', id: a.id, data: copyBytes(data) } : { type: 'send', id: a.id, data, lent: true };
+  }
 
   function performPending() {
     if (performing) return;
@@ -166,11 +177,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // moved it.
     #offering = null;
     #movedTo = null;
-    // Stream bytes received and kept here, counted by the engine (js/kept.js); null until the
-    // first arrives.
-    #kept = null;
-    // Written bytes the engine counts and sends as `sendKept` (js/kept.js); null until used.
-    #keptOut = null;
+    // Whether the engine holds stream bytes of this connection by handle (`receivedHeld`): a
+    // read asks it for them first (reads of a socket that never had any skip that call).
+    #held = false;
 
     /** @param {{proxy?: string, connectTimeout?: number, idleTimeout?: number, protocol?: 'tcp'|'udp', signal?: AbortSignal}} [options] */
     constructor(options = undefined, internal = undefined) {
@@ -251,7 +260,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         ? this.#engine.connectTo(host, port, now())
         : this.#engine.connect(host, port, now());
       if (ok) {
-        this.#kept = null; // the engine starts an empty buffer
+        this.#held = false; // the engine starts an empty buffer
         // TLS checks the certificate against the name connected to (unless `servername`).
         this.#link.host = host;
         this.#link.tls = this.#link.given.tls;
@@ -265,7 +274,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const refusal = this.#engine.status() === STATUS.Unconnected ? this.#refusal('listen') : '';
       if (refusal) return this.#fail(refusal);
       const ok = this.#engine.listen(port, iface, Boolean(forceIpv6));
-      if (ok) this.#kept = null; // the engine starts an empty buffer
+      if (ok) this.#held = false; // the engine starts an empty buffer
       this.#out();
       return ok;
     }
@@ -283,10 +292,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       }
       if (!socket.#engine.adopt(offered.#engine)) return this.#fail(socket.#engine.lastError());
       socket.#link.adoptFrom(offered.#link);
-      socket.#kept = offered.#kept;
-      socket.#keptOut = offered.#keptOut;
-      offered.#kept = null;
-      offered.#keptOut = null;
+      socket.#held = offered.#held; // the bytes moved with the engine's buffers
       offered.#movedTo = socket; // its engine, emptied by adopt, counts as accepted
       socket.#out();
       return true;
@@ -305,11 +311,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         const n = Engine.writeLength(bytes.length, length);
         if (n < bytes.length) bytes = bytes.subarray(0, n);
       }
-      // TCP: the engine counts the bytes, which stay on this side. The caller's view is
-      // copied (a string's or an array's bytes are already ours), so that later changes to it
-      // are not sent: the one copy on the way out. A host that borrows gets the view lent.
+      // TCP: the engine holds the bytes by handle (they are not copied into wasm). The
+      // caller's view is copied (a string's or an array's bytes are already ours), so that
+      // later changes to it are not sent: the one copy on the way out. A host that borrows
+      // gets the view lent.
       const ours = typeof data === 'string' || Array.isArray(data);
-      const taken = !ours && host.borrows?.(this.#link) ? this.#lendKept(bytes) : this.#writeKept(bytes, !ours);
+      const taken = !ours && host.borrows?.(this.#link) ? this.#lendHeld(bytes) : this.#writeHeld(bytes, !ours);
       if (taken > 0) return taken;
       // Not taken that way (UDP datagrams are written with their bytes, or the status takes
       // no writes and write says so): as bytes.
@@ -318,22 +325,20 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       return n;
     }
 
-    #lendKept(bytes) {
-      const taken = this.#engine.writeKept(bytes.length);
-      return taken > 0 ? this.#lend(bytes, taken) : 0;
-    }
-
     // A host that borrows may send the caller's view itself within this call (a Wisp DATA
     // packet is framed from it; the WebSocket copies it as it frames it): it is copied only
-    // where it is still kept when the call ends (not yet sent, or an action still pending).
-    #lend(bytes, taken) {
-      (this.#keptOut ??= new KeptOut()).push(bytes);
+    // where it is still queued when the call ends (in the engine's queue, or an action still
+    // pending here).
+    #lendHeld(bytes) {
+      if (this.#destroyed) return 0;
+      const taken = this.#engine.writeHeld(bytes, bytes.length, true);
+      if (taken === 0) return 0;
       lent = bytes;
       try {
         this.#out();
       } finally {
         lent = null;
-        this.#keptOut?.replace(bytes, copyBytes);
+        this.#engine.keepLent();
         // Left pending only when a host threw (performPending keeps the rest for later).
         for (let i = 1; i < waiting; i += 2) {
           const a = pending[i];
@@ -344,27 +349,27 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     #writeText(text) {
-      const taken = this.#writeKept(text, false);
+      const taken = this.#writeHeld(text, false);
       if (taken > 0) return taken;
       const n = this.#engine.write(toBytes(text)); // a datagram, or a status that takes no writes
       this.#out();
       return n;
     }
 
-    // A TCP write whose bytes (or ASCII string) stay on this side, `copy`: a copy of them, not
-    // them. The engine counts them and either queues them (a `sendKept` in their place, the
-    // chunk kept in #keptOut until then) or, when nothing written earlier waits and the host can
-    // hand bytes to its transport within the call (`host.sendNow`), lets them through at once:
-    // one call into wasm and no action for a small write. Returns the bytes taken; 0 when the
-    // engine takes none this way (UDP, or a status that takes no writes).
-    #writeKept(chunk, copy) {
+    // A TCP write of bytes (or an ASCII string) the engine holds by handle, `copy`: a copy of
+    // them, not them. The engine queues them (a `sendHeld` in their place) or, when nothing
+    // written earlier waits and the host can hand bytes to its transport within the call
+    // (`host.sendNow`), lets them through at once: one call into wasm and no action for a small
+    // write. Returns the bytes taken; 0 when the engine takes none this way (UDP, or a status
+    // that takes no writes).
+    #writeHeld(chunk, copy) {
+      if (this.#destroyed) return 0;
       const n = chunk.length;
-      const through = host.sendNow !== undefined && waiting === 0 && !performing;
-      const id = through ? this.#engine.writeThrough(n, host.turn()) : (this.#engine.writeKept(n) > 0 ? -1 : 0);
-      if (id === 0) return 0;
       if (copy) chunk = copyBytes(chunk);
+      const through = host.sendNow !== undefined && waiting === 0 && !performing;
+      const id = through ? this.#engine.writeThrough(chunk, n, host.turn()) : (this.#engine.writeHeld(chunk, n, false) > 0 ? -1 : 0);
+      if (id === 0) return 0;
       if (id < 0) {
-        (this.#keptOut ??= new KeptOut()).push(chunk); // before #out performs its sendKept
         this.#out();
       } else {
         this.#out(); // writeThrough's batch (a deadline at most) before the host's inputs
@@ -408,19 +413,21 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     read(length) {
-      const kept = this.#takeKept(length, true);
-      if (kept !== null) return kept.length === 0 ? '' : textOf(kept);
+      const held = this.#takeHeld(length, true);
+      if (held !== null) return held.length === 0 ? '' : textOf(held);
       if (this.#destroyed) return '';
       return this.#took(this.#engine.read(length));
     }
 
     readBytes(length) {
-      return this.#takeKept(length, false, true) ?? (this.#destroyed ? new Uint8Array(0) : this.#took(this.#engine.readBytes(length)));
+      const held = this.#takeHeld(length, false);
+      if (held !== null) return plain(held);
+      return this.#destroyed ? new Uint8Array(0) : this.#took(this.#engine.readBytes(length));
     }
 
     readHex(length) {
-      const kept = this.#takeKept(length, false);
-      if (kept !== null) return kept.length === 0 ? '' : hexOfBytes(kept);
+      const held = this.#takeHeld(length, false);
+      if (held !== null) return held.length === 0 ? '' : hexOfBytes(held);
       if (this.#destroyed) return '';
       return this.#took(this.#engine.readHex(length));
     }
@@ -438,8 +445,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#engine.destroy();
       this.#out(); // performs the abort actions
       this.#destroyed = true;
-      this.#kept = null;
-      this.#keptOut = null;
+      this.#held = false;
       this.#armTimer(-1);
       this.#engine.free();
       this.#engine = deadEngine(); // what status(), lastError(), ... answer from now on
@@ -592,17 +598,20 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       return host.refuse ? host.refuse(command, this.#link.options, this.#engine.isUdp() ? 'udp' : 'tcp') : '';
     }
 
-    // The bytes of a read of kept stream bytes, or null when there are none or the engine
-    // holds the bytes of this read itself (a datagram). `handedOut`: the script gets them
-    // (readBytes: a plain Uint8Array), else they are only decoded here.
-    #takeKept(length, text, handedOut = false) {
-      if (this.#destroyed || this.#kept === null) return null;
+    // The bytes of a read of held stream bytes (a chunk as the network gave it, a view of
+    // one, or the parts joined: src/bindings/shelf.rs), or null when there are none or the
+    // engine holds the bytes of this read as bytes (a datagram).
+    #takeHeld(length, text) {
+      if (this.#destroyed || !this.#held) return null;
       // A number (or none) crosses as a number; anything else as itself, for the engine's rule.
       const n = typeof length === 'number' || length === undefined
-        ? this.#engine.readKeptNumber(length ?? NaN, text)
-        : this.#engine.readKept(length, text);
+        ? this.#engine.readHeldNumber(length ?? NaN, text)
+        : this.#engine.readHeld(length, text);
+      if (n < 0) return null;
+      const bytes = n === 0 ? EMPTY : shelf[0];
+      shelf[0] = undefined;
       this.#out(); // reading may resume a paused receive
-      return n < 0 ? null : this.#kept.take(n, handedOut);
+      return bytes;
     }
 
     // A host whose transport resolves names for some options (a Wisp server, in Node) says so
@@ -646,12 +655,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       inputDone();
     }
 
-    // Stream bytes (no sender): kept here when the engine takes them as kept bytes; otherwise
-    // (a UDP socket, or input the engine refuses) fed as they are, for the engine to decide.
+    // Stream bytes (no sender): held by the engine as they came when it takes them so;
+    // otherwise (a UDP socket, or input the engine refuses) fed as bytes, for it to decide.
     #received(id, data) {
       if (this.#destroyed) return;
-      if (data.length > 0 && this.#engine.receivedKept(id, data.length, tailOf(data))) {
-        (this.#kept ??= new Chunks()).push(data);
+      if (data.length > 0 && this.#engine.receivedHeld(id, data, data.length, tailOf(data))) {
+        this.#held = true;
       } else {
         this.#engine.received(id, data);
       }
@@ -709,20 +718,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (actionCount === 0) return;
       for (let i = 0; i < actionCount; i++) {
         const a = actions[i];
-        // Kept bytes are taken now, in the engine's order (a later call may add more).
         pending[waiting++] = this;
-        pending[waiting++] = a.type === 'sendKept' ? this.#sendKept(a) : a;
+        pending[waiting++] = a.type === 'sendHeld' ? sendOf(a) : a;
       }
       performPending();
     }
 
-    // The send of a SendKept: its chunk, lent when it is the running write's view and is
-    // performed within this call (no other action is being performed), else a copy.
-    #sendKept(a) {
-      const data = this.#keptOut.take(a.start, a.len);
-      if (data !== lent) return { type: 'send', id: a.id, data };
-      return performing ? { type: 'send', id: a.id, data: copyBytes(data) } : { type: 'send', id: a.id, data, lent: true };
-    }
 
     #deliver(event) {
       const target = this.#movedTo ?? this;

@@ -34,8 +34,6 @@ class Layer {
     this.inner = inner;
     this.options = options;
     this.client = null;
-    this.plainOut = []; // plaintext written before the client exists
-    this.cipherIn = []; // ciphertext received before the client exists
     this.records = []; // [ciphertext length, plaintext length], oldest first, not yet all sent
     this.phase = 0;
     this.shutdown = false;
@@ -67,19 +65,16 @@ class Layer {
     if (plain > 0) this.link.sentPlain(this.id, plain);
   }
 
+  // The engine holds the output while the handshake runs (src/engine/socket/tls.rs): a send
+  // comes once the client is secure.
   write(data) {
-    if (this.client === null) {
-      this.plainOut.push(data.slice());
-      return;
-    }
     this.sendCipher(this.client.write(data), data.length);
   }
 
+  // Before the module has loaded no ClientHello went out, so nothing the server sends can be
+  // TLS: it goes to the engine as it came, which fails the connection (`tls_refuses_plain`).
   received(data) {
-    if (this.client === null) {
-      this.cipherIn.push(data.slice());
-      return;
-    }
+    if (this.client === null) return this.link.receivedPlain(this.id, data);
     if (this.phase === FAILED) return;
     const plain = this.client.feed(data);
     const out = this.client.takeCiphertext();
@@ -118,12 +113,6 @@ class Layer {
       return;
     }
     this.sendCipher(this.client.takeCiphertext(), 0);
-    const plain = this.plainOut;
-    this.plainOut = [];
-    for (const p of plain) this.write(p);
-    const cipher = this.cipherIn;
-    this.cipherIn = [];
-    for (const c of cipher) this.received(c);
     if (this.shutdown) this.close();
   }
 

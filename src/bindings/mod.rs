@@ -7,7 +7,7 @@ mod batch;
 mod convert;
 mod direct;
 mod options;
-mod shelf;
+pub mod shelf;
 mod text;
 
 use std::net::SocketAddr;

@@ -338,7 +338,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         this.#out();
       } finally {
         lent = null;
-        this.#engine.keepLent();
+        if (this.#engine.lentQueued()) this.#engine.replaceLent(copyBytes(bytes));
         // Left pending only when a host threw (performPending keeps the rest for later).
         for (let i = 1; i < waiting; i += 2) {
           const a = pending[i];

@@ -455,8 +455,9 @@ const RENAMED: [(&str, &str); 3] = [
 /// The engine's held form (src/engine/held.rs): chunks a JS host gives by handle, for the wasm
 /// bindings. A component's host gives owned bytes (`write`, `write-through`, `received`), so
 /// these have no WIT counterpart.
-const HELD_ONLY: [&str; 5] = [
+const HELD_ONLY: [&str; 6] = [
     "send-held",
+    "holds",
     "read-held",
     "received-held",
     "replace-held",

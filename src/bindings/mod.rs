@@ -172,7 +172,7 @@ pub struct Engine {
     /// Outputs go to the batch after every call that can make some (JS reads them only there;
     /// an engine not batched keeps them for Rust callers' `poll_action` / `poll_event`).
     batched: bool,
-    /// The last write of a view the caller lent for one call (`writeHeld`), until `keepLent`.
+    /// The last write of a view the caller lent for one call (`writeHeld`), until `lentQueued`.
     lent: Option<Held>,
 }
 
@@ -296,7 +296,7 @@ impl Engine {
     /// `write` for `len` stream bytes the engine holds by handle (engine::Engine::write_held):
     /// `data` is a Uint8Array, or an ASCII string for a host that sends text as it is. How many
     /// were taken; 0 on a UDP socket (then write the bytes) or when the status takes no writes.
-    /// `lent`: `data` is the caller's view, valid for this call only (`keepLent` after it).
+    /// `lent`: `data` is the caller's view, valid for this call only (`lentQueued` after it).
     #[wasm_bindgen(js_name = writeHeld)]
     pub fn write_held(&mut self, data: JsValue, len: f64, lent: bool) -> f64 {
         self.lend();
@@ -310,11 +310,24 @@ impl Engine {
         n as f64
     }
 
-    /// The call that lent a view to `writeHeld` ends: what of it is still queued becomes a copy.
-    #[wasm_bindgen(js_name = keepLent)]
-    pub fn keep_lent(&mut self) {
+    /// The call that lent a view to `writeHeld` ends: whether that view is still queued (then
+    /// `replaceLent` with a copy of it, made by the host's own copier).
+    #[wasm_bindgen(js_name = lentQueued)]
+    pub fn lent_queued(&mut self) -> bool {
+        let lent = self.lent.take();
+        let queued = lent.as_ref().is_some_and(|held| self.core.holds(held));
+        if queued {
+            self.lent = lent;
+        }
+        queued
+    }
+
+    /// Puts `copy` in the place of the lent view that `lentQueued` found still queued.
+    #[wasm_bindgen(js_name = replaceLent)]
+    pub fn replace_lent(&mut self, copy: JsValue) {
         if let Some(lent) = self.lent.take() {
-            self.core.replace_held(&lent, || shelf::copy(&lent));
+            let len = lent.len();
+            self.core.replace_held(&lent, || Held::new(copy, len));
         }
     }
 

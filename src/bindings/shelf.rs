@@ -37,19 +37,6 @@ pub fn value_of(held: &Held) -> Option<&JsValue> {
     held.handle::<JsValue>()
 }
 
-/// A copy of a held chunk's bytes (a view the script lent for one call and that is still
-/// queued when the call ends: later changes to the caller's array must not be sent).
-pub fn copy(held: &Held) -> Held {
-    let copy = match value_of(held) {
-        Some(value) => match value.dyn_ref::<Uint8Array>() {
-            Some(view) => Uint8Array::new(view).into(),
-            None => value.clone(), // a string: immutable
-        },
-        None => JsValue::UNDEFINED,
-    };
-    Held::new(copy, held.len())
-}
-
 /// Puts what a read took in slot 0: the chunk itself when the read is one whole chunk, a view
 /// of it for part of one, else the parts joined in a new array. Returns the bytes taken.
 pub fn put_read(slices: &[HeldSlice]) -> usize {

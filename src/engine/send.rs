@@ -43,6 +43,13 @@ impl SendQueue {
         self.chunks.push_back(Chunk::Held(held));
     }
 
+    /// Whether `held` is still queued.
+    pub fn holds(&self, held: &Held) -> bool {
+        self.chunks
+            .iter()
+            .any(|c| matches!(c, Chunk::Held(h) if h.same(held)))
+    }
+
     /// Puts `with` in the place of `held` if it is still queued (a JS host's write lent the
     /// caller's view for one call: what is still queued when the call ends becomes a copy).
     pub fn replace_held(&mut self, held: &Held, with: impl FnOnce() -> Held) {
@@ -136,6 +143,7 @@ mod tests {
         assert_eq!(q.pop_ready(), Some(Ready::Held(a.clone())));
         assert_eq!(q.pop_ready(), None, "behind the reservation");
         let copy = Held::new(3u8, 4);
+        assert!(q.holds(&b) && !q.holds(&a));
         q.replace_held(&b, || copy.clone());
         q.replace_held(&a, || unreachable!("a was sent: nothing to replace"));
         q.fill(1, b"xy".to_vec());

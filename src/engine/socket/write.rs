@@ -133,6 +133,11 @@ impl Engine {
         }
     }
 
+    /// Whether the held write `held` still waits in the output queue.
+    pub fn holds(&self, held: &Held) -> bool {
+        self.outgoing.holds(held)
+    }
+
     /// Puts `with` in the place of the held write `held` while it is still queued (a JS host
     /// lends the caller's view for one call, and copies what is left when the call ends).
     pub fn replace_held(&mut self, held: &Held, with: impl FnOnce() -> Held) {

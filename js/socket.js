@@ -13,9 +13,8 @@ import { socketDestroyed } from './watch.js';
 import { createTextReader } from './text.js';
 import { createDeadlines } from './deadlines.js';
 import { STATUS, learnStatuses } from './status.js';
+import { readTuning } from './tuning.js';
 
-// The longest string write() checks for ASCII to hand a host as text (see write).
-const TEXT_MAX = 1024;
 const now = () => performance.now();
 // The key under which the facade passes an existing engine to the constructor.
 const ENGINE = Symbol('kvsocket engine');
@@ -24,8 +23,8 @@ const NO_OPTIONS = Object.freeze({});
 
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `wasm` holds the
- * instance's `memory`, the `statusNames` export (js/status.js), the `batchHeader` / `batchKinds`
- * exports (js/batch.js), and
+ * instance's `memory`, the `statusNames` export (js/status.js), the `batchHeader` / `batchKinds` /
+ * `setShelf` / `hostTuning` exports (js/batch.js, js/tuning.js), and
  * `textScratch` / `textOfScratch` (js/text.js; without them `textOfBytes` decodes);
  * `host.perform(action, link)` performs an engine action; `host.refuse?.(command, options)`
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
@@ -45,6 +44,8 @@ const NO_OPTIONS = Object.freeze({});
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm, engines }) {
   if (!Object.isFrozen(STATUS)) learnStatuses(wasm.statusNames());
+  // The longest string write() checks for ASCII to hand a host as text (see write).
+  const TEXT_MAX = readTuning(wasm.hostTuning).textMax;
   // How sockets get a fresh engine (js/engines.js), and who frees it if never destroyed.
   const { make: makeEngine, watch: watchEngine } = engines ?? {
     make() {

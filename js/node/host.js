@@ -5,6 +5,8 @@ import net from 'node:net';
 import dns from 'node:dns';
 import dgram from 'node:dgram';
 import { tlsOptionsOf, startNodeTls, nodeTlsInfo } from './tls.js';
+import { hostTuning } from '../../pkg/kvsocket_node.js';
+import { readTuning } from '../tuning.js';
 
 const IPV6_ONLY = 1; // libuv's UV_TCP_IPV6ONLY flag
 
@@ -254,8 +256,8 @@ function reportTcpSent(t) {
 // 64 KiB allocation per write was freed and trimmed by malloc and faulted in and zeroed by the
 // kernel again (clear_page_erms 12 % of an upload profile). Only bytes the facade made reach
 // `send` (never a script's own memory), so whatever comes back is ours to reuse.
-const SLAB = 64 * 1024;
-const POOL_MAX = 64;
+// Their size and number are the module's (src/bindings/tuning.rs), read on the first copy.
+let sizes = null;
 const slabs = [];
 
 function copyBytes(bytes) {
@@ -268,14 +270,15 @@ function copyBytes(bytes) {
     out.set(bytes);
     return out;
   }
-  if (n > SLAB) return Buffer.from(bytes);
-  const out = Buffer.from(slabs.pop() ?? new ArrayBuffer(SLAB), 0, n);
+  sizes ??= readTuning(hostTuning);
+  if (n > sizes.slab) return Buffer.from(bytes);
+  const out = Buffer.from(slabs.pop() ?? new ArrayBuffer(sizes.slab), 0, n);
   out.set(bytes);
   return out;
 }
 
 function written(data) {
-  if (typeof data !== 'string' && data.buffer.byteLength === SLAB && data.byteOffset === 0 && slabs.length < POOL_MAX) {
+  if (typeof data !== 'string' && sizes !== null && data.buffer.byteLength === sizes.slab && data.byteOffset === 0 && slabs.length < sizes.slabPool) {
     slabs.push(data.buffer);
   }
 }

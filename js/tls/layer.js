@@ -12,8 +12,15 @@
 
 import { loadTls } from './load.js';
 
-const SECURE = 1;
-const FAILED = 3;
+// The TLS module's phase numbers, read from it once it is loaded (`TlsClient.phases()`);
+// `FAILED` stands for "failed" until then (a module that could not load).
+let HANDSHAKING = 0;
+let SECURE = -1;
+let FAILED = -2;
+function learnPhases(TlsClient) {
+  const names = TlsClient.phases().split(' ');
+  [HANDSHAKING, SECURE, FAILED] = ['handshaking', 'secure', 'failed'].map((n) => names.indexOf(n));
+}
 
 /** The options of `link`'s handshake (the `tls` option or startTls()'s), for TlsClient. */
 function optionsOf(link, remoteIp) {
@@ -35,7 +42,7 @@ class Layer {
     this.options = options;
     this.client = null;
     this.records = []; // [ciphertext length, plaintext length], oldest first, not yet all sent
-    this.phase = 0;
+    this.phase = HANDSHAKING;
     this.shutdown = false;
     this.info = null;
   }
@@ -89,7 +96,7 @@ class Layer {
     if (phase === this.phase) return;
     const was = this.phase;
     this.phase = phase;
-    if (phase === SECURE && was === 0) {
+    if (phase === SECURE && was === HANDSHAKING) {
       this.info = this.client.info();
       if (this.info !== null) this.info.servername = this.options.servername;
       this.link.secure(this.id);
@@ -102,6 +109,8 @@ class Layer {
 
   /** The module is loaded: the ClientHello goes out, then what waited. */
   start({ TlsClient }) {
+    learnPhases(TlsClient);
+    this.phase = HANDSHAKING;
     const o = this.options;
     try {
       this.client = new TlsClient(o.servername, o.ca, o.rejectUnauthorized, o.alpn);

@@ -9,6 +9,7 @@ mod direct;
 mod options;
 pub mod shelf;
 mod text;
+pub mod tuning;
 
 use std::net::SocketAddr;
 

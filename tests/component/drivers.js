@@ -24,8 +24,8 @@ async function loadBindgen() {
     if (!existsSync(wasm)) throw new Error('pkg/ is not built: run scripts/build.sh');
     const module = await import(pathToFileURL(path.join(PKG, 'kvsocket.js')));
     const { memory } = module.initSync({ module: readFileSync(wasm) });
-    const { batchHeader, batchKinds, setShelf } = module;
-    bindgen = { Engine: module.Engine, memory, readBatch: createBatchReader({ memory, batchHeader, batchKinds, setShelf }), headerAt: batchHeader() };
+    const { batchHeader, batchKinds, setShelf, hostTuning } = module;
+    bindgen = { Engine: module.Engine, memory, readBatch: createBatchReader({ memory, batchHeader, batchKinds, setShelf, hostTuning }), headerAt: batchHeader() };
   }
   return bindgen;
 }

@@ -357,25 +357,25 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       return n;
     }
 
-    // A TCP write of bytes (or an ASCII string) the engine holds by handle, `copy`: a copy of
-    // them, not them. The engine queues them (a `sendHeld` in their place) or, when nothing
+    // A TCP write of bytes (or an ASCII string), `copy`: a copy of them, not them. When nothing
     // written earlier waits and the host can hand bytes to its transport within the call
-    // (`host.sendNow`), lets them through at once: one call into wasm and no action for a small
-    // write. Returns the bytes taken; 0 when the engine takes none this way (UDP, or a status
+    // (`host.sendNow`), the engine may let them through at once (`letThrough`: one call into
+    // wasm, no chunk handed to it and no action for a small write); else it holds them by
+    // handle and queues them (a `sendHeld` in their place). Returns the bytes taken; 0 when the engine takes none this way (UDP, or a status
     // that takes no writes).
     #writeHeld(chunk, copy) {
       if (this.#destroyed) return 0;
       const n = chunk.length;
       if (copy) chunk = copyBytes(chunk);
       const through = host.sendNow !== undefined && waiting === 0 && !performing;
-      const id = through ? this.#engine.writeThrough(chunk, n, host.turn()) : (this.#engine.writeHeld(chunk, n, false) > 0 ? -1 : 0);
-      if (id === 0) return 0;
-      if (id < 0) {
-        this.#out();
-      } else {
-        this.#out(); // writeThrough's batch (a deadline at most) before the host's inputs
+      const id = through ? this.#engine.letThrough(n, host.turn()) : 0;
+      if (id > 0) {
+        this.#out(); // letThrough's batch (a deadline at most) before the host's inputs
         this.#sendNow(id, chunk);
+        return n;
       }
+      if (this.#engine.writeHeld(chunk, n, false) === 0) return 0;
+      this.#out();
       return n;
     }
 

@@ -453,10 +453,12 @@ const RENAMED: [(&str, &str); 3] = [
 ];
 
 /// The engine's held form (src/engine/held.rs): chunks a JS host gives by handle, for the wasm
-/// bindings. A component's host gives owned bytes (`write`, `write-through`, `received`), so
-/// these have no WIT counterpart.
-const HELD_ONLY: [&str; 6] = [
+/// bindings, and `let_through`, which lets a write through before the JS host hands its chunk
+/// over. A component's host gives owned bytes (`write`, `write-through` with the bytes,
+/// `received`), so these have no WIT counterpart.
+const HELD_ONLY: [&str; 7] = [
     "send-held",
+    "let-through",
     "holds",
     "read-held",
     "received-held",

@@ -332,7 +332,7 @@ function send({ id, data, ip, port }, link) {
   else t.sock.send(data, done);
 }
 
-// The event loop's turn, for the engine (`writeThrough`, `close`): bytes let through in the
+// The event loop's turn, for the engine (`letThrough`, `close`): bytes let through in the
 // turn of a close() keep the socket Closing until net confirms them (`flushed`, after end()).
 // It moves on once the turn ends, checked when a write names it: one setImmediate per turn
 // with writes, none otherwise.
@@ -350,7 +350,7 @@ function currentTurn() {
   return turn;
 }
 
-// A write the engine let through (`writeThrough`: nothing written earlier waits) is handed
+// A write the engine let through (`letThrough`: nothing written earlier waits) is handed
 // to net within the write() call, with no action. The engine counted it as handed over: what
 // net still holds beyond what the engine counts as unsent is reported `unsent`, or, when
 // earlier bytes left meanwhile, `sent`. False when the transport is not a net connection of

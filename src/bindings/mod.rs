@@ -20,9 +20,7 @@ use crate::engine::address::parse_host_ip;
 use crate::engine::address::PortArg;
 use crate::engine::recv::{decode_hex, decode_text, encode_hex, length_arg};
 use crate::engine::text::ip_text;
-use crate::engine::{
-    AcceptArgs, AcceptAs, Chunk, CommandError, Engine as Core, Held, Input, Protocol, Through,
-};
+use crate::engine::{AcceptArgs, AcceptAs, CommandError, Engine as Core, Held, Input, Protocol};
 pub(crate) use convert::action_to_js;
 use convert::{event_to_js, parse_addr, port_arg};
 
@@ -332,24 +330,17 @@ impl Engine {
         }
     }
 
-    /// `writeHeld(data, len)` for a host that hands the bytes to its transport within the call
-    /// (engine::Engine::write_through): the connection's id (> 0) when the host hands them to
-    /// that transport now, with no `sendHeld` (then `unsent` for what it could not pass on);
-    /// -1 when they were queued as `writeHeld` queues them; 0 when not taken. `turn`: the
-    /// host's event-loop turn (a `close` in the same turn waits for `flushed`).
-    #[wasm_bindgen(js_name = writeThrough)]
-    pub fn write_through(&mut self, data: JsValue, len: f64, turn: u32) -> f64 {
+    /// A write of `len` stream bytes for a host that hands bytes to its transport within the
+    /// call (engine::Engine::let_through): the connection's id (> 0) when the host hands them
+    /// to that transport now (then `unsent` for what it could not pass on); 0 when not let
+    /// through: then write them as any write (`writeHeld`), which queues or refuses them.
+    /// `turn`: the host's event-loop turn (a `close` in the same turn waits for `flushed`).
+    #[wasm_bindgen(js_name = letThrough)]
+    pub fn let_through(&mut self, len: f64, turn: u32) -> u32 {
         self.lend();
-        let len = len.max(0.0) as usize;
-        let through = self
-            .core
-            .write_through(len, turn, || Chunk::Held(Held::new(data, len)));
+        let id = self.core.let_through(len.max(0.0) as usize, turn);
         self.out();
-        match through {
-            Through::Refused => 0.0,
-            Through::Queued => -1.0,
-            Through::Now(id) => f64::from(id),
-        }
+        id.unwrap_or(0)
     }
 
     /// What the host could not pass on at once of a write let through to transport `id`

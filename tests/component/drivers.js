@@ -83,8 +83,8 @@ class BindgenDriver {
   write(bytes) { return this.#call((e) => e.write(bytes)); }
   /** 'now', 'queued' or 'refused' (the common shape of the WIT's `through`). */
   writeThrough(bytes, turn) {
-    const r = this.#call((e) => e.writeThrough(bytes, bytes.length, turn));
-    return r > 0 ? 'now' : r < 0 ? 'queued' : 'refused';
+    if (this.#call((e) => e.letThrough(bytes.length, turn)) > 0) return 'now';
+    return this.#call((e) => e.writeHeld(bytes, bytes.length, false)) > 0 ? 'queued' : 'refused';
   }
   reserve(len) { return this.#call((e) => e.reserve(len)) ?? null; }
   fill(slot, bytes) { this.#call((e) => e.fill(slot, bytes)); }

@@ -60,44 +60,68 @@ impl Engine {
     /// (datagrams are written with their bytes) or when the status takes no writes.
     pub fn write_held(&mut self, data: Held) -> usize {
         let len = data.len();
-        match self.take_stream(len, false, || Chunk::Held(data)) {
+        match self.take_stream(len, || Chunk::Held(data)) {
             Through::Refused => 0,
             Through::Queued | Through::Now(_) => len,
         }
     }
 
     /// A stream write of `len` bytes for a host that can hand bytes to its transport within
-    /// the call. When nothing written earlier still waits (Connected, nothing buffered, no
-    /// output reserved, no action undrained) and the write is within the high-water mark, the
-    /// bytes skip the queue: nothing buffered, no action, and the host hands them over at once
-    /// ([`Through::Now`]) and reports with [`Engine::unsent`] what its transport could not pass
-    /// on yet. Otherwise they are queued as `write` queues them, made by `data` then
-    /// ([`Through::Queued`]), or refused as `write` refuses them ([`Through::Refused`]). The
-    /// same rules decide, and `bufferedAmount` still counts what the transport holds; a small
-    /// write is then one call into the engine instead of two (a write, then `Sent`).
+    /// the call: let through when nothing written earlier still waits (Connected, nothing
+    /// buffered, no output reserved, no action undrained, not during `start_tls`'s handshake)
+    /// and the write is within the high-water mark. Then the bytes skip the queue: nothing
+    /// buffered, no action, and the host hands them over at once (the connection's id is
+    /// returned) and reports with [`Engine::unsent`] what its transport could not pass on yet.
+    /// `None` changes nothing: the host writes the bytes as any write (`write_held`, `write`),
+    /// and the same rules queue or refuse them. `bufferedAmount` still counts what the
+    /// transport holds; a small write is one call into the engine instead of two (a write,
+    /// then `Sent`), and a JS host hands no chunk to wasm for it.
     ///
     /// `turn` is the host's event-loop turn: bytes let through count as not yet confirmed sent
     /// for a `close_in_turn` of the same turn, which then waits for `Flushed`.
+    pub fn let_through(&mut self, len: usize, turn: Turn) -> Option<ConnId> {
+        let id = match &self.state {
+            State::Connected(link)
+                if len > 0
+                    && self.protocol == Protocol::Tcp
+                    && !self.destroyed
+                    && !self.output_ended
+                    && self.buffered == 0
+                    && self.outgoing.is_empty()
+                    && self.actions.is_empty()
+                    && len <= self.send_high_water
+                    && !self.tls_holds_output() =>
+            {
+                link.id
+            }
+            _ => return None,
+        };
+        self.note_activity();
+        if self.through_turn != Some(turn) {
+            self.through_turn = Some(turn);
+            self.through_taken = 0;
+        }
+        self.through_taken = self.through_taken.saturating_add(len);
+        Some(id)
+    }
+
+    /// `let_through`, else the write queued as `write` queues it (the bytes made by `data`
+    /// then), or refused: what happened, as one value (the component's `write-through`).
     pub fn write_through(
         &mut self,
         len: usize,
         turn: Turn,
         data: impl FnOnce() -> Chunk,
     ) -> Through {
-        let through = self.take_stream(len, true, data);
-        if let Through::Now(_) = through {
-            if self.through_turn != Some(turn) {
-                self.through_turn = Some(turn);
-                self.through_taken = 0;
-            }
-            self.through_taken = self.through_taken.saturating_add(len);
+        match self.let_through(len, turn) {
+            Some(id) => Through::Now(id),
+            None => self.take_stream(len, data),
         }
-        through
     }
 
-    /// `write_held` and `write_through`: the bytes queued, or, when `through` and nothing
-    /// written earlier still waits, let through ([`Through::Now`]).
-    fn take_stream(&mut self, len: usize, through: bool, data: impl FnOnce() -> Chunk) -> Through {
+    /// A stream write (`write_held`, `write_through`): queued, or refused (UDP, nothing, a
+    /// status that takes no writes).
+    fn take_stream(&mut self, len: usize, data: impl FnOnce() -> Chunk) -> Through {
         if len == 0 || self.protocol != Protocol::Tcp {
             return Through::Refused;
         }
@@ -105,32 +129,12 @@ impl Engine {
             self.last_error = message;
             return Through::Refused;
         }
-        match &self.state {
-            // Not while earlier bytes are buffered (queued, or still held by the transport):
-            // the host reports what the transport holds after this write, which must be this
-            // write's alone. A write over the high-water mark is queued: it owes the drain a
-            // queued one owes, even when the transport takes it all at once.
-            State::Connected(link)
-                if through
-                    && self.buffered == 0
-                    && self.outgoing.is_empty()
-                    && self.actions.is_empty()
-                    && len <= self.send_high_water
-                    && !self.tls_holds_output() =>
-            {
-                let id = link.id;
-                self.note_activity();
-                Through::Now(id)
-            }
-            _ => {
-                match data() {
-                    Chunk::Held(held) => self.outgoing.push_held(held),
-                    Chunk::Bytes(bytes) => self.outgoing.push(bytes, None),
-                }
-                self.queued(len);
-                Through::Queued
-            }
+        match data() {
+            Chunk::Held(held) => self.outgoing.push_held(held),
+            Chunk::Bytes(bytes) => self.outgoing.push(bytes, None),
         }
+        self.queued(len);
+        Through::Queued
     }
 
     /// Whether the held write `held` still waits in the output queue.

@@ -14,6 +14,7 @@ import { createTextReader } from './text.js';
 import { createDeadlines } from './deadlines.js';
 import { STATUS, learnStatuses } from './status.js';
 import { readTuning } from './tuning.js';
+import { Actions } from './actions.js';
 
 const now = () => performance.now();
 // The key under which the facade passes an existing engine to the constructor.
@@ -79,49 +80,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
   // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
   // Buffer, from its shared pool when small, which net writes without converting).
   const copyBytes = host.copyBytes ?? ((bytes) => bytes.slice());
-  // The caller's view that the write running now lends to a host that borrows (null otherwise).
-  let lent = null;
   const EMPTY = new Uint8Array(0);
-  // Actions of every socket wait here, in the order their engines made them, and are performed
-  // by the outermost #out: a host that feeds an input while performing (synchronously) queues
-  // the actions that follow behind the ones still waiting, as one engine queue would.
-  // Filled up to `waiting` (setting an array's length is a call into V8's runtime).
-  const pending = [];
-  let waiting = 0;
-  let performing = false;
+  // Every socket's actions, in order (js/actions.js); made once the class can reach #link.
+  let actions;
   let deliverTo;
-  let performOne;
-
-  // The send of a `sendHeld`: its chunk, lent when it is the running write's view and is
-  // performed within this call (no other action is being performed), else a copy.
-  function sendOf(a) {
-    const data = a.data;
-    if (data !== lent) return { type: 'send', id: a.id, data };
-    return performing ? { type: 'send', id: a.id, data: copyBytes(data) } : { type: 'send', id: a.id, data, lent: true };
-  }
-
-  function performPending() {
-    if (performing) return;
-    performing = true;
-    let i = 0;
-    try {
-      for (; i < waiting; i += 2) {
-        const socket = pending[i];
-        const action = pending[i + 1];
-        pending[i] = pending[i + 1] = undefined;
-        performOne(socket, action);
-      }
-      waiting = 0;
-    } catch (err) {
-      // A host that threw leaves the rest for the next call, as the engine queue did.
-      const done = i + 2;
-      for (let k = done; k < waiting; k++) pending[k - done] = pending[k];
-      waiting -= done;
-      throw err;
-    } finally {
-      performing = false;
-    }
-  }
 
   // What every socket's Link calls (js/link.js), shared by every socket.
   let sink;
@@ -130,7 +92,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
   // The end of a host input: its events are delivered now when no script call and no action
   // is running under it (js/dispatch.js); else they wait for the running delivery or a microtask.
-  const inputDone = () => { if (!performing) deliverNow(); };
+  const inputDone = () => { if (!actions.performing) deliverNow(); };
 
   class Socket extends SocketBase {
     static {
@@ -157,7 +119,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       deliverTo = (socket, event) => socket.#deliver(event);
       // Also after destroy(): its abort actions are performed after it returned when a host
       // call destroyed the socket while actions were being performed.
-      performOne = (socket, action) => host.perform(action, socket.#link);
+      actions = new Actions((socket, action) => host.perform(action, socket.#link), copyBytes);
       deadlines = createDeadlines(now, (socket) => socket.#deadlinePassed(), (socket, slot) => { socket.#timerSlot = slot; });
     }
 
@@ -334,17 +296,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (this.#destroyed) return 0;
       const taken = this.#engine.writeHeld(bytes, bytes.length, true);
       if (taken === 0) return 0;
-      lent = bytes;
+      actions.lent = bytes;
       try {
         this.#out();
       } finally {
-        lent = null;
         if (this.#engine.lentQueued()) this.#engine.replaceLent(copyBytes(bytes));
-        // Left pending only when a host threw (performPending keeps the rest for later).
-        for (let i = 1; i < waiting; i += 2) {
-          const a = pending[i];
-          if (a.data === bytes) pending[i] = { ...a, data: copyBytes(bytes), lent: false };
-        }
+        actions.unlend(bytes); // a send of it left waiting (a host threw) gets a copy too
       }
       return taken;
     }
@@ -367,7 +324,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (this.#destroyed) return 0;
       const n = chunk.length;
       if (copy) chunk = copyBytes(chunk);
-      const through = host.sendNow !== undefined && waiting === 0 && !performing;
+      const through = host.sendNow !== undefined && actions.idle;
       const id = through ? this.#engine.letThrough(n, host.turn()) : 0;
       if (id > 0) {
         this.#out(); // letThrough's batch (a deadline at most) before the host's inputs
@@ -385,16 +342,16 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // unsent first, which is what the queued form does. As while actions are performed, inputs
     // fed meanwhile deliver no event inside the script's call.
     #sendNow(id, chunk) {
-      performing = true;
+      actions.performing = true;
       try {
         if (!host.sendNow(id, chunk, this.#link)) {
           this.#unsent(id, chunk.length);
           host.perform({ type: 'send', id, data: chunk }, this.#link);
         }
       } finally {
-        performing = false;
+        actions.performing = false;
       }
-      if (waiting > 0) performPending();
+      actions.run();
     }
 
     /** A bound UDP socket: one datagram to `ip`:`port` (an IP literal), not to the last sender.
@@ -706,10 +663,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     // Reads the batch the engine wrote in the call just made: queues its events, re-arms the
     // connect timer, then performs its actions. Hosts may feed inputs back synchronously while
-    // performing; their actions wait behind the ones already pending (performPending).
+    // performing; their actions wait behind the ones already waiting (js/actions.js).
     #out() {
       if (this.#destroyed) return;
-      const { events, actions, eventCount, actionCount, deadline } = readBatch();
+      const { events, actions: batch, eventCount, actionCount, deadline } = readBatch();
       for (let i = 0; i < eventCount; i++) {
         const event = events[i];
         if (typeof event !== 'number' && event.type === 'incomingConnection') event.socket = this.#pendingChildren.shift();
@@ -717,12 +674,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       }
       if (deadline !== this.#timerAt) this.#armTimer(deadline);
       if (actionCount === 0) return;
-      for (let i = 0; i < actionCount; i++) {
-        const a = actions[i];
-        pending[waiting++] = this;
-        pending[waiting++] = a.type === 'sendHeld' ? sendOf(a) : a;
-      }
-      performPending();
+      for (let i = 0; i < actionCount; i++) actions.add(this, batch[i]);
+      actions.run();
     }
 
 

@@ -3,18 +3,17 @@
 // deadline. One call into wasm per command or input; the outputs are read from typed arrays
 // over wasm memory, no call per output and no object built from Rust.
 
-import { readTuning } from './tuning.js';
-
 /**
  * A reader over one wasm instance: `memory` is its WebAssembly.Memory; `batchHeader` and
- * `batchKinds` are the exports of the same name. `dataAvailableAsLength`: a dataAvailable event
+ * `batchKinds` are the exports of the same name, `setShelf` the shelf's (src/bindings/shelf.rs);
+ * `textCache` is the module's `hostTuning()` size of that name (js/tuning.js). `dataAvailableAsLength`: a dataAvailable event
  * is its length, a number, rather than `{ type: 'dataAvailable', length }` (the facade's form:
  * one object fewer per message).
  */
-export function createBatchReader({ memory, batchHeader, batchKinds, setShelf, hostTuning }, { dataAvailableAsLength = false } = {}) {
+export function createBatchReader({ memory, batchHeader, batchKinds, setShelf }, { textCache, dataAvailableAsLength = false }) {
   const at = batchHeader();
-  // The longest text `text` keeps for the next (src/bindings/tuning.rs).
-  const TEXT_KEPT = readTuning(hostTuning).textCache;
+  // The longest text `text` keeps for the next (`textCache`: src/bindings/tuning.rs).
+  const TEXT_KEPT = textCache;
   // Where the engine puts the JS values it holds (src/bindings/shelf.rs): a `sendHeld`'s chunk
   // in the slot its record names. Emptied as read, so that it keeps no chunk alive.
   const shelf = [];

@@ -45,8 +45,9 @@ const NO_OPTIONS = Object.freeze({});
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm, engines }) {
   if (!Object.isFrozen(STATUS)) learnStatuses(wasm.statusNames());
+  const tuning = readTuning(wasm.hostTuning);
   // The longest string write() checks for ASCII to hand a host as text (see write).
-  const TEXT_MAX = readTuning(wasm.hostTuning).textMax;
+  const TEXT_MAX = tuning.textMax;
   // How sockets get a fresh engine (js/engines.js), and who frees it if never destroyed.
   const { make: makeEngine, watch: watchEngine } = engines ?? {
     make() {
@@ -72,7 +73,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
   // these need telling otherwise, so a plain socket's connect skips that call.
   const resolving = new WeakSet();
   // A dataAvailable comes as its length, a number: no object per message (js/batch.js).
-  const readBatch = createBatchReader(wasm, { dataAvailableAsLength: true });
+  const readBatch = createBatchReader(wasm, { textCache: tuning.textCache, dataAvailableAsLength: true });
   // Where the engine puts the JS values it holds for us (src/bindings/shelf.rs): slot 0, the
   // bytes of a read of held stream bytes.
   const shelf = readBatch.shelf;

@@ -11,7 +11,7 @@ const TEXT_MAX: u32 = 1024;
 /// The longest text the batch reader keeps decoded for the next record (js/batch.js): a
 /// connect's address is most often the previous one, and an IPv6 address is at most 45
 /// characters.
-const TEXT_CACHE: u32 = 48;
+pub const TEXT_CACHE: u32 = 48;
 
 /// The Node host's buffers for copies of written views of 4 KiB to this size (js/node/host.js),
 /// and how many of them it keeps for reuse once net has written them (4 MiB).

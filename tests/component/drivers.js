@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createBatchReader } from '../../js/batch.js';
+import { readTuning } from '../../js/tuning.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PKG = path.join(ROOT, 'pkg');
@@ -25,7 +26,7 @@ async function loadBindgen() {
     const module = await import(pathToFileURL(path.join(PKG, 'kvsocket.js')));
     const { memory } = module.initSync({ module: readFileSync(wasm) });
     const { batchHeader, batchKinds, setShelf, hostTuning } = module;
-    bindgen = { Engine: module.Engine, memory, readBatch: createBatchReader({ memory, batchHeader, batchKinds, setShelf, hostTuning }), headerAt: batchHeader() };
+    bindgen = { Engine: module.Engine, memory, readBatch: createBatchReader({ memory, batchHeader, batchKinds, setShelf }, { textCache: readTuning(hostTuning).textCache }), headerAt: batchHeader() };
   }
   return bindgen;
 }

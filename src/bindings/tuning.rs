@@ -4,6 +4,8 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::engine::text::push_decimal;
+
 /// The longest string `write()` checks for ASCII to hand a host that sends text as it is
 /// (js/socket.js): a longer one is encoded once, as any write.
 const TEXT_MAX: u32 = 1024;
@@ -21,12 +23,19 @@ const SLAB_POOL: u32 = 64;
 /// The sizes above by name, `name value` pairs separated by spaces.
 #[wasm_bindgen(js_name = hostTuning)]
 pub fn host_tuning() -> String {
-    [
+    let mut out = String::new();
+    for (name, value) in [
         ("textMax", TEXT_MAX),
         ("textCache", TEXT_CACHE),
         ("slab", SLAB),
         ("slabPool", SLAB_POOL),
-    ]
-    .map(|(name, value)| format!("{name} {value}"))
-    .join(" ")
+    ] {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(name);
+        out.push(' ');
+        push_decimal(&mut out, value.into()); // no fmt machinery in the module for this
+    }
+    out
 }

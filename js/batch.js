@@ -5,12 +5,19 @@
 
 /**
  * A reader over one wasm instance: `memory` is its WebAssembly.Memory; `batchHeader` and
- * `batchKinds` are the exports of the same name. `dataAvailableAsLength`: a dataAvailable event
+ * `batchKinds` are the exports of the same name, `setShelf` the shelf's (src/bindings/shelf.rs);
+ * `textCache` is the module's `hostTuning()` size of that name (js/tuning.js). `dataAvailableAsLength`: a dataAvailable event
  * is its length, a number, rather than `{ type: 'dataAvailable', length }` (the facade's form:
  * one object fewer per message).
  */
-export function createBatchReader({ memory, batchHeader, batchKinds }, { dataAvailableAsLength = false } = {}) {
+export function createBatchReader({ memory, batchHeader, batchKinds, setShelf }, { textCache, dataAvailableAsLength = false }) {
   const at = batchHeader();
+  // The longest text `text` keeps for the next (`textCache`: src/bindings/tuning.rs).
+  const TEXT_KEPT = textCache;
+  // Where the engine puts the JS values it holds (src/bindings/shelf.rs): a `sendHeld`'s chunk
+  // in the slot its record names. Emptied as read, so that it keeps no chunk alive.
+  const shelf = [];
+  setShelf(shelf);
   // The engine's kind numbers mapped to this reader's own (NAMES' order), so that the switch
   // below compares with constants; a kind this reader does not know maps to 0.
   const code = new Uint8Array(64);
@@ -90,9 +97,12 @@ export function createBatchReader({ memory, batchHeader, batchKinds }, { dataAva
           actions[na++] = action;
           break;
         }
-        case SEND_KEPT:
-          actions[na++] = { type: 'sendKept', id: words[f], start: words[f + 1] + words[f + 2] * 2 ** 32, len: words[f + 3] };
+        case SEND_HELD: {
+          const slot = words[f + 1];
+          actions[na++] = { type: 'sendHeld', id: words[f], data: shelf[slot] };
+          shelf[slot] = undefined;
           break;
+        }
         case SHUTDOWN: actions[na++] = { type: 'shutdown', id: words[f] }; break;
         case ABORT: actions[na++] = { type: 'abort', id: words[f] }; break;
         case PAUSE: actions[na++] = { type: 'pause', id: words[f] }; break;
@@ -135,25 +145,24 @@ export function createBatchReader({ memory, batchHeader, batchKinds }, { dataAva
     return out;
   }
 
+  read.shelf = shelf;
   return read;
 }
 
 // The kinds this reader knows, by the engine's names (src/bindings/batch.rs, KINDS), and their
 // codes here (place + 1).
 const NAMES = [
-  'send', 'sendKept', 'shutdown', 'abort', 'pause', 'endOutput', 'configure', 'resume', 'resolve',
+  'send', 'sendHeld', 'shutdown', 'abort', 'pause', 'endOutput', 'configure', 'resume', 'resolve',
   'connect', 'connectName', 'listen', 'dataAvailable', 'drain', 'idle', 'stateChanged', 'hostFound',
   'connected', 'connectFailed', 'error', 'disconnected', 'incomingConnection', 'listening',
   'startTls', 'secure',
 ];
 const [
-  SEND, SEND_KEPT, SHUTDOWN, ABORT, PAUSE, END_OUTPUT, CONFIGURE, RESUME, RESOLVE,
+  SEND, SEND_HELD, SHUTDOWN, ABORT, PAUSE, END_OUTPUT, CONFIGURE, RESUME, RESOLVE,
   CONNECT, CONNECT_NAME, LISTEN, DATA_AVAILABLE, DRAIN, IDLE, STATE_CHANGED, HOST_FOUND,
   CONNECTED, CONNECT_FAILED, ERROR, DISCONNECTED, INCOMING_CONNECTION, LISTENING,
   START_TLS, SECURE,
 ] = NAMES.map((_, i) => i + 1);
 
-// The longest text `text` keeps for the next (an IPv6 address is at most 45 characters).
-const TEXT_KEPT = 48;
 
 const protocol = (udp) => (udp === 1 ? 'udp' : 'tcp');

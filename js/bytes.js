@@ -70,3 +70,16 @@ export function describe(value) {
   if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
   return `${typeof value} ${String(value)}`;
 }
+
+/** A plain Uint8Array over the same bytes (a Node Buffer is a subclass): what readBytes()
+ * hands out. */
+export const plain = (b) => (b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.length));
+
+/** The last (up to 3) bytes of `bytes`, packed as `Engine.receivedHeld` takes them (the UTF-8
+ * rule of a text read looks at them). */
+export function tailOf(bytes) {
+  const n = bytes.length;
+  if (n >= 3) return 0x3000000 | (bytes[n - 3] << 16) | (bytes[n - 2] << 8) | bytes[n - 1];
+  if (n === 2) return 0x2000000 | (bytes[0] << 8) | bytes[1];
+  return 0x1000000 | bytes[0];
+}

@@ -3,20 +3,19 @@
 // buffers and event order is the engine's; what is here is JS-only: argument types, Blobs,
 // timers, and dispatch.
 
-import { toBytes, isBlob, isAscii, describe } from './bytes.js';
+import { toBytes, isBlob, isAscii, describe, plain, tailOf } from './bytes.js';
 import { EVENTS, enqueue, deliverNow } from './dispatch.js';
 import { Link } from './link.js';
 import { SocketBase } from './event-target.js';
 import { createBatchReader } from './batch.js';
 import { installPromises, watchSignal } from './promises.js';
 import { socketDestroyed } from './watch.js';
-import { Chunks, KeptOut, tailOf } from './kept.js';
 import { createTextReader } from './text.js';
 import { createDeadlines } from './deadlines.js';
 import { STATUS, learnStatuses } from './status.js';
+import { readTuning } from './tuning.js';
+import { Actions } from './actions.js';
 
-// The longest string write() checks for ASCII to hand a host as text (see write).
-const TEXT_MAX = 1024;
 const now = () => performance.now();
 // The key under which the facade passes an existing engine to the constructor.
 const ENGINE = Symbol('kvsocket engine');
@@ -25,8 +24,8 @@ const NO_OPTIONS = Object.freeze({});
 
 /**
  * Makes the Socket class for one host. `Engine` is the wasm engine class; `wasm` holds the
- * instance's `memory`, the `statusNames` export (js/status.js), the `batchHeader` / `batchKinds`
- * exports (js/batch.js), and
+ * instance's `memory`, the `statusNames` export (js/status.js), the `batchHeader` / `batchKinds` /
+ * `setShelf` / `hostTuning` exports (js/batch.js, js/tuning.js), and
  * `textScratch` / `textOfScratch` (js/text.js; without them `textOfBytes` decodes);
  * `host.perform(action, link)` performs an engine action; `host.refuse?.(command, options)`
  * returns a reason when the host cannot do a command at all (a browser without a proxy URL),
@@ -46,6 +45,9 @@ const NO_OPTIONS = Object.freeze({});
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm, engines }) {
   if (!Object.isFrozen(STATUS)) learnStatuses(wasm.statusNames());
+  const tuning = readTuning(wasm.hostTuning);
+  // The longest string write() checks for ASCII to hand a host as text (see write).
+  const TEXT_MAX = tuning.textMax;
   // How sockets get a fresh engine (js/engines.js), and who frees it if never destroyed.
   const { make: makeEngine, watch: watchEngine } = engines ?? {
     make() {
@@ -71,45 +73,18 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
   // these need telling otherwise, so a plain socket's connect skips that call.
   const resolving = new WeakSet();
   // A dataAvailable comes as its length, a number: no object per message (js/batch.js).
-  const readBatch = createBatchReader(wasm, { dataAvailableAsLength: true });
+  const readBatch = createBatchReader(wasm, { textCache: tuning.textCache, dataAvailableAsLength: true });
+  // Where the engine puts the JS values it holds for us (src/bindings/shelf.rs): slot 0, the
+  // bytes of a read of held stream bytes.
+  const shelf = readBatch.shelf;
   const textOf = wasm.textScratch ? createTextReader({ ...wasm, textOfBytes }) : textOfBytes;
   // The one copy of a written view: the host's own kind of bytes when it has one (Node: a
   // Buffer, from its shared pool when small, which net writes without converting).
   const copyBytes = host.copyBytes ?? ((bytes) => bytes.slice());
-  // The caller's view that the write running now lends to a host that borrows (null otherwise).
-  let lent = null;
-  // Actions of every socket wait here, in the order their engines made them, and are performed
-  // by the outermost #out: a host that feeds an input while performing (synchronously) queues
-  // the actions that follow behind the ones still waiting, as one engine queue would.
-  // Filled up to `waiting` (setting an array's length is a call into V8's runtime).
-  const pending = [];
-  let waiting = 0;
-  let performing = false;
+  const EMPTY = new Uint8Array(0);
+  // Every socket's actions, in order (js/actions.js); made once the class can reach #link.
+  let actions;
   let deliverTo;
-  let performOne;
-
-  function performPending() {
-    if (performing) return;
-    performing = true;
-    let i = 0;
-    try {
-      for (; i < waiting; i += 2) {
-        const socket = pending[i];
-        const action = pending[i + 1];
-        pending[i] = pending[i + 1] = undefined;
-        performOne(socket, action);
-      }
-      waiting = 0;
-    } catch (err) {
-      // A host that threw leaves the rest for the next call, as the engine queue did.
-      const done = i + 2;
-      for (let k = done; k < waiting; k++) pending[k - done] = pending[k];
-      waiting -= done;
-      throw err;
-    } finally {
-      performing = false;
-    }
-  }
 
   // What every socket's Link calls (js/link.js), shared by every socket.
   let sink;
@@ -118,7 +93,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
   // The end of a host input: its events are delivered now when no script call and no action
   // is running under it (js/dispatch.js); else they wait for the running delivery or a microtask.
-  const inputDone = () => { if (!performing) deliverNow(); };
+  const inputDone = () => { if (!actions.performing) deliverNow(); };
 
   class Socket extends SocketBase {
     static {
@@ -145,7 +120,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       deliverTo = (socket, event) => socket.#deliver(event);
       // Also after destroy(): its abort actions are performed after it returned when a host
       // call destroyed the socket while actions were being performed.
-      performOne = (socket, action) => host.perform(action, socket.#link);
+      actions = new Actions((socket, action) => host.perform(action, socket.#link), copyBytes);
       deadlines = createDeadlines(now, (socket) => socket.#deadlinePassed(), (socket, slot) => { socket.#timerSlot = slot; });
     }
 
@@ -166,11 +141,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // moved it.
     #offering = null;
     #movedTo = null;
-    // Stream bytes received and kept here, counted by the engine (js/kept.js); null until the
-    // first arrives.
-    #kept = null;
-    // Written bytes the engine counts and sends as `sendKept` (js/kept.js); null until used.
-    #keptOut = null;
+    // Whether the engine holds stream bytes of this connection by handle (`receivedHeld`): a
+    // read asks it for them first (reads of a socket that never had any skip that call).
+    #held = false;
 
     /** @param {{proxy?: string, connectTimeout?: number, idleTimeout?: number, protocol?: 'tcp'|'udp', signal?: AbortSignal}} [options] */
     constructor(options = undefined, internal = undefined) {
@@ -251,7 +224,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         ? this.#engine.connectTo(host, port, now())
         : this.#engine.connect(host, port, now());
       if (ok) {
-        this.#kept = null; // the engine starts an empty buffer
+        this.#held = false; // the engine starts an empty buffer
         // TLS checks the certificate against the name connected to (unless `servername`).
         this.#link.host = host;
         this.#link.tls = this.#link.given.tls;
@@ -265,7 +238,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       const refusal = this.#engine.status() === STATUS.Unconnected ? this.#refusal('listen') : '';
       if (refusal) return this.#fail(refusal);
       const ok = this.#engine.listen(port, iface, Boolean(forceIpv6));
-      if (ok) this.#kept = null; // the engine starts an empty buffer
+      if (ok) this.#held = false; // the engine starts an empty buffer
       this.#out();
       return ok;
     }
@@ -283,10 +256,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       }
       if (!socket.#engine.adopt(offered.#engine)) return this.#fail(socket.#engine.lastError());
       socket.#link.adoptFrom(offered.#link);
-      socket.#kept = offered.#kept;
-      socket.#keptOut = offered.#keptOut;
-      offered.#kept = null;
-      offered.#keptOut = null;
+      socket.#held = offered.#held; // the bytes moved with the engine's buffers
       offered.#movedTo = socket; // its engine, emptied by adopt, counts as accepted
       socket.#out();
       return true;
@@ -305,11 +275,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         const n = Engine.writeLength(bytes.length, length);
         if (n < bytes.length) bytes = bytes.subarray(0, n);
       }
-      // TCP: the engine counts the bytes, which stay on this side. The caller's view is
-      // copied (a string's or an array's bytes are already ours), so that later changes to it
-      // are not sent: the one copy on the way out. A host that borrows gets the view lent.
+      // TCP: the engine holds the bytes by handle (they are not copied into wasm). The
+      // caller's view is copied (a string's or an array's bytes are already ours), so that
+      // later changes to it are not sent: the one copy on the way out. A host that borrows
+      // gets the view lent.
       const ours = typeof data === 'string' || Array.isArray(data);
-      const taken = !ours && host.borrows?.(this.#link) ? this.#lendKept(bytes) : this.#writeKept(bytes, !ours);
+      const taken = !ours && host.borrows?.(this.#link) ? this.#lendHeld(bytes) : this.#writeHeld(bytes, !ours);
       if (taken > 0) return taken;
       // Not taken that way (UDP datagrams are written with their bytes, or the status takes
       // no writes and write says so): as bytes.
@@ -318,58 +289,51 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       return n;
     }
 
-    #lendKept(bytes) {
-      const taken = this.#engine.writeKept(bytes.length);
-      return taken > 0 ? this.#lend(bytes, taken) : 0;
-    }
-
     // A host that borrows may send the caller's view itself within this call (a Wisp DATA
     // packet is framed from it; the WebSocket copies it as it frames it): it is copied only
-    // where it is still kept when the call ends (not yet sent, or an action still pending).
-    #lend(bytes, taken) {
-      (this.#keptOut ??= new KeptOut()).push(bytes);
-      lent = bytes;
+    // where it is still queued when the call ends (in the engine's queue, or an action still
+    // pending here).
+    #lendHeld(bytes) {
+      if (this.#destroyed) return 0;
+      const taken = this.#engine.writeHeld(bytes, bytes.length, true);
+      if (taken === 0) return 0;
+      actions.lent = bytes;
       try {
         this.#out();
       } finally {
-        lent = null;
-        this.#keptOut?.replace(bytes, copyBytes);
-        // Left pending only when a host threw (performPending keeps the rest for later).
-        for (let i = 1; i < waiting; i += 2) {
-          const a = pending[i];
-          if (a.data === bytes) pending[i] = { ...a, data: copyBytes(bytes), lent: false };
-        }
+        if (this.#engine.lentQueued()) this.#engine.replaceLent(copyBytes(bytes));
+        actions.unlend(bytes); // a send of it left waiting (a host threw) gets a copy too
       }
       return taken;
     }
 
     #writeText(text) {
-      const taken = this.#writeKept(text, false);
+      const taken = this.#writeHeld(text, false);
       if (taken > 0) return taken;
       const n = this.#engine.write(toBytes(text)); // a datagram, or a status that takes no writes
       this.#out();
       return n;
     }
 
-    // A TCP write whose bytes (or ASCII string) stay on this side, `copy`: a copy of them, not
-    // them. The engine counts them and either queues them (a `sendKept` in their place, the
-    // chunk kept in #keptOut until then) or, when nothing written earlier waits and the host can
-    // hand bytes to its transport within the call (`host.sendNow`), lets them through at once:
-    // one call into wasm and no action for a small write. Returns the bytes taken; 0 when the
-    // engine takes none this way (UDP, or a status that takes no writes).
-    #writeKept(chunk, copy) {
+    // A TCP write of bytes (or an ASCII string), `copy`: a copy of them, not them. When nothing
+    // written earlier waits and the host can hand bytes to its transport within the call
+    // (`host.sendNow`), the engine may let them through at once (`letThrough`: one call into
+    // wasm, no chunk handed to it and no action for a small write); else it holds them by
+    // handle and queues them (a `sendHeld` in their place). Returns the bytes taken; 0 when the engine takes none this way (UDP, or a status
+    // that takes no writes).
+    #writeHeld(chunk, copy) {
+      if (this.#destroyed) return 0;
       const n = chunk.length;
-      const through = host.sendNow !== undefined && waiting === 0 && !performing;
-      const id = through ? this.#engine.writeThrough(n, host.turn()) : (this.#engine.writeKept(n) > 0 ? -1 : 0);
-      if (id === 0) return 0;
       if (copy) chunk = copyBytes(chunk);
-      if (id < 0) {
-        (this.#keptOut ??= new KeptOut()).push(chunk); // before #out performs its sendKept
-        this.#out();
-      } else {
-        this.#out(); // writeThrough's batch (a deadline at most) before the host's inputs
+      const through = host.sendNow !== undefined && actions.idle;
+      const id = through ? this.#engine.letThrough(n, host.turn()) : 0;
+      if (id > 0) {
+        this.#out(); // letThrough's batch (a deadline at most) before the host's inputs
         this.#sendNow(id, chunk);
+        return n;
       }
+      if (this.#engine.writeHeld(chunk, n, false) === 0) return 0;
+      this.#out();
       return n;
     }
 
@@ -379,16 +343,16 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     // unsent first, which is what the queued form does. As while actions are performed, inputs
     // fed meanwhile deliver no event inside the script's call.
     #sendNow(id, chunk) {
-      performing = true;
+      actions.performing = true;
       try {
         if (!host.sendNow(id, chunk, this.#link)) {
           this.#unsent(id, chunk.length);
           host.perform({ type: 'send', id, data: chunk }, this.#link);
         }
       } finally {
-        performing = false;
+        actions.performing = false;
       }
-      if (waiting > 0) performPending();
+      actions.run();
     }
 
     /** A bound UDP socket: one datagram to `ip`:`port` (an IP literal), not to the last sender.
@@ -408,19 +372,21 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     }
 
     read(length) {
-      const kept = this.#takeKept(length, true);
-      if (kept !== null) return kept.length === 0 ? '' : textOf(kept);
+      const held = this.#takeHeld(length, true);
+      if (held !== null) return held.length === 0 ? '' : textOf(held);
       if (this.#destroyed) return '';
       return this.#took(this.#engine.read(length));
     }
 
     readBytes(length) {
-      return this.#takeKept(length, false, true) ?? (this.#destroyed ? new Uint8Array(0) : this.#took(this.#engine.readBytes(length)));
+      const held = this.#takeHeld(length, false);
+      if (held !== null) return plain(held);
+      return this.#destroyed ? new Uint8Array(0) : this.#took(this.#engine.readBytes(length));
     }
 
     readHex(length) {
-      const kept = this.#takeKept(length, false);
-      if (kept !== null) return kept.length === 0 ? '' : hexOfBytes(kept);
+      const held = this.#takeHeld(length, false);
+      if (held !== null) return held.length === 0 ? '' : hexOfBytes(held);
       if (this.#destroyed) return '';
       return this.#took(this.#engine.readHex(length));
     }
@@ -438,8 +404,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       this.#engine.destroy();
       this.#out(); // performs the abort actions
       this.#destroyed = true;
-      this.#kept = null;
-      this.#keptOut = null;
+      this.#held = false;
       this.#armTimer(-1);
       this.#engine.free();
       this.#engine = deadEngine(); // what status(), lastError(), ... answer from now on
@@ -592,17 +557,20 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       return host.refuse ? host.refuse(command, this.#link.options, this.#engine.isUdp() ? 'udp' : 'tcp') : '';
     }
 
-    // The bytes of a read of kept stream bytes, or null when there are none or the engine
-    // holds the bytes of this read itself (a datagram). `handedOut`: the script gets them
-    // (readBytes: a plain Uint8Array), else they are only decoded here.
-    #takeKept(length, text, handedOut = false) {
-      if (this.#destroyed || this.#kept === null) return null;
+    // The bytes of a read of held stream bytes (a chunk as the network gave it, a view of
+    // one, or the parts joined: src/bindings/shelf.rs), or null when there are none or the
+    // engine holds the bytes of this read as bytes (a datagram).
+    #takeHeld(length, text) {
+      if (this.#destroyed || !this.#held) return null;
       // A number (or none) crosses as a number; anything else as itself, for the engine's rule.
       const n = typeof length === 'number' || length === undefined
-        ? this.#engine.readKeptNumber(length ?? NaN, text)
-        : this.#engine.readKept(length, text);
+        ? this.#engine.readHeldNumber(length ?? NaN, text)
+        : this.#engine.readHeld(length, text);
+      if (n < 0) return null;
+      const bytes = n === 0 ? EMPTY : shelf[0];
+      shelf[0] = undefined;
       this.#out(); // reading may resume a paused receive
-      return n < 0 ? null : this.#kept.take(n, handedOut);
+      return bytes;
     }
 
     // A host whose transport resolves names for some options (a Wisp server, in Node) says so
@@ -646,12 +614,12 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       inputDone();
     }
 
-    // Stream bytes (no sender): kept here when the engine takes them as kept bytes; otherwise
-    // (a UDP socket, or input the engine refuses) fed as they are, for the engine to decide.
+    // Stream bytes (no sender): held by the engine as they came when it takes them so;
+    // otherwise (a UDP socket, or input the engine refuses) fed as bytes, for it to decide.
     #received(id, data) {
       if (this.#destroyed) return;
-      if (data.length > 0 && this.#engine.receivedKept(id, data.length, tailOf(data))) {
-        (this.#kept ??= new Chunks()).push(data);
+      if (data.length > 0 && this.#engine.receivedHeld(id, data, data.length, tailOf(data))) {
+        this.#held = true;
       } else {
         this.#engine.received(id, data);
       }
@@ -696,10 +664,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     // Reads the batch the engine wrote in the call just made: queues its events, re-arms the
     // connect timer, then performs its actions. Hosts may feed inputs back synchronously while
-    // performing; their actions wait behind the ones already pending (performPending).
+    // performing; their actions wait behind the ones already waiting (js/actions.js).
     #out() {
       if (this.#destroyed) return;
-      const { events, actions, eventCount, actionCount, deadline } = readBatch();
+      const { events, actions: batch, eventCount, actionCount, deadline } = readBatch();
       for (let i = 0; i < eventCount; i++) {
         const event = events[i];
         if (typeof event !== 'number' && event.type === 'incomingConnection') event.socket = this.#pendingChildren.shift();
@@ -707,22 +675,10 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       }
       if (deadline !== this.#timerAt) this.#armTimer(deadline);
       if (actionCount === 0) return;
-      for (let i = 0; i < actionCount; i++) {
-        const a = actions[i];
-        // Kept bytes are taken now, in the engine's order (a later call may add more).
-        pending[waiting++] = this;
-        pending[waiting++] = a.type === 'sendKept' ? this.#sendKept(a) : a;
-      }
-      performPending();
+      for (let i = 0; i < actionCount; i++) actions.add(this, batch[i]);
+      actions.run();
     }
 
-    // The send of a SendKept: its chunk, lent when it is the running write's view and is
-    // performed within this call (no other action is being performed), else a copy.
-    #sendKept(a) {
-      const data = this.#keptOut.take(a.start, a.len);
-      if (data !== lent) return { type: 'send', id: a.id, data };
-      return performing ? { type: 'send', id: a.id, data: copyBytes(data) } : { type: 'send', id: a.id, data, lent: true };
-    }
 
     #deliver(event) {
       const target = this.#movedTo ?? this;

@@ -500,7 +500,7 @@ fn after_end_no_drain_is_owed_since_writes_are_refused() {
 #[test]
 fn given_a_write_let_through_when_close_in_the_same_turn_then_closing_until_flushed() {
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_through(1 << 20, 7), Through::Now(id));
+    assert_eq!(through(&mut e, 1 << 20, 7), Through::Now(id));
     assert_eq!(e.buffered_amount(), 0, "the transport took it all at once");
     drain(&mut e);
     e.close_in_turn(7);
@@ -527,7 +527,7 @@ fn given_a_write_let_through_when_close_in_the_same_turn_then_closing_until_flus
 #[test]
 fn given_a_write_let_through_in_an_earlier_turn_when_close_then_unconnected_at_once() {
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_through(100, 7), Through::Now(id));
+    assert_eq!(through(&mut e, 100, 7), Through::Now(id));
     drain(&mut e);
     e.close_in_turn(8);
     assert_eq!(e.status(), Status::Unconnected);
@@ -539,7 +539,7 @@ fn given_a_write_let_through_when_close_without_a_turn_then_unconnected_at_once(
     // `close()` is for hosts that let nothing through in the caller's turn (the Rust API, the
     // component's hosts that do not name turns).
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_through(100, 7), Through::Now(id));
+    assert_eq!(through(&mut e, 100, 7), Through::Now(id));
     drain(&mut e);
     e.close();
     assert_eq!(e.status(), Status::Unconnected);
@@ -550,7 +550,7 @@ fn given_a_write_let_through_all_unsent_when_close_in_the_same_turn_then_sent_en
     // A transport that took none of it (the facade's fallback to an ordinary send): the bytes
     // are buffered, and Sent, not Flushed, ends Closing.
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_through(10, 3), Through::Now(id));
+    assert_eq!(through(&mut e, 10, 3), Through::Now(id));
     e.unsent(id, 10);
     drain(&mut e);
     e.close_in_turn(3);
@@ -564,7 +564,7 @@ fn given_a_write_let_through_all_unsent_when_close_in_the_same_turn_then_sent_en
 fn given_a_write_partly_unsent_when_close_in_the_same_turn_then_both_sent_and_flushed_are_awaited()
 {
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_through(10, 3), Through::Now(id));
+    assert_eq!(through(&mut e, 10, 3), Through::Now(id));
     e.unsent(id, 4);
     drain(&mut e);
     e.close_in_turn(3);
@@ -578,7 +578,7 @@ fn given_a_write_partly_unsent_when_close_in_the_same_turn_then_both_sent_and_fl
 #[test]
 fn given_closing_on_a_let_through_write_when_the_transport_is_gone_before_flushed_then_error() {
     let (mut e, id) = connected_engine();
-    e.write_through(10, 3);
+    through(&mut e, 10, 3);
     e.close_in_turn(3);
     drain(&mut e);
     e.handle(Input::Closed { id });
@@ -595,7 +595,7 @@ fn given_closing_on_a_let_through_write_when_the_transport_is_gone_before_flushe
 #[test]
 fn given_flushed_for_a_stale_transport_or_while_connected_then_nothing_changes() {
     let (mut e, id) = connected_engine();
-    e.write_through(10, 3);
+    through(&mut e, 10, 3);
     e.close_in_turn(3);
     drain(&mut e);
     e.handle(Input::Flushed { id: id + 1000 });
@@ -610,7 +610,7 @@ fn given_flushed_for_a_stale_transport_or_while_connected_then_nothing_changes()
 fn given_a_let_through_write_then_a_new_connection_when_close_in_the_same_turn_then_unconnected() {
     // What was let through belongs to the connection that ended: a later one starts clean.
     let (mut e, id) = connected_engine();
-    e.write_through(10, 3);
+    through(&mut e, 10, 3);
     e.handle(Input::PeerClosed { id });
     assert!(e.connect(Some("192.0.2.1"), &port(80), 0).is_ok());
     let next = e.current_id().unwrap();

@@ -1,4 +1,4 @@
-//! Writes let through to the host (`write_through` / `unsent`): the same rules as `write_kept`
+//! Writes let through to the host (`write_through` / `unsent`): the same rules as `write_held`
 //! decide whether a write is taken, and `bufferedAmount`, drains and the flush on close come
 //! out the same as for the queued form; the property test at the end runs one script against
 //! both forms and compares everything a script can see.
@@ -13,7 +13,7 @@ use proptest::prelude::*;
 #[test]
 fn a_write_with_nothing_waiting_goes_through_and_only_what_the_host_holds_is_buffered() {
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_through(4, 1), Through::Now(id));
+    assert_eq!(through(&mut e, 4, 1), Through::Now(id));
     assert_eq!(
         drain_actions(&mut e),
         [],
@@ -21,12 +21,12 @@ fn a_write_with_nothing_waiting_goes_through_and_only_what_the_host_holds_is_buf
     );
     assert_eq!(drain_events(&mut e), []);
     assert_eq!(e.buffered_amount(), 0, "handed over at once");
-    assert_eq!(e.write_through(5, 1), Through::Now(id));
+    assert_eq!(through(&mut e, 5, 1), Through::Now(id));
     e.unsent(id, 3);
     assert_eq!(e.buffered_amount(), 3, "what the transport still holds");
     e.handle(Input::Sent { id, len: 3 });
     assert_eq!(
-        e.write_through(2, 1),
+        through(&mut e, 2, 1),
         Through::Now(id),
         "all out: through again"
     );
@@ -42,68 +42,48 @@ fn a_write_with_nothing_waiting_goes_through_and_only_what_the_host_holds_is_buf
 fn a_write_waits_behind_what_was_written_before_it() {
     // While connecting: queued, sent in its place once connected.
     let (mut e, id) = connecting_engine();
-    assert_eq!(e.write_through(4, 1), Through::Queued);
+    assert_eq!(through(&mut e, 4, 1), Through::Queued);
     e.handle(Input::Connected {
         id,
         local: addr(LOCAL),
         remote: addr(REMOTE),
     });
     let actions = drain_actions(&mut e);
-    assert!(actions.contains(&Action::SendKept {
-        id,
-        start: 0,
-        len: 4
-    }));
+    assert_eq!(held_sends(&actions), [(id, 4)]);
     assert_eq!(e.buffered_amount(), 4);
 
     // Behind a reservation (a Blob being read), and behind what queued behind it.
     let (mut e, id) = connected_engine();
     let slot = e.reserve(2).unwrap();
-    assert_eq!(e.write_through(3, 1), Through::Queued);
+    assert_eq!(through(&mut e, 3, 1), Through::Queued);
     drain(&mut e);
     e.fill(slot, b"ab".to_vec());
+    let actions = drain_actions(&mut e);
     assert_eq!(
-        drain_actions(&mut e),
-        [
-            Action::Send {
-                id,
-                data: b"ab".to_vec(),
-                to: None
-            },
-            Action::SendKept {
-                id,
-                start: 0,
-                len: 3
-            },
-        ]
+        actions[0],
+        Action::Send {
+            id,
+            data: b"ab".to_vec(),
+            to: None
+        }
     );
+    assert_eq!(held_sends(&actions[1..]), [(id, 3)]);
+    assert_eq!(actions.len(), 2);
 
     // Behind an action the host has not taken yet.
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_kept(2), 2);
+    assert_eq!(e.write_held(held(2)), 2);
     assert_eq!(
-        e.write_through(3, 1),
+        through(&mut e, 3, 1),
         Through::Queued,
-        "its SendKept is still undrained"
+        "its SendHeld is still undrained"
     );
-    assert_eq!(
-        drain_actions(&mut e),
-        [
-            Action::SendKept {
-                id,
-                start: 0,
-                len: 2
-            },
-            Action::SendKept {
-                id,
-                start: 2,
-                len: 3
-            },
-        ]
-    );
+    let actions = drain_actions(&mut e);
+    assert_eq!(held_sends(&actions), [(id, 2), (id, 3)]);
+    assert_eq!(actions.len(), 2);
     e.handle(Input::Sent { id, len: 5 });
     assert_eq!(
-        e.write_through(1, 1),
+        through(&mut e, 1, 1),
         Through::Now(id),
         "nothing waits any more"
     );
@@ -114,23 +94,23 @@ fn a_write_over_the_mark_is_queued_and_owes_its_drain() {
     let (mut e, id) = connected_engine();
     e.set_high_water_mark(10.0).unwrap();
     drain(&mut e);
-    assert_eq!(e.write_through(10, 1), Through::Now(id), "up to the mark");
-    assert_eq!(e.write_through(11, 1), Through::Queued, "over it");
+    assert_eq!(through(&mut e, 10, 1), Through::Now(id), "up to the mark");
+    assert_eq!(through(&mut e, 11, 1), Through::Queued, "over it");
     assert!(e.needs_drain());
     drain(&mut e);
     e.handle(Input::Sent { id, len: 11 });
     assert_eq!(drain_events(&mut e), [Event::Drain]);
     // What the transport holds counts too: later writes queue behind it, and over the mark
     // a drain follows its Sent.
-    assert_eq!(e.write_through(8, 1), Through::Now(id));
+    assert_eq!(through(&mut e, 8, 1), Through::Now(id));
     e.unsent(id, 8);
     assert_eq!(
-        e.write_through(1, 1),
+        through(&mut e, 1, 1),
         Through::Queued,
         "behind what the transport holds"
     );
     assert!(!e.needs_drain());
-    assert_eq!(e.write_through(8, 1), Through::Queued);
+    assert_eq!(through(&mut e, 8, 1), Through::Queued);
     assert!(e.needs_drain());
     drain(&mut e);
     e.handle(Input::Sent { id, len: 17 });
@@ -141,7 +121,7 @@ fn a_write_over_the_mark_is_queued_and_owes_its_drain() {
 #[test]
 fn unsent_bytes_are_flushed_by_close() {
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_through(6, 1), Through::Now(id));
+    assert_eq!(through(&mut e, 6, 1), Through::Now(id));
     e.unsent(id, 6);
     e.close();
     assert_eq!(e.status(), Status::Closing, "waits for the transport");
@@ -155,25 +135,25 @@ fn unsent_bytes_are_flushed_by_close() {
 }
 
 #[test]
-fn refused_where_write_kept_takes_nothing() {
+fn refused_where_write_held_takes_nothing() {
     let mut fresh = Engine::new();
-    assert_eq!(fresh.write_through(3, 1), Through::Refused);
+    assert_eq!(through(&mut fresh, 3, 1), Through::Refused);
     assert!(!fresh.last_error().is_empty(), "says why, as write does");
     let (mut e, id) = connected_engine();
-    assert_eq!(e.write_through(0, 1), Through::Refused);
+    assert_eq!(through(&mut e, 0, 1), Through::Refused);
     e.end().unwrap();
-    assert_eq!(e.write_through(3, 1), Through::Refused, "after end()");
+    assert_eq!(through(&mut e, 3, 1), Through::Refused, "after end()");
     let (mut closing, _) = closing_engine(b"x");
-    assert_eq!(closing.write_through(3, 1), Through::Refused);
+    assert_eq!(through(&mut closing, 3, 1), Through::Refused);
     let (mut udp, _) = connected_udp_engine();
     assert_eq!(
-        udp.write_through(3, 1),
+        through(&mut udp, 3, 1),
         Through::Refused,
         "datagrams are written with their bytes"
     );
     let (mut gone, _) = connected_engine();
     gone.destroy();
-    assert_eq!(gone.write_through(3, 1), Through::Refused);
+    assert_eq!(through(&mut gone, 3, 1), Through::Refused);
     assert_eq!(
         drain_actions(&mut e),
         [Action::EndOutput { id }],
@@ -201,13 +181,11 @@ struct Transport {
 }
 
 impl Transport {
-    /// Performs the engine's `SendKept` actions (the others change nothing here).
+    /// Performs the engine's `SendHeld` actions (the others change nothing here).
     fn perform(&mut self, e: &mut Engine) {
-        for action in drain_actions(e) {
-            if let Action::SendKept { len, .. } = action {
-                self.handed.push(len);
-                self.held += len;
-            }
+        for (_, len) in held_sends(&drain_actions(e)) {
+            self.handed.push(len);
+            self.held += len;
         }
     }
 
@@ -246,8 +224,8 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 proptest! {
-    /// One script against an engine whose writes are all queued (`write_kept`, a host that
-    /// performs `SendKept`) and one whose writes go through when they may: the same writes
+    /// One script against an engine whose writes are all queued (`write_held`, a host that
+    /// performs `SendHeld`) and one whose writes go through when they may: the same writes
     /// reach the transport in the same order, and status, bufferedAmount, needsDrain and every
     /// event agree.
     #[test]
@@ -258,10 +236,10 @@ proptest! {
         for step in steps {
             match step {
                 Step::Write { len, room } => {
-                    let taken = q.write_kept(len);
+                    let taken = q.write_held(held(len));
                     qt.perform(&mut q);
                     qt.flush(&mut q, room);
-                    match w.write_through(len, 1) {
+                    match through(&mut w, len, 1) {
                         Through::Now(id) => {
                             prop_assert_eq!(taken, len);
                             prop_assert_eq!(id, wid);

@@ -220,3 +220,67 @@ fn the_tls_option_with_udp_is_refused() {
         "tls needs protocol tcp (DTLS is not supported)"
     );
 }
+
+#[test]
+fn writes_during_start_tls_wait_in_the_engine_until_secure() {
+    let (mut e, id) = connected_engine();
+    e.start_tls().unwrap();
+    drain(&mut e);
+    assert_eq!(e.write(b"EHLO x\r\n".to_vec()), 8);
+    assert_eq!(e.write_held(held(4)), 4);
+    assert_eq!(
+        through(&mut e, 3, 1),
+        Through::Queued,
+        "not let through either"
+    );
+    assert_eq!(
+        drain_actions(&mut e),
+        [],
+        "nothing goes before the handshake"
+    );
+    assert_eq!(e.buffered_amount(), 15);
+    e.handle(Input::Secure { id });
+    let actions = drain_actions(&mut e);
+    assert_eq!(sent_bytes(&actions), b"EHLO x\r\n");
+    assert_eq!(held_sends(&actions), [(id, 4), (id, 3)]);
+    // close() during the handshake waits for it, then flushes and shuts down.
+    let (mut e, id) = connected_engine();
+    e.start_tls().unwrap();
+    e.write(b"QUIT\r\n".to_vec());
+    e.close();
+    drain(&mut e);
+    assert_eq!(e.status(), Status::Closing);
+    e.handle(Input::Secure { id });
+    let actions = drain_actions(&mut e);
+    assert_eq!(sent_bytes(&actions), b"QUIT\r\n");
+    assert_eq!(actions.last(), Some(&Action::Shutdown { id }));
+    assert!(
+        !drain_events(&mut e).contains(&Event::Secure),
+        "Closing: no secure event"
+    );
+}
+
+#[test]
+fn bytes_that_reach_the_engine_during_a_handshake_are_not_tls() {
+    // startTls: the connection fails with TlsProtocolError, the bytes are not readable.
+    let (mut e, id) = connected_engine();
+    e.start_tls().unwrap();
+    drain(&mut e);
+    assert!(e.received_held(id, held(5), b"hello"));
+    let events = drain_events(&mut e);
+    assert!(
+        events.contains(&error(ErrorCode::TlsProtocolError)),
+        "{events:?}"
+    );
+    assert_eq!(e.status(), Status::Unconnected);
+    assert_eq!(e.bytes_available(), 0);
+    // The tls option: a failed connect with the same code.
+    let (mut e, id) = tls_connecting();
+    connected(&mut e, id);
+    drain(&mut e);
+    received(&mut e, id, b"HTTP/1.1 400\r\n");
+    assert_eq!(
+        drain_events(&mut e),
+        connect_failed(ErrorCode::TlsProtocolError)
+    );
+}

@@ -32,8 +32,8 @@ fn a_negative_or_nan_length_is_refused() {
 fn a_write_of_nothing_takes_nothing_and_queues_nothing() {
     let (mut e, _) = connected_engine();
     assert_eq!(e.write(Vec::new()), 0);
-    assert_eq!(e.write_kept(0), 0);
-    assert_eq!(e.write_through(0, 1), Through::Refused);
+    assert_eq!(e.write_held(held(0)), 0);
+    assert_eq!(through(&mut e, 0, 1), Through::Refused);
     assert_eq!(e.reserve(0), None);
     assert_eq!(drain_actions(&mut e), []);
     assert_eq!(drain_events(&mut e), []);
@@ -47,8 +47,8 @@ fn a_destroyed_socket_takes_no_write() {
     e.destroy();
     drain(&mut e);
     assert_eq!(e.write(b"x".to_vec()), 0);
-    assert_eq!(e.write_kept(1), 0);
-    assert_eq!(e.write_through(1, 1), Through::Refused);
+    assert_eq!(e.write_held(held(1)), 0);
+    assert_eq!(through(&mut e, 1, 1), Through::Refused);
     assert_eq!(e.reserve(1), None);
     assert_eq!(drain_actions(&mut e), []);
     assert_eq!(e.last_error(), "the socket was destroyed");

@@ -30,19 +30,25 @@ extern "C" {
 #[wasm_bindgen(module = "/js/batch.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createBatchReader)]
-    fn create_batch_reader(wasm: &JsValue) -> Function;
+    fn create_batch_reader(wasm: &JsValue, options: &JsValue) -> Function;
 }
 
 thread_local! {
-    /// `createBatchReader({ memory, batchHeader, batchKinds })` over this module, made once.
+    /// `createBatchReader({ memory, batchHeader, batchKinds, setShelf }, { textCache })` over
+    /// this module, made once.
     static READ_BATCH: Function = {
         let wasm = js_sys::Object::new();
         let header = Closure::<dyn Fn() -> u32>::new(kvsocket::bindings::batch_header);
         let kinds = Closure::<dyn Fn() -> String>::new(kvsocket::bindings::batch_kinds);
+        let shelf = Closure::<dyn Fn(Array)>::new(kvsocket::bindings::shelf::set_shelf);
         Reflect::set(&wasm, &"memory".into(), &wasm_bindgen::memory()).unwrap();
         Reflect::set(&wasm, &"batchHeader".into(), &header.into_js_value()).unwrap();
         Reflect::set(&wasm, &"batchKinds".into(), &kinds.into_js_value()).unwrap();
-        create_batch_reader(&wasm)
+        Reflect::set(&wasm, &"setShelf".into(), &shelf.into_js_value()).unwrap();
+        let options = js_sys::Object::new();
+        let cache = f64::from(kvsocket::bindings::tuning::TEXT_CACHE);
+        Reflect::set(&options, &"textCache".into(), &cache.into()).unwrap();
+        create_batch_reader(&wasm, &options)
     };
 }
 

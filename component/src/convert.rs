@@ -175,10 +175,11 @@ pub fn action_to_wit(action: Action) -> wit::Action {
             data,
             to: to.map(socket_addr_to_wit),
         }),
-        Action::SendKept { id, start, len } => W::SendKept(wit::KeptTransmission {
+        // The component writes owned bytes only; a held chunk of bytes goes out as a send.
+        Action::SendHeld { id, data } => W::Send(wit::Transmission {
             id,
-            start,
-            len: len as u64,
+            data: data.handle::<Vec<u8>>().cloned().unwrap_or_default(),
+            to: None,
         }),
         Action::Shutdown { id } => W::Shutdown(id),
         Action::EndOutput { id } => W::EndOutput(id),

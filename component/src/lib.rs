@@ -10,7 +10,7 @@ use std::cell::RefCell;
 
 use kvsocket::engine::address::parse_host_ip;
 use kvsocket::engine::recv::{decode_hex, length_arg};
-use kvsocket::engine::{AcceptArgs, AcceptAs, CommandError, Engine, Through};
+use kvsocket::engine::{AcceptArgs, AcceptAs, Chunk, CommandError, Engine, Through};
 
 use convert::{
     action_to_wit, event_to_wit, input_from_wit, ip_from_wit, ip_to_wit, port_arg, protocol_name,
@@ -94,14 +94,13 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().write(data) as u32
     }
 
-    fn write_kept(&self, len: u64) -> u64 {
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
-        self.core.borrow_mut().write_kept(len) as u64
-    }
-
-    fn write_through(&self, len: u64, turn: u32) -> wit::Through {
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
-        match self.core.borrow_mut().write_through(len, turn) {
+    fn write_through(&self, data: Vec<u8>, turn: u32) -> wit::Through {
+        let len = data.len();
+        match self
+            .core
+            .borrow_mut()
+            .write_through(len, turn, || Chunk::Bytes(data))
+        {
             Through::Refused => wit::Through::Refused,
             Through::Queued => wit::Through::Queued,
             Through::Now(id) => wit::Through::Now(id),
@@ -137,11 +136,6 @@ impl wit::GuestSocket for EngineSocket {
 
     fn read_hex(&self, len: Option<u64>) -> String {
         self.core.borrow_mut().read_hex(length(len))
-    }
-
-    fn read_kept(&self, len: Option<u64>, text: bool) -> Option<u64> {
-        let n = self.core.borrow_mut().read_kept(length(len), text)?;
-        Some(n as u64)
     }
 
     fn close(&self) {
@@ -334,11 +328,6 @@ impl wit::GuestSocket for EngineSocket {
 
     fn handle(&self, input: wit::Input) {
         self.core.borrow_mut().handle(input_from_wit(input))
-    }
-
-    fn received_kept(&self, id: wit::ConnId, len: u64, tail: Vec<u8>) -> bool {
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
-        self.core.borrow_mut().received_kept(id, len, &tail)
     }
 
     fn handle_timeout(&self, now: wit::Millis) {

@@ -110,7 +110,7 @@ struct Model {
     // receive side (TCP stream)
     unread: VecDeque<u8>,
     datagrams: bool,
-    /// Whether the host keeps this connection's stream bytes (`received_kept`): a host keeps
+    /// Whether the host keeps this connection's stream bytes (`received_held`): a host keeps
     /// all of a connection's stream bytes or none, so the first arrival decides.
     kept: Option<bool>,
     paused: Option<ConnId>,
@@ -274,7 +274,7 @@ fn run(e: &mut Engine, m: &mut Model, step: Step) {
                 }
             }
         }
-        // A host that keeps the stream bytes reads them with read_kept only.
+        // A host that keeps the stream bytes reads them with read_held only.
         Step::ReadBytes(_) | Step::ReadHex(_) | Step::ReadText(_) if m.kept == Some(true) => {}
         Step::ReadBytes(n) => {
             let out = e.read_bytes(length(n));
@@ -358,11 +358,12 @@ fn run(e: &mut Engine, m: &mut Model, step: Step) {
         Step::ReceivedKept(which, data) => {
             let id = id_of(e, m, which);
             let tail = &data[data.len().saturating_sub(3)..];
-            let took = e.received_kept(id, data.len(), tail);
+            let held = kvsocket::engine::Held::new(data.clone(), data.len());
+            let took = e.received_held(id, held, tail);
             assert_eq!(
                 took,
                 e.bytes_available() > available,
-                "received_kept says what it took"
+                "received_held says what it took"
             );
             if took {
                 m.kept = Some(true);
@@ -370,12 +371,24 @@ fn run(e: &mut Engine, m: &mut Model, step: Step) {
             accepted_data = Some((id, data));
         }
         Step::ReadKept(n, text) => {
-            if let Some(taken) = e.read_kept(length(n), text) {
+            if let Some(slices) = e.read_held(length(n), text) {
+                let mut bytes = Vec::new();
+                for s in &slices {
+                    let chunk = s.held.handle::<Vec<u8>>().expect("a chunk's bytes");
+                    bytes.extend_from_slice(&chunk[s.start..s.end]);
+                }
+                let taken = bytes.len();
                 assert_eq!(
                     taken,
                     available - e.bytes_available(),
-                    "a kept read takes what it says"
+                    "a held read takes what it says"
                 );
+                if !m.datagrams {
+                    assert!(
+                        m.unread.iter().take(taken).eq(bytes.iter()),
+                        "a held read gives the bytes in the order they came"
+                    );
+                }
                 assert!(
                     m.kept != Some(false) || available == 0,
                     "a kept read of the engine's own bytes"

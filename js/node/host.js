@@ -5,6 +5,8 @@ import net from 'node:net';
 import dns from 'node:dns';
 import dgram from 'node:dgram';
 import { tlsOptionsOf, startNodeTls, nodeTlsInfo } from './tls.js';
+import { hostTuning } from '../../pkg/kvsocket_node.js';
+import { readTuning } from '../tuning.js';
 
 const IPV6_ONLY = 1; // libuv's UV_TCP_IPV6ONLY flag
 
@@ -254,8 +256,8 @@ function reportTcpSent(t) {
 // 64 KiB allocation per write was freed and trimmed by malloc and faulted in and zeroed by the
 // kernel again (clear_page_erms 12 % of an upload profile). Only bytes the facade made reach
 // `send` (never a script's own memory), so whatever comes back is ours to reuse.
-const SLAB = 64 * 1024;
-const POOL_MAX = 64;
+// Their size and number are the module's (src/bindings/tuning.rs), read on the first copy.
+let sizes = null;
 const slabs = [];
 
 function copyBytes(bytes) {
@@ -268,14 +270,15 @@ function copyBytes(bytes) {
     out.set(bytes);
     return out;
   }
-  if (n > SLAB) return Buffer.from(bytes);
-  const out = Buffer.from(slabs.pop() ?? new ArrayBuffer(SLAB), 0, n);
+  sizes ??= readTuning(hostTuning);
+  if (n > sizes.slab) return Buffer.from(bytes);
+  const out = Buffer.from(slabs.pop() ?? new ArrayBuffer(sizes.slab), 0, n);
   out.set(bytes);
   return out;
 }
 
 function written(data) {
-  if (typeof data !== 'string' && data.buffer.byteLength === SLAB && data.byteOffset === 0 && slabs.length < POOL_MAX) {
+  if (typeof data !== 'string' && sizes !== null && data.buffer.byteLength === sizes.slab && data.byteOffset === 0 && slabs.length < sizes.slabPool) {
     slabs.push(data.buffer);
   }
 }
@@ -329,7 +332,7 @@ function send({ id, data, ip, port }, link) {
   else t.sock.send(data, done);
 }
 
-// The event loop's turn, for the engine (`writeThrough`, `close`): bytes let through in the
+// The event loop's turn, for the engine (`letThrough`, `close`): bytes let through in the
 // turn of a close() keep the socket Closing until net confirms them (`flushed`, after end()).
 // It moves on once the turn ends, checked when a write names it: one setImmediate per turn
 // with writes, none otherwise.
@@ -347,7 +350,7 @@ function currentTurn() {
   return turn;
 }
 
-// A write the engine let through (`writeThrough`: nothing written earlier waits) is handed
+// A write the engine let through (`letThrough`: nothing written earlier waits) is handed
 // to net within the write() call, with no action. The engine counted it as handed over: what
 // net still holds beyond what the engine counts as unsent is reported `unsent`, or, when
 // earlier bytes left meanwhile, `sent`. False when the transport is not a net connection of

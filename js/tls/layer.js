@@ -12,8 +12,15 @@
 
 import { loadTls } from './load.js';
 
-const SECURE = 1;
-const FAILED = 3;
+// The TLS module's phase numbers, read from it once it is loaded (`TlsClient.phases()`);
+// `FAILED` stands for "failed" until then (a module that could not load).
+let HANDSHAKING = 0;
+let SECURE = -1;
+let FAILED = -2;
+function learnPhases(TlsClient) {
+  const names = TlsClient.phases().split(' ');
+  [HANDSHAKING, SECURE, FAILED] = ['handshaking', 'secure', 'failed'].map((n) => names.indexOf(n));
+}
 
 /** The options of `link`'s handshake (the `tls` option or startTls()'s), for TlsClient. */
 function optionsOf(link, remoteIp) {
@@ -34,10 +41,8 @@ class Layer {
     this.inner = inner;
     this.options = options;
     this.client = null;
-    this.plainOut = []; // plaintext written before the client exists
-    this.cipherIn = []; // ciphertext received before the client exists
     this.records = []; // [ciphertext length, plaintext length], oldest first, not yet all sent
-    this.phase = 0;
+    this.phase = HANDSHAKING;
     this.shutdown = false;
     this.info = null;
   }
@@ -67,19 +72,16 @@ class Layer {
     if (plain > 0) this.link.sentPlain(this.id, plain);
   }
 
+  // The engine holds the output while the handshake runs (src/engine/socket/tls.rs): a send
+  // comes once the client is secure.
   write(data) {
-    if (this.client === null) {
-      this.plainOut.push(data.slice());
-      return;
-    }
     this.sendCipher(this.client.write(data), data.length);
   }
 
+  // Before the module has loaded no ClientHello went out, so nothing the server sends can be
+  // TLS: it goes to the engine as it came, which fails the connection (`tls_refuses_plain`).
   received(data) {
-    if (this.client === null) {
-      this.cipherIn.push(data.slice());
-      return;
-    }
+    if (this.client === null) return this.link.receivedPlain(this.id, data);
     if (this.phase === FAILED) return;
     const plain = this.client.feed(data);
     const out = this.client.takeCiphertext();
@@ -94,7 +96,7 @@ class Layer {
     if (phase === this.phase) return;
     const was = this.phase;
     this.phase = phase;
-    if (phase === SECURE && was === 0) {
+    if (phase === SECURE && was === HANDSHAKING) {
       this.info = this.client.info();
       if (this.info !== null) this.info.servername = this.options.servername;
       this.link.secure(this.id);
@@ -107,6 +109,8 @@ class Layer {
 
   /** The module is loaded: the ClientHello goes out, then what waited. */
   start({ TlsClient }) {
+    learnPhases(TlsClient);
+    this.phase = HANDSHAKING;
     const o = this.options;
     try {
       this.client = new TlsClient(o.servername, o.ca, o.rejectUnauthorized, o.alpn);
@@ -118,12 +122,6 @@ class Layer {
       return;
     }
     this.sendCipher(this.client.takeCiphertext(), 0);
-    const plain = this.plainOut;
-    this.plainOut = [];
-    for (const p of plain) this.write(p);
-    const cipher = this.cipherIn;
-    this.cipherIn = [];
-    for (const c of cipher) this.received(c);
     if (this.shutdown) this.close();
   }
 

@@ -7,13 +7,15 @@
 //! [`batch_header`]: the address of the words, their count, the address of the text bytes,
 //! and the deadline (`pollTimeout`, -1 for none). Records follow one another in the words:
 //! `[kind, n, …n words]`. Strings are `(offset, length)` pairs into the text bytes (UTF-8); a
-//! `send` record carries the address and length of its bytes, valid until the next batch.
+//! `send` record carries the address and length of its bytes, valid until the next batch; a
+//! `sendHeld` record the shelf slot of its chunk (src/bindings/shelf.rs).
 //! Kinds are numbered by their place in [`KINDS`], which JS reads by name at start-up, so the
 //! numbering has this one place.
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
 
+use super::shelf;
 use crate::engine::text::push_ip;
 use crate::engine::{Action, Engine as Core, Event, Protocol, Queues};
 
@@ -23,7 +25,7 @@ pub const KINDS: [&str; 25] = [
     "connect",
     "connectName",
     "send",
-    "sendKept",
+    "sendHeld",
     "shutdown",
     "abort",
     "pause",
@@ -75,7 +77,7 @@ const RESOLVE: u32 = kind("resolve");
 const CONNECT: u32 = kind("connect");
 const CONNECT_NAME: u32 = kind("connectName");
 const SEND: u32 = kind("send");
-const SEND_KEPT: u32 = kind("sendKept");
+const SEND_HELD: u32 = kind("sendHeld");
 const SHUTDOWN: u32 = kind("shutdown");
 const ABORT: u32 = kind("abort");
 const PAUSE: u32 = kind("pause");
@@ -106,6 +108,8 @@ struct Batch {
     /// The bytes of this batch's `send` records, kept until the next batch: JS copies them
     /// before it performs anything (which may start another batch).
     held: Vec<Vec<u8>>,
+    /// The shelf slots this batch's `sendHeld` records used (src/bindings/shelf.rs).
+    shelved: u32,
     /// Where an address is written as text before it joins `text`: reused, so that a connect
     /// allocates nothing for its address (a fresh String grown a character at a time was a
     /// third of `connect`'s time in wasm).
@@ -154,6 +158,7 @@ pub fn write(core: &mut Core) {
         b.words.clear();
         b.text.clear();
         b.held.clear();
+        b.shelved = 0;
         while let Some(action) = core.poll_action() {
             b.action(action);
         }
@@ -230,10 +235,13 @@ impl Batch {
                     None => self.record(SEND, &[id, ptr, len]),
                 }
             }
-            Action::SendKept { start, len, .. } => {
-                // `start` as two words, low first: it counts every kept byte ever written.
-                let words = [id, start as u32, (start >> 32) as u32, len as u32];
-                self.record(SEND_KEPT, &words);
+            Action::SendHeld { data, .. } => {
+                // The chunk itself goes on the shelf (slots from 1); the record names the slot.
+                self.shelved += 1;
+                if let Some(value) = shelf::value_of(&data) {
+                    shelf::put(self.shelved, value);
+                }
+                self.record(SEND_HELD, &[id, self.shelved]);
             }
             Action::Shutdown { .. } => self.record(SHUTDOWN, &[id]),
             Action::EndOutput { .. } => self.record(END_OUTPUT, &[id]),

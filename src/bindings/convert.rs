@@ -87,11 +87,15 @@ pub fn action_to_js(action: Action) -> JsValue {
             }
             object(&fields)
         }
-        Action::SendKept { start, len, .. } => object(&[
-            ("type", s("sendKept")),
+        Action::SendHeld { data, .. } => object(&[
+            ("type", s("send")),
             ("id", id),
-            ("start", n(start as f64)),
-            ("len", n(len as f64)),
+            (
+                "data",
+                super::shelf::value_of(&data)
+                    .cloned()
+                    .unwrap_or(JsValue::UNDEFINED),
+            ),
         ]),
         Action::Shutdown { .. } => object(&[("type", s("shutdown")), ("id", id)]),
         Action::EndOutput { .. } => object(&[("type", s("endOutput")), ("id", id)]),

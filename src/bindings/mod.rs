@@ -1,12 +1,15 @@
 //! The wasm-bindgen surface: the engine as a JS class `Engine`. It converts JS values to engine
-//! types and back and decides nothing; it never calls into JS, so no script callback can run
-//! while an engine is borrowed (the facade drains events, then dispatches).
+//! types and back and decides nothing; it calls into JS only for built-in objects (the shelf's
+//! array, typed arrays), never a script's code, so no script callback can run while an engine
+//! is borrowed (the facade drains events, then dispatches).
 
 mod batch;
 mod convert;
 mod direct;
 mod options;
+pub mod shelf;
 mod text;
+pub mod tuning;
 
 use std::net::SocketAddr;
 
@@ -17,7 +20,7 @@ use crate::engine::address::parse_host_ip;
 use crate::engine::address::PortArg;
 use crate::engine::recv::{decode_hex, decode_text, encode_hex, length_arg};
 use crate::engine::text::ip_text;
-use crate::engine::{AcceptArgs, AcceptAs, CommandError, Engine as Core, Input, Protocol, Through};
+use crate::engine::{AcceptArgs, AcceptAs, CommandError, Engine as Core, Held, Input, Protocol};
 pub(crate) use convert::action_to_js;
 use convert::{event_to_js, parse_addr, port_arg};
 
@@ -29,14 +32,14 @@ pub fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, JsValue> {
     })
 }
 
-/// `read(length)`'s text for bytes a host kept (`Engine.readKept`): the engine's decoding
+/// `read(length)`'s text for bytes the engine held by handle (`Engine.readHeld`): the engine's decoding
 /// (UTF-8, invalid sequences as U+FFFD, NUL as U+00FF).
 #[wasm_bindgen(js_name = textOfBytes)]
 pub fn decode_text_js(bytes: &[u8]) -> String {
     decode_text(bytes)
 }
 
-/// `readHex(length)`'s text for bytes a host kept.
+/// `readHex(length)`'s text for bytes the engine held by handle.
 #[wasm_bindgen(js_name = hexOfBytes)]
 pub fn encode_hex_js(bytes: &[u8]) -> String {
     encode_hex(bytes)
@@ -168,6 +171,8 @@ pub struct Engine {
     /// Outputs go to the batch after every call that can make some (JS reads them only there;
     /// an engine not batched keeps them for Rust callers' `poll_action` / `poll_event`).
     batched: bool,
+    /// The last write of a view the caller lent for one call (`writeHeld`), until `lentQueued`.
+    lent: Option<Held>,
 }
 
 impl Default for Engine {
@@ -183,6 +188,7 @@ impl Engine {
         Engine {
             core: Core::new(),
             batched: false,
+            lent: None,
         }
     }
 
@@ -193,6 +199,7 @@ impl Engine {
         Engine {
             core: Core::new(),
             batched: true,
+            lent: None,
         }
     }
 
@@ -285,31 +292,55 @@ impl Engine {
         n
     }
 
-    /// `write` for `len` bytes the facade keeps (engine::Engine::write_kept): how many were
-    /// taken; 0 on a UDP socket (then write the bytes) or when the status takes no writes.
-    #[wasm_bindgen(js_name = writeKept)]
-    pub fn write_kept(&mut self, len: f64) -> f64 {
+    /// `write` for `len` stream bytes the engine holds by handle (engine::Engine::write_held):
+    /// `data` is a Uint8Array, or an ASCII string for a host that sends text as it is. How many
+    /// were taken; 0 on a UDP socket (then write the bytes) or when the status takes no writes.
+    /// `lent`: `data` is the caller's view, valid for this call only (`lentQueued` after it).
+    #[wasm_bindgen(js_name = writeHeld)]
+    pub fn write_held(&mut self, data: JsValue, len: f64, lent: bool) -> f64 {
         self.lend();
-        let n = self.core.write_kept(len.max(0.0) as usize);
+        let held = Held::new(data, len.max(0.0) as usize);
+        self.lent = lent.then(|| held.clone());
+        let n = self.core.write_held(held);
+        if n == 0 {
+            self.lent = None;
+        }
         self.out();
         n as f64
     }
 
-    /// `writeKept(len)` for a host that hands the bytes to its transport within the call
-    /// (engine::Engine::write_through): the connection's id (> 0) when the host hands them to
-    /// that transport now, with no `sendKept` (then `unsent` for what it could not pass on);
-    /// -1 when they were queued as `writeKept` queues them; 0 when not taken. `turn`: the
-    /// host's event-loop turn (a `close` in the same turn waits for `flushed`).
-    #[wasm_bindgen(js_name = writeThrough)]
-    pub fn write_through(&mut self, len: f64, turn: u32) -> f64 {
-        self.lend();
-        let through = self.core.write_through(len.max(0.0) as usize, turn);
-        self.out();
-        match through {
-            Through::Refused => 0.0,
-            Through::Queued => -1.0,
-            Through::Now(id) => f64::from(id),
+    /// The call that lent a view to `writeHeld` ends: whether that view is still queued (then
+    /// `replaceLent` with a copy of it, made by the host's own copier).
+    #[wasm_bindgen(js_name = lentQueued)]
+    pub fn lent_queued(&mut self) -> bool {
+        let lent = self.lent.take();
+        let queued = lent.as_ref().is_some_and(|held| self.core.holds(held));
+        if queued {
+            self.lent = lent;
         }
+        queued
+    }
+
+    /// Puts `copy` in the place of the lent view that `lentQueued` found still queued.
+    #[wasm_bindgen(js_name = replaceLent)]
+    pub fn replace_lent(&mut self, copy: JsValue) {
+        if let Some(lent) = self.lent.take() {
+            let len = lent.len();
+            self.core.replace_held(&lent, || Held::new(copy, len));
+        }
+    }
+
+    /// A write of `len` stream bytes for a host that hands bytes to its transport within the
+    /// call (engine::Engine::let_through): the connection's id (> 0) when the host hands them
+    /// to that transport now (then `unsent` for what it could not pass on); 0 when not let
+    /// through: then write them as any write (`writeHeld`), which queues or refuses them.
+    /// `turn`: the host's event-loop turn (a `close` in the same turn waits for `flushed`).
+    #[wasm_bindgen(js_name = letThrough)]
+    pub fn let_through(&mut self, len: f64, turn: u32) -> u32 {
+        self.lend();
+        let id = self.core.let_through(len.max(0.0) as usize, turn);
+        self.out();
+        id.unwrap_or(0)
     }
 
     /// What the host could not pass on at once of a write let through to transport `id`
@@ -362,26 +393,27 @@ impl Engine {
         bytes
     }
 
-    /// A read of stream bytes the host keeps (`receivedKept`): how many it takes from the
-    /// front of them (`text`: by `read`'s rule), or -1 when the read is of bytes the engine
-    /// holds (a datagram): then call `read` / `readBytes` / `readHex`.
-    #[wasm_bindgen(js_name = readKept)]
-    pub fn read_kept(&mut self, length: JsValue, text: bool) -> f64 {
-        let n = self
+    /// A read of stream bytes the engine holds by handle (`receivedHeld`): how many it takes
+    /// (`text`: by `read`'s rule), their bytes on the shelf's slot 0 (src/bindings/shelf.rs:
+    /// a chunk as it came, a view of one, or the parts joined); -1 when the read is of bytes
+    /// the engine holds as bytes (a datagram): then call `read` / `readBytes` / `readHex`.
+    #[wasm_bindgen(js_name = readHeld)]
+    pub fn read_held(&mut self, length: JsValue, text: bool) -> f64 {
+        let taken = self
             .core
-            .read_kept(length_arg(convert::length_value(&length)), text);
+            .read_held(length_arg(convert::length_value(&length)), text);
         self.out();
-        n.map_or(-1.0, |n| n as f64)
+        taken.map_or(-1.0, |slices| shelf::put_read(&slices) as f64)
     }
 
-    /// `readKept` for a length the facade has as a number (NaN for none): no JS value crosses,
+    /// `readHeld` for a length the facade has as a number (NaN for none): no JS value crosses,
     /// so a read costs no calls back into JS to look at its argument.
-    #[wasm_bindgen(js_name = readKeptNumber)]
-    pub fn read_kept_number(&mut self, length: f64, text: bool) -> f64 {
+    #[wasm_bindgen(js_name = readHeldNumber)]
+    pub fn read_held_number(&mut self, length: f64, text: bool) -> f64 {
         self.lend();
-        let n = self.core.read_kept(length_arg(Some(length)), text);
+        let taken = self.core.read_held(length_arg(Some(length)), text);
         self.out();
-        n.map_or(-1.0, |n| n as f64)
+        taken.map_or(-1.0, |slices| shelf::put_read(&slices) as f64)
     }
 
     #[wasm_bindgen(js_name = readHex)]
@@ -716,17 +748,17 @@ impl Engine {
         Ok(())
     }
 
-    /// `len` stream bytes arrived that the host keeps (engine::Engine::received_kept). `tail`
-    /// packs their last bytes: the count (1-3) in bits 24-31, then the bytes in order, the
-    /// last one in bits 0-7. Returns whether the engine took them (else drop them).
-    #[wasm_bindgen(js_name = receivedKept)]
-    pub fn received_kept(&mut self, id: u32, len: f64, tail: u32) -> bool {
+    /// Stream bytes arrived in `data` (a Uint8Array, `len` bytes), held by the engine as it
+    /// is (engine::Engine::received_held). `tail` packs its last bytes: the count (1-3) in bits
+    /// 24-31, then the bytes in order, the last one in bits 0-7. Returns whether the engine
+    /// took it (else feed the bytes with `received`, or drop them).
+    #[wasm_bindgen(js_name = receivedHeld)]
+    pub fn received_held(&mut self, id: u32, data: JsValue, len: f64, tail: u32) -> bool {
         self.lend();
         let count = ((tail >> 24) as usize).min(3);
         let bytes = [(tail >> 16) as u8, (tail >> 8) as u8, tail as u8];
-        let taken = self
-            .core
-            .received_kept(id, len.max(0.0) as usize, &bytes[3 - count..]);
+        let held = Held::new(data, len.max(0.0) as usize);
+        let taken = self.core.received_held(id, held, &bytes[3 - count..]);
         self.out();
         taken
     }
@@ -805,7 +837,11 @@ impl Engine {
         let child = self.core.handle_incoming(id, local, remote);
         self.out();
         let batched = self.batched;
-        Ok(child.map(|core| Engine { core, batched }))
+        Ok(child.map(|core| Engine {
+            core,
+            batched,
+            lent: None,
+        }))
     }
 
     pub fn timeout(&mut self, now: f64) {

@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::error::ErrorCode;
+use super::held::Held;
 
 /// Names one transport of the host (a TCP connection, a resolver query, a server, a UDP socket).
 /// Every action carries one and every input names one; an input whose id is not the socket's
@@ -158,11 +159,9 @@ pub enum Action {
         data: Vec<u8>,
         to: Option<SocketAddr>,
     },
-    /// Send stream bytes the host keeps (written with `Engine::write_kept`): bytes
-    /// `start..start + len` of everything written in that form on this connection, counted
-    /// from 0; bytes before `start` that the host still keeps were discarded (the output of a
-    /// connection that ended) and are dropped. Answer with `Sent` like `Send`.
-    SendKept { id: ConnId, start: u64, len: usize },
+    /// Send stream bytes the host holds (written with `Engine::write_held`). Answer with
+    /// `Sent` like `Send`.
+    SendHeld { id: ConnId, data: Held },
     /// Send what is still pending, then end the connection (TCP FIN) and release it.
     Shutdown { id: ConnId },
     /// Drop the transport now, without flushing (also cancels a lookup or a connect).
@@ -205,7 +204,7 @@ impl Action {
             | Action::Connect { id, .. }
             | Action::ConnectName { id, .. }
             | Action::Send { id, .. }
-            | Action::SendKept { id, .. }
+            | Action::SendHeld { id, .. }
             | Action::Shutdown { id }
             | Action::EndOutput { id }
             | Action::Configure { id, .. }
@@ -221,10 +220,10 @@ impl Action {
 /// What [`Engine::write_through`](super::Engine::write_through) did with a write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Through {
-    /// Nothing taken, as `write_kept` returning 0: no bytes, UDP, or a status that takes no
+    /// Nothing taken, as `write` returning 0: no bytes, UDP, or a status that takes no
     /// writes (`last_error` says why).
     Refused,
-    /// Taken and queued as `write_kept` queues them: a `SendKept` in their place.
+    /// Taken and queued as `write` queues them: a `Send` (or `SendHeld`) in their place.
     Queued,
     /// Taken and counted as handed over already: the host hands the bytes to transport `id` now,
     /// within the same call, and reports with `Engine::unsent` what its transport could not

@@ -4,6 +4,7 @@
 pub mod address;
 pub mod direct;
 pub mod error;
+pub mod held;
 pub mod io;
 pub mod ip;
 pub mod options;
@@ -18,6 +19,7 @@ pub mod ws_close;
 
 pub use address::{Host, PortArg};
 pub use error::{CommandError, ErrorCode};
+pub use held::{Chunk, Held, HeldSlice};
 pub use io::{Action, ConnId, Event, Input, Millis, Protocol, Status, Through, Turn};
 pub use options::Options;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]

@@ -3,6 +3,8 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
+use super::held::{Held, HeldSlice};
+
 /// Bytes received and not yet read. A stream is one run of bytes; datagrams stay separate so a
 /// read never mixes two of them.
 #[derive(Debug, Default)]
@@ -10,7 +12,7 @@ pub struct RecvBuffer {
     /// Stream bytes as they arrived, one piece per receive, the first one read up to `head`.
     /// Owned pieces are moved in and, when a read takes exactly one whole piece (the common case
     /// of a script reading on every dataAvailable), moved out: the bytes are not copied inside
-    /// wasm. Kept pieces are bytes the host holds (docs/design.md, the receive path).
+    /// wasm. Held pieces are chunks the host gave by handle (docs/design.md, the receive path).
     chunks: VecDeque<Piece>,
     head: usize,
     stream_len: usize,
@@ -18,17 +20,16 @@ pub struct RecvBuffer {
     datagram_bytes: usize,
 }
 
-/// One receive's stream bytes: the bytes themselves, or only their count and last bytes when
-/// the host keeps them (a JS host keeps the chunk the network gave it, so that a read of exactly
-/// that chunk hands it out without a copy). The last bytes are what the UTF-8 rule of a text
-/// read looks at.
+/// One receive's stream bytes: the bytes themselves, or the host's chunk by handle with its last
+/// bytes (a JS host's chunk as the network gave it, so that a read of exactly that chunk hands
+/// it out without a copy). The last bytes are what the UTF-8 rule of a text read looks at.
 #[derive(Debug)]
 enum Piece {
     Owned(Vec<u8>),
-    Kept { len: usize, tail: Tail },
+    Held { held: Held, tail: Tail },
 }
 
-/// The last (up to 3) bytes of a kept piece.
+/// The last (up to 3) bytes of a held piece.
 #[derive(Debug, Clone, Copy)]
 struct Tail {
     bytes: [u8; 3],
@@ -51,20 +52,20 @@ impl Piece {
     fn len(&self) -> usize {
         match self {
             Piece::Owned(data) => data.len(),
-            Piece::Kept { len, .. } => *len,
+            Piece::Held { held, .. } => held.len(),
         }
     }
 
-    fn is_kept(&self) -> bool {
-        matches!(self, Piece::Kept { .. })
+    fn is_held(&self) -> bool {
+        matches!(self, Piece::Held { .. })
     }
 
     /// The bytes of the piece from `start`, read backwards, as far as they are known.
     fn known_tail(&self, start: usize) -> &[u8] {
         match self {
             Piece::Owned(data) => &data[start..],
-            Piece::Kept { len, tail } => {
-                let known = usize::from(tail.len).min(len - start);
+            Piece::Held { held, tail } => {
+                let known = usize::from(tail.len).min(held.len() - start);
                 &tail.bytes[usize::from(tail.len) - known..usize::from(tail.len)]
             }
         }
@@ -89,19 +90,20 @@ impl RecvBuffer {
         }
     }
 
-    /// Appends `len` stream bytes that the host keeps; `tail` is their last bytes (at least the
-    /// last 3 when there are that many; more are ignored).
-    pub fn push_kept(&mut self, len: usize, tail: &[u8]) {
+    /// Appends a chunk the host holds; `tail` is its last bytes (at least the last 3 when
+    /// there are that many; more are ignored).
+    pub fn push_held(&mut self, held: Held, tail: &[u8]) {
+        let len = held.len();
         if len > 0 {
             self.stream_len += len;
             let tail = Tail::of(&tail[tail.len().saturating_sub(len)..]);
-            self.chunks.push_back(Piece::Kept { len, tail });
+            self.chunks.push_back(Piece::Held { held, tail });
         }
     }
 
-    /// Whether the stream bytes buffered are kept by the host (false when there are none).
-    pub fn stream_is_kept(&self) -> bool {
-        self.chunks.front().is_some_and(Piece::is_kept)
+    /// Whether the stream bytes buffered are held by the host (false when there are none).
+    pub fn stream_is_held(&self) -> bool {
+        self.chunks.front().is_some_and(Piece::is_held)
     }
 
     /// Whether datagrams wait (a read takes from the oldest one first).
@@ -124,7 +126,7 @@ impl RecvBuffer {
         }
     }
 
-    /// Takes stream bytes per docs/spec.md's length rule (see `stream_count`). Kept pieces among
+    /// Takes stream bytes per docs/spec.md's length rule (see `stream_count`). Held pieces among
     /// them (a host mixing both forms) contribute no bytes.
     pub fn take_stream(&mut self, length: Option<usize>, keep_partial_char: bool) -> Vec<u8> {
         let n = self.stream_count(length, keep_partial_char);
@@ -151,18 +153,29 @@ impl RecvBuffer {
         out
     }
 
-    /// Takes stream bytes the host keeps, per the same rule as `take_stream`, and returns how
-    /// many: the host takes that many from the front of what it keeps.
-    pub fn take_kept(&mut self, length: Option<usize>, keep_partial_char: bool) -> usize {
+    /// Takes held stream bytes, per the same rule as `take_stream`: the parts of the host's
+    /// chunks they are, in order (owned pieces among them, a host mixing both forms, contribute
+    /// none).
+    pub fn take_held(&mut self, length: Option<usize>, keep_partial_char: bool) -> Vec<HeldSlice> {
         let n = self.stream_count(length, keep_partial_char);
         self.stream_len -= n;
+        let mut out = Vec::new();
         let mut left = n;
         while left > 0 && !self.chunks.is_empty() {
-            let take = (self.chunks[0].len() - self.head).min(left);
+            let start = self.head;
+            let take = (self.chunks[0].len() - start).min(left);
+            if let Piece::Held { held, .. } = &self.chunks[0] {
+                let slice = HeldSlice {
+                    held: held.clone(),
+                    start,
+                    end: start + take,
+                };
+                out.push(slice);
+            }
             left -= take;
             self.advance(take);
         }
-        n
+        out
     }
 
     /// Moves past `n` bytes of the front piece (at most what is left of it).

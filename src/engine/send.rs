@@ -5,15 +5,16 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
+use super::held::Held;
+
 #[derive(Debug)]
 enum Chunk {
     Ready {
         data: Vec<u8>,
         to: Option<SocketAddr>,
     },
-    /// Stream bytes the host keeps (docs/design.md, the send path): bytes `start..start + len`
-    /// of everything written in that form on this queue.
-    Kept { start: u64, len: usize },
+    /// Stream bytes the host holds (docs/design.md, the send path), queued by handle.
+    Held(Held),
     Reserved {
         slot: u32,
         len: usize,
@@ -26,27 +27,40 @@ enum Chunk {
 pub enum Ready {
     /// These bytes (UDP: one datagram, to `to` or the default peer).
     Bytes(Vec<u8>, Option<SocketAddr>),
-    /// Kept bytes `start..start + len` (see [`SendQueue::push_kept`]).
-    Kept { start: u64, len: usize },
+    /// Stream bytes the host holds (see [`SendQueue::push_held`]).
+    Held(Held),
 }
 
 /// Chunks in write order. Only the Ready chunks before the first reservation may be sent.
 #[derive(Debug, Default)]
 pub struct SendQueue {
     chunks: VecDeque<Chunk>,
-    /// How many bytes were ever written in the kept form: where the next kept chunk starts.
-    /// A host finds a `SendKept`'s bytes by this count, so chunks discarded before they were
-    /// sent (a connection that failed) are skipped by the count, not by a message.
-    kept_total: u64,
 }
 
 impl SendQueue {
-    /// Queues `len` stream bytes that the host keeps (they are the next `len` of everything it
-    /// kept for this queue).
-    pub fn push_kept(&mut self, len: usize) {
-        let start = self.kept_total;
-        self.kept_total += len as u64;
-        self.chunks.push_back(Chunk::Kept { start, len });
+    /// Queues stream bytes that the host holds.
+    pub fn push_held(&mut self, held: Held) {
+        self.chunks.push_back(Chunk::Held(held));
+    }
+
+    /// Whether `held` is still queued.
+    pub fn holds(&self, held: &Held) -> bool {
+        self.chunks
+            .iter()
+            .any(|c| matches!(c, Chunk::Held(h) if h.same(held)))
+    }
+
+    /// Puts `with` in the place of `held` if it is still queued (a JS host's write lent the
+    /// caller's view for one call: what is still queued when the call ends becomes a copy).
+    pub fn replace_held(&mut self, held: &Held, with: impl FnOnce() -> Held) {
+        let found = self
+            .chunks
+            .iter_mut()
+            .rev()
+            .find(|c| matches!(c, Chunk::Held(h) if h.same(held)));
+        if let Some(chunk) = found {
+            *chunk = Chunk::Held(with());
+        }
     }
 
     /// Queues bytes (for UDP: one datagram, to `to` or the default peer).
@@ -84,7 +98,7 @@ impl SendQueue {
             Chunk::Reserved { .. } => None,
             _ => match self.chunks.pop_front()? {
                 Chunk::Ready { data, to } => Some(Ready::Bytes(data, to)),
-                Chunk::Kept { start, len } => Some(Ready::Kept { start, len }),
+                Chunk::Held(held) => Some(Ready::Held(held)),
                 Chunk::Reserved { .. } => None,
             },
         }
@@ -94,7 +108,7 @@ impl SendQueue {
         self.chunks.is_empty()
     }
 
-    /// Drops every chunk (the count of kept bytes goes on: see `kept_total`).
+    /// Drops every chunk.
     pub fn clear(&mut self) {
         self.chunks.clear();
     }
@@ -120,16 +134,21 @@ mod tests {
     }
 
     #[test]
-    fn kept_chunks_are_numbered_by_what_was_kept_before() {
+    fn held_chunks_keep_their_place_and_can_be_replaced_while_queued() {
         let mut q = SendQueue::default();
-        q.push_kept(3);
+        let (a, b) = (Held::new(1u8, 3), Held::new(2u8, 4));
+        q.push_held(a.clone());
         q.reserve(1, 2, None);
-        q.push_kept(4);
-        assert_eq!(q.pop_ready(), Some(Ready::Kept { start: 0, len: 3 }));
+        q.push_held(b.clone());
+        assert_eq!(q.pop_ready(), Some(Ready::Held(a.clone())));
         assert_eq!(q.pop_ready(), None, "behind the reservation");
-        q.clear();
-        q.push_kept(5);
-        assert_eq!(q.pop_ready(), Some(Ready::Kept { start: 7, len: 5 }));
+        let copy = Held::new(3u8, 4);
+        assert!(q.holds(&b) && !q.holds(&a));
+        q.replace_held(&b, || copy.clone());
+        q.replace_held(&a, || unreachable!("a was sent: nothing to replace"));
+        q.fill(1, b"xy".to_vec());
+        assert_eq!(q.pop_ready(), Some(Ready::Bytes(b"xy".to_vec(), None)));
+        assert_eq!(q.pop_ready(), Some(Ready::Held(copy)));
     }
 
     #[test]

@@ -188,3 +188,24 @@ pub fn engine_in(status: Status) -> Engine {
     assert_eq!(e.status(), status);
     e
 }
+
+/// A chunk of `len` bytes a host holds (its handle is its length: the engine never looks).
+pub fn held(len: usize) -> Held {
+    Held::new(len, len)
+}
+
+/// `write_through` of `len` bytes, held by the host when they are queued.
+pub fn through(e: &mut Engine, len: usize, turn: Turn) -> Through {
+    e.write_through(len, turn, || Chunk::Held(held(len)))
+}
+
+/// The engine's `SendHeld` actions among `actions`, as (id, length).
+pub fn held_sends(actions: &[Action]) -> Vec<(ConnId, usize)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::SendHeld { id, data } => Some((*id, data.len())),
+            _ => None,
+        })
+        .collect()
+}

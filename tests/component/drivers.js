@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createBatchReader } from '../../js/batch.js';
+import { readTuning } from '../../js/tuning.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PKG = path.join(ROOT, 'pkg');
@@ -24,8 +25,8 @@ async function loadBindgen() {
     if (!existsSync(wasm)) throw new Error('pkg/ is not built: run scripts/build.sh');
     const module = await import(pathToFileURL(path.join(PKG, 'kvsocket.js')));
     const { memory } = module.initSync({ module: readFileSync(wasm) });
-    const { batchHeader, batchKinds } = module;
-    bindgen = { Engine: module.Engine, memory, readBatch: createBatchReader({ memory, batchHeader, batchKinds }), headerAt: batchHeader() };
+    const { batchHeader, batchKinds, setShelf, hostTuning } = module;
+    bindgen = { Engine: module.Engine, memory, readBatch: createBatchReader({ memory, batchHeader, batchKinds, setShelf }, { textCache: readTuning(hostTuning).textCache }), headerAt: batchHeader() };
   }
   return bindgen;
 }
@@ -81,13 +82,16 @@ class BindgenDriver {
   connect(host, port, now) { return this.#call((e) => e.connect(host, port, now)); }
   listen(port, iface, forceIpv6) { return this.#call((e) => e.listen(port, iface, forceIpv6)); }
   write(bytes) { return this.#call((e) => e.write(bytes)); }
-  writeKept(len) { return this.#call((e) => e.writeKept(len)); }
+  /** 'now', 'queued' or 'refused' (the common shape of the WIT's `through`). */
+  writeThrough(bytes, turn) {
+    if (this.#call((e) => e.letThrough(bytes.length, turn)) > 0) return 'now';
+    return this.#call((e) => e.writeHeld(bytes, bytes.length, false)) > 0 ? 'queued' : 'refused';
+  }
   reserve(len) { return this.#call((e) => e.reserve(len)) ?? null; }
   fill(slot, bytes) { this.#call((e) => e.fill(slot, bytes)); }
   read(length) { return this.#call((e) => e.read(length)); }
   readBytes(length) { return this.#call((e) => e.readBytes(length)); }
   readHex(length) { return this.#call((e) => e.readHex(length)); }
-  readKept(length, text) { const n = this.#call((e) => e.readKept(length, text)); return n < 0 ? null : n; }
   close() { this.#call((e) => e.close()); }
   destroy() { this.#call((e) => e.destroy()); }
   setProtocol(name) { return this.#call((e) => e.setProtocol(name)); }
@@ -113,7 +117,6 @@ class BindgenDriver {
   resolved(id, addrs) { this.#call((e) => e.resolved(id, addrs)); }
   connected(id, [lip, lport], [rip, rport]) { this.#call((e) => e.connected(id, lip, lport, rip, rport)); }
   received(id, bytes, from) { this.#call((e) => e.received(id, bytes, from?.[0], from?.[1])); }
-  receivedKept(id, bytes) { return this.#call((e) => e.receivedKept(id, bytes.length, packTail(bytes))); }
   sent(id, len) { this.#call((e) => e.sent(id, len)); }
   peerClosed(id) { this.#call((e) => e.peerClosed(id)); }
   closed(id) { this.#call((e) => e.closed(id)); }
@@ -130,6 +133,8 @@ class BindgenDriver {
   pollAction() {
     const a = this.#actions.shift();
     if (a === undefined) return undefined;
+    // A queued write's chunk comes back as itself (`sendHeld`): a send of its bytes.
+    if (a.type === 'sendHeld') return { type: 'send', id: a.id, data: hex(a.data) };
     return a.type === 'send' ? { ...a, data: hex(a.data) } : { ...a };
   }
   pollEvent() {
@@ -138,11 +143,6 @@ class BindgenDriver {
   }
 }
 
-/** The last (up to 3) bytes, packed as the wasm-bindgen `receivedKept` takes them. */
-function packTail(bytes) {
-  const tail = bytes.slice(-3);
-  return ((tail.length << 24) | tail.reduce((packed, b) => packed * 256 + b, 0)) >>> 0;
-}
 
 function throwsNot(f) {
   try {
@@ -231,13 +231,12 @@ class ComponentDriver {
     return ok(() => this.s.listen(portArg(port), iface, forceIpv6));
   }
   write(bytes) { return this.s.write(bytes); }
-  writeKept(len) { return Number(this.s.writeKept(BigInt(len))); }
+  writeThrough(bytes, turn) { return this.s.writeThrough(bytes, turn).tag; }
   reserve(len) { return this.s.reserve(BigInt(len)) ?? null; }
   fill(slot, bytes) { this.s.fill(slot, bytes); }
   read(n) { return this.s.readText(length(n)); }
   readBytes(n) { return this.s.readBytes(length(n)); }
   readHex(n) { return this.s.readHex(length(n)); }
-  readKept(n, text) { const k = this.s.readKept(length(n), text); return k === undefined ? null : Number(k); }
   close() { this.s.close(); }
   destroy() { this.s.destroy(); }
   setProtocol(name) {
@@ -271,7 +270,6 @@ class ComponentDriver {
   received(id, data, from) {
     this.handle('received', { id, data, from: from ? this.addr(from) : undefined });
   }
-  receivedKept(id, bytes) { return this.s.receivedKept(id, BigInt(bytes.length), bytes.slice(-3)); }
   sent(id, len) { this.handle('sent', { id, len: BigInt(len) }); }
   peerClosed(id) { this.handle('peer-closed', id); }
   closed(id) { this.handle('closed', id); }
@@ -306,8 +304,6 @@ class ComponentDriver {
           type: 'listen', id: val.id, ip: ip(val.addr), port: val.addr.port,
           ipv6Only: val.ipv6Only, protocol: val.protocol,
         };
-      case 'send-kept':
-        return { type: 'sendKept', id: val.id, start: Number(val.start), len: Number(val.len) };
       case 'shutdown':
       case 'abort':
         return { type: tag, id: val };
@@ -352,7 +348,7 @@ class ComponentDriver {
 // ----- the recorder -----------------------------------------------------------------------------
 
 const INPUTS = new Set([
-  'resolved', 'connected', 'received', 'receivedKept', 'sent', 'peerClosed', 'closed', 'failed',
+  'resolved', 'connected', 'received', 'sent', 'peerClosed', 'closed', 'failed',
   'listening', 'incoming', 'timeout',
 ]);
 

@@ -18,61 +18,29 @@ async function same(session) {
 
 const types = (events) => events.map((e) => e.type);
 
-test('written bytes the host keeps: counted, sent as send-kept in their place, numbered over the socket', async () => {
+test('writes let through when nothing waits, else queued and sent in their place', async () => {
   const log = await same((s) => {
-    s.writeKept(3);
+    s.writeThrough(utf8('abc'), 1);
     s.connect('127.0.0.1', 6667, 0);
     const { id } = s.lastAction('connect');
-    s.writeKept(4);
+    s.writeThrough(utf8('wait'), 1);
     s.write(utf8('ab'));
     s.connected(id, ['127.0.0.1', 50000], ['127.0.0.1', 6667]);
-    s.writeKept(5);
+    s.writeThrough(utf8('later'), 1);
     s.bufferedAmount();
     s.sent(id, 11);
-    s.close();
-    s.connect('127.0.0.1', 6667, 0);
-    s.writeKept(2);
-    s.failed(s.lastAction('connect').id, 'ECONNREFUSED');
-    s.connect('127.0.0.1', 6667, 0);
-    const next = s.lastAction('connect').id;
-    s.connected(next, ['127.0.0.1', 50001], ['127.0.0.1', 6667]);
-    s.writeKept(6);
+    s.writeThrough(utf8('now'), 2);
+    s.bufferedAmount();
   });
-  assert.deepStrictEqual(calls(log, 'writeKept'), [0, 4, 5, 2, 6]);
-  assert.deepStrictEqual(actionsOf(log).filter((a) => a.type.startsWith('send')), [
-    { type: 'sendKept', id: '#1', start: 0, len: 4 },
+  assert.deepStrictEqual(calls(log, 'writeThrough'), ['refused', 'queued', 'queued', 'now']);
+  assert.deepStrictEqual(calls(log, 'bufferedAmount'), [11, 0]);
+  assert.deepStrictEqual(actionsOf(log).filter((a) => a.type === 'send'), [
+    { type: 'send', id: '#1', data: hex(utf8('wait')) },
     { type: 'send', id: '#1', data: hex(utf8('ab')) },
-    { type: 'sendKept', id: '#1', start: 4, len: 5 },
-    // The 2 bytes written before the refused connect were discarded: the count goes on.
-    { type: 'sendKept', id: '#3', start: 11, len: 6 },
+    { type: 'send', id: '#1', data: hex(utf8('later')) },
   ]);
 });
 
-test('stream bytes the host keeps: counted, read by count, the UTF-8 rule from their last bytes', async () => {
-  const log = await same((s) => {
-    s.connect('127.0.0.1', 6667, 0);
-    const { id } = s.lastAction('connect');
-    s.receivedKept(id + 1000, utf8('stale'));
-    s.connected(id, ['127.0.0.1', 50000], ['127.0.0.1', 6667]);
-    s.receivedKept(id, utf8('PING'));
-    // 'é' split over two receives: a text read of everything leaves its first byte.
-    s.receivedKept(id, bytes(0x20, 0xc3));
-    s.bytesAvailable();
-    s.readKept(2, false);
-    s.readKept(0, true);
-    s.receivedKept(id, bytes(0xa9));
-    s.readKept(0, true);
-    s.received(id, utf8('held'));
-    s.readKept(0, false);
-    s.readBytes();
-    s.setProtocol('udp');
-    s.close();
-    s.receivedKept(id, utf8('late'));
-  });
-  assert.deepStrictEqual(calls(log, 'receivedKept'), [false, true, true, true, false]);
-  assert.deepStrictEqual(calls(log, 'readKept'), [2, 3, 2, null]);
-  assert.deepStrictEqual(calls(log, 'bytesAvailable'), [6]);
-});
 const calls = (log, name) => log.filter((l) => l.call === name).map((l) => l.result);
 
 test('connect by IP literal, write, receive, read, peer close', async () => {

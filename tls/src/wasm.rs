@@ -36,6 +36,14 @@ fn certificate(c: &PeerCertificate) -> Object {
     o
 }
 
+/// `phase()`'s numbering: a phase's place here.
+const PHASES: [(Phase, &str); 4] = [
+    (Phase::Handshaking, "handshaking"),
+    (Phase::Secure, "secure"),
+    (Phase::PeerClosed, "peerClosed"),
+    (Phase::Failed, "failed"),
+];
+
 #[wasm_bindgen]
 impl TlsClient {
     /// A client whose ClientHello is ready in `takeCiphertext()`. Throws an Error named
@@ -84,14 +92,16 @@ impl TlsClient {
         self.session.take_ciphertext()
     }
 
-    /// 0 handshaking, 1 secure, 2 peer closed (close_notify), 3 failed.
+    /// The session's phase as its place in `PHASES` (`TlsClient.phases()` names them).
     pub fn phase(&self) -> u8 {
-        match self.session.phase() {
-            Phase::Handshaking => 0,
-            Phase::Secure => 1,
-            Phase::PeerClosed => 2,
-            Phase::Failed => 3,
-        }
+        let now = self.session.phase();
+        PHASES.iter().position(|(p, _)| *p == now).unwrap_or(0) as u8
+    }
+
+    /// The names of `phase()`'s numbers, in order, space-separated: JS reads its numbers from
+    /// here (js/tls/layer.js), not typed a second time.
+    pub fn phases() -> String {
+        PHASES.map(|(_, name)| name).join(" ")
     }
 
     #[wasm_bindgen(js_name = errorName)]

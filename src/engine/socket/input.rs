@@ -7,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::Engine;
 use crate::engine::error::{split_detail, ErrorCode};
+use crate::engine::held::Held;
 use crate::engine::io::{Action, ConnId, Event, Input, Millis, Protocol};
 use crate::engine::state::{Link, State};
 use crate::engine::ws_close;
@@ -181,7 +182,7 @@ impl Engine {
     }
 
     fn on_received(&mut self, id: ConnId, data: Vec<u8>, from: Option<SocketAddr>) {
-        if self.state.id() != Some(id) || data.is_empty() {
+        if self.state.id() != Some(id) || data.is_empty() || self.tls_refuses_plain(id) {
             return;
         }
         match (&self.state, self.protocol) {
@@ -199,22 +200,25 @@ impl Engine {
         self.after_received(id);
     }
 
-    /// `len` stream bytes arrived that the host keeps itself (a JS host keeps the chunk the
-    /// network gave it: docs/design.md, the receive path); `tail` is their last bytes (the
+    /// Stream bytes arrived in a chunk the host holds (a JS host's chunk as the network gave
+    /// it, queued by handle: docs/design.md, the receive path); `tail` is its last bytes (the
     /// last 3 at least, when there are that many), which the UTF-8 rule of `read_text` needs.
     /// Taken on the same terms as `Input::Received`'s stream bytes, and read with
-    /// [`Engine::read_kept`]. Returns whether they were taken: when not (a stale id, a status
-    /// that takes no input, a UDP socket), the host drops them (a UDP host feeds
-    /// `Input::Received` instead). A host keeps all of a connection's stream bytes or none.
-    pub fn received_kept(&mut self, id: ConnId, len: usize, tail: &[u8]) -> bool {
+    /// [`Engine::read_held`]. Returns whether it was taken: when not (a stale id, a status
+    /// that takes no input, a UDP socket), the host drops it (a UDP host feeds
+    /// `Input::Received` instead). A host gives all of a connection's stream bytes held or none.
+    pub fn received_held(&mut self, id: ConnId, data: Held, tail: &[u8]) -> bool {
         let takes = !self.destroyed
-            && len > 0
+            && !data.is_empty()
             && self.state.id() == Some(id)
             && self.protocol == Protocol::Tcp
             // Not while Closing: the script is done reading (as on_received).
             && matches!(self.state, State::Connected(_));
+        if takes && self.tls_refuses_plain(id) {
+            return true;
+        }
         if takes {
-            self.recv.push_kept(len, tail);
+            self.recv.push_held(data, tail);
             self.after_received(id);
         }
         takes
@@ -312,7 +316,7 @@ impl Engine {
         }
     }
 
-    fn on_failed(&mut self, id: ConnId, error: &str) {
+    pub(super) fn on_failed(&mut self, id: ConnId, error: &str) {
         if self.state.id() != Some(id) {
             return;
         }

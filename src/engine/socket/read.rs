@@ -2,6 +2,7 @@
 //! receive once reading brings the buffer back under its high-water mark.
 
 use super::Engine;
+use crate::engine::held::HeldSlice;
 use crate::engine::io::Action;
 use crate::engine::recv::{decode_text, encode_hex};
 use crate::engine::state::State;
@@ -24,20 +25,20 @@ impl Engine {
         encode_hex(&self.take(length, false))
     }
 
-    /// A read of stream bytes the host keeps ([`Engine::received_kept`]): how many bytes it
-    /// takes from the front of what the host keeps, by the same rules as `read_bytes` or, with
-    /// `text`, `read_text` (the host then decodes them with `recv::decode_text`). `None` when
-    /// the read is of bytes the engine holds (a datagram, stream bytes fed with
-    /// `Input::Received`): nothing is taken, call `read_text` / `read_bytes` / `read_hex`.
-    pub fn read_kept(&mut self, length: Option<usize>, text: bool) -> Option<usize> {
-        let owned_stream = !self.recv.is_empty() && !self.recv.stream_is_kept();
+    /// A read of stream bytes the host holds ([`Engine::received_held`]): the parts of its
+    /// chunks the read takes, in order, by the same rules as `read_bytes` or, with `text`,
+    /// `read_text` (the host then decodes them with `recv::decode_text`). `None` when the read
+    /// is of bytes the engine holds (a datagram, stream bytes fed with `Input::Received`):
+    /// nothing is taken, call `read_text` / `read_bytes` / `read_hex`.
+    pub fn read_held(&mut self, length: Option<usize>, text: bool) -> Option<Vec<HeldSlice>> {
+        let owned_stream = !self.recv.is_empty() && !self.recv.stream_is_held();
         if self.recv.has_datagrams() || owned_stream {
             return None;
         }
         let keep_partial = text && self.keeps_partial_char();
-        let n = self.recv.take_kept(length, keep_partial);
+        let taken = self.recv.take_held(length, keep_partial);
         self.maybe_resume_reading();
-        Some(n)
+        Some(taken)
     }
 
     /// A text read of everything leaves an incomplete character for later while more bytes

@@ -9,7 +9,9 @@
 //!   of a name is not tried (the same server answers).
 //! - `start_tls()` on a Connected plain TCP socket (STARTTLS) asks the host to handshake over
 //!   the connection; `Input::Secure` is then `Event::Secure`, a failure `disconnectEvent`.
-//!   Bytes that arrived before it were plaintext and stay readable as they are.
+//!   Bytes that arrived before it were plaintext and stay readable as they are. Writes made
+//!   while the handshake runs wait in the engine's queue until `Input::Secure` (no host keeps
+//!   plaintext of its own before its TLS layer can take it).
 
 use std::net::SocketAddr;
 
@@ -72,6 +74,28 @@ impl Engine {
         self.note(result)
     }
 
+    /// Bytes reached the engine around the host's TLS layer while a handshake runs (a page's
+    /// layer hands on what arrives before its module has loaded): nothing but the server's TLS
+    /// records can follow the ClientHello, and the layer passes on only what it decrypted, so
+    /// the peer spoke before the handshake and the connection is not TLS. Fails it
+    /// (TlsProtocolError, read by the state as any TLS failure) and returns true; false when
+    /// no handshake runs.
+    pub(super) fn tls_refuses_plain(&mut self, id: ConnId) -> bool {
+        let handshaking = matches!(
+            self.tls_phase,
+            TlsPhase::Handshaking(_) | TlsPhase::Upgrading
+        ) && matches!(self.state, State::Connecting { .. } | State::Connected(_));
+        if handshaking {
+            self.on_failed(id, ErrorCode::TlsProtocolError.name());
+        }
+        handshaking
+    }
+
+    /// Whether output waits for `start_tls()`'s handshake (writes stay queued until `Secure`).
+    pub(super) fn tls_holds_output(&self) -> bool {
+        self.tls_phase == TlsPhase::Upgrading
+    }
+
     /// On the transport's `Connected`: true when the TLS phase takes it (the socket stays
     /// Connecting and the host handshakes), false for a plain connection.
     pub(super) fn tls_on_connected(
@@ -98,9 +122,14 @@ impl Engine {
                 self.tls_phase = TlsPhase::Secure;
                 self.become_connected(link);
             }
-            (State::Connected(link), TlsPhase::Upgrading) if link.id == id => {
+            (State::Connected(link) | State::Closing(link), TlsPhase::Upgrading)
+                if link.id == id =>
+            {
                 self.tls_phase = TlsPhase::Secure;
-                self.events.push_back(Event::Secure);
+                if matches!(self.state, State::Connected(_)) {
+                    self.events.push_back(Event::Secure);
+                }
+                self.flush_outgoing();
             }
             _ => {}
         }

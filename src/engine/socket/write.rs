@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use super::Engine;
 use crate::engine::address::{parse_ip, parse_port, PortArg};
 use crate::engine::error::CommandError;
+use crate::engine::held::{Chunk, Held};
 use crate::engine::io::{Action, ConnId, Event, Protocol, Through, Turn};
 use crate::engine::send::Ready;
 use crate::engine::state::State;
@@ -53,44 +54,74 @@ impl Engine {
         }
     }
 
-    /// `write(data)` for stream bytes the host keeps itself (a JS host keeps the bytes the
-    /// script wrote, so they are not copied into wasm and out again: docs/design.md): the
-    /// engine counts `len` bytes and hands them back as `SendKept` in their place among the
-    /// other writes. The same rules as `write`; 0 on a UDP socket (datagrams are written with
-    /// their bytes) or when the status takes no writes.
-    pub fn write_kept(&mut self, len: usize) -> usize {
-        match self.take_kept(len, false) {
+    /// `write(data)` for stream bytes the host holds (a JS host's bytes, queued by handle so
+    /// that they are not copied into wasm and out again: docs/design.md): the same rules as
+    /// `write`, and a `SendHeld` in their place among the other writes. 0 on a UDP socket
+    /// (datagrams are written with their bytes) or when the status takes no writes.
+    pub fn write_held(&mut self, data: Held) -> usize {
+        let len = data.len();
+        match self.take_stream(len, || Chunk::Held(data)) {
             Through::Refused => 0,
             Through::Queued | Through::Now(_) => len,
         }
     }
 
-    /// `write_kept(len)` for a host that can hand bytes to its transport within the call. When
-    /// nothing written earlier still waits (Connected, nothing buffered, no output reserved, no
-    /// action undrained) and the write is within the high-water mark, the bytes skip the queue: no `SendKept`, nothing buffered, and the host
-    /// hands them over at once ([`Through::Now`]) and reports with [`Engine::unsent`] what its
-    /// transport could not pass on yet. Otherwise as `write_kept` ([`Through::Queued`] or
-    /// [`Through::Refused`]). The same rules decide, and `bufferedAmount` still counts what
-    /// the transport holds; a small write is then one call into the engine instead of two
-    /// (`write_kept`, then `Sent`).
+    /// A stream write of `len` bytes for a host that can hand bytes to its transport within
+    /// the call: let through when nothing written earlier still waits (Connected, nothing
+    /// buffered, no output reserved, no action undrained, not during `start_tls`'s handshake)
+    /// and the write is within the high-water mark. Then the bytes skip the queue: nothing
+    /// buffered, no action, and the host hands them over at once (the connection's id is
+    /// returned) and reports with [`Engine::unsent`] what its transport could not pass on yet.
+    /// `None` changes nothing: the host writes the bytes as any write (`write_held`, `write`),
+    /// and the same rules queue or refuse them. `bufferedAmount` still counts what the
+    /// transport holds; a small write is one call into the engine instead of two (a write,
+    /// then `Sent`), and a JS host hands no chunk to wasm for it.
     ///
     /// `turn` is the host's event-loop turn: bytes let through count as not yet confirmed sent
     /// for a `close_in_turn` of the same turn, which then waits for `Flushed`.
-    pub fn write_through(&mut self, len: usize, turn: Turn) -> Through {
-        let through = self.take_kept(len, true);
-        if let Through::Now(_) = through {
-            if self.through_turn != Some(turn) {
-                self.through_turn = Some(turn);
-                self.through_taken = 0;
+    pub fn let_through(&mut self, len: usize, turn: Turn) -> Option<ConnId> {
+        let id = match &self.state {
+            State::Connected(link)
+                if len > 0
+                    && self.protocol == Protocol::Tcp
+                    && !self.destroyed
+                    && !self.output_ended
+                    && self.buffered == 0
+                    && self.outgoing.is_empty()
+                    && self.actions.is_empty()
+                    && len <= self.send_high_water
+                    && !self.tls_holds_output() =>
+            {
+                link.id
             }
-            self.through_taken = self.through_taken.saturating_add(len);
+            _ => return None,
+        };
+        self.note_activity();
+        if self.through_turn != Some(turn) {
+            self.through_turn = Some(turn);
+            self.through_taken = 0;
         }
-        through
+        self.through_taken = self.through_taken.saturating_add(len);
+        Some(id)
     }
 
-    /// `write_kept` and `write_through`: the bytes queued as `SendKept`, or, when `through` and
-    /// nothing written earlier still waits, let through ([`Through::Now`]).
-    fn take_kept(&mut self, len: usize, through: bool) -> Through {
+    /// `let_through`, else the write queued as `write` queues it (the bytes made by `data`
+    /// then), or refused: what happened, as one value (the component's `write-through`).
+    pub fn write_through(
+        &mut self,
+        len: usize,
+        turn: Turn,
+        data: impl FnOnce() -> Chunk,
+    ) -> Through {
+        match self.let_through(len, turn) {
+            Some(id) => Through::Now(id),
+            None => self.take_stream(len, data),
+        }
+    }
+
+    /// A stream write (`write_held`, `write_through`): queued, or refused (UDP, nothing, a
+    /// status that takes no writes).
+    fn take_stream(&mut self, len: usize, data: impl FnOnce() -> Chunk) -> Through {
         if len == 0 || self.protocol != Protocol::Tcp {
             return Through::Refused;
         }
@@ -98,28 +129,23 @@ impl Engine {
             self.last_error = message;
             return Through::Refused;
         }
-        match &self.state {
-            // Not while earlier bytes are buffered (queued, or still held by the transport):
-            // the host reports what the transport holds after this write, which must be this
-            // write's alone. A write over the high-water mark is queued: it owes the drain a
-            // queued one owes, even when the transport takes it all at once.
-            State::Connected(link)
-                if through
-                    && self.buffered == 0
-                    && self.outgoing.is_empty()
-                    && self.actions.is_empty()
-                    && len <= self.send_high_water =>
-            {
-                let id = link.id;
-                self.note_activity();
-                Through::Now(id)
-            }
-            _ => {
-                self.outgoing.push_kept(len);
-                self.queued(len);
-                Through::Queued
-            }
+        match data() {
+            Chunk::Held(held) => self.outgoing.push_held(held),
+            Chunk::Bytes(bytes) => self.outgoing.push(bytes, None),
         }
+        self.queued(len);
+        Through::Queued
+    }
+
+    /// Whether the held write `held` still waits in the output queue.
+    pub fn holds(&self, held: &Held) -> bool {
+        self.outgoing.holds(held)
+    }
+
+    /// Puts `with` in the place of the held write `held` while it is still queued (a JS host
+    /// lends the caller's view for one call, and copies what is left when the call ends).
+    pub fn replace_held(&mut self, held: &Held, with: impl FnOnce() -> Held) {
+        self.outgoing.replace_held(held, with);
     }
 
     /// The host could not pass `len` bytes of a write let through ([`Through::Now`]) on to
@@ -265,10 +291,13 @@ impl Engine {
             State::Bound { id, .. } => *id,
             _ => return,
         };
+        if self.tls_holds_output() {
+            return;
+        }
         while let Some(ready) = self.outgoing.pop_ready() {
             self.actions.push_back(match ready {
                 Ready::Bytes(data, to) => Action::Send { id, data, to },
-                Ready::Kept { start, len } => Action::SendKept { id, start, len },
+                Ready::Held(data) => Action::SendHeld { id, data },
             });
         }
         self.maybe_end_output();

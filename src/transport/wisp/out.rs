@@ -84,6 +84,15 @@ impl Chunk {
             self.bytes.subarray(self.start, self.start + self.len)
         }
     }
+
+    /// [`Chunk::view`], taking the chunk (no handle cloned for a whole array).
+    fn into_view(self) -> Uint8Array {
+        if self.start == 0 && self.len == self.bytes.length() {
+            self.bytes
+        } else {
+            self.bytes.subarray(self.start, self.start + self.len)
+        }
+    }
 }
 
 impl Payload for Chunk {
@@ -171,7 +180,7 @@ pub fn send_data(ws: &WispSocket, header: &[u8; HEADER_LEN], payload: Chunk, sen
         }
         let packet = &mut scratch[..size as usize];
         packet[..HEADER_LEN].copy_from_slice(header);
-        payload.view().copy_to(&mut packet[HEADER_LEN..]);
+        payload.into_view().copy_to(&mut packet[HEADER_LEN..]);
         // SAFETY: the WebSocket copies the view's bytes within `send`, and nothing allocates
         // (which could move wasm memory) between making the view and that call.
         ws.send(&unsafe { Uint8Array::view(packet) }, callback);

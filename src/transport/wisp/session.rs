@@ -434,15 +434,18 @@ fn pump(s: &S) {
 fn drain(s: &S) {
     loop {
         let events = {
-            let mut b = s.borrow_mut();
+            let mut guard = s.borrow_mut();
+            // The fields apart: the WebSocket is read while the client is drained (no handle
+            // cloned per drain).
+            let b = &mut *guard;
             if !b.client.has_output() {
                 return;
             }
             // A closing WebSocket drops what is sent; its close event fails the streams.
-            let ws = if b.up { b.ws.clone() } else { None };
-            let sent = b.handlers.as_ref().map(|h| h.sent.clone());
+            let ws = if b.up { b.ws.as_ref() } else { None };
+            let sent = b.handlers.as_ref().map(|h| &h.sent);
             while let Some(t) = b.client.poll_transmit() {
-                let (Some(ws), Some(sent)) = (&ws, &sent) else {
+                let (Some(ws), Some(sent)) = (ws, sent) else {
                     continue;
                 };
                 match t {
@@ -495,7 +498,7 @@ fn tell(s: &S, event: Event) {
         }
         return;
     }
-    let (handle, remote) = {
+    let (link, id, remote) = {
         let b = s.borrow();
         let Some(t) = b.stream(stream) else {
             return;
@@ -503,9 +506,9 @@ fn tell(s: &S, event: Event) {
         // The address for the one Opened: no String copied per Sent.
         let remote =
             matches!(event, Event::Opened { .. }).then(|| (t.remote_ip.clone(), t.remote_port));
-        (t.handle.clone(), remote)
+        // Getters only, under the borrow: the link is called once it is released.
+        (t.handle.link(), t.handle.id(), remote)
     };
-    let (link, id) = (handle.link(), handle.id());
     match (event, remote) {
         (Event::Sent { len, .. }, _) => link.sent(id, len as f64),
         // A Wisp server does not tell the local address of its connection.

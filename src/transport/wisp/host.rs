@@ -96,24 +96,39 @@ extern "C" {
     fn lent(this: &Action) -> Option<bool>;
 }
 
-/// The action types, in the order they are looked for (`send` is most of them).
-const KINDS: [&str; 10] = [
-    "send",
-    "connect",
-    "shutdown",
-    "abort",
-    "pause",
-    "resume",
-    "endOutput",
-    "configure",
-    "listen",
-    "resolve",
+/// The action types a Wisp socket's engine emits.
+#[derive(Clone, Copy)]
+enum Kind {
+    Send,
+    Connect,
+    Shutdown,
+    Abort,
+    Pause,
+    Resume,
+    EndOutput,
+    Configure,
+    Listen,
+    Resolve,
+}
+
+/// Their names, in the order they are looked for (`send` is most of them).
+const KINDS: [(&str, Kind); 10] = [
+    ("send", Kind::Send),
+    ("connect", Kind::Connect),
+    ("shutdown", Kind::Shutdown),
+    ("abort", Kind::Abort),
+    ("pause", Kind::Pause),
+    ("resume", Kind::Resume),
+    ("endOutput", Kind::EndOutput),
+    ("configure", Kind::Configure),
+    ("listen", Kind::Listen),
+    ("resolve", Kind::Resolve),
 ];
 
 thread_local! {
     /// The type names as JS strings: an action's type is compared in JS (`===`), not copied
     /// into wasm.
-    static NAMES: Vec<JsValue> = KINDS.iter().map(|k| JsValue::from_str(k)).collect();
+    static NAMES: Vec<JsValue> = KINDS.iter().map(|(name, _)| JsValue::from_str(name)).collect();
 }
 
 /// Performs one engine action (`{type, id, …}`) for the Wisp socket behind `link` (js/link.js).
@@ -121,19 +136,20 @@ thread_local! {
 /// it, the browser's own.
 #[wasm_bindgen(js_name = wispPerform)]
 pub fn perform(action: &Action, link: &Link, open: Option<Function>) -> Result<(), JsValue> {
-    let kind = action.kind();
-    let Some(at) = NAMES.with(|names| names.iter().position(|n| *n == kind)) else {
-        let kind = kind.as_string().unwrap_or_default();
-        let message = ["kvsocket: unknown engine action \"", &kind, "\""].concat();
+    let name = action.kind();
+    let Some(at) = NAMES.with(|names| names.iter().position(|n| *n == name)) else {
+        let name = name.as_string().unwrap_or_default();
+        let message = ["kvsocket: unknown engine action \"", &name, "\""].concat();
         return Err(js_sys::Error::new(&message).into());
     };
+    let kind = KINDS[at].1;
     let id = action.id();
-    match KINDS[at] {
-        "connect" => {
+    match kind {
+        Kind::Connect => {
             connect(action, link, open.as_ref());
             return Ok(());
         }
-        "listen" | "resolve" => {
+        Kind::Listen | Kind::Resolve => {
             // An engine not told that the server resolves names would ask to resolve; Wisp
             // has no listening streams (the entries refuse these first: `wispRefusal`).
             // Answered a turn later.
@@ -145,23 +161,23 @@ pub fn perform(action: &Action, link: &Link, open: Option<Function>) -> Result<(
         }
         // Wisp has no half-close (its CLOSE ends both ways) and no TCP options: the output
         // stays open after end() until close() (docs/promises-and-streams.md).
-        "endOutput" | "configure" => return Ok(()),
+        Kind::EndOutput | Kind::Configure => return Ok(()),
         _ => {}
     }
     // None: the stream ended (its socket is told, or will be).
     let Some((s, stream)) = stream_of(link, id) else {
         return Ok(());
     };
-    match KINDS[at] {
-        "send" => {
+    match kind {
+        Kind::Send => {
             let lent = action.lent() == Some(true);
             session::send(&s, stream, Chunk::written(action.data(), lent), lent);
         }
-        "shutdown" => session::close(&s, stream),
-        "abort" => session::abort(&s, stream),
+        Kind::Shutdown => session::close(&s, stream),
+        Kind::Abort => session::abort(&s, stream),
         // Told to a server that took the receive-pause extension; elsewhere the bytes keep
         // coming (docs/wisp.md).
-        "pause" => session::pause_reading(&s, stream, true),
+        Kind::Pause => session::pause_reading(&s, stream, true),
         _ => session::pause_reading(&s, stream, false),
     }
     Ok(())

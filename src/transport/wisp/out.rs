@@ -35,6 +35,9 @@ pub struct Chunk {
     bytes: Uint8Array,
     start: u32,
     len: u32,
+    /// The bytes are all of `bytes`, or for a [`Form::Framed`] chunk all of it but the room for
+    /// the header (known here: no call to ask the array its length).
+    whole: bool,
     form: Form,
 }
 
@@ -57,6 +60,7 @@ impl Chunk {
             bytes,
             start: 0,
             len,
+            whole: true,
             form,
         }
     }
@@ -72,13 +76,15 @@ impl Chunk {
             bytes: buffer,
             start: HEADER,
             len: self.len,
+            whole: true,
             form: Form::Framed,
         };
     }
 
-    /// The bytes as one view (the whole array when it is all of them: no view made).
+    /// The bytes as one view (the whole array when it is all of them: no view made); not for a
+    /// framed chunk, whose array holds the header's room too.
     fn view(&self) -> Uint8Array {
-        if self.start == 0 && self.len == self.bytes.length() {
+        if self.whole {
             self.bytes.clone()
         } else {
             self.bytes.subarray(self.start, self.start + self.len)
@@ -87,7 +93,7 @@ impl Chunk {
 
     /// [`Chunk::view`], taking the chunk (no handle cloned for a whole array).
     fn into_view(self) -> Uint8Array {
-        if self.start == 0 && self.len == self.bytes.length() {
+        if self.whole {
             self.bytes
         } else {
             self.bytes.subarray(self.start, self.start + self.len)
@@ -106,6 +112,7 @@ impl Payload for Chunk {
             bytes: self.bytes.clone(),
             start: self.start + at,
             len: self.len - at,
+            whole: false,
             // The bytes before the rest are the head's payload, not room for a header.
             form: if self.form == Form::Framed {
                 Form::Own
@@ -113,7 +120,14 @@ impl Payload for Chunk {
                 self.form
             },
         };
-        (Chunk { len: at, ..self }, rest)
+        (
+            Chunk {
+                len: at,
+                whole: false,
+                ..self
+            },
+            rest,
+        )
     }
 }
 
@@ -150,7 +164,8 @@ pub fn send_data(ws: &WispSocket, header: &[u8; HEADER_LEN], payload: Chunk, sen
     let callback =
         (TELLS_SENT && ws.buffered_amount() + f64::from(size) >= ROOM as f64).then_some(sent);
     if payload.form == Form::Framed {
-        let packet = if payload.start == HEADER && payload.bytes.length() == size {
+        let whole = payload.whole;
+        let packet = if whole {
             payload.bytes
         } else {
             payload
@@ -162,7 +177,7 @@ pub fn send_data(ws: &WispSocket, header: &[u8; HEADER_LEN], payload: Chunk, sen
         packet.set(&header, 0);
         ws.send(&packet, callback);
         // A full packet's own buffer (it holds nothing else) is reused.
-        if payload.len as usize == MAX_DATA && packet.length() == size {
+        if whole && payload.len as usize == MAX_DATA {
             FRAMER.with(|f| {
                 let mut f = f.borrow_mut();
                 if f.pool.len() < POOL_MAX {

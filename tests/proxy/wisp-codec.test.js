@@ -1,6 +1,6 @@
 // The one Wisp codec from the JS side (docs/wisp.md): kvsocket-proxy's packets
 // (js/proxy/wisp-packet.js) are the Rust codec's (src/transport/wisp/codec.rs), and the DATA
-// header JS writes and reads itself (js/wisp/codec.js) agrees with the Rust decoder for every stream id and for random
+// header JS writes and reads itself (js/proxy/wisp-codec.js) agrees with the Rust decoder for every stream id and for random
 // bytes. The expected bytes and numbers are the protocol's, typed here as the test's own oracle.
 // Then the proxy's answer to each kind of malformed packet: the WebSocket closed with 1002, and
 // the codec's reason in its log.
@@ -9,7 +9,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { initSync, wispDecode, wispFrame, wispOut } from '../../pkg/kvsocket_node.js';
 import { CLOSE, EXT, HEADER_LEN, StreamType, TYPE, closePacket, continuePacket, dataPacket, infoPacket, parsePacket } from '../../js/proxy/wisp-packet.js';
-import { MAX_DATA, dataStream } from '../../js/wisp/codec.js';
+import { MAX_DATA, dataStream } from '../../js/proxy/wisp-codec.js';
 import { T, closed, mustOpen, proxy, waitUntil } from './helpers.js';
 import { connectPacket } from './wisp-client.js';
 

@@ -151,9 +151,8 @@ fn unknown(kind: &str) -> JsValue {
     js_sys::Error::new(&format!("kvsocket: unknown engine action \"{kind}\"")).into()
 }
 
-/// How often a WebSocket's `bufferedAmount` is looked at again while bytes wait in it (the
-/// Wisp sessions' `whenRoom`, js/wisp/): the tunnels' interval, in one place.
-#[wasm_bindgen(js_name = pollMs)]
+/// How often a WebSocket's `bufferedAmount` is looked at again while bytes wait in it (a Wisp
+/// session's room wait, src/transport/wisp/session.rs): the tunnels' interval, in one place.
 pub fn poll_ms() -> i32 {
     transport::POLL_MS
 }

@@ -17,8 +17,8 @@ use super::socket::Ws;
 use super::timer::{set_timeout, set_timeout_with};
 
 /// How often to look at `bufferedAmount` while bytes are still queued in the WebSocket (it
-/// tells nothing when its buffer drains): a tunnel's, and a Wisp session's (js/wisp/, `whenRoom`,
-/// through `pollMs()`).
+/// tells nothing when its buffer drains): a tunnel's, and a Wisp session's in a browser
+/// (src/transport/wisp/session.rs, through `poll_ms()`).
 pub const POLL_MS: i32 = 4;
 
 /// The largest binary message a TCP tunnel sends: TCP has no message boundaries, and a proxy

@@ -1,6 +1,6 @@
 //! The numbers of the Wisp format that JavaScript needs, named once: packet types, stream types,
 //! extension ids, CLOSE reasons, and the sizes (the header, the largest DATA payload the client
-//! sends). The JS side (js/wisp/codec.js: kvsocket-proxy's `/wisp/`)
+//! sends). The JS side (js/proxy/wisp-codec.js: kvsocket-proxy's `/wisp/`)
 //! reads them from the module (`wispCodes()`, src/transport/wisp/mod.rs) and never
 //! types one.
 
@@ -76,7 +76,7 @@ pub const CODES: &[Group] = &[
 ];
 
 /// The groups as text, `name value` pairs separated by spaces, a grouped name as `group.NAME`:
-/// what JS reads (js/wisp/codec.js).
+/// what JS reads (js/proxy/wisp-codec.js).
 pub fn push_text(out: &mut String, groups: &[Group]) {
     for (group, names, values) in groups {
         for (name, value) in names.split(' ').zip(values.iter()) {

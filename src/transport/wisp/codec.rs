@@ -2,7 +2,7 @@
 //! without the `browser` feature; a page never serves Wisp): the codec of src/wisp/packet.rs,
 //! the client's, parses what clients send (`wispDecode`) and frames CONTINUE, CLOSE and INFO
 //! (`wispFrame`) for js/proxy/wisp-packet.js. DATA is the one packet JS frames and reads itself
-//! (js/wisp/codec.js): its 5-byte header, with the type and size from `wispCodes`, in
+//! (js/proxy/wisp-codec.js): its 5-byte header, with the type and size from `wispCodes`, in
 //! front of a payload that never enters wasm memory, at no call into wasm per packet.
 //!
 //! Only numbers cross: each call writes its answer into one scratch area here (`wispOut`: its
@@ -42,7 +42,7 @@ pub fn wisp_out() -> u32 {
 /// (CONTINUE); `reason` (CLOSE); `major`, `minor` (INFO); `paused` 1 or 0 (PAUSE); 0 for the
 /// rest — then a CONNECT's host name (UTF-8: checked here) or an INFO's extension ids, a byte
 /// each (their metadata is not read). A DATA packet is its header alone; the caller reads DATA
-/// itself (js/wisp/codec.js), since decoding one here copies its payload in and out for
+/// itself (js/proxy/wisp-codec.js), since decoding one here copies its payload in and out for
 /// nothing. Returns the length; for bytes that are not a packet, minus the length of the
 /// error's text (src/wisp/packet.rs `PacketError`), which the area then holds.
 #[wasm_bindgen(js_name = wispDecode)]

@@ -23,7 +23,7 @@ use crate::wisp::codes::{push_text, CODES};
 pub use host::perform as wisp_perform;
 pub use url::{is_wisp_url, wisp_refusal};
 
-/// The Wisp numbers JS reads (js/wisp/codec.js: kvsocket-proxy's DATA header): src/wisp/codes.rs's,
+/// The Wisp numbers JS reads (js/proxy/wisp-codec.js: kvsocket-proxy's DATA header): src/wisp/codes.rs's,
 /// as `name value` pairs, space-separated.
 #[wasm_bindgen(js_name = wispCodes)]
 pub fn wisp_codes() -> String {

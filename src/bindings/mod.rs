@@ -313,10 +313,9 @@ impl Engine {
     /// `replaceLent` with a copy of it, made by the host's own copier).
     #[wasm_bindgen(js_name = lentQueued)]
     pub fn lent_queued(&mut self) -> bool {
-        let lent = self.lent.take();
-        let queued = lent.as_ref().is_some_and(|held| self.core.holds(held));
-        if queued {
-            self.lent = lent;
+        let queued = self.lent.as_ref().is_some_and(|held| self.core.holds(held));
+        if !queued {
+            self.lent = None;
         }
         queued
     }

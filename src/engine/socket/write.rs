@@ -84,13 +84,13 @@ impl Engine {
             State::Connected(link)
                 if len > 0
                     && self.protocol == Protocol::Tcp
-                    && !self.destroyed
-                    && !self.output_ended
                     && self.buffered == 0
                     && self.outgoing.is_empty()
                     && self.actions.is_empty()
                     && len <= self.send_high_water
-                    && !self.tls_holds_output() =>
+                    && !self.tls_holds_output()
+                    // The socket takes writes at all: write's own rule (not destroyed, no end()).
+                    && self.write_target().is_ok() =>
             {
                 link.id
             }

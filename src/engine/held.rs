@@ -79,16 +79,3 @@ pub enum Chunk {
     Bytes(Vec<u8>),
     Held(Held),
 }
-
-impl Chunk {
-    pub fn len(&self) -> usize {
-        match self {
-            Chunk::Bytes(data) => data.len(),
-            Chunk::Held(held) => held.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}

@@ -4,6 +4,7 @@
 // Not in Node's module (scripts/build.sh builds it without the `browser` feature).
 #[cfg(feature = "browser")]
 pub mod browser;
+mod link;
 mod wisp;
 
 pub use wisp::{is_wisp_url, wisp_codes, wisp_perform, wisp_refusal};

@@ -12,7 +12,6 @@
 //! find their transport by a key on it; received bytes go on to the link as the browser's own
 //! ArrayBuffer (no copy).
 
-mod link;
 mod owner;
 mod session;
 mod socket;
@@ -25,7 +24,7 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use web_sys::{CloseEvent, Event, MessageEvent};
 
-pub use link::{Action, Link};
+pub use super::link::{Action, Link};
 pub use owner::{Owner, RustOwner};
 pub use timer::{now, set_timeout};
 pub use url::{is_kvsocket_proxy, proxy_url};
@@ -111,7 +110,7 @@ pub fn perform(action: &Action, link: &Link) -> Result<(), JsValue> {
 
 /// Performs one engine action for `owner`'s engine (a socket's link, or the Rust stream).
 pub fn perform_for(action: &Action, owner: &Owner) -> Result<(), JsValue> {
-    let kind = action.kind();
+    let kind = action.kind().as_string().unwrap_or_default();
     let t = match kind.as_str() {
         "connect" | "listen" => {
             start(action, owner, kind == "listen");
@@ -155,4 +154,9 @@ fn unknown(kind: &str) -> JsValue {
 /// session's room wait, src/transport/wisp/session.rs): the tunnels' interval, in one place.
 pub fn poll_ms() -> i32 {
     transport::POLL_MS
+}
+
+/// A field of a parsed control message or plain object.
+fn field(obj: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }

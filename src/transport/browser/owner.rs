@@ -9,10 +9,10 @@ use std::rc::Rc;
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
-use super::link::{template_of, Handle, Link};
 use super::transport::{of_handle, T};
 use crate::engine::address::parse_host_ip;
 use crate::engine::Input;
+use crate::transport::link::{template_of, Handle, Link};
 
 /// The Rust stream's side: its proxy URL, how its engine takes an input, and its transports.
 pub struct RustOwner {

@@ -8,7 +8,6 @@ use js_sys::{ArrayBuffer, Object, Reflect, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use web_sys::WebSocket;
 
-use super::link::{field, Action, Link};
 use super::owner::{Owner, Reach};
 use super::socket::Ws;
 use super::transport::{
@@ -16,6 +15,7 @@ use super::transport::{
 };
 use super::tunnel::{attach, claim};
 use super::url::session_url;
+use super::{field, Action, Link};
 
 fn open_session(t: &T, url: Option<String>) {
     let key = t.borrow().key;

@@ -11,10 +11,10 @@ use std::rc::Rc;
 use js_sys::{Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::link::Handle;
 use super::owner::{Home, Owner, Reach};
 use super::socket::Ws;
 use super::timer::{set_timeout, set_timeout_with};
+use crate::transport::link::Handle;
 
 /// How often to look at `bufferedAmount` while bytes are still queued in the WebSocket (it
 /// tells nothing when its buffer drains): a tunnel's, and a Wisp session's in a browser

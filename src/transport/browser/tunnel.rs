@@ -6,7 +6,6 @@
 use js_sys::{ArrayBuffer, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 
-use super::link::{field, Action};
 use super::owner::Owner;
 use super::socket::Ws;
 use super::transport::{
@@ -14,6 +13,7 @@ use super::transport::{
 };
 use super::url::{is_kvsocket_proxy, proxy_url, unreachable, with_param};
 use super::HANDLERS;
+use super::{field, Action};
 
 /// A `connect` action (`ip`, or `host` for a name the proxy resolves).
 pub fn open_tunnel(action: &Action, owner: &Owner) {

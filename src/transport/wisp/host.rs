@@ -4,97 +4,14 @@
 //! engine's; what a Wisp socket cannot do is answered here, in Rust, with the engine's error
 //! name.
 
-use js_sys::{Function, Object, Uint8Array};
+use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 
 use super::out::Chunk;
 use super::session::{self, S};
 use super::socket::later;
 use crate::engine::ErrorCode;
-
-#[wasm_bindgen]
-extern "C" {
-    /// js/link.js's Link: the members a Wisp stream uses.
-    #[wasm_bindgen(extends = Object)]
-    #[derive(Clone)]
-    pub type Link;
-    #[wasm_bindgen(method, getter)]
-    fn options(this: &Link) -> LinkOptions;
-    #[wasm_bindgen(method)]
-    fn open(this: &Link, id: u32, t: &Handle);
-    #[wasm_bindgen(method)]
-    fn get(this: &Link, id: u32) -> JsValue;
-    #[wasm_bindgen(method, js_name = drop)]
-    pub fn drop_transport(this: &Link, id: u32, t: &Handle);
-    #[wasm_bindgen(method)]
-    pub fn connected(
-        this: &Link,
-        id: u32,
-        local_ip: &str,
-        local_port: u16,
-        remote_ip: &str,
-        remote_port: u16,
-    );
-    #[wasm_bindgen(method)]
-    pub fn received(this: &Link, id: u32, data: &Uint8Array);
-    #[wasm_bindgen(method, js_name = receivedFrom)]
-    pub fn received_from(this: &Link, id: u32, data: &Uint8Array, ip: &str, port: u16);
-    #[wasm_bindgen(method)]
-    pub fn sent(this: &Link, id: u32, n: f64);
-    #[wasm_bindgen(method, js_name = peerClosed)]
-    pub fn peer_closed(this: &Link, id: u32);
-    #[wasm_bindgen(method)]
-    pub fn closed(this: &Link, id: u32);
-    #[wasm_bindgen(method)]
-    pub fn failed(this: &Link, id: u32, error: &str);
-
-    /// `link.options`: the proxy URL is read when needed, so that a later
-    /// `Socket.defaultProxy = url` counts too.
-    pub type LinkOptions;
-    #[wasm_bindgen(method, getter)]
-    fn proxy(this: &LinkOptions) -> Option<String>;
-
-    /// A stream's transport as the link keeps it: `link` and `id` (set by `link.open`, moved by
-    /// `accept(other)`), `wisp` (its session's id: the hosts tell a Wisp stream by it),
-    /// `remoteIp` (TLS's default servername) and the stream's id.
-    #[wasm_bindgen(extends = Object)]
-    #[derive(Clone)]
-    pub type Handle;
-    #[wasm_bindgen(method, getter)]
-    pub fn link(this: &Handle) -> Link;
-    #[wasm_bindgen(method, getter)]
-    pub fn id(this: &Handle) -> u32;
-    #[wasm_bindgen(method, getter)]
-    fn wisp(this: &Handle) -> Option<u32>;
-    #[wasm_bindgen(method, setter)]
-    fn set_wisp(this: &Handle, session: u32);
-    #[wasm_bindgen(method, getter, js_name = wispStream)]
-    fn stream(this: &Handle) -> u32;
-    #[wasm_bindgen(method, setter, js_name = wispStream)]
-    fn set_stream(this: &Handle, stream: u32);
-    #[wasm_bindgen(method, setter, js_name = remoteIp)]
-    fn set_remote_ip(this: &Handle, ip: &str);
-
-    /// An engine action as the facade's batch reader makes it (`{type, id, …}`).
-    pub type Action;
-    #[wasm_bindgen(method, getter, js_name = type)]
-    fn kind(this: &Action) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn id(this: &Action) -> u32;
-    #[wasm_bindgen(method, getter)]
-    fn ip(this: &Action) -> Option<String>;
-    #[wasm_bindgen(method, getter)]
-    fn host(this: &Action) -> Option<String>;
-    #[wasm_bindgen(method, getter)]
-    fn port(this: &Action) -> u16;
-    #[wasm_bindgen(method, getter)]
-    fn protocol(this: &Action) -> Option<String>;
-    #[wasm_bindgen(method, getter)]
-    fn data(this: &Action) -> Uint8Array;
-    /// The data is the caller's view, valid only during this call (js/socket.js `#lend`).
-    #[wasm_bindgen(method, getter)]
-    fn lent(this: &Action) -> Option<bool>;
-}
+use crate::transport::link::{template_of, Action, Handle, Link};
 
 /// The action types a Wisp socket's engine emits.
 #[derive(Clone, Copy)]
@@ -194,7 +111,7 @@ fn stream_of(link: &Link, id: u32) -> Option<(S, u32)> {
 }
 
 fn connect(action: &Action, link: &Link, open: Option<&Function>) {
-    let key = link.options().proxy().unwrap_or_default();
+    let key = template_of(link).unwrap_or_default();
     let udp = action.protocol().as_deref() == Some("udp");
     let ip = action.ip();
     let host = ip.clone().or_else(|| action.host()).unwrap_or_default();

@@ -17,12 +17,12 @@ use std::rc::{Rc, Weak};
 use js_sys::{ArrayBuffer, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::host::Handle;
 use super::out::{send_data, send_packet, Chunk, ROOM};
 use super::socket::{self, later, WispSocket, WsEvent};
 use super::url::parse;
 use crate::engine::text::decimal;
 use crate::engine::ErrorCode;
+use crate::transport::link::Handle;
 use crate::wisp::{Client, Config, Event, PacketType, StreamType, Transmit, HEADER_LEN};
 
 /// A stream's transport: what JS keeps on the socket's link (`handle`) and what the socket is
@@ -318,7 +318,7 @@ fn on_message(s: &S, data: JsValue) {
         let payload = view(HEADER_LEN as u32, len - HEADER_LEN as u32);
         let link = handle.link();
         match udp {
-            Some((ip, port)) => link.received_from(handle.id(), &payload, &ip, port),
+            Some((ip, port)) => link.received_from(handle.id(), &payload, &ip.into(), &port.into()),
             None => link.received(handle.id(), &payload),
         }
         return;
@@ -512,7 +512,9 @@ fn tell(s: &S, event: Event) {
     match (event, remote) {
         (Event::Sent { len, .. }, _) => link.sent(id, len as f64),
         // A Wisp server does not tell the local address of its connection.
-        (_, Some((ip, port))) => link.connected(id, "0.0.0.0", 0, &ip, port),
+        (_, Some((ip, port))) => {
+            link.connected(id, &"0.0.0.0".into(), &0.into(), &ip.into(), &port.into())
+        }
         _ => {}
     }
 }

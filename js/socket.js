@@ -214,9 +214,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
       if (this.#destroyed) return false;
       // A plain socket (the host connects it itself, refuses nothing for it, and the engine
       // resolves names) skips the checks, three calls into wasm on every connect.
-      if (!this.#plain() && this.#engine.status() === STATUS.Unconnected) {
+      if (!this.#plain()) {
         const refusal = this.#refusal('connect');
-        if (refusal) return this.#fail(refusal);
+        if (refusal) return this.#engine.refuse(false, refusal); // false, the engine's reason
         this.#chooseResolver();
       }
       // The usual arguments cross as themselves; others as JS values, for the engine's rules.
@@ -235,8 +235,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
 
     listen(port = 0, iface = '', forceIpv6 = false) {
       if (this.#destroyed) return false;
-      const refusal = this.#engine.status() === STATUS.Unconnected ? this.#refusal('listen') : '';
-      if (refusal) return this.#fail(refusal);
+      const refusal = this.#refusal('listen');
+      if (refusal) return this.#engine.refuse(true, refusal); // false, the engine's reason
       const ok = this.#engine.listen(port, iface, Boolean(forceIpv6));
       if (ok) this.#held = false; // the engine starts an empty buffer
       this.#out();
@@ -505,7 +505,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
      * object form; a wrong one throws TypeError (the engine reads them).
      */
     startTls(options = undefined) {
-      if (this.#destroyed) return this.#fail('the socket was destroyed');
+      if (this.#destroyed) return false; // a destroyed engine keeps its own lastError
       const previous = this.#link.tls;
       this.#link.tls = options ?? {}; // read by the host when it performs the startTls action
       const ok = this.#engine.startTls(options); // throws TypeError for bad options
@@ -601,8 +601,8 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         (buffer) => this.#fill(slot, new Uint8Array(buffer)),
         (err) => {
           if (this.#destroyed) return;
-          this.#engine.setLastError(`write: could not read the Blob: ${err?.message ?? err}`);
-          this.#fill(slot, new Uint8Array(0));
+          this.#engine.fillFailed(slot, String(err?.message ?? err)); // what now: the engine's
+          this.#fed();
         },
       );
       return size;

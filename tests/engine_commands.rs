@@ -189,3 +189,30 @@ fn set_last_error_is_what_last_error_tells() {
     e.set_last_error("write: not a byte");
     assert_eq!(e.last_error(), "write: not a byte");
 }
+
+#[test]
+fn a_host_refusal_comes_after_the_commands_own_status_rule() {
+    // Unconnected: the host's reason.
+    let mut e = Engine::new();
+    assert!(e.refuse(false, "no proxy URL").is_err());
+    assert_eq!(e.last_error(), "no proxy URL");
+    assert_eq!(e.status(), Status::Unconnected);
+    assert_eq!(drain_events(&mut e), []);
+    assert_eq!(drain_actions(&mut e), []);
+    // Another status: the refusal the command itself gives there, not the host's.
+    let (mut e, _) = connected_engine();
+    let own = e.connect(Some("127.0.0.1"), &port(7), 0).unwrap_err().message();
+    assert!(e.refuse(false, "no proxy URL").is_err());
+    assert_eq!(e.last_error(), own);
+    assert_eq!(e.status(), Status::Connected);
+    let (mut e, _) = listening_engine();
+    let own = e.listen(&port(0), Some(""), false).unwrap_err().message();
+    assert!(e.refuse(true, "cannot listen here").is_err());
+    assert_eq!(e.last_error(), own);
+    // Destroyed: its own.
+    let mut e = Engine::new();
+    e.destroy();
+    let own = e.last_error().to_string();
+    assert!(e.refuse(true, "cannot listen here").is_err());
+    assert_eq!(e.last_error(), own);
+}

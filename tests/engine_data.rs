@@ -615,3 +615,64 @@ fn given_closing_on_a_reservation_when_it_is_filled_with_nothing_then_the_close_
     );
     assert_eq!(e.buffered_amount(), 0);
 }
+
+#[test]
+fn a_reservation_that_cannot_be_filled_ends_the_connection_and_nothing_behind_it_goes_out() {
+    let (mut e, id) = connected_engine();
+    let slot = e.reserve(4).unwrap();
+    e.write(b"after".to_vec());
+    drain_actions(&mut e);
+    drain_events(&mut e);
+    e.fill_failed(slot, "NotReadableError");
+    let message = "write: the bytes of an earlier write could not be read: NotReadableError";
+    assert_eq!(drain_actions(&mut e), [Action::Abort { id }]);
+    assert_eq!(
+        drain_events(&mut e),
+        [
+            Event::Error {
+                code: ErrorCode::UnknownSocket,
+                message: message.into()
+            },
+            Event::StateChanged(Status::Unconnected),
+            Event::Disconnected(message.into()),
+        ]
+    );
+    assert_eq!(e.last_error(), message);
+    assert_eq!(e.buffered_amount(), 0);
+    // The slot is gone with the connection: a late fill or failure changes nothing.
+    e.fill(slot, b"late".to_vec());
+    e.fill_failed(slot, "again");
+    assert_eq!(drain_actions(&mut e), []);
+    assert_eq!(drain_events(&mut e), []);
+}
+
+#[test]
+fn a_reservation_that_cannot_be_filled_while_connecting_ends_the_attempt() {
+    let (mut e, id) = connecting_engine();
+    let slot = e.reserve(2).unwrap();
+    e.fill_failed(slot, "gone");
+    assert_eq!(drain_actions(&mut e), [Action::Abort { id }]);
+    let events = drain_events(&mut e);
+    assert!(
+        matches!(&events[..], [Event::ConnectFailed { code: ErrorCode::UnknownSocket, reason }, ..] if reason.ends_with("gone")),
+        "{events:?}"
+    );
+    assert_eq!(e.status(), Status::Unconnected);
+}
+
+#[test]
+fn a_datagram_that_cannot_be_filled_is_lost_alone() {
+    let (mut e, _) = connected_udp_engine();
+    let slot = e.reserve(3).unwrap();
+    e.write(b"next".to_vec());
+    drain_actions(&mut e);
+    drain_events(&mut e);
+    e.fill_failed(slot, "gone");
+    assert_eq!(sent_bytes(&drain_actions(&mut e)), b"next");
+    let events = drain_events(&mut e);
+    assert!(
+        matches!(&events[..], [Event::Error { code: ErrorCode::UnknownSocket, .. }]),
+        "{events:?}"
+    );
+    assert_eq!(e.status(), Status::Connected);
+}

@@ -126,6 +126,10 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow_mut().fill(slot, data)
     }
 
+    fn fill_failed(&self, slot: u32, reason: String) {
+        self.core.borrow_mut().fill_failed(slot, &reason)
+    }
+
     fn read_text(&self, len: Option<u64>) -> String {
         self.core.borrow_mut().read_text(length(len))
     }
@@ -221,6 +225,10 @@ impl wit::GuestSocket for EngineSocket {
 
     fn set_transport_resolves_names(&self, on: bool) {
         self.core.borrow_mut().set_transport_resolves_names(on)
+    }
+
+    fn refuse(&self, listen: bool, refusal: String) -> Result<(), String> {
+        message(self.core.borrow_mut().refuse(listen, &refusal))
     }
 
     fn set_last_error(&self, message: String) {

@@ -10,7 +10,8 @@ import { readTuning } from '../tuning.js';
 
 const IPV6_ONLY = 1; // libuv's UV_TCP_IPV6ONLY flag
 
-const errorName = (err) => err?.code ?? 'UnknownSocket';
+// The system's name for a failure (ECONNREFUSED…), or none: the engine classifies both.
+const errorName = (err) => err?.code ?? '';
 
 // Inputs go through the transport's current link (`t.link`), which changes when accept(other)
 // moves it, one typed call per kind (js/link.js). Every failure is `failed`: the engine tells a
@@ -119,7 +120,7 @@ function attachTcp(t, sock) {
   t.sock = sock;
   if (unrefd.has(t.link)) sock.unref();
   sock[TRANSPORT] = t;
-  sock.setNoDelay(true);
+  sock.setNoDelay(true); // the engine's contract: connections start so (Action::Configure)
 }
 
 const BUN = typeof process.versions.bun === 'string';
@@ -189,10 +190,11 @@ function listenTcp({ id, ip, port, ipv6Only }, link) {
   // `listen({host})` binds only after a DNS lookup, a tick later, even for an IP literal.
   // `_listen2` (net's own legacy alias of its bind step) binds now, so that localPort() answers
   // right after listen() as in KVIrc; errors such as EADDRINUSE still arrive as 'error'.
+  sizes ??= readTuning(hostTuning);
   if (typeof server._listen2 === 'function') {
-    server._listen2(ip, port, net.isIPv6(ip) ? 6 : 4, 511, undefined, ipv6Only ? IPV6_ONLY : 0);
+    server._listen2(ip, port, net.isIPv6(ip) ? 6 : 4, sizes.backlog, undefined, ipv6Only ? IPV6_ONLY : 0);
   } else {
-    server.listen({ host: ip, port, ipv6Only });
+    server.listen({ host: ip, port, ipv6Only, backlog: sizes.backlog });
   }
   const a = server.address();
   if (a) t.link.listening(t.id, a.address, a.port);
@@ -252,25 +254,26 @@ function reportTcpSent(t) {
 }
 
 // Copies of written views (`copyBytes`) from 4 KiB to 64 KiB go into 64 KiB buffers that come
-// back here once net has written them (the write's callback), up to POOL_MAX of them: a fresh
+// back here once net has written them (the write's callback), up to `slabPool` of them: a fresh
 // 64 KiB allocation per write was freed and trimmed by malloc and faulted in and zeroed by the
 // kernel again (clear_page_erms 12 % of an upload profile). Only bytes the facade made reach
 // `send` (never a script's own memory), so whatever comes back is ours to reuse.
-// Their size and number are the module's (src/bindings/tuning.rs), read on the first copy.
+// Their sizes and number (and the listen backlog) are the module's (src/bindings/tuning.rs),
+// read on first use.
 let sizes = null;
 const slabs = [];
 
 function copyBytes(bytes) {
   const n = bytes.length;
-  // Under 4 KiB from Node's shared pool (allocUnsafe + set: 47 ns for a 45-byte command
-  // against 69 for Buffer.from, which first looks at what it was given; Node 24: 42 against
-  // 58); over 64 KiB a copy of its own.
-  if (n < 4096) {
+  // Under `smallCopy` (4 KiB) from Node's shared pool (allocUnsafe + set: 47 ns for a 45-byte
+  // command against 69 for Buffer.from, which first looks at what it was given; Node 24: 42
+  // against 58); over `slab` (64 KiB) a copy of its own.
+  sizes ??= readTuning(hostTuning);
+  if (n < sizes.smallCopy) {
     const out = Buffer.allocUnsafe(n);
     out.set(bytes);
     return out;
   }
-  sizes ??= readTuning(hostTuning);
   if (n > sizes.slab) return Buffer.from(bytes);
   const out = Buffer.from(slabs.pop() ?? new ArrayBuffer(sizes.slab), 0, n);
   out.set(bytes);

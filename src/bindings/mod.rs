@@ -383,6 +383,13 @@ impl Engine {
         self.out();
     }
 
+    /// A reservation's bytes could not be produced (a Blob that could not be read).
+    #[wasm_bindgen(js_name = fillFailed)]
+    pub fn fill_failed(&mut self, slot: u32, reason: &str) {
+        self.core.fill_failed(slot, reason);
+        self.out();
+    }
+
     #[wasm_bindgen(js_name = readBytes)]
     pub fn read_bytes(&mut self, length: JsValue) -> Vec<u8> {
         let bytes = self
@@ -601,6 +608,14 @@ impl Engine {
         let ok = self.core.adopt(&mut incoming.core).is_ok();
         self.out();
         ok
+    }
+
+    /// Asked before a `connect` (`listen` when `listen`) the host refuses for this socket
+    /// (`host.refuse`'s reason): false, with the engine's own refusal when the command would
+    /// not be taken anyway, the host's otherwise.
+    pub fn refuse(&mut self, listen: bool, refusal: &str) -> bool {
+        let _ = self.core.refuse(listen, refusal);
+        false
     }
 
     /// Records a failure decided outside the engine's commands (a wrong JS argument type, a

@@ -15,10 +15,17 @@ const TEXT_MAX: u32 = 1024;
 /// characters.
 pub const TEXT_CACHE: u32 = 48;
 
-/// The Node host's buffers for copies of written views of 4 KiB to this size (js/node/host.js),
-/// and how many of them it keeps for reuse once net has written them (4 MiB).
+/// The Node host's copies of written views (js/node/host.js): under SMALL_COPY bytes from Node's
+/// shared pool (cheaper than a buffer of their own for commands of tens of bytes); from there to
+/// SLAB in buffers of SLAB bytes, of which it keeps SLAB_POOL for reuse once net has written
+/// them (4 MiB).
+const SMALL_COPY: u32 = 4 * 1024;
 const SLAB: u32 = 64 * 1024;
 const SLAB_POOL: u32 = 64;
+
+/// The queue of connections the system accepts for a Node listener before net takes them
+/// (`listen`'s backlog; Node's own default, which KVIrc's API does not set).
+const BACKLOG: u32 = 511;
 
 /// The sizes above by name, `name value` pairs separated by spaces.
 #[wasm_bindgen(js_name = hostTuning)]
@@ -27,8 +34,10 @@ pub fn host_tuning() -> String {
     for (name, value) in [
         ("textMax", TEXT_MAX),
         ("textCache", TEXT_CACHE),
+        ("smallCopy", SMALL_COPY),
         ("slab", SLAB),
         ("slabPool", SLAB_POOL),
+        ("backlog", BACKLOG),
     ] {
         if !out.is_empty() {
             out.push(' ');

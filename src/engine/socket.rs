@@ -472,15 +472,20 @@ impl Engine {
     /// fail_connect with the host's detail (what a proxy said about its refusal) after the
     /// code's message, in the reason, the error's message and lastError().
     fn fail_connect_with(&mut self, code: ErrorCode, detail: Option<&str>) {
-        if let Some(id) = self.state.id() {
-            self.actions.push_back(Action::Abort { id });
-        }
         // Only a proxy's own refusal carries its words: for the target's answer (refused, not
         // found) the message stays the one Node's host gives, the same on every host.
         let message = match detail {
             Some(detail) if code.is_proxys() => format!("{}: {}", code.message(), detail),
             _ => code.message().to_string(),
         };
+        self.fail_connect_saying(code, message);
+    }
+
+    /// The attempt ended with `code`: connectFailed(message), error, stateChanged(Unconnected).
+    fn fail_connect_saying(&mut self, code: ErrorCode, message: String) {
+        if let Some(id) = self.state.id() {
+            self.actions.push_back(Action::Abort { id });
+        }
         self.events.push_back(Event::ConnectFailed {
             code,
             reason: message.clone(),
@@ -493,11 +498,21 @@ impl Engine {
 
     /// An established connection broke: error, stateChanged(Unconnected), disconnected(message).
     fn fail_connection(&mut self, code: ErrorCode) {
+        self.fail_connection_saying(code, code.message().to_string());
+    }
+
+    /// fail_connection with a message of the engine's own (the error's, lastError(), the
+    /// disconnect reason).
+    fn fail_connection_saying(&mut self, code: ErrorCode, message: String) {
         if let Some(id) = self.state.id() {
             self.actions.push_back(Action::Abort { id });
         }
-        self.report_error(code);
-        self.disconnect(code.message().to_string());
+        self.last_error = message.clone();
+        self.events.push_back(Event::Error {
+            code,
+            message: message.clone(),
+        });
+        self.disconnect(message);
     }
 
     /// The connection ended: stateChanged(Unconnected), disconnected(error). Unread bytes stay.

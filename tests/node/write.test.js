@@ -6,7 +6,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Socket, T, cleanup, connectedPair, once, pseudoRandomBytes, sha256, sleep, tcpServer,
+  Socket, T, cleanup, connectedPair, once, pseudoRandomBytes, record, sha256, sleep, tcpServer,
 } from './helpers.js';
 
 /** Asserts that the peer receives exactly `expected` (and nothing more within a short while). */
@@ -182,6 +182,26 @@ test('a Blob queued before close() is still flushed', T, async (t) => {
   await peer.received.ended;
   const expected = Buffer.concat([big, Buffer.from('tail')]);
   assert.equal(sha256(peer.received.buffer), sha256(expected));
+});
+
+test('a Blob that cannot be read ends the connection with an error; nothing written after it goes out', T, async (t) => {
+  const { sock, peer } = await connectedPair(t);
+  class Unreadable extends Blob {
+    arrayBuffer() { return Promise.reject(new Error('the file was removed')); }
+  }
+  assert.equal(sock.write('before'), 6);
+  await peer.received.waitBytes(6);
+  const log = record(sock);
+  assert.equal(sock.write(new Unreadable(['xyz'])), 3);
+  assert.equal(sock.write('after'), 5);
+  await log.until('disconnected');
+  const why = 'write: the bytes of an earlier write could not be read: the file was removed';
+  assert.deepEqual(log.labels(), ['error(UnknownSocket)', 'stateChanged(Unconnected)', `disconnected(${JSON.stringify(why)})`]);
+  assert.equal(sock.status(), 0);
+  assert.equal(sock.lastError(), why);
+  assert.equal(log.of('error')[0].detail.message, sock.lastError());
+  await peer.received.ended;
+  assert.equal(peer.received.buffer.toString(), 'before', 'neither the Blob\'s place nor what followed it');
 });
 
 test('bytes are taken when write() returns: changing the caller\'s buffer later changes nothing', T, async (t) => {

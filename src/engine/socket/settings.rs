@@ -79,6 +79,18 @@ impl Engine {
         self.transport_resolves_names = on;
     }
 
+    /// A `connect` (`listen` when `listen`) the host cannot carry out for this socket, for
+    /// `refusal` (a page with no proxy URL, a Wisp server that cannot listen): refused as the
+    /// command itself would be first (destroyed, another status), and otherwise with the host's
+    /// reason. Hosts ask this before the command, so that the order of the two is the engine's.
+    pub fn refuse(&mut self, listen: bool, refusal: &str) -> Result<(), CommandError> {
+        let command = if listen { "listen" } else { "connect" };
+        let result = self
+            .require_unconnected(command)
+            .and_then(|()| Err(CommandError::Unsupported(refusal.to_string())));
+        self.note(result)
+    }
+
     /// Records a failure that the host decided outside a command (a wrong argument type, a
     /// host that cannot do what was asked), so `lastError()` tells it.
     /// After `destroy()` it stays what destroy() said.

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use super::Engine;
 use crate::engine::address::{parse_ip, parse_port, PortArg};
-use crate::engine::error::CommandError;
+use crate::engine::error::{CommandError, ErrorCode};
 use crate::engine::held::{Chunk, Held};
 use crate::engine::io::{Action, ConnId, Event, Protocol, Through, Turn};
 use crate::engine::send::Ready;
@@ -240,6 +240,37 @@ impl Engine {
             self.check_drain();
             // A short (or empty) fill can be what leaves nothing pending while Closing.
             self.check_flushed();
+        }
+    }
+
+    /// The bytes of a reservation could not be produced (a Blob that could not be read, for
+    /// `reason`). A stream cannot go on without them (the writes queued behind would reach the
+    /// peer in their place): the attempt or connection ends with UnknownSocket, saying so. On
+    /// UDP only that datagram is lost: an error event, the socket goes on. Unknown slots (the
+    /// connection ended) are ignored.
+    pub fn fill_failed(&mut self, slot: u32, reason: &str) {
+        let Some(reserved) = self.outgoing.fill(slot, Vec::new()) else {
+            return;
+        };
+        self.buffered = self.buffered.saturating_sub(reserved);
+        let code = ErrorCode::UnknownSocket;
+        let message = [
+            "write: the bytes of an earlier write could not be read: ",
+            reason,
+        ]
+        .concat();
+        match self.state {
+            _ if self.protocol == Protocol::Udp => {
+                self.last_error = message.clone();
+                self.events.push_back(Event::Error { code, message });
+                self.flush_outgoing();
+                self.check_drain();
+                self.check_flushed();
+            }
+            State::HostLookUp { .. } | State::Connecting { .. } => {
+                self.fail_connect_saying(code, message)
+            }
+            _ => self.fail_connection_saying(code, message),
         }
     }
 

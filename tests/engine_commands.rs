@@ -201,7 +201,10 @@ fn a_host_refusal_comes_after_the_commands_own_status_rule() {
     assert_eq!(drain_actions(&mut e), []);
     // Another status: the refusal the command itself gives there, not the host's.
     let (mut e, _) = connected_engine();
-    let own = e.connect(Some("127.0.0.1"), &port(7), 0).unwrap_err().message();
+    let own = e
+        .connect(Some("127.0.0.1"), &port(7), 0)
+        .unwrap_err()
+        .message();
     assert!(e.refuse(false, "no proxy URL").is_err());
     assert_eq!(e.last_error(), own);
     assert_eq!(e.status(), Status::Connected);

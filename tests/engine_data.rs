@@ -671,7 +671,13 @@ fn a_datagram_that_cannot_be_filled_is_lost_alone() {
     assert_eq!(sent_bytes(&drain_actions(&mut e)), b"next");
     let events = drain_events(&mut e);
     assert!(
-        matches!(&events[..], [Event::Error { code: ErrorCode::UnknownSocket, .. }]),
+        matches!(
+            &events[..],
+            [Event::Error {
+                code: ErrorCode::UnknownSocket,
+                ..
+            }]
+        ),
         "{events:?}"
     );
     assert_eq!(e.status(), Status::Connected);

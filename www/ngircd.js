@@ -35,7 +35,8 @@ export async function startNgircd() {
   if (!NGIRCD) return null;
   const dir = await mkdtemp(path.join(tmpdir(), 'kvsocket-ngircd-'));
   const port = await freePort();
-  const tlsPort = await freePort();
+  let tlsPort = await freePort();
+  while (tlsPort === port) tlsPort = await freePort();
   const certs = path.join(dir, 'certs');
   spawnSync('bash', [fileURLToPath(new URL('../scripts/make-certs.sh', import.meta.url)), certs]);
   const ca = await readFile(path.join(certs, 'ca.pem'), 'utf8');
@@ -57,7 +58,8 @@ export async function startNgircd() {
     kill();
     await rm(dir, { recursive: true, force: true });
   };
-  for (let i = 0; i < 50; i++) {
+  // Up to 20 s: on a loaded 2-core machine ngircd's start (its TLS set-up) took over 5.
+  for (let i = 0; i < 200; i++) {
     if (await accepts(port) && await accepts(tlsPort)) return { port, tlsPort, ca, close };
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -8,7 +8,7 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::options::{describe, refused};
+use super::options::{describe, refused, serde_message};
 use crate::engine::direct::DirectOptions;
 use crate::engine::text::quoted;
 
@@ -102,13 +102,8 @@ fn read(kind: &str, value: &JsValue, names: &[&str]) -> Result<DirectOptions, Js
             ]));
         }
     }
-    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
-        let error: js_sys::Error = JsValue::from(e).unchecked_into();
-        let message = String::from(error.message())
-            .replacen(": Error: ", ": ", 1)
-            .replacen("expected f64", "expected a number", 1);
-        refused(&[kind, ": option ", &message])
-    })
+    serde_wasm_bindgen::from_value(value.clone())
+        .map_err(|e| refused(&[kind, ": option ", &serde_message(e)]))
 }
 
 /// An address argument must be a string (an IP literal or a host name: whether it is a valid

@@ -7,7 +7,7 @@
 use js_sys::{Object, TypeError};
 use wasm_bindgen::prelude::*;
 
-use crate::engine::text::quoted;
+use crate::engine::text::{quoted, replace};
 use crate::engine::tls_options::TlsOptions;
 use crate::engine::{Engine as Core, Options};
 
@@ -42,16 +42,8 @@ pub fn configure(core: &mut Core, value: &JsValue, now: f64) -> Result<(), JsVal
             ]));
         }
     }
-    let options: Options = serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
-        // serde-wasm-bindgen's errors are JS Errors; their message, with the one the option's
-        // name wraps (src/engine/options.rs) shown without its "Error: " prefix, and serde's
-        // Rust type name said the way a script writes it.
-        let error: js_sys::Error = JsValue::from(e).unchecked_into();
-        let message = String::from(error.message())
-            .replacen(": Error: ", ": ", 1)
-            .replacen("expected f64", "expected a number", 1);
-        refused(&["Socket: option ", &message])
-    })?;
+    let options: Options = serde_wasm_bindgen::from_value(value.clone())
+        .map_err(|e| refused(&["Socket: option ", &serde_message(e)]))?;
     core.configure(&options, now as u64)
         .map_err(|e| refused(&["Socket: ", &e.message()]))
 }
@@ -90,4 +82,13 @@ pub(super) fn describe(value: &JsValue) -> String {
         }
     }
     value.js_typeof().as_string().unwrap_or_default()
+}
+
+/// What a serde-wasm-bindgen error (a JS Error) says about an option: its message, with the one
+/// the option's name wraps (src/engine/options.rs) shown without its "Error: " prefix, and
+/// serde's Rust type name said the way a script writes it.
+pub fn serde_message(e: serde_wasm_bindgen::Error) -> String {
+    let error: js_sys::Error = JsValue::from(e).unchecked_into();
+    let message = replace(&String::from(error.message()), ": Error: ", ": ", false);
+    replace(&message, "expected f64", "expected a number", false)
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::text::{decimal, quoted};
+use super::text::{decimal, find, quoted};
 
 /// KVIrc's socket error names, reported by `errorEvent(code, message)` and `connectFailedEvent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -222,8 +222,11 @@ impl ErrorCode {
 /// target denied: 127.0.0.1:9 …`), split into the name and the detail. The engine classifies
 /// the name (`from_host`); the detail follows the code's fixed message in what scripts see.
 pub fn split_detail(error: &str) -> (&str, Option<&str>) {
-    match error.split_once(": ") {
-        Some((name, detail)) if !name.is_empty() && !name.contains(' ') && !detail.is_empty() => {
+    let parts = find(error, ": ").and_then(|at| Some((error.get(..at)?, error.get(at + 2..)?)));
+    match parts {
+        Some((name, detail))
+            if !name.is_empty() && !name.as_bytes().contains(&b' ') && !detail.is_empty() =>
+        {
             (name, Some(detail))
         }
         _ => (error, None),

@@ -3,6 +3,8 @@
 //! (docs/spec.md, Hosts; docs/browser-host.md). A Wisp URL's own refusals are the Wisp client's
 //! (src/transport/wisp/url.rs); the bindings ask that one first.
 
+use super::text::find;
+
 /// No proxy URL at all.
 pub const NO_PROXY: &str = "no proxy URL configured: set options.proxy or Socket.defaultProxy";
 /// A one-target proxy (websockify) asked to listen.
@@ -18,7 +20,7 @@ pub const NO_UDP: &str = "UDP in a browser needs kvsocket-proxy's datagram mode:
 /// placeholders (its reverse tunnel and datagram mode live at the same address). One without is
 /// websockify's one-target mode.
 pub fn is_kvsocket_proxy(template: &str) -> bool {
-    template.contains("{host}") || template.contains("{port}")
+    find(template, "{host}").is_some() || find(template, "{port}").is_some()
 }
 
 /// The scheme of a template a browser's `new WebSocket()` would throw for (anything but ws:,

@@ -109,6 +109,38 @@ fn push_ipv6(out: &mut String, ip: &Ipv6Addr) {
     }
 }
 
+/// Where `needle` first occurs in `hay`, by a plain byte search: `str::find` and `contains`
+/// with a `&str` bring the Two-Way searcher (kilobytes of module) for the short texts searched
+/// here.
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+}
+
+/// `text` with its first `from` (every one when `all`) replaced by `to`; `from` is not empty.
+pub fn replace(text: &str, from: &str, to: &str, all: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = find(rest, from).filter(|_| !from.is_empty()) {
+        // Checked splits (a match starts and ends on character boundaries): no panic path.
+        let Some((before, after)) = rest.split_at_checked(at) else {
+            break;
+        };
+        out.push_str(before);
+        out.push_str(to);
+        rest = after.get(from.len()..).unwrap_or("");
+        if !all {
+            break;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `text` in double quotes, as `{:?}` writes a string of printable characters: `"` and `\`
 /// escaped, and control characters as `\n`, `\r`, `\t`, `\0` or `\u{…}`.
 pub fn quoted(text: &str) -> String {

@@ -2,10 +2,8 @@
 //! decides"): a template with `{host}` / `{port}` is kvsocket-proxy's form, which can also
 //! listen and carry UDP; one without is a one-target proxy (websockify).
 
-/// Whether a template is kvsocket-proxy's form (placeholders).
-pub fn is_kvsocket_proxy(template: &str) -> bool {
-    template.contains("{host}") || template.contains("{port}")
-}
+pub use crate::engine::proxy::is_kvsocket_proxy;
+use crate::engine::text::{decimal, find, replace};
 
 /// JavaScript's `encodeURIComponent` (an IPv6 address's colons too): in Rust, so that building
 /// a URL costs no call out of wasm.
@@ -26,9 +24,8 @@ pub fn encode(value: &str) -> String {
 
 /// `{host}` and `{port}` replaced, URI-encoded.
 pub fn proxy_url(template: &str, host: &str, port: u16) -> String {
-    template
-        .replace("{host}", &encode(host))
-        .replace("{port}", &port.to_string())
+    let url = replace(template, "{host}", &encode(host), true);
+    replace(&url, "{port}", &decimal(port.into()), true)
 }
 
 /// Without its fragment, which a WebSocket URL cannot carry.
@@ -68,7 +65,8 @@ pub fn session_url(template: &str, params: &[(&str, &str)]) -> String {
 /// host and path: never the query, which may hold a token, nor credentials).
 pub fn unreachable(url: &str) -> String {
     let url = url.split(['?', '#']).next().unwrap_or("");
-    let where_ = match url.split_once("//") {
+    let parts = find(url, "//").and_then(|at| Some((url.get(..at)?, url.get(at + 2..)?)));
+    let where_ = match parts {
         Some((scheme, rest)) => {
             let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
             let host = authority.rsplit('@').next().unwrap_or(authority);

@@ -1,6 +1,9 @@
 //! src/engine/text.rs's byte search and replace (used instead of `str::find` / `replace`, for
 //! module size) give std's answers, on random text with matches and near-misses.
 
+// proptest does not build for wasm32 (Cargo.toml).
+#![cfg(not(target_arch = "wasm32"))]
+
 use kvsocket::engine::text::{find, replace};
 use proptest::prelude::*;
 

@@ -1,7 +1,8 @@
 //! kvsocket: KVIrc's socket class as a sans-IO engine ([`engine`]) with wasm-bindgen bindings
-//! for JavaScript hosts.
+//! for JavaScript hosts; [`tunnel`] and [`wisp`] are the protocols of its proxies.
 
 pub mod engine;
+pub mod tunnel;
 pub mod wisp;
 
 // Only for JS hosts (wasm32-unknown-unknown): the wasip2 component (component/) uses the

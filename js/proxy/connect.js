@@ -8,6 +8,7 @@ import { sendControl, sendError } from './control.js';
 import { Refusal } from './policy.js';
 import { show, targetOf } from './request.js';
 import { END_EXCHANGE, TARGET_HIGH, bridge, codedError, connectTcp } from './tunnel.js';
+import { CLOSE, CODE, REASON, TYPE } from './tunnel-codes.js';
 
 /** `?report=1`: the client wants the dial's outcome as a control message. */
 export const wantsReport = (query) => query?.get('report') === '1';
@@ -32,10 +33,10 @@ export function dialTcp(addresses, port, deadline, options = {}) {
         return await attempt.ready;
       } catch (err) {
         last = err;
-        if (err.code === 'ECANCELED' || err.code === 'ETIMEDOUT') break;
+        if (err.code === 'ECANCELED' || err.code === REASON.TIMED_OUT) break;
       }
     }
-    throw cancelled ? codedError('ECANCELED', 'connect abandoned') : last ?? codedError('ETIMEDOUT', `no answer from port ${port} in time`);
+    throw cancelled ? codedError('ECANCELED', 'connect abandoned') : last ?? codedError(REASON.TIMED_OUT, `no answer from port ${port} in time`);
   })();
   return {
     ready,
@@ -79,7 +80,7 @@ async function dialTarget(env, host, port, { signal, bridged = true, slot }) {
     return await dial.ready;
   } catch (err) {
     const code = String(err.code ?? 'ECONNFAILED');
-    throw new Refusal(code === 'ETIMEDOUT' ? 504 : 502, code, `connect to ${where} failed: ${err.message}`);
+    throw new Refusal(code === REASON.TIMED_OUT ? 504 : 502, code, `connect to ${where} failed: ${err.message}`);
   } finally {
     // Once connected, an abort is the caller's to handle: it must not destroy the connection.
     signal?.removeEventListener('abort', dial.cancel);
@@ -126,7 +127,7 @@ function reportedTunnel(ctx, env, host, port) {
       (tcp) => {
         if (ws.readyState !== ws.OPEN) return tcp.destroy();
         sendControl(ws, {
-          type: 'connected',
+          type: TYPE.CONNECTED,
           remoteIp: tcp.remoteAddress,
           remotePort: tcp.remotePort,
           localIp: tcp.localAddress,
@@ -142,11 +143,11 @@ function reportedTunnel(ctx, env, host, port) {
         else if (held) ws.resume();
       },
       (err) => {
-        const r = err instanceof Refusal ? err : new Refusal(500, 'UnknownSocket', String(err?.message ?? err));
+        const r = err instanceof Refusal ? err : new Refusal(500, CODE.UNKNOWN, String(err?.message ?? err));
         env.log(`refused ${ctx.from} ${show(host, port)} (reported): ${r.code} ${r.message}`);
         env.stats.refused += 1;
         sendError(ws, r.code, r.message);
-        if (ws.readyState === ws.OPEN) ws.close(1011, r.code);
+        if (ws.readyState === ws.OPEN) ws.close(CLOSE.ERROR, r.code);
       },
     ).catch(env.internal); // the handlers run later, maybe after the WebSocket closed: nothing may escape
   });

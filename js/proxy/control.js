@@ -2,6 +2,7 @@
 // and the rule for every message the proxy sends a client in answer to what the client sent.
 
 import { HIGH } from './tunnel.js';
+import { TYPE } from './tunnel-codes.js';
 
 /** Answers queued on a WebSocket at most, besides HIGH bytes: a small one costs far more than its bytes. */
 export const ANSWERS_HIGH = 256;
@@ -47,7 +48,7 @@ export function sendControl(ws, message, answer = null) {
 
 /** An error the page should hear about: {type: 'error', code, message}. */
 export function sendError(ws, code, message, answer = null) {
-  sendControl(ws, { type: 'error', code, message }, answer);
+  sendControl(ws, { type: TYPE.ERROR, code, message }, answer);
 }
 
 /** A text frame as a control message, or null when it is not a JSON object with a string type. */

@@ -5,8 +5,10 @@
 // which kvsocket's browser host reports as ProxyConnectionClosed (docs/browser-host.md), and
 // Wisp clients see as their WebSocket closing.
 
+import { CLOSE, REASON } from './tunnel-codes.js';
+
 /** The close code and reason of a WebSocket still open when the drain runs out. */
-export const SHUTDOWN = Object.freeze({ code: 1001, reason: 'shutdown' });
+export const SHUTDOWN = Object.freeze({ code: CLOSE.GOING_AWAY, reason: REASON.SHUTDOWN });
 
 // After the 1001 goes out, how long a client has to answer the close handshake before
 // everything left is cut.

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { sendControl, sendError } from './control.js';
 import { bindingOf, show } from './request.js';
 import { HIGH, bridge } from './tunnel.js';
+import { CLOSE, CODE, TYPE } from './tunnel-codes.js';
 
 /** The two routes, sharing the connections that wait for a claim. */
 export function reverseTunnels(env) {
@@ -62,8 +63,8 @@ export function reverseTunnels(env) {
           previous.server.once('close', () => !stopped && server.listen({ host: ip, port, exclusive: true }));
           return;
         }
-        sendError(ws, err.code ?? 'UnknownSocket', `listen on ${show(ip, port)}: ${err.message}`);
-        ws.close(1011, String(err.code ?? 'error'));
+        sendError(ws, err.code ?? CODE.UNKNOWN, `listen on ${show(ip, port)}: ${err.message}`);
+        ws.close(CLOSE.ERROR, String(err.code ?? 'error'));
       });
       // exclusive: in a cluster worker (workers.js) the listener is this process's own, not
       // one shared through the primary with every worker that listens on the same port.
@@ -72,7 +73,7 @@ export function reverseTunnels(env) {
         const a = server.address();
         key = `${ip}|${a.port}`;
         bound.set(key, { ws, server, stop });
-        sendControl(ws, { type: 'listening', ip: a.address, port: a.port });
+        sendControl(ws, { type: TYPE.LISTENING, ip: a.address, port: a.port });
       });
       server.on('connection', (sock) => {
         sock.on('error', () => {});
@@ -100,7 +101,7 @@ export function reverseTunnels(env) {
         mine.add(token);
         sock.once('close', onClose);
         sendControl(ws, {
-          type: 'incoming',
+          type: TYPE.INCOMING,
           id: token,
           remoteIp: sock.remoteAddress,
           remotePort: sock.remotePort,
@@ -111,7 +112,7 @@ export function reverseTunnels(env) {
         });
       });
 
-      ws.on('message', () => ws.close(1003, 'a listen socket takes no messages'));
+      ws.on('message', () => ws.close(CLOSE.UNSUPPORTED_DATA, 'a listen socket takes no messages'));
       ws.on('error', () => {});
       ws.on('close', () => {
         forget();

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { findRule, normalizeHost, parseListenRule, parseTargetRule, resolvedAllowed } from './allow.js';
 import { canonicalHost, classify } from './address.js';
 import { show } from './request.js';
+import { CODE, REASON } from './tunnel-codes.js';
 
 /** A refusal: `status` for an HTTP answer, `code` for a control message. */
 export class Refusal extends Error {
@@ -21,13 +22,13 @@ export class Refusal extends Error {
 /** The system resolver: every address, in the order it gives them. */
 export const systemLookup = (name) => dns.lookup(name, { all: true, verbatim: true });
 
-const denied = (message) => new Refusal(403, 'TargetDenied', message);
+const denied = (message) => new Refusal(403, CODE.TARGET_DENIED, message);
 
 // Gives up waiting at the deadline (a lookup cannot be cancelled; its answer is then ignored).
 function before(deadline, promise, what) {
   let timer;
   const late = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`${what}: no answer in time`), { code: 'ETIMEDOUT' })), Math.max(0, deadline - Date.now()));
+    timer = setTimeout(() => reject(Object.assign(new Error(`${what}: no answer in time`), { code: REASON.TIMED_OUT })), Math.max(0, deadline - Date.now()));
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
@@ -72,7 +73,7 @@ export function createPolicy({ allow = [], allowListen = [], allowLoopback = fal
       found = await before(deadline, looking, `looking up ${host}`);
     } catch (err) {
       const code = String(err.code ?? 'ENOTFOUND');
-      throw new Refusal(code === 'ETIMEDOUT' ? 504 : 502, code, `looking up ${host} failed: ${err.message}`);
+      throw new Refusal(code === REASON.TIMED_OUT ? 504 : 502, code, `looking up ${host} failed: ${err.message}`);
     }
     const addresses = [];
     const refused = [];

@@ -4,6 +4,7 @@
 
 import net from 'node:net';
 import { parseControl } from './control.js';
+import { CLOSE, REASON, TYPE } from './tunnel-codes.js';
 
 // Marks for pausing: one side stops reading while the other holds more than HIGH unsent, and
 // starts again once that falls to LOW.
@@ -110,7 +111,7 @@ export function connectTcp(host, port, timeout, { bridged = false } = {}) {
   }
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => tcp.destroy(codedError('ETIMEDOUT', `no answer from ${host}:${port} in ${timeout} ms`)),
+      () => tcp.destroy(codedError(REASON.TIMED_OUT, `no answer from ${host}:${port} in ${timeout} ms`)),
       timeout,
     );
     const abandoned = () => {
@@ -183,21 +184,21 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
   // it learns of the end.
   tcp.on('end', () => {
     if (!endExchange) {
-      ws.close(1000);
+      ws.close(CLOSE.NORMAL);
       return;
     }
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(JSON.stringify({ type: 'end' }));
+    ws.send(JSON.stringify({ type: TYPE.END }));
     // The page answers with its own end once it has written what it still had to say; one that
     // never does is closed after a while (ending the TCP side, below).
     if (!pageEnded) {
-      waitTimer = setTimeout(() => ws.close(1000), END_WAIT_MS);
+      waitTimer = setTimeout(() => ws.close(CLOSE.NORMAL), END_WAIT_MS);
       waitTimer.unref();
     }
   });
   tcp.on('error', (err) => {
     tcpFailed = true;
-    if (ws.readyState === ws.OPEN) ws.close(1011, reasonOf(err));
+    if (ws.readyState === ws.OPEN) ws.close(CLOSE.ERROR, reasonOf(err));
   });
   tcp.on('close', () => {
     tcpClosed = true;
@@ -207,8 +208,8 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
       // close(), above): clean once every byte it wrote was handed to the system and both sides
       // ended. (An error closed it already.)
       const clean = endExchange && pageEnded && !tcpFailed && tcp.writableFinished;
-      if (clean) ws.close(1000);
-      else ws.close(1011, pageEnded ? 'ETIMEDOUT' : 'ECONNABORTED');
+      if (clean) ws.close(CLOSE.NORMAL);
+      else ws.close(CLOSE.ERROR, pageEnded ? REASON.TIMED_OUT : REASON.ABORTED);
     }
     if (ws.isPaused) ws.resume(); // no 'drain' will come now; the close handshake needs reading
     maybeDone();
@@ -227,7 +228,7 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
     // what the target still sends is dropped. A failure before that is 1011.
     if (doneReading) {
       tcp.once('finish', () => {
-        if (ws.readyState === ws.OPEN && !tcpFailed) ws.close(1000);
+        if (ws.readyState === ws.OPEN && !tcpFailed) ws.close(CLOSE.NORMAL);
       });
     }
     // A half-close keeps a paused receive paused; after close() what comes is dropped.
@@ -241,16 +242,16 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
     if (!isBinary) {
       const control = endExchange ? parseControl(data) : null;
       const type = control?.type;
-      if (type === 'end') {
+      if (type === TYPE.END) {
         pageEnd(control.read === false);
-      } else if (type === 'pause') {
+      } else if (type === TYPE.PAUSE) {
         pageHeld = true;
         tcp.pause();
-      } else if (type === 'resume') {
+      } else if (type === TYPE.RESUME) {
         pageHeld = false;
         resumeTcp();
       } else {
-        ws.close(1003, endExchange ? 'the text messages here are {"type":"end"}, {"type":"pause"} and {"type":"resume"}' : 'text frames are not data here: send binary frames');
+        ws.close(CLOSE.UNSUPPORTED_DATA, endExchange ? 'the text messages here are {"type":"end"}, {"type":"pause"} and {"type":"resume"}' : 'text frames are not data here: send binary frames');
       }
       return;
     }
@@ -277,7 +278,7 @@ export function bridge(ws, tcp, { counters, onDone = () => {}, endExchange = ws[
   // Every byte of the tunnel passes the TCP socket, so its own inactivity timer is the tunnel's.
   if (idleTimeout > 0) {
     tcp.setTimeout(idleTimeout, () => {
-      if (ws.readyState === ws.OPEN) ws.close(1011, 'ETIMEDOUT');
+      if (ws.readyState === ws.OPEN) ws.close(CLOSE.ERROR, REASON.TIMED_OUT);
       tcp.destroy();
     });
   }

@@ -9,6 +9,7 @@ import { answerer, parseControl, sendControl, sendError } from './control.js';
 import { Refusal } from './policy.js';
 import { bindingOf, show, targetOf } from './request.js';
 import { HIGH, LOW } from './tunnel.js';
+import { CLOSE, CODE, REASON, TYPE } from './tunnel-codes.js';
 
 const family = (ip) => (net.isIPv6(ip) ? 'udp6' : 'udp4');
 
@@ -58,7 +59,7 @@ export function pauser(ws) {
  * LOW. After idleTimeout ms without a datagram either way, `onIdle()` (by default the
  * session's WebSocket is closed with 1011 ETIMEDOUT). `stop()` when the session ends.
  */
-export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.readyState === ws.OPEN && ws.close(1011, 'ETIMEDOUT') } = {}) {
+export function sender(ws, sock, env, { reading = pauser(ws), onIdle = () => ws.readyState === ws.OPEN && ws.close(CLOSE.ERROR, REASON.TIMED_OUT) } = {}) {
   let pending = 0;
   let holding = false;
   let idle = null;
@@ -182,13 +183,13 @@ export async function udpConnect(ctx, env) {
     const out = sender(ws, sock, env, { reading });
     // The errors come from the client's datagrams: answers, under the WebSocket's HIGH.
     const answer = answerer(ws, reading);
-    sendControl(ws, { type: 'connected', localIp: local.address, localPort: local.port, remoteIp: remote.address, remotePort: remote.port });
+    sendControl(ws, { type: TYPE.CONNECTED, localIp: local.address, localPort: local.port, remoteIp: remote.address, remotePort: remote.port });
     sock.on('message', (msg) => forward(ws, msg, env.stats) && out.touch());
     // ICMP "port unreachable" and the like: worth telling, not worth closing for.
-    sock.on('error', (err) => sendError(ws, err.code ?? 'UnknownSocket', err.message, answer));
+    sock.on('error', (err) => sendError(ws, err.code ?? CODE.UNKNOWN, err.message, answer));
     ws.on('message', (data, isBinary) => {
-      if (!isBinary) return ws.close(1003, 'text frames are not datagrams here: send binary frames');
-      out.send(data, undefined, undefined, (err) => sendError(ws, err.code ?? 'UnknownSocket', `send to ${target}: ${err.message}`, answer));
+      if (!isBinary) return ws.close(CLOSE.UNSUPPORTED_DATA, 'text frames are not datagrams here: send binary frames');
+      out.send(data, undefined, undefined, (err) => sendError(ws, err.code ?? CODE.UNKNOWN, `send to ${target}: ${err.message}`, answer));
     });
     ws.on('error', () => {});
     ws.on('close', () => {
@@ -226,22 +227,22 @@ export function udpBind(ctx, env) {
     const answer = answerer(ws, reading);
     const error = (code, message) => sendError(ws, code, message, answer);
     let bound = false;
-    let destination = null; // {address, port}, checked: set by the page's last valid {type: 'to'}
+    let destination = null; // {address, port}, checked: set by the page's last valid `to`
     // While a `to` naming a host is being looked up, the messages after it wait here, in order.
     let waiting = null;
 
     sock.on('error', (err) => {
-      error(err.code ?? 'UnknownSocket', bound ? err.message : `bind ${show(ip, port)}: ${err.message}`);
-      if (!bound) ws.close(1011, String(err.code ?? 'error'));
+      error(err.code ?? CODE.UNKNOWN, bound ? err.message : `bind ${show(ip, port)}: ${err.message}`);
+      if (!bound) ws.close(CLOSE.ERROR, String(err.code ?? 'error'));
     });
     sock.bind({ address: ip, port, exclusive: true }, () => { // exclusive: see listen.js
       bound = true;
       const a = sock.address();
-      sendControl(ws, { type: 'listening', ip: a.address, port: a.port });
+      sendControl(ws, { type: TYPE.LISTENING, ip: a.address, port: a.port });
     });
     sock.on('message', (msg, from) => {
       if (ws.readyState !== ws.OPEN || ws.bufferedAmount > HIGH) return;
-      sendControl(ws, { type: 'from', ip: from.address, port: from.port });
+      sendControl(ws, { type: TYPE.FROM, ip: from.address, port: from.port });
       forward(ws, msg, env.stats);
       out.touch();
     });
@@ -249,7 +250,7 @@ export function udpBind(ctx, env) {
     function setDestination(message) {
       destination = null; // a refused `to` never leaves the older destination in place
       const wanted = destinationOf(message);
-      if (wanted.error) return error('BadMessage', wanted.error);
+      if (wanted.error) return error(CODE.BAD_MESSAGE, wanted.error);
       waiting = [];
       reading.hold(); // the rest stays in the kernel while we look the name up
       // Each handler runs once the lookup settled, perhaps after the session ended: a closed
@@ -259,7 +260,7 @@ export function udpBind(ctx, env) {
         (checked) => {
           destination = { address: checked.addresses[0].address, port: wanted.port };
         },
-        (err) => error(!(err instanceof Refusal) ? 'UnknownSocket' : err.code === 'BadRequest' ? 'BadMessage' : err.code, `to: ${err.message}`),
+        (err) => error(!(err instanceof Refusal) ? CODE.UNKNOWN : err.code === 'BadRequest' ? CODE.BAD_MESSAGE : err.code, `to: ${err.message}`),
       ).then(() => {
         const queued = waiting;
         waiting = null;
@@ -273,13 +274,13 @@ export function udpBind(ctx, env) {
       if (waiting) return waiting.push([data, isBinary]);
       if (!isBinary) {
         const message = parseControl(data);
-        if (message?.type !== 'to') return error('BadMessage', `expected {"type":"to","host":..,"port":..}, got ${String(data).slice(0, 100)}`);
+        if (message?.type !== TYPE.TO) return error(CODE.BAD_MESSAGE, `expected {"type":"to","host":..,"port":..}, got ${String(data).slice(0, 100)}`);
         return setDestination(message);
       }
-      if (!bound) return error('NotBound', 'datagram dropped: the socket is not bound yet');
-      if (!destination) return error('NoDestination', 'datagram dropped: send {"type":"to",...} first');
+      if (!bound) return error(CODE.NOT_BOUND, 'datagram dropped: the socket is not bound yet');
+      if (!destination) return error(CODE.NO_DESTINATION, 'datagram dropped: send {"type":"to",...} first');
       const { address, port: to } = destination;
-      out.send(data, to, address, (err) => error(err.code ?? 'UnknownSocket', `send to ${show(address, to)}: ${err.message}`));
+      out.send(data, to, address, (err) => error(err.code ?? CODE.UNKNOWN, `send to ${show(address, to)}: ${err.message}`));
     }
 
     ws.on('message', onMessage);

@@ -1,16 +1,14 @@
 // Wisp packets as kvsocket-proxy's Wisp endpoint (wisp.js) reads and writes them: the Rust codec
-// (src/wisp/packet.rs, through src/transport/wisp/codec.rs), the very one the client uses. The
-// proxy instantiates Node's engine module (pkg/kvsocket_node*) for it as the Node entry does (a
-// process that runs both shares one instance). A client's CONNECT, CLOSE, INFO, PAUSE and
+// (src/wisp/packet.rs, through src/transport/wisp/codec.rs), the very one the client uses, in
+// Node's engine module (engine.js). A client's CONNECT, CLOSE, INFO, PAUSE and
 // CONTINUE are parsed in Rust, and the proxy's INFO, CONTINUE and CLOSE framed there; DATA, both
 // ways, is the header of js/proxy/wisp-codec.js in front of the payload, with no call into wasm (the
 // hot path).
 
-import { initSync, wispCodes, wispDecode, wispFrame, wispOut } from '../../pkg/kvsocket_node.js';
-import { wasmBytes } from '../../pkg/kvsocket_node_wasm.js';
+import { memory } from './engine.js';
+import { wispCodes, wispDecode, wispFrame, wispOut } from '../../pkg/kvsocket_node.js';
 import { CLOSE, EXT, HEADER_LEN, STREAM, TYPE, dataStream, learnWisp, writeDataHeader } from './wisp-codec.js';
 
-const { memory } = initSync({ module: wasmBytes() });
 learnWisp(wispCodes);
 
 export { CLOSE, EXT, HEADER_LEN, TYPE };

@@ -19,6 +19,7 @@ import { Refusal } from './policy.js';
 import { show } from './request.js';
 import { isTokenProtocol } from './token.js';
 import { HIGH, LINGER_MS } from './tunnel.js';
+import { CLOSE as WS_CLOSE, REASON } from './tunnel-codes.js';
 import { closeQuietly, connectUdp, forward, pauser, sender } from './udp.js';
 import { creditPlan, streamCredit, wsBudget } from './wisp-credit.js';
 import { CLOSE, EXT, TYPE, StreamType, closePacket, continuePacket, dataPacket, infoPacket, parsePacket } from './wisp-packet.js';
@@ -95,12 +96,12 @@ function serve(env, ws, from, address, v2, plan, wsBuffer) {
   // stream's end; a v2 client also has handshakeTimeout to send its INFO (1002).
   let idle = null;
   if (env.idleTimeout > 0) {
-    idle = setTimeout(() => streams.size === 0 && ws.readyState === ws.OPEN && ws.close(1011, 'ETIMEDOUT'), env.idleTimeout);
+    idle = setTimeout(() => streams.size === 0 && ws.readyState === ws.OPEN && ws.close(WS_CLOSE.ERROR, REASON.TIMED_OUT), env.idleTimeout);
     idle.unref();
   }
   let handshake = null;
   if (v2) {
-    handshake = setTimeout(() => !ready && ws.readyState === ws.OPEN && ws.close(1002, 'no client INFO in time'), env.handshakeTimeout);
+    handshake = setTimeout(() => !ready && ws.readyState === ws.OPEN && ws.close(WS_CLOSE.PROTOCOL_ERROR, 'no client INFO in time'), env.handshakeTimeout);
     handshake.unref();
   }
 
@@ -140,11 +141,11 @@ function serve(env, ws, from, address, v2, plan, wsBuffer) {
       p = parsePacket(data);
     } catch (err) {
       env.log(`wisp ${from}: ${err.message}; closing`);
-      return ws.close(1002, 'malformed Wisp packet');
+      return ws.close(WS_CLOSE.PROTOCOL_ERROR, 'malformed Wisp packet');
     }
     if (!ready) {
       // v2: the client's INFO (its extensions) ends our half of the handshake.
-      if (p.type !== TYPE.INFO) return ws.close(1002, 'expected the client INFO');
+      if (p.type !== TYPE.INFO) return ws.close(WS_CLOSE.PROTOCOL_ERROR, 'expected the client INFO');
       confirms = p.extensions.includes(EXT.STREAM_CONFIRMATION);
       return start();
     }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::text::{decimal, find, quoted};
+use crate::tunnel::codes::code;
 
 /// KVIrc's socket error names, reported by `errorEvent(code, message)` and `connectFailedEvent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,7 +76,7 @@ impl ErrorCode {
     }
 
     /// The name scripts see, e.g. `"ConnectionRefused"`.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             ErrorCode::ConnectionRefused => "ConnectionRefused",
             ErrorCode::RemoteHostClosed => "RemoteHostClosed",
@@ -183,11 +184,11 @@ impl ErrorCode {
             "EAFNOSUPPORT" | "EPROTONOSUPPORT" | "EOPNOTSUPP" | "ENOTSUP" | "EINVAL" => {
                 ErrorCode::UnsupportedSocketOperation
             }
-            // kvsocket-proxy's own codes (docs/proxy-protocol.md). A destination its --allow
+            // kvsocket-proxy's own codes (src/tunnel/codes.rs). A destination its --allow
             // rules deny is ProxyDenied (the proxy is there and answered: the fix is a rule, not
             // the target); the others say the proxy did not expect what the page sent.
-            "TargetDenied" => ErrorCode::ProxyDenied,
-            "NoDestination" | "NotBound" | "BadMessage" => ErrorCode::ProxyProtocol,
+            code::TARGET_DENIED => ErrorCode::ProxyDenied,
+            code::NO_DESTINATION | code::NOT_BOUND | code::BAD_MESSAGE => ErrorCode::ProxyProtocol,
             // node:tls's certificate codes (OpenSSL's verify results, Node's own name check)
             // and OpenSSL's record errors, as the page's TLS layer names the same failures.
             "UNABLE_TO_VERIFY_LEAF_SIGNATURE"

@@ -3,10 +3,11 @@
 //! gave them (`Input::WsClosed`); the engine picks the outcome by its own state.
 
 use super::error::ErrorCode;
+use crate::tunnel::codes::close;
 
 /// A clean end of the connection: 1000 (normal closure), or 1005 (a close frame without a code).
 pub fn is_clean(code: u16) -> bool {
-    code == 1000 || code == 1005
+    code == close::NORMAL || code == close::NO_STATUS
 }
 
 /// What ended a WebSocket before its connection was up (the proxy could not connect, refused
@@ -30,7 +31,11 @@ pub fn close_error(code: u16, reason: &str) -> ErrorCode {
         return code;
     }
     match code {
-        1002 | 1003 | 1007 | 1009 | 1010 => ErrorCode::ProxyProtocol,
+        close::PROTOCOL_ERROR
+        | close::UNSUPPORTED_DATA
+        | close::INVALID_PAYLOAD
+        | close::TOO_BIG
+        | close::MISSING_EXTENSION => ErrorCode::ProxyProtocol,
         _ => ErrorCode::ProxyConnectionClosed,
     }
 }
@@ -42,5 +47,5 @@ fn named(code: u16, reason: &str) -> Option<ErrorCode> {
         && reason
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    (code == 1011 && bare).then(|| ErrorCode::from_host(reason))
+    (code == close::ERROR && bare).then(|| ErrorCode::from_host(reason))
 }

@@ -16,6 +16,7 @@ use super::transport::{
 use super::tunnel::{attach, claim};
 use super::url::session_url;
 use super::{field, Action, Link};
+use crate::tunnel::codes::message;
 
 fn open_session(t: &T, url: Option<String>) {
     let key = t.borrow().key;
@@ -63,7 +64,7 @@ pub fn send_datagram(t: &T, action: &Action) {
     let bound = t.borrow().kind == Kind::UdpBound;
     if let (true, Some(ip)) = (bound, action.ip()) {
         let to = Object::new();
-        let _ = Reflect::set(&to, &"type".into(), &"to".into());
+        let _ = Reflect::set(&to, &"type".into(), &message::TO.into());
         let _ = Reflect::set(&to, &"host".into(), &ip.into());
         let _ = Reflect::set(&to, &"port".into(), &action.port_value());
         let to: String = JSON::stringify(&to).map(String::from).unwrap_or_default();
@@ -101,7 +102,7 @@ fn control(t: &T, text: &str) {
         return;
     };
     let at = reach(t);
-    if kind == "error" {
+    if kind == message::ERROR {
         // Passed as it is: the engine classifies Node's errno names and the proxy's own codes.
         let code = field(&m, "code").as_string().unwrap_or_default();
         // After ready: a datagram the proxy could not send, an ICMP error; the engine decides
@@ -118,12 +119,12 @@ fn control(t: &T, text: &str) {
     }
     let session = t.borrow().kind;
     match (session, kind.as_str()) {
-        (Kind::Listener | Kind::UdpBound, "listening") => {
+        (Kind::Listener | Kind::UdpBound, message::LISTENING) => {
             t.borrow_mut().ready = true;
             at.listening(&field(&m, "ip"), &field(&m, "port"));
         }
-        (Kind::Listener, "incoming") => incoming(t, &at, &m),
-        (Kind::UdpConnected, "connected") => {
+        (Kind::Listener, message::INCOMING) => incoming(t, &at, &m),
+        (Kind::UdpConnected, message::CONNECTED) => {
             let remote = (field(&m, "remoteIp"), field(&m, "remotePort"));
             {
                 let mut s = t.borrow_mut();
@@ -136,7 +137,9 @@ fn control(t: &T, text: &str) {
             let local = (field(&m, "localIp"), field(&m, "localPort"));
             at.connected((&local.0, &local.1), (&remote.0, &remote.1));
         }
-        (Kind::UdpBound, "from") => t.borrow_mut().from = (field(&m, "ip"), field(&m, "port")),
+        (Kind::UdpBound, message::FROM) => {
+            t.borrow_mut().from = (field(&m, "ip"), field(&m, "port"))
+        }
         _ => {}
     }
 }

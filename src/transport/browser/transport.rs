@@ -15,6 +15,7 @@ use super::owner::{Home, Owner, Reach};
 use super::socket::Ws;
 use super::timer::{set_timeout, set_timeout_with};
 use crate::transport::link::Handle;
+use crate::tunnel::codes::{close, control, end_reading_done, message};
 
 /// How often to look at `bufferedAmount` while bytes are still queued in the WebSocket (it
 /// tells nothing when its buffer drains): a tunnel's, and a Wisp session's in a browser
@@ -25,16 +26,6 @@ pub const POLL_MS: i32 = 4;
 /// closes on a message over its own limit (kvsocket-proxy's `--max-frame`, 256 KiB by default:
 /// 1009). A UDP session keeps one datagram per message.
 const MAX_MESSAGE: u32 = 64 * 1024;
-
-// The end exchange's message, both ways (docs/proxy-protocol.md). The page's end after
-// `close()` says it is done reading too, so the proxy answers as soon as its system took every
-// byte, as the Node host ends Closing.
-pub const END: &str = r#"{"type":"end"}"#;
-const END_CLOSE: &str = r#"{"type":"end","read":false}"#;
-// The receive pause, both ways of it: the engine holds its receive high-water mark unread, and
-// kvsocket-proxy stops reading the target until the resume (docs/proxy-protocol.md).
-const PAUSE: &str = r#"{"type":"pause"}"#;
-const RESUME: &str = r#"{"type":"resume"}"#;
 
 /// Error names fed to the engine (our own codes pass `ErrorCode::from_host` as they are).
 pub const NOT_FOUND: &str = "ProxyNotFound";
@@ -310,7 +301,7 @@ pub fn end_output(t: &T) {
     let mut s = t.borrow_mut();
     s.ended = true;
     if let Some(ws) = &s.ws {
-        ws.send_text(END);
+        ws.send_text(&control(message::END));
     }
 }
 
@@ -326,8 +317,17 @@ pub fn pause_reading(t: &T, paused: bool) {
         }
         s.pausable
     };
+    // The receive pause, both ways of it: the engine holds its receive high-water mark unread,
+    // and kvsocket-proxy stops reading the target until the resume (docs/proxy-protocol.md).
     if pausable {
-        put_text(t, if paused { PAUSE } else { RESUME });
+        put_text(
+            t,
+            &control(if paused {
+                message::PAUSE
+            } else {
+                message::RESUME
+            }),
+        );
     }
     if let Some(ws) = &t.borrow().ws {
         ws.pause_reading(paused);
@@ -358,10 +358,12 @@ pub fn after_progress(t: &T) {
     }
     if s.closing && s.end_exchange {
         // Every byte is in the WebSocket (queued ones went out in opened()); the end follows
-        // them. Nothing more is reported until the proxy's close.
+        // them. Nothing more is reported until the proxy's close. After `close()` the page is
+        // done reading too, so the proxy answers as soon as its system took every byte, as the
+        // Node host ends Closing.
         s.ended = true;
         if let Some(ws) = &s.ws {
-            ws.send_text(END_CLOSE);
+            ws.send_text(&end_reading_done());
         }
     } else if s.unsent > 0.0 {
         if !s.polling {
@@ -370,7 +372,7 @@ pub fn after_progress(t: &T) {
         }
     } else if s.closing {
         if let Some(ws) = &s.ws {
-            ws.close(Some(1000));
+            ws.close(Some(close::NORMAL));
         }
     }
 }

@@ -14,6 +14,7 @@ use super::transport::{
 use super::url::{is_kvsocket_proxy, proxy_url, unreachable, with_param};
 use super::HANDLERS;
 use super::{field, Action};
+use crate::tunnel::codes::{close, message};
 
 /// A `connect` action (`ip`, or `host` for a name the proxy resolves).
 pub fn open_tunnel(action: &Action, owner: &Owner) {
@@ -125,7 +126,7 @@ pub fn on_message(t: &T, data: JsValue) {
 fn control(t: &T, text: &str) {
     let m = JSON::parse(text).unwrap_or(JsValue::NULL);
     let kind = field(&m, "type").as_string().unwrap_or_default();
-    if kind == "connected" && dialling(t) {
+    if kind == message::CONNECTED && dialling(t) {
         let (ip, port) = {
             let mut s = t.borrow_mut();
             s.connected = true;
@@ -145,12 +146,12 @@ fn control(t: &T, text: &str) {
             (ip, port)
         };
         reach(t).connected((&"0.0.0.0".into(), &0.into()), (&ip, &port));
-    } else if kind == "error" && dialling(t) {
+    } else if kind == message::ERROR && dialling(t) {
         // Fed with the close's code, after which the engine puts it in the error's message.
         if let Some(message) = field(&m, "message").as_string() {
             t.borrow_mut().said = Some(message);
         }
-    } else if kind == "end" {
+    } else if kind == message::END {
         {
             let mut s = t.borrow_mut();
             if !s.end_exchange || s.peer_ended || (s.report && !s.connected) {
@@ -171,13 +172,13 @@ pub fn on_error(t: &T) {
         return;
     }
     finish(t);
-    reach(t).ws_closed(1006, "", true);
+    reach(t).ws_closed(close::ABNORMAL, "", true);
 }
 
 pub fn on_close(t: &T, code: u16, reason: String) {
     // The answer to our end (1000): every byte reached the target. What was held back is
     // reported now, which ends a Closing engine cleanly.
-    if t.borrow().ended && code == 1000 {
+    if t.borrow().ended && code == close::NORMAL {
         release_sent(t);
     } else {
         report_sent(t);

@@ -5,11 +5,33 @@
 mod common;
 
 use common::*;
+use kvsocket::engine::tls_options::{TlsHandshake, TlsOptions};
 use kvsocket::engine::*;
+
+/// The options of a handshake with every default: `servername` as given.
+fn handshake(servername: &str) -> Box<TlsHandshake> {
+    Box::new(TlsHandshake {
+        servername: servername.into(),
+        ca: vec![],
+        reject_unauthorized: true,
+        alpn: vec![],
+    })
+}
+
+/// The options of the `StartTls` action among `actions`.
+fn start_tls_options(actions: &[Action]) -> TlsHandshake {
+    match actions
+        .iter()
+        .find(|a| matches!(a, Action::StartTls { .. }))
+    {
+        Some(Action::StartTls { tls, .. }) => (**tls).clone(),
+        _ => panic!("no StartTls in {actions:?}"),
+    }
+}
 
 fn tls_connecting() -> (Engine, ConnId) {
     let mut e = Engine::new();
-    e.set_tls(true);
+    e.set_tls(TlsOptions::on(true));
     e.connect(Some("127.0.0.1"), &port(6697), 0).unwrap();
     let id = e.current_id().unwrap();
     drain(&mut e);
@@ -24,7 +46,13 @@ fn tls_connect_stays_connecting_until_secure() {
     assert_eq!(e.status(), Status::Connecting);
     assert_eq!(drain_events(&mut e), vec![]);
     // The host is asked to handshake; nothing written is sent before it is done.
-    assert_eq!(drain_actions(&mut e), vec![Action::StartTls { id }]);
+    assert_eq!(
+        drain_actions(&mut e),
+        vec![Action::StartTls {
+            id,
+            tls: handshake("127.0.0.1")
+        }]
+    );
     assert!(!e.is_secure());
 
     e.handle(Input::Secure { id });
@@ -41,7 +69,7 @@ fn tls_connect_stays_connecting_until_secure() {
 #[test]
 fn a_refused_certificate_is_connect_failed_with_its_name_and_no_next_address() {
     let mut e = Engine::new();
-    e.set_tls(true);
+    e.set_tls(TlsOptions::on(true));
     e.connect(Some("irc.example.org"), &port(6697), 0).unwrap();
     let lookup = e.current_id().unwrap();
     e.handle(Input::Resolved {
@@ -131,15 +159,21 @@ fn start_tls_upgrades_a_connected_socket() {
     let (mut e, id) = connected_engine();
     received(&mut e, id, b"220 ready\r\n");
     drain(&mut e);
-    assert_eq!(e.start_tls(), Ok(()));
-    assert_eq!(drain_actions(&mut e), vec![Action::StartTls { id }]);
+    assert_eq!(e.start_tls(&TlsOptions::default()), Ok(()));
+    assert_eq!(
+        drain_actions(&mut e),
+        vec![Action::StartTls {
+            id,
+            tls: handshake("127.0.0.1")
+        }]
+    );
     // Twice is refused while the first runs, and once secure.
-    assert!(e.start_tls().is_err());
+    assert!(e.start_tls(&TlsOptions::default()).is_err());
     assert_eq!(e.status(), Status::Connected);
     e.handle(Input::Secure { id });
     assert_eq!(drain_events(&mut e), vec![Event::Secure]);
     assert!(e.is_secure());
-    assert!(e.start_tls().is_err());
+    assert!(e.start_tls(&TlsOptions::default()).is_err());
     // What arrived before stays readable as it was.
     assert_eq!(e.read_bytes(None), b"220 ready\r\n");
     // A failure after the upgrade is a broken connection named by the TLS error.
@@ -156,15 +190,15 @@ fn start_tls_upgrades_a_connected_socket() {
 #[test]
 fn start_tls_is_refused_unless_connected_tcp() {
     let mut e = Engine::new();
-    let err = e.start_tls().unwrap_err();
+    let err = e.start_tls(&TlsOptions::default()).unwrap_err();
     assert_eq!(
         err.message(),
         "startTls needs status Connected, the socket is Unconnected"
     );
     let (mut e, _) = connected_udp_engine();
-    assert!(e.start_tls().is_err());
+    assert!(e.start_tls(&TlsOptions::default()).is_err());
     let (mut e, _) = connecting_engine();
-    assert!(e.start_tls().is_err());
+    assert!(e.start_tls(&TlsOptions::default()).is_err());
 }
 
 #[test]
@@ -179,7 +213,7 @@ fn without_tls_a_connect_is_connected_at_once() {
 #[test]
 fn a_connection_that_breaks_during_start_tls_is_a_failed_handshake() {
     let (mut e, id) = connected_engine();
-    e.start_tls().unwrap();
+    e.start_tls(&TlsOptions::default()).unwrap();
     drain(&mut e);
     e.handle(Input::Failed {
         id,
@@ -192,7 +226,7 @@ fn a_connection_that_breaks_during_start_tls_is_a_failed_handshake() {
     );
     // Once secure, a broken connection is what it is.
     let (mut e, id) = connected_engine();
-    e.start_tls().unwrap();
+    e.start_tls(&TlsOptions::default()).unwrap();
     e.handle(Input::Secure { id });
     drain(&mut e);
     e.handle(Input::Failed {
@@ -224,7 +258,7 @@ fn the_tls_option_with_udp_is_refused() {
 #[test]
 fn writes_during_start_tls_wait_in_the_engine_until_secure() {
     let (mut e, id) = connected_engine();
-    e.start_tls().unwrap();
+    e.start_tls(&TlsOptions::default()).unwrap();
     drain(&mut e);
     assert_eq!(e.write(b"EHLO x\r\n".to_vec()), 8);
     assert_eq!(e.write_held(held(4)), 4);
@@ -245,7 +279,7 @@ fn writes_during_start_tls_wait_in_the_engine_until_secure() {
     assert_eq!(held_sends(&actions), [(id, 4), (id, 3)]);
     // close() during the handshake waits for it, then flushes and shuts down.
     let (mut e, id) = connected_engine();
-    e.start_tls().unwrap();
+    e.start_tls(&TlsOptions::default()).unwrap();
     e.write(b"QUIT\r\n".to_vec());
     e.close();
     drain(&mut e);
@@ -264,7 +298,7 @@ fn writes_during_start_tls_wait_in_the_engine_until_secure() {
 fn bytes_that_reach_the_engine_during_a_handshake_are_not_tls() {
     // startTls: the connection fails with TlsProtocolError, the bytes are not readable.
     let (mut e, id) = connected_engine();
-    e.start_tls().unwrap();
+    e.start_tls(&TlsOptions::default()).unwrap();
     drain(&mut e);
     assert!(e.received_held(id, held(5), b"hello"));
     let events = drain_events(&mut e);
@@ -283,4 +317,94 @@ fn bytes_that_reach_the_engine_during_a_handshake_are_not_tls() {
         drain_events(&mut e),
         connect_failed(ErrorCode::TlsProtocolError)
     );
+}
+
+#[test]
+fn the_servername_defaults_to_the_name_connected_to_else_the_remote_ip() {
+    // A name: the name (as connect() was given it, less a trailing dot), whichever address
+    // answered.
+    let mut e = Engine::new();
+    e.set_tls(TlsOptions::on(true));
+    e.connect(Some("irc.example.org."), &port(6697), 0).unwrap();
+    let lookup = e.current_id().unwrap();
+    e.handle(Input::Resolved {
+        id: lookup,
+        addrs: vec![ip("127.0.0.1")],
+    });
+    let id = e.current_id().unwrap();
+    drain(&mut e);
+    connected(&mut e, id);
+    assert_eq!(
+        start_tls_options(&drain_actions(&mut e)),
+        *handshake("irc.example.org")
+    );
+
+    // An accepted connection (no name): the peer's IP address as the host reported it, not
+    // the name an earlier connect() of the accepting socket had.
+    let (mut server, sid) = listening_engine();
+    let mut child = server
+        .handle_incoming(sid, addr("127.0.0.1:4000"), addr("[::1]:50000"))
+        .unwrap();
+    server.offer_open();
+    let other_args = AcceptArgs {
+        same: false,
+        offered_destroyed: false,
+        other_destroyed: false,
+    };
+    assert_eq!(server.accept(other_args), Ok(AcceptAs::Other));
+    let (mut other, _) = lookup_engine(); // connect("irc.example.org", …)
+    other.close();
+    drain(&mut other);
+    other.adopt(&mut child).unwrap();
+    drain(&mut other);
+    other.start_tls(&TlsOptions::default()).unwrap();
+    assert_eq!(
+        start_tls_options(&drain_actions(&mut other)),
+        *handshake("::1")
+    );
+}
+
+#[test]
+fn the_handshake_carries_the_options_given() {
+    // The tls option's object form, as the engine read it: each key as given.
+    let mut e = Engine::new();
+    let options = TlsOptions {
+        enabled: true,
+        servername: Some("irc.example.org".into()),
+        ca: vec!["PEM".into()],
+        reject_unauthorized: false,
+        alpn: vec!["irc".into()],
+    };
+    e.set_tls(options.clone());
+    e.connect(Some("127.0.0.1"), &port(6697), 0).unwrap();
+    let id = e.current_id().unwrap();
+    drain(&mut e);
+    connected(&mut e, id);
+    let expected = TlsHandshake {
+        servername: "irc.example.org".into(),
+        ca: vec!["PEM".into()],
+        reject_unauthorized: false,
+        alpn: vec!["irc".into()],
+    };
+    assert_eq!(start_tls_options(&drain_actions(&mut e)), expected);
+
+    // startTls(options): these options for this handshake, not the tls option's.
+    let (mut e, _) = connected_engine();
+    e.start_tls(&options).unwrap();
+    assert_eq!(start_tls_options(&drain_actions(&mut e)), expected);
+
+    // tls: false is no handshake.
+    let (mut e, id) = {
+        let mut e = Engine::new();
+        e.set_tls(TlsOptions::on(false));
+        e.connect(Some("127.0.0.1"), &port(6697), 0).unwrap();
+        let id = e.current_id().unwrap();
+        drain(&mut e);
+        (e, id)
+    };
+    connected(&mut e, id);
+    assert_eq!(e.status(), Status::Connected);
+    assert!(!drain_actions(&mut e)
+        .iter()
+        .any(|a| matches!(a, Action::StartTls { .. })));
 }

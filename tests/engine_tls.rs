@@ -408,3 +408,50 @@ fn the_handshake_carries_the_options_given() {
         .iter()
         .any(|a| matches!(a, Action::StartTls { .. })));
 }
+
+#[test]
+fn a_tls_failure_the_host_does_not_name_is_classified_by_the_phase() {
+    // The page's TLS layer reports a failed handshake without a name when its module gave
+    // none: the engine names it by where the connection is, with the events and lastError()
+    // that the name TlsHandshakeFailed gives.
+    let outcome = |start: fn() -> (Engine, ConnId), name: &str| {
+        let (mut e, id) = start();
+        e.handle(Input::Failed {
+            id,
+            error: name.into(),
+        });
+        (drain_events(&mut e), e.last_error().to_string(), e.status())
+    };
+    let with_tls = || {
+        let (mut e, id) = tls_connecting();
+        connected(&mut e, id);
+        drain(&mut e);
+        (e, id)
+    };
+    let upgrading = || {
+        let (mut e, id) = connected_engine();
+        e.start_tls(&TlsOptions::default()).unwrap();
+        drain(&mut e);
+        (e, id)
+    };
+    let (events, last_error, status) = outcome(with_tls, "");
+    assert_eq!(events, connect_failed(ErrorCode::TlsHandshakeFailed));
+    assert_eq!(last_error, ErrorCode::TlsHandshakeFailed.message());
+    assert_eq!(status, Status::Unconnected);
+    assert_eq!(
+        (events, last_error, status),
+        outcome(with_tls, "TlsHandshakeFailed")
+    );
+
+    let (events, last_error, status) = outcome(upgrading, "");
+    assert!(
+        events.contains(&error(ErrorCode::TlsHandshakeFailed)),
+        "{events:?}"
+    );
+    assert_eq!(last_error, ErrorCode::TlsHandshakeFailed.message());
+    assert_eq!(status, Status::Unconnected);
+    assert_eq!(
+        (events, last_error, status),
+        outcome(upgrading, "TlsHandshakeFailed")
+    );
+}

@@ -93,8 +93,9 @@ class Layer {
       this.link.secure(this.id);
     } else if (phase === FAILED) {
       // The engine decides what it means (connectFailed while Connecting, else a broken
-      // connection) and aborts the transport.
-      this.link.failed(this.id, this.client.errorName() ?? 'TlsHandshakeFailed');
+      // connection), names a failure the module did not name by its TLS phase, and aborts the
+      // transport.
+      this.link.failed(this.id, this.client.errorName() ?? '');
     }
   }
 

@@ -29,13 +29,26 @@ fn start_tls_options(actions: &[Action]) -> TlsHandshake {
     }
 }
 
-fn tls_connecting() -> (Engine, ConnId) {
+/// `connect(host, 6697)` with the `tls` option `options`; a name resolves to `addrs`. Status
+/// Connecting, queues drained; returns the attempt's id.
+fn tls_connecting_with(options: TlsOptions, host: &str, addrs: &[&str]) -> (Engine, ConnId) {
     let mut e = Engine::new();
-    e.set_tls(TlsOptions::on(true));
-    e.connect(Some("127.0.0.1"), &port(6697), 0).unwrap();
+    e.set_tls(options);
+    e.connect(Some(host), &port(6697), 0).unwrap();
+    if !addrs.is_empty() {
+        let lookup = e.current_id().unwrap();
+        e.handle(Input::Resolved {
+            id: lookup,
+            addrs: addrs.iter().map(|a| ip(a)).collect(),
+        });
+    }
     let id = e.current_id().unwrap();
     drain(&mut e);
     (e, id)
+}
+
+fn tls_connecting() -> (Engine, ConnId) {
+    tls_connecting_with(TlsOptions::on(true), "127.0.0.1", &[])
 }
 
 #[test]
@@ -68,16 +81,11 @@ fn tls_connect_stays_connecting_until_secure() {
 
 #[test]
 fn a_refused_certificate_is_connect_failed_with_its_name_and_no_next_address() {
-    let mut e = Engine::new();
-    e.set_tls(TlsOptions::on(true));
-    e.connect(Some("irc.example.org"), &port(6697), 0).unwrap();
-    let lookup = e.current_id().unwrap();
-    e.handle(Input::Resolved {
-        id: lookup,
-        addrs: vec![ip("127.0.0.1"), ip("127.0.0.2")],
-    });
-    let id = e.current_id().unwrap();
-    drain(&mut e);
+    let (mut e, id) = tls_connecting_with(
+        TlsOptions::on(true),
+        "irc.example.org",
+        &["127.0.0.1", "127.0.0.2"],
+    );
     connected(&mut e, id);
     drain(&mut e);
     e.handle(Input::Failed {
@@ -323,16 +331,7 @@ fn bytes_that_reach_the_engine_during_a_handshake_are_not_tls() {
 fn the_servername_defaults_to_the_name_connected_to_else_the_remote_ip() {
     // A name: the name (as connect() was given it, less a trailing dot), whichever address
     // answered.
-    let mut e = Engine::new();
-    e.set_tls(TlsOptions::on(true));
-    e.connect(Some("irc.example.org."), &port(6697), 0).unwrap();
-    let lookup = e.current_id().unwrap();
-    e.handle(Input::Resolved {
-        id: lookup,
-        addrs: vec![ip("127.0.0.1")],
-    });
-    let id = e.current_id().unwrap();
-    drain(&mut e);
+    let (mut e, id) = tls_connecting_with(TlsOptions::on(true), "irc.example.org.", &["127.0.0.1"]);
     connected(&mut e, id);
     assert_eq!(
         start_tls_options(&drain_actions(&mut e)),
@@ -367,7 +366,6 @@ fn the_servername_defaults_to_the_name_connected_to_else_the_remote_ip() {
 #[test]
 fn the_handshake_carries_the_options_given() {
     // The tls option's object form, as the engine read it: each key as given.
-    let mut e = Engine::new();
     let options = TlsOptions {
         enabled: true,
         servername: Some("irc.example.org".into()),
@@ -375,10 +373,7 @@ fn the_handshake_carries_the_options_given() {
         reject_unauthorized: false,
         alpn: vec!["irc".into()],
     };
-    e.set_tls(options.clone());
-    e.connect(Some("127.0.0.1"), &port(6697), 0).unwrap();
-    let id = e.current_id().unwrap();
-    drain(&mut e);
+    let (mut e, id) = tls_connecting_with(options.clone(), "127.0.0.1", &[]);
     connected(&mut e, id);
     let expected = TlsHandshake {
         servername: "irc.example.org".into(),
@@ -394,14 +389,7 @@ fn the_handshake_carries_the_options_given() {
     assert_eq!(start_tls_options(&drain_actions(&mut e)), expected);
 
     // tls: false is no handshake.
-    let (mut e, id) = {
-        let mut e = Engine::new();
-        e.set_tls(TlsOptions::on(false));
-        e.connect(Some("127.0.0.1"), &port(6697), 0).unwrap();
-        let id = e.current_id().unwrap();
-        drain(&mut e);
-        (e, id)
-    };
+    let (mut e, id) = tls_connecting_with(TlsOptions::on(false), "127.0.0.1", &[]);
     connected(&mut e, id);
     assert_eq!(e.status(), Status::Connected);
     assert!(!drain_actions(&mut e)

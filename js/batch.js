@@ -14,8 +14,9 @@ export function createBatchReader({ memory, batchHeader, batchKinds, setShelf },
   const at = batchHeader();
   // The longest text `text` keeps for the next (`textCache`: src/bindings/tuning.rs).
   const TEXT_KEPT = textCache;
-  // Where the engine puts the JS values it holds (src/bindings/shelf.rs): a `sendHeld`'s chunk
-  // in the slot its record names. Emptied as read, so that it keeps no chunk alive.
+  // Where the engine puts the JS values it holds (src/bindings/shelf.rs): a `sendHeld`'s chunk,
+  // a `startTls`'s options, in the slot its record names. Emptied as read, so that it keeps no
+  // chunk alive.
   const shelf = [];
   setShelf(shelf);
   // The engine's kind numbers mapped to this reader's own (NAMES' order), so that the switch
@@ -110,7 +111,13 @@ export function createBatchReader({ memory, batchHeader, batchKinds, setShelf },
         // keepAlive: -1 for off, else the delay in ms (0: the system's); the word holds it + 1.
         case CONFIGURE: actions[na++] = { type: 'configure', id: words[f], noDelay: words[f + 1] === 1, keepAlive: words[f + 2] - 1 }; break;
         case RESUME: actions[na++] = { type: 'resume', id: words[f] }; break;
-        case START_TLS: actions[na++] = { type: 'startTls', id: words[f] }; break;
+        // The handshake's options, every default filled in by the engine, on the shelf.
+        case START_TLS: {
+          const slot = words[f + 1];
+          actions[na++] = { type: 'startTls', id: words[f], tls: shelf[slot] };
+          shelf[slot] = undefined;
+          break;
+        }
         case RESOLVE: actions[na++] = { type: 'resolve', id: words[f], host: text(f + 1) }; break;
         case CONNECT:
           actions[na++] = { type: 'connect', id: words[f], ip: text(f + 1), port: words[f + 3], protocol: protocol(words[f + 4]) };

@@ -21,8 +21,6 @@ export class Link {
     this.id = -1; // the first transport's id (engine ids are unsigned)
     this.transport = undefined;
     this.more = null; // Map id -> transport for the others
-    this.host = ''; // the host connect() was given: TLS's default servername
-    this.tls = undefined; // the options of the current or next TLS handshake (the host's)
   }
 
   /** The options a host reads (`proxy`); read when a host needs them, so that a later

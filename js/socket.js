@@ -225,9 +225,6 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
         : this.#engine.connect(host, port, now());
       if (ok) {
         this.#held = false; // the engine starts an empty buffer
-        // TLS checks the certificate against the name connected to (unless `servername`).
-        this.#link.host = host;
-        this.#link.tls = this.#link.given.tls;
       }
       this.#out();
       return ok;
@@ -506,10 +503,9 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
      */
     startTls(options = undefined) {
       if (this.#destroyed) return false; // a destroyed engine keeps its own lastError
-      const previous = this.#link.tls;
-      this.#link.tls = options ?? {}; // read by the host when it performs the startTls action
-      const ok = this.#engine.startTls(options); // throws TypeError for bad options
-      if (!ok) this.#link.tls = previous;
+      // The engine reads the options (TypeError for bad ones) and hands the host's TLS layer
+      // the handshake's, defaults filled in, with its startTls action.
+      const ok = this.#engine.startTls(options);
       this.#out();
       return ok;
     }

@@ -5,15 +5,50 @@
 mod common;
 
 use common::*;
+use kvsocket::engine::tls_options::{TlsHandshake, TlsOptions};
 use kvsocket::engine::*;
 
-fn tls_connecting() -> (Engine, ConnId) {
+/// The options of a handshake with every default: `servername` as given.
+fn handshake(servername: &str) -> Box<TlsHandshake> {
+    Box::new(TlsHandshake {
+        servername: servername.into(),
+        ca: vec![],
+        reject_unauthorized: true,
+        alpn: vec![],
+    })
+}
+
+/// The options of the `StartTls` action among `actions`.
+fn start_tls_options(actions: &[Action]) -> TlsHandshake {
+    match actions
+        .iter()
+        .find(|a| matches!(a, Action::StartTls { .. }))
+    {
+        Some(Action::StartTls { tls, .. }) => (**tls).clone(),
+        _ => panic!("no StartTls in {actions:?}"),
+    }
+}
+
+/// `connect(host, 6697)` with the `tls` option `options`; a name resolves to `addrs`. Status
+/// Connecting, queues drained; returns the attempt's id.
+fn tls_connecting_with(options: TlsOptions, host: &str, addrs: &[&str]) -> (Engine, ConnId) {
     let mut e = Engine::new();
-    e.set_tls(true);
-    e.connect(Some("127.0.0.1"), &port(6697), 0).unwrap();
+    e.set_tls(options);
+    e.connect(Some(host), &port(6697), 0).unwrap();
+    if !addrs.is_empty() {
+        let lookup = e.current_id().unwrap();
+        e.handle(Input::Resolved {
+            id: lookup,
+            addrs: addrs.iter().map(|a| ip(a)).collect(),
+        });
+    }
     let id = e.current_id().unwrap();
     drain(&mut e);
     (e, id)
+}
+
+fn tls_connecting() -> (Engine, ConnId) {
+    tls_connecting_with(TlsOptions::on(true), "127.0.0.1", &[])
 }
 
 #[test]
@@ -24,7 +59,13 @@ fn tls_connect_stays_connecting_until_secure() {
     assert_eq!(e.status(), Status::Connecting);
     assert_eq!(drain_events(&mut e), vec![]);
     // The host is asked to handshake; nothing written is sent before it is done.
-    assert_eq!(drain_actions(&mut e), vec![Action::StartTls { id }]);
+    assert_eq!(
+        drain_actions(&mut e),
+        vec![Action::StartTls {
+            id,
+            tls: handshake("127.0.0.1")
+        }]
+    );
     assert!(!e.is_secure());
 
     e.handle(Input::Secure { id });
@@ -40,16 +81,11 @@ fn tls_connect_stays_connecting_until_secure() {
 
 #[test]
 fn a_refused_certificate_is_connect_failed_with_its_name_and_no_next_address() {
-    let mut e = Engine::new();
-    e.set_tls(true);
-    e.connect(Some("irc.example.org"), &port(6697), 0).unwrap();
-    let lookup = e.current_id().unwrap();
-    e.handle(Input::Resolved {
-        id: lookup,
-        addrs: vec![ip("127.0.0.1"), ip("127.0.0.2")],
-    });
-    let id = e.current_id().unwrap();
-    drain(&mut e);
+    let (mut e, id) = tls_connecting_with(
+        TlsOptions::on(true),
+        "irc.example.org",
+        &["127.0.0.1", "127.0.0.2"],
+    );
     connected(&mut e, id);
     drain(&mut e);
     e.handle(Input::Failed {
@@ -131,15 +167,21 @@ fn start_tls_upgrades_a_connected_socket() {
     let (mut e, id) = connected_engine();
     received(&mut e, id, b"220 ready\r\n");
     drain(&mut e);
-    assert_eq!(e.start_tls(), Ok(()));
-    assert_eq!(drain_actions(&mut e), vec![Action::StartTls { id }]);
+    assert_eq!(e.start_tls(&TlsOptions::default()), Ok(()));
+    assert_eq!(
+        drain_actions(&mut e),
+        vec![Action::StartTls {
+            id,
+            tls: handshake("127.0.0.1")
+        }]
+    );
     // Twice is refused while the first runs, and once secure.
-    assert!(e.start_tls().is_err());
+    assert!(e.start_tls(&TlsOptions::default()).is_err());
     assert_eq!(e.status(), Status::Connected);
     e.handle(Input::Secure { id });
     assert_eq!(drain_events(&mut e), vec![Event::Secure]);
     assert!(e.is_secure());
-    assert!(e.start_tls().is_err());
+    assert!(e.start_tls(&TlsOptions::default()).is_err());
     // What arrived before stays readable as it was.
     assert_eq!(e.read_bytes(None), b"220 ready\r\n");
     // A failure after the upgrade is a broken connection named by the TLS error.
@@ -156,15 +198,15 @@ fn start_tls_upgrades_a_connected_socket() {
 #[test]
 fn start_tls_is_refused_unless_connected_tcp() {
     let mut e = Engine::new();
-    let err = e.start_tls().unwrap_err();
+    let err = e.start_tls(&TlsOptions::default()).unwrap_err();
     assert_eq!(
         err.message(),
         "startTls needs status Connected, the socket is Unconnected"
     );
     let (mut e, _) = connected_udp_engine();
-    assert!(e.start_tls().is_err());
+    assert!(e.start_tls(&TlsOptions::default()).is_err());
     let (mut e, _) = connecting_engine();
-    assert!(e.start_tls().is_err());
+    assert!(e.start_tls(&TlsOptions::default()).is_err());
 }
 
 #[test]
@@ -179,7 +221,7 @@ fn without_tls_a_connect_is_connected_at_once() {
 #[test]
 fn a_connection_that_breaks_during_start_tls_is_a_failed_handshake() {
     let (mut e, id) = connected_engine();
-    e.start_tls().unwrap();
+    e.start_tls(&TlsOptions::default()).unwrap();
     drain(&mut e);
     e.handle(Input::Failed {
         id,
@@ -192,7 +234,7 @@ fn a_connection_that_breaks_during_start_tls_is_a_failed_handshake() {
     );
     // Once secure, a broken connection is what it is.
     let (mut e, id) = connected_engine();
-    e.start_tls().unwrap();
+    e.start_tls(&TlsOptions::default()).unwrap();
     e.handle(Input::Secure { id });
     drain(&mut e);
     e.handle(Input::Failed {
@@ -224,7 +266,7 @@ fn the_tls_option_with_udp_is_refused() {
 #[test]
 fn writes_during_start_tls_wait_in_the_engine_until_secure() {
     let (mut e, id) = connected_engine();
-    e.start_tls().unwrap();
+    e.start_tls(&TlsOptions::default()).unwrap();
     drain(&mut e);
     assert_eq!(e.write(b"EHLO x\r\n".to_vec()), 8);
     assert_eq!(e.write_held(held(4)), 4);
@@ -245,7 +287,7 @@ fn writes_during_start_tls_wait_in_the_engine_until_secure() {
     assert_eq!(held_sends(&actions), [(id, 4), (id, 3)]);
     // close() during the handshake waits for it, then flushes and shuts down.
     let (mut e, id) = connected_engine();
-    e.start_tls().unwrap();
+    e.start_tls(&TlsOptions::default()).unwrap();
     e.write(b"QUIT\r\n".to_vec());
     e.close();
     drain(&mut e);
@@ -264,7 +306,7 @@ fn writes_during_start_tls_wait_in_the_engine_until_secure() {
 fn bytes_that_reach_the_engine_during_a_handshake_are_not_tls() {
     // startTls: the connection fails with TlsProtocolError, the bytes are not readable.
     let (mut e, id) = connected_engine();
-    e.start_tls().unwrap();
+    e.start_tls(&TlsOptions::default()).unwrap();
     drain(&mut e);
     assert!(e.received_held(id, held(5), b"hello"));
     let events = drain_events(&mut e);
@@ -282,5 +324,122 @@ fn bytes_that_reach_the_engine_during_a_handshake_are_not_tls() {
     assert_eq!(
         drain_events(&mut e),
         connect_failed(ErrorCode::TlsProtocolError)
+    );
+}
+
+#[test]
+fn the_servername_defaults_to_the_name_connected_to_else_the_remote_ip() {
+    // A name: the name (as connect() was given it, less a trailing dot), whichever address
+    // answered.
+    let (mut e, id) = tls_connecting_with(TlsOptions::on(true), "irc.example.org.", &["127.0.0.1"]);
+    connected(&mut e, id);
+    assert_eq!(
+        start_tls_options(&drain_actions(&mut e)),
+        *handshake("irc.example.org")
+    );
+
+    // An accepted connection (no name): the peer's IP address as the host reported it, not
+    // the name an earlier connect() of the accepting socket had.
+    let (mut server, sid) = listening_engine();
+    let mut child = server
+        .handle_incoming(sid, addr("127.0.0.1:4000"), addr("[::1]:50000"))
+        .unwrap();
+    server.offer_open();
+    let other_args = AcceptArgs {
+        same: false,
+        offered_destroyed: false,
+        other_destroyed: false,
+    };
+    assert_eq!(server.accept(other_args), Ok(AcceptAs::Other));
+    let (mut other, _) = lookup_engine(); // connect("irc.example.org", …)
+    other.close();
+    drain(&mut other);
+    other.adopt(&mut child).unwrap();
+    drain(&mut other);
+    other.start_tls(&TlsOptions::default()).unwrap();
+    assert_eq!(
+        start_tls_options(&drain_actions(&mut other)),
+        *handshake("::1")
+    );
+}
+
+#[test]
+fn the_handshake_carries_the_options_given() {
+    // The tls option's object form, as the engine read it: each key as given.
+    let options = TlsOptions {
+        enabled: true,
+        servername: Some("irc.example.org".into()),
+        ca: vec!["PEM".into()],
+        reject_unauthorized: false,
+        alpn: vec!["irc".into()],
+    };
+    let (mut e, id) = tls_connecting_with(options.clone(), "127.0.0.1", &[]);
+    connected(&mut e, id);
+    let expected = TlsHandshake {
+        servername: "irc.example.org".into(),
+        ca: vec!["PEM".into()],
+        reject_unauthorized: false,
+        alpn: vec!["irc".into()],
+    };
+    assert_eq!(start_tls_options(&drain_actions(&mut e)), expected);
+
+    // startTls(options): these options for this handshake, not the tls option's.
+    let (mut e, _) = connected_engine();
+    e.start_tls(&options).unwrap();
+    assert_eq!(start_tls_options(&drain_actions(&mut e)), expected);
+
+    // tls: false is no handshake.
+    let (mut e, id) = tls_connecting_with(TlsOptions::on(false), "127.0.0.1", &[]);
+    connected(&mut e, id);
+    assert_eq!(e.status(), Status::Connected);
+    assert!(!drain_actions(&mut e)
+        .iter()
+        .any(|a| matches!(a, Action::StartTls { .. })));
+}
+
+#[test]
+fn a_tls_failure_the_host_does_not_name_is_classified_by_the_phase() {
+    // The page's TLS layer reports a failed handshake without a name when its module gave
+    // none: the engine names it by where the connection is, with the events and lastError()
+    // that the name TlsHandshakeFailed gives.
+    let outcome = |start: fn() -> (Engine, ConnId), name: &str| {
+        let (mut e, id) = start();
+        e.handle(Input::Failed {
+            id,
+            error: name.into(),
+        });
+        (drain_events(&mut e), e.last_error().to_string(), e.status())
+    };
+    let with_tls = || {
+        let (mut e, id) = tls_connecting();
+        connected(&mut e, id);
+        drain(&mut e);
+        (e, id)
+    };
+    let upgrading = || {
+        let (mut e, id) = connected_engine();
+        e.start_tls(&TlsOptions::default()).unwrap();
+        drain(&mut e);
+        (e, id)
+    };
+    let (events, last_error, status) = outcome(with_tls, "");
+    assert_eq!(events, connect_failed(ErrorCode::TlsHandshakeFailed));
+    assert_eq!(last_error, ErrorCode::TlsHandshakeFailed.message());
+    assert_eq!(status, Status::Unconnected);
+    assert_eq!(
+        (events, last_error, status),
+        outcome(with_tls, "TlsHandshakeFailed")
+    );
+
+    let (events, last_error, status) = outcome(upgrading, "");
+    assert!(
+        events.contains(&error(ErrorCode::TlsHandshakeFailed)),
+        "{events:?}"
+    );
+    assert_eq!(last_error, ErrorCode::TlsHandshakeFailed.message());
+    assert_eq!(status, Status::Unconnected);
+    assert_eq!(
+        (events, last_error, status),
+        outcome(upgrading, "TlsHandshakeFailed")
     );
 }

@@ -14,6 +14,7 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
+use kvsocket::engine::tls_options::TlsOptions;
 use kvsocket::engine::{Action, ErrorCode, Event, Held, Input, Protocol, Status};
 
 const WIT: &str = include_str!("../wit/kvsocket.wit");
@@ -172,7 +173,10 @@ fn action_samples() -> Vec<Action> {
             ipv6_only: false,
             protocol,
         },
-        Action::StartTls { id },
+        Action::StartTls {
+            id,
+            tls: Box::new(TlsOptions::on(true).resolve(None, addr().ip())),
+        },
     ]
 }
 

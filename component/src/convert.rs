@@ -206,7 +206,7 @@ pub fn action_to_wit(action: Action) -> wit::Action {
             ipv6_only,
             protocol: protocol_to_wit(protocol),
         }),
-        Action::StartTls { id } => W::StartTls(id),
+        Action::StartTls { id, .. } => W::StartTls(id),
     }
 }
 

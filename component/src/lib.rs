@@ -10,6 +10,7 @@ use std::cell::RefCell;
 
 use kvsocket::engine::address::parse_host_ip;
 use kvsocket::engine::recv::{decode_hex, length_arg};
+use kvsocket::engine::tls_options::TlsOptions;
 use kvsocket::engine::{AcceptArgs, AcceptAs, Chunk, CommandError, Engine, Through};
 
 use convert::{
@@ -200,11 +201,11 @@ impl wit::GuestSocket for EngineSocket {
     }
 
     fn set_tls(&self, on: bool) {
-        self.core.borrow_mut().set_tls(on)
+        self.core.borrow_mut().set_tls(TlsOptions::on(on))
     }
 
     fn start_tls(&self) -> Result<(), String> {
-        message(self.core.borrow_mut().start_tls())
+        message(self.core.borrow_mut().start_tls(&TlsOptions::default()))
     }
 
     fn is_secure(&self) -> bool {

@@ -4,7 +4,7 @@
 import net from 'node:net';
 import dns from 'node:dns';
 import dgram from 'node:dgram';
-import { tlsOptionsOf, startNodeTls, nodeTlsInfo } from './tls.js';
+import { startNodeTls, nodeTlsInfo } from './tls.js';
 import { hostTuning } from '../../pkg/kvsocket_node.js';
 import { readTuning } from '../tuning.js';
 
@@ -410,12 +410,11 @@ const actions = {
     t.sock.setNoDelay(noDelay);
     t.sock.setKeepAlive(keepAlive >= 0, Math.max(0, keepAlive));
   },
-  startTls: ({ id }, link) => {
+  startTls: ({ id, tls: options }, link) => {
     const t = link.get(id);
     if (t?.kind !== 'tcp' || !t.sock || t.sock.destroyed) return;
     const raw = t.sock;
     raw.removeListener('data', onTcpData);
-    const options = tlsOptionsOf(link, sockName(raw, true).address);
     const secure = startNodeTls(raw, options, {
       secure() {
         t.tlsInfo = nodeTlsInfo(this, options.servername, String);

@@ -32,7 +32,7 @@ const host = {
 export const Socket = createSocketClass({
   Engine, hexToBytes, textOfBytes, hexOfBytes,
   // TLS: node:tls over net connections (js/node/tls.js), the page's wasm TLS over Wisp streams.
-  host: withTlsLayer(withWisp(host), (link, id) => link.get(id)?.remoteIp ?? '', (action, link) => link.get(action.id)?.wisp === undefined),
+  host: withTlsLayer(withWisp(host), (action, link) => link.get(action.id)?.wisp === undefined),
   wasm: { memory, batchHeader, batchKinds, setShelf, hostTuning, statusNames, textScratch, textOfScratch, errorCodeName },
   engines: createEngines(Engine, exports),
 });

@@ -9,21 +9,10 @@
 import net from 'node:net';
 import tls from 'node:tls';
 
-/** The TLS options of `link`'s current handshake, with `servername` filled in. */
-export function tlsOptionsOf(link, remoteIp) {
-  const given = typeof link.tls === 'object' && link.tls !== null ? link.tls : {};
-  const ca = given.ca === undefined || given.ca === null ? [] : [].concat(given.ca);
-  return {
-    servername: given.servername ?? (link.host || remoteIp),
-    ca,
-    rejectUnauthorized: given.rejectUnauthorized ?? true,
-    alpn: given.alpn ?? [],
-  };
-}
-
 /**
- * Starts the handshake over `raw` (a connected net.Socket); returns the TLSSocket, which the
- * transport uses from now on. `on` holds the transport's listeners: data, end, error, close,
+ * Starts the handshake over `raw` (a connected net.Socket) with `options`, the `startTls`
+ * action's (`{ servername, ca, rejectUnauthorized, alpn }`, every default filled in by the
+ * engine); returns the TLSSocket, which the transport uses from now on. `on` holds the transport's listeners: data, end, error, close,
  * and secure (the handshake is done), and `paused()`, whether reading is paused.
  */
 export function startNodeTls(raw, options, on) {

@@ -1,8 +1,9 @@
 // TLS inside the page: the TLS module (pkg/kvsocket_tls*, tls/: rustls, sans-IO) between the
 // engine and any transport of the browser host (a kvsocket-proxy tunnel, websockify, a Wisp
 // stream), so that proxies carry ciphertext only (docs/design.md, TLS). The engine decides
-// every state (src/engine/socket/tls.rs): it asks for a handshake with a `startTls` action, and
-// hears `secure` or a failure named by the TLS module (tls/src/errors.rs).
+// every state (src/engine/socket/tls.rs): it asks for a handshake with a `startTls` action that
+// carries the handshake's options (every default filled in), and hears `secure` or a failure
+// named by the TLS module (tls/src/errors.rs).
 //
 // From the `startTls` action on, for that transport: the engine's `send`s are plaintext that the
 // layer encrypts before the host sends them; what the host receives is ciphertext that the
@@ -21,17 +22,6 @@ function learnPhases(TlsClient) {
   if (SECURE >= 0) return; // learnt from the one module already
   const names = TlsClient.phases().split(' ');
   [HANDSHAKING, SECURE, FAILED] = ['handshaking', 'secure', 'failed'].map((n) => names.indexOf(n));
-}
-
-/** The options of `link`'s handshake (the `tls` option or startTls()'s), for TlsClient. */
-function optionsOf(link, remoteIp) {
-  const given = typeof link.tls === 'object' && link.tls !== null ? link.tls : {};
-  return {
-    servername: given.servername ?? (link.host || remoteIp || ''),
-    ca: given.ca === undefined || given.ca === null ? [] : [].concat(given.ca),
-    rejectUnauthorized: given.rejectUnauthorized ?? true,
-    alpn: given.alpn ?? [],
-  };
 }
 
 /** One transport's TLS: its client (once the module is loaded) and its bookkeeping. */
@@ -103,8 +93,9 @@ class Layer {
       this.link.secure(this.id);
     } else if (phase === FAILED) {
       // The engine decides what it means (connectFailed while Connecting, else a broken
-      // connection) and aborts the transport.
-      this.link.failed(this.id, this.client.errorName() ?? 'TlsHandshakeFailed');
+      // connection), names a failure the module did not name by its TLS phase, and aborts the
+      // transport.
+      this.link.failed(this.id, this.client.errorName() ?? '');
     }
   }
 
@@ -163,12 +154,12 @@ function install(link, layer) {
 
 /**
  * `inner` (a host's `perform` and the rest) with TLS in the page: performs `startTls` actions
- * and routes a secured transport's sends and shutdown through its layer. `remoteIpOf(link, id)`
- * gives the transport's peer address (the default servername for a connect by IP);
- * `native(action, link)` says whether `inner` secures that transport itself (Node's net
+ * (their `tls`: the handshake's options as the engine resolved them, `{ servername, ca,
+ * rejectUnauthorized, alpn }`) and routes a secured transport's sends and shutdown through its
+ * layer. `native(action, link)` says whether `inner` secures that transport itself (Node's net
  * connections, with node:tls: js/node/tls.js).
  */
-export function withTlsLayer(inner, remoteIpOf = () => '', native = () => false) {
+export function withTlsLayer(inner, native = () => false) {
   return {
     ...inner,
     perform(action, link) {
@@ -180,7 +171,7 @@ export function withTlsLayer(inner, remoteIpOf = () => '', native = () => false)
         return inner.perform(action, link);
       }
       if (action.type !== 'startTls' || native(action, link)) return inner.perform(action, link);
-      const l = new Layer(link, action.id, inner, optionsOf(link, remoteIpOf(link, action.id)));
+      const l = new Layer(link, action.id, inner, action.tls);
       install(link, l);
       loadTls().then((mod) => l.start(mod), () => {
         l.phase = FAILED;

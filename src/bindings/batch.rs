@@ -8,14 +8,15 @@
 //! and the deadline (`pollTimeout`, -1 for none). Records follow one another in the words:
 //! `[kind, n, …n words]`. Strings are `(offset, length)` pairs into the text bytes (UTF-8); a
 //! `send` record carries the address and length of its bytes, valid until the next batch; a
-//! `sendHeld` record the shelf slot of its chunk (src/bindings/shelf.rs).
+//! `sendHeld` record the shelf slot of its chunk, a `startTls` record the slot of its options
+//! object (src/bindings/shelf.rs).
 //! Kinds are numbered by their place in [`KINDS`], which JS reads by name at start-up, so the
 //! numbering has this one place.
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
 
-use super::shelf;
+use super::{convert, shelf};
 use crate::engine::text::push_ip;
 use crate::engine::{Action, Engine as Core, Event, Protocol, Queues};
 
@@ -257,7 +258,12 @@ impl Batch {
             Action::Abort { .. } => self.record(ABORT, &[id]),
             Action::PauseReading { .. } => self.record(PAUSE, &[id]),
             Action::ResumeReading { .. } => self.record(RESUME, &[id]),
-            Action::StartTls { .. } => self.record(START_TLS, &[id]),
+            Action::StartTls { tls, .. } => {
+                // The handshake's options go on the shelf as one JS object (off the hot path).
+                self.shelved += 1;
+                shelf::put(self.shelved, &convert::tls_to_js(&tls));
+                self.record(START_TLS, &[id, self.shelved]);
+            }
             Action::Listen {
                 addr,
                 ipv6_only,

@@ -8,7 +8,15 @@ use wasm_bindgen::prelude::*;
 use crate::engine::address::parse_host_ip;
 use crate::engine::recv::length_text;
 use crate::engine::text::{ip_text, quoted};
+use crate::engine::tls_options::TlsHandshake;
 use crate::engine::{Action, Event, PortArg};
+
+/// A `startTls` action's options, `{ servername, ca, rejectUnauthorized, alpn }`, for the host's
+/// TLS layer (serde-wasm-bindgen: one per handshake, off the hot path). Strings, arrays of
+/// strings and a bool always convert; undefined if they ever did not.
+pub fn tls_to_js(tls: &TlsHandshake) -> JsValue {
+    serde_wasm_bindgen::to_value(tls).unwrap_or(JsValue::UNDEFINED)
+}
 
 /// A script's port argument: numbers and strings as they are; `undefined` takes `default`.
 pub fn port_arg(value: &JsValue, default: Option<u16>) -> PortArg {
@@ -113,7 +121,11 @@ pub fn action_to_js(action: Action) -> JsValue {
         Action::Abort { .. } => object(&[("type", s("abort")), ("id", id)]),
         Action::PauseReading { .. } => object(&[("type", s("pause")), ("id", id)]),
         Action::ResumeReading { .. } => object(&[("type", s("resume")), ("id", id)]),
-        Action::StartTls { .. } => object(&[("type", s("startTls")), ("id", id)]),
+        Action::StartTls { tls, .. } => object(&[
+            ("type", s("startTls")),
+            ("id", id),
+            ("tls", tls_to_js(&tls)),
+        ]),
         Action::Listen {
             addr,
             ipv6_only,

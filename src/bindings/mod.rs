@@ -509,9 +509,9 @@ impl Engine {
     /// false with `lastError()` when refused.
     #[wasm_bindgen(js_name = startTls)]
     pub fn start_tls(&mut self, options: JsValue) -> Result<bool, JsValue> {
-        options::read_tls(&options)?;
+        let options = options::read_tls(&options)?;
         self.lend();
-        let ok = self.core.start_tls().is_ok();
+        let ok = self.core.start_tls(&options).is_ok();
         self.out();
         Ok(ok)
     }

@@ -1,7 +1,8 @@
 //! The shelf: one JS array through which the bindings hand the facade JS values (the chunks the
 //! engine holds) without returning them from an export: Node 20's V8 dies when a JS-to-wasm call
 //! that returns an `externref` is deoptimized (tests/node/wasm-exports.test.js). Slot 0 holds
-//! what a read of held bytes took; slots from 1 the chunks of a batch's `sendHeld` records.
+//! what a read of held bytes took; slots from 1 the chunks of a batch's `sendHeld` records and
+//! the options of its `startTls` records.
 //! The facade empties a slot as it reads it, so the shelf keeps no chunk alive.
 
 use std::cell::RefCell;

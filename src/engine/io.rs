@@ -5,6 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::error::ErrorCode;
 use super::held::Held;
+use super::tls_options::TlsHandshake;
 
 /// Names one transport of the host (a TCP connection, a resolver query, a server, a UDP socket).
 /// Every action carries one and every input names one; an input whose id is not the socket's
@@ -192,8 +193,9 @@ pub enum Action {
     },
     /// Handshake TLS over this connection (the `tls` option once it is up, or `startTls()`):
     /// from now on the host sends and receives through its TLS layer, and answers with `Secure`
-    /// or a failure named by the TLS error (docs/spec.md, TLS).
-    StartTls { id: ConnId },
+    /// or a failure named by the TLS error (docs/spec.md, TLS). `tls`: the handshake's options,
+    /// every default filled in by the engine (the layer uses these, never the script's).
+    StartTls { id: ConnId, tls: Box<TlsHandshake> },
 }
 
 impl Action {
@@ -212,7 +214,7 @@ impl Action {
             | Action::PauseReading { id }
             | Action::ResumeReading { id }
             | Action::Listen { id, .. }
-            | Action::StartTls { id } => *id,
+            | Action::StartTls { id, .. } => *id,
         }
     }
 }

@@ -12,6 +12,7 @@ use super::io::{Action, ConnId, Event, Millis, Protocol, Status, Turn};
 use super::recv::RecvBuffer;
 use super::send::SendQueue;
 use super::state::{is_legal_transition, State};
+use super::tls_options::TlsOptions;
 
 // The rest of `impl Engine`, by side: what the host reports, the send and receive sides,
 // incoming connections, and what the script sets.
@@ -108,8 +109,12 @@ pub struct Engine {
     /// `end()` was called on this connection, and its `EndOutput` was queued.
     output_ended: bool,
     end_sent: bool,
-    /// The `tls` option, and the connection's TLS phase (socket/tls.rs).
-    tls_wanted: bool,
+    /// The `tls` option when on (boxed: most sockets have none), and the connection's TLS phase
+    /// (socket/tls.rs).
+    tls_wanted: Option<Box<TlsOptions>>,
+    /// The host name `connect()` was given (none for an IP literal or an accepted connection):
+    /// TLS's default servername.
+    connect_name: Option<Box<str>>,
     tls_phase: tls::TlsPhase,
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
@@ -154,7 +159,8 @@ impl Engine {
             accepted: false,
             output_ended: false,
             end_sent: false,
-            tls_wanted: false,
+            tls_wanted: None,
+            connect_name: None,
             tls_phase: tls::TlsPhase::Plain,
             actions: VecDeque::new(),
             events: VecDeque::new(),
@@ -188,6 +194,10 @@ impl Engine {
         let host =
             parse_host(host.ok_or_else(|| CommandError::InvalidHost("(not a string)".into()))?)?;
         self.reset_buffers();
+        self.connect_name = match &host {
+            Host::Name(name) => Some(name.as_str().into()),
+            Host::Ip(_) => None,
+        };
         let id = self.new_id();
         let deadline = now.saturating_add(self.connect_timeout);
         match host {

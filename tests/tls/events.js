@@ -1,5 +1,5 @@
 // Waiting on a kvsocket Socket in the TLS tests (node.test.js, wisp.test.js): its first event of
-// a kind, and its text until a marker arrives.
+// a kind, its text until a marker arrives, and the plaintext part of a STARTTLS exchange.
 
 /** Resolves with the first of `types` dispatched on `sock` as [type, detail]. */
 export function first(sock, types, ms = 5000) {
@@ -23,4 +23,14 @@ export function readUntil(sock, text, ms = 5000) {
     sock.addEventListener('dataAvailable', check);
     if (sock.bytesAvailable() > 0) check();
   });
+}
+
+/** Connects `sock` to the STARTTLS server (starttls-server.js) at `host`:`port` and reads up to
+ * its "220 go ahead": the next bytes are the handshake's. */
+export async function untilGoAhead(sock, host, port) {
+  sock.connect(host, port);
+  await first(sock, ['connected']);
+  await readUntil(sock, '220 ready\r\n');
+  sock.write('STARTTLS\r\n');
+  await readUntil(sock, '220 go ahead\r\n');
 }

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { Socket, TCPSocket } from 'kvsocket';
 import { makeCerts, sServer } from './servers.js';
 import { startTlsServer } from './starttls-server.js';
-import { first, readUntil } from './events.js';
+import { first, readUntil, untilGoAhead } from './events.js';
 
 let certs;
 before(() => { certs = makeCerts(); });
@@ -114,11 +114,7 @@ test('startTls: a refused certificate ends the connection with its error name', 
   try {
     const errors = [];
     sock.addEventListener('error', (e) => errors.push(e.detail.code));
-    sock.connect('localhost', server.port);
-    await first(sock, ['connected']);
-    await readUntil(sock, '220 ready\r\n');
-    sock.write('STARTTLS\r\n');
-    await readUntil(sock, '220 go ahead\r\n');
+    await untilGoAhead(sock, 'localhost', server.port);
     assert.equal(sock.startTls({ ca: certs.ca }), true);
     const [type, detail] = await first(sock, ['secure', 'disconnected']);
     assert.equal(type, 'disconnected');

@@ -1,13 +1,14 @@
 // TLS inside the process over Wisp (kvsocket-proxy's /wisp/): the page's TLS layer
 // (js/tls/layer.js and the wasm module) as Node runs it for Wisp streams. A relay between the
-// proxy and the TLS server keeps what the proxy forwarded: none of the plaintext is in it.
+// proxy and the TLS server keeps what the proxy forwarded: none of the plaintext is in it. Last,
+// the default servername the engine hands this layer and node:tls alike.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket } from 'kvsocket';
 import { startProxy } from '../../js/proxy/server.js';
 import { makeCerts, sServer, relay } from './servers.js';
 import { startTlsServer } from './starttls-server.js';
-import { first, readUntil } from './events.js';
+import { first, readUntil, untilGoAhead } from './events.js';
 
 let certs;
 let proxy;
@@ -87,3 +88,48 @@ test('Wisp + STARTTLS in wasm: plaintext before, ciphertext after, nothing lost'
     assert.ok(!wire.includes('secret line'), 'the secured part is not');
   } finally { sock.destroy(); await tap.close(); await server.close(); }
 });
+
+// The default servername, decided by the engine (src/engine/tls_options.rs, resolve) and handed
+// to the TLS layer with the startTls action: the name connect() was given, else the IP address
+// the connection reached. The same cases on the TLS module over Wisp and on node:tls.
+const LAYERS = [
+  ['the TLS module over Wisp', () => ({ proxy: wispUrl() })],
+  ['node:tls', () => ({})],
+];
+for (const [layer, base] of LAYERS) {
+  test(`${layer}: tls with no servername checks the IP address connected to`, T, async () => {
+    // The server certificate holds IP:127.0.0.1: the handshake succeeds against the IP.
+    const server = await sServer(certs);
+    const sock = new Socket({ ...base(), tls: { ca: certs.ca } });
+    try {
+      sock.connect('127.0.0.1', server.port);
+      const [type] = await first(sock, ['connected', 'connectFailed']);
+      assert.equal(type, 'connected', sock.lastError());
+      assert.equal(sock.tlsInfo().servername, '127.0.0.1');
+      assert.equal(sock.tlsInfo().authorized, true);
+    } finally { sock.destroy(); await server.close(); }
+
+    // One for other.test only: the IP is what was checked, and the engine names the refusal.
+    const wrong = await sServer(certs, { cert: 'wrongname' });
+    const refused = new Socket({ ...base(), tls: { ca: certs.ca } });
+    try {
+      refused.connect('127.0.0.1', wrong.port);
+      const [type, detail] = await first(refused, ['connected', 'connectFailed']);
+      assert.equal(type, 'connectFailed');
+      assert.equal(detail.code, 'TlsCertificateNameMismatch');
+      assert.equal(refused.lastError(), detail.reason);
+    } finally { refused.destroy(); await wrong.close(); }
+  });
+
+  test(`${layer}: startTls() with no servername checks the IP address connected to`, T, async () => {
+    const server = await startTlsServer(certs);
+    const sock = new Socket(base());
+    try {
+      await untilGoAhead(sock, '127.0.0.1', server.port);
+      assert.equal(sock.startTls({ ca: certs.ca }), true);
+      const [type] = await first(sock, ['secure', 'disconnected']);
+      assert.equal(type, 'secure', sock.lastError());
+      assert.equal(sock.tlsInfo().servername, '127.0.0.1');
+    } finally { sock.destroy(); await server.close(); }
+  });
+}

@@ -149,6 +149,7 @@ impl Engine {
         incoming.accepted = true;
         // Born connected: no stateChanged, as for the socket handed to incomingConnectionEvent.
         self.state = State::Connected(link);
+        self.connect_name = None; // a TLS handshake checks the peer's IP address
         self.output_ended = std::mem::take(&mut incoming.output_ended);
         self.end_sent = std::mem::take(&mut incoming.end_sent);
         // This socket's own options apply from now on, when they differ from what the host has.

@@ -27,7 +27,7 @@ impl Engine {
                     "tls needs protocol tcp (DTLS is not supported)".into(),
                 ));
             }
-            self.set_tls(tls.enabled);
+            self.set_tls(tls.clone());
         }
         Ok(())
     }

@@ -19,6 +19,7 @@ use super::Engine;
 use crate::engine::error::{CommandError, ErrorCode};
 use crate::engine::io::{Action, ConnId, Event, Protocol};
 use crate::engine::state::{Link, State};
+use crate::engine::tls_options::{TlsHandshake, TlsOptions};
 
 /// Where the connection is, as for TLS.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,9 +37,10 @@ pub(crate) enum TlsPhase {
 }
 
 impl Engine {
-    /// The `tls` option: later connections handshake before they are Connected.
-    pub fn set_tls(&mut self, on: bool) {
-        self.tls_wanted = on;
+    /// The `tls` option: later connections handshake before they are Connected, with these
+    /// options (none when `enabled` is false; `TlsOptions::on` for `tls: true` / `false`).
+    pub fn set_tls(&mut self, options: TlsOptions) {
+        self.tls_wanted = options.enabled.then(|| Box::new(options));
     }
 
     /// Whether the current connection is secured (`tlsInfo()` is null otherwise).
@@ -47,14 +49,16 @@ impl Engine {
             && matches!(self.state, State::Connected(_) | State::Closing(_))
     }
 
-    /// `startTls()`: true when the upgrade started. Refused (false, `last_error`) unless the
-    /// socket is a Connected TCP socket that is not already secured or being secured.
-    pub fn start_tls(&mut self) -> Result<(), CommandError> {
+    /// `startTls(options)` (`TlsOptions::default()` for none): true when the upgrade started,
+    /// with these options for its handshake. Refused (false, `last_error`) unless the socket is
+    /// a Connected TCP socket that is not already secured or being secured.
+    pub fn start_tls(&mut self, options: &TlsOptions) -> Result<(), CommandError> {
         let result = match (&self.state, self.protocol, &self.tls_phase) {
             (State::Connected(link), Protocol::Tcp, TlsPhase::Plain) => {
-                let id = link.id;
+                let (id, remote) = (link.id, link.remote);
                 self.tls_phase = TlsPhase::Upgrading;
-                self.actions.push_back(Action::StartTls { id });
+                let tls = self.tls_handshake(options, remote);
+                self.actions.push_back(Action::StartTls { id, tls });
                 Ok(())
             }
             (State::Connected(_), Protocol::Udp, _) => Err(CommandError::Unsupported(
@@ -104,12 +108,22 @@ impl Engine {
         local: SocketAddr,
         remote: SocketAddr,
     ) -> bool {
-        if !self.tls_wanted || self.protocol != Protocol::Tcp {
+        let Some(options) = &self.tls_wanted else {
+            return false;
+        };
+        if self.protocol != Protocol::Tcp {
             return false;
         }
+        let tls = self.tls_handshake(options, remote);
         self.tls_phase = TlsPhase::Handshaking(Link { id, local, remote });
-        self.actions.push_back(Action::StartTls { id });
+        self.actions.push_back(Action::StartTls { id, tls });
         true
+    }
+
+    /// The options of a handshake with `remote` (the address the host reported): `servername`
+    /// defaults to the name `connect()` was given, else `remote`'s IP address.
+    fn tls_handshake(&self, options: &TlsOptions, remote: SocketAddr) -> Box<TlsHandshake> {
+        Box::new(options.resolve(self.connect_name.as_deref(), remote.ip()))
     }
 
     /// `Input::Secure`: the handshake on transport `id` is done.

@@ -13,8 +13,9 @@ use kvsocket::engine::recv::{decode_hex, length_arg};
 use kvsocket::engine::{AcceptArgs, AcceptAs, Chunk, CommandError, Engine, Through};
 
 use convert::{
-    action_to_wit, error_code_to_wit, event_to_wit, input_from_wit, ip_from_wit, ip_to_wit, port_arg, protocol_name,
-    protocol_to_wit, socket_addr_from_wit, socket_addr_to_wit, status_to_wit,
+    action_to_wit, error_code_to_wit, event_to_wit, input_from_wit, ip_from_wit, ip_to_wit,
+    port_arg, protocol_name, protocol_to_wit, socket_addr_from_wit, socket_addr_to_wit,
+    status_to_wit,
 };
 use exports::kvsocket::engine::engine as wit;
 

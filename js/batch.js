@@ -140,7 +140,7 @@ export function createBatchReader({ memory, batchHeader, batchKinds, setShelf },
         case HOST_FOUND: events[ne++] = { type: 'hostFound' }; break;
         case CONNECTED: events[ne++] = { type: 'connected' }; break;
         case CONNECT_FAILED: events[ne++] = { type: 'connectFailed', code: text(f), reason: text(f + 2) }; break;
-        case ERROR: events[ne++] = { type: 'error', code: text(f), message: text(f + 2) }; break;
+        case ERROR: events[ne++] = { type: 'error', code: text(f), message: text(f + 2), fatal: words[f + 4] === 1 }; break;
         case DISCONNECTED: events[ne++] = { type: 'disconnected', error: text(f) }; break;
         case INCOMING_CONNECTION: events[ne++] = { type: 'incomingConnection' }; break;
         case LISTENING: events[ne++] = { type: 'listening', ip: text(f), port: words[f + 2] }; break;

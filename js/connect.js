@@ -5,8 +5,7 @@
 // marks the same way. Where this departs from Cloudflare: docs/connect.md.
 
 import { describe } from './bytes.js';
-import { SocketError, Watcher, isConnecting, settled } from './watch.js';
-import { STATUS } from './status.js';
+import { isConnecting, refusal, secured, settled } from './watch.js';
 import { openingPromises } from './direct/opening.js';
 import { bufferSourceBytes, socketStreams } from './direct/streams.js';
 
@@ -65,21 +64,6 @@ function deferred() {
   const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
   promise.catch(() => {}); // the failure is the user's to observe, not an unhandled rejection
   return { promise, resolve, reject };
-}
-
-/** Resolves when the handshake that startTls() started is done (`secure`); rejects with the
- * failure that ended the connection first. */
-function secured(sock) {
-  return new Promise((resolve, reject) => {
-    const onSecure = () => { watcher.stop(); sock.removeEventListener('secure', onSecure); resolve(); };
-    const watcher = new Watcher(sock, {
-      end: (failure) => {
-        sock.removeEventListener('secure', onSecure);
-        reject(failure ?? new SocketError('the connection ended before TLS was set up', 'RemoteHostClosed'));
-      },
-    });
-    sock.addEventListener('secure', onSecure);
-  });
 }
 
 /** What startTls() takes: Cloudflare's expectedServerHostname, and the Socket's TLS options
@@ -169,8 +153,8 @@ export function createConnect(Socket) {
     close() {
       if (!this.#closing && !this.#handedOver) {
         this.#closing = true;
-        if (this.#sock.status() === STATUS.Connected) this.#sock.close();
-        else this.#sock.destroy();
+        // The engine's close(): flushes and closes a connection, abandons an attempt.
+        this.#sock.close();
       }
       return this.#closed.promise;
     }
@@ -185,12 +169,12 @@ export function createConnect(Socket) {
       const tls = startTlsOptions(this.#tls, options);
       const sock = this.#sock;
       const begin = () => {
-        if (!sock.startTls(tls)) throw new SocketError(sock.lastError(), 'UnknownSocket');
+        if (!sock.startTls(tls)) throw refusal(sock);
         return secured(sock);
       };
       // Called while still connecting (Cloudflare allows it): the handshake starts once open.
       // Otherwise now, and a socket that cannot start it (closed) throws here.
-      const handshake = isConnecting(sock.status()) ? this.#opened.then(begin) : begin();
+      const handshake = isConnecting(sock) ? this.#opened.then(begin) : begin();
       this.#handedOver = true;
       this.#streams.retire(new TypeError('this socket was upgraded by startTls(): use the socket it returned'));
       handshake.then(() => this.#closed.resolve(), (e) => this.#closed.reject(e));

@@ -13,7 +13,7 @@ export const EVENTS = {
   hostFound: { method: 'hostFoundEvent', call: (f, s) => f.call(s), detail: () => ({}) },
   connected: { method: 'connectedEvent', older: 'connectEvent', call: (f, s) => f.call(s), detail: () => ({}) },
   connectFailed: { method: 'connectFailedEvent', call: (f, s, e) => f.call(s, e.reason), detail: (e) => ({ reason: e.reason, code: e.code }) },
-  error: { method: 'errorEvent', call: (f, s, e) => f.call(s, e.code, e.message), detail: (e) => ({ code: e.code, message: e.message }) },
+  error: { method: 'errorEvent', call: (f, s, e) => f.call(s, e.code, e.message), detail: (e) => ({ code: e.code, message: e.message, fatal: e.fatal }) },
   dataAvailable: { method: 'dataAvailableEvent', call: (f, s, e) => f.call(s, e.length), detail: (e) => ({ length: e.length }) },
   disconnected: { method: 'disconnectEvent', older: 'disconnectedEvent', call: (f, s, e) => f.call(s, e.error), detail: (e) => ({ error: e.error }) },
   incomingConnection: { method: 'incomingConnectionEvent', call: (f, s, e) => f.call(s, e.socket), detail: (e) => ({ socket: e.socket }) },

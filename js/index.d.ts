@@ -116,7 +116,9 @@ export interface SocketEventDetails {
   hostFound: Record<string, never>;
   connected: Record<string, never>;
   connectFailed: { reason: string; code: ErrorCode };
-  error: { code: ErrorCode; message: string };
+  /** `fatal`: the failure ended the connection, the attempt or the bind (stateChanged to
+   * Unconnected follows); false for one write's (a UDP datagram too large). */
+  error: { code: ErrorCode; message: string; fatal: boolean };
   dataAvailable: { length: number };
   disconnected: { error: string };
   incomingConnection: { socket: Socket };
@@ -195,6 +197,9 @@ export interface Socket extends SocketBase {
   /** A bound UDP socket: one datagram to `ip`:`port` (an IP literal). */
   writeTo(data: WriteData, ip: string, port: number | string): number;
   lastError(): string;
+  /** The error name of what lastError() says (UnknownSocket for a refused call, RemoteHostClosed
+   * for a write after the connection ended), '' while lastError() is ''. */
+  lastErrorCode(): ErrorCode | '';
 
   addEventListener<K extends keyof SocketEventMap>(type: K, listener: (this: Socket, event: SocketEventMap[K]) => unknown, options?: ListenerOptions): void;
   addEventListener(type: string, listener: Listener | null, options?: ListenerOptions): void;

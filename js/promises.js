@@ -8,16 +8,16 @@
 
 import { describe } from './bytes.js';
 import { STATUS } from './status.js';
-import { SocketError, Watcher, abortError, isConnecting, isLive, onDestroy } from './watch.js';
-
-const isListening = (status) => status === STATUS.Bound || status === STATUS.Listening;
+import { SocketError, Watcher, abortError, bindState, isConnecting, isLive, onDestroy, overError, refusal } from './watch.js';
 
 // The abort reason of a socket whose signal fired, kept so that later promises reject with it.
 const abortReasons = new WeakMap();
 
-const notLive = (sock, what) => new SocketError(
+// Nothing to wait for (no attempt, no bind, or it ended without a failure of its own): named as
+// the engine names a write now (RemoteHostClosed once a connection ended, else UnknownSocket).
+const notLive = (sock, what) => overError(
+  sock,
   `${what}: the socket is ${sock.status(true)}${sock.lastError() ? ` (last error: ${sock.lastError()})` : ''}`,
-  'UnknownSocket',
 );
 
 /** Follows `sock` until `settle` returns a result: resolves with `result.value`, rejects with
@@ -52,7 +52,7 @@ function until(sock, what, events) {
 function connected() {
   const status = this.status();
   if (status === STATUS.Connected) return Promise.resolve(this);
-  if (!isConnecting(status)) return Promise.reject(abortReasons.get(this) ?? notLive(this, 'connected()'));
+  if (!isConnecting(this)) return Promise.reject(abortReasons.get(this) ?? notLive(this, 'connected()'));
   return until(this, 'connected()', {
     connected: () => ({ value: this }),
     connectFailed: (e) => ({ error: new SocketError(e.detail.reason, e.detail.code) }),
@@ -62,9 +62,9 @@ function connected() {
 /** Resolves with {ip, port} once `listen()`'s bind completed (Listening or Bound, localPort()
  * known); rejects when the bind failed (AddressInUse) or nothing is listening. */
 function listening() {
-  const status = this.status();
-  if (isListening(status) && this.localPort() !== 0) return Promise.resolve({ ip: this.localIp(), port: this.localPort() });
-  if (!isListening(status)) return Promise.reject(abortReasons.get(this) ?? notLive(this, 'listening()'));
+  const bind = bindState(this);
+  if (bind === 'done') return Promise.resolve({ ip: this.localIp(), port: this.localPort() });
+  if (bind === null) return Promise.reject(abortReasons.get(this) ?? notLive(this, 'listening()'));
   return until(this, 'listening()', {
     listening: (e) => ({ value: { ip: e.detail.ip, port: e.detail.port } }),
     error: (e) => ({ error: new SocketError(e.detail.message, e.detail.code) }),
@@ -163,7 +163,7 @@ export function installPromises(Socket) {
     const sock = new this(rest);
     const release = signal ? abortOn(sock, signal) : null;
     try {
-      if (!sock.connect(host, port)) throw abortReasons.get(sock) ?? new SocketError(sock.lastError(), 'UnknownSocket');
+      if (!sock.connect(host, port)) throw abortReasons.get(sock) ?? refusal(sock);
       return await sock.connected();
     } catch (err) {
       sock.destroy();
@@ -184,7 +184,7 @@ export function installPromises(Socket) {
     const release = signal ? abortOn(sock, signal) : null;
     try {
       if (!sock.listen(port, iface, Boolean(forceIpv6))) {
-        throw abortReasons.get(sock) ?? new SocketError(sock.lastError(), 'UnknownSocket');
+        throw abortReasons.get(sock) ?? refusal(sock);
       }
       await sock.listening();
       return sock;

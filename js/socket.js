@@ -9,7 +9,7 @@ import { Link } from './link.js';
 import { SocketBase } from './event-target.js';
 import { createBatchReader } from './batch.js';
 import { installPromises, watchSignal } from './promises.js';
-import { socketDestroyed } from './watch.js';
+import { ASK, socketDestroyed } from './watch.js';
 import { createTextReader } from './text.js';
 import { createDeadlines } from './deadlines.js';
 import { STATUS, learnStatuses } from './status.js';
@@ -44,7 +44,7 @@ const NO_OPTIONS = Object.freeze({});
  * makes the engines of the sockets made by scripts.
  */
 export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm, engines }) {
-  if (!Object.isFrozen(STATUS)) learnStatuses(wasm.statusNames());
+  if (!Object.isFrozen(STATUS)) learnStatuses(wasm.statusNames(), wasm.overStatuses());
   const tuning = readTuning(wasm.hostTuning);
   // The longest string write() checks for ASCII to hand a host as text (see write).
   const TEXT_MAX = tuning.textMax;
@@ -424,6 +424,11 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     /** True after a write took bufferedAmount() over the high-water mark, until drainEvent. */
     needsDrain() { return this.#engine.needsDrain(); }
     lastError() { return this.#engine.lastError(); }
+    /** The error name of what lastError() says (docs/spec.md's codes), '' while it says nothing. */
+    lastErrorCode() { return this.#engine.lastErrorCode(); }
+    /** For js/watch.js: the engine, whose answers (isOver, attemptPending, bindDone,
+     * writeRefusal) the promise, stream and Direct Sockets layers ask instead of deciding. */
+    [ASK]() { return this.#engine; }
     protocol() { return this.#engine.protocol(); }
     connectTimeout() { return this.#engine.connectTimeout(); }
 

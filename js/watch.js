@@ -1,18 +1,35 @@
 // What the promise, stream and Direct Sockets layers need to know about a Socket's lifetime, from
-// its public behaviour only: when bytes arrive, when output drains, when the connection ends and
-// whether it ended in a failure. No bytes are kept here: readers take them from the engine's
-// receive buffer when they want them, so the engine's high-water marks keep pacing both sides.
+// its public behaviour and the engine's answers: when bytes arrive, when output drains, when the
+// connection ends and whether it ended in a failure. Every state, error name and order here is
+// the engine's (src/engine/): which statuses end a watch, whether an error is fatal, whether an
+// attempt or a bind is under way, the name of a refusal. No bytes are kept here: readers take
+// them from the engine's receive buffer when they want them, so the engine's high-water marks
+// keep pacing both sides.
 
-import { STATUS } from './status.js';
+import { STATUS, statusIsOver } from './status.js';
 
-/** A socket failure as an Error: `code` is KVIrc's error name (docs/spec.md), e.g. 'ConnectionRefused'. */
+/** The key of the Socket method that gives the layers above the facade its engine, to ask
+ * (js/socket.js): not part of the public API. */
+export const ASK = Symbol('kvsocket engine asks');
+
+/** A socket failure as an Error: `code` is KVIrc's error name (docs/spec.md), e.g. 'ConnectionRefused',
+ * always one the engine named. */
 export class SocketError extends Error {
-  constructor(message, code = 'UnknownSocket') {
+  constructor(message, code) {
     super(message);
     this.name = 'SocketError';
     this.code = code;
   }
 }
+
+/** The SocketError of a call `socket` refused (connect, listen, startTls, write returned false
+ * or 0): the engine's message and name (lastError, lastErrorCode). */
+export const refusal = (socket) => new SocketError(socket.lastError(), socket[ASK]().lastErrorCode());
+
+/** The SocketError with `message` of a connection that is over without a failure of its own (a
+ * clean end, a close(), nothing under way): named as the engine names a write now (RemoteHostClosed
+ * once a connection ended or is closing, else UnknownSocket). */
+export const overError = (socket, message) => new SocketError(message, socket[ASK]().writeRefusal() || 'UnknownSocket');
 
 /** An abort (a signal's): Node's AbortError shape, name 'AbortError' and the named code
  * 'ABORT_ERR', with the signal's reason as `cause` (a DOMException's `code` is a number). */
@@ -23,15 +40,16 @@ export function abortError(reason) {
   return err;
 }
 
-// Statuses (docs/spec.md) that end what a watcher follows: Unconnected, and Closing (after close()
-// the script has said it is done reading, and nothing more will be read).
-const isOver = (status) => status === STATUS.Unconnected || status === STATUS.Closing;
+/** True while the socket is looking up, connecting, connected, bound or listening: the engine's
+ * isOver (Unconnected, and Closing: after close() nothing more will be read) is false. */
+export const isLive = (socket) => !socket[ASK]().isOver();
 
-/** True while the socket is looking up, connecting, connected, bound or listening. */
-export const isLive = (socket) => !isOver(socket.status());
+/** Whether a connect attempt of `socket` is under way (the engine's attemptPending). */
+export const isConnecting = (socket) => socket[ASK]().attemptPending();
 
-/** Whether `status` is that of an attempt under way: HostLookUp, Connecting. */
-export const isConnecting = (status) => status === STATUS.HostLookUp || status === STATUS.Connecting;
+/** `listen()`'s bind of `socket` (the engine's bindDone): 'done', 'pending', or null when the
+ * socket is not listening or bound. */
+export const bindState = (socket) => [null, 'pending', 'done'][socket[ASK]().bindDone() + 1];
 
 // destroy() fires no event (docs/spec.md), so the layers learn of it from this hook, which the facade
 // calls from destroy().
@@ -80,11 +98,12 @@ export class Watcher {
       dataAvailable: () => this.#on.data?.(),
       drain: () => this.#on.drain?.(),
       error: (e) => {
-        // An error that leaves the socket live (a UDP datagram too large) ends nothing.
-        if (!isLive(socket) && !this.failure) this.failure = new SocketError(e.detail.message, e.detail.code);
+        // The engine marks the errors that end the connection, the attempt or the bind; one
+        // that leaves the socket as it was (a UDP datagram too large) ends nothing.
+        if (e.detail.fatal && !this.failure) this.failure = new SocketError(e.detail.message, e.detail.code);
       },
       stateChanged: (e) => {
-        if (isOver(e.detail.status)) this.#end(this.failure);
+        if (statusIsOver(e.detail.status)) this.#end(this.failure);
       },
     };
     // Without a `data` callback, no dataAvailable listener: a socket with one builds a DOM event
@@ -113,6 +132,22 @@ export class Watcher {
     this.stop();
     this.#on.end?.(failure);
   }
+}
+
+/** Resolves when the handshake that `socket.startTls()` started is done (`secure`); rejects with
+ * the failure that ended the connection first (the engine's fatal error: a Tls* name), or, for an
+ * end without one (a close(), a destroy()), as `overError` names it. */
+export function secured(socket) {
+  return new Promise((resolve, reject) => {
+    const onSecure = () => { watcher.stop(); socket.removeEventListener('secure', onSecure); resolve(); };
+    const watcher = new Watcher(socket, {
+      end: (failure) => {
+        socket.removeEventListener('secure', onSecure);
+        reject(failure ?? overError(socket, 'the connection ended before TLS was set up'));
+      },
+    });
+    socket.addEventListener('secure', onSecure);
+  });
 }
 
 /** Resolves once `socket` is Unconnected (a close() flushed, or the connection ended) or

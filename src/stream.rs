@@ -77,7 +77,12 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
                     inner.failure.get_or_insert((code, reason));
                     inner.ended = true;
                 }
-                Event::Error { code, message } => {
+                // A failure of one write that leaves the connection is not its end's.
+                Event::Error {
+                    code,
+                    message,
+                    fatal: true,
+                } => {
                     inner.failure.get_or_insert((code, message));
                 }
                 Event::Disconnected(_) => inner.ended = true,

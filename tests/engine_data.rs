@@ -631,7 +631,8 @@ fn a_reservation_that_cannot_be_filled_ends_the_connection_and_nothing_behind_it
         [
             Event::Error {
                 code: ErrorCode::UnknownSocket,
-                message: message.into()
+                message: message.into(),
+                fatal: true
             },
             Event::StateChanged(Status::Unconnected),
             Event::Disconnected(message.into()),

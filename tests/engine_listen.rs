@@ -152,7 +152,8 @@ fn given_listening_when_listen_failed_address_in_use_then_error_and_unconnected(
         [
             Event::Error {
                 code: ErrorCode::AddressInUse,
-                message: "Address already in use".into()
+                message: "Address already in use".into(),
+                fatal: true,
             },
             Event::StateChanged(Status::Unconnected),
         ]
@@ -186,7 +187,8 @@ fn a_listening_server_that_fails_later_reports_the_error_and_stops() {
         [
             Event::Error {
                 code: ErrorCode::SocketResource,
-                message: "Out of socket resources".into()
+                message: "Out of socket resources".into(),
+                fatal: true,
             },
             Event::StateChanged(Status::Unconnected),
         ]

@@ -626,7 +626,21 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     prop_assert!(matches!(status, Status::Listening | Status::Bound));
                     prop_assert_eq!(Some(*local), e.local());
                 }
-                Event::Error { .. } => {}
+                // A fatal error ends the connection, the attempt or the bind in the same step
+                // (the promise and stream layers take it as the end's failure); any other
+                // leaves the status as it was.
+                Event::Error { fatal, .. } => {
+                    let ends = events[k + 1..].contains(&Event::StateChanged(Status::Unconnected));
+                    prop_assert_eq!(
+                        *fatal,
+                        ends,
+                        "fatal iff the status goes to Unconnected after it"
+                    );
+                    prop_assert!(
+                        status != Status::Unconnected,
+                        "an error of a socket already over"
+                    );
+                }
             }
         }
         let changed = events.iter().any(|ev| matches!(ev, Event::StateChanged(_)));

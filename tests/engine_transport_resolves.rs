@@ -93,7 +93,8 @@ fn a_proxy_denial_is_proxy_denied_with_the_proxys_reason() {
             },
             Event::Error {
                 code,
-                message: said.into()
+                message: said.into(),
+                fatal: true,
             },
             Event::StateChanged(Status::Unconnected),
         ]
@@ -125,7 +126,8 @@ fn a_relayed_refusal_keeps_the_codes_message() {
             },
             Event::Error {
                 code,
-                message: code.message().into()
+                message: code.message().into(),
+                fatal: true,
             },
         ]
     );
@@ -153,7 +155,8 @@ fn a_proxy_refusal_of_a_name_is_a_connect_failure() {
             },
             Event::Error {
                 code,
-                message: code.message().into()
+                message: code.message().into(),
+                fatal: true,
             },
             Event::StateChanged(Status::Unconnected),
         ]

@@ -325,7 +325,8 @@ fn a_bind_failure_of_a_udp_socket_is_address_in_use() {
         [
             Event::Error {
                 code: ErrorCode::AddressInUse,
-                message: "Address already in use".into()
+                message: "Address already in use".into(),
+                fatal: true,
             },
             Event::StateChanged(Status::Unconnected)
         ]
@@ -363,7 +364,8 @@ fn given_bound_with_output_unsent_when_the_socket_fails_then_nothing_stays_buffe
             Event::DataAvailable(4),
             Event::Error {
                 code: ErrorCode::Network,
-                message: "Network unreachable".into()
+                message: "Network unreachable".into(),
+                fatal: true,
             },
             Event::StateChanged(Status::Unconnected)
         ]

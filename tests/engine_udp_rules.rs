@@ -10,6 +10,7 @@ fn too_large() -> Event {
     Event::Error {
         code: ErrorCode::DatagramTooLarge,
         message: "Datagram too large".into(),
+        fatal: false,
     }
 }
 
@@ -78,7 +79,8 @@ fn other_udp_failures_still_end_the_socket() {
         [
             Event::Error {
                 code: ErrorCode::ConnectionRefused,
-                message: "Connection refused".into()
+                message: "Connection refused".into(),
+                fatal: true,
             },
             Event::StateChanged(Status::Unconnected),
             Event::Disconnected("Connection refused".into()),

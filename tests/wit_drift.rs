@@ -193,6 +193,7 @@ fn event_samples() -> Vec<Event> {
         Event::Error {
             code,
             message: String::new(),
+            fatal: true,
         },
         Event::DataAvailable(0),
         Event::Disconnected(String::new()),

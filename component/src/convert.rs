@@ -220,7 +220,9 @@ pub fn event_to_wit(event: Event) -> wit::Event {
             code: error_code_to_wit(code),
             message: reason,
         }),
-        Event::Error { code, message } => W::Error(wit::Failure {
+        // `fatal` is the JS layers' (the batch's error record): a component's host reads the
+        // state-changed that follows a fatal error.
+        Event::Error { code, message, .. } => W::Error(wit::Failure {
             code: error_code_to_wit(code),
             message,
         }),

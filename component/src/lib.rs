@@ -14,8 +14,9 @@ use kvsocket::engine::tls_options::TlsOptions;
 use kvsocket::engine::{AcceptArgs, AcceptAs, Chunk, CommandError, Engine, Through};
 
 use convert::{
-    action_to_wit, event_to_wit, input_from_wit, ip_from_wit, ip_to_wit, port_arg, protocol_name,
-    protocol_to_wit, socket_addr_from_wit, socket_addr_to_wit, status_to_wit,
+    action_to_wit, error_code_to_wit, event_to_wit, input_from_wit, ip_from_wit, ip_to_wit,
+    port_arg, protocol_name, protocol_to_wit, socket_addr_from_wit, socket_addr_to_wit,
+    status_to_wit,
 };
 use exports::kvsocket::engine::engine as wit;
 
@@ -299,6 +300,26 @@ impl wit::GuestSocket for EngineSocket {
 
     fn last_error(&self) -> String {
         self.core.borrow().last_error().to_string()
+    }
+
+    fn last_error_code(&self) -> Option<wit::ErrorCode> {
+        self.core.borrow().last_error_code().map(error_code_to_wit)
+    }
+
+    fn write_refusal(&self) -> Option<wit::ErrorCode> {
+        self.core.borrow().write_refusal().map(error_code_to_wit)
+    }
+
+    fn is_over(&self) -> bool {
+        self.core.borrow().is_over()
+    }
+
+    fn attempt_pending(&self) -> bool {
+        self.core.borrow().attempt_pending()
+    }
+
+    fn bind_done(&self) -> Option<bool> {
+        self.core.borrow().bind_done()
     }
 
     fn bytes_available(&self) -> u64 {

@@ -6,7 +6,7 @@
 //   Socket.defaultProxy = 'ws://127.0.0.1:8081/?host={host}&port={port}';
 
 import {
-  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, browserRefusal, wispPerform, batchHeader, batchKinds, setShelf, hostTuning, statusNames, errorCodeName,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, isWispUrl, browserRefusal, wispPerform, batchHeader, batchKinds, setShelf, hostTuning, statusNames, overStatuses, errorCodeName,
   textScratch, textOfScratch, browserPerform, directCheck,
 } from '../../pkg/kvsocket.js';
 import { createWispHost } from '../wisp/host.js';
@@ -46,7 +46,7 @@ const browserHostAdapter = {
 };
 
 export const Socket = createSocketClass({
-  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: withTlsLayer(browserHostAdapter), wasm: { memory, batchHeader, batchKinds, setShelf, hostTuning, statusNames, textScratch, textOfScratch, errorCodeName },
+  Engine: BrowserEngine, hexToBytes, textOfBytes, hexOfBytes, host: withTlsLayer(browserHostAdapter), wasm: { memory, batchHeader, batchKinds, setShelf, hostTuning, statusNames, overStatuses, textScratch, textOfScratch, errorCodeName },
 });
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket, directCheck);
 /** Cloudflare's connect() (the WinterCG sockets API): docs/connect.md. */

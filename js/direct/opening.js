@@ -3,7 +3,7 @@
 // before it opened turns that failure into an AbortError and makes `closed` resolve. And how
 // TCPSocket and UDPSocket close (closeStreams).
 
-import { SocketError } from '../watch.js';
+import { refusal } from '../watch.js';
 import { invalidState } from './streams.js';
 
 /**
@@ -17,7 +17,7 @@ export function openingPromises(name, sock, ready, { open, whenOpen, closing }) 
   let opened;
   let closed;
   if (!ready) {
-    const failure = new SocketError(sock.lastError(), 'UnknownSocket');
+    const failure = refusal(sock);
     sock.destroy();
     opened = Promise.reject(failure);
     closed = Promise.reject(failure);

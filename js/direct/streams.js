@@ -7,7 +7,7 @@
 //   longer owes a drain (needsDrain()), so a writer awaiting its writes waits at the socket's
 //   high-water mark (sendBufferSize).
 
-import { SocketError, Watcher, settled } from '../watch.js';
+import { Watcher, overError, refusal, settled } from '../watch.js';
 
 /** Bytes of a BufferSource (ArrayBuffer or a view); TypeError for anything else. */
 export function bufferSourceBytes(chunk, what) {
@@ -36,7 +36,7 @@ export function socketStreams(socket, { read, write, endOutput, ready = null }) 
     end: (failure) => {
       wakeRead();
       wakeDrain();
-      writableController.error(failure ?? new SocketError('the connection is closed', 'RemoteHostClosed'));
+      writableController.error(failure ?? overError(socket, 'the connection is closed'));
     },
   });
   const sleep = (set) => new Promise((resolve) => set(resolve));
@@ -73,11 +73,11 @@ export function socketStreams(socket, { read, write, endOutput, ready = null }) 
     async write(chunk) {
       if (retired) throw retired;
       if (opening) await opening.catch(() => {}); // a failed connection ends the watcher: thrown below
-      if (watcher.ended) throw watcher.failure ?? new SocketError('the connection is closed', 'RemoteHostClosed');
+      if (watcher.ended) throw watcher.failure ?? overError(socket, 'the connection is closed');
       let counts;
       try {
         counts = write(chunk);
-        if (counts[0] < counts[1]) throw new SocketError(socket.lastError(), 'UnknownSocket');
+        if (counts[0] < counts[1]) throw refusal(socket);
       } catch (err) {
         // A refused chunk errors the writable (Web Streams' rule); the connection cannot go on
         // with a hole in its output, so it is aborted and `closed` rejects with the same error.

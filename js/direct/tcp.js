@@ -3,7 +3,7 @@
 // a browser TCP through the proxy (options.proxy or Socket.defaultProxy). Where this departs from
 // the spec: docs/direct-sockets.md.
 
-import { settled } from '../watch.js';
+import { refusal, secured, settled } from '../watch.js';
 import { closeStreams, openingPromises } from './opening.js';
 import { bufferSourceBytes, socketStreams } from './streams.js';
 import { applyBufferSizes } from './options.js';
@@ -80,8 +80,10 @@ export function createTCPSocket(Socket, check) {
     /**
      * With `secureTransport: 'starttls'`, once opened: secures the connection (the same streams
      * carry TLS from now on; Cloudflare's returns a new socket instead). Resolves once the
-     * handshake is done; rejects with the Socket's failure (a Tls* error name) or when not
-     * allowed now. `options` as the Socket's `tls` option, default the constructor's `tls`.
+     * handshake is done; rejects with the SocketError of the failure that ended the connection
+     * (its `code` a Tls* error name), or of the Socket's refusal when not allowed now (the
+     * engine's lastError and lastErrorCode). `options` as the Socket's `tls` option, default
+     * the constructor's `tls`.
      */
     async startTls(options = this.#tlsOptions) {
       if (this.#secureTransport !== 'starttls') {
@@ -89,14 +91,8 @@ export function createTCPSocket(Socket, check) {
       }
       await this.#opened;
       const sock = this.#socket;
-      const done = new Promise((resolve, reject) => {
-        const ok = () => { sock.removeEventListener('error', bad); resolve(); };
-        const bad = (e) => { sock.removeEventListener('secure', ok); reject(new Error(`TCPSocket: ${e.detail.code}: ${e.detail.message}`)); };
-        sock.addEventListener('secure', ok, { once: true });
-        sock.addEventListener('error', bad, { once: true });
-      });
-      if (!sock.startTls(options)) throw new Error(`TCPSocket: startTls: ${sock.lastError()}`);
-      return done;
+      if (!sock.startTls(options)) throw refusal(sock);
+      return secured(sock);
     }
 
     /** The connection's TLS parameters once secured (the Socket's tlsInfo()), else null. */

@@ -429,7 +429,7 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
 
     /** The kvsocket Socket under this stream. */
     get socket() { return this.#kv; }
-    get connecting() { return this.#watcher !== null && !this.#watcher.ended && isConnecting(this.#kv.status()); }
+    get connecting() { return this.#watcher !== null && !this.#watcher.ended && isConnecting(this.#kv); }
     get pending() { return !this.#live(); }
     get readyState() {
       if (this.connecting) return 'opening';

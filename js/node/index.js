@@ -3,7 +3,7 @@
 // call), and a bundle of this entry needs no .wasm file beside it.
 
 import {
-  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, setShelf, hostTuning, statusNames, textScratch, textOfScratch, errorCodeName, directCheck,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, setShelf, hostTuning, statusNames, overStatuses, textScratch, textOfScratch, errorCodeName, directCheck,
   nodeProxyRefusal,
 } from '../../pkg/kvsocket_node.js';
 import { wasmBytes } from '../../pkg/kvsocket_node_wasm.js';
@@ -33,7 +33,7 @@ export const Socket = createSocketClass({
   Engine, hexToBytes, textOfBytes, hexOfBytes,
   // TLS: node:tls over net connections (js/node/tls.js), the page's wasm TLS over Wisp streams.
   host: withTlsLayer(withWisp(host), (action, link) => link.get(action.id)?.wisp === undefined),
-  wasm: { memory, batchHeader, batchKinds, setShelf, hostTuning, statusNames, textScratch, textOfScratch, errorCodeName },
+  wasm: { memory, batchHeader, batchKinds, setShelf, hostTuning, statusNames, overStatuses, textScratch, textOfScratch, errorCodeName },
   engines: createEngines(Engine, exports),
 });
 installDuplex(Socket);

@@ -299,10 +299,14 @@ impl Batch {
                 let [ro, rl] = self.text(&reason);
                 self.record(CONNECT_FAILED, &[co, cl, ro, rl]);
             }
-            Event::Error { code, message } => {
+            Event::Error {
+                code,
+                message,
+                fatal,
+            } => {
                 let [co, cl] = self.text(code.name());
                 let [mo, ml] = self.text(&message);
-                self.record(ERROR, &[co, cl, mo, ml]);
+                self.record(ERROR, &[co, cl, mo, ml, fatal.into()]);
             }
             Event::DataAvailable(length) => self.record(DATA_AVAILABLE, &[length as u32]),
             Event::Disconnected(error) => {

@@ -156,10 +156,15 @@ pub fn event_to_js(event: Event) -> JsValue {
             ("code", s(code.name())),
             ("reason", s(&reason)),
         ]),
-        Event::Error { code, message } => object(&[
+        Event::Error {
+            code,
+            message,
+            fatal,
+        } => object(&[
             ("type", s("error")),
             ("code", s(code.name())),
             ("message", s(&message)),
+            ("fatal", JsValue::from_bool(fatal)),
         ]),
         Event::DataAvailable(length) => {
             object(&[("type", s("dataAvailable")), ("length", n(length as f64))])

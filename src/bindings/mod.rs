@@ -100,6 +100,19 @@ pub fn status_names() -> String {
     names.join(" ")
 }
 
+/// The statuses (their names, space-separated) in which nothing more is read or reported of a
+/// connection (engine::Status::is_over): a `stateChanged` to one ends what the promise and
+/// stream layers follow (js/status.js learns them with the numbers).
+#[wasm_bindgen(js_name = overStatuses)]
+pub fn over_statuses() -> String {
+    let names: Vec<&str> = crate::engine::Status::ALL
+        .iter()
+        .filter(|s| s.is_over())
+        .map(|s| s.name())
+        .collect();
+    names.join(" ")
+}
+
 /// The batch's record kinds in numeric order (kind n is item n - 1), space-separated.
 /// The error name scripts see for a host's error name (`ErrorCode::from_host`): tlsInfo()'s
 /// `authorizationError` from node:tls's code, named as the page's TLS module names it.
@@ -654,6 +667,41 @@ impl Engine {
     #[wasm_bindgen(js_name = lastError)]
     pub fn last_error(&self) -> String {
         self.core.last_error().to_string()
+    }
+
+    /// `lastErrorCode()`: the error name of what `lastError()` says, '' while it says nothing.
+    #[wasm_bindgen(js_name = lastErrorCode)]
+    pub fn last_error_code(&self) -> String {
+        self.core
+            .last_error_code()
+            .map_or_else(String::new, |code| code.name().to_string())
+    }
+
+    /// The error name a write meets now, '' while the socket takes writes
+    /// (engine::Engine::write_refusal).
+    #[wasm_bindgen(js_name = writeRefusal)]
+    pub fn write_refusal(&self) -> String {
+        self.core
+            .write_refusal()
+            .map_or_else(String::new, |code| code.name().to_string())
+    }
+
+    /// Whether nothing more is read or reported of the connection (engine::Engine::is_over).
+    #[wasm_bindgen(js_name = isOver)]
+    pub fn is_over(&self) -> bool {
+        self.core.is_over()
+    }
+
+    /// Whether a connect attempt is under way (engine::Engine::attempt_pending).
+    #[wasm_bindgen(js_name = attemptPending)]
+    pub fn attempt_pending(&self) -> bool {
+        self.core.attempt_pending()
+    }
+
+    /// `listen()`'s bind (engine::Engine::bind_done): 1 done, 0 under way, -1 not listening.
+    #[wasm_bindgen(js_name = bindDone)]
+    pub fn bind_done(&self) -> i32 {
+        self.core.bind_done().map_or(-1, i32::from)
     }
 
     #[wasm_bindgen(js_name = bytesAvailable)]

@@ -274,6 +274,12 @@ pub enum CommandError {
 }
 
 impl CommandError {
+    /// The error name a refused command leaves for `lastErrorCode()` (docs/spec.md): a call the
+    /// socket refused is no network failure, so KVIrc's catch-all UnknownSocket.
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::UnknownSocket
+    }
+
     /// What `lastError()` says. Built without `core::fmt` (src/engine/text.rs): this text reaches
     /// the wasm module, the `Display` below only native callers.
     pub fn message(&self) -> String {

@@ -62,6 +62,20 @@ impl Status {
     pub fn number(self) -> u8 {
         self as u8
     }
+
+    /// A status in which nothing more is read or reported of the connection: Unconnected, and
+    /// Closing (close() discards input from then on). A change to one ends what the promise
+    /// and stream layers follow (`stateChanged`'s status; [`Engine::is_over`] for the present).
+    ///
+    /// [`Engine::is_over`]: super::Engine::is_over
+    pub fn is_over(self) -> bool {
+        matches!(self, Status::Unconnected | Status::Closing)
+    }
+
+    /// A connect attempt is under way: HostLookUp or Connecting.
+    pub fn is_attempt(self) -> bool {
+        matches!(self, Status::HostLookUp | Status::Connecting)
+    }
 }
 
 /// TCP (a byte stream) or UDP (datagrams).
@@ -244,8 +258,14 @@ pub enum Event {
     Connected,
     /// `connectFailedEvent(reason)`.
     ConnectFailed { code: ErrorCode, reason: String },
-    /// `errorEvent(code, message)`.
-    Error { code: ErrorCode, message: String },
+    /// `errorEvent(code, message)`. `fatal`: the failure ends the connection, the attempt or
+    /// the bind (a `StateChanged` to Unconnected follows), as against a failure of one write that
+    /// leaves the socket as it was (a UDP datagram too large).
+    Error {
+        code: ErrorCode,
+        message: String,
+        fatal: bool,
+    },
     /// `dataAvailableEvent(length)`: `length` bytes are now buffered.
     DataAvailable(usize),
     /// `disconnectEvent(error)`: '' for a clean end.

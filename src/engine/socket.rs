@@ -90,6 +90,11 @@ pub struct Engine {
     /// UDP: the sender of the datagram last read, whom a bound socket's writes answer.
     last_sender: Option<SocketAddr>,
     last_error: String,
+    /// The error name of what `last_error` says (`lastErrorCode()`), None while it says nothing.
+    last_error_code: Option<ErrorCode>,
+    /// The socket's last connection ended (or is Closing): a write now meets a connection that
+    /// is over, not a socket that never had one (`write_refusal`).
+    connection_over: bool,
     /// `setNoDelay` / `setKeepAlive`: what `Action::Configure` tells the host.
     no_delay: bool,
     keep_alive: Option<Millis>,
@@ -148,6 +153,8 @@ impl Engine {
             transport_resolves_names: false,
             last_sender: None,
             last_error: String::new(),
+            last_error_code: None,
+            connection_over: false,
             no_delay: true,
             keep_alive: None,
             idle_timeout: 0,
@@ -349,7 +356,10 @@ impl Engine {
         self.connect_timeout = 0;
         self.idle_timeout = 0;
         self.idle_next = None;
-        self.last_error = CommandError::Destroyed.message();
+        self.set_error(
+            CommandError::Destroyed.code(),
+            CommandError::Destroyed.message(),
+        );
     }
 
     // ----- outputs -----------------------------------------------------------------------------
@@ -415,6 +425,35 @@ impl Engine {
         &self.last_error
     }
 
+    /// `lastErrorCode()`: the error name of what `lastError()` says (an error event's code, or
+    /// the code of a refused call: [`CommandError::code`], a write's [`Engine::write_refusal`]),
+    /// None while `lastError()` is ''.
+    pub fn last_error_code(&self) -> Option<ErrorCode> {
+        self.last_error_code
+    }
+
+    /// Whether what the script follows of this socket is over: nothing more will be read or
+    /// reported (Unconnected, or Closing, whose input is discarded from close() on). The
+    /// promise and stream layers end their watch here (docs/spec.md, Status).
+    pub fn is_over(&self) -> bool {
+        self.state.status().is_over()
+    }
+
+    /// Whether a connect attempt is under way (HostLookUp, Connecting): its outcome is still
+    /// to come as `connectedEvent` or `connectFailedEvent`.
+    pub fn attempt_pending(&self) -> bool {
+        self.state.status().is_attempt()
+    }
+
+    /// `listen()`'s bind: `Some(true)` once it completed (Listening or Bound, the local address
+    /// known), `Some(false)` while it is under way, None when the socket is not listening.
+    pub fn bind_done(&self) -> Option<bool> {
+        match &self.state {
+            State::Listening { local, .. } | State::Bound { local, .. } => Some(local.is_some()),
+            _ => None,
+        }
+    }
+
     /// `bytesAvailable()`.
     pub fn bytes_available(&self) -> usize {
         self.recv.len()
@@ -459,6 +498,9 @@ impl Engine {
             "illegal transition {from:?} -> {to:?}"
         );
         self.state = next;
+        if to != Status::Unconnected && to != Status::Closing {
+            self.connection_over = false;
+        }
         if from != to {
             self.events.push_back(Event::StateChanged(to));
             if to == Status::Connected {
@@ -500,8 +542,12 @@ impl Engine {
             code,
             reason: message.clone(),
         });
-        self.last_error = message.clone();
-        self.events.push_back(Event::Error { code, message });
+        self.set_error(code, message.clone());
+        self.events.push_back(Event::Error {
+            code,
+            message,
+            fatal: true,
+        });
         self.discard_output();
         self.set_state(State::Unconnected);
     }
@@ -517,28 +563,39 @@ impl Engine {
         if let Some(id) = self.state.id() {
             self.actions.push_back(Action::Abort { id });
         }
-        self.last_error = message.clone();
+        self.set_error(code, message.clone());
         self.events.push_back(Event::Error {
             code,
             message: message.clone(),
+            fatal: true,
         });
         self.disconnect(message);
     }
 
     /// The connection ended: stateChanged(Unconnected), disconnected(error). Unread bytes stay.
     fn disconnect(&mut self, error: String) {
+        self.connection_over = true;
         self.discard_output();
         self.reading_paused = false;
         self.set_state(State::Unconnected);
         self.events.push_back(Event::Disconnected(error));
     }
 
-    fn report_error(&mut self, code: ErrorCode) {
-        self.last_error = code.message().to_string();
+    /// `errorEvent(code)`; `fatal`: the failure ends the connection, the attempt or the bind
+    /// (the state change follows), as against one write's (a datagram too large).
+    fn report_error(&mut self, code: ErrorCode, fatal: bool) {
+        self.set_error(code, code.message().to_string());
         self.events.push_back(Event::Error {
             code,
             message: code.message().to_string(),
+            fatal,
         });
+    }
+
+    /// What `lastError()` and `lastErrorCode()` say from now on.
+    fn set_error(&mut self, code: ErrorCode, message: String) {
+        self.last_error = message;
+        self.last_error_code = Some(code);
     }
 
     /// Output not yet handed to the network is lost: nothing is pending, no drain is owed.
@@ -590,7 +647,7 @@ impl Engine {
     /// Records a failed command's message for `lastError()`.
     fn note<T>(&mut self, result: Result<T, CommandError>) -> Result<T, CommandError> {
         if let Err(e) = &result {
-            self.last_error = e.message();
+            self.set_error(e.code(), e.message());
         }
         result
     }

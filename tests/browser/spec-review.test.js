@@ -418,7 +418,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
     });
     assert.deepEqual(r, {
       lines: ['stateChanged {"status":2,"name":"Connecting"}', 'connectFailed {"reason":"Connection timed out","code":"SocketTimeout"}',
-        'error {"code":"SocketTimeout","message":"Connection timed out"}', 'stateChanged {"status":0,"name":"Unconnected"}'],
+        'error {"code":"SocketTimeout","message":"Connection timed out","fatal":true}', 'stateChanged {"status":0,"name":"Unconnected"}'],
       inTime: true, status: 0, lastError: 'Connection timed out',
     });
   });
@@ -455,7 +455,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
     });
     assert.equal(r.ok, true);
     assert.deepEqual(r.lines, ['stateChanged {"status":2,"name":"Connecting"}', 'connectFailed {"reason":"Proxy not found","code":"ProxyNotFound"}',
-      'error {"code":"ProxyNotFound","message":"Proxy not found"}', 'stateChanged {"status":0,"name":"Unconnected"}']);
+      'error {"code":"ProxyNotFound","message":"Proxy not found","fatal":true}', 'stateChanged {"status":0,"name":"Unconnected"}']);
     assert.equal(r.status, 'Connecting', 'status() right after connect() returned true');
     assert.deepEqual(r.inHandler, ['Connecting Connecting', 'Unconnected Unconnected']);
   });
@@ -513,7 +513,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
     });
     assert.deepEqual(r, {
       lines: ['stateChanged {"status":2,"name":"Connecting"}', 'connectFailed {"reason":"Connection refused","code":"ConnectionRefused"}',
-        'error {"code":"ConnectionRefused","message":"Connection refused"}', 'stateChanged {"status":0,"name":"Unconnected"}'],
+        'error {"code":"ConnectionRefused","message":"Connection refused","fatal":true}', 'stateChanged {"status":0,"name":"Unconnected"}'],
       args: [['connectFailedEvent', 'Connection refused'], ['errorEvent', 'ConnectionRefused', 'Connection refused']],
       lastError: 'Connection refused', status: 0,
     });
@@ -564,7 +564,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       return out;
     });
     assert.deepEqual(r, {
-      lines: ['dataAvailable {"length":2}', 'error {"code":"RemoteHostClosed","message":"Remote host closed the connection"}',
+      lines: ['dataAvailable {"length":2}', 'error {"code":"RemoteHostClosed","message":"Remote host closed the connection","fatal":true}',
         'stateChanged {"status":0,"name":"Unconnected"}', 'disconnected {"error":"Remote host closed the connection"}'],
       text: 'ok', lastError: 'Remote host closed the connection',
     });
@@ -845,7 +845,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
         s.destroy();
         return lines;
       });
-      assert.deepEqual(r, ['error {"code":"RemoteHostClosed","message":"Remote host closed the connection"}',
+      assert.deepEqual(r, ['error {"code":"RemoteHostClosed","message":"Remote host closed the connection","fatal":true}',
         'disconnected {"error":"Remote host closed the connection"}']);
     });
 
@@ -963,7 +963,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       s.destroy();
       return { inUse, again, res };
     });
-    assert.deepEqual(r, { inUse: { lines: ['stateChanged {"status":6,"name":"Listening"}', 'error {"code":"AddressInUse","message":"Address already in use"}',
+    assert.deepEqual(r, { inUse: { lines: ['stateChanged {"status":6,"name":"Listening"}', 'error {"code":"AddressInUse","message":"Address already in use","fatal":true}',
       'stateChanged {"status":0,"name":"Unconnected"}'], status: 0, lastError: 'Address already in use' }, again: true, res: 'listening true' });
   });
 
@@ -1165,7 +1165,7 @@ test('SPEC review: the browser Socket in Chromium through kvsocket-proxy', { tim
       s.destroy();
       return out;
     });
-    assert.deepEqual(r, { refused: [false, false, false, false], big: 70000, errors: [{ code: 'DatagramTooLarge', message: 'Datagram too large' }],
+    assert.deepEqual(r, { refused: [false, false, false, false], big: 70000, errors: [{ code: 'DatagramTooLarge', message: 'Datagram too large', fatal: false }],
       status: 'Connected', read: 'ok' });
   });
 

@@ -61,6 +61,7 @@ pub fn error(code: ErrorCode) -> Event {
     Event::Error {
         code,
         message: code.message().to_string(),
+        fatal: true,
     }
 }
 

@@ -74,7 +74,12 @@ class BindgenDriver {
     const { actions, events, actionCount, eventCount, deadline } = bindgen.readBatch();
     // Copied out: the reader reuses its arrays, and a `send`'s bytes are already its own copy.
     for (let i = 0; i < actionCount; i++) this.#actions.push(actions[i]);
-    for (let i = 0; i < eventCount; i++) this.#events.push(events[i]);
+    for (let i = 0; i < eventCount; i++) {
+      // The batch's error record carries the engine's `fatal` bit for the JS layers; the WIT's
+      // `error(failure)` does not (a component's host reads the state-changed that follows).
+      const { fatal, ...event } = events[i];
+      this.#events.push(event.type === 'error' ? event : events[i]);
+    }
     this.#deadline = deadline;
   }
 

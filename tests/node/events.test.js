@@ -126,8 +126,9 @@ test('connectFailed and error details; their methods get (reason) and (code, mes
   const failed = log.of('connectFailed')[0].detail;
   const error = log.of('error')[0].detail;
   assert.deepEqual(Object.keys(failed).sort(), ['code', 'reason']);
-  assert.deepEqual(Object.keys(error).sort(), ['code', 'message']);
+  assert.deepEqual(Object.keys(error).sort(), ['code', 'fatal', 'message']);
   assert.equal(error.code, 'ConnectionRefused');
+  assert.equal(error.fatal, true, 'the engine says the failure ended the attempt');
   assert.deepEqual(calls, [['connectFailed', failed.reason], ['error', error.code, error.message]]);
 });
 

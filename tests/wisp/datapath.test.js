@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import 'kvsocket'; // instantiates the module
 import {
-  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, setShelf, hostTuning, statusNames,
+  initSync, Engine, hexToBytes, textOfBytes, hexOfBytes, batchHeader, batchKinds, setShelf, hostTuning, statusNames, overStatuses,
 } from '../../pkg/kvsocket_node.js';
 import { createSocketClass } from '../../js/socket.js';
 import { nodeHost } from '../../js/node/host.js';
@@ -44,7 +44,7 @@ function watchedSockets(watch, copies = { count: 0 }) {
     return copyBytes(bytes);
   };
   return createSocketClass({
-    Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm: { memory, batchHeader, batchKinds, setShelf, hostTuning, statusNames },
+    Engine, hexToBytes, textOfBytes, hexOfBytes, host, wasm: { memory, batchHeader, batchKinds, setShelf, hostTuning, statusNames, overStatuses },
   });
 }
 

@@ -331,7 +331,7 @@ impl Engine {
             State::Connected(_) | State::Bound { .. }
                 if self.protocol == Protocol::Udp && code == ErrorCode::DatagramTooLarge =>
             {
-                self.report_error(code)
+                self.report_error(code, false)
             }
             State::Connected(_) | State::Closing(_) => {
                 let code = self.tls_upgrade_failure(code);
@@ -339,7 +339,7 @@ impl Engine {
             }
             State::Listening { .. } | State::Bound { .. } => {
                 self.actions.push_back(Action::Abort { id });
-                self.report_error(code);
+                self.report_error(code, true);
                 // A bound UDP socket's unsent answers are lost with it.
                 self.discard_output();
                 self.set_state(State::Unconnected);

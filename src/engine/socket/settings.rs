@@ -1,7 +1,7 @@
 //! What the script sets on [`Engine`]: protocol, connect timeout, high-water marks, and the
 //! host's own options and failures.
 
-use crate::engine::error::CommandError;
+use crate::engine::error::{CommandError, ErrorCode};
 use crate::engine::io::{Millis, Protocol};
 use crate::engine::options::Options;
 
@@ -98,7 +98,7 @@ impl Engine {
         if self.destroyed {
             return;
         }
-        self.last_error = message.to_string();
+        self.set_error(ErrorCode::UnknownSocket, message.to_string());
     }
 }
 

@@ -47,8 +47,8 @@ impl Engine {
                 self.outgoing.push(data, to);
                 self.queued(len)
             }
-            Err(message) => {
-                self.last_error = message;
+            Err((code, message)) => {
+                self.set_error(code, message);
                 0
             }
         }
@@ -125,8 +125,8 @@ impl Engine {
         if len == 0 || self.protocol != Protocol::Tcp {
             return Through::Refused;
         }
-        if let Err(message) = self.write_target() {
-            self.last_error = message;
+        if let Err((code, message)) = self.write_target() {
+            self.set_error(code, message);
             return Through::Refused;
         }
         match data() {
@@ -179,7 +179,7 @@ impl Engine {
                 self.queued(len)
             }
             Err(e) => {
-                self.last_error = e.message();
+                self.set_error(e.code(), e.message());
                 0
             }
         }
@@ -223,8 +223,8 @@ impl Engine {
                 self.count_buffered(len);
                 Some(slot)
             }
-            Err(message) => {
-                self.last_error = message;
+            Err((code, message)) => {
+                self.set_error(code, message);
                 None
             }
         }
@@ -261,8 +261,12 @@ impl Engine {
         .concat();
         match self.state {
             _ if self.protocol == Protocol::Udp => {
-                self.last_error = message.clone();
-                self.events.push_back(Event::Error { code, message });
+                self.set_error(code, message.clone());
+                self.events.push_back(Event::Error {
+                    code,
+                    message,
+                    fatal: false,
+                });
                 self.flush_outgoing();
                 self.check_drain();
                 self.check_flushed();
@@ -274,26 +278,49 @@ impl Engine {
         }
     }
 
+    /// The error name a write meets now (what `lastErrorCode()` says after a refused write), or
+    /// None when the socket takes writes: RemoteHostClosed when the connection is over or
+    /// closing (it ended, either side closed it, or close() is flushing it), UnknownSocket for a
+    /// socket that takes none for another reason (destroyed, never connected, listening,
+    /// `end()`ed, bound with no sender yet). The stream layers name a writable that the end of
+    /// its connection closed with it.
+    pub fn write_refusal(&self) -> Option<ErrorCode> {
+        self.write_target().err().map(|(code, _)| code)
+    }
+
     /// Where a write in the current status goes: `Ok(None)` for the connection's peer,
-    /// `Ok(Some(addr))` for a bound UDP socket's last sender, `Err(why)` when it takes none.
-    fn write_target(&self) -> Result<Option<SocketAddr>, String> {
+    /// `Ok(Some(addr))` for a bound UDP socket's last sender, `Err((code, why))` when it takes
+    /// none.
+    fn write_target(&self) -> Result<Option<SocketAddr>, (ErrorCode, String)> {
+        let refused = |message: String| Err((ErrorCode::UnknownSocket, message));
         if self.destroyed {
-            return Err(CommandError::Destroyed.message());
+            return Err((
+                CommandError::Destroyed.code(),
+                CommandError::Destroyed.message(),
+            ));
         }
         match &self.state {
             State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_)
                 if self.output_ended =>
             {
-                Err("write after end(): the output is ended".to_string())
+                refused("write after end(): the output is ended".to_string())
             }
             State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_) => Ok(None),
             State::Bound { .. } => self.last_sender.map(Some).ok_or_else(|| {
-                "write on a bound UDP socket answers the sender of the last datagram read, and none was read yet".to_string()
+                (ErrorCode::UnknownSocket, "write on a bound UDP socket answers the sender of the last datagram read, and none was read yet".to_string())
             }),
-            other => Err(
-                "write needs status Connecting or Connected, the socket is ".to_string()
-                    + other.status().name(),
-            ),
+            other => {
+                let message = "write needs status Connecting or Connected, the socket is "
+                    .to_string()
+                    + other.status().name();
+                match other {
+                    State::Closing(_) => Err((ErrorCode::RemoteHostClosed, message)),
+                    State::Unconnected if self.connection_over => {
+                        Err((ErrorCode::RemoteHostClosed, message))
+                    }
+                    _ => refused(message),
+                }
+            }
         }
     }
 

@@ -9,8 +9,6 @@ import { isConnecting, refusal, secured, settled } from './watch.js';
 import { openingPromises } from './direct/opening.js';
 import { bufferSourceBytes, socketStreams } from './direct/streams.js';
 
-const OPTIONS = ['secureTransport', 'allowHalfOpen', 'proxy', 'tls'];
-const TRANSPORTS = ['off', 'on', 'starttls'];
 
 /** { hostname, port } of connect()'s address: 'host:port', '[v6]:port', or { hostname, port }.
  * TypeError for any other shape (a port out of range is the Socket's rule: `opened` rejects). */
@@ -27,31 +25,6 @@ export function parseAddress(address) {
     return { hostname, port };
   }
   throw new TypeError(`connect(): the address must be a string or { hostname, port }, got ${describe(address)}`);
-}
-
-/** The checked options: TypeError for an unknown option or a value connect() does not take. */
-export function checkConnectOptions(options) {
-  if (options === undefined || options === null) return { secureTransport: 'off', allowHalfOpen: false };
-  if (typeof options !== 'object') throw new TypeError(`connect(): options must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!OPTIONS.includes(key)) throw new TypeError(`connect(): unknown option '${key}' (connect() takes ${OPTIONS.join(', ')})`);
-  }
-  const { secureTransport = 'off', allowHalfOpen = false } = options;
-  if (!TRANSPORTS.includes(secureTransport)) {
-    throw new TypeError(`connect(): secureTransport must be 'off', 'on' or 'starttls', got ${describe(secureTransport)}`);
-  }
-  if (typeof allowHalfOpen !== 'boolean') throw new TypeError(`connect(): allowHalfOpen must be a boolean, got ${describe(allowHalfOpen)}`);
-  // The engine ends the connection when the peer half-closes (docs/spec.md: KVIrc has no
-  // half-open sockets), so a writable that outlives the peer's end cannot be offered.
-  if (allowHalfOpen) {
-    throw new TypeError('connect(): allowHalfOpen must be false (the default): kvsocket ends the connection when the peer half-closes (docs/spec.md)');
-  }
-  // kvsocket's `tls`: the Socket's TLS options (servername, ca, rejectUnauthorized, alpn; the
-  // Socket checks them), for 'on' and as startTls()'s defaults.
-  const { tls } = options;
-  if (tls !== undefined && (tls === null || typeof tls !== 'object')) throw new TypeError(`connect(): tls must be an object, got ${describe(tls)}`);
-  if (tls !== undefined && secureTransport === 'off') throw new TypeError("connect(): the tls option needs secureTransport 'on' or 'starttls'");
-  return { secureTransport, allowHalfOpen, proxy: options.proxy, tls };
 }
 
 /** "ip:port", "[ip]:port" for IPv6: how SocketInfo names an address. */
@@ -81,7 +54,7 @@ function startTlsOptions(defaults, options) {
 }
 
 /** connect(address, options) over `Socket`. */
-export function createConnect(Socket) {
+export function createConnect(Socket, check) {
   class CloudflareSocket {
     #sock;
     #streams;
@@ -185,7 +158,10 @@ export function createConnect(Socket) {
   /** Opens a TCP connection to `address` ('host:port' or { hostname, port }); see docs/connect.md. */
   return function connect(address, options) {
     const { hostname, port } = parseAddress(address);
-    const { secureTransport, proxy, tls } = checkConnectOptions(options);
+    // A TypeError for options connect() does not take (the engine module's rules:
+    // src/engine/direct.rs); then the values as given, Cloudflare's defaults for the rest.
+    check('connect', options);
+    const { secureTransport = 'off', proxy, tls } = options ?? {};
     const socketOptions = {};
     if (proxy !== undefined) socketOptions.proxy = proxy;
     if (secureTransport === 'on') socketOptions.tls = tls ?? true;

@@ -93,3 +93,37 @@ fn server_socket_backlog_defaults_and_refuses_what_is_not_a_positive_integer() {
         Err("localPort must not be 0 (leave it out for any port)".into())
     );
 }
+
+#[test]
+fn connect_refuses_half_open_a_bad_transport_and_tls_without_one() {
+    let with = |secure: Option<&str>, half: Option<bool>| DirectOptions {
+        secure_transport: secure.map(String::from),
+        allow_half_open: half,
+        ..Default::default()
+    };
+    assert_eq!(with(None, None).check_connect(false), Ok(()));
+    assert_eq!(with(None, Some(false)).check_connect(false), Ok(()));
+    assert_eq!(with(Some("on"), None).check_connect(true), Ok(()));
+    assert_eq!(with(Some("starttls"), None).check_connect(true), Ok(()));
+    for (options, tls, words) in [
+        (with(None, Some(true)), false, "allowHalfOpen must be false"),
+        (
+            with(Some("maybe"), None),
+            false,
+            "secureTransport must be 'off', 'on' or 'starttls', got \"maybe\"",
+        ),
+        (
+            with(None, None),
+            true,
+            "the tls option needs secureTransport 'on' or 'starttls'",
+        ),
+        (
+            with(Some("off"), None),
+            true,
+            "the tls option needs secureTransport 'on' or 'starttls'",
+        ),
+    ] {
+        let error = options.check_connect(tls).unwrap_err();
+        assert!(error.starts_with(words), "{error}");
+    }
+}

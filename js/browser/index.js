@@ -50,6 +50,6 @@ export const Socket = createSocketClass({
 });
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket, directCheck);
 /** Cloudflare's connect() (the WinterCG sockets API): docs/connect.md. */
-export const connect = createConnect(Socket);
+export const connect = createConnect(Socket, directCheck);
 export { SocketError } from '../promises.js';
 export default Socket;

@@ -39,7 +39,7 @@ export const Socket = createSocketClass({
 installDuplex(Socket);
 export const { TCPSocket, UDPSocket, TCPServerSocket } = createDirectSockets(Socket, directCheck);
 /** Cloudflare's connect() (the WinterCG sockets API): docs/connect.md. */
-export const connect = createConnect(Socket);
+export const connect = createConnect(Socket, directCheck);
 export { toDuplex };
 export { SocketError } from '../promises.js';
 export default Socket;

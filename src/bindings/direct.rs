@@ -13,7 +13,8 @@ use crate::engine::direct::DirectOptions;
 use crate::engine::text::quoted;
 
 /// `kind`: "TCPSocket" (`address`, `port`: the remote ones), "UDPSocket" (no positional
-/// arguments: they are options there) or "TCPServerSocket" (`address`: the local one).
+/// arguments: they are options there), "TCPServerSocket" (`address`: the local one) or
+/// "connect" (connect()'s options; its address is parsed by js/connect.js).
 #[wasm_bindgen(js_name = directCheck)]
 pub fn direct_check(
     kind: &str,
@@ -70,6 +71,19 @@ pub fn direct_check(
             let o = read(kind, options, &DirectOptions::SERVER_NAMES)?;
             let zero = field("localPort").and_then(|v| v.as_f64()) == Some(0.0);
             o.check_server(zero).map_err(rule)
+        }
+        "connect" => {
+            let o = read("connect()", options, &DirectOptions::CONNECT_NAMES)?;
+            let tls = field("tls").filter(|v| !v.is_undefined());
+            if let Some(tls) = tls.as_ref().filter(|v| !v.is_object()) {
+                return Err(refused(&[
+                    "connect(): tls must be an object, got ",
+                    &describe(tls),
+                ]));
+            }
+            o.check_connect(tls.is_some())
+                .map_err(|problem| refused(&["connect(): ", &problem]))
+                .map(|()| 0)
         }
         _ => Err(refused(&[
             "directCheck: unknown constructor ",

@@ -1,5 +1,6 @@
 //! The Direct Sockets constructors' options (docs/direct-sockets.md): `new TCPSocket(address,
-//! port, options)`, `new UDPSocket(options)`, `new TCPServerSocket(address, options)`. The JS
+//! port, options)`, `new UDPSocket(options)`, `new TCPServerSocket(address, options)`, and
+//! `connect(address, options)`'s (docs/connect.md). The JS
 //! bindings read a script's object into [`DirectOptions`] with serde-wasm-bindgen
 //! (src/bindings/direct.rs: names a constructor does not know, and wrong types, refused there;
 //! the addresses and ports by their JS type there too), and the rules on the values are here,
@@ -16,6 +17,7 @@ named!(secure_transport, "secureTransport", String);
 named!(dns_query_type, "dnsQueryType", String);
 named!(ipv6_only, "ipv6Only", bool);
 named!(backlog, "backlog", f64);
+named!(allow_half_open, "allowHalfOpen", bool);
 
 /// The typed options of the three constructors, one struct (each constructor takes the names in
 /// its `*_NAMES`; `tls` is the Socket's own option, checked by its constructor: tls_options.rs).
@@ -55,6 +57,12 @@ pub struct DirectOptions {
     pub ipv6_only: Option<bool>,
     #[serde(default, deserialize_with = "backlog")]
     pub backlog: Option<f64>,
+    #[serde(
+        default,
+        rename = "allowHalfOpen",
+        deserialize_with = "allow_half_open"
+    )]
+    pub allow_half_open: Option<bool>,
 }
 
 impl DirectOptions {
@@ -80,6 +88,10 @@ impl DirectOptions {
         "dnsQueryType",
     ];
     pub const SERVER_NAMES: [&'static str; 4] = ["proxy", "localPort", "backlog", "ipv6Only"];
+    /// `connect(address, options)` (the shape of Cloudflare's `cloudflare:sockets`:
+    /// docs/connect.md) reads its options here too.
+    pub const CONNECT_NAMES: [&'static str; 4] =
+        ["secureTransport", "allowHalfOpen", "proxy", "tls"];
 
     /// How many accepted connections may wait unread in TCPServerSocket's readable when
     /// `backlog` is not given.
@@ -93,16 +105,37 @@ impl DirectOptions {
         {
             return Err("keepAliveDelay must be at least 1000 ms".into());
         }
-        match self.secure_transport.as_deref() {
-            None | Some("off" | "on" | "starttls") => {}
-            Some(other) => {
-                return Err(format!(
-                    "secureTransport must be 'off', 'on' or 'starttls', got {}",
-                    super::text::quoted(other)
-                ))
-            }
-        }
+        self.check_secure_transport()?;
         self.check_common()
+    }
+
+    /// connect()'s rules. `tls`: whether the `tls` option was given (an object: the bindings
+    /// check its type, the Socket its fields).
+    pub fn check_connect(&self, tls: bool) -> Result<(), String> {
+        self.check_secure_transport()?;
+        // The engine ends the connection when the peer half-closes (docs/spec.md: KVIrc has no
+        // half-open sockets), so a writable that outlives the peer's end cannot be offered.
+        if self.allow_half_open == Some(true) {
+            return Err(
+                "allowHalfOpen must be false (the default): kvsocket ends the connection \
+                 when the peer half-closes (docs/spec.md)"
+                    .into(),
+            );
+        }
+        if tls && matches!(self.secure_transport.as_deref(), None | Some("off")) {
+            return Err("the tls option needs secureTransport 'on' or 'starttls'".into());
+        }
+        Ok(())
+    }
+
+    fn check_secure_transport(&self) -> Result<(), String> {
+        match self.secure_transport.as_deref() {
+            None | Some("off" | "on" | "starttls") => Ok(()),
+            Some(other) => Err(format!(
+                "secureTransport must be 'off', 'on' or 'starttls', got {}",
+                super::text::quoted(other)
+            )),
+        }
     }
 
     /// UDPSocket's rules: connected mode (`remoteAddress` and `remotePort`) or bound mode

@@ -119,11 +119,12 @@ test('bad addresses and options are TypeErrors naming what is wrong', () => {
     ['127.0.0.1', undefined, /'host:port'/],
     [5432, undefined, /string or \{ hostname, port \}/],
     [{ hostname: '127.0.0.1' }, undefined, /address.port must be a number/],
-    ['127.0.0.1:5432', { tlsOptions: {} }, /unknown option 'tlsOptions'/],
+    ['127.0.0.1:5432', { tlsOptions: {} }, /unknown option "tlsOptions"; the options are secureTransport, allowHalfOpen, proxy, tls/],
     ['127.0.0.1:5432', { secureTransport: 'on', tls: true }, /tls must be an object/],
     ['127.0.0.1:5432', { tls: {} }, /tls option needs secureTransport 'on' or 'starttls'/],
     ['127.0.0.1:5432', { secureTransport: 'yes' }, /secureTransport must be/],
-    ['127.0.0.1:5432', { allowHalfOpen: 'no' }, /allowHalfOpen must be a boolean/],
+    ['127.0.0.1:5432', { allowHalfOpen: 'no' }, /option allowHalfOpen: invalid type: string "no", expected a boolean/],
+    ['127.0.0.1:5432', { allowHalfOpen: true }, /allowHalfOpen must be false/],
     ['127.0.0.1:5432', 'off', /options must be an object/],
   ]) {
     assert.throws(() => connect(address, options), { name: 'TypeError', message }, String(message));

@@ -222,7 +222,7 @@ export function createNet({ Duplex, KvSocket, errnoOf = () => undefined }) {
       if (!this.#kv.connect(host, port)) {
         // The engine refused the address (its rule: docs/spec.md); reported as net reports a
         // failed connect, in an 'error' after this call returned.
-        this.destroy(netError(`connect: ${this.#kv.lastError()}`, 'ERR_INVALID_ARG_VALUE', 'UnknownSocket', { syscall: 'connect' }));
+        this.destroy(netError(`connect: ${this.#kv.lastError()}`, 'ERR_INVALID_ARG_VALUE', this.#kv.lastErrorCode(), { syscall: 'connect' }));
         return this;
       }
       this.#follow();

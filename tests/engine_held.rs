@@ -129,17 +129,8 @@ enum Step {
 }
 
 fn step() -> impl Strategy<Value = Step> {
-    // Bytes around UTF-8 boundaries and NUL: multi-byte leads, continuations, ASCII.
-    let byte = prop_oneof![
-        Just(0u8),
-        Just(b'a'),
-        Just(0xe2),
-        Just(0x82),
-        Just(0xac),
-        any::<u8>()
-    ];
     prop_oneof![
-        3 => prop::collection::vec(byte, 1..6).prop_map(Step::Receive),
+        3 => prop::collection::vec(utf8_edge_byte(), 1..6).prop_map(Step::Receive),
         2 => prop::option::of(1usize..8).prop_map(Step::ReadBytes),
         2 => prop::option::of(1usize..8).prop_map(Step::ReadText),
         1 => Just(Step::PeerClosed),

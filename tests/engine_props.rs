@@ -97,18 +97,7 @@ fn length() -> impl Strategy<Value = Option<usize>> {
 
 /// Bytes rich in UTF-8 edge cases: NUL, multibyte leads and continuations, invalid bytes.
 fn bytes() -> impl Strategy<Value = Vec<u8>> {
-    let byte = prop_oneof![
-        Just(0u8),
-        Just(b'a'),
-        Just(0xe2),
-        Just(0x82),
-        Just(0xac),
-        Just(0xf0),
-        Just(0x9f),
-        Just(0xff),
-        any::<u8>(),
-    ];
-    prop::collection::vec(byte, 0..12)
+    prop::collection::vec(utf8_edge_byte(), 0..12)
 }
 
 fn addrs() -> impl Strategy<Value = Vec<IpAddr>> {

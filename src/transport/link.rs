@@ -98,6 +98,9 @@ extern "C" {
     /// The type as a JS string, for comparing in JS (`===`) without copying it into wasm.
     #[wasm_bindgen(method, getter, js_name = type)]
     pub fn kind(this: &Action) -> JsValue;
+    /// The type copied into wasm, in the one crossing (the browser transport matches on it).
+    #[wasm_bindgen(method, getter, js_name = type)]
+    pub fn kind_name(this: &Action) -> String;
     #[wasm_bindgen(method, getter)]
     pub fn id(this: &Action) -> u32;
     #[wasm_bindgen(method, getter)]

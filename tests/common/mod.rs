@@ -210,3 +210,21 @@ pub fn held_sends(actions: &[Action]) -> Vec<(ConnId, usize)> {
         })
         .collect()
 }
+
+/// A byte rich in UTF-8 edge cases, for property tests of reads and text: NUL, ASCII, multi-byte
+/// leads and continuations, bytes that are never UTF-8, and any byte.
+#[cfg(not(target_arch = "wasm32"))] // proptest does not build for wasm32 (Cargo.toml)
+pub fn utf8_edge_byte() -> impl proptest::strategy::Strategy<Value = u8> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(0u8),
+        Just(b'a'),
+        Just(0xe2),
+        Just(0x82),
+        Just(0xac),
+        Just(0xf0),
+        Just(0x9f),
+        Just(0xff),
+        any::<u8>(),
+    ]
+}

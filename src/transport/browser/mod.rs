@@ -110,7 +110,7 @@ pub fn perform(action: &Action, link: &Link) -> Result<(), JsValue> {
 
 /// Performs one engine action for `owner`'s engine (a socket's link, or the Rust stream).
 pub fn perform_for(action: &Action, owner: &Owner) -> Result<(), JsValue> {
-    let kind = action.kind().as_string().unwrap_or_default();
+    let kind = action.kind_name();
     let t = match kind.as_str() {
         "connect" | "listen" => {
             start(action, owner, kind == "listen");

@@ -161,7 +161,9 @@ export function createConnect(Socket, check) {
     // A TypeError for options connect() does not take (the engine module's rules:
     // src/engine/direct.rs); then the values as given, Cloudflare's defaults for the rest.
     check('connect', options);
-    const { secureTransport = 'off', proxy, tls } = options ?? {};
+    // (`??`: a null option is a missing one, as the module read it and as TCPSocket's is.)
+    const secureTransport = options?.secureTransport ?? 'off';
+    const { proxy, tls } = options ?? {};
     const socketOptions = {};
     if (proxy !== undefined) socketOptions.proxy = proxy;
     if (secureTransport === 'on') socketOptions.tls = tls ?? true;

@@ -427,7 +427,7 @@ export function createSocketClass({ Engine, hexToBytes, textOfBytes, hexOfBytes,
     /** The error name of what lastError() says (docs/spec.md's codes), '' while it says nothing. */
     lastErrorCode() { return this.#engine.lastErrorCode(); }
     /** For js/watch.js: the engine, whose answers (isOver, attemptPending, bindDone,
-     * writeRefusal) the promise, stream and Direct Sockets layers ask instead of deciding. */
+     * overCode) the promise, stream and Direct Sockets layers ask instead of deciding. */
     [ASK]() { return this.#engine; }
     protocol() { return this.#engine.protocol(); }
     connectTimeout() { return this.#engine.connectTimeout(); }

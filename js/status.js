@@ -1,9 +1,8 @@
 // The statuses' numbers (docs/spec.md) by name, as the engine numbers them: read from the wasm
 // module's `statusNames` export (src/bindings/mod.rs) when a host makes its Socket class
-// (js/socket.js), before any socket exists, so that no number is written twice. The facade
-// (js/socket.js) and the layers above it (promises, streams, Direct Sockets, kvsocket/net)
-// read it; what a status means to those layers (which ones end a watch) is the engine's too
-// (`overStatuses`).
+// (js/socket.js), before any socket exists, so that no number is written twice. The layers
+// above the facade (promises, streams, Direct Sockets, kvsocket/net) read it; what a status
+// means to them (which ones end a watch) is the engine's too (`overStatuses`).
 
 /** `STATUS.Unconnected` … `STATUS.Listening`: the numbers `status()` returns. */
 export const STATUS = {};

@@ -27,9 +27,9 @@ export class SocketError extends Error {
 export const refusal = (socket) => new SocketError(socket.lastError(), socket[ASK]().lastErrorCode());
 
 /** The SocketError with `message` of a connection that is over without a failure of its own (a
- * clean end, a close(), nothing under way): named as the engine names a write now (RemoteHostClosed
+ * clean end, a close(), nothing under way), named by the engine (`overCode`: RemoteHostClosed
  * once a connection ended or is closing, else UnknownSocket). */
-export const overError = (socket, message) => new SocketError(message, socket[ASK]().writeRefusal() || 'UnknownSocket');
+export const overError = (socket, message) => new SocketError(message, socket[ASK]().overCode());
 
 /** An abort (a signal's): Node's AbortError shape, name 'AbortError' and the named code
  * 'ABORT_ERR', with the signal's reason as `cause` (a DOMException's `code` is a number). */

@@ -310,6 +310,10 @@ impl wit::GuestSocket for EngineSocket {
         self.core.borrow().write_refusal().map(error_code_to_wit)
     }
 
+    fn over_code(&self) -> wit::ErrorCode {
+        error_code_to_wit(self.core.borrow().over_code())
+    }
+
     fn is_over(&self) -> bool {
         self.core.borrow().is_over()
     }

@@ -677,13 +677,11 @@ impl Engine {
             .map_or_else(String::new, |code| code.name().to_string())
     }
 
-    /// The error name a write meets now, '' while the socket takes writes
-    /// (engine::Engine::write_refusal).
-    #[wasm_bindgen(js_name = writeRefusal)]
-    pub fn write_refusal(&self) -> String {
-        self.core
-            .write_refusal()
-            .map_or_else(String::new, |code| code.name().to_string())
+    /// The error name of a connection over without a failure of its own
+    /// (engine::Engine::over_code).
+    #[wasm_bindgen(js_name = overCode)]
+    pub fn over_code(&self) -> String {
+        self.core.over_code().name().to_string()
     }
 
     /// Whether nothing more is read or reported of the connection (engine::Engine::is_over).

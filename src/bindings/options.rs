@@ -60,10 +60,8 @@ pub fn read_tls(value: &JsValue) -> Result<TlsOptions, JsValue> {
             &describe(value),
         ]));
     }
-    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
-        let error: js_sys::Error = JsValue::from(e).unchecked_into();
-        refused(&["startTls: option ", &String::from(error.message())])
-    })
+    serde_wasm_bindgen::from_value(value.clone())
+        .map_err(|e| refused(&["startTls: option ", &serde_message(e)]))
 }
 
 pub(super) fn refused(parts: &[&str]) -> JsValue {

@@ -130,8 +130,9 @@ impl<'de> Deserialize<'de> for TlsOptions {
                         "servername" => out.servername = map.next_value::<Option<String>>()?,
                         "ca" => out.ca = map.next_value::<Option<Pems>>()?.map_or(vec![], |p| p.0),
                         "rejectUnauthorized" => {
-                            out.reject_unauthorized =
-                                map.next_value::<Option<bool>>()?.unwrap_or(true)
+                            out.reject_unauthorized = map
+                                .next_value::<Option<bool>>()?
+                                .unwrap_or(out.reject_unauthorized)
                         }
                         "alpn" => {
                             out.alpn = map.next_value::<Option<Vec<String>>>()?.unwrap_or_default()

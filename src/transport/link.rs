@@ -64,7 +64,7 @@ extern "C" {
     pub fn proxy(this: &LinkOptions) -> Option<String>;
 
     /// A transport as the link keeps it: `link` and `id` (set by `link.open`, and moved by
-    /// `accept(other)`), `remoteIp` (TLS's default servername); a tunnel's `sendsInCall` (the
+    /// `accept(other)`); a tunnel's `sendsInCall` (the
     /// facade may lend it a write's view: js/browser/index.js) and the key of its state in
     /// browser/; a Wisp stream's session (`wisp`: the hosts tell a Wisp stream by it) and
     /// stream id.
@@ -75,8 +75,6 @@ extern "C" {
     pub fn link(this: &Handle) -> Link;
     #[wasm_bindgen(method, getter)]
     pub fn id(this: &Handle) -> u32;
-    #[wasm_bindgen(method, setter, js_name = remoteIp)]
-    pub fn set_remote_ip(this: &Handle, ip: &str);
     #[wasm_bindgen(method, getter, js_name = kvsocketKey)]
     pub fn key(this: &Handle) -> Option<u32>;
     #[wasm_bindgen(method, setter, js_name = kvsocketKey)]

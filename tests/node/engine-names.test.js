@@ -1,5 +1,5 @@
 // The error names and states the promise, stream and Direct Sockets layers report are the
-// engine's (src/engine/: lastErrorCode, writeRefusal, the error event's `fatal`, isOver,
+// engine's (src/engine/: lastErrorCode, overCode, the error event's `fatal`, isOver,
 // attemptPending, bindDone), not made up in JS: against real servers on 127.0.0.1.
 import test from 'node:test';
 import assert from 'node:assert/strict';

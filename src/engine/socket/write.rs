@@ -288,6 +288,14 @@ impl Engine {
         self.write_target().err().map(|(code, _)| code)
     }
 
+    /// The error name of a connection that is over without a failure of its own (a clean end,
+    /// a close(), nothing under way), as the promise and stream layers name it: what a write
+    /// meets now, and UnknownSocket where writes are still taken (a bound UDP socket that has a
+    /// sender: there is nothing to wait for).
+    pub fn over_code(&self) -> ErrorCode {
+        self.write_refusal().unwrap_or(ErrorCode::UnknownSocket)
+    }
+
     /// Where a write in the current status goes: `Ok(None)` for the connection's peer,
     /// `Ok(Some(addr))` for a bound UDP socket's last sender, `Err((code, why))` when it takes
     /// none.

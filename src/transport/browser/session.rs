@@ -129,9 +129,6 @@ fn control(t: &T, text: &str) {
             {
                 let mut s = t.borrow_mut();
                 s.ready = true;
-                if let Some(ip) = remote.0.as_string() {
-                    s.handle.set_remote_ip(&ip);
-                }
                 s.from = remote.clone();
             }
             let local = (field(&m, "localIp"), field(&m, "localPort"));

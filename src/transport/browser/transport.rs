@@ -138,7 +138,6 @@ pub fn transport_on(owner: &Owner, id: u32, kind: Kind) -> T {
     });
     handle.set_key(key);
     handle.set_sends_in_call(true);
-    handle.set_remote_ip("0.0.0.0");
     let t = Rc::new(RefCell::new(Transport {
         handle: handle.clone(),
         home: owner.home(id),

@@ -40,7 +40,6 @@ pub fn open_tunnel(action: &Action, owner: &Owner) {
         // The page never learns which address the proxy used for a name: the unspecified one.
         if let Some(ip) = &ip {
             s.remote_ip = ip.clone();
-            s.handle.set_remote_ip(ip);
         }
         s.remote_port = port;
         s.end_exchange = kv;

@@ -120,7 +120,6 @@ fn connect(action: &Action, link: &Link, open: Option<&Function>) {
     let s = session::for_url(&key, open);
     let handle: Handle = Object::new().unchecked_into();
     handle.set_wisp(session::id_of(&s));
-    handle.set_remote_ip(&remote);
     link.open(action.id(), &handle);
     let stream = session::open_stream(&s, handle.clone(), udp, &host, action.port(), remote);
     handle.set_stream(stream);

@@ -542,12 +542,7 @@ impl Engine {
             code,
             reason: message.clone(),
         });
-        self.set_error(code, message.clone());
-        self.events.push_back(Event::Error {
-            code,
-            message,
-            fatal: true,
-        });
+        self.report_error_saying(code, message, true);
         self.discard_output();
         self.set_state(State::Unconnected);
     }
@@ -563,12 +558,7 @@ impl Engine {
         if let Some(id) = self.state.id() {
             self.actions.push_back(Action::Abort { id });
         }
-        self.set_error(code, message.clone());
-        self.events.push_back(Event::Error {
-            code,
-            message: message.clone(),
-            fatal: true,
-        });
+        self.report_error_saying(code, message.clone(), true);
         self.disconnect(message);
     }
 
@@ -584,10 +574,15 @@ impl Engine {
     /// `errorEvent(code)`; `fatal`: the failure ends the connection, the attempt or the bind
     /// (the state change follows), as against one write's (a datagram too large).
     fn report_error(&mut self, code: ErrorCode, fatal: bool) {
-        self.set_error(code, code.message().to_string());
+        self.report_error_saying(code, code.message().to_string(), fatal);
+    }
+
+    /// report_error with a message of the engine's own (the event's and lastError()).
+    fn report_error_saying(&mut self, code: ErrorCode, message: String, fatal: bool) {
+        self.set_error(code, message.clone());
         self.events.push_back(Event::Error {
             code,
-            message: code.message().to_string(),
+            message,
             fatal,
         });
     }

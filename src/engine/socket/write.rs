@@ -261,12 +261,7 @@ impl Engine {
         .concat();
         match self.state {
             _ if self.protocol == Protocol::Udp => {
-                self.set_error(code, message.clone());
-                self.events.push_back(Event::Error {
-                    code,
-                    message,
-                    fatal: false,
-                });
+                self.report_error_saying(code, message, false);
                 self.flush_outgoing();
                 self.check_drain();
                 self.check_flushed();

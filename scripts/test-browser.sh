@@ -41,6 +41,7 @@ wait_port "$PROXY_PORT" peers
 
 # The Python that has websockify (python3, or the venv scripts/setup.sh made).
 . scripts/websockify-python.sh
+export WEBSOCKIFY_PYTHON # the page suites that start websockify themselves (tests/browser/websockify.js)
 
 # websockify in one-target mode: one in front of the target server, one in front of a closed
 # port (its refusal comes after the WebSocket opened). `timeout` bounds their lives.
@@ -60,4 +61,5 @@ CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
 
 node --test --test-timeout=120000 tests/browser/demo.test.js tests/browser/listen.test.js tests/browser/spec-review.test.js tests/browser/report.test.js tests/browser/token.test.js \
   tests/browser/direct.test.js tests/browser/promises.test.js tests/browser/options.test.js tests/browser/irc.test.js \
-  tests/browser/tls.test.js tests/browser/connect.test.js tests/browser/connect-tls.test.js
+  tests/browser/tls.test.js tests/browser/connect.test.js tests/browser/connect-tls.test.js \
+  tests/browser/receive-pause.test.js

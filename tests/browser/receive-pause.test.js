@@ -11,11 +11,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { startProxy } from '../../js/proxy/server.js';
 import { packagePage } from './harness.js';
-import { freePort } from '../ports.js';
+import { WEBSOCKIFY_PYTHON, startWebsockify } from './websockify.js';
 
 const MiB = 1024 * 1024;
 const LIMIT = 256 * MiB;
@@ -121,22 +120,11 @@ async function readAllInPage() {
   return { bytes, sha256: [...digest].map((b) => b.toString(16).padStart(2, '0')).join('') };
 }
 
-/** Whether websockify is installed (scripts/setup.sh). */
-const hasWebsockify = () => spawnSync('websockify', ['--help'], { stdio: 'ignore' }).status === 0;
-
-/** websockify (its one-target mode) in front of 127.0.0.1:`port`: its URL once it listens. */
+/** websockify in front of 127.0.0.1:`port`, stopped after the test: its URL. */
 async function websockify(t, port) {
-  const listen = await freePort();
-  const child = spawn('websockify', [`127.0.0.1:${listen}`, `127.0.0.1:${port}`], { stdio: 'ignore' });
-  t.after(() => child.kill());
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise((resolve) => {
-      const c = net.connect(listen, '127.0.0.1', () => { c.destroy(); resolve(true); }).on('error', () => resolve(false));
-    });
-    if (up) return `ws://127.0.0.1:${listen}/`;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('websockify did not listen within 10 s');
+  const ws = await startWebsockify(port);
+  t.after(() => ws.close());
+  return ws.url;
 }
 
 /** `proxyUrl`: the URL, or a function of the target's port that resolves with it. `limit`:
@@ -186,7 +174,7 @@ test('a page that does not read holds the mark plus the hops, through kvsocket-p
 });
 
 test('with WebSocketStream a page that does not read holds only the mark through websockify too (TCP pushes back on the proxy)', { timeout: 90_000 }, async (t) => {
-  if (!hasWebsockify()) return t.skip('websockify is not installed (scripts/setup.sh)');
+  if (!WEBSOCKIFY_PYTHON) return t.skip('websockify is not installed (scripts/setup.sh)');
   const { page, pageErrors } = await packagePage(t);
   if (!(await page.evaluate(() => typeof WebSocketStream === 'function'))) return t.skip('this browser has no WebSocketStream');
   // 64 MiB: websockify may take all of it from the target, and the page reads it all after.

@@ -8,24 +8,8 @@ import { startProxy } from '../../js/proxy/server.js';
 import { makeCerts, sServer, relay } from '../tls/servers.js';
 import { startTlsServer } from '../tls/starttls-server.js';
 import { packagePage } from './harness.js';
-import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { freePort } from '../ports.js';
-
-// websockify (PyPI, scripts/setup.sh) in one-target mode in front of `port`, or null without it.
-const WEBSOCKIFY_PYTHON = [process.env.WEBSOCKIFY_PYTHON, 'python3', `${process.env.HOME}/.cache/kvsocket/websockify-venv/bin/python`]
-  .find((p) => p && spawnSync(p, ['-c', 'import websockify']).status === 0);
-async function websockify(port) {
-  if (!WEBSOCKIFY_PYTHON) return null;
-  const wsPort = await freePort();
-  const proc = spawn(WEBSOCKIFY_PYTHON, ['-m', 'websockify', `127.0.0.1:${wsPort}`, `127.0.0.1:${port}`], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise((r) => { const s = net.connect(wsPort, '127.0.0.1', () => { s.destroy(); r(true); }); s.on('error', () => r(false)); });
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url: `ws://127.0.0.1:${wsPort}/`, close: () => new Promise((r) => { proc.once('exit', r); proc.kill(); }) };
-}
+import { startWebsockify } from './websockify.js';
 
 let certs;
 let proxy;
@@ -116,7 +100,7 @@ test('Chromium: TLS in the page through kvsocket-proxy (tunnel and Wisp) and web
   {
     const server = await sServer(certs, { version: 'tls1_2' });
     const tap = await relay(server.port);
-    const ws = await websockify(tap.port);
+    const ws = await startWebsockify(tap.port);
     try {
       if (ws) {
         const r = await page$({ proxyUrl: ws.url, port: tap.port, tls: { ca: certs.ca, servername: 'localhost' } });

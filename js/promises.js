@@ -13,8 +13,8 @@ import { SocketError, Watcher, abortError, bindState, isConnecting, isLive, onDe
 // The abort reason of a socket whose signal fired, kept so that later promises reject with it.
 const abortReasons = new WeakMap();
 
-// Nothing to wait for (no attempt, no bind, or it ended without a failure of its own): named as
-// the engine names a write now (RemoteHostClosed once a connection ended, else UnknownSocket).
+// Nothing to wait for (no attempt, no bind, or it ended without a failure of its own): named by
+// the engine (`overCode`: RemoteHostClosed once a connection ended, else UnknownSocket).
 const notLive = (sock, what) => overError(
   sock,
   `${what}: the socket is ${sock.status(true)}${sock.lastError() ? ` (last error: ${sock.lastError()})` : ''}`,

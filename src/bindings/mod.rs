@@ -198,22 +198,14 @@ impl Default for Engine {
 impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Engine {
-        Engine {
-            core: Core::new(),
-            batched: false,
-            lent: None,
-        }
+        Engine::around(Core::new(), false)
     }
 
     /// A new engine in batched mode: `new Engine()` and `setBatched(true)` in one call (the
     /// facade makes one per socket).
     #[wasm_bindgen(js_name = newBatched)]
     pub fn new_batched() -> Engine {
-        Engine {
-            core: Core::new(),
-            batched: true,
-            lent: None,
-        }
+        Engine::around(Core::new(), true)
     }
 
     /// `new Socket(options)`: reads the options object (src/bindings/options.rs) and applies it;
@@ -897,11 +889,7 @@ impl Engine {
         let child = self.core.handle_incoming(id, local, remote);
         self.out();
         let batched = self.batched;
-        Ok(child.map(|core| Engine {
-            core,
-            batched,
-            lent: None,
-        }))
+        Ok(child.map(|core| Engine::around(core, batched)))
     }
 
     pub fn timeout(&mut self, now: f64) {
@@ -927,6 +915,15 @@ impl Engine {
 
 /// For Rust callers in wasm (tests): the same outputs as values, and what JS does not ask.
 impl Engine {
+    /// The JS class around `core` (a new engine, or an incoming connection's).
+    fn around(core: Core, batched: bool) -> Engine {
+        Engine {
+            core,
+            batched,
+            lent: None,
+        }
+    }
+
     /// The next deadline in ms on the host's clock, or -1 (JS reads it from the batch).
     pub fn poll_timeout(&self) -> f64 {
         self.core.poll_timeout().map_or(-1.0, |t| t as f64)

@@ -309,9 +309,10 @@ impl Engine {
                 refused("write after end(): the output is ended".to_string())
             }
             State::HostLookUp { .. } | State::Connecting { .. } | State::Connected(_) => Ok(None),
-            State::Bound { .. } => self.last_sender.map(Some).ok_or_else(|| {
-                (ErrorCode::UnknownSocket, "write on a bound UDP socket answers the sender of the last datagram read, and none was read yet".to_string())
-            }),
+            State::Bound { .. } => match self.last_sender {
+                Some(sender) => Ok(Some(sender)),
+                None => refused("write on a bound UDP socket answers the sender of the last datagram read, and none was read yet".to_string()),
+            },
             other => {
                 let message = "write needs status Connecting or Connected, the socket is "
                     .to_string()
